@@ -1,0 +1,42 @@
+// Domain errors: what went wrong, in words an operator understands. src/aws/ maps SDK
+// errors to these at the boundary; nothing above it sees an SDK exception.
+
+export type ErrorKind =
+  | 'not-found'
+  | 'disabled'
+  | 'invalid-state'
+  | 'access-denied'
+  | 'throttled'
+  | 'validation'
+  | 'unsupported'
+  | 'limit-exceeded'
+  | 'no-credentials'
+  | 'network'
+  | 'read-only'
+  | 'conflict'
+  | 'aws';
+
+export class KeywardenError extends Error {
+  readonly kind: ErrorKind;
+  /** The AWS error code (`NotFoundException` …) when the error came from AWS. */
+  readonly code: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: { code?: string; requestId?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KeywardenError';
+    this.kind = kind;
+    this.code = options.code;
+    this.requestId = options.requestId;
+  }
+}
+
+export function isKeywardenError(error: unknown): error is KeywardenError {
+  return error instanceof KeywardenError;
+}
+
+/** A one-line description of any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,30 @@
+// Text from AWS (aliases, descriptions, tags, policies, principals, encryption contexts) is
+// untrusted: it may carry terminal control sequences that move the cursor, rewrite the
+// screen, set the clipboard (OSC 52) or reorder text (bidi overrides). Everything shown in
+// the terminal passes through cleanText() first; JSON output keeps the original bytes.
+
+// ESC-introduced sequences: CSI (ESC [ … final), OSC (ESC ] … BEL or ST), DCS/SOS/PM/APC
+// (ESC P/X/^/_ … ST), and two-byte escapes.
+const ESCAPE_SEQUENCE =
+  // eslint-disable-next-line no-control-regex
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[PX^_][^\u001b]*(?:\u001b\\)?|\u001b[@-Z\\-_]|\u001b/g;
+// 8-bit C1 forms of the same introducers (CSI 0x9b, OSC 0x9d, DCS 0x90 …).
+// eslint-disable-next-line no-control-regex
+const C1_SEQUENCE = /\u009b[0-?]*[ -/]*[@-~]|\u009d[^\u0007\u009c]*(?:\u0007|\u009c)?|[\u0080-\u009f]/g;
+// Bidirectional overrides and isolates (Trojan Source), and other invisible format controls.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Makes untrusted text inert for a terminal: removes escape sequences, C0/C1 controls and
+ * bidi controls. Newlines and tabs become visible as `␤` / a space when `singleLine`,
+ * otherwise newlines are kept and other controls shown as `�`-free removal.
+ */
+export function cleanText(text: string, options: { singleLine?: boolean } = {}): string {
+  let out = text.replace(ESCAPE_SEQUENCE, '').replace(C1_SEQUENCE, '').replace(BIDI, '');
+  out = out.replace(/\t/g, ' ');
+  if (options.singleLine ?? true) out = out.replace(/\r\n|\r|\n/g, '␤');
+  else out = out.replace(/\r\n?/g, '\n');
+  // Any C0 control left (BEL, backspace, NUL, vertical tab …) except newline.
+  // eslint-disable-next-line no-control-regex
+  return out.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+}

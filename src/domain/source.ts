@@ -1,0 +1,39 @@
+// The port between the views and AWS: src/aws/ implements it, src/ui/ hooks consume it.
+// Views never see an SDK type.
+
+import type { CallerIdentity, KeyDetail, KeyRow } from './key.js';
+
+export interface RegionProgress {
+  region: string;
+  /** Keys found by ListKeys so far. */
+  listed: number;
+  /** Keys whose row is complete (described, rotation and last use read). */
+  loaded: number;
+  done: boolean;
+  /** Set when the region as a whole failed (no access, opt-in region …); the other regions go on. */
+  error?: string;
+}
+
+export interface InventoryHandlers {
+  /** Rows as they complete, in small batches. A row for the same ARN replaces the earlier one. */
+  onRows(rows: KeyRow[]): void;
+  onProgress(progress: RegionProgress[]): void;
+}
+
+export interface KeySource {
+  readonly regions: readonly string[];
+  identity(): Promise<CallerIdentity>;
+  /** Streams the inventory of every region; resolves when all are done (a failed region is reported in progress). */
+  loadInventory(handlers: InventoryHandlers, signal?: AbortSignal): Promise<void>;
+  /** Everything the detail view shows for one key. Parts that cannot be read come back as ReadProblems. */
+  loadDetail(key: { arn: string; region: string }, signal?: AbortSignal): Promise<KeyDetail>;
+}
+
+/** How the program is connected, for the header badges. */
+export interface SessionInfo {
+  regions: readonly string[];
+  sandbox: boolean;
+  readOnly: boolean;
+  endpoint?: string;
+  profile?: string;
+}
