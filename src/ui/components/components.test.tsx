@@ -1,0 +1,69 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import type { SessionInfo } from '../../domain/source.js';
+import { plain } from '../../../test/helpers/ink.js';
+import { ErrorView } from './error-view.js';
+import { Footer } from './footer.js';
+import { Header } from './header.js';
+import { Loading } from './loading.js';
+
+const session: SessionInfo = { regions: ['eu-west-1', 'us-east-1'], sandbox: true, readOnly: true };
+const identity = { account: '111122223333', arn: 'arn:aws:sts::111122223333:assumed-role/Operator/alice', userId: 'AROAEXAMPLE:alice' };
+
+describe('Header', () => {
+  it('shows account, caller, regions and badges', () => {
+    const frame = plain(render(<Header session={session} identity={{ status: 'ready', identity }} />).lastFrame());
+    expect(frame).toContain('keywarden');
+    expect(frame).toContain('account 111122223333');
+    expect(frame).toContain('regions eu-west-1, us-east-1');
+    expect(frame).toContain('SANDBOX');
+    expect(frame).toContain('READ-ONLY');
+    expect(frame).toContain('as arn:aws:sts::111122223333:assumed-role/Operator/alice');
+  });
+
+  it('has no badges for a plain session and says when the identity is loading or unknown', () => {
+    const plainSession: SessionInfo = { regions: ['eu-west-1'], sandbox: false, readOnly: false };
+    const loading = plain(render(<Header session={plainSession} identity={{ status: 'loading' }} />).lastFrame());
+    expect(loading).toContain('identity loading…');
+    expect(loading).not.toContain('SANDBOX');
+    expect(loading).not.toContain('READ-ONLY');
+    expect(loading).toContain('region eu-west-1');
+    const failed = plain(render(<Header session={plainSession} identity={{ status: 'error', error: 'ExpiredToken' }} />).lastFrame());
+    expect(failed).toContain('identity unknown: ExpiredToken');
+  });
+});
+
+describe('Footer', () => {
+  it('shows the hints of the focused scope and a status', () => {
+    const frame = plain(render(<Footer scope="list" status={{ text: 'us-east-1: access denied', tone: 'warning' }} />).lastFrame());
+    expect(frame).toContain('j move');
+    expect(frame).toContain('/ filter');
+    expect(frame).toContain('q quit');
+    expect(frame).toContain('us-east-1: access denied');
+    const filter = plain(render(<Footer scope="filter" />).lastFrame());
+    expect(filter).toContain('Enter keep');
+    expect(filter).toContain('Esc clear');
+    expect(filter).toContain('Ctrl-C quit');
+  });
+});
+
+describe('Loading and ErrorView', () => {
+  it('shows per-region progress', () => {
+    const progress = [
+      { region: 'eu-west-1', listed: 300, loaded: 100, done: false },
+      { region: 'us-east-1', listed: 100, loaded: 20, done: false },
+      { region: 'ap-south-2', listed: 0, loaded: 0, done: true, error: 'region not enabled' },
+    ];
+    const frame = plain(render(<Loading label="loading keys…" progress={progress} />).lastFrame());
+    expect(frame).toContain('loading keys… 120 of 400 listed');
+    expect(frame).toContain('eu-west-1: 100 of 300');
+    expect(frame).toContain('ap-south-2: failed — region not enabled');
+  });
+
+  it('says what failed in words, cleaned', () => {
+    const frame = render(<ErrorView title="Could not load the keys" message={'denied\u001b[2J by SCP'} />).lastFrame() ?? '';
+    expect(plain(frame)).toContain('Could not load the keys');
+    expect(frame).not.toContain('\u001b[2J');
+    expect(plain(frame)).toContain('denied by SCP');
+  });
+});

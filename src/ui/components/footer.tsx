@@ -1,0 +1,35 @@
+import { Box, Text } from 'ink';
+import { hintsFor, type Scope } from '../keymap.js';
+import { useTheme, type ThemeRole } from '../theme.js';
+
+export interface StatusMessage {
+  text: string;
+  tone?: Extract<ThemeRole, 'danger' | 'warning' | 'success' | 'muted' | 'accent'>;
+}
+
+export interface FooterProps {
+  scope: Scope;
+  status?: StatusMessage | undefined;
+  readOnly?: boolean;
+}
+
+/** Key hints for the focused area, from the keymap, and a status line. */
+export function Footer({ scope, status, readOnly = false }: FooterProps) {
+  const theme = useTheme();
+  const hints = hintsFor(scope, { readOnly });
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">
+        {hints.map((hint, i) => (
+          <Text key={`${hint.keys}-${hint.description}`}>
+            {i > 0 ? '  ' : ''}
+            <Text {...theme.key}>{hint.keys}</Text> <Text {...theme.muted}>{hint.description}</Text>
+          </Text>
+        ))}
+      </Text>
+      <Text wrap="truncate-end" {...(status?.tone ? theme[status.tone] : theme.muted)}>
+        {status?.text ?? ' '}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,45 @@
+import { Box, Text } from 'ink';
+import type { SessionInfo } from '../../domain/source.js';
+import { cleanText } from '../../domain/sanitize.js';
+import type { IdentityState } from '../hooks/use-identity.js';
+import { useTheme } from '../theme.js';
+
+export interface HeaderProps {
+  session: SessionInfo;
+  identity: IdentityState;
+}
+
+/** App name, account, caller, regions and the SANDBOX / READ-ONLY badges. */
+export function Header({ session, identity }: HeaderProps) {
+  const theme = useTheme();
+  const regions = session.regions.length > 0 ? session.regions.map((r) => cleanText(r)).join(', ') : 'no region';
+  return (
+    <Box flexDirection="column">
+      <Box gap={2}>
+        <Text {...theme.heading}>keywarden</Text>
+        <Text>
+          <Text {...theme.muted}>account </Text>
+          {identity.status === 'ready' ? cleanText(identity.identity.account) : '…'}
+        </Text>
+        <Text>
+          <Text {...theme.muted}>{session.regions.length > 1 ? 'regions ' : 'region '}</Text>
+          {regions}
+        </Text>
+        {session.sandbox ? <Text {...theme.badge}> SANDBOX </Text> : null}
+        {session.readOnly ? <Text {...theme.dangerBadge}> READ-ONLY </Text> : null}
+      </Box>
+      <Text wrap="truncate-end">
+        <Text {...theme.muted}>as </Text>
+        {identity.status === 'ready' ? (
+          cleanText(identity.identity.arn)
+        ) : identity.status === 'error' ? (
+          <Text {...theme.warning}>identity unknown: {cleanText(identity.error)}</Text>
+        ) : (
+          <Text {...theme.muted}>identity loading…</Text>
+        )}
+        {session.profile ? <Text {...theme.muted}> (profile {cleanText(session.profile)})</Text> : null}
+        {session.endpoint ? <Text {...theme.muted}> via {cleanText(session.endpoint)}</Text> : null}
+      </Text>
+    </Box>
+  );
+}

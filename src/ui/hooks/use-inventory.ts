@@ -1,0 +1,101 @@
+// Streams the inventory from the KeySource port. Rows arrive in many small batches; they are
+// merged by ARN into a map and handed to React at most once per `flushMs`, so a 10,000-key
+// account causes a few dozen renders, not 10,000.
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { describeError } from '../../domain/errors.js';
+import type { KeyRow } from '../../domain/key.js';
+import type { KeySource, RegionProgress } from '../../domain/source.js';
+
+export type InventoryStatus = 'loading' | 'ready' | 'error';
+
+export interface Inventory {
+  rows: KeyRow[];
+  progress: RegionProgress[];
+  status: InventoryStatus;
+  error?: string;
+  refresh: () => void;
+}
+
+interface Snapshot {
+  rows: KeyRow[];
+  progress: RegionProgress[];
+  status: InventoryStatus;
+  error?: string;
+}
+
+export function useInventory(source: KeySource, options: { flushMs?: number } = {}): Inventory {
+  const flushMs = options.flushMs ?? 50;
+  const [generation, setGeneration] = useState(0);
+  const [snapshot, setSnapshot] = useState<Snapshot>({ rows: [], progress: [], status: 'loading' });
+  const rowsRef = useRef<KeyRow[]>([]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    // While refreshing, keep showing what we had; keys that are gone drop out when the load completes.
+    const previous = new Map(rowsRef.current.map((r) => [r.arn, r]));
+    const fresh = new Map<string, KeyRow>();
+    let progress: RegionProgress[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let dirty = false;
+
+    const merged = (): KeyRow[] => {
+      const out = new Map(previous);
+      for (const [arn, row] of fresh) out.set(arn, row);
+      return [...out.values()];
+    };
+    const flush = () => {
+      timer = undefined;
+      if (!dirty || controller.signal.aborted) return;
+      dirty = false;
+      const rows = merged();
+      rowsRef.current = rows;
+      setSnapshot((s) => ({ ...s, rows, progress }));
+    };
+    const schedule = () => {
+      dirty = true;
+      timer ??= setTimeout(flush, flushMs);
+    };
+
+    setSnapshot((s) => ({ rows: s.rows, progress: [], status: 'loading' }));
+    source
+      .loadInventory(
+        {
+          onRows(rows) {
+            for (const row of rows) fresh.set(row.arn, row);
+            schedule();
+          },
+          onProgress(next) {
+            progress = next.map((p) => ({ ...p }));
+            schedule();
+          },
+        },
+        controller.signal,
+      )
+      .then(
+        () => {
+          if (controller.signal.aborted) return;
+          if (timer) clearTimeout(timer);
+          timer = undefined;
+          const rows = [...fresh.values()];
+          rowsRef.current = rows;
+          setSnapshot({ rows, progress, status: 'ready' });
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted) return;
+          if (timer) clearTimeout(timer);
+          timer = undefined;
+          const rows = merged();
+          rowsRef.current = rows;
+          setSnapshot({ rows, progress, status: 'error', error: describeError(error) });
+        },
+      );
+    return () => {
+      controller.abort();
+      if (timer) clearTimeout(timer);
+    };
+  }, [source, generation, flushMs]);
+
+  const refresh = useCallback(() => setGeneration((g) => g + 1), []);
+  return { ...snapshot, refresh };
+}

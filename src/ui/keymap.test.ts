@@ -1,0 +1,130 @@
+import type { Key } from 'ink';
+import { describe, expect, it } from 'vitest';
+import {
+  COMMANDS,
+  SCOPES,
+  bindingIdentity,
+  commandFor,
+  commandsIn,
+  helpSections,
+  hintsFor,
+  matches,
+  type Command,
+  type KeyPress,
+} from './keymap.js';
+
+const none: KeyPress = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageUp: false,
+  pageDown: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  ctrl: false,
+  shift: false,
+};
+const press = (flags: Partial<Key> = {}): KeyPress => ({ ...none, ...flags });
+
+describe('keymap invariants', () => {
+  it.each(COMMANDS.map((c) => [c.id, c] as const))('%s has keys and a description', (_id, command: Command) => {
+    expect(command.keys.length).toBeGreaterThan(0);
+    expect(command.description.trim().length).toBeGreaterThan(3);
+  });
+
+  it('has unique command ids', () => {
+    const ids = COMMANDS.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it.each(SCOPES)('no two commands share a key in scope %s (global counts everywhere)', (scope) => {
+    const seen = new Map<string, string>();
+    for (const command of commandsIn(scope).concat(scope === 'global' ? COMMANDS.filter((c) => c.scope === 'global') : [])) {
+      for (const binding of command.keys) {
+        if (binding.notIn?.includes(scope)) continue;
+        const identity = bindingIdentity(binding);
+        const owner = seen.get(identity);
+        if (owner !== undefined && owner !== command.id) throw new Error(`${identity} is bound to ${owner} and ${command.id} in ${scope}`);
+        seen.set(identity, command.id);
+      }
+    }
+  });
+
+  it('no printable character is a command while typing in the filter', () => {
+    // While typing a filter, no character without Ctrl may be a command.
+    for (const command of commandsIn('filter')) {
+      for (const binding of command.keys) {
+        if ('char' in binding && !binding.ctrl) expect(binding.notIn ?? [], command.id).toContain('filter');
+      }
+    }
+  });
+
+  it('every scope has a hint to leave or quit', () => {
+    for (const scope of SCOPES.filter((s) => s !== 'global')) expect(hintsFor(scope).length).toBeGreaterThan(0);
+  });
+});
+
+describe('matching', () => {
+  it.each<[string, string, Partial<Key>, string | undefined]>([
+    ['list', 'q', {}, 'app.quit'],
+    ['filter', 'q', {}, undefined],
+    ['filter', 'c', { ctrl: true }, 'app.quit'],
+    ['detail', 'c', { ctrl: true }, 'app.quit'],
+    ['list', '?', {}, 'app.help'],
+    ['filter', '?', {}, undefined],
+    ['list', 'j', {}, 'list.down'],
+    ['list', '', { downArrow: true }, 'list.down'],
+    ['list', 'f', { ctrl: true }, 'list.pageDown'],
+    ['list', 'f', {}, undefined],
+    ['list', '', { pageUp: true }, 'list.pageUp'],
+    ['list', 'G', { shift: true }, 'list.bottom'],
+    ['list', 'g', {}, 'list.top'],
+    ['list', '', { return: true }, 'list.open'],
+    ['list', 's', {}, 'list.sortNext'],
+    ['list', 'S', { shift: true }, 'list.sortReverse'],
+    ['list', 'a', {}, 'list.toggleAwsManaged'],
+    ['filter', '', { return: true }, 'filter.accept'],
+    ['filter', '', { escape: true, meta: true }, 'filter.cancel'],
+    ['filter', 'j', {}, undefined],
+    ['detail', '', { tab: true }, 'detail.nextTab'],
+    ['detail', '', { tab: true, shift: true }, 'detail.prevTab'],
+    ['detail', '3', {}, 'detail.tabGrants'],
+    ['detail', '', { escape: true }, 'detail.back'],
+    ['help', '', { escape: true }, 'help.close'],
+    ['help', '?', {}, 'app.help'],
+  ])('%s: %j %o → %s', (scope, input, flags, expected) => {
+    expect(commandFor(scope as never, input, press(flags))).toBe(expected);
+  });
+
+  it('matches by id', () => {
+    expect(matches('app.quit', 'c', press({ ctrl: true }))).toBe(true);
+    expect(matches('app.quit', 'q', press(), 'filter')).toBe(false);
+    expect(matches('list.down', 'k', press())).toBe(false);
+  });
+});
+
+describe('hints and help', () => {
+  it('builds the footer from the registry', () => {
+    expect(hintsFor('list')).toEqual(
+      expect.arrayContaining([
+        { keys: 'j', description: 'move' },
+        { keys: '/', description: 'filter' },
+        { keys: 'q', description: 'quit' },
+      ]),
+    );
+    // Typing in the filter: q and ? are text, so quit is hinted as Ctrl-C.
+    expect(hintsFor('filter')).toContainEqual({ keys: 'Ctrl-C', description: 'quit' });
+    expect(hintsFor('filter').map((h) => h.description)).not.toContain('help');
+  });
+
+  it('lists every command in the help', () => {
+    const ids = helpSections().flatMap((s) => s.entries.map((e) => e.id));
+    expect(ids.sort()).toEqual(COMMANDS.map((c) => c.id).sort());
+  });
+});

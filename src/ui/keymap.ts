@@ -1,0 +1,213 @@
+// The one registry of key bindings. Input handling (`commandFor`/`matches`), the footer
+// hints (`hintsFor`) and the help screen (`helpSections`) all read it, so they cannot disagree.
+
+import type { Key } from 'ink';
+
+export type Scope = 'global' | 'list' | 'filter' | 'detail' | 'help';
+export const SCOPES: readonly Scope[] = ['global', 'list', 'filter', 'detail', 'help'];
+
+/** Non-character keys, named as Ink's `useInput` reports them. */
+export type SpecialKey =
+  | 'upArrow'
+  | 'downArrow'
+  | 'leftArrow'
+  | 'rightArrow'
+  | 'pageUp'
+  | 'pageDown'
+  | 'home'
+  | 'end'
+  | 'return'
+  | 'escape'
+  | 'tab'
+  | 'backspace'
+  | 'delete';
+
+export type KeyBinding =
+  | { char: string; ctrl?: boolean; notIn?: Scope[] }
+  | { special: SpecialKey; shift?: boolean; notIn?: Scope[] };
+
+export interface Command {
+  id: string;
+  keys: KeyBinding[];
+  description: string;
+  scope: Scope;
+  /** Short footer text; commands without it are only listed in help. */
+  hint?: string;
+  /** Changes AWS: hidden in read-only mode and confirmed by typing the key's name. */
+  dangerous?: boolean;
+}
+
+const ch = (char: string, notIn?: Scope[]): KeyBinding => (notIn ? { char, notIn } : { char });
+const ctrl = (char: string): KeyBinding => ({ char, ctrl: true });
+const sp = (special: SpecialKey, shift?: boolean): KeyBinding => (shift === undefined ? { special } : { special, shift });
+
+export const COMMANDS = [
+  // global — active in every scope, except where a binding says notIn (typing in the filter)
+  { id: 'app.quit', scope: 'global', keys: [ch('q', ['filter']), ctrl('c')], description: 'quit keywarden', hint: 'quit' },
+  { id: 'app.help', scope: 'global', keys: [ch('?', ['filter'])], description: 'show or hide this help', hint: 'help' },
+
+  // keys list
+  { id: 'list.down', scope: 'list', keys: [ch('j'), sp('downArrow')], description: 'move down', hint: 'move' },
+  { id: 'list.up', scope: 'list', keys: [ch('k'), sp('upArrow')], description: 'move up' },
+  { id: 'list.pageDown', scope: 'list', keys: [sp('pageDown'), ctrl('f')], description: 'page down' },
+  { id: 'list.pageUp', scope: 'list', keys: [sp('pageUp'), ctrl('b')], description: 'page up' },
+  { id: 'list.top', scope: 'list', keys: [ch('g'), sp('home')], description: 'go to the first key' },
+  { id: 'list.bottom', scope: 'list', keys: [ch('G'), sp('end')], description: 'go to the last key' },
+  { id: 'list.open', scope: 'list', keys: [sp('return')], description: 'open the selected key', hint: 'open' },
+  { id: 'list.filter', scope: 'list', keys: [ch('/')], description: 'filter by alias, key id, description or tag', hint: 'filter' },
+  { id: 'list.clearFilter', scope: 'list', keys: [sp('escape')], description: 'clear the filter' },
+  { id: 'list.sortNext', scope: 'list', keys: [ch('s')], description: 'sort by the next column', hint: 'sort' },
+  { id: 'list.sortReverse', scope: 'list', keys: [ch('S')], description: 'reverse the sort order' },
+  { id: 'list.toggleAwsManaged', scope: 'list', keys: [ch('a')], description: 'show or hide AWS-managed keys', hint: 'AWS keys' },
+  { id: 'list.refresh', scope: 'list', keys: [ch('r')], description: 'reload the keys from AWS', hint: 'refresh' },
+
+  // filter input
+  { id: 'filter.accept', scope: 'filter', keys: [sp('return')], description: 'keep the filter and go back to the list', hint: 'keep' },
+  { id: 'filter.cancel', scope: 'filter', keys: [sp('escape')], description: 'clear the filter and go back to the list', hint: 'clear' },
+  { id: 'filter.erase', scope: 'filter', keys: [sp('backspace'), sp('delete')], description: 'erase the last character' },
+  { id: 'filter.down', scope: 'filter', keys: [sp('downArrow')], description: 'move down while filtering' },
+  { id: 'filter.up', scope: 'filter', keys: [sp('upArrow')], description: 'move up while filtering' },
+
+  // key detail
+  { id: 'detail.back', scope: 'detail', keys: [sp('escape')], description: 'back to the keys list', hint: 'back' },
+  { id: 'detail.nextTab', scope: 'detail', keys: [sp('tab', false), sp('rightArrow'), ch('l')], description: 'next tab', hint: 'tabs' },
+  { id: 'detail.prevTab', scope: 'detail', keys: [sp('tab', true), sp('leftArrow'), ch('h')], description: 'previous tab' },
+  { id: 'detail.tabOverview', scope: 'detail', keys: [ch('1')], description: 'Overview tab' },
+  { id: 'detail.tabRotation', scope: 'detail', keys: [ch('2')], description: 'Rotation tab' },
+  { id: 'detail.tabGrants', scope: 'detail', keys: [ch('3')], description: 'Grants tab' },
+  { id: 'detail.tabPolicy', scope: 'detail', keys: [ch('4')], description: 'Policy tab' },
+  { id: 'detail.down', scope: 'detail', keys: [ch('j'), sp('downArrow')], description: 'scroll down', hint: 'scroll' },
+  { id: 'detail.up', scope: 'detail', keys: [ch('k'), sp('upArrow')], description: 'scroll up' },
+  { id: 'detail.pageDown', scope: 'detail', keys: [sp('pageDown'), ctrl('f')], description: 'scroll a page down' },
+  { id: 'detail.pageUp', scope: 'detail', keys: [sp('pageUp'), ctrl('b')], description: 'scroll a page up' },
+  { id: 'detail.top', scope: 'detail', keys: [ch('g'), sp('home')], description: 'scroll to the top' },
+  { id: 'detail.bottom', scope: 'detail', keys: [ch('G'), sp('end')], description: 'scroll to the bottom' },
+  { id: 'detail.refresh', scope: 'detail', keys: [ch('r')], description: 'reload this key from AWS', hint: 'refresh' },
+
+  // help overlay
+  { id: 'help.close', scope: 'help', keys: [sp('escape')], description: 'close the help', hint: 'close' },
+  { id: 'help.down', scope: 'help', keys: [ch('j'), sp('downArrow')], description: 'scroll the help down', hint: 'scroll' },
+  { id: 'help.up', scope: 'help', keys: [ch('k'), sp('upArrow')], description: 'scroll the help up' },
+] as const satisfies readonly Command[];
+
+export type CommandId = (typeof COMMANDS)[number]['id'];
+
+/** The subset of Ink's Key the registry looks at. */
+export type KeyPress = Pick<Key, SpecialKey | 'ctrl' | 'shift'>;
+
+const BY_ID = new Map<string, Command>(COMMANDS.map((c) => [c.id, c]));
+
+export function commandById(id: CommandId): Command {
+  const command = BY_ID.get(id);
+  if (!command) throw new Error(`unknown command ${id}`);
+  return command;
+}
+
+function bindingActiveIn(binding: KeyBinding, scope: Scope): boolean {
+  return !binding.notIn?.includes(scope);
+}
+
+function bindingMatches(binding: KeyBinding, input: string, key: KeyPress): boolean {
+  if ('special' in binding) {
+    if (!key[binding.special]) return false;
+    return binding.shift === undefined || binding.shift === key.shift;
+  }
+  if (binding.ctrl) return key.ctrl && input.toLowerCase() === binding.char;
+  return !key.ctrl && input === binding.char;
+}
+
+/** Whether a key press is one of the command's bindings (ignoring scope). */
+export function matches(id: CommandId, input: string, key: KeyPress, scope?: Scope): boolean {
+  return commandById(id).keys.some((b) => (scope === undefined || bindingActiveIn(b, scope)) && bindingMatches(b, input, key));
+}
+
+/** Commands that can fire in a scope: its own and the global ones. */
+export function commandsIn(scope: Scope): Command[] {
+  return COMMANDS.filter((c) => c.scope === scope || (c.scope === 'global' && scope !== 'global'));
+}
+
+/** The command a key press means in a scope (global commands included), if any. */
+export function commandFor(scope: Scope, input: string, key: KeyPress): CommandId | undefined {
+  for (const command of commandsIn(scope)) {
+    if (command.keys.some((b) => bindingActiveIn(b, scope) && bindingMatches(b, input, key))) return command.id as CommandId;
+  }
+  return undefined;
+}
+
+const SPECIAL_LABELS: Record<SpecialKey, string> = {
+  upArrow: '↑',
+  downArrow: '↓',
+  leftArrow: '←',
+  rightArrow: '→',
+  pageUp: 'PgUp',
+  pageDown: 'PgDn',
+  home: 'Home',
+  end: 'End',
+  return: 'Enter',
+  escape: 'Esc',
+  tab: 'Tab',
+  backspace: 'Backspace',
+  delete: 'Del',
+};
+
+export function bindingLabel(binding: KeyBinding): string {
+  if ('special' in binding) return `${binding.shift ? 'Shift-' : ''}${SPECIAL_LABELS[binding.special]}`;
+  return binding.ctrl ? `Ctrl-${binding.char.toUpperCase()}` : binding.char;
+}
+
+/** A stable identity for a binding, to find two commands on one key. */
+export function bindingIdentity(binding: KeyBinding): string {
+  if ('special' in binding) return `special:${binding.special}${binding.shift ? '+shift' : ''}`;
+  return binding.ctrl ? `ctrl:${binding.char.toLowerCase()}` : `char:${binding.char}`;
+}
+
+export function keysLabel(command: Command, scope?: Scope): string {
+  return command.keys
+    .filter((b) => scope === undefined || bindingActiveIn(b, scope))
+    .map(bindingLabel)
+    .join(' ');
+}
+
+export interface Hint {
+  keys: string;
+  description: string;
+}
+
+/** The footer for a scope: its own hinted commands, then the global ones that apply there. */
+export function hintsFor(scope: Scope, options: { readOnly?: boolean } = {}): Hint[] {
+  const own = COMMANDS.filter((c) => c.scope === scope);
+  const global = scope === 'global' ? [] : COMMANDS.filter((c) => c.scope === 'global');
+  return [...own, ...global]
+    .filter((c: Command) => c.hint !== undefined && !(options.readOnly && c.dangerous))
+    .map((c: Command) => ({ command: c, keys: keysLabel(c, scope) }))
+    .filter(({ keys }) => keys !== '')
+    .map(({ command, keys }) => ({ keys: keys.split(' ')[0] ?? keys, description: command.hint ?? command.description }));
+}
+
+export interface HelpSection {
+  scope: Scope;
+  title: string;
+  entries: Array<{ id: CommandId; keys: string; description: string; dangerous: boolean }>;
+}
+
+const SECTION_TITLES: Record<Scope, string> = {
+  global: 'Everywhere',
+  list: 'Keys list',
+  filter: 'Filter (after /)',
+  detail: 'Key detail',
+  help: 'Help',
+};
+
+/** Every binding, grouped by scope, for the help screen. */
+export function helpSections(options: { readOnly?: boolean } = {}): HelpSection[] {
+  return SCOPES.map((scope) => ({
+    scope,
+    title: SECTION_TITLES[scope],
+    entries: COMMANDS.filter((c: Command) => c.scope === scope && !(options.readOnly && c.dangerous)).map((c: Command) => ({
+      id: c.id as CommandId,
+      keys: c.keys.map((b) => bindingLabel(b) + (b.notIn ? ` (not in ${b.notIn.join(', ')})` : '')).join(', '),
+      description: c.description,
+      dangerous: c.dangerous ?? false,
+    })),
+  })).filter((section) => section.entries.length > 0);
+}

@@ -1,0 +1,84 @@
+// The keys list as a pure reducer: selection, filter (and whether it is being typed),
+// sort order and the AWS-managed toggle. Counts come in with the events that need them,
+// so the reducer never sees the rows. Inapplicable events return the same state.
+
+import type { ColumnId, SortOrder } from '../../domain/table.js';
+
+export interface ListState {
+  selected: number;
+  filter: string;
+  isFiltering: boolean;
+  sort: SortOrder;
+  showAwsManaged: boolean;
+}
+
+export type ListEvent =
+  | { type: 'move'; by: number; count: number }
+  | { type: 'top' }
+  | { type: 'bottom'; count: number }
+  | { type: 'filter-start' }
+  | { type: 'filter-type'; text: string }
+  | { type: 'filter-erase' }
+  | { type: 'filter-accept' }
+  | { type: 'filter-cancel' }
+  | { type: 'filter-clear' }
+  | { type: 'sort-next'; columns: readonly ColumnId[] }
+  | { type: 'sort-reverse' }
+  | { type: 'toggle-aws-managed' };
+
+export const INITIAL_LIST_STATE: ListState = {
+  selected: 0,
+  filter: '',
+  isFiltering: false,
+  sort: { column: 'alias', direction: 'asc' },
+  showAwsManaged: false,
+};
+
+function clamp(value: number, count: number): number {
+  return Math.max(0, Math.min(value, count - 1));
+}
+
+/** The selection as an index into `count` rows (the stored index may be past the end after a refresh). */
+export function selectedIndex(state: ListState, count: number): number {
+  return count === 0 ? 0 : clamp(state.selected, count);
+}
+
+export function listReducer(state: ListState, event: ListEvent): ListState {
+  switch (event.type) {
+    case 'move': {
+      if (event.count === 0) return state;
+      const selected = clamp(selectedIndex(state, event.count) + event.by, event.count);
+      return selected === state.selected ? state : { ...state, selected };
+    }
+    case 'top':
+      return state.selected === 0 ? state : { ...state, selected: 0 };
+    case 'bottom': {
+      const selected = Math.max(0, event.count - 1);
+      return selected === state.selected ? state : { ...state, selected };
+    }
+    case 'filter-start':
+      return state.isFiltering ? state : { ...state, isFiltering: true };
+    case 'filter-type':
+      if (!state.isFiltering || event.text === '') return state;
+      return { ...state, filter: state.filter + event.text, selected: 0 };
+    case 'filter-erase':
+      if (!state.isFiltering || state.filter === '') return state;
+      return { ...state, filter: [...state.filter].slice(0, -1).join(''), selected: 0 };
+    case 'filter-accept':
+      return state.isFiltering ? { ...state, isFiltering: false } : state;
+    case 'filter-cancel':
+      return state.isFiltering ? { ...state, isFiltering: false, filter: '', selected: 0 } : state;
+    case 'filter-clear':
+      return state.filter === '' ? state : { ...state, filter: '', selected: 0 };
+    case 'sort-next': {
+      if (event.columns.length === 0) return state;
+      const index = event.columns.indexOf(state.sort.column);
+      const column = event.columns[(index + 1) % event.columns.length] ?? state.sort.column;
+      return { ...state, sort: { column, direction: 'asc' } };
+    }
+    case 'sort-reverse':
+      return { ...state, sort: { ...state.sort, direction: state.sort.direction === 'asc' ? 'desc' : 'asc' } };
+    case 'toggle-aws-managed':
+      return { ...state, showAwsManaged: !state.showAwsManaged, selected: 0 };
+  }
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { COLOR_THEME, MONOCHROME_THEME, THEME_ROLES, themeFor } from './theme.js';
+
+describe('theme', () => {
+  it('uses colours by default and when NO_COLOR is empty', () => {
+    expect(themeFor({})).toBe(COLOR_THEME);
+    expect(themeFor({ NO_COLOR: '' })).toBe(COLOR_THEME);
+  });
+
+  it.each(['1', 'true', 'yes'])('has no colour at all with NO_COLOR=%s', (value) => {
+    const theme = themeFor({ NO_COLOR: value });
+    expect(theme).toBe(MONOCHROME_THEME);
+    for (const role of THEME_ROLES) {
+      expect(theme[role].color, role).toBeUndefined();
+      expect(theme[role].backgroundColor, role).toBeUndefined();
+    }
+    expect(theme.selection.inverse).toBe(true);
+  });
+
+  it('defines every role', () => {
+    for (const role of THEME_ROLES) expect(COLOR_THEME[role]).toBeDefined();
+  });
+});

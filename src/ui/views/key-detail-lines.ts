@@ -1,0 +1,258 @@
+// The key-detail tabs as plain lines, computed without React: one boundary where every
+// string from AWS is cleaned, and one shape (lines) the view scrolls through.
+
+import { daysUntil, formatAge, formatDate, formatDateTime } from '../../domain/format.js';
+import {
+  ON_DEMAND_ROTATION_LIMIT,
+  isReadProblem,
+  type Grant,
+  type KeyDetail,
+  type KeyRow,
+  type LastUsage,
+  type ReadProblem,
+  type RotationEntry,
+} from '../../domain/key.js';
+import { rotationManagedElsewhere } from '../../domain/rotation.js';
+import { cleanText } from '../../domain/sanitize.js';
+import { describeEncryptionContext, describePrincipal } from '../../domain/services.js';
+import type { DetailTab } from '../state/navigation.js';
+
+export type LineTone = 'danger' | 'warning' | 'success' | 'muted' | 'accent' | 'heading';
+
+export interface DetailLine {
+  text: string;
+  tone?: LineTone;
+}
+
+const clean = (text: string): string => cleanText(text, { singleLine: true });
+
+function line(text: string, tone?: LineTone): DetailLine {
+  return tone ? { text, tone } : { text };
+}
+
+const LABEL_WIDTH = 16;
+function field(label: string, value: string, tone?: LineTone): DetailLine {
+  return line(`${label.padEnd(LABEL_WIDTH)}${value}`, tone);
+}
+
+/** "cannot read the policy: access denied … (GetKeyPolicy, AccessDeniedException)" */
+export function problemLine(subject: string, problem: ReadProblem): DetailLine {
+  return line(`cannot read ${subject}: ${clean(problem.message)} (${clean(problem.what)}, ${clean(problem.code)})`, 'danger');
+}
+
+function dateWithAge(iso: string | undefined, now: Date): string {
+  if (!iso) return '—';
+  const age = formatAge(iso, now);
+  return `${formatDateTime(iso)} UTC${age ? ` (${age})` : ''}`;
+}
+
+function lastUsageText(usage: LastUsage, now: Date): string {
+  switch (usage.kind) {
+    case 'used':
+      return `${clean(usage.operation)} at ${dateWithAge(usage.timestamp, now)}`;
+    case 'never':
+      return `never (tracked since ${formatDate(usage.trackingStartDate)})`;
+    case 'not-since-tracking':
+      return `not since tracking began ${formatDate(usage.trackingStartDate)}; earlier use unknown (see CloudTrail)`;
+    case 'error':
+      return `unknown: ${clean(usage.message)}`;
+  }
+}
+
+export function overviewLines(row: KeyRow, now: Date): DetailLine[] {
+  const lines: DetailLine[] = [];
+  const meta = row.metadata;
+  lines.push(field('Key ID', clean(row.keyId)));
+  lines.push(field('ARN', clean(row.arn)));
+  lines.push(field('Region', clean(row.region)));
+  if (!meta) {
+    lines.push(field('State', 'no access: DescribeKey was refused, the key cannot be described', 'danger'));
+  } else {
+    const stateTone: LineTone | undefined =
+      meta.state === 'PendingDeletion' || meta.state === 'PendingReplicaDeletion'
+        ? 'danger'
+        : meta.state === 'Enabled'
+          ? 'success'
+          : 'warning';
+    lines.push(field('State', meta.state, stateTone));
+    if (meta.deletionDate) {
+      const days = daysUntil(meta.deletionDate, now);
+      lines.push(
+        field(
+          'Deletion',
+          `${formatDateTime(meta.deletionDate)} UTC${days !== undefined && days >= 0 ? ` (in ${days} days)` : ''}${
+            meta.pendingDeletionWindowInDays ? `, waiting period ${meta.pendingDeletionWindowInDays} days` : ''
+          }`,
+          'danger',
+        ),
+      );
+    }
+    lines.push(field('Description', meta.description ? clean(meta.description) : '—'));
+    lines.push(field('Account', clean(meta.accountId)));
+    lines.push(field('Managed by', meta.keyManager === 'AWS' ? 'AWS (AWS-managed key)' : 'customer'));
+    lines.push(field('Key spec', clean(meta.keySpec)));
+    lines.push(field('Key usage', clean(meta.keyUsage)));
+    lines.push(field('Origin', clean(meta.origin)));
+    if (meta.customKeyStoreId) lines.push(field('Key store', clean(meta.customKeyStoreId)));
+    lines.push(field('Created', dateWithAge(meta.creationDate, now)));
+    if (meta.validTo) lines.push(field('Material expires', dateWithAge(meta.validTo, now), 'warning'));
+    const algorithms = [...(meta.encryptionAlgorithms ?? []), ...(meta.signingAlgorithms ?? []), ...(meta.macAlgorithms ?? [])];
+    if (algorithms.length > 0) lines.push(field('Algorithms', algorithms.map(clean).join(', ')));
+    if (meta.currentKeyMaterialId) lines.push(field('Key material', clean(meta.currentKeyMaterialId)));
+    if (!meta.multiRegion) {
+      lines.push(field('Multi-Region', 'no'));
+    } else if (meta.multiRegionRole === 'REPLICA') {
+      lines.push(field('Multi-Region', `replica of ${meta.primaryKey ? `${clean(meta.primaryKey.arn)}` : 'an unknown primary'}`));
+    } else {
+      lines.push(field('Multi-Region', 'primary'));
+      const replicas = meta.replicaKeys ?? [];
+      if (replicas.length === 0) lines.push(field('', 'no replicas'));
+      for (const replica of replicas) lines.push(field('', `replica in ${clean(replica.region)}: ${clean(replica.arn)}`));
+    }
+  }
+  lines.push(field('Last used', lastUsageText(row.lastUsage, now), row.lastUsage.kind === 'error' ? 'warning' : undefined));
+  lines.push(line(''));
+  lines.push(line(`Aliases (${row.aliases.length})`, 'heading'));
+  if (row.aliases.length === 0) lines.push(line('  none', 'muted'));
+  for (const alias of row.aliases) lines.push(line(`  ${clean(alias)}`));
+  lines.push(line(''));
+  lines.push(line(`Tags (${row.tags.length})`, 'heading'));
+  if (row.tags.length === 0) lines.push(line('  none', 'muted'));
+  for (const tag of row.tags) lines.push(line(`  ${clean(tag.key)} = ${clean(tag.value)}`));
+  if (row.problems.length > 0) {
+    lines.push(line(''));
+    lines.push(line(`Problems (${row.problems.length})`, 'heading'));
+    for (const problem of row.problems) {
+      lines.push(line(`  ${clean(problem.what)}: ${clean(problem.message)} (${clean(problem.code)})`, 'danger'));
+    }
+  }
+  return lines;
+}
+
+function rotationHistory(rotations: RotationEntry[]): DetailLine[] {
+  if (rotations.length === 0) return [line('  no rotations yet', 'muted')];
+  const sorted = [...rotations].sort((a, b) => (b.rotationDate ?? '').localeCompare(a.rotationDate ?? ''));
+  return [
+    line(`  ${'DATE (UTC)'.padEnd(18)}${'TYPE'.padEnd(11)}${'MATERIAL'.padEnd(13)}KEY MATERIAL ID`, 'muted'),
+    ...sorted.map((r) =>
+      line(
+        `  ${formatDateTime(r.rotationDate).padEnd(18)}${(r.rotationType === 'ON_DEMAND' ? 'on demand' : r.rotationType === 'AUTOMATIC' ? 'automatic' : '?').padEnd(11)}${clean(
+          r.keyMaterialState ?? '',
+        )
+          .toLowerCase()
+          .padEnd(13)}${clean(r.keyMaterialId ?? '')}`,
+      ),
+    ),
+  ];
+}
+
+export function rotationLines(detail: KeyDetail, now: Date): DetailLine[] {
+  const { row } = detail;
+  const lines: DetailLine[] = [];
+  const rotation = row.rotation;
+  switch (rotation.kind) {
+    case 'enabled':
+      lines.push(field('Automatic', `on, every ${rotation.periodDays} days`, 'success'));
+      if (rotation.nextRotationDate) {
+        const days = daysUntil(rotation.nextRotationDate, now);
+        lines.push(field('Next rotation', `${formatDate(rotation.nextRotationDate)}${days !== undefined && days >= 0 ? ` (in ${days} days)` : ''}`));
+      }
+      if (rotation.onDemandRotationStartDate) lines.push(field('On-demand', `rotation started ${dateWithAge(rotation.onDemandRotationStartDate, now)}`));
+      break;
+    case 'disabled':
+      lines.push(field('Automatic', 'off — this key could rotate automatically but does not', 'warning'));
+      break;
+    case 'unsupported':
+      lines.push(field('Automatic', `cannot rotate: ${clean(rotation.reason)}`, 'muted'));
+      break;
+    case 'error':
+      lines.push(line(`cannot read the rotation status: ${clean(rotation.message)}`, 'danger'));
+      break;
+  }
+  const elsewhere = row.metadata ? rotationManagedElsewhere(row.metadata) : undefined;
+  if (elsewhere) lines.push(field('', clean(elsewhere), 'muted'));
+  if (detail.onDemandRotationsLeft !== undefined) {
+    lines.push(field('On-demand left', `${detail.onDemandRotationsLeft} of ${ON_DEMAND_ROTATION_LIMIT}`));
+  }
+  lines.push(line(''));
+  lines.push(line('History', 'heading'));
+  if (isReadProblem(detail.rotations)) lines.push(problemLine('the rotation history', detail.rotations));
+  else if (rotation.kind === 'unsupported' && detail.rotations.length === 0) lines.push(line('  none: this key cannot rotate', 'muted'));
+  else lines.push(...rotationHistory(detail.rotations));
+  return lines;
+}
+
+function contextText(context: Record<string, string>): string {
+  return Object.entries(context)
+    .map(([k, v]) => `${clean(k)}=${clean(v)}`)
+    .join(', ');
+}
+
+/** What a grant is for, in words: the service behind its encryption context, else its grantee. */
+export function grantPurpose(grant: Grant): string {
+  const context = grant.constraints?.encryptionContextSubset ?? grant.constraints?.encryptionContextEquals;
+  const meaning = describeEncryptionContext(context);
+  if (meaning) return `${clean(meaning.service)} ${clean(meaning.resource)}`;
+  return clean(describePrincipal(grant.granteePrincipal));
+}
+
+function grantLines(grant: Grant, now: Date): DetailLine[] {
+  const lines: DetailLine[] = [line(grantPurpose(grant), 'accent')];
+  const principal = (p: string | undefined) => {
+    if (!p) return '—';
+    const words = clean(describePrincipal(p));
+    return words === clean(p) ? words : `${words} — ${clean(p)}`;
+  };
+  lines.push(field('  grantee', principal(grant.granteePrincipal)));
+  lines.push(field('  retiring', principal(grant.retiringPrincipal)));
+  lines.push(field('  operations', grant.operations.map(clean).join(', ') || '—'));
+  const c = grant.constraints;
+  if (c?.encryptionContextSubset) lines.push(field('  context ⊇', contextText(c.encryptionContextSubset)));
+  if (c?.encryptionContextEquals) lines.push(field('  context =', contextText(c.encryptionContextEquals)));
+  if (c?.sourceArn) lines.push(field('  source ARN', clean(c.sourceArn)));
+  if (!c?.encryptionContextSubset && !c?.encryptionContextEquals && !c?.sourceArn) lines.push(field('  constraints', 'none'));
+  if (grant.name) lines.push(field('  name', clean(grant.name)));
+  if (grant.creationDate) lines.push(field('  created', dateWithAge(grant.creationDate, now)));
+  if (grant.issuingAccount) lines.push(field('  issued by', principal(grant.issuingAccount)));
+  lines.push(field('  grant id', clean(grant.grantId), 'muted'));
+  return lines;
+}
+
+export function grantsLines(detail: KeyDetail, now: Date): DetailLine[] {
+  if (isReadProblem(detail.grants)) return [problemLine('the grants', detail.grants)];
+  if (detail.grants.length === 0) return [line('no grants on this key', 'muted')];
+  const lines: DetailLine[] = [line(`${detail.grants.length} grant${detail.grants.length === 1 ? '' : 's'}`, 'heading')];
+  for (const grant of detail.grants) lines.push(line(''), ...grantLines(grant, now));
+  return lines;
+}
+
+/** The policy pretty-printed (2-space JSON), or the raw text when it is not JSON; always cleaned. */
+export function policyText(policy: string): string {
+  let text = policy;
+  try {
+    text = JSON.stringify(JSON.parse(policy), null, 2);
+  } catch {
+    // not JSON: show it as it came
+  }
+  return cleanText(text, { singleLine: false });
+}
+
+export function policyLines(detail: KeyDetail): DetailLine[] {
+  if (isReadProblem(detail.policy)) return [problemLine('the policy', detail.policy)];
+  return policyText(detail.policy)
+    .split('\n')
+    .map((text) => line(text));
+}
+
+export function detailLines(detail: KeyDetail, tab: DetailTab, now: Date): DetailLine[] {
+  switch (tab) {
+    case 'overview':
+      return overviewLines(detail.row, now);
+    case 'rotation':
+      return rotationLines(detail, now);
+    case 'grants':
+      return grantsLines(detail, now);
+    case 'policy':
+      return policyLines(detail);
+  }
+}

@@ -1,0 +1,99 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { columnsFor, sortRows, toRowView, withoutAwsManaged, type SortOrder } from '../../domain/table.js';
+import { ALL_ROWS, NOW, manyRows } from '../../../test/helpers/kms-fixtures.js';
+import { plain } from '../../../test/helpers/ink.js';
+import { KeysView, type KeysViewProps } from './keys-view.js';
+
+const columns = columnsFor({ multiRegion: false });
+const sort: SortOrder = { column: 'alias', direction: 'asc' };
+
+function props(overrides: Partial<KeysViewProps> = {}): KeysViewProps {
+  const rows = sortRows(withoutAwsManaged(ALL_ROWS.map((r) => toRowView(r, NOW))), 'alias', 'asc');
+  return {
+    rows,
+    columns,
+    selected: 0,
+    height: 20,
+    width: 100, // ink-testing-library's stdout is 100 columns
+    filter: '',
+    isFiltering: false,
+    sort,
+    total: rows.length,
+    hiddenAwsManaged: 1,
+    ...overrides,
+  };
+}
+
+describe('KeysView', () => {
+  it('renders the fixture keys with their cells', () => {
+    const { lastFrame } = render(<KeysView {...props()} />);
+    const frame = plain(lastFrame());
+    expect(frame).toContain('7 of 7 keys');
+    expect(frame).toContain('1 AWS-managed hidden');
+    expect(frame).toMatch(/ALIAS ↑\s+STATE\s+ROTATION\s+LAST USED/);
+    expect(frame).toMatch(/ebs-volumes \+1\s+Enabled\s+on 365d next 2027-03-01\s+2026-11-20 Decrypt/);
+    expect(frame).toMatch(/release-signing\s+Enabled\s+n\/a\s+never/);
+    expect(frame).toMatch(/old-backups\s+PendingDeletion\s+off\s+not since 2026-04-15/);
+    expect(frame).toMatch(/c0ffee00-1111-4222-8333-9444…\s+no access\s+\?\s+\?/);
+    expect(frame).not.toContain('aws/ebs');
+  });
+
+  it('shows the filter being typed and the count it leaves', () => {
+    const rows = props().rows.filter((r) => r.haystack.includes('ebs'));
+    const { lastFrame } = render(<KeysView {...props({ rows, filter: 'ebs', isFiltering: true })} />);
+    expect(plain(lastFrame())).toContain('1 of 7 keys  /ebs');
+    const accepted = render(<KeysView {...props({ rows, filter: 'ebs' })} />);
+    expect(plain(accepted.lastFrame())).toContain('1 of 7 keys (filter: ebs)');
+    const none = render(<KeysView {...props({ rows: [], filter: 'zzz' })} />);
+    expect(plain(none.lastFrame())).toContain('no keys match "zzz"');
+  });
+
+  it('shows loading progress while rows stream in', () => {
+    const progress = [{ region: 'eu-west-1', listed: 400, loaded: 120, done: false }];
+    const { lastFrame } = render(<KeysView {...props({ progress })} />);
+    expect(plain(lastFrame())).toContain('loading keys… 120 of 400 listed');
+  });
+
+  it('renders only the visible window of 10,000 rows, quickly', () => {
+    const rows = manyRows(10_000).map((r) => toRowView(r, NOW));
+    const started = performance.now();
+    const { lastFrame } = render(<KeysView {...props({ rows, total: rows.length, selected: 5_000, height: 20, width: 120 })} />);
+    const elapsed = performance.now() - started;
+    const frame = plain(lastFrame());
+    const keyLines = frame.split('\n').filter((l) => l.includes('bulk-'));
+    expect(keyLines).toHaveLength(18); // height 20 minus the count line and the header row
+    expect(frame).toContain('bulk-05000');
+    expect(frame).not.toContain('bulk-00000');
+    expect(frame).toContain('10000 of 10000 keys');
+    // Generous bound: catches rendering all rows (seconds), not machine jitter.
+    expect(elapsed).toBeLessThan(1500);
+  });
+
+  it('keeps the selection visible at the ends of the list', () => {
+    const rows = manyRows(100).map((r) => toRowView(r, NOW));
+    const bottom = plain(render(<KeysView {...props({ rows, total: 100, selected: 99, height: 12 })} />).lastFrame());
+    expect(bottom).toContain('bulk-00099');
+    expect(bottom.split('\n').filter((l) => l.includes('bulk-'))).toHaveLength(10);
+    const top = plain(render(<KeysView {...props({ rows, total: 100, selected: 0, height: 12 })} />).lastFrame());
+    expect(top).toContain('bulk-00000');
+    expect(top).not.toContain('bulk-00010');
+  });
+
+  it('shows more columns when the terminal is wider', () => {
+    const wide = props({ width: 100 });
+    const some = columns.filter((c) => ['alias', 'keyId', 'state', 'spec', 'deletion'].includes(c.id));
+    const frame = plain(render(<KeysView {...wide} columns={some} />).lastFrame());
+    expect(frame).toMatch(/ALIAS ↑\s+KEY ID\s+STATE\s+DELETION/);
+    expect(frame).toMatch(/old-backups\s+7f3e2d1c-0b9a-4887-a665-544332211000\s+PendingDeletion\s+2026-12-20 \(27d\)/);
+    const specs = plain(render(<KeysView {...wide} columns={some.filter((c) => c.id !== 'keyId')} />).lastFrame());
+    expect(specs).toMatch(/release-signing\s+Enabled\s+RSA_2048 sign/);
+    expect(specs).toMatch(/ebs-volumes \+1\s+Enabled\s+SYMMETRIC_DEFAULT encrypt/);
+  });
+
+  it('fits a narrow terminal by dropping columns', () => {
+    const frame = plain(render(<KeysView {...props({ width: 80 })} />).lastFrame());
+    for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    expect(frame).toContain('ebs-volumes +1');
+  });
+});

@@ -1,0 +1,102 @@
+import { Box, Text } from 'ink';
+import { memo, useMemo } from 'react';
+import type { RegionProgress } from '../../domain/source.js';
+import {
+  columnById,
+  headerCells,
+  layoutColumns,
+  renderLine,
+  visibleWindow,
+  type Column,
+  type LaidOutColumn,
+  type RowView,
+  type SortOrder,
+} from '../../domain/table.js';
+import { progressSummary } from '../components/loading.js';
+import { useTheme, type Theme } from '../theme.js';
+
+export interface KeysViewProps {
+  /** Rows already filtered and sorted. */
+  rows: readonly RowView[];
+  columns: readonly Column[];
+  selected: number;
+  /** Lines this view may use, including its count line, header row and progress line. */
+  height: number;
+  width: number;
+  filter: string;
+  isFiltering: boolean;
+  sort: SortOrder;
+  /** Keys before the filter (AWS-managed ones excluded unless shown). */
+  total: number;
+  /** AWS-managed keys left out because the toggle is off. */
+  hiddenAwsManaged: number;
+  /** Per-region progress while the inventory is still loading. */
+  progress?: readonly RegionProgress[] | undefined;
+}
+
+function toneStyle(theme: Theme, tone: RowView['tone']) {
+  return tone === 'normal' ? {} : theme[tone];
+}
+
+const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { view: RowView; layout: readonly LaidOutColumn[]; isSelected: boolean; theme: Theme }) {
+  const text = renderLine(view.cells, layout);
+  return (
+    <Text wrap="truncate-end" {...(isSelected ? theme.selection : toneStyle(theme, view.tone))}>
+      {text}
+    </Text>
+  );
+});
+
+/** The keys table: a count line, the column titles and only the rows that fit on screen. */
+export function KeysView(props: KeysViewProps) {
+  const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress } = props;
+  const theme = useTheme();
+  const layout = useMemo(() => layoutColumns(columns, width), [columns, width]);
+  const isLoading = progress !== undefined;
+  const bodyHeight = Math.max(1, height - 2 - (isLoading ? 1 : 0));
+  const { start, end } = visibleWindow(rows.length, selected, bodyHeight);
+  const visible = rows.slice(start, end);
+  const sortTitle = columnById(sort.column).title.toLowerCase();
+  const titles = headerCells();
+  const header = renderLine({ ...titles, [sort.column]: `${titles[sort.column]} ${sort.direction === 'asc' ? '↑' : '↓'}` }, layout);
+
+  return (
+    <Box flexDirection="column" height={height}>
+      <Box gap={2}>
+        <Text wrap="truncate-end">
+          <Text bold>
+            {rows.length} of {total} keys
+          </Text>
+          {isFiltering ? (
+            <Text {...theme.accent}>
+              {'  /'}
+              {filter}
+              <Text inverse> </Text>
+            </Text>
+          ) : filter ? (
+            <Text {...theme.accent}> (filter: {filter})</Text>
+          ) : null}
+          <Text {...theme.muted}>
+            {'  '}sorted by {sortTitle} {sort.direction === 'asc' ? '↑' : '↓'}
+            {hiddenAwsManaged > 0 ? `  ·  ${hiddenAwsManaged} AWS-managed hidden` : ''}
+          </Text>
+        </Text>
+      </Box>
+      <Text wrap="truncate-end" {...theme.heading}>
+        {header}
+      </Text>
+      {rows.length === 0 ? (
+        <Text {...theme.muted}>{filter ? `no keys match "${filter}"` : 'no keys'}</Text>
+      ) : (
+        visible.map((view, i) => (
+          <KeyLine key={view.arn} view={view} layout={layout} isSelected={start + i === selected} theme={theme} />
+        ))
+      )}
+      {isLoading ? (
+        <Box flexGrow={1} alignItems="flex-end">
+          <Text {...theme.muted}>loading keys… {progressSummary(progress)}</Text>
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
