@@ -1,0 +1,280 @@
+// The keywarden sandbox: a real HTTP endpoint on loopback that unmodified AWS SDK v3 clients talk
+// to. Services are found by table (X-Amz-Target prefix for JSON protocols, SigV4 service name for
+// query protocols); the control API lives under /_sandbox/.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { faultSettingsSchema, replaceFaults, shouldThrottle, type FaultSettings } from './faults.js';
+import { kmsService, sweepDeletions } from './kms.js';
+import { AwsError, callerFor, parseAuthorization, xmlEscape, type JsonService, type QueryService, type RequestContext } from './protocol.js';
+import { seedState } from './seed.js';
+import { readStateFile, Store } from './state.js';
+import { stsService } from './sts.js';
+
+export type { FaultSettings } from './faults.js';
+
+export interface SandboxOptions {
+  host?: string; // default '127.0.0.1'
+  port?: number; // default 0 (free port)
+  statePath?: string; // persisted state file; undefined = in memory only
+  largeEstate?: number; // extra generated customer keys in us-east-1 (benchmarks: 1000, 10000)
+  latencyMs?: number; // added delay per request (simulated round trip)
+  now?: () => Date; // base clock; default () => new Date()
+}
+
+export interface RequestLogEntry {
+  seq: number;
+  time: string;
+  service: 'kms' | 'sts' | string;
+  operation: string;
+  region: string;
+  caller: string;
+  params: unknown;
+  status: number;
+  errorCode?: string;
+}
+
+export interface Sandbox {
+  url: string; // e.g. 'http://127.0.0.1:40123'
+  port: number;
+  close(): Promise<void>;
+  faults: FaultSettings; // mutable; also settable over HTTP
+  requests(): RequestLogEntry[]; // every request served, in order
+  clearRequests(): void;
+  advanceClock(seconds: number): void; // sandbox time moves forward (for waiting periods)
+  reset(): Promise<void>; // back to the seeded estate (and persist)
+}
+
+/** JSON-protocol services by X-Amz-Target prefix. CloudTrail, Logs and CloudWatch add theirs here. */
+const JSON_SERVICES: JsonService[] = [kmsService];
+/** Query-protocol services by SigV4 service name. */
+const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService };
+
+/** The request log keeps at most this many entries (oldest dropped first). */
+const REQUEST_LOG_LIMIT = 200_000;
+const THROTTLE_MESSAGE = 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.';
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const baseNow = options.now ?? (() => new Date());
+  const store = new Store(options.statePath);
+  const existing = options.statePath ? await readStateFile(options.statePath) : undefined;
+  if (existing) store.load(existing);
+  else {
+    store.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
+    store.touch();
+    await store.flush();
+  }
+
+  const faults: FaultSettings = options.latencyMs ? { latencyMs: options.latencyMs } : {};
+  let log: RequestLogEntry[] = [];
+  let seq = 0;
+  const now = (): Date => new Date(baseNow().getTime() + store.state.clockOffsetSeconds * 1000);
+
+  function record(entry: Omit<RequestLogEntry, 'seq' | 'time'>): void {
+    seq += 1;
+    log.push({ seq, time: now().toISOString(), ...entry });
+    if (log.length > REQUEST_LOG_LIMIT) log = log.slice(log.length - REQUEST_LOG_LIMIT / 2);
+  }
+
+  async function advance(seconds: number): Promise<void> {
+    store.state.clockOffsetSeconds += seconds;
+    store.touchState();
+    sweepDeletions(store, now().getTime());
+    await store.flush();
+  }
+
+  async function reset(): Promise<void> {
+    store.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
+    store.touch();
+    await store.flush();
+  }
+
+  async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<void> {
+    const send = (status: number, value: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    const parse = (): unknown => (body.trim() === '' ? {} : JSON.parse(body));
+    try {
+      const route = `${req.method} ${path}`;
+      switch (route) {
+        case 'GET /_sandbox/health':
+          return send(200, { ok: true });
+        case 'GET /_sandbox/requests':
+          return send(200, log);
+        case 'DELETE /_sandbox/requests':
+          log = [];
+          return send(200, { ok: true });
+        case 'GET /_sandbox/faults':
+          return send(200, faults);
+        case 'PUT /_sandbox/faults': {
+          const parsed = faultSettingsSchema.safeParse(parse());
+          if (!parsed.success) return send(400, { error: `invalid fault settings: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
+          replaceFaults(faults, parsed.data as FaultSettings);
+          return send(200, faults);
+        }
+        case 'POST /_sandbox/clock': {
+          const advanceSeconds = (parse() as { advanceSeconds?: unknown }).advanceSeconds;
+          if (typeof advanceSeconds !== 'number' || !Number.isFinite(advanceSeconds) || advanceSeconds < 0) {
+            return send(400, { error: 'advanceSeconds must be a non-negative number' });
+          }
+          await advance(advanceSeconds);
+          return send(200, { now: now().toISOString() });
+        }
+        case 'POST /_sandbox/reset':
+          await reset();
+          return send(200, { ok: true });
+        default:
+          return send(404, { error: `no control route ${route}` });
+      }
+    } catch (error) {
+      return send(400, { error: (error as Error).message });
+    }
+  }
+
+  function sendJsonError(res: ServerResponse, service: JsonService | undefined, requestId: string, error: AwsError): void {
+    res.writeHead(error.status, {
+      'Content-Type': service?.contentType ?? 'application/x-amz-json-1.1',
+      'x-amzn-RequestId': requestId,
+      'x-amzn-ErrorType': error.code,
+    });
+    res.end(JSON.stringify({ __type: error.code, message: error.message }));
+  }
+
+  async function handleJson(req: IncomingMessage, res: ServerResponse, target: string, body: string, requestId: string): Promise<void> {
+    const service = JSON_SERVICES.find((s) => target.startsWith(s.targetPrefix));
+    const operation = service ? target.slice(service.targetPrefix.length) : target;
+    const scope = parseAuthorization(req.headers.authorization, service?.name ?? 'unknown');
+    const caller = callerFor(scope.accessKeyId);
+    let params: Record<string, unknown> = {};
+    const entry = { service: service?.name ?? scope.service, operation, region: scope.region, caller: caller.arn, params: {} as unknown };
+    const fail = (error: AwsError) => {
+      record({ ...entry, status: error.status, errorCode: error.code });
+      sendJsonError(res, service, requestId, error);
+    };
+    if (!service || !Object.hasOwn(service.operations, operation)) {
+      return fail(new AwsError('UnknownOperationException', service ? `Unknown operation ${operation}` : `Unknown target ${target}`));
+    }
+    try {
+      const parsed: unknown = body.trim() === '' ? {} : JSON.parse(body);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+      params = parsed as Record<string, unknown>;
+    } catch {
+      return fail(new AwsError('SerializationException', 'Start of structure or map found where not expected.'));
+    }
+    entry.params = loggedParams(params);
+    if (shouldThrottle(faults, service.name, operation)) return fail(new AwsError('ThrottlingException', THROTTLE_MESSAGE));
+    const ctx: RequestContext = { region: scope.region, caller, requestId, operation, now, store, faults };
+    let result: unknown;
+    try {
+      sweepDeletions(store, now().getTime());
+      result = await service.operations[operation]!(ctx, params);
+    } catch (error) {
+      await store.flush().catch(() => undefined); // lazy changes (deletions, rotations) before the error
+      if (error instanceof AwsError) return fail(error);
+      return fail(new AwsError('KMSInternalException', `Internal error: ${(error as Error).message}`, 500));
+    }
+    try {
+      await store.flush();
+    } catch (error) {
+      return fail(new AwsError('KMSInternalException', `Could not save the sandbox state: ${(error as Error).message}`, 500));
+    }
+    record({ ...entry, status: 200 });
+    res.writeHead(200, { 'Content-Type': service.contentType, 'x-amzn-RequestId': requestId });
+    res.end(JSON.stringify(result ?? {}));
+  }
+
+  function handleQuery(req: IncomingMessage, res: ServerResponse, body: string, requestId: string): void {
+    const form = new URLSearchParams(body);
+    const params = Object.fromEntries(form.entries());
+    const action = params.Action ?? '';
+    const scope = parseAuthorization(req.headers.authorization, 'sts');
+    const service = QUERY_SERVICES[scope.service] ?? QUERY_SERVICES.sts!;
+    const caller = callerFor(scope.accessKeyId);
+    const entry = { service: service.name, operation: action, region: scope.region, caller: caller.arn, params };
+    const handler = Object.hasOwn(service.operations, action) ? service.operations[action] : undefined;
+    const throttled = handler && shouldThrottle(faults, service.name, action);
+    if (!handler || throttled) {
+      const code = throttled ? 'Throttling' : 'InvalidAction';
+      const message = throttled ? 'Rate exceeded' : `Could not find operation ${action} for version ${params.Version ?? ''}`;
+      record({ ...entry, status: 400, errorCode: code });
+      res.writeHead(400, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId });
+      res.end(
+        `<ErrorResponse xmlns="${service.xmlNamespace}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const ctx: RequestContext = { region: scope.region, caller, requestId, operation: action, now, store, faults };
+    const inner = handler(ctx, params);
+    record({ ...entry, status: 200 });
+    res.writeHead(200, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId });
+    res.end(
+      `<${action}Response xmlns="${service.xmlNamespace}"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
+    );
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const path = (req.url ?? '/').split('?')[0]!;
+      const requestId = randomUUID();
+      void (async () => {
+        if (path.startsWith('/_sandbox/')) return handleControl(req, res, path, body);
+        if (faults.latencyMs) await delay(faults.latencyMs);
+        const target = req.headers['x-amz-target'];
+        if (typeof target === 'string') return handleJson(req, res, target, body, requestId);
+        if (req.method === 'POST' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+          return handleQuery(req, res, body, requestId);
+        }
+        sendJsonError(res, undefined, requestId, new AwsError('UnknownOperationException', 'Missing X-Amz-Target header'));
+      })().catch((error: unknown) => {
+        if (!res.headersSent) sendJsonError(res, undefined, requestId, new AwsError('InternalFailure', String(error), 500));
+        else res.end();
+      });
+    });
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    faults,
+    requests: () => [...log],
+    clearRequests: () => {
+      log = [];
+    },
+    advanceClock: (seconds: number) => {
+      // The clock and the deletion sweep change at once; the save follows in the background.
+      advance(seconds).catch(() => undefined);
+    },
+    reset,
+    close: async () => {
+      await store.flush();
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Plaintext never reaches the request log. */
+function loggedParams(params: Record<string, unknown>): Record<string, unknown> {
+  if (!('Plaintext' in params)) return params;
+  const { Plaintext: _plaintext, ...rest } = params;
+  return { ...rest, Plaintext: '<redacted>' };
+}

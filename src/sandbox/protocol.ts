@@ -1,0 +1,106 @@
+// Wire-level helpers shared by every emulated service: the AWS error type, SigV4 credential-scope
+// parsing (region, service, access key), caller mapping, and the service tables the dispatcher
+// walks. Later services (CloudTrail, CloudWatch Logs, CloudWatch) add themselves as JsonService /
+// QueryService entries in their own files.
+
+import { SANDBOX_ACCOUNT, SANDBOX_CALLER_ARN, SANDBOX_CREDENTIALS, SANDBOX_DEFAULT_REGION } from './constants.js';
+import type { FaultSettings } from './faults.js';
+import type { Store } from './state.js';
+
+/** An error AWS would return: `__type` code, message and HTTP status. */
+export class AwsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** `1 validation error detected: Value '<v>' at '<field>' failed to satisfy constraint: <constraint>` */
+export function validationError(value: unknown, field: string, constraint: string): AwsError {
+  const shown = value === null || value === undefined ? 'null' : `'${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}'`;
+  return new AwsError('ValidationException', `1 validation error detected: Value ${shown} at '${field}' failed to satisfy constraint: ${constraint}`);
+}
+
+export function requireMin(value: number, field: string, min: number): void {
+  if (value < min) throw validationError(value, field, `Member must have value greater than or equal to ${min}`);
+}
+
+export function requireMax(value: number, field: string, max: number): void {
+  if (value > max) throw validationError(value, field, `Member must have value less than or equal to ${max}`);
+}
+
+export function requireRange(value: number, field: string, min: number, max: number): void {
+  requireMin(value, field, min);
+  requireMax(value, field, max);
+}
+
+export interface CallerIdentity {
+  accessKeyId: string;
+  arn: string;
+  userId: string;
+  account: string;
+}
+
+export interface SigningScope {
+  accessKeyId: string;
+  region: string;
+  service: string;
+}
+
+/**
+ * `Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261123/<region>/<service>/aws4_request, …`.
+ * Signatures are not verified. An unsigned request counts as the sandbox operator in the
+ * default region (documented in docs/sandbox.md).
+ */
+export function parseAuthorization(header: string | undefined, fallbackService: string): SigningScope {
+  const match = header ? /Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/.exec(header) : null;
+  if (!match) return { accessKeyId: SANDBOX_CREDENTIALS.accessKeyId, region: SANDBOX_DEFAULT_REGION, service: fallbackService };
+  return { accessKeyId: match[1]!, region: match[3]!, service: match[4]! };
+}
+
+/** The sandbox credentials are the operator's assumed role; any other access key is an IAM user. */
+export function callerFor(accessKeyId: string): CallerIdentity {
+  if (accessKeyId === SANDBOX_CREDENTIALS.accessKeyId) {
+    return { accessKeyId, arn: SANDBOX_CALLER_ARN, userId: 'AROAKEYWARDENOPERATOR:operator', account: SANDBOX_ACCOUNT };
+  }
+  return { accessKeyId, arn: `arn:aws:iam::${SANDBOX_ACCOUNT}:user/${accessKeyId}`, userId: `AIDA${accessKeyId.replace(/^AKIA/, '')}`, account: SANDBOX_ACCOUNT };
+}
+
+/** What every operation handler gets. */
+export interface RequestContext {
+  region: string;
+  caller: CallerIdentity;
+  requestId: string;
+  operation: string;
+  /** Sandbox time (base clock + advanced offset). */
+  now(): Date;
+  store: Store;
+  faults: FaultSettings;
+}
+
+export type Handler = (ctx: RequestContext, params: Record<string, unknown>) => unknown;
+
+/** awsJson services, found by their `X-Amz-Target` prefix. */
+export interface JsonService {
+  /** Name in the request log and the SigV4 scope, e.g. 'kms'. */
+  name: string;
+  targetPrefix: string;
+  contentType: 'application/x-amz-json-1.1' | 'application/x-amz-json-1.0';
+  operations: Record<string, Handler>;
+}
+
+/** awsQuery services (form body, XML answer), found by SigV4 service name. */
+export interface QueryService {
+  name: string;
+  xmlNamespace: string;
+  /** Returns the XML inside `<OpResult>`. */
+  operations: Record<string, (ctx: RequestContext, params: Record<string, string>) => string>;
+}
+
+export function xmlEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}

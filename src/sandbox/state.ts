@@ -1,0 +1,340 @@
+// The sandbox's persisted world: keys, aliases, grants and the clock offset, with the zod schema
+// that guards the state file and the in-memory indexes that keep every lookup O(1) and every
+// ListKeys page O(page) even with 10,000 keys.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
+
+export const KEY_STATES = [
+  'Creating',
+  'Enabled',
+  'Disabled',
+  'PendingDeletion',
+  'PendingImport',
+  'PendingReplicaDeletion',
+  'Unavailable',
+  'Updating',
+] as const;
+export type KeyState = (typeof KEY_STATES)[number];
+
+const rotationEntrySchema = z.object({
+  materialId: z.string(),
+  /** Epoch ms. */
+  date: z.number(),
+  type: z.enum(['AUTOMATIC', 'ON_DEMAND']),
+});
+
+const grantSchema = z.object({
+  grantId: z.string(),
+  token: z.string(),
+  name: z.string().optional(),
+  creationDate: z.number(),
+  granteePrincipal: z.string().optional(),
+  retiringPrincipal: z.string().optional(),
+  granteeServicePrincipal: z.string().optional(),
+  retiringServicePrincipal: z.string().optional(),
+  operations: z.array(z.string()),
+  constraints: z
+    .object({
+      encryptionContextSubset: z.record(z.string(), z.string()).optional(),
+      encryptionContextEquals: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
+});
+
+const lastUsageSchema = z.object({
+  operation: z.string(),
+  timestamp: z.number(),
+  cloudTrailEventId: z.string(),
+  kmsRequestId: z.string(),
+});
+
+const keySchema = z.object({
+  keyId: z.string(),
+  region: z.string(),
+  creationDate: z.number(),
+  description: z.string().default(''),
+  state: z.enum(KEY_STATES),
+  keyUsage: z.string(),
+  keySpec: z.string(),
+  origin: z.string(),
+  keyManager: z.enum(['CUSTOMER', 'AWS']),
+  deletionDate: z.number().optional(),
+  pendingWindowInDays: z.number().optional(),
+  multiRegionRole: z.enum(['PRIMARY', 'REPLICA']).optional(),
+  /** Replicas: the primary's region. Primaries: the replica regions. */
+  primaryRegion: z.string().optional(),
+  replicaRegions: z.array(z.string()).optional(),
+  /** Absent = the default key policy (KMS.md §8.2), so big estates stay small on disk. */
+  policy: z.string().optional(),
+  tags: z.array(z.object({ TagKey: z.string(), TagValue: z.string() })).default([]),
+  rotationEnabled: z.boolean().default(false),
+  rotationPeriodInDays: z.number().optional(),
+  /** Epoch ms; set while automatic rotation is on. */
+  nextRotationDate: z.number().optional(),
+  /** Id of the original key material; absent = derived from the key id (generated estates). */
+  originalMaterialId: z.string().optional(),
+  rotations: z.array(rotationEntrySchema).default([]),
+  lastUsage: lastUsageSchema.optional(),
+  grants: z.array(grantSchema).default([]),
+});
+
+const aliasSchema = z.object({
+  name: z.string(),
+  region: z.string(),
+  targetKeyId: z.string().optional(),
+  creationDate: z.number().optional(),
+  lastUpdatedDate: z.number().optional(),
+});
+
+export const stateSchema = z.object({
+  version: z.literal(1),
+  seededAt: z.number(),
+  /** Secret that derives every key's material (HMAC), so material is never stored. */
+  secret: z.string().regex(/^[0-9a-f]{64}$/),
+  clockOffsetSeconds: z.number().default(0),
+  keys: z.array(keySchema),
+  aliases: z.array(aliasSchema),
+});
+
+export type KeyRecord = z.infer<typeof keySchema>;
+export type AliasRecord = z.infer<typeof aliasSchema>;
+export type GrantRecord = z.infer<typeof grantSchema>;
+export type RotationRecord = z.infer<typeof rotationEntrySchema>;
+export type LastUsageRecord = z.infer<typeof lastUsageSchema>;
+export type SandboxState = z.infer<typeof stateSchema>;
+
+const RESET_HINT = 'run "keywarden sandbox reset" to start again from the seeded estate (the old file is kept as a backup)';
+
+/**
+ * Reads a state file. `undefined` when it does not exist; throws a readable Error for anything
+ * else that is wrong — the sandbox never silently replaces a file it cannot read.
+ */
+export async function readStateFile(file: string): Promise<SandboxState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new Error(`sandbox state file ${file} cannot be read (${code ?? (error as Error).message}); ${RESET_HINT}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`sandbox state file ${file} is not valid JSON (${(error as Error).message}); ${RESET_HINT}`);
+  }
+  const parsed = stateSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
+    throw new Error(`sandbox state file ${file} is not a valid sandbox state (${first?.message ?? 'invalid'}${where}); ${RESET_HINT}`);
+  }
+  return parsed.data;
+}
+
+export function keyArn(account: string, region: string, keyId: string): string {
+  return `arn:aws:kms:${region}:${account}:key/${keyId}`;
+}
+
+export function aliasArn(account: string, region: string, name: string): string {
+  return `arn:aws:kms:${region}:${account}:${name}`;
+}
+
+function keyIndex(region: string, keyId: string): string {
+  return `${region}/${keyId}`;
+}
+
+/** In-memory indexes over a SandboxState, plus coalesced atomic persistence. */
+export class Store {
+  state!: SandboxState;
+  private byId = new Map<string, KeyRecord>();
+  /** Keys of each region in ListKeys order. */
+  private ordered = new Map<string, KeyRecord[]>();
+  private aliasByName = new Map<string, AliasRecord>();
+  private pending = new Set<KeyRecord>();
+  private grantByToken = new Map<string, { key: KeyRecord; grant: GrantRecord }>();
+  private dirty = false;
+  private writing: Promise<void> | null = null;
+  /** Serialized form of each unchanged key, so a save costs O(changed keys) in JSON work. */
+  private keyJson = new Map<KeyRecord, string>();
+
+  constructor(private readonly file: string | undefined) {}
+
+  load(state: SandboxState): void {
+    this.state = state;
+    this.byId.clear();
+    this.ordered.clear();
+    this.aliasByName.clear();
+    this.pending.clear();
+    this.grantByToken.clear();
+    this.keyJson.clear();
+    for (const key of state.keys) this.index(key);
+    for (const alias of state.aliases) this.aliasByName.set(keyIndex(alias.region, alias.name), alias);
+  }
+
+  private index(key: KeyRecord): void {
+    this.byId.set(keyIndex(key.region, key.keyId), key);
+    let list = this.ordered.get(key.region);
+    if (!list) this.ordered.set(key.region, (list = []));
+    list.push(key);
+    if (isPendingDeletionState(key.state)) this.pending.add(key);
+    for (const grant of key.grants) this.grantByToken.set(grant.token, { key, grant });
+  }
+
+  key(region: string, keyId: string): KeyRecord | undefined {
+    return this.byId.get(keyIndex(region, keyId));
+  }
+
+  keysOf(region: string): readonly KeyRecord[] {
+    return this.ordered.get(region) ?? [];
+  }
+
+  addKey(key: KeyRecord): void {
+    this.state.keys.push(key);
+    this.index(key);
+    this.dirty = true;
+  }
+
+  removeKey(key: KeyRecord): void {
+    this.byId.delete(keyIndex(key.region, key.keyId));
+    const list = this.ordered.get(key.region);
+    if (list) {
+      const at = list.indexOf(key);
+      if (at >= 0) list.splice(at, 1);
+    }
+    const all = this.state.keys.indexOf(key);
+    if (all >= 0) this.state.keys.splice(all, 1);
+    this.pending.delete(key);
+    for (const grant of key.grants) this.grantByToken.delete(grant.token);
+    for (const alias of this.aliasesOf(key.region).filter((a) => a.targetKeyId === key.keyId)) this.removeAlias(alias);
+    this.keyJson.delete(key);
+    this.dirty = true;
+  }
+
+  /** Call after changing a key's state so the pending-deletion sweep sees it. */
+  stateChanged(key: KeyRecord): void {
+    if (isPendingDeletionState(key.state)) this.pending.add(key);
+    else this.pending.delete(key);
+    this.touch(key);
+  }
+
+  pendingKeys(): KeyRecord[] {
+    return [...this.pending];
+  }
+
+  alias(region: string, name: string): AliasRecord | undefined {
+    return this.aliasByName.get(keyIndex(region, name));
+  }
+
+  aliasesOf(region: string): AliasRecord[] {
+    return this.state.aliases.filter((a) => a.region === region);
+  }
+
+  addAlias(alias: AliasRecord): void {
+    this.state.aliases.push(alias);
+    this.aliasByName.set(keyIndex(alias.region, alias.name), alias);
+    this.dirty = true;
+  }
+
+  removeAlias(alias: AliasRecord): void {
+    const at = this.state.aliases.indexOf(alias);
+    if (at >= 0) this.state.aliases.splice(at, 1);
+    this.aliasByName.delete(keyIndex(alias.region, alias.name));
+    this.dirty = true;
+  }
+
+  addGrant(key: KeyRecord, grant: GrantRecord): void {
+    key.grants.push(grant);
+    this.grantByToken.set(grant.token, { key, grant });
+    this.touch(key);
+  }
+
+  removeGrant(key: KeyRecord, grant: GrantRecord): void {
+    const at = key.grants.indexOf(grant);
+    if (at >= 0) key.grants.splice(at, 1);
+    this.grantByToken.delete(grant.token);
+    this.touch(key);
+  }
+
+  grantByTokenValue(token: string): { key: KeyRecord; grant: GrantRecord } | undefined {
+    return this.grantByToken.get(token);
+  }
+
+  /**
+   * Marks the state as changed; the next flush() writes it. Pass the key whose fields changed;
+   * without one, every key is serialized afresh (always correct, slower for big estates).
+   */
+  touch(key?: KeyRecord): void {
+    this.dirty = true;
+    if (key) this.keyJson.delete(key);
+    else this.keyJson.clear();
+  }
+
+  /** Marks the state as changed without any key having changed (clock, aliases). */
+  touchState(): void {
+    this.dirty = true;
+  }
+
+  private serialize(): string {
+    const { keys, aliases, ...rest } = this.state;
+    const parts = keys.map((key) => {
+      let json = this.keyJson.get(key);
+      if (json === undefined) {
+        json = JSON.stringify(compactKey(key));
+        this.keyJson.set(key, json);
+      }
+      return json;
+    });
+    return `${JSON.stringify(rest).slice(0, -1)},"keys":[${parts.join(',')}],"aliases":${JSON.stringify(aliases)}}`;
+  }
+
+  /** Writes the state if it changed (atomic, 0600). Resolves once every change made so far is on disk. */
+  async flush(): Promise<void> {
+    if (!this.file) {
+      this.dirty = false;
+      return;
+    }
+    while (this.dirty) {
+      if (this.writing) {
+        await this.writing.catch(() => undefined);
+        continue;
+      }
+      this.dirty = false;
+      const json = this.serialize();
+      const file = this.file;
+      this.writing = (async () => {
+        await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+        await writeFileAtomic(file, json, { mode: 0o600 });
+      })()
+        .catch((error: unknown) => {
+          this.dirty = true;
+          throw error;
+        })
+        .finally(() => {
+          this.writing = null;
+        });
+      await this.writing;
+    }
+    // A write that started after our change (by another request) carries it too.
+    if (this.writing) await this.writing;
+  }
+}
+
+/** Leaves out fields that the schema's defaults restore, so a 10,000-key state stays small. */
+function compactKey(key: KeyRecord): Partial<KeyRecord> {
+  const out: Partial<KeyRecord> = { ...key };
+  if (key.tags.length === 0) delete out.tags;
+  if (key.rotations.length === 0) delete out.rotations;
+  if (key.grants.length === 0) delete out.grants;
+  if (!key.rotationEnabled) delete out.rotationEnabled;
+  if (key.description === '') delete out.description;
+  return out;
+}
+
+export function isPendingDeletionState(state: KeyState): boolean {
+  return state === 'PendingDeletion' || state === 'PendingReplicaDeletion';
+}
