@@ -1,0 +1,88 @@
+// SDK errors become domain errors here, at the boundary, with a message a person understands.
+
+import { KeywardenError, type ErrorKind } from '../domain/errors.js';
+
+interface SdkErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  $metadata?: { requestId?: string; httpStatusCode?: number };
+  $fault?: 'client' | 'server';
+}
+
+const KIND_BY_CODE: Record<string, ErrorKind> = {
+  NotFoundException: 'not-found',
+  DisabledException: 'disabled',
+  KMSInvalidStateException: 'invalid-state',
+  AccessDeniedException: 'access-denied',
+  AccessDenied: 'access-denied',
+  UnauthorizedOperation: 'access-denied',
+  ThrottlingException: 'throttled',
+  Throttling: 'throttled',
+  TooManyRequestsException: 'throttled',
+  ValidationException: 'validation',
+  InvalidArnException: 'validation',
+  InvalidMarkerException: 'validation',
+  InvalidGrantIdException: 'not-found',
+  UnsupportedOperationException: 'unsupported',
+  LimitExceededException: 'limit-exceeded',
+  ConflictException: 'conflict',
+  CredentialsProviderError: 'no-credentials',
+  ExpiredTokenException: 'no-credentials',
+  InvalidClientTokenId: 'no-credentials',
+  UnrecognizedClientException: 'no-credentials',
+};
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'TimeoutError', 'RequestTimeout']);
+
+const LEAD: Partial<Record<ErrorKind, string>> = {
+  'not-found': 'not found',
+  disabled: 'the key is disabled',
+  'invalid-state': 'not allowed in the key\'s current state',
+  'access-denied': 'access denied',
+  throttled: 'AWS is throttling requests (retried, still throttled)',
+  validation: 'rejected by AWS as invalid',
+  unsupported: 'not supported for this key',
+  'limit-exceeded': 'a limit was reached',
+  conflict: 'conflicts with an operation in progress',
+};
+
+/** Turns anything the SDK throws into a KeywardenError. `what` names the call ("DescribeKey on alias/x"). */
+export function toDomainError(error: unknown, what?: string): KeywardenError {
+  if (error instanceof KeywardenError) return error;
+  const sdk = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorLike;
+  const code = sdk.name && sdk.name !== 'Error' ? sdk.name : sdk.code ?? 'Error';
+  const raw = sdk.message ?? String(error);
+  const requestId = sdk.$metadata?.requestId;
+  let kind: ErrorKind = KIND_BY_CODE[code] ?? 'aws';
+  if (NETWORK_CODES.has(code) || NETWORK_CODES.has(sdk.code ?? '')) kind = 'network';
+  if (code === 'Error' && /Could not load credentials|credential/i.test(raw)) kind = 'no-credentials';
+  if (/Region is missing/i.test(raw)) kind = 'validation';
+
+  let message: string;
+  switch (kind) {
+    case 'no-credentials':
+      message = `no usable AWS credentials (${raw}). Use --profile or AWS_PROFILE, set AWS credentials in the environment, or try the built-in sandbox with --sandbox`;
+      break;
+    case 'network':
+      message = `cannot reach AWS: ${raw}`;
+      break;
+    default: {
+      const lead = LEAD[kind];
+      message = lead ? `${lead}: ${raw}` : raw;
+    }
+  }
+  if (what) message = `${what}: ${message}`;
+  return new KeywardenError(kind, message, { code, ...(requestId ? { requestId } : {}), cause: error });
+}
+
+export function errorCode(error: unknown): string | undefined {
+  if (error instanceof KeywardenError) return error.code;
+  if (typeof error === 'object' && error !== null && 'name' in error) return String((error as { name: unknown }).name);
+  return undefined;
+}
+
+export function isThrottle(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ThrottlingException' || code === 'Throttling' || code === 'TooManyRequestsException';
+}

@@ -1,0 +1,243 @@
+// The inventory: ListKeys (paged) + ListAliases once per region, then per key DescribeKey,
+// GetKeyRotationStatus (only where the key can rotate), GetKeyLastUsage and ListResourceTags,
+// with bounded concurrency. Rows stream to the caller in small batches as they complete.
+
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import pLimit from 'p-limit';
+import { KeywardenError } from '../domain/errors.js';
+import { ON_DEMAND_ROTATION_LIMIT, type CallerIdentity, type KeyDetail, type KeyRow, type ReadProblem } from '../domain/key.js';
+import type { InventoryHandlers, KeySource, RegionProgress } from '../domain/source.js';
+import type { Clients } from './clients.js';
+import { toDomainError } from './errors.js';
+import { describeKey, listAliases, listGrants, listKeyPages, listRotations, listTags, readLastUsage, readPolicy, readRotation } from './kms-reads.js';
+
+export interface InventoryOptions {
+  /** Keys loaded at once per region. */
+  concurrency?: number;
+  /** Milliseconds between row batches handed to the view. */
+  flushIntervalMs?: number;
+}
+
+function problem(what: string, error: unknown): ReadProblem {
+  const domain = toDomainError(error);
+  return { what, message: domain.message, code: domain.code ?? domain.kind };
+}
+
+/** Runs a read; on failure records a problem and returns the fallback. Aborts propagate. */
+async function attempt<T>(what: string, problems: ReadProblem[], fallback: T, read: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    problems.push(problem(what, error));
+    return fallback;
+  }
+}
+
+/** Reads one key's row: metadata, rotation, last use, tags. Never throws for a per-key failure. */
+export async function loadRow(
+  clients: Clients,
+  region: string,
+  key: { keyId: string; arn: string },
+  aliases: string[],
+  signal?: AbortSignal,
+): Promise<KeyRow> {
+  const kms = clients.kms(region);
+  const problems: ReadProblem[] = [];
+  const row: KeyRow = {
+    keyId: key.keyId,
+    arn: key.arn,
+    region,
+    aliases,
+    tags: [],
+    rotation: { kind: 'error', message: 'not read' },
+    lastUsage: { kind: 'error', message: 'not read' },
+    problems,
+  };
+  try {
+    row.metadata = await describeKey(kms, key.arn || key.keyId, region, signal);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const p = problem('DescribeKey', error);
+    problems.push(p);
+    row.rotation = { kind: 'error', message: p.message };
+    row.lastUsage = { kind: 'error', message: p.message };
+    return row;
+  }
+  const meta = row.metadata;
+  const [rotation, lastUsage, tags] = await Promise.all([
+    readRotation(kms, meta, signal).catch((error: unknown) => {
+      if (signal?.aborted) throw error;
+      const p = problem('GetKeyRotationStatus', error);
+      problems.push(p);
+      return { kind: 'error', message: p.message } as const;
+    }),
+    readLastUsage(kms, meta, signal).catch((error: unknown) => {
+      if (signal?.aborted) throw error;
+      const p = problem('GetKeyLastUsage', error);
+      problems.push(p);
+      return { kind: 'error', message: p.message } as const;
+    }),
+    attempt('ListResourceTags', problems, [], () => listTags(kms, meta.arn, signal), signal),
+  ]);
+  row.rotation = rotation;
+  row.lastUsage = lastUsage;
+  row.tags = tags;
+  return row;
+}
+
+export class AwsKeySource implements KeySource {
+  readonly regions: readonly string[];
+  private readonly clients: Clients;
+  private readonly options: Required<InventoryOptions>;
+
+  constructor(clients: Clients, options: InventoryOptions = {}) {
+    this.clients = clients;
+    this.regions = clients.regions;
+    this.options = { concurrency: options.concurrency ?? 24, flushIntervalMs: options.flushIntervalMs ?? 40 };
+  }
+
+  async identity(): Promise<CallerIdentity> {
+    try {
+      const out = await this.clients.sts().send(new GetCallerIdentityCommand({}));
+      return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
+    } catch (error) {
+      throw toDomainError(error, 'GetCallerIdentity');
+    }
+  }
+
+  async loadInventory(handlers: InventoryHandlers, signal?: AbortSignal): Promise<void> {
+    const progress = new Map<string, RegionProgress>(
+      this.regions.map((region) => [region, { region, listed: 0, loaded: 0, done: false }]),
+    );
+    let pending: KeyRow[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      if (pending.length > 0) {
+        const batch = pending;
+        pending = [];
+        handlers.onRows(batch);
+      }
+      handlers.onProgress([...progress.values()].map((p) => ({ ...p })));
+    };
+    const schedule = () => {
+      timer ??= setTimeout(flush, this.options.flushIntervalMs);
+    };
+
+    await Promise.all(
+      this.regions.map(async (region) => {
+        const state = progress.get(region)!;
+        try {
+          await this.loadRegion(region, state, (row) => {
+            pending.push(row);
+            schedule();
+          }, schedule, signal);
+        } catch (error) {
+          if (signal?.aborted) return;
+          state.error = toDomainError(error, `region ${region}`).message;
+        } finally {
+          state.done = true;
+          schedule();
+        }
+      }),
+    );
+    if (timer) clearTimeout(timer);
+    flush();
+  }
+
+  private async loadRegion(
+    region: string,
+    state: RegionProgress,
+    onRow: (row: KeyRow) => void,
+    onProgress: () => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const kms = this.clients.kms(region);
+    const limit = pLimit(this.options.concurrency);
+    const aliasesPromise = listAliases(kms, { signal });
+    // An unreadable alias list must not stop the inventory: keys are still listed, without aliases.
+    const aliasesOrEmpty = aliasesPromise.catch(() => new Map<string, string[]>());
+    const work: Array<Promise<void>> = [];
+    await listKeyPages(
+      kms,
+      (keys) => {
+        state.listed += keys.length;
+        onProgress();
+        for (const key of keys) {
+          work.push(
+            limit(async () => {
+              if (signal?.aborted) return;
+              const aliases = (await aliasesOrEmpty).get(key.keyId) ?? [];
+              const row = await loadRow(this.clients, region, key, aliases, signal);
+              state.loaded += 1;
+              onRow(row);
+            }),
+          );
+        }
+      },
+      signal,
+    );
+    await Promise.all(work);
+    await aliasesPromise.catch((error: unknown) => {
+      state.error = toDomainError(error, 'ListAliases').message;
+    });
+  }
+
+  async loadDetail(key: { arn: string; region: string }, signal?: AbortSignal): Promise<KeyDetail> {
+    const kms = this.clients.kms(key.region);
+    const keyId = key.arn;
+    const aliasMap = await listAliases(kms, { keyId, signal }).catch(() => undefined);
+    const keyIdFromArn = keyId.split('/').pop() ?? keyId;
+    const aliases = aliasMap ? (aliasMap.get(keyIdFromArn) ?? []) : [];
+    const row = await loadRow(this.clients, key.region, { keyId: keyIdFromArn, arn: key.arn }, aliases, signal);
+    if (!aliasMap) row.problems.push({ what: 'ListAliases', message: 'could not list aliases', code: 'unknown' });
+    const settle = async <T>(what: string, read: () => Promise<T>): Promise<T | ReadProblem> => {
+      try {
+        return await read();
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        return problem(what, error);
+      }
+    };
+    const canListRotations = row.metadata !== undefined && row.rotation.kind !== 'unsupported' && row.metadata.keyManager === 'CUSTOMER';
+    const [policy, grants, rotations] = await Promise.all([
+      settle('GetKeyPolicy', () => readPolicy(kms, keyId, signal)),
+      settle('ListGrants', () => listGrants(kms, keyId, signal)),
+      canListRotations ? settle('ListKeyRotations', () => listRotations(kms, keyId, signal)) : Promise.resolve([]),
+    ]);
+    const detail: KeyDetail = { row, policy, grants, rotations };
+    if (Array.isArray(rotations) && canListRotations) {
+      const used = rotations.filter((r) => r.rotationType === 'ON_DEMAND').length;
+      detail.onDemandRotationsLeft = Math.max(0, ON_DEMAND_ROTATION_LIMIT - used);
+    }
+    return detail;
+  }
+}
+
+/**
+ * Finds a key from what an operator typed: alias name (with or without `alias/`), key id or ARN.
+ * An ARN names its region; otherwise each region is tried in order.
+ */
+export async function resolveKey(clients: Clients, ref: string, signal?: AbortSignal): Promise<{ arn: string; region: string }> {
+  const text = ref.trim();
+  if (!text) throw new KeywardenError('validation', 'no key given: pass an alias, key id or key ARN');
+  const arnMatch = /^arn:aws[\w-]*:kms:([a-z0-9-]+):\d{12}:(key|alias)\/.+$/.exec(text);
+  const looksLikeId = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(text);
+  const candidate = arnMatch || looksLikeId || text.startsWith('alias/') ? text : `alias/${text}`;
+  const regions = arnMatch ? [arnMatch[1]!] : clients.regions;
+  let lastError: KeywardenError | undefined;
+  for (const region of regions) {
+    try {
+      const meta = await describeKey(clients.kms(region), candidate, region, signal);
+      return { arn: meta.arn, region };
+    } catch (error) {
+      const domain = toDomainError(error);
+      if (domain.kind !== 'not-found') throw toDomainError(error, `looking up ${text} in ${region}`);
+      lastError = domain;
+    }
+  }
+  throw new KeywardenError('not-found', `no key "${text}" in ${regions.join(', ')} (tried ${candidate})`, {
+    ...(lastError?.code ? { code: lastError.code } : {}),
+  });
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// Thin entry: parse flags, pick the command, wire the connection, exit once.
+// Heavy modules (Ink, React, the AWS SDK, the sandbox) load only when a command needs them.
+
+import meow from 'meow';
+
+// keywarden supports Node 20 (package.json engines). The SDK's notice about its own future
+// Node requirement would be printed over the TUI; set the variable to "false" to see it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const help = `
+  Usage
+    $ keywarden [options]                 interactive view of your KMS keys
+    $ keywarden list [--all] [--json]     every customer-managed key (--all adds AWS managed keys)
+    $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
+    $ keywarden rotation enable KEY [--period DAYS]   automatic rotation on (90–2560 days, default 365)
+    $ keywarden rotation disable KEY                  automatic rotation off (type the alias or id)
+    $ keywarden rotation rotate-now KEY               on-demand rotation (25 per key)
+    $ keywarden grants retire|revoke KEY GRANT_ID     remove a grant (type the alias or id)
+    $ keywarden key enable|disable KEY                enable or disable a key (disable: type the alias or id)
+    $ keywarden journal [--key KEY] [--json]          the audit journal of every change made
+    $ keywarden sandbox serve [--port N] [--state FILE] [--large-estate N]
+                                          run the built-in AWS-compatible endpoint alone
+    $ keywarden sandbox reset [--state FILE] [--yes]
+                                          put the sandbox back to its seeded estate
+
+  Connection
+    --profile NAME        AWS profile from your shared config (default: AWS_PROFILE / default chain)
+    --region REGION       region to read; repeat for a multi-region view
+                          (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)
+    --endpoint-url URL    send every request to this AWS-compatible endpoint
+    --sandbox             start the built-in sandbox on a free loopback port and use it
+
+  Behaviour
+    --read-only           refuse every change to AWS
+    --json                print JSON (list, show) instead of text
+    --yes                 confirm without asking (changes, sandbox reset); required when not interactive
+    --period DAYS         rotation period for "rotation enable" (90–2560, default 365)
+    --key KEY             journal: only the entries of this key
+    --help                show this help
+    --version             show the version
+
+  Examples
+    $ keywarden --sandbox
+    $ keywarden --profile prod --region eu-west-1 --region us-east-1
+    $ keywarden list --json --region us-east-1 | jq '.keys[].arn'
+    $ keywarden show alias/ebs/prod-data --sandbox
+`;
+
+const cli = meow(help, {
+  importMeta: import.meta,
+  allowUnknownFlags: false,
+  flags: {
+    profile: { type: 'string' },
+    region: { type: 'string', isMultiple: true },
+    endpointUrl: { type: 'string' },
+    sandbox: { type: 'boolean', default: false },
+    readOnly: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    yes: { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
+    port: { type: 'string' },
+    state: { type: 'string' },
+    largeEstate: { type: 'string' },
+    period: { type: 'string' },
+    key: { type: 'string' },
+  },
+});
+
+async function main(): Promise<number> {
+  const { printError } = await import('./commands/output.js');
+  const [command, ...rest] = cli.input;
+  const flags = cli.flags;
+  const usage = (message: string) => {
+    printError(`${message}\nRun "keywarden --help" for usage.`);
+    return 2;
+  };
+  const wholeNumber = (name: string, value: string | undefined): number | undefined | Error => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) return new Error(`--${name} must be a whole number, not "${value}"`);
+    return Number(value);
+  };
+
+  if (command === 'sandbox') {
+    const [sub, ...extra] = rest;
+    if (extra.length > 0) return usage(`unexpected argument "${extra[0]}"`);
+    if (sub === 'serve') {
+      const port = wholeNumber('port', flags.port);
+      const largeEstate = wholeNumber('large-estate', flags.largeEstate);
+      if (port instanceof Error) return usage(port.message);
+      if (largeEstate instanceof Error) return usage(largeEstate.message);
+      if (port !== undefined && port > 65535) return usage(`--port must be 0–65535, not ${port}`);
+      const { runSandboxServe } = await import('./commands/sandbox.js');
+      return runSandboxServe({ ...(port !== undefined ? { port } : {}), ...(flags.state ? { state: flags.state } : {}), ...(largeEstate ? { largeEstate } : {}) });
+    }
+    if (sub === 'reset') {
+      const { runSandboxReset } = await import('./commands/sandbox.js');
+      return runSandboxReset({ yes: flags.yes, ...(flags.state ? { state: flags.state } : {}) });
+    }
+    return usage(sub ? `unknown sandbox command "${sub}" (serve, reset)` : 'sandbox needs a command: serve or reset');
+  }
+
+  const changeCommand = command === 'rotation' || command === 'grants' || command === 'key';
+  let change: { request: import('./domain/actions.js').ActionRequest; key: string } | undefined;
+  if (changeCommand) {
+    const { parseChange } = await import('./commands/change.js');
+    const parsed = parseChange(cli.input, { period: flags.period });
+    if (!parsed.ok) return usage(parsed.message);
+    change = parsed;
+  } else if (flags.period !== undefined) {
+    return usage('--period only goes with "rotation enable"');
+  }
+  if (command === 'journal') {
+    if (rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
+    const { runJournal } = await import('./commands/journal.js');
+    return runJournal({ json: flags.json, ...(flags.key ? { key: flags.key } : {}) });
+  }
+  if (command !== undefined && command !== 'list' && command !== 'show' && !changeCommand) return usage(`unknown command "${command}"`);
+  if (command === 'show' && rest.length !== 1) return usage('show needs exactly one key: an alias name, key id or key ARN');
+  if (command === 'list' && rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
+  if (command === undefined && (!process.stdin.isTTY || !process.stdout.isTTY)) {
+    printError(
+      'the interactive view needs a terminal. For scripts and pipes use JSON:\n' +
+        '  keywarden list --json          every key\n' +
+        '  keywarden show KEY --json      one key',
+    );
+    return 2;
+  }
+
+  const { connect } = await import('./app/connect.js');
+  const connection = await connect({
+    regions: flags.region ?? [],
+    sandbox: flags.sandbox,
+    readOnly: flags.readOnly,
+    ...(flags.profile ? { profile: flags.profile } : {}),
+    ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
+    ...(flags.state ? { sandboxState: flags.state } : {}),
+  });
+  try {
+    // Fail early, in words, when there are no credentials (before any screen is drawn).
+    await connection.clients.sts().config.credentials();
+    if (command === 'list') {
+      const { runList } = await import('./commands/inventory.js');
+      return await runList(connection, { json: flags.json, all: flags.all });
+    }
+    if (change) {
+      const { runChange } = await import('./commands/change.js');
+      return await runChange(connection, change, { json: flags.json, yes: flags.yes });
+    }
+    if (command === 'show') {
+      const { runShow } = await import('./commands/inventory.js');
+      return await runShow(connection, rest[0]!, { json: flags.json });
+    }
+    const { runTui } = await import('./commands/tui.js');
+    return await runTui(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (error: unknown) => {
+    const [{ printError }, { toDomainError }] = await Promise.all([import('./commands/output.js'), import('./aws/errors.js')]);
+    printError(toDomainError(error).message);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,127 @@
+// Scripted changes: `keywarden rotation|grants|key …`. Same rules as the TUI: the key is
+// re-read and the exact call shown first, dangerous changes need the alias or key id typed
+// (or --yes when not interactive), read-only mode refuses before any request.
+
+import { createInterface } from 'node:readline/promises';
+import type { Connection } from '../app/connect.js';
+import type { ActionRequest } from '../domain/actions.js';
+import { periodFromInput } from '../domain/actions.js';
+import { KeywardenError } from '../domain/errors.js';
+import { cleanText } from '../domain/sanitize.js';
+import type { ChangePreview } from '../aws/mutations.js';
+import { printError, printJson, printLine } from './output.js';
+
+export type ChangeParse = { ok: true; request: ActionRequest; key: string } | { ok: false; message: string };
+
+/** Turns `rotation enable KEY --period N` (etc.) into a request, validating everything local first. */
+export function parseChange(words: string[], flags: { period?: string | undefined }): ChangeParse {
+  const [group, verb, ...rest] = words;
+  const usage = (text: string): ChangeParse => ({ ok: false, message: text });
+  const needArgs = (count: number, names: string) =>
+    rest.length === count ? undefined : usage(`${group} ${verb} needs ${names}${rest.length > count ? ` (unexpected "${rest[count]}")` : ''}`);
+  if (flags.period !== undefined && !(group === 'rotation' && verb === 'enable')) return usage('--period only goes with "rotation enable"');
+  switch (group) {
+    case 'rotation': {
+      if (verb === 'enable') {
+        const bad = needArgs(1, 'a key');
+        if (bad) return bad;
+        const period = periodFromInput(flags.period);
+        if (!period.ok) return usage(period.message);
+        return { ok: true, key: rest[0]!, request: { action: 'rotation.enable', periodDays: period.days } };
+      }
+      if (verb === 'disable' || verb === 'rotate-now') {
+        const bad = needArgs(1, 'a key');
+        if (bad) return bad;
+        return { ok: true, key: rest[0]!, request: { action: verb === 'disable' ? 'rotation.disable' : 'rotation.rotate-now' } };
+      }
+      return usage(`unknown rotation command "${verb ?? ''}" (enable, disable, rotate-now)`);
+    }
+    case 'grants': {
+      if (verb === 'retire' || verb === 'revoke') {
+        const bad = needArgs(2, 'a key and a grant id');
+        if (bad) return bad;
+        const grantId = rest[1]!;
+        if (!/^[A-Za-z0-9]{1,128}$/.test(grantId)) return usage(`"${grantId}" is not a grant id (letters and digits, up to 128)`);
+        return { ok: true, key: rest[0]!, request: { action: verb === 'retire' ? 'grant.retire' : 'grant.revoke', grantId } };
+      }
+      return usage(`unknown grants command "${verb ?? ''}" (retire, revoke)`);
+    }
+    case 'key': {
+      if (verb === 'enable' || verb === 'disable') {
+        const bad = needArgs(1, 'a key');
+        if (bad) return bad;
+        return { ok: true, key: rest[0]!, request: { action: verb === 'enable' ? 'key.enable' : 'key.disable' } };
+      }
+      return usage(`unknown key command "${verb ?? ''}" (enable, disable)`);
+    }
+    default:
+      return usage(`unknown command "${group ?? ''}"`);
+  }
+}
+
+function printPreview(preview: ChangePreview): void {
+  const name = cleanText(preview.row.aliases[0] ?? preview.row.keyId);
+  printLine(`${preview.title}: ${name} (${preview.row.arn})`);
+  printLine(`  state now: ${preview.row.metadata?.state ?? 'unknown'}`);
+  if (preview.grant) {
+    printLine(`  grant ${preview.grant.grantId}: grantee ${cleanText(preview.grant.granteePrincipal ?? '—')}, operations ${preview.grant.operations.join(', ')}`);
+  }
+  printLine(`  ${preview.explain}`);
+  printLine(`  API call: ${preview.call.operation} ${JSON.stringify(preview.call.params)}`);
+}
+
+async function confirm(preview: ChangePreview): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    if (preview.confirm === 'typed') {
+      const answer = await rl.question(`Type "${cleanText(preview.word)}" (the alias or key id) to confirm: `);
+      const { confirmationMatches } = await import('../domain/actions.js');
+      return confirmationMatches(answer, preview.row);
+    }
+    const answer = await rl.question('Go ahead? [y/N] ');
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function runChange(connection: Connection, parsed: { request: ActionRequest; key: string }, options: { json: boolean; yes: boolean }): Promise<number> {
+  if (connection.session.readOnly) {
+    throw new KeywardenError('read-only', 'read-only mode: no change was made and no request was sent (run without --read-only to make changes)');
+  }
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !options.json;
+  if (!options.yes && !interactive) {
+    printError('this change needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.');
+    return 2;
+  }
+  const [{ KeyChanger }, { AwsKeySource, resolveKey }, { Journal }] = await Promise.all([
+    import('../aws/mutations.js'),
+    import('../aws/inventory.js'),
+    import('../journal/journal.js'),
+  ]);
+  const identity = await new AwsKeySource(connection.clients).identity();
+  const key = await resolveKey(connection.clients, parsed.key);
+  const changer = new KeyChanger({ clients: connection.clients, journal: new Journal(), identity });
+  const preview = await changer.preview(parsed.request, key);
+  if (!options.json) printPreview(preview);
+  if (preview.blocked) {
+    const message = `${preview.title} is not possible: ${preview.blocked}. Nothing was changed.`;
+    if (options.json) printJson({ ok: false, action: parsed.request.action, key: key.arn, call: preview.call, error: { kind: 'invalid-state', message } });
+    else printError(message);
+    return 1;
+  }
+  if (!options.yes && !(await confirm(preview))) {
+    printError(preview.confirm === 'typed' ? `that is not "${cleanText(preview.word)}": nothing was changed` : 'not confirmed: nothing was changed');
+    return 1;
+  }
+  const result = await changer.apply(preview);
+  if (options.json) {
+    printJson({ ok: true, action: parsed.request.action, key: key.arn, call: result.preview.call, requestId: result.requestId ?? null, after: result.after });
+  } else {
+    printLine(`done${result.requestId ? ` (request id ${result.requestId})` : ''}; state now: ${result.after.metadata?.state ?? 'unknown'}`);
+    const rotation = result.after.rotation;
+    if (rotation.kind === 'enabled') printLine(`rotation: on, every ${rotation.periodDays} days${rotation.nextRotationDate ? `, next ${rotation.nextRotationDate.slice(0, 10)}` : ''}`);
+    if (rotation.kind === 'disabled') printLine('rotation: off');
+  }
+  return 0;
+}

@@ -1,0 +1,118 @@
+// `keywarden list` and `keywarden show KEY`: the same data as the views, for scripts.
+
+import type { Connection } from '../app/connect.js';
+import type { CallerIdentity, KeyDetail, KeyRow } from '../domain/key.js';
+import { cleanText } from '../domain/sanitize.js';
+import { columnsFor, headerCells, keyToCells } from '../domain/table.js';
+import { printJson, printLine } from './output.js';
+
+/** `list --json` document. Field names are stable (README, "JSON output"). */
+export interface ListDocument {
+  account: string;
+  caller: string;
+  regions: string[];
+  /** Regions that could not be read, with the reason. */
+  regionErrors: Array<{ region: string; error: string }>;
+  keys: KeyRow[];
+}
+
+export async function collectInventory(connection: Connection): Promise<{ identity: CallerIdentity; document: ListDocument }> {
+  const { AwsKeySource } = await import('../aws/inventory.js');
+  const source = new AwsKeySource(connection.clients);
+  const identity = await source.identity();
+  const rows = new Map<string, KeyRow>();
+  let regionErrors: ListDocument['regionErrors'] = [];
+  await source.loadInventory({
+    onRows(batch) {
+      for (const row of batch) rows.set(row.arn, row);
+    },
+    onProgress(progress) {
+      regionErrors = progress.filter((p) => p.error).map((p) => ({ region: p.region, error: p.error! }));
+    },
+  });
+  const keys = [...rows.values()].sort((a, b) => a.region.localeCompare(b.region) || a.keyId.localeCompare(b.keyId));
+  return { identity, document: { account: identity.account, caller: identity.arn, regions: [...connection.session.regions], regionErrors, keys } };
+}
+
+export async function runList(connection: Connection, options: { json: boolean; all: boolean }): Promise<number> {
+  const { document } = await collectInventory(connection);
+  const keys = options.all ? document.keys : document.keys.filter((row) => row.metadata?.keyManager !== 'AWS');
+  if (options.json) {
+    printJson({ ...document, keys });
+  } else {
+    printTable(keys, document.regions.length > 1);
+    for (const failure of document.regionErrors) printLine(`region ${failure.region}: ${cleanText(failure.error)}`);
+  }
+  return document.regionErrors.length > 0 ? 1 : 0;
+}
+
+function printTable(rows: KeyRow[], multiRegion: boolean): void {
+  const now = new Date();
+  const columns = columnsFor({ multiRegion });
+  const cells = rows.map((row) => keyToCells(row, now));
+  const titles = headerCells();
+  const widths = columns.map((column) => Math.max(titles[column.id].length, ...cells.map((c) => [...c[column.id]].length)));
+  const line = (values: string[]) => values.map((value, i) => value + ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...value].length))).join('  ').trimEnd();
+  printLine(line(columns.map((column) => titles[column.id])));
+  for (const c of cells) printLine(line(columns.map((column) => c[column.id])));
+  printLine(`${rows.length} keys`);
+}
+
+export async function runShow(connection: Connection, keyRef: string, options: { json: boolean }): Promise<number> {
+  const [{ AwsKeySource, resolveKey }] = await Promise.all([import('../aws/inventory.js')]);
+  const source = new AwsKeySource(connection.clients);
+  const identity = await source.identity();
+  const key = await resolveKey(connection.clients, keyRef);
+  const detail = await source.loadDetail(key);
+  if (options.json) {
+    printJson({ account: identity.account, caller: identity.arn, ...detail });
+  } else {
+    printDetail(detail);
+  }
+  return 0;
+}
+
+function printDetail(detail: KeyDetail): void {
+  const { row } = detail;
+  const meta = row.metadata;
+  const field = (name: string, value: string | undefined) => printLine(`${name.padEnd(16)}${cleanText(value ?? '—')}`);
+  field('Key', row.arn);
+  field('Aliases', row.aliases.join(', ') || '—');
+  if (meta) {
+    field('State', meta.state);
+    field('Description', meta.description || '—');
+    field('Spec / usage', `${meta.keySpec} / ${meta.keyUsage}`);
+    field('Origin', meta.origin);
+    field('Manager', meta.keyManager);
+    field('Created', meta.creationDate);
+    if (meta.deletionDate) field('Deletion date', meta.deletionDate);
+    if (meta.multiRegion) field('Multi-Region', `${meta.multiRegionRole ?? ''} ${meta.primaryKey ? `primary ${meta.primaryKey.arn}` : ''}`.trim());
+  } else {
+    field('State', 'no access');
+  }
+  const rotation = row.rotation;
+  field(
+    'Rotation',
+    rotation.kind === 'enabled'
+      ? `on, every ${rotation.periodDays} days${rotation.nextRotationDate ? `, next ${rotation.nextRotationDate.slice(0, 10)}` : ''}`
+      : rotation.kind === 'disabled'
+        ? 'off'
+        : rotation.kind === 'unsupported'
+          ? `not possible: ${rotation.reason}`
+          : `unknown: ${rotation.message}`,
+  );
+  const usage = row.lastUsage;
+  field(
+    'Last used',
+    usage.kind === 'used'
+      ? `${usage.timestamp} (${usage.operation})`
+      : usage.kind === 'never'
+        ? `never (tracked since ${usage.trackingStartDate.slice(0, 10)})`
+        : usage.kind === 'not-since-tracking'
+          ? `not since ${usage.trackingStartDate.slice(0, 10)}; earlier use unknown`
+          : `unknown: ${usage.message}`,
+  );
+  field('Tags', row.tags.map((tag) => `${tag.key}=${tag.value}`).join(', ') || '—');
+  if (Array.isArray(detail.grants)) field('Grants', String(detail.grants.length));
+  for (const p of row.problems) field('Cannot read', `${p.what}: ${p.message}`);
+}
