@@ -1,6 +1,6 @@
 // The keywarden terminal app: header, the current screen (keys list or key detail, with the
 // help overlay on top), footer. State lives in two pure reducers (list, navigation); data
-// comes through hooks over the KeySource port; each focus area has its own useInput.
+// comes through hooks over the KeySource port; one input handler routes keys to the focused area.
 
 import { Box, useApp, useInput, type Key } from 'ink';
 import { useCallback, useMemo, useReducer, useRef } from 'react';
@@ -24,8 +24,8 @@ import { useInventory, type Inventory } from './hooks/use-inventory.js';
 import { useKeyDetail } from './hooks/use-key-detail.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { commandFor, type Scope } from './keymap.js';
-import { INITIAL_LIST_STATE, listReducer, selectedIndex } from './state/list-state.js';
-import { INITIAL_NAVIGATION, navigationReducer, type DetailTab } from './state/navigation.js';
+import { INITIAL_LIST_STATE, listReducer, selectedIndex, type ListState } from './state/list-state.js';
+import { INITIAL_NAVIGATION, navigationReducer, type DetailTab, type Navigation } from './state/navigation.js';
 import { ThemeContext, themeFor } from './theme.js';
 import { detailLines } from './views/key-detail-lines.js';
 import { DETAIL_CHROME_LINES, KeyDetailView } from './views/key-detail-view.js';
@@ -73,6 +73,13 @@ function inventoryStatus(inventory: Inventory): StatusMessage | undefined {
   return undefined;
 }
 
+/** Which area has the keyboard: the help overlay, else the detail screen, else the filter or the list. */
+function scopeOf(list: ListState, nav: Navigation): Scope {
+  if (nav.overlay.kind === 'help') return 'help';
+  if (nav.screen.kind === 'detail') return 'detail';
+  return list.isFiltering ? 'filter' : 'list';
+}
+
 export function App({ source, session, size, onExit }: AppProps) {
   const { exit } = useApp();
   const theme = useMemo(() => themeFor(process.env), []);
@@ -108,145 +115,143 @@ export function App({ source, session, size, onExit }: AppProps) {
   const detailMaxScroll = Math.max(0, detailLineCount - detailPage);
   const helpMaxScroll = Math.max(0, helpLines({ readOnly: session.readOnly }).length - (bodyHeight - 1));
 
-  const scope: Scope =
-    nav.overlay.kind === 'help' ? 'help' : nav.screen.kind === 'detail' ? 'detail' : list.isFiltering ? 'filter' : 'list';
+  const scope = scopeOf(list, nav);
 
-  // Ink attaches a useInput handler in an effect, so for a moment after the focus moves the
-  // previous area's handler may still be subscribed. Each area checks the focus as of the
-  // latest render and ignores keys that are no longer its own: a key may be dropped in that
-  // instant, but never acted on by the wrong area.
-  const scopeRef = useRef(scope);
-  scopeRef.current = scope;
-  const owns = (area: Scope) => scopeRef.current === area;
+  // One input handler, always active, routes each key to the focused area. Focus moves
+  // synchronously: the dispatch wrappers update refs at once, so a key typed right after `/`
+  // (before React has re-rendered) already goes to the filter and is never lost.
+  const listRef = useRef(list);
+  const navRef = useRef(nav);
+  listRef.current = list;
+  navRef.current = nav;
+  const listNow = useCallback((event: Parameters<typeof listReducer>[1]) => {
+    listRef.current = listReducer(listRef.current, event);
+    dispatchList(event);
+  }, []);
+  const navNow = useCallback((event: Parameters<typeof navigationReducer>[1]) => {
+    navRef.current = navigationReducer(navRef.current, event);
+    dispatchNav(event);
+  }, []);
 
   const quit = useCallback(() => {
     exit();
     onExit?.(0);
   }, [exit, onExit]);
 
-  // Global: quit and help, in whatever scope is focused (the keymap knows where `q`/`?` are text).
-  useInput((input: string, key: Key) => {
-    const command = commandFor(scopeRef.current, input, key);
-    if (command === 'app.quit') quit();
-    else if (command === 'app.help') dispatchNav({ type: 'help-toggle' });
-  });
+  const handleList = (command: string | undefined) => {
+    switch (command) {
+      case 'list.down':
+        return listNow({ type: 'move', by: 1, count: shown.length });
+      case 'list.up':
+        return listNow({ type: 'move', by: -1, count: shown.length });
+      case 'list.pageDown':
+        return listNow({ type: 'move', by: listBodyRows, count: shown.length });
+      case 'list.pageUp':
+        return listNow({ type: 'move', by: -listBodyRows, count: shown.length });
+      case 'list.top':
+        return listNow({ type: 'top' });
+      case 'list.bottom':
+        return listNow({ type: 'bottom', count: shown.length });
+      case 'list.open': {
+        const view = shown[selectedIndex(listRef.current, shown.length)];
+        if (view) navNow({ type: 'open', key: { arn: view.arn, region: view.row.region } });
+        return;
+      }
+      case 'list.filter':
+        return listNow({ type: 'filter-start' });
+      case 'list.clearFilter':
+        return listNow({ type: 'filter-clear' });
+      case 'list.sortNext':
+        return listNow({ type: 'sort-next', columns: columns.map((c) => c.id) });
+      case 'list.sortReverse':
+        return listNow({ type: 'sort-reverse' });
+      case 'list.toggleAwsManaged':
+        return listNow({ type: 'toggle-aws-managed' });
+      case 'list.refresh':
+        return inventory.refresh();
+      default:
+        return;
+    }
+  };
 
-  useInput(
-    (input, key) => {
-      if (!owns('list')) return;
-      switch (commandFor('list', input, key)) {
-        case 'list.down':
-          return dispatchList({ type: 'move', by: 1, count: shown.length });
-        case 'list.up':
-          return dispatchList({ type: 'move', by: -1, count: shown.length });
-        case 'list.pageDown':
-          return dispatchList({ type: 'move', by: listBodyRows, count: shown.length });
-        case 'list.pageUp':
-          return dispatchList({ type: 'move', by: -listBodyRows, count: shown.length });
-        case 'list.top':
-          return dispatchList({ type: 'top' });
-        case 'list.bottom':
-          return dispatchList({ type: 'bottom', count: shown.length });
-        case 'list.open': {
-          const view = shown[selected];
-          if (view) dispatchNav({ type: 'open', key: { arn: view.arn, region: view.row.region } });
-          return;
+  const handleFilter = (command: string | undefined, input: string, key: Key) => {
+    switch (command) {
+      case 'filter.accept':
+        return listNow({ type: 'filter-accept' });
+      case 'filter.cancel':
+        return listNow({ type: 'filter-cancel' });
+      case 'filter.erase':
+        return listNow({ type: 'filter-erase' });
+      case 'filter.down':
+        return listNow({ type: 'move', by: 1, count: shown.length });
+      case 'filter.up':
+        return listNow({ type: 'move', by: -1, count: shown.length });
+      default:
+        // Printable text only (a paste arrives as one string); control keys are not text.
+        if (!command && !key.ctrl && !key.meta && !key.tab && input !== '') {
+          // eslint-disable-next-line no-control-regex
+          listNow({ type: 'filter-type', text: input.replace(/[\u0000-\u001f\u007f]/g, '') });
         }
-        case 'list.filter':
-          return dispatchList({ type: 'filter-start' });
-        case 'list.clearFilter':
-          return dispatchList({ type: 'filter-clear' });
-        case 'list.sortNext':
-          return dispatchList({ type: 'sort-next', columns: columns.map((c) => c.id) });
-        case 'list.sortReverse':
-          return dispatchList({ type: 'sort-reverse' });
-        case 'list.toggleAwsManaged':
-          return dispatchList({ type: 'toggle-aws-managed' });
-        case 'list.refresh':
-          return inventory.refresh();
-        default:
-          return;
-      }
-    },
-    { isActive: scope === 'list' },
-  );
+    }
+  };
 
-  useInput(
-    (input, key) => {
-      if (!owns('filter')) return;
-      switch (commandFor('filter', input, key)) {
-        case 'filter.accept':
-          return dispatchList({ type: 'filter-accept' });
-        case 'filter.cancel':
-          return dispatchList({ type: 'filter-cancel' });
-        case 'filter.erase':
-          return dispatchList({ type: 'filter-erase' });
-        case 'filter.down':
-          return dispatchList({ type: 'move', by: 1, count: shown.length });
-        case 'filter.up':
-          return dispatchList({ type: 'move', by: -1, count: shown.length });
-        case 'app.quit':
-        case 'app.help':
-          return; // handled globally
-        default:
-          // Printable text only (a paste arrives as one string); control keys are not text.
-          if (!key.ctrl && !key.meta && !key.tab && input !== '') {
-            dispatchList({ type: 'filter-type', text: input.replace(/[\u0000-\u001f\u007f]/g, '') });
-          }
-      }
-    },
-    { isActive: scope === 'filter' },
-  );
+  const handleDetail = (command: string | undefined) => {
+    if (command && command in TAB_KEYS) return navNow({ type: 'tab', tab: TAB_KEYS[command] ?? 'overview' });
+    switch (command) {
+      case 'detail.back':
+        return navNow({ type: 'back' });
+      case 'detail.nextTab':
+        return navNow({ type: 'tab-step', by: 1 });
+      case 'detail.prevTab':
+        return navNow({ type: 'tab-step', by: -1 });
+      case 'detail.down':
+        return navNow({ type: 'scroll', by: 1, maxScroll: detailMaxScroll });
+      case 'detail.up':
+        return navNow({ type: 'scroll', by: -1, maxScroll: detailMaxScroll });
+      case 'detail.pageDown':
+        return navNow({ type: 'scroll', by: detailPage, maxScroll: detailMaxScroll });
+      case 'detail.pageUp':
+        return navNow({ type: 'scroll', by: -detailPage, maxScroll: detailMaxScroll });
+      case 'detail.top':
+        return navNow({ type: 'scroll-to', to: 'top', maxScroll: detailMaxScroll });
+      case 'detail.bottom':
+        return navNow({ type: 'scroll-to', to: 'bottom', maxScroll: detailMaxScroll });
+      case 'detail.refresh':
+        return detail.reload();
+      default:
+        return;
+    }
+  };
 
-  useInput(
-    (input, key) => {
-      if (!owns('detail')) return;
-      const command = commandFor('detail', input, key);
-      if (command && command in TAB_KEYS) return dispatchNav({ type: 'tab', tab: TAB_KEYS[command] ?? 'overview' });
-      switch (command) {
-        case 'detail.back':
-          return dispatchNav({ type: 'back' });
-        case 'detail.nextTab':
-          return dispatchNav({ type: 'tab-step', by: 1 });
-        case 'detail.prevTab':
-          return dispatchNav({ type: 'tab-step', by: -1 });
-        case 'detail.down':
-          return dispatchNav({ type: 'scroll', by: 1, maxScroll: detailMaxScroll });
-        case 'detail.up':
-          return dispatchNav({ type: 'scroll', by: -1, maxScroll: detailMaxScroll });
-        case 'detail.pageDown':
-          return dispatchNav({ type: 'scroll', by: detailPage, maxScroll: detailMaxScroll });
-        case 'detail.pageUp':
-          return dispatchNav({ type: 'scroll', by: -detailPage, maxScroll: detailMaxScroll });
-        case 'detail.top':
-          return dispatchNav({ type: 'scroll-to', to: 'top', maxScroll: detailMaxScroll });
-        case 'detail.bottom':
-          return dispatchNav({ type: 'scroll-to', to: 'bottom', maxScroll: detailMaxScroll });
-        case 'detail.refresh':
-          return detail.reload();
-        default:
-          return;
-      }
-    },
-    { isActive: scope === 'detail' },
-  );
+  const handleHelp = (command: string | undefined) => {
+    switch (command) {
+      case 'help.close':
+        return navNow({ type: 'help-close' });
+      case 'help.down':
+        return navNow({ type: 'help-scroll', by: 1, maxScroll: helpMaxScroll });
+      case 'help.up':
+        return navNow({ type: 'help-scroll', by: -1, maxScroll: helpMaxScroll });
+      default:
+        return;
+    }
+  };
 
-  useInput(
-    (input, key) => {
-      if (!owns('help')) return;
-      switch (commandFor('help', input, key)) {
-        case 'help.close':
-          return dispatchNav({ type: 'help-close' });
-        case 'help.down':
-          return dispatchNav({ type: 'help-scroll', by: 1, maxScroll: helpMaxScroll });
-        case 'help.up':
-          return dispatchNav({ type: 'help-scroll', by: -1, maxScroll: helpMaxScroll });
-        default:
-          return;
-      }
-    },
-    { isActive: scope === 'help' },
-  );
+  useInput((input: string, key: Key) => {
+    const focus = scopeOf(listRef.current, navRef.current);
+    const command = commandFor(focus, input, key);
+    if (command === 'app.quit') return quit();
+    if (command === 'app.help') return navNow({ type: 'help-toggle' });
+    switch (focus) {
+      case 'list':
+        return handleList(command);
+      case 'filter':
+        return handleFilter(command, input, key);
+      case 'detail':
+        return handleDetail(command);
+      case 'help':
+        return handleHelp(command);
+    }
+  });
 
   const hiddenAwsManaged = list.showAwsManaged ? 0 : views.length - scoped.length;
   let body: React.ReactNode;

@@ -38,8 +38,11 @@ function toneStyle(theme: Theme, tone: RowView['tone']) {
   return tone === 'normal' ? {} : theme[tone];
 }
 
+const SELECTION_MARKER_WIDTH = 2;
+
 const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { view: RowView; layout: readonly LaidOutColumn[]; isSelected: boolean; theme: Theme }) {
-  const text = renderLine(view.cells, layout);
+  // The marker shows the selection even where the terminal has no colour or inverse video.
+  const text = `${isSelected ? '›' : ' '} ${renderLine(view.cells, layout)}`;
   return (
     <Text wrap="truncate-end" {...(isSelected ? theme.selection : toneStyle(theme, view.tone))}>
       {text}
@@ -51,7 +54,7 @@ const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { vie
 export function KeysView(props: KeysViewProps) {
   const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress } = props;
   const theme = useTheme();
-  const layout = useMemo(() => layoutColumns(columns, width), [columns, width]);
+  const layout = useMemo(() => layoutColumns(columns, Math.max(1, width - SELECTION_MARKER_WIDTH)), [columns, width]);
   const isLoading = progress !== undefined;
   const bodyHeight = Math.max(1, height - 2 - (isLoading ? 1 : 0));
   const { start, end } = visibleWindow(rows.length, selected, bodyHeight);
@@ -83,6 +86,7 @@ export function KeysView(props: KeysViewProps) {
         </Text>
       </Box>
       <Text wrap="truncate-end" {...theme.heading}>
+        {'  '}
         {header}
       </Text>
       {rows.length === 0 ? (
