@@ -1,0 +1,92 @@
+// A real terminal for end-to-end tests: the built program runs inside tmux (its own server
+// socket per test file), keys go in with send-keys, the screen comes back with capture-pane.
+// Tests wait for text on the screen; they never sleep a fixed time.
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(PROJECT_ROOT, 'dist/cli.js');
+
+let counter = 0;
+
+export interface TerminalOptions {
+  args: string[];
+  env?: Record<string, string>;
+  columns?: number;
+  rows?: number;
+}
+
+export class Terminal {
+  readonly socket: string;
+  readonly session = 'kw';
+  private constructor(socket: string) {
+    this.socket = socket;
+  }
+
+  /** Starts `node dist/cli.js ARGS` in a fresh tmux server; the pane stays after exit and prints the exit code. */
+  static async start(options: TerminalOptions): Promise<Terminal> {
+    const socket = `kw-e2e-${process.pid}-${++counter}-${Date.now()}`;
+    const terminal = new Terminal(socket);
+    const env: Record<string, string> = {
+      // Ink renders only the last frame when it believes it runs in CI.
+      CI: 'false',
+      TERM: 'xterm-256color',
+      KEYWARDEN_HOME: mkdtempSync(join(tmpdir(), 'kw-e2e-home-')),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...options.env,
+    };
+    const quoted = [process.execPath, CLI, ...options.args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+    const script = `${quoted}; echo "[exit:$?]"; sleep 600`;
+    await run('tmux', [
+      '-L', socket, '-f', '/dev/null',
+      'new-session', '-d', '-s', terminal.session,
+      '-x', String(options.columns ?? 160), '-y', String(options.rows ?? 40),
+      ...Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
+      'sh', '-c', script,
+    ]);
+    return terminal;
+  }
+
+  async screen(): Promise<string> {
+    const { stdout } = await run('tmux', ['-L', this.socket, 'capture-pane', '-p', '-t', this.session]);
+    return stdout;
+  }
+
+  /** Waits until the screen satisfies the predicate (or contains the text); returns that screen. */
+  async waitFor(match: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
+    const test = typeof match === 'function' ? match : (screen: string) => (typeof match === 'string' ? screen.includes(match) : match.test(screen));
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      last = await this.screen();
+      if (test(last)) return last;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${String(match)}; screen was:\n${last}`);
+  }
+
+  /** Types literal text. */
+  async type(text: string): Promise<void> {
+    await run('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, '-l', text]);
+  }
+
+  /** Sends named keys: Enter, Escape, Tab, BTab, Up, Down, C-c … */
+  async press(...keys: string[]): Promise<void> {
+    await run('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, ...keys]);
+  }
+
+  /** Waits for the program to exit and returns its exit code. */
+  async exitCode(timeoutMs = 10_000): Promise<number> {
+    const screen = await this.waitFor(/\[exit:\d+\]/, timeoutMs);
+    return Number(/\[exit:(\d+)\]/.exec(screen)![1]);
+  }
+
+  async close(): Promise<void> {
+    await run('tmux', ['-L', this.socket, 'kill-server']).catch(() => undefined);
+  }
+}
