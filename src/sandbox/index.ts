@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { faultSettingsSchema, replaceFaults, shouldThrottle, type FaultSettings } from './faults.js';
 import { kmsService, sweepDeletions } from './kms.js';
+import { discardLogs, type LogSink } from './log-sink.js';
 import { AwsError, callerFor, parseAuthorization, xmlEscape, type JsonService, type QueryService, type RequestContext } from './protocol.js';
 import { seedState } from './seed.js';
 import { readStateFile, Store } from './state.js';
@@ -70,6 +71,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults: FaultSettings = options.latencyMs ? { latencyMs: options.latencyMs } : {};
   let log: RequestLogEntry[] = [];
   let seq = 0;
+  const deliverLogs: LogSink = discardLogs;
   const now = (): Date => new Date(baseNow().getTime() + store.state.clockOffsetSeconds * 1000);
 
   function record(entry: Omit<RequestLogEntry, 'seq' | 'time'>): void {
@@ -166,7 +168,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     entry.params = loggedParams(params);
     if (shouldThrottle(faults, service.name, operation)) return fail(new AwsError('ThrottlingException', THROTTLE_MESSAGE));
-    const ctx: RequestContext = { region: scope.region, caller, requestId, operation, now, store, faults };
+    const ctx: RequestContext = { region: scope.region, caller, requestId, operation, now, store, faults, deliverLogs };
     let result: unknown;
     try {
       sweepDeletions(store, now().getTime());
@@ -206,7 +208,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       );
       return;
     }
-    const ctx: RequestContext = { region: scope.region, caller, requestId, operation: action, now, store, faults };
+    const ctx: RequestContext = { region: scope.region, caller, requestId, operation: action, now, store, faults, deliverLogs };
     const inner = handler(ctx, params);
     record({ ...entry, status: 200 });
     res.writeHead(200, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId });

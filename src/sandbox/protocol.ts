@@ -4,6 +4,7 @@
 // QueryService entries in their own files.
 
 import { SANDBOX_ACCOUNT, SANDBOX_CALLER_ARN, SANDBOX_CREDENTIALS, SANDBOX_DEFAULT_REGION } from './constants.js';
+import type { LogSink } from './log-sink.js';
 import type { FaultSettings } from './faults.js';
 import type { Store } from './state.js';
 
@@ -80,6 +81,8 @@ export interface RequestContext {
   now(): Date;
   store: Store;
   faults: FaultSettings;
+  /** Where a trail delivers its records (CloudWatch Logs). */
+  deliverLogs: LogSink;
 }
 
 export type Handler = (ctx: RequestContext, params: Record<string, unknown>) => unknown;
