@@ -12,7 +12,9 @@ import {
   RotateKeyOnDemandCommand,
   type KMSClient,
 } from '@aws-sdk/client-kms';
-import { ACTIONS, actionBlockedReason, apiCall, confirmationWord, type ActionRequest } from '../domain/actions.js';
+import { ACTIONS, actionBlockedReason, apiCall, confirmationWord, describeChange, type ActionRequest, type ChangePreview, type ChangeResult } from '../domain/actions.js';
+
+export type { ChangePreview, ChangeResult } from '../domain/actions.js';
 import { KeywardenError } from '../domain/errors.js';
 import type { CallerIdentity, Grant, KeyRow } from '../domain/key.js';
 import type { Journal, JournalEntry } from '../journal/journal.js';
@@ -20,31 +22,6 @@ import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
 import { loadRow } from './inventory.js';
 import { listAliases, listGrants } from './kms-reads.js';
-
-export interface ChangePreview {
-  request: ActionRequest;
-  /** The key as it is now (re-read for this preview). */
-  row: KeyRow;
-  /** The exact API call. */
-  call: { operation: string; params: Record<string, unknown> };
-  title: string;
-  explain: string;
-  /** 'typed' = the alias or key id must be typed; 'plain' = a yes is enough. */
-  confirm: 'typed' | 'plain';
-  /** What to type for a typed confirmation. */
-  word: string;
-  /** Set when the action cannot be made now; nothing will be sent. */
-  blocked?: string;
-  /** The grant concerned (retire / revoke), as listed now. */
-  grant?: Grant;
-}
-
-export interface ChangeResult {
-  preview: ChangePreview;
-  requestId?: string;
-  /** The key re-read after the change. */
-  after: KeyRow;
-}
 
 function send(kms: KMSClient, request: ActionRequest, keyArn: string): Promise<{ $metadata: { requestId?: string } }> {
   switch (request.action) {
@@ -109,6 +86,7 @@ export class KeyChanger {
       call: apiCall(request, key.arn),
       title: spec.title,
       explain: spec.explain,
+      change: describeChange(request, row),
       confirm: spec.dangerous ? 'typed' : 'plain',
       word: confirmationWord(row),
       ...(blocked ? { blocked } : {}),

@@ -67,6 +67,7 @@ function printPreview(preview: ChangePreview): void {
     printLine(`  grant ${preview.grant.grantId}: grantee ${cleanText(preview.grant.granteePrincipal ?? '—')}, operations ${preview.grant.operations.join(', ')}`);
   }
   printLine(`  ${preview.explain}`);
+  printLine(`  change: ${cleanText(preview.change)}`);
   printLine(`  API call: ${preview.call.operation} ${JSON.stringify(preview.call.params)}`);
 }
 

@@ -103,6 +103,40 @@ export function apiCall(request: ActionRequest, keyArn: string): { operation: st
   }
 }
 
+function rotationWords(rotation: KeyRow['rotation']): string {
+  switch (rotation.kind) {
+    case 'enabled':
+      return `on, every ${rotation.periodDays} days`;
+    case 'disabled':
+      return 'off';
+    case 'unsupported':
+      return 'not possible';
+    case 'error':
+      return 'unknown';
+  }
+}
+
+/** What will change, before → after, in words. */
+export function describeChange(request: ActionRequest, row: KeyRow): string {
+  const state = row.metadata?.state ?? 'unknown';
+  switch (request.action) {
+    case 'rotation.enable':
+      return `automatic rotation: ${rotationWords(row.rotation)} → on, every ${request.periodDays} days`;
+    case 'rotation.disable':
+      return `automatic rotation: ${rotationWords(row.rotation)} → off`;
+    case 'rotation.rotate-now':
+      return 'new key material is created now; the automatic schedule stays as it is';
+    case 'key.enable':
+      return `key state: ${state} → Enabled`;
+    case 'key.disable':
+      return `key state: ${state} → Disabled`;
+    case 'grant.retire':
+      return `grant ${request.grantId}: retired (gone)`;
+    case 'grant.revoke':
+      return `grant ${request.grantId}: revoked (gone)`;
+  }
+}
+
 /** Why the key's current state does not allow the action, or undefined when it does. */
 export function actionBlockedReason(request: ActionRequest, meta: KeyMetadata | undefined, grants?: Grant[]): string | undefined {
   if (!meta) return 'the key cannot be described (no access), so its state is unknown';
@@ -158,4 +192,32 @@ export type ParsedPeriod = { ok: true; days: number } | { ok: false; message: st
 export function periodFromInput(input: string | undefined): ParsedPeriod {
   if (input === undefined || input.trim() === '') return { ok: true, days: ROTATION_PERIOD_DEFAULT };
   return parseRotationPeriod(input);
+}
+
+/** What a change would do, shown before it is made (src/aws/mutations.ts builds it from a fresh read). */
+export interface ChangePreview {
+  request: ActionRequest;
+  /** The key as it is now (re-read for this preview). */
+  row: KeyRow;
+  /** The exact API call. */
+  call: { operation: string; params: Record<string, unknown> };
+  title: string;
+  explain: string;
+  /** What will change, before → after. */
+  change: string;
+  /** 'typed' = the alias or key id must be typed; 'plain' = a yes is enough. */
+  confirm: 'typed' | 'plain';
+  /** What to type for a typed confirmation. */
+  word: string;
+  /** Set when the action cannot be made now; nothing will be sent. */
+  blocked?: string;
+  /** The grant concerned (retire / revoke), as listed now. */
+  grant?: Grant;
+}
+
+export interface ChangeResult {
+  preview: ChangePreview;
+  requestId?: string;
+  /** The key re-read after the change. */
+  after: KeyRow;
 }

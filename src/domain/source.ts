@@ -1,6 +1,7 @@
 // The port between the views and AWS: src/aws/ implements it, src/ui/ hooks consume it.
 // Views never see an SDK type.
 
+import type { ActionRequest, ChangePreview, ChangeResult } from './actions.js';
 import type { CallerIdentity, KeyDetail, KeyRow } from './key.js';
 
 export interface RegionProgress {
@@ -36,4 +37,25 @@ export interface SessionInfo {
   readOnly: boolean;
   endpoint?: string;
   profile?: string;
+}
+
+/** One change in the audit journal, as the journal view shows it. */
+export interface JournalOperationView {
+  time: string;
+  action: string;
+  keyArn: string;
+  region: string;
+  caller: string;
+  params: Record<string, unknown>;
+  /** unknown = an intent without a result: the process stopped or the network failed after sending. */
+  status: 'ok' | 'failed' | 'unknown';
+  requestId?: string;
+  error?: string;
+}
+
+/** The port for changes: previews, the changes themselves, and the journal that records them. */
+export interface ChangeSource {
+  preview(request: ActionRequest, key: { arn: string; region: string }): Promise<ChangePreview>;
+  apply(preview: ChangePreview): Promise<ChangeResult>;
+  journal(keyArn?: string): Promise<{ operations: JournalOperationView[]; problems: string[] }>;
 }

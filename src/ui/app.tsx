@@ -3,9 +3,11 @@
 // comes through hooks over the KeySource port; one input handler routes keys to the focused area.
 
 import { Box, useApp, useInput, type Key } from 'ink';
-import { useCallback, useMemo, useReducer, useRef } from 'react';
+import { useCallback, useMemo, useReducer, useRef, useState } from 'react';
+import type { ActionRequest, ChangePreview } from '../domain/actions.js';
+import { describeError } from '../domain/errors.js';
 import type { KeyRow } from '../domain/key.js';
-import type { KeySource, SessionInfo } from '../domain/source.js';
+import type { ChangeSource, KeySource, SessionInfo } from '../domain/source.js';
 import {
   columnsFor,
   filterRows,
@@ -23,7 +25,14 @@ import { useIdentity } from './hooks/use-identity.js';
 import { useInventory, type Inventory } from './hooks/use-inventory.js';
 import { useKeyDetail } from './hooks/use-key-detail.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
-import { commandFor, type Scope } from './keymap.js';
+import { appliesOnTab, commandById, commandFor, TEXT_SCOPES, type CommandId, type Scope } from './keymap.js';
+import { splitChunk } from './input-chunks.js';
+import { checkConfirmation, checkPeriod, dialogReducer, NO_DIALOG, runnable, type Dialog, type DialogEvent } from './state/dialog.js';
+import { useJournal } from './hooks/use-journal.js';
+import { ChangeDialogView } from './views/change-dialog-view.js';
+import { JournalView, journalLines } from './views/journal-view.js';
+import { grantsLayout } from './views/key-detail-lines.js';
+import { ROTATION_PERIOD_DEFAULT } from '../domain/rotation.js';
 import { INITIAL_LIST_STATE, listReducer, selectedIndex, type ListState } from './state/list-state.js';
 import { INITIAL_NAVIGATION, navigationReducer, type DetailTab, type Navigation } from './state/navigation.js';
 import { ThemeContext, themeFor } from './theme.js';
@@ -38,6 +47,8 @@ export interface AppProps {
   /** Fixed terminal size (tests); otherwise the real terminal's, following resizes. */
   size?: { columns: number; rows: number };
   onExit?: (code: number) => void;
+  /** Previews, changes and the journal. Without it (or in read-only mode) no change can be offered. */
+  changes?: ChangeSource;
 }
 
 const HEADER_LINES = 2;
@@ -73,14 +84,29 @@ function inventoryStatus(inventory: Inventory): StatusMessage | undefined {
   return undefined;
 }
 
-/** Which area has the keyboard: the help overlay, else the detail screen, else the filter or the list. */
-function scopeOf(list: ListState, nav: Navigation): Scope {
+/** Which area has the keyboard: a dialog, else the help overlay, else the screen (filter or list, detail, journal). */
+function scopeOf(list: ListState, nav: Navigation, dialog: Dialog): Scope {
+  if (dialog.kind === 'command') return 'command';
+  if (dialog.kind !== 'none') return 'dialog';
   if (nav.overlay.kind === 'help') return 'help';
   if (nav.screen.kind === 'detail') return 'detail';
+  if (nav.screen.kind === 'journal') return 'journal';
   return list.isFiltering ? 'filter' : 'list';
 }
 
-export function App({ source, session, size, onExit }: AppProps) {
+const COMMAND_WORDS: Record<string, 'journal' | 'keys' | 'help' | 'quit'> = {
+  journal: 'journal',
+  j: 'journal',
+  keys: 'keys',
+  k: 'keys',
+  list: 'keys',
+  help: 'help',
+  h: 'help',
+  quit: 'quit',
+  q: 'quit',
+};
+
+export function App({ source, session, size, onExit, changes }: AppProps) {
   const { exit } = useApp();
   const theme = useMemo(() => themeFor(process.env), []);
   const terminal = useTerminalSize(size);
@@ -88,6 +114,9 @@ export function App({ source, session, size, onExit }: AppProps) {
   const inventory = useInventory(source);
   const [list, dispatchList] = useReducer(listReducer, INITIAL_LIST_STATE);
   const [nav, dispatchNav] = useReducer(navigationReducer, INITIAL_NAVIGATION);
+  const [dialog, dispatchDialog] = useReducer(dialogReducer, NO_DIALOG);
+  const [status, setStatus] = useState<StatusMessage | undefined>();
+  const canChange = changes !== undefined && !session.readOnly;
 
   // "now" moves on each time the rows change, so ages and countdowns stay honest.
   const now = useMemo(() => new Date(), [inventory.rows]);
@@ -107,23 +136,51 @@ export function App({ source, session, size, onExit }: AppProps) {
     [detailKey, inventory.rows],
   );
   const detailTab = nav.screen.kind === 'detail' ? nav.screen.tab : 'overview';
+  const grantCursor = nav.screen.kind === 'detail' ? nav.screen.grantCursor : 0;
+  const selectedGrants = nav.screen.kind === 'detail' ? nav.screen.selectedGrants : undefined;
+  const marks = useMemo(
+    () => (selectedGrants ? { cursor: grantCursor, selected: selectedGrants, selectable: canChange } : undefined),
+    [grantCursor, selectedGrants, canChange],
+  );
+  const grants = detail.status === 'ready' && Array.isArray(detail.detail.grants) ? detail.detail.grants : [];
+  const grantStarts = useMemo(
+    () => (detail.status === 'ready' && detailTab === 'grants' ? grantsLayout(detail.detail, now, marks).starts : []),
+    [detail, detailTab, now, marks],
+  );
   const detailLineCount = useMemo(
-    () => (detail.status === 'ready' ? detailLines(detail.detail, detailTab, now).length : 0),
-    [detail, detailTab, now],
+    () => (detail.status === 'ready' ? detailLines(detail.detail, detailTab, now, marks).length : 0),
+    [detail, detailTab, now, marks],
   );
   const detailPage = Math.max(1, bodyHeight - DETAIL_CHROME_LINES);
   const detailMaxScroll = Math.max(0, detailLineCount - detailPage);
   const helpMaxScroll = Math.max(0, helpLines({ readOnly: session.readOnly }).length - (bodyHeight - 1));
+  // On the Grants tab the view follows the grant cursor.
+  const detailScroll =
+    nav.screen.kind !== 'detail'
+      ? 0
+      : detailTab === 'grants' && grantStarts.length > 0
+        ? Math.min(detailMaxScroll, Math.max(0, (grantStarts[grantCursor] ?? 0) - 2))
+        : nav.screen.scroll;
+  const journalKey = nav.screen.kind === 'journal' ? nav.screen.keyArn : undefined;
+  const journal = useJournal(changes, nav.screen.kind === 'journal', journalKey);
+  const journalMaxScroll =
+    journal.status === 'ready' ? Math.max(0, journalLines(journal.operations, journal.problems).length - (bodyHeight - 1)) : 0;
 
-  const scope = scopeOf(list, nav);
+  const scope = scopeOf(list, nav, dialog);
 
   // One input handler, always active, routes each key to the focused area. Focus moves
   // synchronously: the dispatch wrappers update refs at once, so a key typed right after `/`
   // (before React has re-rendered) already goes to the filter and is never lost.
   const listRef = useRef(list);
   const navRef = useRef(nav);
+  const dialogRef = useRef(dialog);
   listRef.current = list;
   navRef.current = nav;
+  dialogRef.current = dialog;
+  const dialogNow = useCallback((event: DialogEvent) => {
+    dialogRef.current = dialogReducer(dialogRef.current, event);
+    dispatchDialog(event);
+  }, []);
   const listNow = useCallback((event: Parameters<typeof listReducer>[1]) => {
     listRef.current = listReducer(listRef.current, event);
     dispatchList(event);
@@ -137,6 +194,205 @@ export function App({ source, session, size, onExit }: AppProps) {
     exit();
     onExit?.(0);
   }, [exit, onExit]);
+
+  /** Re-reads the key and shows what the change(s) would do; nothing is sent yet. */
+  const prepare = (requests: ActionRequest[], key: { arn: string; region: string }, title: string) => {
+    if (!changes || session.readOnly) return;
+    setStatus(undefined);
+    dialogNow({ type: 'preparing', title });
+    Promise.all(requests.map((request) => changes.preview(request, key))).then(
+      (previews) => dialogNow({ type: 'previews', previews }),
+      (error: unknown) => {
+        dialogNow({ type: 'close' });
+        setStatus({ text: `${title}: ${describeError(error)} — nothing was changed`, tone: 'danger' });
+      },
+    );
+  };
+
+  /** Makes the confirmed changes one after the other, then re-reads the key. */
+  const apply = async (previews: ChangePreview[]) => {
+    if (!changes) return;
+    const go = runnable(previews);
+    const title = go[0]?.title ?? 'change';
+    dialogNow({ type: 'applying', title, total: go.length });
+    const failures: string[] = [];
+    let requestId: string | undefined;
+    let after;
+    for (const preview of go) {
+      try {
+        const result = await changes.apply(preview);
+        requestId = result.requestId ?? requestId;
+        after = result.after;
+      } catch (error) {
+        failures.push(describeError(error));
+      }
+      dialogNow({ type: 'applied-one' });
+    }
+    dialogNow({ type: 'finished' });
+    if (after) inventory.update([after]);
+    navNow({ type: 'grant-clear' });
+    detail.reload();
+    const done = go.length - failures.length;
+    if (failures.length === 0) {
+      setStatus({ text: `${title}: done${go.length > 1 ? ` (${done} of ${go.length})` : ''}${requestId ? ` · request ${requestId}` : ''} · recorded in the journal (:journal)`, tone: 'success' });
+    } else {
+      setStatus({ text: `${title}: ${done} of ${go.length} done; failed: ${failures.join('; ')}`, tone: 'danger' });
+    }
+  };
+
+  const runCommandLine = (input: string) => {
+    const word = COMMAND_WORDS[input.trim().replace(/^:/, '').toLowerCase()];
+    dialogNow({ type: 'close' });
+    switch (word) {
+      case 'journal': {
+        const screen = navRef.current.screen;
+        const keyArn = screen.kind === 'detail' ? screen.key.arn : undefined;
+        return navNow({ type: 'open-journal', ...(keyArn ? { keyArn } : {}) });
+      }
+      case 'keys':
+        return navNow({ type: 'list' });
+      case 'help':
+        return navNow({ type: 'help-toggle' });
+      case 'quit':
+        return quit();
+      default:
+        setStatus({ text: `unknown command ":${input.trim()}" — try :keys, :journal, :help, :quit`, tone: 'warning' });
+    }
+  };
+
+  const handleCommandLine = (command: string | undefined, input: string, key: Key) => {
+    switch (command) {
+      case 'command.run':
+        return runCommandLine(dialogRef.current.kind === 'command' ? dialogRef.current.input : '');
+      case 'command.cancel':
+        return dialogNow({ type: 'close' });
+      case 'command.erase':
+        return dialogNow({ type: 'erase' });
+      default:
+        if (!command && !key.ctrl && !key.meta && !key.tab && input !== '') {
+          // eslint-disable-next-line no-control-regex
+          dialogNow({ type: 'type', text: input.replace(/[\u0000-\u001f\u007f]/g, '') });
+        }
+    }
+  };
+
+  const handleDialog = (command: string | undefined, input: string, key: Key) => {
+    const current = dialogRef.current;
+    switch (command) {
+      case 'dialog.cancel':
+        if (current.kind === 'applying') return;
+        dialogNow({ type: 'close' });
+        return setStatus({ text: 'cancelled: nothing was changed', tone: 'muted' });
+      case 'dialog.erase':
+        return dialogNow({ type: 'erase' });
+      case 'dialog.confirm': {
+        if (current.kind === 'period') {
+          const period = checkPeriod(current.input);
+          if (!period.ok) return dialogNow({ type: 'reject', error: period.error });
+          const key = current.key;
+          return prepare([{ action: 'rotation.enable', periodDays: period.days }], key, 'Enable automatic rotation');
+        }
+        if (current.kind === 'confirm') {
+          const check = checkConfirmation(current.previews, current.input);
+          if (!check.ok) return dialogNow({ type: 'reject', error: check.error });
+          void apply(current.previews);
+        }
+        return;
+      }
+      default:
+        if ((current.kind === 'period' || current.kind === 'confirm') && !command && !key.ctrl && !key.meta && !key.tab && input !== '') {
+          // eslint-disable-next-line no-control-regex
+          dialogNow({ type: 'type', text: input.replace(/[\u0000-\u001f\u007f]/g, '') });
+        }
+    }
+  };
+
+  /** Detail actions: only on their tab, only when changes are possible. */
+  const handleDetailAction = (command: CommandId): boolean => {
+    const spec = commandById(command);
+    if (!spec.dangerous) return false;
+    const screen = navRef.current.screen;
+    if (screen.kind !== 'detail') return true;
+    if (!canChange) {
+      setStatus({ text: session.readOnly ? 'read-only mode: changes are switched off' : 'changes are not available here', tone: 'warning' });
+      return true;
+    }
+    if (!appliesOnTab(command, screen.tab)) {
+      const tab = spec.tabs?.[0];
+      setStatus({ text: `"${spec.description}" works on the ${tab ?? ''} tab`, tone: 'warning' });
+      return true;
+    }
+    const key = screen.key;
+    const cursorGrant = grants[screen.grantCursor];
+    switch (command) {
+      case 'detail.keyEnable':
+        prepare([{ action: 'key.enable' }], key, 'Enable key');
+        break;
+      case 'detail.keyDisable':
+        prepare([{ action: 'key.disable' }], key, 'Disable key');
+        break;
+      case 'detail.rotationEnable': {
+        const rotation = detail.status === 'ready' ? detail.detail.row.rotation : undefined;
+        dialogNow({ type: 'open-period', key, initial: rotation?.kind === 'enabled' ? rotation.periodDays : ROTATION_PERIOD_DEFAULT });
+        break;
+      }
+      case 'detail.rotationDisable':
+        prepare([{ action: 'rotation.disable' }], key, 'Disable automatic rotation');
+        break;
+      case 'detail.rotateNow':
+        prepare([{ action: 'rotation.rotate-now' }], key, 'Rotate now');
+        break;
+      case 'detail.grantSelect':
+        if (cursorGrant) navNow({ type: 'grant-toggle', grantId: cursorGrant.grantId });
+        break;
+      case 'detail.grantSelectGrantee':
+        if (cursorGrant) {
+          navNow({ type: 'grant-select', grantIds: grants.filter((g) => g.granteePrincipal === cursorGrant.granteePrincipal).map((g) => g.grantId) });
+        }
+        break;
+      case 'detail.grantRetire':
+      case 'detail.grantRevoke': {
+        const ids = screen.selectedGrants.length > 0 ? screen.selectedGrants : cursorGrant ? [cursorGrant.grantId] : [];
+        if (ids.length === 0) {
+          setStatus({ text: 'no grant to act on', tone: 'warning' });
+          break;
+        }
+        const action = command === 'detail.grantRetire' ? 'grant.retire' : 'grant.revoke';
+        prepare(
+          ids.map((grantId) => ({ action, grantId })),
+          key,
+          command === 'detail.grantRetire' ? 'Retire grant' : 'Revoke grant',
+        );
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  };
+
+  const handleJournal = (command: string | undefined) => {
+    switch (command) {
+      case 'journal.back':
+        return navNow({ type: 'back' });
+      case 'journal.down':
+        return navNow({ type: 'journal-scroll', by: 1, maxScroll: journalMaxScroll });
+      case 'journal.up':
+        return navNow({ type: 'journal-scroll', by: -1, maxScroll: journalMaxScroll });
+      case 'journal.refresh':
+        return journal.reload();
+      default:
+        return;
+    }
+  };
+
+  /** The rows as the list state is now, which may be ahead of the last render within one burst of keys. */
+  const currentShown = (): RowView[] => {
+    const state = listRef.current;
+    if (state === list) return shown;
+    const base = state.showAwsManaged ? views : withoutAwsManaged(views);
+    return sortRows(filterRows(base, state.filter), state.sort.column, state.sort.direction);
+  };
 
   const handleList = (command: string | undefined) => {
     switch (command) {
@@ -153,7 +409,8 @@ export function App({ source, session, size, onExit }: AppProps) {
       case 'list.bottom':
         return listNow({ type: 'bottom', count: shown.length });
       case 'list.open': {
-        const view = shown[selectedIndex(listRef.current, shown.length)];
+        const rows = currentShown();
+        const view = rows[selectedIndex(listRef.current, rows.length)];
         if (view) navNow({ type: 'open', key: { arn: view.arn, region: view.row.region } });
         return;
       }
@@ -195,8 +452,13 @@ export function App({ source, session, size, onExit }: AppProps) {
     }
   };
 
-  const handleDetail = (command: string | undefined) => {
+  const handleDetail = (command: CommandId | undefined) => {
     if (command && command in TAB_KEYS) return navNow({ type: 'tab', tab: TAB_KEYS[command] ?? 'overview' });
+    if (command && handleDetailAction(command)) return;
+    const onGrants = navRef.current.screen.kind === 'detail' && navRef.current.screen.tab === 'grants' && grants.length > 0;
+    if (onGrants && (command === 'detail.down' || command === 'detail.up')) {
+      return navNow({ type: 'grant-cursor', by: command === 'detail.down' ? 1 : -1, count: grants.length });
+    }
     switch (command) {
       case 'detail.back':
         return navNow({ type: 'back' });
@@ -236,12 +498,25 @@ export function App({ source, session, size, onExit }: AppProps) {
     }
   };
 
-  useInput((input: string, key: Key) => {
-    const focus = scopeOf(listRef.current, navRef.current);
+  useInput((chunk: string, chunkKey: Key) => {
+    const textField = TEXT_SCOPES.includes(scopeOf(listRef.current, navRef.current, dialogRef.current));
+    for (const { input, key } of splitChunk(chunk, chunkKey, textField)) handleKey(input, key);
+  });
+
+  function handleKey(input: string, key: Key) {
+    const focus = scopeOf(listRef.current, navRef.current, dialogRef.current);
     const command = commandFor(focus, input, key);
     if (command === 'app.quit') return quit();
     if (command === 'app.help') return navNow({ type: 'help-toggle' });
+    if (command === 'app.command') return dialogNow({ type: 'open-command' });
+    if (focus !== 'dialog' && focus !== 'command' && status && command !== undefined) setStatus(undefined);
     switch (focus) {
+      case 'command':
+        return handleCommandLine(command, input, key);
+      case 'dialog':
+        return handleDialog(command, input, key);
+      case 'journal':
+        return handleJournal(command);
       case 'list':
         return handleList(command);
       case 'filter':
@@ -251,19 +526,24 @@ export function App({ source, session, size, onExit }: AppProps) {
       case 'help':
         return handleHelp(command);
     }
-  });
+  }
 
   const hiddenAwsManaged = list.showAwsManaged ? 0 : views.length - scoped.length;
   let body: React.ReactNode;
-  if (nav.overlay.kind === 'help') {
+  if (dialog.kind !== 'none' && dialog.kind !== 'command') {
+    body = <ChangeDialogView dialog={dialog} height={bodyHeight} />;
+  } else if (nav.overlay.kind === 'help') {
     body = <HelpView height={bodyHeight} scroll={nav.overlay.scroll} readOnly={session.readOnly} />;
+  } else if (nav.screen.kind === 'journal') {
+    body = <JournalView state={journal} keyArn={nav.screen.keyArn} scroll={nav.screen.scroll} height={bodyHeight} />;
   } else if (nav.screen.kind === 'detail') {
     body = (
       <KeyDetailView
+        marks={marks}
         row={detailRow}
         state={detail}
         tab={nav.screen.tab}
-        scroll={nav.screen.scroll}
+        scroll={detailScroll}
         height={bodyHeight}
         width={terminal.columns}
         now={now}
@@ -307,7 +587,12 @@ export function App({ source, session, size, onExit }: AppProps) {
         <Box flexDirection="column" height={bodyHeight}>
           {body}
         </Box>
-        <Footer scope={scope} status={inventoryStatus(inventory)} readOnly={session.readOnly} />
+        <Footer
+          scope={scope}
+          status={dialog.kind === 'command' ? { text: `:${dialog.input}█`, tone: 'accent' } : (status ?? inventoryStatus(inventory))}
+          readOnly={!canChange}
+          {...(scope === 'detail' ? { tab: detailTab } : {})}
+        />
       </Box>
     </ThemeContext.Provider>
   );

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   COMMANDS,
   SCOPES,
+  TEXT_SCOPES,
   bindingIdentity,
   commandFor,
   commandsIn,
@@ -56,13 +57,23 @@ describe('keymap invariants', () => {
     }
   });
 
-  it('no printable character is a command while typing in the filter', () => {
-    // While typing a filter, no character without Ctrl may be a command.
-    for (const command of commandsIn('filter')) {
+  it.each(TEXT_SCOPES)('no printable character is a command while typing in %s', (scope) => {
+    // While typing (a filter, a confirmation, a command), no character without Ctrl may be a command.
+    for (const command of commandsIn(scope)) {
       for (const binding of command.keys) {
-        if ('char' in binding && !binding.ctrl) expect(binding.notIn ?? [], command.id).toContain('filter');
+        if ('char' in binding && !binding.ctrl) expect(binding.notIn ?? [], command.id).toContain(scope);
       }
     }
+  });
+
+  it('every command that changes AWS is hidden in read-only mode', () => {
+    const readOnly = helpSections({ readOnly: true }).flatMap((s) => s.entries.map((e) => e.id));
+    const changing = COMMANDS.filter((c: Command) => c.dangerous).map((c) => c.id);
+    expect(changing.length).toBeGreaterThan(5);
+    for (const id of changing) expect(readOnly).not.toContain(id);
+    expect(hintsFor('detail', { readOnly: true, tab: 'rotation' }).map((h) => h.description)).not.toContain('rotate now');
+    expect(hintsFor('detail', { tab: 'rotation' }).map((h) => h.description)).toContain('rotate now');
+    expect(hintsFor('detail', { tab: 'overview' }).map((h) => h.description)).not.toContain('rotate now');
   });
 
   it('every scope has a hint to leave or quit', () => {
@@ -98,6 +109,13 @@ describe('matching', () => {
     ['detail', '', { escape: true }, 'detail.back'],
     ['help', '', { escape: true }, 'help.close'],
     ['help', '?', {}, 'app.help'],
+    ['dialog', 'q', {}, undefined],
+    ['dialog', '', { return: true }, 'dialog.confirm'],
+    ['command', ':', {}, undefined],
+    ['list', ':', {}, 'app.command'],
+    ['detail', 'D', { shift: true }, 'detail.keyDisable'],
+    ['detail', ' ', {}, 'detail.grantSelect'],
+    ['journal', '', { escape: true }, 'journal.back'],
   ])('%s: %j %o → %s', (scope, input, flags, expected) => {
     expect(commandFor(scope as never, input, press(flags))).toBe(expected);
   });

@@ -3,8 +3,10 @@
 
 import type { Key } from 'ink';
 
-export type Scope = 'global' | 'list' | 'filter' | 'detail' | 'help';
-export const SCOPES: readonly Scope[] = ['global', 'list', 'filter', 'detail', 'help'];
+export type Scope = 'global' | 'list' | 'filter' | 'detail' | 'journal' | 'help' | 'dialog' | 'command';
+export const SCOPES: readonly Scope[] = ['global', 'list', 'filter', 'detail', 'journal', 'help', 'dialog', 'command'];
+/** Scopes where characters are typed text, so no plain character may be a command there. */
+export const TEXT_SCOPES: readonly Scope[] = ['filter', 'dialog', 'command'];
 
 /** Non-character keys, named as Ink's `useInput` reports them. */
 export type SpecialKey =
@@ -33,8 +35,10 @@ export interface Command {
   scope: Scope;
   /** Short footer text; commands without it are only listed in help. */
   hint?: string;
-  /** Changes AWS: hidden in read-only mode and confirmed by typing the key's name. */
+  /** Changes AWS: hidden in read-only mode and always confirmed (see src/domain/actions.ts). */
   dangerous?: boolean;
+  /** Key-detail tabs where the command applies (all when absent). */
+  tabs?: readonly string[];
 }
 
 const ch = (char: string, notIn?: Scope[]): KeyBinding => (notIn ? { char, notIn } : { char });
@@ -43,8 +47,9 @@ const sp = (special: SpecialKey, shift?: boolean): KeyBinding => (shift === unde
 
 export const COMMANDS = [
   // global — active in every scope, except where a binding says notIn (typing in the filter)
-  { id: 'app.quit', scope: 'global', keys: [ch('q', ['filter']), ctrl('c')], description: 'quit keywarden', hint: 'quit' },
-  { id: 'app.help', scope: 'global', keys: [ch('?', ['filter'])], description: 'show or hide this help', hint: 'help' },
+  { id: 'app.quit', scope: 'global', keys: [ch('q', ['filter', 'dialog', 'command']), ctrl('c')], description: 'quit keywarden', hint: 'quit' },
+  { id: 'app.help', scope: 'global', keys: [ch('?', ['filter', 'dialog', 'command'])], description: 'show or hide this help', hint: 'help' },
+  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command: :keys, :journal, :help, :quit', hint: 'command' },
 
   // keys list
   { id: 'list.down', scope: 'list', keys: [ch('j'), sp('downArrow')], description: 'move down', hint: 'move' },
@@ -83,6 +88,31 @@ export const COMMANDS = [
   { id: 'detail.top', scope: 'detail', keys: [ch('g'), sp('home')], description: 'scroll to the top' },
   { id: 'detail.bottom', scope: 'detail', keys: [ch('G'), sp('end')], description: 'scroll to the bottom' },
   { id: 'detail.refresh', scope: 'detail', keys: [ch('r')], description: 'reload this key from AWS', hint: 'refresh' },
+  { id: 'detail.keyEnable', scope: 'detail', keys: [ch('E')], description: 'enable the key (Overview)', hint: 'enable key', dangerous: true, tabs: ['overview'] },
+  { id: 'detail.keyDisable', scope: 'detail', keys: [ch('D')], description: 'disable the key (Overview; type the alias or id)', hint: 'disable key', dangerous: true, tabs: ['overview'] },
+  { id: 'detail.rotationEnable', scope: 'detail', keys: [ch('e')], description: 'enable automatic rotation or change its period (Rotation)', hint: 'enable/period', dangerous: true, tabs: ['rotation'] },
+  { id: 'detail.rotationDisable', scope: 'detail', keys: [ch('d')], description: 'disable automatic rotation (Rotation; type the alias or id)', hint: 'disable', dangerous: true, tabs: ['rotation'] },
+  { id: 'detail.rotateNow', scope: 'detail', keys: [ch('n')], description: 'rotate now, on demand (Rotation)', hint: 'rotate now', dangerous: true, tabs: ['rotation'] },
+  { id: 'detail.grantSelect', scope: 'detail', keys: [ch(' ')], description: 'select or unselect the grant under the cursor (Grants)', hint: 'select', dangerous: true, tabs: ['grants'] },
+  { id: 'detail.grantSelectGrantee', scope: 'detail', keys: [ch('A')], description: 'select every grant of this grantee (Grants)', hint: 'all of grantee', dangerous: true, tabs: ['grants'] },
+  { id: 'detail.grantRetire', scope: 'detail', keys: [ch('t')], description: 'retire the selected grants, or the one under the cursor (Grants)', hint: 'retire', dangerous: true, tabs: ['grants'] },
+  { id: 'detail.grantRevoke', scope: 'detail', keys: [ch('x')], description: 'revoke the selected grants, or the one under the cursor (Grants)', hint: 'revoke', dangerous: true, tabs: ['grants'] },
+
+  // journal screen
+  { id: 'journal.back', scope: 'journal', keys: [sp('escape')], description: 'back to where you were', hint: 'back' },
+  { id: 'journal.down', scope: 'journal', keys: [ch('j'), sp('downArrow')], description: 'scroll the journal down', hint: 'scroll' },
+  { id: 'journal.up', scope: 'journal', keys: [ch('k'), sp('upArrow')], description: 'scroll the journal up' },
+  { id: 'journal.refresh', scope: 'journal', keys: [ch('r')], description: 'read the journal again', hint: 'refresh' },
+
+  // confirmation dialog (typed text goes into its field)
+  { id: 'dialog.confirm', scope: 'dialog', keys: [sp('return')], description: 'confirm (after typing what is asked)', hint: 'confirm' },
+  { id: 'dialog.cancel', scope: 'dialog', keys: [sp('escape')], description: 'cancel: nothing is changed', hint: 'cancel' },
+  { id: 'dialog.erase', scope: 'dialog', keys: [sp('backspace'), sp('delete')], description: 'erase the last character' },
+
+  // command line (after :)
+  { id: 'command.run', scope: 'command', keys: [sp('return')], description: 'run the command', hint: 'run' },
+  { id: 'command.cancel', scope: 'command', keys: [sp('escape')], description: 'close the command line', hint: 'cancel' },
+  { id: 'command.erase', scope: 'command', keys: [sp('backspace'), sp('delete')], description: 'erase the last character' },
 
   // help overlay
   { id: 'help.close', scope: 'help', keys: [sp('escape')], description: 'close the help', hint: 'close' },
@@ -173,12 +203,19 @@ export interface Hint {
   description: string;
 }
 
+/** Whether a command applies on a key-detail tab (commands without tabs apply everywhere). */
+export function appliesOnTab(id: CommandId, tab: string | undefined): boolean {
+  const tabs = (commandById(id) as Command).tabs;
+  return tabs === undefined || (tab !== undefined && tabs.includes(tab));
+}
+
 /** The footer for a scope: its own hinted commands, then the global ones that apply there. */
-export function hintsFor(scope: Scope, options: { readOnly?: boolean } = {}): Hint[] {
+export function hintsFor(scope: Scope, options: { readOnly?: boolean; tab?: string } = {}): Hint[] {
   const own = COMMANDS.filter((c) => c.scope === scope);
   const global = scope === 'global' ? [] : COMMANDS.filter((c) => c.scope === 'global');
   return [...own, ...global]
     .filter((c: Command) => c.hint !== undefined && !(options.readOnly && c.dangerous))
+    .filter((c: Command) => c.tabs === undefined || options.tab === undefined || c.tabs.includes(options.tab))
     .map((c: Command) => ({ command: c, keys: keysLabel(c, scope) }))
     .filter(({ keys }) => keys !== '')
     .map(({ command, keys }) => ({ keys: keys.split(' ')[0] ?? keys, description: command.hint ?? command.description }));
@@ -195,7 +232,10 @@ const SECTION_TITLES: Record<Scope, string> = {
   list: 'Keys list',
   filter: 'Filter (after /)',
   detail: 'Key detail',
+  journal: 'Journal (:journal)',
   help: 'Help',
+  dialog: 'Confirmation dialog',
+  command: 'Command line (after :)',
 };
 
 /** Every binding, grouped by scope, for the help screen. */
@@ -205,7 +245,8 @@ export function helpSections(options: { readOnly?: boolean } = {}): HelpSection[
     title: SECTION_TITLES[scope],
     entries: COMMANDS.filter((c: Command) => c.scope === scope && !(options.readOnly && c.dangerous)).map((c: Command) => ({
       id: c.id as CommandId,
-      keys: c.keys.map((b) => bindingLabel(b) + (b.notIn ? ` (not in ${b.notIn.join(', ')})` : '')).join(', '),
+      // Bindings switched off in text fields are not annotated: typing there is always text.
+      keys: c.keys.map((b) => bindingLabel(b) + (b.notIn && !b.notIn.every((scope) => TEXT_SCOPES.includes(scope)) ? ` (not in ${b.notIn.join(', ')})` : '')).join(', '),
       description: c.description,
       dangerous: c.dangerous ?? false,
     })),

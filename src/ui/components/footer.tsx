@@ -11,12 +11,14 @@ export interface FooterProps {
   scope: Scope;
   status?: StatusMessage | undefined;
   readOnly?: boolean;
+  /** Key-detail tab, so only its actions are hinted. */
+  tab?: string;
 }
 
 /** Key hints for the focused area, from the keymap, and a status line. */
-export function Footer({ scope, status, readOnly = false }: FooterProps) {
+export function Footer({ scope, status, readOnly = false, tab }: FooterProps) {
   const theme = useTheme();
-  const hints = hintsFor(scope, { readOnly });
+  const hints = hintsFor(scope, { readOnly, ...(tab ? { tab } : {}) });
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">

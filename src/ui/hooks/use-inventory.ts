@@ -15,6 +15,8 @@ export interface Inventory {
   status: InventoryStatus;
   error?: string;
   refresh: () => void;
+  /** Replaces rows (by ARN) with fresher ones, e.g. a key re-read after a change. */
+  update: (rows: KeyRow[]) => void;
 }
 
 interface Snapshot {
@@ -97,5 +99,11 @@ export function useInventory(source: KeySource, options: { flushMs?: number } = 
   }, [source, generation, flushMs]);
 
   const refresh = useCallback(() => setGeneration((g) => g + 1), []);
-  return { ...snapshot, refresh };
+  const update = useCallback((fresher: KeyRow[]) => {
+    const byArn = new Map(fresher.map((row) => [row.arn, row]));
+    const rows = rowsRef.current.map((row) => byArn.get(row.arn) ?? row);
+    rowsRef.current = rows;
+    setSnapshot((s) => ({ ...s, rows }));
+  }, []);
+  return { ...snapshot, refresh, update };
 }

@@ -57,7 +57,8 @@ export function listReducer(state: ListState, event: ListEvent): ListState {
       return selected === state.selected ? state : { ...state, selected };
     }
     case 'filter-start':
-      return state.isFiltering ? state : { ...state, isFiltering: true };
+      // A new `/` starts a new filter, as a new search does in less or vim.
+      return state.isFiltering ? state : { ...state, isFiltering: true, filter: '', selected: 0 };
     case 'filter-type':
       if (!state.isFiltering || event.text === '') return state;
       return { ...state, filter: state.filter + event.text, selected: 0 };

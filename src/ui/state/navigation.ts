@@ -11,9 +11,20 @@ export const TAB_TITLES: Record<DetailTab, string> = {
   policy: 'Policy',
 };
 
+export type DetailScreen = {
+  kind: 'detail';
+  key: { arn: string; region: string };
+  tab: DetailTab;
+  scroll: number;
+  /** Grants tab: the grant under the cursor, and the grants selected for a bulk retire/revoke. */
+  grantCursor: number;
+  selectedGrants: string[];
+};
+
 export type Screen =
   | { kind: 'list' }
-  | { kind: 'detail'; key: { arn: string; region: string }; tab: DetailTab; scroll: number };
+  | DetailScreen
+  | { kind: 'journal'; keyArn?: string; scroll: number; back: { kind: 'list' } | DetailScreen };
 
 export type Overlay = { kind: 'none' } | { kind: 'help'; scroll: number };
 
@@ -31,7 +42,14 @@ export type NavigationEvent =
   | { type: 'scroll-to'; to: 'top' | 'bottom'; maxScroll: number }
   | { type: 'help-toggle' }
   | { type: 'help-close' }
-  | { type: 'help-scroll'; by: number; maxScroll: number };
+  | { type: 'help-scroll'; by: number; maxScroll: number }
+  | { type: 'grant-cursor'; by: number; count: number }
+  | { type: 'grant-toggle'; grantId: string }
+  | { type: 'grant-select'; grantIds: string[] }
+  | { type: 'grant-clear' }
+  | { type: 'open-journal'; keyArn?: string }
+  | { type: 'journal-scroll'; by: number; maxScroll: number }
+  | { type: 'list' };
 
 export const INITIAL_NAVIGATION: Navigation = { screen: { kind: 'list' }, overlay: { kind: 'none' } };
 
@@ -43,9 +61,41 @@ export function navigationReducer(state: Navigation, event: NavigationEvent): Na
   const { screen, overlay } = state;
   switch (event.type) {
     case 'open':
-      return { ...state, screen: { kind: 'detail', key: event.key, tab: 'overview', scroll: 0 } };
+      return { ...state, screen: { kind: 'detail', key: event.key, tab: 'overview', scroll: 0, grantCursor: 0, selectedGrants: [] } };
     case 'back':
+      if (screen.kind === 'journal') return { ...state, screen: screen.back };
       return screen.kind === 'detail' ? { ...state, screen: { kind: 'list' } } : state;
+    case 'list':
+      return { screen: { kind: 'list' }, overlay: { kind: 'none' } };
+    case 'grant-cursor': {
+      if (screen.kind !== 'detail') return state;
+      const grantCursor = Math.max(0, Math.min(screen.grantCursor + event.by, event.count - 1));
+      return grantCursor === screen.grantCursor ? state : { ...state, screen: { ...screen, grantCursor } };
+    }
+    case 'grant-toggle': {
+      if (screen.kind !== 'detail') return state;
+      const selected = screen.selectedGrants.includes(event.grantId)
+        ? screen.selectedGrants.filter((id) => id !== event.grantId)
+        : [...screen.selectedGrants, event.grantId];
+      return { ...state, screen: { ...screen, selectedGrants: selected } };
+    }
+    case 'grant-select': {
+      if (screen.kind !== 'detail') return state;
+      const selected = [...new Set([...screen.selectedGrants, ...event.grantIds])];
+      return { ...state, screen: { ...screen, selectedGrants: selected } };
+    }
+    case 'grant-clear':
+      return screen.kind === 'detail' && screen.selectedGrants.length > 0 ? { ...state, screen: { ...screen, selectedGrants: [] } } : state;
+    case 'open-journal': {
+      if (screen.kind === 'journal') return { ...state, overlay: { kind: 'none' }, screen: { ...screen, ...(event.keyArn ? { keyArn: event.keyArn } : {}), scroll: 0 } };
+      const journal: Screen = { kind: 'journal', scroll: 0, back: screen, ...(event.keyArn ? { keyArn: event.keyArn } : {}) };
+      return { overlay: { kind: 'none' }, screen: journal };
+    }
+    case 'journal-scroll': {
+      if (screen.kind !== 'journal') return state;
+      const scroll = clampScroll(screen.scroll + event.by, event.maxScroll);
+      return scroll === screen.scroll ? state : { ...state, screen: { ...screen, scroll } };
+    }
     case 'tab':
       if (screen.kind !== 'detail' || screen.tab === event.tab) return state;
       return { ...state, screen: { ...screen, tab: event.tab, scroll: 0 } };

@@ -218,12 +218,40 @@ function grantLines(grant: Grant, now: Date): DetailLine[] {
   return lines;
 }
 
-export function grantsLines(detail: KeyDetail, now: Date): DetailLine[] {
-  if (isReadProblem(detail.grants)) return [problemLine('the grants', detail.grants)];
-  if (detail.grants.length === 0) return [line('no grants on this key', 'muted')];
-  const lines: DetailLine[] = [line(`${detail.grants.length} grant${detail.grants.length === 1 ? '' : 's'}`, 'heading')];
-  for (const grant of detail.grants) lines.push(line(''), ...grantLines(grant, now));
-  return lines;
+/** Where the cursor is and what is selected on the Grants tab. */
+export interface GrantMarks {
+  cursor: number;
+  selected: readonly string[];
+  /** Show the selection boxes (not in read-only mode, where nothing can be retired or revoked). */
+  selectable: boolean;
+}
+
+/** The Grants tab, and the line where each grant's block starts (to keep the cursor in view). */
+export function grantsLayout(detail: KeyDetail, now: Date, marks?: GrantMarks): { lines: DetailLine[]; starts: number[] } {
+  if (isReadProblem(detail.grants)) return { lines: [problemLine('the grants', detail.grants)], starts: [] };
+  if (detail.grants.length === 0) return { lines: [line('no grants on this key', 'muted')], starts: [] };
+  const selectedCount = marks ? detail.grants.filter((g) => marks.selected.includes(g.grantId)).length : 0;
+  const heading = `${detail.grants.length} grant${detail.grants.length === 1 ? '' : 's'}${selectedCount > 0 ? ` · ${selectedCount} selected` : ''}`;
+  const lines: DetailLine[] = [line(heading, 'heading')];
+  const starts: number[] = [];
+  detail.grants.forEach((grant, index) => {
+    lines.push(line(''));
+    starts.push(lines.length);
+    const block = grantLines(grant, now);
+    if (marks) {
+      const pointer = index === marks.cursor ? '›' : ' ';
+      const box = marks.selectable ? (marks.selected.includes(grant.grantId) ? '[x] ' : '[ ] ') : '';
+      const first = block[0]!;
+      block[0] = { ...first, text: `${pointer} ${box}${first.text}` };
+      for (let i = 1; i < block.length; i++) block[i] = { ...block[i]!, text: `  ${marks.selectable ? '    ' : ''}${block[i]!.text}` };
+    }
+    lines.push(...block);
+  });
+  return { lines, starts };
+}
+
+export function grantsLines(detail: KeyDetail, now: Date, marks?: GrantMarks): DetailLine[] {
+  return grantsLayout(detail, now, marks).lines;
 }
 
 /** The policy pretty-printed (2-space JSON), or the raw text when it is not JSON; always cleaned. */
@@ -244,14 +272,14 @@ export function policyLines(detail: KeyDetail): DetailLine[] {
     .map((text) => line(text));
 }
 
-export function detailLines(detail: KeyDetail, tab: DetailTab, now: Date): DetailLine[] {
+export function detailLines(detail: KeyDetail, tab: DetailTab, now: Date, marks?: GrantMarks): DetailLine[] {
   switch (tab) {
     case 'overview':
       return overviewLines(detail.row, now);
     case 'rotation':
       return rotationLines(detail, now);
     case 'grants':
-      return grantsLines(detail, now);
+      return grantsLines(detail, now, marks);
     case 'policy':
       return policyLines(detail);
   }

@@ -7,7 +7,7 @@ import { Loading } from '../components/loading.js';
 import type { KeyDetailState } from '../hooks/use-key-detail.js';
 import { DETAIL_TABS, TAB_TITLES, type DetailTab } from '../state/navigation.js';
 import { useTheme } from '../theme.js';
-import { detailLines, type DetailLine } from './key-detail-lines.js';
+import { detailLines, type DetailLine, type GrantMarks } from './key-detail-lines.js';
 
 export interface KeyDetailViewProps {
   /** The key's inventory row, for the title while the detail loads (absent if it vanished). */
@@ -18,6 +18,8 @@ export interface KeyDetailViewProps {
   height: number;
   width: number;
   now: Date;
+  /** Grants tab cursor and selection. */
+  marks?: GrantMarks | undefined;
 }
 
 /** Lines above and below the scrolled body. */
@@ -51,10 +53,10 @@ function Lines({ lines, scroll, height }: { lines: DetailLine[]; scroll: number;
 }
 
 /** One key: a tab bar and the current tab's lines, scrolled. */
-export function KeyDetailView({ row, state, tab, scroll, height, now }: KeyDetailViewProps) {
+export function KeyDetailView({ row, state, tab, scroll, height, now, marks }: KeyDetailViewProps) {
   const theme = useTheme();
   const detailRow = state.status === 'ready' ? state.detail.row : row;
-  const lines = useMemo(() => (state.status === 'ready' ? detailLines(state.detail, tab, now) : []), [state, tab, now]);
+  const lines = useMemo(() => (state.status === 'ready' ? detailLines(state.detail, tab, now, marks) : []), [state, tab, now, marks]);
   const bodyHeight = Math.max(1, height - DETAIL_CHROME_LINES);
   const title = detailRow ? cleanText(displayName(detailRow)) : 'key';
   return (

@@ -1,0 +1,174 @@
+// Changes from the TUI against the real sandbox over HTTP: the confirmations, the bad inputs
+// (each changes nothing and says so), read-only mode, bulk grant clean-up and the journal view.
+import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, GetKeyRotationStatusCommand, ListGrantsCommand } from '@aws-sdk/client-kms';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AwsChangeSource } from '../app/change-source.js';
+import { AwsKeySource } from '../aws/inventory.js';
+import { Journal } from '../journal/journal.js';
+import { openEndpoint, type TestEndpoint } from '../../test/helpers/endpoint.js';
+import { press, tick, waitForFrame, waitForText } from '../../test/helpers/ink.js';
+import { App } from './app.js';
+
+const MUTATING = /^(Enable|Disable|Rotate|Retire|Revoke|Create|Schedule|Cancel|Put|Tag|Untag|Delete|Update|Replicate)/;
+const size = { columns: 140, rows: 40 };
+
+let endpoint: TestEndpoint;
+beforeAll(async () => {
+  endpoint = await openEndpoint();
+});
+afterAll(async () => {
+  await endpoint.close();
+});
+let unmount: (() => void) | undefined;
+afterEach(() => {
+  unmount?.();
+  unmount = undefined;
+});
+
+let counter = 0;
+async function newKey(): Promise<{ arn: string; alias: string }> {
+  const kms = endpoint.clients().kms('us-east-1');
+  const out = await kms.send(new CreateKeyCommand({ Description: 'keywarden view test' }));
+  const alias = `kw-view-${process.pid}-${++counter}`;
+  await kms.send(new CreateAliasCommand({ AliasName: `alias/${alias}`, TargetKeyId: out.KeyMetadata!.KeyId! }));
+  return { arn: out.KeyMetadata!.Arn!, alias };
+}
+
+function mutations(): string[] {
+  return endpoint.sandbox!.requests().filter((r) => MUTATING.test(r.operation)).map((r) => r.operation);
+}
+
+async function openKey(alias: string, options: { readOnly?: boolean } = {}) {
+  const clients = endpoint.clients(['us-east-1']);
+  const guarded = options.readOnly ? { ...clients, readOnly: true } : clients;
+  const source = new AwsKeySource(guarded);
+  const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'kw-view-journal-')), 'journal.jsonl'));
+  const changes = new AwsChangeSource(guarded, () => source.identity(), journal);
+  const app = render(
+    <App source={source} changes={changes} session={{ regions: ['us-east-1'], sandbox: true, readOnly: options.readOnly ?? false }} size={size} />,
+  );
+  unmount = app.unmount;
+  await waitForFrame(app.lastFrame, (f) => f.includes(alias) && !f.includes('loading keys'));
+  await press(app.stdin, '/');
+  await press(app.stdin, alias);
+  await waitForText(app.lastFrame, '1 of');
+  await press(app.stdin, 'enter');
+  await press(app.stdin, 'enter');
+  await waitForText(app.lastFrame, 'Key spec');
+  endpoint.sandbox!.clearRequests();
+  return { app, journal };
+}
+
+describe('changing a key from the TUI', () => {
+  it('disables a key only after its alias is typed; a wrong word changes nothing', async () => {
+    const key = await newKey();
+    const { app, journal } = await openKey(key.alias);
+    await press(app.stdin, 'D');
+    const dialog = await waitForText(app.lastFrame, 'This API call will be made');
+    expect(dialog).toContain('Disable key');
+    expect(dialog).toContain('key state: Enabled → Disabled');
+    expect(dialog).toContain(`DisableKey {"KeyId":"${key.arn}"}`);
+    expect(dialog).toContain(`Type "${key.alias}"`);
+
+    await press(app.stdin, 'wrong');
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, `"wrong" is not "${key.alias}": nothing was changed`);
+    expect(mutations()).toEqual([]);
+
+    for (let i = 0; i < 5; i++) await press(app.stdin, 'backspace');
+    await press(app.stdin, key.alias);
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'Disable key: done');
+    expect(mutations()).toEqual(['DisableKey']);
+    const meta = await endpoint.clients().kms('us-east-1').send(new DescribeKeyCommand({ KeyId: key.arn }));
+    expect(meta.KeyMetadata?.KeyState).toBe('Disabled');
+    const { entries } = await journal.read();
+    expect(entries.map((e) => `${e.phase}:${e.action}`)).toEqual(['intent:DisableKey', 'result:DisableKey']);
+
+    // Esc on a confirmation cancels and says nothing changed.
+    await press(app.stdin, 'E');
+    await waitForText(app.lastFrame, 'key state: Disabled → Enabled');
+    await press(app.stdin, 'escape');
+    await waitForText(app.lastFrame, 'cancelled: nothing was changed');
+    expect(mutations()).toEqual(['DisableKey']);
+  });
+
+  it('refuses bad rotation periods without a call, then enables rotation with 180 days', async () => {
+    const key = await newKey();
+    const { app } = await openKey(key.alias);
+    await press(app.stdin, '2');
+    await waitForText(app.lastFrame, 'Automatic');
+    await press(app.stdin, 'e');
+    await waitForText(app.lastFrame, 'Rotation period in days: 365');
+    for (const bad of ['89', '2561', '0', 'abc']) {
+      for (let i = 0; i < 4; i++) await press(app.stdin, 'backspace');
+      await press(app.stdin, bad);
+      await press(app.stdin, 'enter');
+      await waitForText(app.lastFrame, 'nothing was changed');
+    }
+    expect(mutations()).toEqual([]);
+    for (let i = 0; i < 4; i++) await press(app.stdin, 'backspace');
+    await press(app.stdin, '180');
+    await press(app.stdin, 'enter');
+    const preview = await waitForText(app.lastFrame, 'This API call will be made');
+    expect(preview).toContain('automatic rotation: off → on, every 180 days');
+    expect(preview).toContain('"RotationPeriodInDays":180');
+    expect(preview).toContain('Press Enter (or type y) to confirm');
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'Enable automatic rotation: done');
+    await waitForText(app.lastFrame, 'on, every 180 days');
+    const status = await endpoint.clients().kms('us-east-1').send(new GetKeyRotationStatusCommand({ KeyId: key.arn }));
+    expect(status.RotationPeriodInDays).toBe(180);
+    expect(mutations()).toEqual(['EnableKeyRotation']);
+  });
+
+  it('revokes every grant of one grantee at once, keeping the others', async () => {
+    const key = await newKey();
+    const kms = endpoint.clients().kms('us-east-1');
+    const app1 = 'arn:aws:iam::111122223333:role/keywarden-test-batch';
+    const other = 'arn:aws:iam::111122223333:role/keywarden-test-web';
+    await kms.send(new CreateGrantCommand({ KeyId: key.arn, GranteePrincipal: app1, Operations: ['Decrypt'] }));
+    await kms.send(new CreateGrantCommand({ KeyId: key.arn, GranteePrincipal: other, Operations: ['Encrypt'] }));
+    await kms.send(new CreateGrantCommand({ KeyId: key.arn, GranteePrincipal: app1, Operations: ['GenerateDataKey'] }));
+    const { app } = await openKey(key.alias);
+    await press(app.stdin, '3');
+    await waitForText(app.lastFrame, '3 grants');
+    // The cursor starts on the first grant (batch); select all of its grantee's grants.
+    await press(app.stdin, 'A');
+    await waitForText(app.lastFrame, '2 selected');
+    await press(app.stdin, 'x');
+    const dialog = await waitForText(app.lastFrame, 'These 2 API calls will be made');
+    expect(dialog).toContain('Revoke grant × 2');
+    expect(dialog).toMatch(/Revoking is how a key administrator/);
+    await press(app.stdin, key.alias);
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'Revoke grant: done (2 of 2)');
+    const left = await kms.send(new ListGrantsCommand({ KeyId: key.arn }));
+    expect(left.Grants?.map((g) => g.GranteePrincipal)).toEqual([other]);
+    expect(mutations()).toEqual(['RevokeGrant', 'RevokeGrant']);
+
+    await press(app.stdin, ':');
+    await press(app.stdin, 'journal');
+    await press(app.stdin, 'enter');
+    const journal = await waitForText(app.lastFrame, '2 changes');
+    expect(journal.match(/RevokeGrant/g)).toHaveLength(2);
+  });
+
+  it('in read-only mode offers no change and sends no mutating request', async () => {
+    const key = await newKey();
+    const { app } = await openKey(key.alias, { readOnly: true });
+    const frame = await waitForText(app.lastFrame, 'Key spec');
+    expect(frame).not.toContain('disable key');
+    await press(app.stdin, 'D');
+    await waitForText(app.lastFrame, 'read-only mode: changes are switched off');
+    await press(app.stdin, '2');
+    await press(app.stdin, 'e');
+    await tick(50);
+    expect(app.lastFrame()).not.toContain('Rotation period in days');
+    expect(mutations()).toEqual([]);
+  });
+});

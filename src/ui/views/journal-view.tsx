@@ -1,0 +1,52 @@
+// The audit journal (`:journal`): every change keywarden made, newest first, for one key
+// (when opened from its detail) or for all.
+
+import { Box, Text } from 'ink';
+import { formatDateTime } from '../../domain/format.js';
+import { cleanText } from '../../domain/sanitize.js';
+import type { JournalOperationView } from '../../domain/source.js';
+import { ErrorView } from '../components/error-view.js';
+import { Loading } from '../components/loading.js';
+import type { JournalState } from '../hooks/use-journal.js';
+import { useTheme, type ThemeRole } from '../theme.js';
+
+export interface JournalLine {
+  text: string;
+  tone?: ThemeRole;
+}
+
+/** The journal as lines, newest first (pure, so scrolling knows the line count). */
+export function journalLines(operations: readonly JournalOperationView[], problems: readonly string[]): JournalLine[] {
+  const lines: JournalLine[] = [];
+  for (const problem of problems) lines.push({ text: `! journal ${problem} (kept as it is; later entries are intact)`, tone: 'warning' });
+  if (operations.length === 0) lines.push({ text: 'no changes recorded yet', tone: 'muted' });
+  for (const op of [...operations].reverse()) {
+    const outcome =
+      op.status === 'ok' ? `ok${op.requestId ? ` · request ${op.requestId}` : ''}` : op.status === 'failed' ? `FAILED · ${cleanText(op.error ?? '')}` : 'OUTCOME UNKNOWN: sent, but no result was recorded';
+    lines.push({ text: `${formatDateTime(op.time)}  ${op.action}  ${cleanText(op.keyArn)}`, tone: op.status === 'ok' ? 'success' : op.status === 'failed' ? 'danger' : 'warning' });
+    lines.push({ text: `    ${cleanText(JSON.stringify(op.params))}` });
+    lines.push({ text: `    by ${cleanText(op.caller)} in ${op.region} → ${outcome}`, tone: 'muted' });
+  }
+  return lines;
+}
+
+export function JournalView({ state, keyArn, scroll, height }: { state: JournalState; keyArn?: string | undefined; scroll: number; height: number }) {
+  const theme = useTheme();
+  const title = keyArn ? `Journal — ${cleanText(keyArn)}` : 'Journal — every key';
+  if (state.status === 'loading') return <Loading label="reading the journal…" />;
+  if (state.status === 'error') return <ErrorView title="Could not read the journal" message={state.error} hint="r to try again, Esc to go back" />;
+  const lines = journalLines(state.operations, state.problems);
+  const body = Math.max(1, height - 1);
+  return (
+    <Box flexDirection="column" height={height}>
+      <Text {...theme.heading}>
+        {title} ({state.operations.length} change{state.operations.length === 1 ? '' : 's'})
+      </Text>
+      {lines.slice(scroll, scroll + body).map((line, i) => (
+        <Text key={scroll + i} wrap="truncate-end" {...(line.tone ? theme[line.tone] : {})}>
+          {line.text || ' '}
+        </Text>
+      ))}
+    </Box>
+  );
+}
