@@ -171,4 +171,14 @@ describe('changing a key from the TUI', () => {
     expect(app.lastFrame()).not.toContain('Rotation period in days');
     expect(mutations()).toEqual([]);
   });
+
+  it('says why a key cannot rotate instead of offering the change', async () => {
+    const { app } = await openKey('signing/release-artifacts');
+    await press(app.stdin, '2');
+    await waitForText(app.lastFrame, 'asymmetric');
+    await press(app.stdin, 'e');
+    await waitForText(app.lastFrame, 'not possible — asymmetric keys cannot rotate automatically');
+    expect(app.lastFrame()).not.toContain('Rotation period in days');
+    expect(mutations()).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@
 
 import { Box, useApp, useInput, type Key } from 'ink';
 import { useCallback, useMemo, useReducer, useRef, useState } from 'react';
-import type { ActionRequest, ChangePreview } from '../domain/actions.js';
+import { actionBlockedReason, type ActionRequest, type ChangePreview } from '../domain/actions.js';
 import { describeError } from '../domain/errors.js';
 import type { KeyRow } from '../domain/key.js';
 import type { ChangeSource, KeySource, SessionInfo } from '../domain/source.js';
@@ -324,6 +324,22 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
     }
     const key = screen.key;
     const cursorGrant = grants[screen.grantCursor];
+    // Say at once why an action cannot be made (an asymmetric key cannot rotate, a disabled key
+    // is already disabled…) instead of opening a dialog; the preview checks again on a fresh read.
+    const quick: Partial<Record<CommandId, ActionRequest>> = {
+      'detail.keyEnable': { action: 'key.enable' },
+      'detail.keyDisable': { action: 'key.disable' },
+      'detail.rotationEnable': { action: 'rotation.enable', periodDays: ROTATION_PERIOD_DEFAULT },
+      'detail.rotationDisable': { action: 'rotation.disable' },
+      'detail.rotateNow': { action: 'rotation.rotate-now' },
+    };
+    const request = quick[command];
+    const known = detail.status === 'ready' ? detail.detail.row.metadata : undefined;
+    const reason = request && known ? actionBlockedReason(request, known) : undefined;
+    if (reason) {
+      setStatus({ text: `${spec.description.replace(/ \(.*\)$/, '')}: not possible — ${reason}`, tone: 'warning' });
+      return true;
+    }
     switch (command) {
       case 'detail.keyEnable':
         prepare([{ action: 'key.enable' }], key, 'Enable key');
