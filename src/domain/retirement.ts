@@ -1,0 +1,483 @@
+// The guided retirement as a pure state machine: disable → alarm on any use → watch → schedule
+// deletion, with a way back at every stage. `applyEvent` moves a record from stage to stage
+// (an event that does not apply returns the same record); `nextSteps` says what may happen now,
+// given the record AND what AWS shows now (the key may have been changed by someone else);
+// `reconcile` names every difference between the two. No I/O here: src/aws/retirement.ts
+// carries the steps out, src/journal/ keeps the record.
+
+import type { Grant, KeyMetadata, LastUsage } from './key.js';
+import { isServicePrincipal } from './services.js';
+
+export const RETIREMENT_STAGES = [
+  /** Evidence gathered; blocking findings being acknowledged. Nothing changed yet. */
+  'preflight',
+  /** DisableKey done; no watch yet. */
+  'disabled',
+  /** The alarm (or the weaker CloudTrail watch) is in place; the observation window runs. */
+  'watching',
+  /** Someone tried to use the key while it was disabled: deletion is off the table; roll back or investigate. */
+  'use-detected',
+  /** ScheduleKeyDeletion done; the waiting period runs. CancelKeyDeletion is the way back. */
+  'deletion-scheduled',
+  /** The waiting period ended and KMS deleted the key. */
+  'deleted',
+  /** The key was enabled again: the retirement is abandoned. */
+  'rolled-back',
+  /** Finished: the alarm and filter are removed (after deletion or rollback). */
+  'closed',
+] as const;
+export type RetirementStage = (typeof RETIREMENT_STAGES)[number];
+
+export const WATCH_DAYS_DEFAULT = 14;
+export const DELETION_WINDOW_MIN = 7;
+export const DELETION_WINDOW_MAX = 30;
+export const DELETION_WINDOW_DEFAULT = 30;
+
+export type Watch =
+  | {
+      kind: 'alarm';
+      logGroupName: string;
+      filterName: string;
+      metricNamespace: string;
+      metricName: string;
+      alarmName: string;
+      snsTopicArn?: string;
+      /** The trail whose delivery the alarm relies on (absent when the operator named the log group). */
+      trailArn?: string;
+    }
+  | {
+      /** The weaker watch: no alarm can see the key's use; keywarden polls CloudTrail when it runs. */
+      kind: 'cloudtrail-poll';
+      reason: string;
+    };
+
+export interface StepRecord {
+  step: string;
+  at: string;
+  by: string;
+  ok: boolean;
+  detail?: string;
+  requestId?: string;
+}
+
+export interface RetirementRecord {
+  v: 1;
+  keyArn: string;
+  keyId: string;
+  region: string;
+  account: string;
+  /** The name the operator knows it by, for confirmations and lists. */
+  name: string;
+  stage: RetirementStage;
+  startedAt: string;
+  startedBy: string;
+  /** Observation window in days (the operator's choice). */
+  watchDays: number;
+  /** Findings the operator acknowledged at preflight (ids). */
+  acknowledged: string[];
+  evidence: { summary: string; lastUsage?: string; findings: string[] };
+  disabledAt?: string;
+  watch?: Watch;
+  watchStartedAt?: string;
+  deletionScheduledAt?: string;
+  deletionDate?: string;
+  pendingWindowDays?: number;
+  /** Who tried to use the key while it was disabled (from the alarm or CloudTrail). */
+  useDetected?: { at: string; summary: string };
+  steps: StepRecord[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preflight findings
+
+export interface Finding {
+  id: string;
+  /** blocking: must be acknowledged before the key is disabled. stop: the key cannot be retired at all. */
+  severity: 'stop' | 'blocking' | 'warning';
+  title: string;
+  detail: string;
+}
+
+export interface PreflightEvidence {
+  metadata: KeyMetadata;
+  lastUsage: LastUsage;
+  grants?: Grant[];
+  /** CloudTrail over the chosen window, when it could be read. */
+  usage?: { windowDays: number; successfulUses: number; lastSuccess?: string; callers: string[] };
+  now: Date;
+  windowDays: number;
+}
+
+const DAY_MS = 86_400_000;
+
+function isServiceGrant(grant: Grant): boolean {
+  return (
+    isServicePrincipal(grant.granteePrincipal) ||
+    isServicePrincipal(grant.retiringPrincipal) ||
+    /:assumed-role\/aws:ec2-infrastructure\//.test(grant.granteePrincipal ?? '')
+  );
+}
+
+export function preflightFindings(evidence: PreflightEvidence): Finding[] {
+  const { metadata: meta, lastUsage, grants, usage, now, windowDays } = evidence;
+  const findings: Finding[] = [];
+  if (meta.keyManager === 'AWS') {
+    findings.push({ id: 'aws-managed', severity: 'stop', title: 'AWS managed key', detail: 'AWS managed keys cannot be disabled or deleted.' });
+  }
+  if (meta.state !== 'Enabled' && meta.state !== 'Disabled') {
+    findings.push({
+      id: 'state',
+      severity: 'stop',
+      title: `the key is ${meta.state}`,
+      detail:
+        meta.state === 'PendingDeletion' || meta.state === 'PendingReplicaDeletion'
+          ? 'Deletion is already scheduled. Cancel it first (the key returns to Disabled) if you want the guided retirement.'
+          : `A key in state ${meta.state} cannot go through disable → watch → delete.`,
+    });
+  }
+  const cutoff = now.getTime() - windowDays * DAY_MS;
+  if (lastUsage.kind === 'used' && new Date(lastUsage.timestamp).getTime() >= cutoff) {
+    findings.push({
+      id: 'used-recently',
+      severity: 'blocking',
+      title: `used ${lastUsage.operation} on ${lastUsage.timestamp.slice(0, 10)}`,
+      detail: `The key was used within the last ${windowDays} days (GetKeyLastUsage). Disabling it will break whatever used it.`,
+    });
+  } else if (usage && usage.successfulUses > 0) {
+    findings.push({
+      id: 'used-recently',
+      severity: 'blocking',
+      title: `${usage.successfulUses} successful uses in CloudTrail in the last ${usage.windowDays} days`,
+      detail: `Callers: ${usage.callers.slice(0, 5).join(', ') || 'unknown'}. Disabling the key will break them.`,
+    });
+  }
+  if (lastUsage.kind === 'not-since-tracking') {
+    findings.push({
+      id: 'use-unknown-before-tracking',
+      severity: 'warning',
+      title: `no use since ${lastUsage.trackingStartDate.slice(0, 10)}; earlier use unknown`,
+      detail: 'KMS started tracking last use after this key was created. Only CloudTrail (90 days, or delivered log files) can tell about older use.',
+    });
+  }
+  const serviceGrants = (grants ?? []).filter(isServiceGrant);
+  if (serviceGrants.length > 0) {
+    findings.push({
+      id: 'service-grants',
+      severity: 'blocking',
+      title: `${serviceGrants.length} active grant${serviceGrants.length === 1 ? '' : 's'} held by AWS services`,
+      detail: 'AWS services (EBS volumes, ECS/Fargate tasks …) hold grants on this key: the resources behind them stop working once it is disabled.',
+    });
+  }
+  if (meta.multiRegion && meta.multiRegionRole === 'PRIMARY' && (meta.replicaKeys?.length ?? 0) > 0) {
+    findings.push({
+      id: 'mrk-primary-with-replicas',
+      severity: 'blocking',
+      title: `multi-Region primary with ${meta.replicaKeys!.length} replica${meta.replicaKeys!.length === 1 ? '' : 's'}`,
+      detail:
+        'Retire the replicas first. Deleting a primary that still has replicas leaves it in PendingReplicaDeletion indefinitely; its waiting period starts only when the last replica is deleted.',
+    });
+  }
+  if (meta.keySpec !== 'SYMMETRIC_DEFAULT' && meta.keyUsage !== 'GENERATE_VERIFY_MAC') {
+    findings.push({
+      id: 'asymmetric',
+      severity: 'blocking',
+      title: 'asymmetric key',
+      detail: 'Its public key may have been downloaded and used outside KMS (verifying signatures, encrypting): no alarm can see that use.',
+    });
+  }
+  return findings;
+}
+
+/** Findings that must be acknowledged before disabling (stop findings cannot be). */
+export function unacknowledged(findings: readonly Finding[], acknowledged: readonly string[]): Finding[] {
+  return findings.filter((f) => f.severity === 'blocking' && !acknowledged.includes(f.id));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names and the metric filter: predictable from the key id, so a colleague's keywarden finds them.
+
+export const METRIC_NAMESPACE = 'Keywarden/KMS';
+
+export function watchNames(keyId: string): { filterName: string; metricName: string; alarmName: string } {
+  return {
+    filterName: `keywarden-retire-${keyId}`,
+    metricName: `KeyUseWhileRetiring-${keyId}`,
+    alarmName: `keywarden-retire-${keyId}`,
+  };
+}
+
+/**
+ * Matches failed KMS calls on THIS key because it is disabled or pending deletion: AWS puts the
+ * key ARN in those error messages (KMS.md §1.4, §6.1), so the pattern matches the message for
+ * this ARN — not the error code alone, which other keys' failures share.
+ */
+export function metricFilterPattern(keyArn: string): string {
+  const quoted = (suffix: string) => `($.errorMessage = "${keyArn} ${suffix}")`;
+  return `{ ($.eventSource = "kms.amazonaws.com") && (${quoted('is disabled.')} || ${quoted('is pending deletion.')} || ${quoted('is pending replica deletion.')}) }`;
+}
+
+/** A CloudTrail record of a Decrypt refused because the key is disabled: the filter's self-test. */
+export function syntheticFailedUse(keyArn: string, account: string, region: string, reason: 'disabled' | 'pending deletion', at: Date): string {
+  return JSON.stringify({
+    eventVersion: '1.08',
+    userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${account}:assumed-role/keywarden-self-test/check`, accountId: account },
+    eventTime: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: 'kms.amazonaws.com',
+    eventName: 'Decrypt',
+    awsRegion: region,
+    sourceIPAddress: '192.0.2.1',
+    userAgent: 'keywarden-self-test',
+    errorCode: reason === 'disabled' ? 'DisabledException' : 'KMSInvalidStateException',
+    errorMessage: `${keyArn} is ${reason}.`,
+    requestParameters: { encryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+    responseElements: null,
+    requestID: '00000000-0000-0000-0000-000000000000',
+    eventID: '00000000-0000-0000-0000-000000000001',
+    readOnly: true,
+    resources: [{ accountId: account, type: 'AWS::KMS::Key', ARN: keyArn }],
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: account,
+    eventCategory: 'Management',
+  });
+}
+
+/** The tags that mirror the retirement on the key itself, for colleagues and the console. */
+export const TAG_STAGE = 'keywarden:retirement-stage';
+export const TAG_SINCE = 'keywarden:retirement-since';
+export const TAG_WATCH = 'keywarden:retirement-watch';
+export const TAG_WINDOW = 'keywarden:retirement-watch-days';
+
+export function retirementTags(record: RetirementRecord): Array<{ key: string; value: string }> {
+  return [
+    { key: TAG_STAGE, value: record.stage },
+    { key: TAG_SINCE, value: record.startedAt },
+    { key: TAG_WATCH, value: record.watch ? (record.watch.kind === 'alarm' ? record.watch.alarmName : 'cloudtrail-poll (weaker)') : 'none yet' },
+    { key: TAG_WINDOW, value: String(record.watchDays) },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine
+
+export type RetirementEvent =
+  | { type: 'acknowledge'; findingId: string }
+  | { type: 'disabled'; requestId?: string }
+  | { type: 'watch-armed'; watch: Watch; detail?: string }
+  | { type: 'use-detected'; summary: string }
+  | { type: 'deletion-scheduled'; deletionDate?: string; pendingWindowDays: number; requestId?: string }
+  | { type: 'deletion-cancelled'; requestId?: string }
+  | { type: 're-enabled'; requestId?: string }
+  | { type: 'key-deleted' }
+  | { type: 'watch-removed' }
+  | { type: 'step-failed'; step: string; detail: string };
+
+/** Where an event may be applied: anything else leaves the record as it is. */
+const ALLOWED: Record<RetirementEvent['type'], readonly RetirementStage[]> = {
+  acknowledge: ['preflight'],
+  disabled: ['preflight'],
+  'watch-armed': ['disabled'],
+  'use-detected': ['watching', 'disabled'],
+  'deletion-scheduled': ['watching'],
+  'deletion-cancelled': ['deletion-scheduled'],
+  're-enabled': ['preflight', 'disabled', 'watching', 'use-detected'],
+  'key-deleted': ['deletion-scheduled'],
+  'watch-removed': ['rolled-back', 'deleted'],
+  'step-failed': RETIREMENT_STAGES,
+};
+
+export function startRetirement(input: {
+  keyArn: string;
+  region: string;
+  account: string;
+  name: string;
+  by: string;
+  now: Date;
+  watchDays?: number;
+  evidence: RetirementRecord['evidence'];
+}): RetirementRecord {
+  return {
+    v: 1,
+    keyArn: input.keyArn,
+    keyId: input.keyArn.split('/').pop() ?? input.keyArn,
+    region: input.region,
+    account: input.account,
+    name: input.name,
+    stage: 'preflight',
+    startedAt: input.now.toISOString(),
+    startedBy: input.by,
+    watchDays: input.watchDays ?? WATCH_DAYS_DEFAULT,
+    acknowledged: [],
+    evidence: input.evidence,
+    steps: [],
+  };
+}
+
+export function applyEvent(record: RetirementRecord, event: RetirementEvent, at: Date, by: string): RetirementRecord {
+  if (!ALLOWED[event.type].includes(record.stage)) return record;
+  const time = at.toISOString();
+  const step = (name: string, extra: Partial<StepRecord> = {}): StepRecord[] => [...record.steps, { step: name, at: time, by, ok: true, ...extra }];
+  const rid = (e: { requestId?: string }) => (e.requestId ? { requestId: e.requestId } : {});
+  switch (event.type) {
+    case 'acknowledge':
+      if (record.acknowledged.includes(event.findingId)) return record;
+      return { ...record, acknowledged: [...record.acknowledged, event.findingId], steps: step(`acknowledged ${event.findingId}`) };
+    case 'disabled':
+      return { ...record, stage: 'disabled', disabledAt: time, steps: step('DisableKey', rid(event)) };
+    case 'watch-armed':
+      return {
+        ...record,
+        stage: 'watching',
+        watch: event.watch,
+        watchStartedAt: time,
+        steps: step(event.watch.kind === 'alarm' ? 'alarm armed' : 'weaker CloudTrail watch recorded', event.detail ? { detail: event.detail } : {}),
+      };
+    case 'use-detected':
+      return { ...record, stage: 'use-detected', useDetected: { at: time, summary: event.summary }, steps: step('use detected', { detail: event.summary }) };
+    case 'deletion-scheduled': {
+      const next: RetirementRecord = {
+        ...record,
+        stage: 'deletion-scheduled',
+        deletionScheduledAt: time,
+        pendingWindowDays: event.pendingWindowDays,
+        steps: step('ScheduleKeyDeletion', rid(event)),
+      };
+      if (event.deletionDate) next.deletionDate = event.deletionDate;
+      return next;
+    }
+    case 'deletion-cancelled': {
+      // CancelKeyDeletion leaves the key Disabled: back to watching, the alarm still in place.
+      const { deletionDate: _d, deletionScheduledAt: _s, pendingWindowDays: _p, ...rest } = record;
+      return { ...rest, stage: 'watching', steps: step('CancelKeyDeletion', rid(event)) };
+    }
+    case 're-enabled':
+      return { ...record, stage: 'rolled-back', steps: step('EnableKey', rid(event)) };
+    case 'key-deleted':
+      return { ...record, stage: 'deleted', steps: step('key deleted by KMS') };
+    case 'watch-removed':
+      return { ...record, stage: 'closed', steps: step('alarm and filter removed') };
+    case 'step-failed':
+      return { ...record, steps: [...record.steps, { step: event.step, at: time, by, ok: false, detail: event.detail }] };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What may happen next, given what AWS shows now
+
+export interface Reality {
+  /** The key's state now; 'gone' when KMS no longer knows it (deleted). */
+  keyState: KeyMetadata['state'] | 'gone';
+  deletionDate?: string;
+  /** For the alarm watch: whether the alarm and filter exist, and the alarm's state. */
+  alarm?: { exists: boolean; filterExists: boolean; state?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; everAlarmed: boolean };
+  /** Failed attempts to use the key seen since it was disabled (CloudTrail), e.g. "role app (Decrypt) ×3". */
+  attemptsSinceDisabled: string[];
+}
+
+export type StepId = 'acknowledge' | 'disable' | 'arm-watch' | 'schedule-deletion' | 'cancel-deletion' | 're-enable' | 'remove-watch';
+
+export interface NextStep {
+  id: StepId;
+  allowed: boolean;
+  /** Why it is or is not allowed now, in words. */
+  why: string;
+}
+
+export function watchEndsAt(record: RetirementRecord): Date | undefined {
+  if (!record.watchStartedAt) return undefined;
+  return new Date(new Date(record.watchStartedAt).getTime() + record.watchDays * DAY_MS);
+}
+
+/** Differences between the record and AWS; each is a reason not to continue blindly. */
+export function reconcile(record: RetirementRecord, reality: Reality): string[] {
+  const drift: string[] = [];
+  const { keyState } = reality;
+  const expectDisabled = record.stage === 'disabled' || record.stage === 'watching' || record.stage === 'use-detected';
+  if (keyState === 'gone' && record.stage !== 'deleted' && record.stage !== 'closed') {
+    drift.push(record.stage === 'deletion-scheduled' ? 'the waiting period ended: KMS deleted the key' : 'the key no longer exists');
+  }
+  if (expectDisabled && keyState === 'Enabled') drift.push('the key was enabled again by someone else');
+  if (expectDisabled && (keyState === 'PendingDeletion' || keyState === 'PendingReplicaDeletion')) drift.push('someone scheduled the key for deletion outside this retirement');
+  if (record.stage === 'deletion-scheduled' && keyState === 'Disabled') drift.push('the deletion was cancelled by someone else (the key is Disabled)');
+  if (record.stage === 'deletion-scheduled' && keyState === 'Enabled') drift.push('the deletion was cancelled and the key enabled by someone else');
+  if (record.watch?.kind === 'alarm' && reality.alarm && record.stage !== 'closed') {
+    if (!reality.alarm.exists) drift.push(`the alarm ${record.watch.alarmName} was deleted`);
+    if (!reality.alarm.filterExists) drift.push(`the metric filter ${record.watch.filterName} was deleted`);
+  }
+  return drift;
+}
+
+/** Every step with whether it is allowed now and why. The machine never skips a step. */
+export function nextSteps(record: RetirementRecord, reality: Reality, findings: readonly Finding[], now: Date): NextStep[] {
+  const steps: NextStep[] = [];
+  const state = reality.keyState;
+  const add = (id: StepId, allowed: boolean, why: string) => steps.push({ id, allowed, why });
+  const drift = reconcile(record, reality);
+  const used = reality.attemptsSinceDisabled.length > 0 || reality.alarm?.state === 'ALARM' || reality.alarm?.everAlarmed === true;
+
+  switch (record.stage) {
+    case 'preflight': {
+      const stop = findings.find((f) => f.severity === 'stop');
+      const open = unacknowledged(findings, record.acknowledged);
+      if (open.length > 0) add('acknowledge', true, `acknowledge: ${open.map((f) => f.title).join('; ')}`);
+      if (stop) add('disable', false, `cannot retire: ${stop.title}`);
+      else if (open.length > 0) add('disable', false, `acknowledge ${open.length} finding${open.length === 1 ? '' : 's'} first`);
+      else if (state !== 'Enabled' && state !== 'Disabled') add('disable', false, `the key is ${state}`);
+      else add('disable', true, state === 'Disabled' ? 'the key is already disabled: record it and go on to the alarm' : 'disable the key (type its alias or id)');
+      break;
+    }
+    case 'disabled':
+      if (state !== 'Disabled') add('arm-watch', false, `the key should be Disabled but is ${state}: ${drift.join('; ') || 'check it'}`);
+      else add('arm-watch', true, 'create the metric filter and the alarm that fire on any use of the key');
+      break;
+    case 'watching': {
+      const ends = watchEndsAt(record);
+      const watchOk = record.watch?.kind === 'cloudtrail-poll' || (reality.alarm?.exists === true && reality.alarm.filterExists);
+      if (used) add('schedule-deletion', false, `someone tried to use the key: ${reality.attemptsSinceDisabled.join(', ') || 'the alarm went off'}`);
+      else if (state !== 'Disabled') add('schedule-deletion', false, `the key should be Disabled but is ${state}`);
+      else if (!watchOk) add('schedule-deletion', false, `the watch is gone: ${drift.join('; ')}`);
+      else if (ends && now < ends) add('schedule-deletion', false, `the watch runs until ${ends.toISOString().slice(0, 10)} (${Math.ceil((ends.getTime() - now.getTime()) / DAY_MS)} days left)`);
+      else add('schedule-deletion', true, `the ${record.watchDays}-day watch saw no use: schedule deletion (7–30 days, type the alias or id)`);
+      break;
+    }
+    case 'use-detected':
+      add('schedule-deletion', false, `use was detected: ${record.useDetected?.summary ?? ''}`);
+      break;
+    case 'deletion-scheduled':
+      if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
+        add('cancel-deletion', true, `cancel the deletion${record.deletionDate ? ` planned for ${record.deletionDate.slice(0, 10)}` : ''} (the key returns to Disabled)`);
+      }
+      break;
+    case 'deleted':
+    case 'rolled-back':
+      if (record.watch?.kind === 'alarm') add('remove-watch', true, 'remove the alarm and the metric filter');
+      else add('remove-watch', true, 'close the retirement');
+      break;
+    case 'closed':
+      break;
+  }
+  if (state === 'Disabled' && (record.stage === 'preflight' || record.stage === 'disabled' || record.stage === 'watching' || record.stage === 'use-detected')) {
+    add('re-enable', true, 'enable the key again and abandon the retirement');
+  }
+  return steps;
+}
+
+export function parseDeletionWindow(input: string | undefined): { ok: true; days: number } | { ok: false; message: string } {
+  if (input === undefined || input.trim() === '') return { ok: true, days: DELETION_WINDOW_DEFAULT };
+  const text = input.trim();
+  if (!/^\d+$/.test(text)) return { ok: false, message: `the deletion waiting period must be a whole number of days (${DELETION_WINDOW_MIN}–${DELETION_WINDOW_MAX}), not "${text}"` };
+  const days = Number(text);
+  if (days < DELETION_WINDOW_MIN || days > DELETION_WINDOW_MAX) {
+    return { ok: false, message: `the deletion waiting period must be between ${DELETION_WINDOW_MIN} and ${DELETION_WINDOW_MAX} days, not ${days}` };
+  }
+  return { ok: true, days };
+}
+
+export function parseWatchDays(input: string | undefined): { ok: true; days: number } | { ok: false; message: string } {
+  if (input === undefined || input.trim() === '') return { ok: true, days: WATCH_DAYS_DEFAULT };
+  const text = input.trim();
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 365) {
+    return { ok: false, message: `the observation window must be a whole number of days from 1 to 365, not "${text}"` };
+  }
+  return { ok: true, days: Number(text) };
+}
