@@ -45,7 +45,7 @@ const meta: KeyMetadata = {
 const fresh = (): RetirementRecord =>
   startRetirement({ keyArn: ARN, region: 'us-east-1', account: '111122223333', name: 'app/old', by: BY, now: T0, evidence: { summary: 'x', findings: [] } });
 
-const alarmWatch = { kind: 'alarm' as const, logGroupName: 'lg', ...watchNames(meta.keyId), metricNamespace: 'Keywarden/KMS' };
+const alarmWatch = { kind: 'alarm' as const, logGroupRegion: 'us-east-1', logGroupName: 'lg', ...watchNames(meta.keyId), metricNamespace: 'Keywarden/KMS' };
 
 /** A record in each stage, reached through the machine itself. */
 function inStage(stage: RetirementStage): RetirementRecord {
@@ -159,6 +159,7 @@ describe('nextSteps', () => {
     let r = inStage('disabled');
     r = applyEvent(r, { type: 'watch-armed', watch: { kind: 'cloudtrail-poll', reason: 'no trail delivers to CloudWatch Logs' } }, at(0), BY);
     expect(allowed(nextSteps(r, calm({ alarm: undefined }), [], at(15)), 'schedule-deletion')?.allowed).toBe(true);
+    expect(allowed(nextSteps(r, calm({ alarm: undefined, cloudTrailReadable: false }), [], at(15)), 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/CloudTrail cannot be read/) });
   });
 
   it('offers a way back at every stage', () => {

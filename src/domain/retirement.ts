@@ -36,6 +36,8 @@ export const DELETION_WINDOW_DEFAULT = 30;
 export type Watch =
   | {
       kind: 'alarm';
+      /** The log group's region: a multi-Region trail delivers every region's events to its home region. */
+      logGroupRegion: string;
       logGroupName: string;
       filterName: string;
       metricNamespace: string;
@@ -372,6 +374,8 @@ export interface Reality {
   alarm?: { exists: boolean; filterExists: boolean; state?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; everAlarmed: boolean };
   /** Failed attempts to use the key seen since it was disabled (CloudTrail), e.g. "role app (Decrypt) ×3". */
   attemptsSinceDisabled: string[];
+  /** False when CloudTrail could not be read: the weaker watch then sees nothing and cannot clear a deletion. */
+  cloudTrailReadable?: boolean;
 }
 
 export type StepId = 'acknowledge' | 'disable' | 'arm-watch' | 'schedule-deletion' | 'cancel-deletion' | 're-enable' | 'remove-watch';
@@ -432,10 +436,17 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
       break;
     case 'watching': {
       const ends = watchEndsAt(record);
-      const watchOk = record.watch?.kind === 'cloudtrail-poll' || (reality.alarm?.exists === true && reality.alarm.filterExists);
+      const watchOk =
+        record.watch?.kind === 'cloudtrail-poll' ? reality.cloudTrailReadable !== false : reality.alarm?.exists === true && reality.alarm.filterExists;
       if (used) add('schedule-deletion', false, `someone tried to use the key: ${reality.attemptsSinceDisabled.join(', ') || 'the alarm went off'}`);
       else if (state !== 'Disabled') add('schedule-deletion', false, `the key should be Disabled but is ${state}`);
-      else if (!watchOk) add('schedule-deletion', false, `the watch is gone: ${drift.join('; ')}`);
+      else if (!watchOk) {
+        add(
+          'schedule-deletion',
+          false,
+          record.watch?.kind === 'cloudtrail-poll' ? 'CloudTrail cannot be read, so the weaker watch cannot vouch that nobody used the key' : `the watch is gone: ${drift.join('; ')}`,
+        );
+      }
       else if (ends && now < ends) add('schedule-deletion', false, `the watch runs until ${ends.toISOString().slice(0, 10)} (${Math.ceil((ends.getTime() - now.getTime()) / DAY_MS)} days left)`);
       else add('schedule-deletion', true, `the ${record.watchDays}-day watch saw no use: schedule deletion (7–30 days, type the alias or id)`);
       break;

@@ -20,6 +20,7 @@ const stepSchema = z.object({
 const watchSchema = z.union([
   z.object({
     kind: z.literal('alarm'),
+    logGroupRegion: z.string(),
     logGroupName: z.string(),
     filterName: z.string(),
     metricNamespace: z.string(),

@@ -1,0 +1,631 @@
+// Carries out the guided retirement (src/domain/retirement.ts decides; this file acts).
+// Before every change the key, the alarm and the filter are read again and the machine asked
+// whether the step is allowed now; every change is written to the audit journal before it is
+// sent and after it returns; the retirement record is saved after each step; the stage is
+// mirrored as tags on the key so a colleague's keywarden picks the retirement up.
+
+import {
+  DeleteAlarmsCommand,
+  DescribeAlarmHistoryCommand,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  type MetricAlarm,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  DeleteMetricFilterCommand,
+  DescribeMetricFiltersCommand,
+  PutMetricFilterCommand,
+  TestMetricFilterCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, type Trail } from '@aws-sdk/client-cloudtrail';
+import {
+  CancelKeyDeletionCommand,
+  DisableKeyCommand,
+  EnableKeyCommand,
+  ListResourceTagsCommand,
+  ScheduleKeyDeletionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+} from '@aws-sdk/client-kms';
+import { KeywardenError } from '../domain/errors.js';
+import type { CallerIdentity, KeyDetail, KeyMetadata } from '../domain/key.js';
+import { isReadProblem } from '../domain/key.js';
+import {
+  applyEvent,
+  METRIC_NAMESPACE,
+  metricFilterPattern,
+  nextSteps,
+  preflightFindings,
+  reconcile,
+  retirementTags,
+  startRetirement,
+  syntheticFailedUse,
+  TAG_SINCE,
+  TAG_STAGE,
+  TAG_WATCH,
+  TAG_WINDOW,
+  watchNames,
+  RETIREMENT_STAGES,
+  type Finding,
+  type NextStep,
+  type Reality,
+  type RetirementEvent,
+  type RetirementRecord,
+  type RetirementStage,
+  type StepId,
+  type Watch,
+} from '../domain/retirement.js';
+import { callerOf, summarizeUsage, type UsageSummary } from '../domain/usage.js';
+import type { Journal } from '../journal/journal.js';
+import type { RetirementStore } from '../journal/retirements.js';
+import type { Clients } from './clients.js';
+import { toDomainError } from './errors.js';
+import { AwsKeySource } from './inventory.js';
+import { describeKey } from './kms-reads.js';
+import { lookupKeyEvents } from './usage.js';
+
+const DAY_MS = 86_400_000;
+
+export interface Preflight {
+  detail: KeyDetail;
+  findings: Finding[];
+  /** CloudTrail over the window, or why it could not be read. */
+  usage: UsageSummary | { error: string };
+  windowDays: number;
+}
+
+export interface RetirementStatus {
+  record: RetirementRecord;
+  reality: Reality;
+  /** What AWS shows that the record does not expect. */
+  drift: string[];
+  steps: NextStep[];
+  findings: Finding[];
+  now: Date;
+}
+
+export interface TrailCheck {
+  /** The trail to rely on, when one is fit for it. */
+  trail?: { arn: string; name: string; logGroupName: string; logGroupRegion: string };
+  /** Why each other trail cannot see a use of the key (KMS.md §12). */
+  problems: string[];
+}
+
+export interface RetirementsOptions {
+  clients: Clients;
+  journal: Journal;
+  store: RetirementStore;
+  identity: CallerIdentity;
+}
+
+function logGroupFromArn(arn: string): { name: string; region: string } | undefined {
+  const match = /^arn:aws[\w-]*:logs:([a-z0-9-]+):\d{12}:log-group:([^:]+)(?::\*)?$/.exec(arn);
+  return match ? { region: match[1]!, name: match[2]! } : undefined;
+}
+
+export class Retirements {
+  private readonly clients: Clients;
+  private readonly journal: Journal;
+  private readonly store: RetirementStore;
+  private readonly identity: CallerIdentity;
+
+  constructor(options: RetirementsOptions) {
+    this.clients = options.clients;
+    this.journal = options.journal;
+    this.store = options.store;
+    this.identity = options.identity;
+  }
+
+  /**
+   * AWS's time: the SDK learns the server's clock from its Date header (clock-skew correction),
+   * so windows are measured in the account's time, not this machine's.
+   */
+  now(region: string): Date {
+    const offset = (this.clients.kms(region).config as { systemClockOffset?: number }).systemClockOffset ?? 0;
+    return new Date(Date.now() + offset);
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  async preflight(key: { arn: string; region: string }, windowDays: number): Promise<Preflight> {
+    const detail = await new AwsKeySource(this.clients).loadDetail(key);
+    const meta = detail.row.metadata;
+    if (!meta) throw new KeywardenError('access-denied', `cannot describe ${key.arn}: ${detail.row.problems.map((p) => p.message).join('; ')}`);
+    const now = this.now(key.region);
+    let usage: Preflight['usage'];
+    try {
+      const loaded = await lookupKeyEvents(this.clients.cloudtrail(key.region), key.arn, { window: { days: windowDays }, now });
+      usage = summarizeUsage(loaded.events, { days: windowDays }, now, { keyArn: key.arn });
+    } catch (error) {
+      usage = { error: toDomainError(error, 'CloudTrail LookupEvents').message };
+    }
+    const findings = preflightFindings({
+      metadata: meta,
+      lastUsage: detail.row.lastUsage,
+      ...(Array.isArray(detail.grants) ? { grants: detail.grants } : {}),
+      ...('error' in usage
+        ? {}
+        : {
+            usage: {
+              windowDays,
+              successfulUses: usage.total - usage.failed - usage.dryRuns,
+              ...(usage.lastUse ? { lastSuccess: usage.lastUse.time } : {}),
+              callers: usage.principals.map((p) => p.description),
+            },
+          }),
+      now,
+      windowDays,
+    });
+    if (isReadProblem(detail.grants)) {
+      findings.push({ id: 'grants-unreadable', severity: 'blocking', title: 'the grants cannot be read', detail: detail.grants.message });
+    }
+    if ('error' in usage) {
+      findings.push({ id: 'cloudtrail-unreadable', severity: 'blocking', title: 'CloudTrail cannot be read', detail: `${usage.error}. Recent use cannot be checked.` });
+    }
+    return { detail, findings, usage, windowDays };
+  }
+
+  /** The key's retirement: the local record, else one picked up from the key's tags, else undefined. */
+  async find(key: { arn: string; region: string }): Promise<RetirementRecord | undefined> {
+    const local = await this.store.load(key.arn);
+    if (local) return local;
+    return this.pickUpFromTags(key);
+  }
+
+  /** A colleague started this retirement elsewhere: rebuild the record from the key's tags and the alarm. */
+  private async pickUpFromTags(key: { arn: string; region: string }): Promise<RetirementRecord | undefined> {
+    let tags: Record<string, string>;
+    try {
+      const out = await this.clients.kms(key.region).send(new ListResourceTagsCommand({ KeyId: key.arn }));
+      tags = Object.fromEntries((out.Tags ?? []).map((t) => [t.TagKey ?? '', t.TagValue ?? '']));
+    } catch {
+      return undefined;
+    }
+    const stage = tags[TAG_STAGE] as RetirementStage | undefined;
+    if (!stage || !RETIREMENT_STAGES.includes(stage)) return undefined;
+    const meta = await describeKey(this.clients.kms(key.region), key.arn, key.region);
+    const now = this.now(key.region);
+    let record = startRetirement({
+      keyArn: key.arn,
+      region: key.region,
+      account: meta.accountId,
+      name: meta.keyId,
+      by: this.identity.arn,
+      now: new Date(tags[TAG_SINCE] ?? now.toISOString()),
+      watchDays: Number(tags[TAG_WINDOW]) || 14,
+      evidence: { summary: 'picked up from the key\'s tags', findings: [] },
+    });
+    record = { ...record, stage, steps: [{ step: `picked up from the key's tags (stage ${stage})`, at: now.toISOString(), by: this.identity.arn, ok: true }] };
+    const alarm = await this.findAlarm(meta.keyId, key.region);
+    if (alarm) {
+      record.watch = alarm.watch;
+      record.watchStartedAt = alarm.since;
+    } else if (stage === 'watching' || stage === 'deletion-scheduled' || stage === 'use-detected') {
+      record.watch = { kind: 'cloudtrail-poll', reason: 'picked up from tags; no keywarden alarm found for this key' };
+      record.watchStartedAt = tags[TAG_SINCE] ?? now.toISOString();
+    }
+    if (stage !== 'preflight') record.disabledAt = tags[TAG_SINCE] ?? now.toISOString();
+    if (meta.deletionDate) record.deletionDate = meta.deletionDate;
+    await this.store.save(record);
+    return record;
+  }
+
+  /** The keywarden alarm of a key, looked for in the key's region and the trail's home region. */
+  private async findAlarm(keyId: string, region: string): Promise<{ watch: Watch; since: string } | undefined> {
+    const names = watchNames(keyId);
+    const regions = new Set([region]);
+    const trail = await this.findTrail(region).catch(() => undefined);
+    if (trail?.trail) regions.add(trail.trail.logGroupRegion);
+    for (const r of regions) {
+      const out = await this.clients.cloudwatch(r).send(new DescribeAlarmsCommand({ AlarmNames: [names.alarmName] })).catch(() => undefined);
+      const alarm = out?.MetricAlarms?.[0];
+      if (!alarm) continue;
+      const filters = await this.clients.logs(r).send(new DescribeMetricFiltersCommand({ filterNamePrefix: names.filterName, metricName: alarm.MetricName, metricNamespace: alarm.Namespace })).catch(() => undefined);
+      const filter = filters?.metricFilters?.[0];
+      return {
+        watch: {
+          kind: 'alarm',
+          logGroupRegion: r,
+          logGroupName: filter?.logGroupName ?? trail?.trail?.logGroupName ?? '',
+          filterName: names.filterName,
+          metricNamespace: alarm.Namespace ?? METRIC_NAMESPACE,
+          metricName: alarm.MetricName ?? names.metricName,
+          alarmName: names.alarmName,
+          ...(alarm.AlarmActions?.[0] ? { snsTopicArn: alarm.AlarmActions[0] } : {}),
+        },
+        since: (alarm.AlarmConfigurationUpdatedTimestamp ?? new Date()).toISOString(),
+      };
+    }
+    return undefined;
+  }
+
+  /** Reads what AWS shows now: the key's state, the alarm and filter, failed uses since it was disabled. */
+  async observe(record: RetirementRecord): Promise<Reality> {
+    const reality: Reality = { keyState: 'gone', attemptsSinceDisabled: [] };
+    try {
+      const meta = await describeKey(this.clients.kms(record.region), record.keyArn, record.region);
+      reality.keyState = meta.state;
+      if (meta.deletionDate) reality.deletionDate = meta.deletionDate;
+    } catch (error) {
+      const domain = toDomainError(error, 'DescribeKey');
+      if (domain.kind !== 'not-found') throw domain;
+    }
+    if (record.watch?.kind === 'alarm') {
+      const w = record.watch;
+      const [alarms, filters, history] = await Promise.all([
+        this.clients.cloudwatch(w.logGroupRegion).send(new DescribeAlarmsCommand({ AlarmNames: [w.alarmName] })),
+        this.clients.logs(w.logGroupRegion).send(new DescribeMetricFiltersCommand({ logGroupName: w.logGroupName, filterNamePrefix: w.filterName })).catch((error: unknown) => {
+          if ((error as { name?: string }).name === 'ResourceNotFoundException') return { metricFilters: [] };
+          throw error;
+        }),
+        this.clients.cloudwatch(w.logGroupRegion).send(new DescribeAlarmHistoryCommand({ AlarmName: w.alarmName, HistoryItemType: 'StateUpdate', MaxRecords: 100 })),
+      ]).catch((error: unknown) => {
+        throw toDomainError(error, 'reading the alarm');
+      });
+      const alarm: MetricAlarm | undefined = alarms.MetricAlarms?.[0];
+      reality.alarm = {
+        exists: alarm !== undefined,
+        filterExists: (filters.metricFilters ?? []).some((f) => f.filterName === w.filterName),
+        everAlarmed: (history.AlarmHistoryItems ?? []).some((item) => / to ALARM/.test(item.HistorySummary ?? '')),
+        ...(alarm?.StateValue ? { state: alarm.StateValue as 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' } : {}),
+      };
+    }
+    if (record.disabledAt && reality.keyState !== 'gone') {
+      try {
+        reality.attemptsSinceDisabled = await this.failedUsesSince(record, new Date(record.disabledAt));
+        reality.cloudTrailReadable = true;
+      } catch {
+        reality.cloudTrailReadable = false;
+      }
+    }
+    return reality;
+  }
+
+  /** Failed uses of the key because it is disabled or pending deletion, from CloudTrail: "who (operation) ×n". */
+  private async failedUsesSince(record: RetirementRecord, since: Date): Promise<string[]> {
+    const now = this.now(record.region);
+    const days = Math.max(1, Math.min(90, Math.ceil((now.getTime() - since.getTime()) / DAY_MS) + 1));
+    const loaded = await lookupKeyEvents(this.clients.cloudtrail(record.region), record.keyArn, { window: { days }, now });
+    const counts = new Map<string, number>();
+    for (const event of loaded.events) {
+      if (new Date(event.time).getTime() < since.getTime()) continue;
+      const message = event.errorMessage ?? '';
+      if (!message.startsWith(record.keyArn) || !/ is (disabled|pending deletion|pending replica deletion)\.$/.test(message)) continue;
+      const who = `${callerOf(event).description} (${event.operation})`;
+      counts.set(who, (counts.get(who) ?? 0) + 1);
+    }
+    return [...counts].map(([who, n]) => (n > 1 ? `${who} ×${n}` : who));
+  }
+
+  async status(record: RetirementRecord, findings: Finding[] = []): Promise<RetirementStatus> {
+    const reality = await this.observe(record);
+    const now = this.now(record.region);
+    let current = record;
+    // The machine follows what really happened to the key (deleted at the end of its waiting
+    // period, use detected by the alarm); everything else is reported as drift for the operator.
+    if (reality.keyState === 'gone' && record.stage === 'deletion-scheduled') current = await this.advance(current, { type: 'key-deleted' }, now);
+    if ((current.stage === 'watching' || current.stage === 'disabled') && (reality.attemptsSinceDisabled.length > 0 || reality.alarm?.state === 'ALARM' || reality.alarm?.everAlarmed)) {
+      const summary = reality.attemptsSinceDisabled.join(', ') || `the alarm ${current.watch?.kind === 'alarm' ? current.watch.alarmName : ''} went to ALARM`;
+      current = await this.advance(current, { type: 'use-detected', summary }, now);
+    }
+    return { record: current, reality, drift: reconcile(current, reality), steps: nextSteps(current, reality, findings, now), findings, now };
+  }
+
+  async list(): Promise<Array<RetirementStatus | { file: string; problem: string }>> {
+    const out: Array<RetirementStatus | { file: string; problem: string }> = [];
+    for (const loaded of await this.store.list()) {
+      if (!loaded.ok) out.push({ file: loaded.file, problem: loaded.problem });
+      else out.push(await this.status(loaded.record));
+    }
+    return out;
+  }
+
+  /**
+   * Trails that can see a use of a key in `region` (KMS.md §12): logging, covering the region,
+   * delivering to CloudWatch Logs without errors, read-only management events from KMS included.
+   */
+  async findTrail(region: string): Promise<TrailCheck> {
+    const ct = this.clients.cloudtrail(region);
+    const out = await ct.send(new DescribeTrailsCommand({ includeShadowTrails: true })).catch((error: unknown) => {
+      throw toDomainError(error, 'CloudTrail DescribeTrails');
+    });
+    const problems: string[] = [];
+    for (const trail of out.trailList ?? []) {
+      const why = await this.trailProblem(trail, region);
+      if (why) problems.push(`${trail.Name ?? trail.TrailARN}: ${why}`);
+      else {
+        const group = logGroupFromArn(trail.CloudWatchLogsLogGroupArn!)!;
+        return { trail: { arn: trail.TrailARN ?? '', name: trail.Name ?? '', logGroupName: group.name, logGroupRegion: group.region }, problems };
+      }
+    }
+    if ((out.trailList ?? []).length === 0) problems.push(`no CloudTrail trail covers ${region}`);
+    return { problems };
+  }
+
+  private async trailProblem(trail: Trail, region: string): Promise<string | undefined> {
+    if (!trail.IsMultiRegionTrail && trail.HomeRegion !== region) return `covers only ${trail.HomeRegion}, not ${region}`;
+    if (!trail.CloudWatchLogsLogGroupArn) return 'does not deliver to CloudWatch Logs';
+    if (!logGroupFromArn(trail.CloudWatchLogsLogGroupArn)) return `unreadable log group ARN ${trail.CloudWatchLogsLogGroupArn}`;
+    const home = trail.HomeRegion ?? region;
+    const ct = this.clients.cloudtrail(home);
+    const name = trail.TrailARN ?? trail.Name ?? '';
+    const status = await ct.send(new GetTrailStatusCommand({ Name: name }));
+    if (!status.IsLogging) return 'is not logging';
+    if (status.LatestCloudWatchLogsDeliveryError) return `its CloudWatch Logs delivery fails: ${status.LatestCloudWatchLogsDeliveryError}`;
+    const selectors = await ct.send(new GetEventSelectorsCommand({ TrailName: name }));
+    if (selectors.AdvancedEventSelectors && selectors.AdvancedEventSelectors.length > 0) {
+      const sees = selectors.AdvancedEventSelectors.some((selector) => {
+        const fields = selector.FieldSelectors ?? [];
+        const category = fields.find((f) => f.Field === 'eventCategory');
+        if (!category?.Equals?.includes('Management')) return false;
+        const source = fields.find((f) => f.Field === 'eventSource');
+        if (source?.NotEquals?.includes('kms.amazonaws.com')) return false;
+        if (source?.Equals && !source.Equals.includes('kms.amazonaws.com')) return false;
+        const readOnly = fields.find((f) => f.Field === 'readOnly');
+        if (readOnly?.Equals?.includes('false')) return false;
+        return true;
+      });
+      return sees ? undefined : 'its advanced event selectors leave out KMS read-only management events (Decrypt is read-only)';
+    }
+    const basic = selectors.EventSelectors ?? [];
+    if (basic.length === 0) return undefined; // default: all management events
+    const sees = basic.some(
+      (s) => s.IncludeManagementEvents !== false && s.ReadWriteType !== 'WriteOnly' && !(s.ExcludeManagementEventSources ?? []).includes('kms.amazonaws.com'),
+    );
+    return sees ? undefined : 'its event selectors leave out KMS read-only management events (Decrypt is read-only, or kms.amazonaws.com is excluded)';
+  }
+
+  // ------------------------------------------------------------------ changing
+
+  private async advance(record: RetirementRecord, event: RetirementEvent, now: Date): Promise<RetirementRecord> {
+    const next = applyEvent(record, event, now, this.identity.arn);
+    if (next !== record) await this.store.save(next);
+    return next;
+  }
+
+  /** Journals, sends and journals the outcome of one mutating call; failures become domain errors. */
+  private async call<T extends { $metadata: { requestId?: string } }>(
+    record: RetirementRecord,
+    action: string,
+    region: string,
+    params: Record<string, unknown>,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    if (this.clients.readOnly) throw new KeywardenError('read-only', `read-only mode: ${action} was refused and not sent`);
+    const intent = await this.journal.recordIntent({ action, account: this.identity.account, region, caller: this.identity.arn, keyArn: record.keyArn, params });
+    try {
+      const out = await send();
+      await this.journal.recordResult(intent, { ok: true, ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}) });
+      return out;
+    } catch (error) {
+      const domain = toDomainError(error, action);
+      await this.journal.recordResult(intent, { ok: false, code: domain.code ?? domain.kind, message: domain.message, ...(domain.requestId ? { requestId: domain.requestId } : {}) });
+      const failed = applyEvent(record, { type: 'step-failed', step: action, detail: domain.message }, this.now(record.region), this.identity.arn);
+      await this.store.save(failed);
+      throw domain;
+    }
+  }
+
+  /** Re-reads everything and refuses unless the machine allows `step` now. */
+  private async require(record: RetirementRecord, step: StepId, findings: Finding[] = []): Promise<RetirementStatus> {
+    const status = await this.status(record, findings);
+    const decision = status.steps.find((s) => s.id === step);
+    if (!decision?.allowed) {
+      const why = decision?.why ?? `not a step of the ${status.record.stage} stage`;
+      throw new KeywardenError('invalid-state', `${step} is not allowed now: ${why}${status.drift.length ? ` (changed outside this retirement: ${status.drift.join('; ')})` : ''}`);
+    }
+    return status;
+  }
+
+  /**
+   * Mirrors the stage on the key as tags (or removes them once the retirement is closed); a key
+   * that cannot be tagged is noted in the record, not fatal. A pending-deletion key cannot be
+   * tagged, so the deletion stage is written just before ScheduleKeyDeletion.
+   */
+  private async mirror(record: RetirementRecord, stage: RetirementStage = record.stage): Promise<RetirementRecord> {
+    if (stage === 'deleted') return record;
+    const kms = this.clients.kms(record.region);
+    try {
+      if (stage === 'closed') {
+        const keys = [TAG_STAGE, TAG_SINCE, TAG_WATCH, TAG_WINDOW];
+        await this.call(record, 'UntagResource', record.region, { KeyId: record.keyArn, TagKeys: keys }, () => kms.send(new UntagResourceCommand({ KeyId: record.keyArn, TagKeys: keys })));
+      } else {
+        const tags = retirementTags({ ...record, stage }).map((t) => ({ TagKey: t.key, TagValue: t.value }));
+        await this.call(record, 'TagResource', record.region, { KeyId: record.keyArn, Tags: tags }, () => kms.send(new TagResourceCommand({ KeyId: record.keyArn, Tags: tags })));
+      }
+      return record;
+    } catch (error) {
+      const note = applyEvent(record, { type: 'step-failed', step: 'TagResource', detail: `the stage is not mirrored on the key: ${toDomainError(error).message}` }, this.now(record.region), this.identity.arn);
+      await this.store.save(note);
+      return note;
+    }
+  }
+
+  /** Starts (or resumes) a retirement: the record is saved at the preflight stage. */
+  async start(key: { arn: string; region: string }, options: { watchDays: number; name: string; preflight: Preflight }): Promise<RetirementRecord> {
+    const existing = await this.find(key);
+    if (existing && existing.stage !== 'closed' && existing.stage !== 'rolled-back') return existing;
+    const meta = options.preflight.detail.row.metadata as KeyMetadata;
+    const now = this.now(key.region);
+    const record = startRetirement({
+      keyArn: key.arn,
+      region: key.region,
+      account: meta.accountId,
+      name: options.name,
+      by: this.identity.arn,
+      now,
+      watchDays: options.watchDays,
+      evidence: {
+        summary: 'error' in options.preflight.usage
+          ? `CloudTrail unreadable: ${options.preflight.usage.error}`
+          : `${options.preflight.usage.total} CloudTrail events in ${options.preflight.windowDays} days, ${options.preflight.usage.failed} failed`,
+        lastUsage: JSON.stringify(options.preflight.detail.row.lastUsage),
+        findings: options.preflight.findings.map((f) => `${f.severity}: ${f.title}`),
+      },
+    });
+    await this.store.save(record);
+    return record;
+  }
+
+  async acknowledge(record: RetirementRecord, findingId: string): Promise<RetirementRecord> {
+    return this.advance(record, { type: 'acknowledge', findingId }, this.now(record.region));
+  }
+
+  async disable(record: RetirementRecord, findings: Finding[]): Promise<RetirementRecord> {
+    const status = await this.require(record, 'disable', findings);
+    let requestId: string | undefined;
+    if (status.reality.keyState === 'Enabled') {
+      const out = await this.call(status.record, 'DisableKey', record.region, { KeyId: record.keyArn }, () =>
+        this.clients.kms(record.region).send(new DisableKeyCommand({ KeyId: record.keyArn })),
+      );
+      requestId = out.$metadata.requestId;
+    }
+    const next = await this.advance(status.record, { type: 'disabled', ...(requestId ? { requestId } : {}) }, this.now(record.region));
+    return this.mirror(next);
+  }
+
+  /**
+   * Creates the metric filter on the trail's log group (or the one the operator names), checks it
+   * with TestMetricFilter on synthetic failed uses of this key, then the alarm. Not armed unless
+   * the self-test matches.
+   */
+  async armAlarm(record: RetirementRecord, options: { logGroupName?: string; logGroupRegion?: string; snsTopicArn?: string } = {}): Promise<RetirementRecord> {
+    const status = await this.require(record, 'arm-watch');
+    let target: { logGroupName: string; logGroupRegion: string; trailArn?: string };
+    if (options.logGroupName) {
+      target = { logGroupName: options.logGroupName, logGroupRegion: options.logGroupRegion ?? record.region };
+    } else {
+      const check = await this.findTrail(record.region);
+      if (!check.trail) {
+        throw new KeywardenError(
+          'invalid-state',
+          `no trail can show a use of this key in CloudWatch Logs: ${check.problems.join('; ')}. Name a log group the trail delivers to, or continue with the weaker CloudTrail watch.`,
+        );
+      }
+      target = { logGroupName: check.trail.logGroupName, logGroupRegion: check.trail.logGroupRegion, trailArn: check.trail.arn };
+    }
+    const names = watchNames(record.keyId);
+    const pattern = metricFilterPattern(record.keyArn);
+    const logs = this.clients.logs(target.logGroupRegion);
+    const filterParams = {
+      logGroupName: target.logGroupName,
+      filterName: names.filterName,
+      filterPattern: pattern,
+      metricTransformations: [{ metricName: names.metricName, metricNamespace: METRIC_NAMESPACE, metricValue: '1', defaultValue: 0 }],
+    };
+    await this.call(status.record, 'PutMetricFilter', target.logGroupRegion, filterParams, () => logs.send(new PutMetricFilterCommand(filterParams)));
+
+    const now = this.now(record.region);
+    const samples = [syntheticFailedUse(record.keyArn, record.account, record.region, 'disabled', now), syntheticFailedUse(record.keyArn, record.account, record.region, 'pending deletion', now)];
+    const test = await logs.send(new TestMetricFilterCommand({ filterPattern: pattern, logEventMessages: samples })).catch((error: unknown) => {
+      throw toDomainError(error, 'TestMetricFilter');
+    });
+    if ((test.matches ?? []).length !== samples.length) {
+      const failed = applyEvent(status.record, { type: 'step-failed', step: 'TestMetricFilter', detail: `the filter matched ${(test.matches ?? []).length} of ${samples.length} synthetic failed uses: not armed` }, now, this.identity.arn);
+      await this.store.save(failed);
+      throw new KeywardenError('invalid-state', `the metric filter's self-test failed (matched ${(test.matches ?? []).length} of ${samples.length} synthetic failed uses of this key): the alarm is not armed`);
+    }
+
+    const alarmParams = {
+      AlarmName: names.alarmName,
+      AlarmDescription: `keywarden: any attempt to use KMS key ${record.keyArn} (${record.name}) while it is being retired. Disabled since ${record.disabledAt ?? '?'}; retirement started by ${record.startedBy}.`,
+      Namespace: METRIC_NAMESPACE,
+      MetricName: names.metricName,
+      Statistic: 'Sum' as const,
+      Period: 300,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold' as const,
+      TreatMissingData: 'notBreaching',
+      ActionsEnabled: true,
+      ...(options.snsTopicArn ? { AlarmActions: [options.snsTopicArn] } : {}),
+    };
+    await this.call(status.record, 'PutMetricAlarm', target.logGroupRegion, alarmParams, () => this.clients.cloudwatch(target.logGroupRegion).send(new PutMetricAlarmCommand(alarmParams)));
+    const watch: Watch = {
+      kind: 'alarm',
+      logGroupRegion: target.logGroupRegion,
+      logGroupName: target.logGroupName,
+      filterName: names.filterName,
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: names.metricName,
+      alarmName: names.alarmName,
+      ...(options.snsTopicArn ? { snsTopicArn: options.snsTopicArn } : {}),
+      ...(target.trailArn ? { trailArn: target.trailArn } : {}),
+    };
+    const next = await this.advance(status.record, { type: 'watch-armed', watch, detail: `self-test matched ${samples.length} of ${samples.length}` }, now);
+    return this.mirror(next);
+  }
+
+  /** No alarm can see the key: record the weaker watch (CloudTrail polled by keywarden), as such. */
+  async armWeakerWatch(record: RetirementRecord, reason: string): Promise<RetirementRecord> {
+    const status = await this.require(record, 'arm-watch');
+    const next = await this.advance(status.record, { type: 'watch-armed', watch: { kind: 'cloudtrail-poll', reason }, detail: `WEAKER WATCH: ${reason}` }, this.now(record.region));
+    await this.journal.recordIntent({
+      action: 'RecordWeakerWatch',
+      account: this.identity.account,
+      region: record.region,
+      caller: this.identity.arn,
+      keyArn: record.keyArn,
+      params: { watch: 'cloudtrail-poll (weaker than an alarm)', reason },
+    }).then((intent) => this.journal.recordResult(intent, { ok: true }));
+    return this.mirror(next);
+  }
+
+  async scheduleDeletion(record: RetirementRecord, pendingWindowDays: number): Promise<RetirementRecord> {
+    const status = await this.require(record, 'schedule-deletion');
+    // The stage goes on the key first: a pending-deletion key can no longer be tagged.
+    const tagged = await this.mirror(status.record, 'deletion-scheduled');
+    const out = await this.call(tagged, 'ScheduleKeyDeletion', record.region, { KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays }, () =>
+      this.clients.kms(record.region).send(new ScheduleKeyDeletionCommand({ KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays })),
+    );
+    return this.advance(
+      tagged,
+      {
+        type: 'deletion-scheduled',
+        pendingWindowDays,
+        ...(out.DeletionDate ? { deletionDate: out.DeletionDate.toISOString() } : {}),
+        ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}),
+      },
+      this.now(record.region),
+    );
+  }
+
+  async cancelDeletion(record: RetirementRecord): Promise<RetirementRecord> {
+    const status = await this.require(record, 'cancel-deletion');
+    const out = await this.call(status.record, 'CancelKeyDeletion', record.region, { KeyId: record.keyArn }, () =>
+      this.clients.kms(record.region).send(new CancelKeyDeletionCommand({ KeyId: record.keyArn })),
+    );
+    const next = await this.advance(status.record, { type: 'deletion-cancelled', ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}) }, this.now(record.region));
+    return this.mirror(next);
+  }
+
+  async reEnable(record: RetirementRecord): Promise<RetirementRecord> {
+    const status = await this.require(record, 're-enable');
+    const out = await this.call(status.record, 'EnableKey', record.region, { KeyId: record.keyArn }, () =>
+      this.clients.kms(record.region).send(new EnableKeyCommand({ KeyId: record.keyArn })),
+    );
+    const next = await this.advance(status.record, { type: 're-enabled', ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}) }, this.now(record.region));
+    return this.mirror(next);
+  }
+
+  /** Removes the alarm and the metric filter (after deletion or a rollback) and closes the retirement. */
+  async removeWatch(record: RetirementRecord): Promise<RetirementRecord> {
+    const status = await this.require(record, 'remove-watch');
+    const w = status.record.watch;
+    if (w?.kind === 'alarm') {
+      if (status.reality.alarm?.exists !== false) {
+        await this.call(status.record, 'DeleteAlarms', w.logGroupRegion, { AlarmNames: [w.alarmName] }, () =>
+          this.clients.cloudwatch(w.logGroupRegion).send(new DeleteAlarmsCommand({ AlarmNames: [w.alarmName] })),
+        );
+      }
+      if (status.reality.alarm?.filterExists !== false) {
+        await this.call(status.record, 'DeleteMetricFilter', w.logGroupRegion, { logGroupName: w.logGroupName, filterName: w.filterName }, () =>
+          this.clients.logs(w.logGroupRegion).send(new DeleteMetricFilterCommand({ logGroupName: w.logGroupName, filterName: w.filterName })),
+        );
+      }
+    }
+    const next = await this.advance(status.record, { type: 'watch-removed' }, this.now(record.region));
+    return status.reality.keyState !== 'gone' ? this.mirror(next) : next;
+  }
+}

@@ -1,0 +1,218 @@
+// `keywarden retire start|advance|rollback|status KEY` and `keywarden retirements`: the guided
+// retirement for scripts. Same machine, same checks, same journal as the TUI; every change needs
+// --yes when not interactive (and the alias or key id typed when it is).
+
+import { createInterface } from 'node:readline/promises';
+import type { Connection } from '../app/connect.js';
+import { confirmationMatches, confirmationWord } from '../domain/actions.js';
+import { KeywardenError } from '../domain/errors.js';
+import { parseDeletionWindow, parseWatchDays, type RetirementRecord } from '../domain/retirement.js';
+import { cleanText } from '../domain/sanitize.js';
+import type { RetirementStatus, Retirements } from '../aws/retirement.js';
+import { printError, printJson, printLine } from './output.js';
+
+export interface RetireFlags {
+  json: boolean;
+  yes: boolean;
+  watchDays?: string | undefined;
+  windowDays?: string | undefined;
+  deletionDays?: string | undefined;
+  acknowledge?: string | undefined;
+  logGroup?: string | undefined;
+  logGroupRegion?: string | undefined;
+  snsTopic?: string | undefined;
+  weakerWatch: boolean;
+}
+
+export type RetireParse =
+  | { ok: true; verb: 'start' | 'advance' | 'rollback' | 'status'; key: string; watchDays: number; windowDays: number; deletionDays: number; acknowledge: string[] }
+  | { ok: false; message: string };
+
+/** Validates everything local before any request. */
+export function parseRetire(words: string[], flags: RetireFlags): RetireParse {
+  const [, verb, key, extra] = words;
+  if (verb !== 'start' && verb !== 'advance' && verb !== 'rollback' && verb !== 'status') {
+    return { ok: false, message: `unknown retire command "${verb ?? ''}" (start, advance, rollback, status)` };
+  }
+  if (!key) return { ok: false, message: `retire ${verb} needs a key: an alias name, key id or key ARN` };
+  if (extra) return { ok: false, message: `unexpected argument "${extra}"` };
+  const watch = parseWatchDays(flags.watchDays);
+  if (!watch.ok) return { ok: false, message: watch.message };
+  const window = parseWatchDays(flags.windowDays ?? '30');
+  if (!window.ok) return { ok: false, message: window.message.replace('observation window', 'usage window') };
+  const deletion = parseDeletionWindow(flags.deletionDays);
+  if (!deletion.ok) return { ok: false, message: deletion.message };
+  const acknowledge = (flags.acknowledge ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return { ok: true, verb, key, watchDays: watch.days, windowDays: window.days, deletionDays: deletion.days, acknowledge };
+}
+
+function describeStatus(status: RetirementStatus): void {
+  const { record } = status;
+  printLine(`Retirement of ${cleanText(record.name)} (${record.keyArn})`);
+  printLine(`  stage:          ${record.stage}`);
+  printLine(`  key state now:  ${status.reality.keyState}`);
+  if (record.watch?.kind === 'alarm') {
+    printLine(`  watch:          alarm ${record.watch.alarmName} in ${record.watch.logGroupRegion} (${status.reality.alarm?.state ?? 'unknown'}) on ${record.watch.logGroupName}`);
+  } else if (record.watch) {
+    printLine(`  watch:          WEAKER — CloudTrail polled by keywarden (${cleanText(record.watch.reason)})`);
+  }
+  if (record.watchStartedAt) {
+    const days = Math.floor((status.now.getTime() - new Date(record.watchStartedAt).getTime()) / 86_400_000);
+    printLine(`  watched:        ${days} of ${record.watchDays} days`);
+  }
+  if (record.deletionDate) printLine(`  deletion date:  ${record.deletionDate}`);
+  if (status.reality.attemptsSinceDisabled.length > 0) printLine(`  USE DETECTED:   ${cleanText(status.reality.attemptsSinceDisabled.join(', '))}`);
+  for (const drift of status.drift) printLine(`  CHANGED:        ${drift}`);
+  for (const finding of status.findings) printLine(`  finding:        [${finding.severity}] ${finding.id}: ${finding.title}${record.acknowledged.includes(finding.id) ? ' (acknowledged)' : ''}`);
+  for (const step of status.steps) printLine(`  ${step.allowed ? 'next:' : 'not yet:'}${' '.repeat(step.allowed ? 10 : 7)}${step.id} — ${cleanText(step.why)}`);
+}
+
+function statusJson(status: RetirementStatus) {
+  return { record: status.record, keyState: status.reality.keyState, alarm: status.reality.alarm ?? null, attemptsSinceDisabled: status.reality.attemptsSinceDisabled, drift: status.drift, findings: status.findings, nextSteps: status.steps, now: status.now.toISOString() };
+}
+
+async function confirmTyped(record: RetirementRecord, aliases: string[], what: string, yes: boolean): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('validation', `${what} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
+  const row = { aliases, keyId: record.keyId };
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(`${what}. Type "${cleanText(confirmationWord(row))}" (the alias or key id) to confirm: `);
+    if (!confirmationMatches(answer, row)) throw new KeywardenError('validation', `"${answer.trim()}" is not "${confirmationWord(row)}": nothing was changed`);
+  } finally {
+    rl.close();
+  }
+}
+
+async function driver(connection: Connection): Promise<Retirements> {
+  const [{ Retirements }, { AwsKeySource }, { Journal }, { RetirementStore }] = await Promise.all([
+    import('../aws/retirement.js'),
+    import('../aws/inventory.js'),
+    import('../journal/journal.js'),
+    import('../journal/retirements.js'),
+  ]);
+  const identity = await new AwsKeySource(connection.clients).identity();
+  return new Retirements({ clients: connection.clients, journal: new Journal(), store: new RetirementStore(), identity });
+}
+
+export async function runRetire(connection: Connection, parsed: Extract<RetireParse, { ok: true }>, flags: RetireFlags): Promise<number> {
+  const { resolveKey } = await import('../aws/inventory.js');
+  const retirements = await driver(connection);
+  const key = await resolveKey(connection.clients, parsed.key);
+  const output = (status: RetirementStatus, done?: string) => {
+    if (flags.json) printJson({ ...(done ? { done } : {}), ...statusJson(status) });
+    else {
+      if (done) printLine(done);
+      describeStatus(status);
+    }
+  };
+
+  if (parsed.verb === 'status') {
+    const record = await retirements.find(key);
+    if (!record) {
+      if (flags.json) printJson({ record: null });
+      else printLine(`no retirement of ${parsed.key} is in progress (start one with: keywarden retire start ${parsed.key})`);
+      return 0;
+    }
+    output(await retirements.status(record));
+    return 0;
+  }
+
+  if (connection.session.readOnly) throw new KeywardenError('read-only', 'read-only mode: a retirement changes the key; nothing was sent');
+
+  if (parsed.verb === 'start') {
+    const preflight = await retirements.preflight(key, parsed.windowDays);
+    const aliases = preflight.detail.row.aliases;
+    const name = aliases[0]?.replace(/^alias\//, '') ?? preflight.detail.row.keyId;
+    let record = await retirements.start(key, { watchDays: parsed.watchDays, name, preflight });
+    for (const id of parsed.acknowledge) {
+      if (!preflight.findings.some((f) => f.id === id)) throw new KeywardenError('validation', `"${id}" is not a finding of this key (findings: ${preflight.findings.map((f) => f.id).join(', ') || 'none'})`);
+      record = await retirements.acknowledge(record, id);
+    }
+    let status = await retirements.status(record, preflight.findings);
+    const disable = status.steps.find((s) => s.id === 'disable');
+    if (record.stage !== 'preflight' || !disable?.allowed) {
+      output(status, record.stage === 'preflight' ? 'preflight recorded; the key was NOT disabled' : undefined);
+      if (record.stage === 'preflight' && !flags.json) {
+        const open = preflight.findings.filter((f) => f.severity === 'blocking' && !record.acknowledged.includes(f.id));
+        if (open.length > 0) printLine(`acknowledge with --acknowledge ${open.map((f) => f.id).join(',')} after reading the findings above`);
+      }
+      return record.stage === 'preflight' ? 1 : 0;
+    }
+    await confirmTyped(record, aliases, `Disable ${name}: every use of it fails until it is enabled again`, flags.yes);
+    record = await retirements.disable(record, preflight.findings);
+    status = await retirements.status(record, preflight.findings);
+    output(status, 'the key is disabled (DisableKey); next: the alarm (keywarden retire advance)');
+    return 0;
+  }
+
+  const record = await retirements.find(key);
+  if (!record) throw new KeywardenError('not-found', `no retirement of ${parsed.key} is in progress (start one with: keywarden retire start ${parsed.key})`);
+  const status = await retirements.status(record);
+  const allowed = (id: string) => status.steps.find((s) => s.id === id && s.allowed);
+  const aliases = [`alias/${record.name}`];
+
+  if (parsed.verb === 'advance') {
+    if (allowed('arm-watch')) {
+      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('validation', 'creating the alarm needs confirmation: pass --yes. Nothing was changed.');
+      const next = flags.weakerWatch
+        ? await retirements.armWeakerWatch(record, 'chosen by the operator (--weaker-watch): no alarm; keywarden polls CloudTrail when it runs')
+        : await retirements.armAlarm(record, {
+            ...(flags.logGroup ? { logGroupName: flags.logGroup } : {}),
+            ...(flags.logGroupRegion ? { logGroupRegion: flags.logGroupRegion } : {}),
+            ...(flags.snsTopic ? { snsTopicArn: flags.snsTopic } : {}),
+          });
+      output(await retirements.status(next), next.watch?.kind === 'alarm' ? `alarm ${next.watch.alarmName} armed; the ${next.watchDays}-day watch starts now` : 'WEAKER watch recorded (CloudTrail polling, no alarm)');
+      return 0;
+    }
+    if (allowed('schedule-deletion')) {
+      await confirmTyped(record, aliases, `Schedule deletion of ${record.name} in ${parsed.deletionDays} days: after that the key and everything encrypted under it are gone`, flags.yes);
+      const next = await retirements.scheduleDeletion(record, parsed.deletionDays);
+      output(await retirements.status(next), `deletion scheduled for ${next.deletionDate ?? '(after the replicas are deleted)'}; keywarden retire rollback cancels it`);
+      return 0;
+    }
+    if (allowed('remove-watch')) {
+      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('validation', 'removing the alarm needs confirmation: pass --yes. Nothing was changed.');
+      output(await retirements.status(await retirements.removeWatch(record)), 'alarm and filter removed; the retirement is closed');
+      return 0;
+    }
+    output(status, 'nothing to do now');
+    return 1;
+  }
+
+  // rollback: one step back
+  if (allowed('cancel-deletion')) {
+    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('validation', 'cancelling the deletion needs confirmation: pass --yes. Nothing was changed.');
+    const next = await retirements.cancelDeletion(record);
+    output(await retirements.status(next), 'deletion cancelled: the key is back to Disabled (not Enabled); run rollback again to enable it');
+    return 0;
+  }
+  if (allowed('re-enable')) {
+    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('validation', 'enabling the key needs confirmation: pass --yes. Nothing was changed.');
+    const next = await retirements.reEnable(record);
+    output(await retirements.status(next), 'the key is enabled again; the retirement is rolled back (keywarden retire advance removes the alarm)');
+    return 0;
+  }
+  output(status, 'no step back is possible now');
+  return 1;
+}
+
+export async function runRetirementsList(connection: Connection, options: { json: boolean }): Promise<number> {
+  const retirements = await driver(connection);
+  const all = await retirements.list();
+  if (options.json) {
+    printJson({ retirements: all.map((item) => ('problem' in item ? item : statusJson(item))) });
+    return 0;
+  }
+  if (all.length === 0) printLine('no retirements recorded');
+  for (const item of all) {
+    if ('problem' in item) {
+      printError(`cannot read ${item.file}: ${item.problem}`);
+      continue;
+    }
+    const next = item.steps.find((s) => s.allowed);
+    const watch = item.record.watch?.kind === 'alarm' ? `alarm ${item.reality.alarm?.state ?? '?'}` : item.record.watch ? 'WEAKER watch' : 'no watch';
+    printLine(`${cleanText(item.record.name).padEnd(28)} ${item.record.stage.padEnd(19)} key ${String(item.reality.keyState).padEnd(16)} ${watch.padEnd(18)} next: ${next ? `${next.id} — ${cleanText(next.why)}` : item.steps[0]?.why ?? '—'}`);
+  }
+  return 0;
+}
