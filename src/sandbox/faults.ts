@@ -13,6 +13,8 @@ export interface FaultSettings {
   };
   accessDenied?: Array<{ key: string /* key id or ARN */; operations?: string[] /* default all */ }>;
   latencyMs?: number;
+  /** Regions whose KMS answers every call like an opt-in region that is not enabled (UnrecognizedClientException). */
+  regionDown?: string[];
 }
 
 export const faultSettingsSchema = z.object({
@@ -25,6 +27,7 @@ export const faultSettingsSchema = z.object({
     .optional(),
   accessDenied: z.array(z.object({ key: z.string(), operations: z.array(z.string()).optional() })).optional(),
   latencyMs: z.number().min(0).optional(),
+  regionDown: z.array(z.string()).optional(),
 });
 
 /**
@@ -57,5 +60,6 @@ export function replaceFaults(target: FaultSettings, next: FaultSettings): void 
   delete target.throttle;
   delete target.accessDenied;
   delete target.latencyMs;
+  delete target.regionDown;
   Object.assign(target, next);
 }

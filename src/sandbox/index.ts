@@ -6,9 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { alarmActions, cloudwatchService, evaluateAlarms } from './cloudwatch.js';
 import { faultSettingsSchema, replaceFaults, shouldThrottle, type FaultSettings } from './faults.js';
-import { kmsService, sweepDeletions } from './kms.js';
-import { discardLogs, type LogSink } from './log-sink.js';
+import { ec2Service, SANDBOX_DOWN_REGIONS } from './ec2.js';
+import { catchUpWorkloads, cloudtrailQualifiedService, cloudtrailService, openTrail, recordKmsCall } from './cloudtrail.js';
+import { kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
+import type { LogSink } from './log-sink.js';
+import { deliverLogEvents, logsService } from './logs.js';
 import { AwsError, callerFor, parseAuthorization, xmlEscape, type JsonService, type QueryService, type RequestContext } from './protocol.js';
 import { seedState } from './seed.js';
 import { readStateFile, Store } from './state.js';
@@ -23,6 +27,8 @@ export interface SandboxOptions {
   largeEstate?: number; // extra generated customer keys in us-east-1 (benchmarks: 1000, 10000)
   latencyMs?: number; // added delay per request (simulated round trip)
   now?: () => Date; // base clock; default () => new Date()
+  lookupEventsPerSecond?: number; // CloudTrail LookupEvents quota; default 2 (AWS's)
+  regionDown?: string[]; // regions whose KMS refuses every call (fault); default: the opt-in region me-south-1
 }
 
 export interface RequestLogEntry {
@@ -45,17 +51,20 @@ export interface Sandbox {
   requests(): RequestLogEntry[]; // every request served, in order
   clearRequests(): void;
   advanceClock(seconds: number): void; // sandbox time moves forward (for waiting periods)
+  /** Sandbox time: the base clock plus every advance. */
+  now(): Date;
   reset(): Promise<void>; // back to the seeded estate (and persist)
 }
 
 /** JSON-protocol services by X-Amz-Target prefix. CloudTrail, Logs and CloudWatch add theirs here. */
-const JSON_SERVICES: JsonService[] = [kmsService];
+const JSON_SERVICES: JsonService[] = [kmsService, logsService, cloudwatchService, cloudtrailService, cloudtrailQualifiedService];
 /** Query-protocol services by SigV4 service name. */
-const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService };
+const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, ec2: ec2Service };
 
 /** The request log keeps at most this many entries (oldest dropped first). */
 const REQUEST_LOG_LIMIT = 200_000;
 const THROTTLE_MESSAGE = 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.';
+const REGION_DOWN_MESSAGE = 'The security token included in the request is invalid.';
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const baseNow = options.now ?? (() => new Date());
@@ -68,10 +77,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await store.flush();
   }
 
-  const faults: FaultSettings = options.latencyMs ? { latencyMs: options.latencyMs } : {};
+  const trail = await openTrail(store, {
+    ...(options.statePath ? { file: `${options.statePath}.cloudtrail.jsonl` } : {}),
+    ...(options.lookupEventsPerSecond ? { lookupEventsPerSecond: options.lookupEventsPerSecond } : {}),
+  });
+  const regionDown = options.regionDown ?? [...SANDBOX_DOWN_REGIONS];
+  const faults: FaultSettings = {
+    ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
+    ...(regionDown.length > 0 ? { regionDown } : {}),
+  };
   let log: RequestLogEntry[] = [];
   let seq = 0;
-  const deliverLogs: LogSink = discardLogs;
+  const deliverLogs: LogSink = (delivery) => {
+    deliverLogEvents(store, delivery, now().getTime());
+  };
   const now = (): Date => new Date(baseNow().getTime() + store.state.clockOffsetSeconds * 1000);
 
   function record(entry: Omit<RequestLogEntry, 'seq' | 'time'>): void {
@@ -84,13 +103,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     store.state.clockOffsetSeconds += seconds;
     store.touchState();
     sweepDeletions(store, now().getTime());
-    await store.flush();
+    // Workload calls that fell due run (and reach the trail's log group) before alarms are evaluated.
+    catchUpWorkloads({ region: 'us-east-1', caller: callerFor(''), requestId: randomUUID(), operation: 'AdvanceClock', now, store, faults, deliverLogs });
+    evaluateAlarms(store, now().getTime());
+    await Promise.all([store.flush(), trail.flush()]);
   }
 
   async function reset(): Promise<void> {
     store.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
     store.touch();
     await store.flush();
+    await trail.reset();
   }
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<void> {
@@ -125,6 +148,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           await advance(advanceSeconds);
           return send(200, { now: now().toISOString() });
         }
+        case 'GET /_sandbox/alarm-actions':
+          return send(200, alarmActions(store));
         case 'POST /_sandbox/reset':
           await reset();
           return send(200, { ok: true });
@@ -141,6 +166,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       'Content-Type': service?.contentType ?? 'application/x-amz-json-1.1',
       'x-amzn-RequestId': requestId,
       'x-amzn-ErrorType': error.code,
+      ...(error as AwsError & { headers?: Record<string, string> }).headers, // x-amzn-query-error (CloudWatch)
     });
     res.end(JSON.stringify({ __type: error.code, message: error.message }));
   }
@@ -167,19 +193,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return fail(new AwsError('SerializationException', 'Start of structure or map found where not expected.'));
     }
     entry.params = loggedParams(params);
+    if (service === kmsService && faults.regionDown?.includes(scope.region)) return fail(new AwsError('UnrecognizedClientException', REGION_DOWN_MESSAGE));
     if (shouldThrottle(faults, service.name, operation)) return fail(new AwsError('ThrottlingException', THROTTLE_MESSAGE));
     const ctx: RequestContext = { region: scope.region, caller, requestId, operation, now, store, faults, deliverLogs };
     let result: unknown;
     try {
       sweepDeletions(store, now().getTime());
+      catchUpWorkloads(ctx);
+      evaluateAlarms(store, now().getTime());
       result = await service.operations[operation]!(ctx, params);
+      if (service === kmsService) recordKmsCall(ctx, params, { result, keyArn: resolvedKeyArn(ctx) }, callMeta(req));
     } catch (error) {
-      await store.flush().catch(() => undefined); // lazy changes (deletions, rotations) before the error
+      if (service === kmsService && error instanceof AwsError) {
+        recordKmsCall(ctx, params, { error: { code: error.code, message: error.message }, keyArn: resolvedKeyArn(ctx) }, callMeta(req));
+      }
+      await Promise.all([store.flush().catch(() => undefined), trail.flush().catch(() => undefined)]); // lazy changes (deletions, rotations) before the error
       if (error instanceof AwsError) return fail(error);
       return fail(new AwsError('KMSInternalException', `Internal error: ${(error as Error).message}`, 500));
     }
     try {
-      await store.flush();
+      await Promise.all([store.flush(), trail.flush()]);
     } catch (error) {
       return fail(new AwsError('KMSInternalException', `Could not save the sandbox state: ${(error as Error).message}`, 500));
     }
@@ -203,6 +236,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const message = throttled ? 'Rate exceeded' : `Could not find operation ${action} for version ${params.Version ?? ''}`;
       record({ ...entry, status: 400, errorCode: code });
       res.writeHead(400, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId });
+      if (service.ec2Protocol) {
+        res.end(`<Response><Errors><Error><Code>${throttled ? 'RequestLimitExceeded' : code}</Code><Message>${xmlEscape(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+        return;
+      }
       res.end(
         `<ErrorResponse xmlns="${service.xmlNamespace}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
       );
@@ -212,6 +249,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const inner = handler(ctx, params);
     record({ ...entry, status: 200 });
     res.writeHead(200, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId });
+    if (service.ec2Protocol) {
+      res.end(`<${action}Response xmlns="${service.xmlNamespace}"><requestId>${requestId}</requestId>${inner}</${action}Response>`);
+      return;
+    }
     res.end(
       `<${action}Response xmlns="${service.xmlNamespace}"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
     );
@@ -263,15 +304,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // The clock and the deletion sweep change at once; the save follows in the background.
       advance(seconds).catch(() => undefined);
     },
+    now,
     reset,
     close: async () => {
-      await store.flush();
+      await Promise.all([store.flush(), trail.flush()]);
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
     },
   };
+}
+
+/** Where a call came from, for its CloudTrail record. */
+function callMeta(req: IncomingMessage): { sourceIp?: string; userAgent?: string } {
+  const address = req.socket.remoteAddress?.replace(/^::ffff:/, '');
+  const agent = req.headers['user-agent'];
+  return { ...(address ? { sourceIp: address } : {}), ...(typeof agent === 'string' ? { userAgent: agent } : {}) };
 }
 
 /** Plaintext never reaches the request log. */

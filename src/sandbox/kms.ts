@@ -175,9 +175,23 @@ interface ResolveOptions {
  */
 function resolveKey(ctx: RequestContext, value: string, options: ResolveOptions = {}): KeyRecord {
   const key = lookupKey(ctx, value, options);
+  noteKey(ctx, key);
   authorize(ctx, key);
   catchUpRotation(ctx.store, key, ctx.now().getTime());
   return key;
+}
+
+/** The key each request resolved (even when it then failed), for its CloudTrail record's `resources`. */
+const resolvedKeys = new WeakMap<RequestContext, KeyRecord>();
+
+function noteKey(ctx: RequestContext, key: KeyRecord): void {
+  resolvedKeys.set(ctx, key);
+}
+
+/** The ARN of the key this request named, once resolved (CloudTrail `resources`). */
+export function resolvedKeyArn(ctx: RequestContext): string | undefined {
+  const key = resolvedKeys.get(ctx);
+  return key ? arnOf(key) : undefined;
 }
 
 function lookupKey(ctx: RequestContext, value: string, options: ResolveOptions): KeyRecord {
@@ -478,6 +492,7 @@ const createKey: Handler = (ctx, params) => {
     grants: [],
   };
   ctx.store.addKey(key);
+  noteKey(ctx, key);
   return { KeyMetadata: keyMetadata(ctx.store, key) };
 };
 
@@ -879,6 +894,7 @@ const retireGrant: Handler = (ctx, params) => {
     const found = ctx.store.grantByTokenValue(token);
     // CHOICE: an unknown token is InvalidGrantTokenException.
     if (!found || found.key.region !== ctx.region) throw new AwsError('InvalidGrantTokenException', 'Invalid grant token');
+    noteKey(ctx, found.key);
     authorize(ctx, found.key);
     dryRun(params);
     ctx.store.removeGrant(found.key, found.grant);

@@ -100,7 +100,9 @@ export interface JsonService {
 export interface QueryService {
   name: string;
   xmlNamespace: string;
-  /** Returns the XML inside `<OpResult>`. */
+  /** EC2's dialect: `<OpResponse><requestId>…` without an `<OpResult>` wrapper, errors as `<Response><Errors>…`. */
+  ec2Protocol?: boolean;
+  /** Returns the XML inside `<OpResult>` (inside `<OpResponse>` for EC2). */
   operations: Record<string, (ctx: RequestContext, params: Record<string, string>) => string>;
 }
 

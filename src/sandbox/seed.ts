@@ -523,6 +523,12 @@ export function seedState(nowMs: number, largeEstate = 0): SandboxState {
     clockOffsetSeconds: 0,
     keys: b.keys,
     aliases: b.aliases,
+    // The CloudTrail trail's log group (CloudWatch Logs), no metric filters yet.
+    logGroups: [
+      { region: 'us-east-1', name: `aws-cloudtrail-logs-${ACCOUNT}-management`, creationTime: nowMs - 400 * DAY, retentionInDays: 90, streams: [], metricFilters: [] },
+    ],
+    metrics: [],
+    alarms: [],
   };
 }
 

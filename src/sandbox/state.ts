@@ -89,6 +89,83 @@ const aliasSchema = z.object({
   lastUpdatedDate: z.number().optional(),
 });
 
+// --- CloudWatch Logs and CloudWatch (src/sandbox/logs.ts, cloudwatch.ts). Every field is optional
+// with a default, so state files written before these services existed still load.
+
+const logEventSchema = z.object({
+  /** Epoch ms. */
+  timestamp: z.number(),
+  message: z.string(),
+  ingestionTime: z.number(),
+  eventId: z.string(),
+});
+
+const logStreamSchema = z.object({
+  name: z.string(),
+  creationTime: z.number(),
+  events: z.array(logEventSchema).default([]),
+});
+
+const metricTransformationSchema = z.object({
+  metricName: z.string(),
+  metricNamespace: z.string(),
+  metricValue: z.string(),
+  defaultValue: z.number().optional(),
+  dimensions: z.record(z.string(), z.string()).optional(),
+  unit: z.string().optional(),
+});
+
+const metricFilterSchema = z.object({
+  filterName: z.string(),
+  filterPattern: z.string(),
+  metricTransformations: z.array(metricTransformationSchema),
+  creationTime: z.number(),
+});
+
+const logGroupSchema = z.object({
+  region: z.string(),
+  name: z.string(),
+  creationTime: z.number(),
+  retentionInDays: z.number().optional(),
+  streams: z.array(logStreamSchema).default([]),
+  metricFilters: z.array(metricFilterSchema).default([]),
+});
+
+const dimensionSchema = z.object({ Name: z.string(), Value: z.string() });
+
+const metricSchema = z.object({
+  region: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  dimensions: z.array(dimensionSchema).default([]),
+  unit: z.string().optional(),
+  /** Aggregated buckets, sorted by time: [bucket start epoch ms, sampleCount, sum, min, max]. */
+  points: z.array(z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()])).default([]),
+});
+
+const alarmHistorySchema = z.object({
+  timestamp: z.number(),
+  type: z.enum(['ConfigurationUpdate', 'StateUpdate', 'Action']),
+  summary: z.string(),
+  data: z.string(),
+});
+
+const alarmSchema = z.object({
+  region: z.string(),
+  name: z.string(),
+  /** The PutMetricAlarm configuration as sent (validated). */
+  config: z.record(z.string(), z.unknown()),
+  configUpdated: z.number(),
+  stateValue: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  stateReason: z.string(),
+  stateReasonData: z.string().optional(),
+  stateUpdated: z.number(),
+  stateTransitioned: z.number().optional(),
+  /** Sandbox time (epoch ms) up to which the alarm has been evaluated. */
+  evaluatedUntil: z.number(),
+  history: z.array(alarmHistorySchema).default([]),
+});
+
 export const stateSchema = z.object({
   version: z.literal(1),
   seededAt: z.number(),
@@ -97,6 +174,9 @@ export const stateSchema = z.object({
   clockOffsetSeconds: z.number().default(0),
   keys: z.array(keySchema),
   aliases: z.array(aliasSchema),
+  logGroups: z.array(logGroupSchema).default([]),
+  metrics: z.array(metricSchema).default([]),
+  alarms: z.array(alarmSchema).default([]),
 });
 
 export type KeyRecord = z.infer<typeof keySchema>;
@@ -105,6 +185,13 @@ export type GrantRecord = z.infer<typeof grantSchema>;
 export type RotationRecord = z.infer<typeof rotationEntrySchema>;
 export type LastUsageRecord = z.infer<typeof lastUsageSchema>;
 export type SandboxState = z.infer<typeof stateSchema>;
+export type LogGroupRecord = z.infer<typeof logGroupSchema>;
+export type LogStreamRecord = z.infer<typeof logStreamSchema>;
+export type LogEventRecord = z.infer<typeof logEventSchema>;
+export type MetricFilterRecord = z.infer<typeof metricFilterSchema>;
+export type MetricRecord = z.infer<typeof metricSchema>;
+export type AlarmRecord = z.infer<typeof alarmSchema>;
+export type AlarmHistoryRecord = z.infer<typeof alarmHistorySchema>;
 
 const RESET_HINT = 'run "keywarden sandbox reset" to start again from the seeded estate (the old file is kept as a backup)';
 
