@@ -1,0 +1,192 @@
+import { Text } from 'ink';
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { plain, waitForFrame, waitForText } from '../../../test/helpers/ink.js';
+import type { Grant } from '../../domain/key.js';
+import type { KeySource } from '../../domain/source.js';
+import { parseCloudTrailRecord, type UsageEvent, type UsageLoadState, type UsageProgress, type UsageRequest } from '../../domain/usage.js';
+import { useUsage, type UsageState } from '../hooks/use-usage.js';
+import { UsageView } from './usage-view.js';
+
+const ACCOUNT = '111122223333';
+const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const NOW = new Date('2026-11-23T12:00:00Z');
+
+function record(id: string, time: string, extra: Record<string, unknown>): UsageEvent {
+  return parseCloudTrailRecord({
+    eventVersion: '1.08',
+    eventTime: time,
+    eventSource: 'kms.amazonaws.com',
+    awsRegion: 'us-east-1',
+    eventID: id,
+    readOnly: true,
+    resources: [{ accountId: ACCOUNT, type: 'AWS::KMS::Key', ARN: KEY }],
+    eventType: 'AwsApiCall',
+    ...extra,
+  })!;
+}
+
+const fargate = (id: string, time: string) =>
+  record(id, time, {
+    eventName: 'GenerateDataKeyWithoutPlaintext',
+    userIdentity: { type: 'AWSService', invokedBy: 'ec2-frontend-api.amazonaws.com' },
+    requestParameters: { keyId: KEY, numberOfBytes: 64, encryptionContext: { 'aws:ecs:clusterAccount': ACCOUNT, 'aws:ecs:clusterName': 'payments-prod', 'aws:ebs:id': `vol-${id}` } },
+  });
+const ebs = (id: string, time: string) =>
+  record(id, time, {
+    eventName: 'Decrypt',
+    userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/aws:ec2-infrastructure/i-0f3e2d1c0b9a87654` },
+    requestParameters: { encryptionContext: { 'aws:ebs:id': 'vol-0a1b2c3d4e5f60718' } },
+  });
+const disabled = (id: string, time: string) =>
+  record(id, time, {
+    eventName: 'Decrypt',
+    userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ReportingEtl/etl-nightly`, sessionContext: { sessionIssuer: { arn: `arn:aws:iam::${ACCOUNT}:role/ReportingEtl` } } },
+    errorCode: 'DisabledException',
+    errorMessage: `${KEY} is disabled.`,
+    requestParameters: { encryptionContext: { report: 'monthly-exports-2023' } },
+  });
+const hostile = record('evil', '2026-11-23T09:00:00Z', {
+  eventName: 'Decrypt',
+  userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNT}:user/mallory\u001b[2J\u001b]52;c;ZXZpbA==\u0007` },
+  errorCode: 'AccessDenied\u001b[31m',
+  requestParameters: { encryptionContext: { note: 'hi\u001b[1A\u202eevil' } },
+});
+
+const events = [
+  fargate('f1', '2026-11-23T11:30:00Z'),
+  ebs('e1', '2026-11-23T10:00:00Z'),
+  hostile,
+  disabled('d2', '2026-11-23T02:00:00Z'),
+  fargate('f2', '2026-11-22T18:00:00Z'),
+  disabled('d1', '2026-11-19T02:00:00Z'),
+];
+
+const progress = (over: Partial<UsageProgress> = {}): UsageProgress => ({ source: 'cloudtrail', pages: 9, events: 412, throttled: 0, requestsPerSecond: 2, done: false, stopped: false, oldest: '2026-11-19T02:00:00Z', ...over });
+const loaded = (over: Partial<UsageProgress> = {}, list = events): UsageLoadState => ({ keyArn: KEY, window: '7d', events: list, progress: progress(over) });
+
+const grants: Grant[] = [
+  { grantId: 'g1', keyId: KEY, granteePrincipal: 'fargate.us-east-1.amazonaws.com', operations: ['Decrypt'], constraints: { encryptionContextSubset: { 'aws:ecs:clusterAccount': ACCOUNT, 'aws:ecs:clusterName': 'payments-prod' } } },
+  { grantId: 'g2', keyId: KEY, granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/Backup`, operations: ['Encrypt'] },
+];
+
+function show(state: UsageState, height = 60, width = 140) {
+  const { lastFrame } = render(<UsageView state={state} window="7d" keyArn={KEY} grants={grants} now={NOW} height={height} width={width} />);
+  return { frame: plain(lastFrame()), raw: lastFrame() ?? '' };
+}
+
+describe('UsageView', () => {
+  it('shows callers, operations, contexts in words, the sparkline, last use and failed attempts while loading', () => {
+    const { frame } = show({ status: 'loading', loaded: loaded() });
+    expect(frame).toContain('412 events loaded (page 9) · 2 req/s');
+    expect(frame).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d/);
+    expect(frame).toMatch(/Events\s+6 \(so far, back to 2026-11-19 02:00 UTC\) · 3 failed attempts · 0 dry runs/);
+    expect(frame).toMatch(/Last use\s+2026-11-23 11:30 UTC \(30m ago\) GenerateDataKeyWithoutPlaintext by AWS service ec2-front/);
+    expect(frame).toMatch(/Per day\s+[ ▁▂▃▄▅▆▇█]+\s+\(oldest → now\)/);
+    expect(frame).toContain('DisabledException ×2');
+    expect(frame).toMatch(/first\s+2026-11-19 02:00 UTC \(4d ago\) Decrypt by role ReportingEtl/);
+    expect(frame).toMatch(/2\s+AWS service ec2-frontend-api\s+GenerateDataKeyWithoutPlaintext/);
+    expect(frame).toMatch(/1\s+EC2 infrastructure \(EBS\) for i-0f3e2d1c0b9a87654/);
+    expect(frame).toMatch(/2\s+role ReportingEtl \(account 111122223333\)\s+Decrypt\s+\(2 failed\)/);
+    expect(frame).toMatch(/2\s+ECS cluster \(Fargate ephemeral storage\) 111122223333\/payments-prod\s+\(2 distinct\)/);
+    expect(frame).toMatch(/1\s+EBS volumes\s+\(1 distinct\)/);
+    expect(frame).toMatch(/ECS cluster \(Fargate ephemeral storage\) 111122223333\/payments-prod\s+\(1 grant, 2 events, last 30m/);
+    expect(frame).toMatch(/role Backup \(account 111122223333\)\s+\(1 grant, not seen in use\)/);
+    expect(frame).toMatch(/2026-11-23 02:00\s+Decrypt\s+DisabledException\s+role ReportingEtl/);
+  });
+
+  it('keeps untrusted text inert', () => {
+    const { raw, frame } = show({ status: 'ready', loaded: loaded({ done: true }) });
+    expect(raw).not.toMatch(/\u001b\[2J|\u001b\]52|\u001b\[1A|\u202e|\u001b\[31m/);
+    expect(frame).toContain('user mallory');
+  });
+
+  it('has loading, empty, error and unavailable states', () => {
+    expect(show({ status: 'loading' }).frame).toContain('reading CloudTrail events (7 d)');
+    const empty = show({ status: 'ready', loaded: loaded({ done: true, pages: 1, events: 0 }, []) }).frame;
+    expect(empty).toContain('No CloudTrail events for this key in the last 7 d');
+    expect(empty).toContain('--cloudtrail-dir');
+    expect(show({ status: 'error', error: 'access denied: cloudtrail:LookupEvents' }).frame).toContain('Could not read CloudTrail');
+    const partial = show({ status: 'error', error: 'network down', loaded: loaded() }).frame;
+    expect(partial).toContain('stopped by an error: network down');
+    expect(partial).toContain('Callers');
+    expect(show({ status: 'unavailable' }).frame).toContain('Usage is not available here');
+  });
+
+  it('shows a stopped read and a custom window', () => {
+    const { lastFrame } = render(<UsageView state={{ status: 'ready', loaded: loaded({ stopped: true }) }} window={{ days: 120 }} keyArn={KEY} now={NOW} height={30} width={120} />);
+    expect(plain(lastFrame())).toContain('412 events loaded (page 9) · stopped');
+    expect(plain(lastFrame())).toContain('120 d');
+  });
+
+  it('fits the height and scrolls', () => {
+    const { lastFrame } = render(<UsageView state={{ status: 'ready', loaded: loaded({ done: true }) }} window="7d" keyArn={KEY} now={NOW} height={8} width={120} scroll={0} />);
+    expect(plain(lastFrame()).split('\n')).toHaveLength(8);
+    const scrolled = render(<UsageView state={{ status: 'ready', loaded: loaded({ done: true }) }} window="7d" keyArn={KEY} now={NOW} height={8} width={120} scroll={10} />);
+    expect(plain(scrolled.lastFrame())).not.toContain('Last use');
+  });
+});
+
+describe('useUsage', () => {
+  function pagedSource(pages: UsageEvent[][], options: { gate?: Promise<void>[] } = {}): KeySource & { calls: UsageRequest[] } {
+    const calls: UsageRequest[] = [];
+    return {
+      calls,
+      regions: ['us-east-1'],
+      identity: async () => ({ account: ACCOUNT, arn: 'arn', userId: 'id' }),
+      loadInventory: async () => {},
+      loadDetail: async () => {
+        throw new Error('not used');
+      },
+      async loadUsage(key, request, signal) {
+        calls.push(request);
+        const got: UsageEvent[] = [];
+        for (const [i, page] of pages.entries()) {
+          if (signal) await Promise.race([options.gate?.[i], new Promise((resolve) => signal.addEventListener('abort', resolve))]);
+          else await options.gate?.[i];
+          if (signal?.aborted) return { keyArn: key.arn, window: request.window, events: got, progress: progress({ pages: i, events: got.length, stopped: true }) };
+          got.push(...page);
+          request.onProgress?.({ keyArn: key.arn, window: request.window, events: [...got], progress: progress({ pages: i + 1, events: got.length, done: i === pages.length - 1 }) });
+        }
+        return { keyArn: key.arn, window: request.window, events: got, progress: progress({ pages: pages.length, events: got.length, done: true }) };
+      },
+    };
+  }
+
+  function Probe({ source, window = '7d', onReady }: { source: KeySource; window?: '7d' | '24h'; onReady?: (api: ReturnType<typeof useUsage>) => void }) {
+    const api = useUsage(source, { arn: KEY, region: 'us-east-1' }, window);
+    onReady?.(api);
+    const s = api.state;
+    return <Text>{`${s.status} ${'loaded' in s && s.loaded ? `${s.loaded.events.length} ${s.loaded.progress.stopped ? 'stopped' : ''}` : '-'}`}</Text>;
+  }
+
+  it('shows pages as they arrive, then ready', async () => {
+    let release!: () => void;
+    const second = new Promise<void>((resolve) => (release = resolve));
+    const source = pagedSource([[events[0]!, events[1]!], [events[2]!]], { gate: [Promise.resolve(), second] });
+    const { lastFrame } = render(<Probe source={source} />);
+    await waitForText(lastFrame, 'loading 2');
+    release();
+    await waitForText(lastFrame, 'ready 3');
+    expect(source.calls[0]!.window).toBe('7d');
+  });
+
+  it('stops on request and keeps what it read; a new window starts over', async () => {
+    let api!: ReturnType<typeof useUsage>;
+    const never = new Promise<void>(() => {});
+    const source = pagedSource([[events[0]!], [events[1]!]], { gate: [Promise.resolve(), never] });
+    const { lastFrame, rerender } = render(<Probe source={source} onReady={(a) => (api = a)} />);
+    await waitForText(lastFrame, 'loading 1');
+    api.stop();
+    await waitForText(lastFrame, 'ready 1 stopped');
+    rerender(<Probe source={pagedSource([[events[3]!, events[4]!]])} window="24h" onReady={(a) => (api = a)} />);
+    const frame = await waitForFrame(lastFrame, (f) => f.startsWith('ready 2'));
+    expect(frame.trim()).toBe('ready 2');
+  });
+
+  it('is unavailable without a CloudTrail reader', async () => {
+    const { loadUsage: _omit, ...rest } = pagedSource([]);
+    const { lastFrame } = render(<Probe source={rest} />);
+    await waitForText(lastFrame, 'unavailable');
+  });
+});

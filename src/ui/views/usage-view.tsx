@@ -1,0 +1,162 @@
+import { Box, Text } from 'ink';
+import { useMemo } from 'react';
+import { formatAge, formatDateTime } from '../../domain/format.js';
+import type { Grant } from '../../domain/key.js';
+import { cleanText } from '../../domain/sanitize.js';
+import {
+  dependents,
+  fitCounts,
+  progressLine,
+  sparkline,
+  summarizeUsage,
+  USAGE_WINDOWS,
+  windowLabel,
+  type UsageProgress,
+  type UsageSummary,
+  type UsageWindow,
+} from '../../domain/usage.js';
+import { Empty } from '../components/empty.js';
+import { ErrorView } from '../components/error-view.js';
+import { Loading } from '../components/loading.js';
+import type { UsageState } from '../hooks/use-usage.js';
+import { useTheme, type ThemeRole } from '../theme.js';
+
+export interface UsageViewProps {
+  state: UsageState;
+  window: UsageWindow;
+  /** The key whose events are counted (events naming other keys are ignored). */
+  keyArn?: string | undefined;
+  /** The key's grants, merged with usage into "depends on this key". */
+  grants?: readonly Grant[] | undefined;
+  now: Date;
+  /** Lines this view may use. */
+  height: number;
+  width: number;
+  /** First body line shown (the lead's scroll keys). */
+  scroll?: number;
+}
+
+export interface UsageLine {
+  text: string;
+  tone?: ThemeRole;
+}
+
+const c = (text: string) => cleanText(text);
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function when(iso: string, now: Date): string {
+  return `${formatDateTime(iso)} UTC (${formatAge(iso, now)})`;
+}
+
+/** The window selector: the current window highlighted, the others muted. */
+function WindowBar({ window }: { window: UsageWindow }) {
+  const theme = useTheme();
+  const current = typeof window === 'object' ? undefined : window;
+  return (
+    <Text wrap="truncate-end">
+      <Text {...theme.muted}>Window </Text>
+      {USAGE_WINDOWS.map((w) => (
+        <Text key={w} {...(w === current ? theme.selection : theme.muted)}>{` ${windowLabel(w)} `}</Text>
+      ))}
+      {current === undefined ? <Text {...theme.selection}>{` ${windowLabel(window)} `}</Text> : null}
+    </Text>
+  );
+}
+
+/** The Usage tab's body as lines (pure), so it scrolls like the other tabs. */
+export function usageLines(summary: UsageSummary, progress: UsageProgress | undefined, deps: ReturnType<typeof dependents>, now: Date, width: number): UsageLine[] {
+  const lines: UsageLine[] = [];
+  const heading = (text: string) => lines.push({ text: '' }, { text, tone: 'heading' });
+  const failedNote = (n: number) => (n > 0 ? `  (${n} failed)` : '');
+  const partial = progress && !progress.done ? ` (so far, back to ${progress.oldest ? formatDateTime(progress.oldest) : '…'} UTC)` : '';
+  lines.push({ text: `Events      ${summary.total}${partial} · ${count(summary.failed, 'failed attempt')} · ${count(summary.dryRuns, 'dry run')}` });
+  lines.push({
+    text: `Last use    ${summary.lastUse ? `${when(summary.lastUse.time, now)} ${c(summary.lastUse.operation)} by ${c(summary.lastUse.caller.description)}` : 'none in this window'}`,
+    ...(summary.lastUse ? {} : { tone: 'warning' as const }),
+  });
+  const bars = fitCounts(summary.timeline.counts, Math.max(10, width - 26));
+  lines.push({ text: `Per ${summary.timeline.bucket.padEnd(8)}${sparkline(bars)}  (oldest → now)` });
+  if (summary.lastFailure && summary.firstFailure) {
+    lines.push({ text: `Failed      ${summary.errorCodes.map((e) => `${c(e.code)} ×${e.count}`).join(', ')}`, tone: 'danger' });
+    lines.push({ text: `  first     ${when(summary.firstFailure.time, now)} ${c(summary.firstFailure.operation)} by ${c(summary.firstFailure.caller.description)}`, tone: 'danger' });
+    lines.push({ text: `  last      ${when(summary.lastFailure.time, now)} ${c(summary.lastFailure.operation)} by ${c(summary.lastFailure.caller.description)}`, tone: 'danger' });
+  }
+
+  heading('Callers');
+  for (const p of summary.principals) lines.push({ text: `  ${String(p.count).padStart(6)}  ${c(p.description)}  ${c(p.operations.join(', '))}${failedNote(p.failed)}`, ...(p.failed ? { tone: 'warning' as const } : {}) });
+  heading('Operations');
+  for (const op of summary.operations) lines.push({ text: `  ${String(op.count).padStart(6)}  ${c(op.operation)}${failedNote(op.failed)}` });
+  heading('Encryption contexts');
+  if (summary.contexts.length === 0) lines.push({ text: '  none seen', tone: 'muted' });
+  for (const ctx of summary.contexts) {
+    const distinct = ctx.resources > 0 ? `  (${ctx.resources} distinct)` : '';
+    lines.push({ text: `  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${distinct}${failedNote(ctx.failed)}` });
+  }
+  heading('Depends on this key');
+  if (deps.length === 0) lines.push({ text: '  nothing seen: no grants, no encryption context in use', tone: 'muted' });
+  for (const d of deps) {
+    const parts = [
+      d.grantIds.length ? count(d.grantIds.length, 'grant') : '',
+      d.events ? count(d.events, 'event') : '',
+      d.lastSeen ? `last ${formatAge(d.lastSeen, now)}` : 'not seen in use',
+    ].filter(Boolean);
+    lines.push({ text: `  ${c(d.description)}  (${parts.join(', ')})`, ...(d.lastSeen ? {} : { tone: 'muted' as const }) });
+  }
+  heading(`Failed attempts${summary.failures.length > 0 ? ` (${summary.failures.length}, newest first)` : ''}`);
+  if (summary.failures.length === 0) lines.push({ text: '  none in this window', tone: 'muted' });
+  for (const f of summary.failures) {
+    lines.push({ text: `  ${formatDateTime(f.time)}  ${c(f.operation)}  ${c(f.errorCode)}  ${c(f.caller.description)}`, tone: 'danger' });
+  }
+  return lines;
+}
+
+function Body({ lines, scroll, height }: { lines: UsageLine[]; scroll: number; height: number }) {
+  const theme = useTheme();
+  const top = Math.max(0, Math.min(scroll, Math.max(0, lines.length - height)));
+  return (
+    <Box flexDirection="column">
+      {lines.slice(top, top + height).map((line, i) => (
+        <Text key={top + i} wrap="truncate-end" {...(line.tone ? theme[line.tone] : {})}>
+          {line.text || ' '}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+/**
+ * The Usage tab: window selector, progress line, and the summary of the key's CloudTrail events
+ * (callers, operations, encryption contexts, per-day sparkline, last use, failed attempts, what
+ * depends on the key). Shows what has loaded while pages are still coming in.
+ */
+export function UsageView({ state, window, keyArn, grants, now, height, width, scroll = 0 }: UsageViewProps) {
+  const theme = useTheme();
+  const loaded = 'loaded' in state ? state.loaded : undefined;
+  const summary = useMemo(() => (loaded ? summarizeUsage(loaded.events, window, now, keyArn ? { keyArn } : {}) : undefined), [loaded, window, now, keyArn]);
+  const deps = useMemo(() => (summary ? dependents(grants ?? [], summary) : []), [grants, summary]);
+  const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width) : []), [summary, loaded, deps, now, width]);
+  const progress = loaded?.progress;
+  const status = progress ? progressLine(progress) : state.status === 'loading' ? 'asking CloudTrail…' : '';
+  const bodyHeight = Math.max(1, height - 2);
+
+  let body;
+  if (state.status === 'unavailable') body = <Empty title="Usage is not available here" hint="this connection has no CloudTrail reader" />;
+  else if (state.status === 'error' && !summary) body = <ErrorView title="Could not read CloudTrail" message={state.error} hint="r to try again" />;
+  else if (!summary) body = <Loading label={`reading CloudTrail events (${windowLabel(window)})…`} />;
+  else if (summary.total === 0 && state.status === 'ready') {
+    body = <Empty title={`No CloudTrail events for this key in the last ${windowLabel(window)}`} hint="w for a longer window; LookupEvents keeps 90 days — older evidence: keywarden usage KEY --cloudtrail-dir DIR" />;
+  } else body = <Body lines={lines} scroll={scroll} height={bodyHeight - (state.status === 'error' ? 1 : 0)} />;
+
+  return (
+    <Box flexDirection="column" height={height}>
+      <Box justifyContent="space-between">
+        <WindowBar window={window} />
+        <Text {...(progress?.done ? theme.muted : theme.accent)} wrap="truncate-start">
+          {status}
+        </Text>
+      </Box>
+      {state.status === 'error' && summary ? <Text {...theme.danger} wrap="truncate-end">{`stopped by an error: ${c(state.error)}`}</Text> : null}
+      {body}
+    </Box>
+  );
+}

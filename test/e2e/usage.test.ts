@@ -1,0 +1,72 @@
+// Usage end to end: the built program in a real terminal opens a busy key's Usage tab and sees its
+// callers; `keywarden usage KEY --json` gives the same evidence to scripts.
+//
+// Both depend on wiring in files owned elsewhere (the Usage tab in src/ui/app.tsx and the keymap,
+// the `usage` command in src/cli.ts); each test runs once the built program contains that wiring.
+
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, PROJECT_ROOT, Terminal } from './terminal.js';
+
+const built = (file: string) => (existsSync(join(PROJECT_ROOT, 'dist', file)) ? readFileSync(join(PROJECT_ROOT, 'dist', file), 'utf8') : '');
+const cliWired = built('cli.js').includes('runUsage');
+const tabWired = built('ui/app.js').includes('UsageView') || built('ui/views/key-detail-view.js').includes('UsageView');
+
+describe.skipIf(!tabWired)('the Usage tab in a terminal', () => {
+  let terminal: Terminal | undefined;
+  afterEach(async () => {
+    await terminal?.close();
+    terminal = undefined;
+  });
+
+  it("opens the Fargate key's Usage tab and sees its callers, loading page by page", async () => {
+    terminal = await Terminal.start({ args: ['--sandbox'], rows: 50 });
+    await terminal.waitFor((s) => s.includes('ecs/fargate-ephemeral') && !s.includes('loading keys'));
+    await terminal.type('/');
+    await terminal.type('fargate');
+    await terminal.waitFor(/1 of \d+ keys/);
+    await terminal.press('Enter');
+    await terminal.press('Enter');
+    await terminal.waitFor('Overview');
+    await terminal.type('5'); // the Usage tab (the fifth tab)
+    const loading = await terminal.waitFor(/\d+ events? loaded \(page \d+\)/, 20_000);
+    expect(loading).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d/);
+    const screen = await terminal.waitFor((s) => s.includes('AWS service ec2-frontend-api') && s.includes('AWS service fargate'), 20_000);
+    expect(screen).toContain('ECS cluster (Fargate ephemeral storage) 111122223333/payments-prod');
+    expect(screen).toMatch(/Last use\s+\d{4}-\d\d-\d\d/);
+    await terminal.press('C-c');
+    expect(await terminal.exitCode()).toBe(0);
+  }, 60_000);
+});
+
+describe.skipIf(!cliWired)('keywarden usage', () => {
+  function keywarden(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const env = { PATH: process.env.PATH ?? '', KEYWARDEN_HOME: mkdtempSync(join(tmpdir(), 'kw-usage-home-')), AWS_EC2_METADATA_DISABLED: 'true' };
+      const child = execFile(process.execPath, [CLI, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      });
+      child.stdin?.end();
+    });
+  }
+
+  it('prints the summary of a busy key as JSON', async () => {
+    const out = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '3', '--json']);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const doc = JSON.parse(out.stdout) as { key: { arn: string }; summary: { total: number; principals: Array<{ description: string }> }; dependents: Array<{ sources: string[] }>; progress: { done: boolean } };
+    expect(doc.progress.done).toBe(true);
+    expect(doc.summary.total).toBeGreaterThan(50);
+    expect(doc.summary.principals.map((p) => p.description)).toEqual(expect.arrayContaining(['AWS service ec2-frontend-api', 'AWS service fargate']));
+    expect(doc.dependents.some((d) => d.sources.includes('grant') && d.sources.includes('usage'))).toBe(true);
+  }, 60_000);
+
+  it('refuses more than 90 days without log files', async () => {
+    const out = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '120']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('--cloudtrail-dir');
+  });
+});
