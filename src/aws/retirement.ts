@@ -28,7 +28,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-kms';
 import { KeywardenError } from '../domain/errors.js';
-import type { CallerIdentity, KeyDetail, KeyMetadata } from '../domain/key.js';
+import type { CallerIdentity, KeyMetadata } from '../domain/key.js';
 import { isReadProblem } from '../domain/key.js';
 import {
   applyEvent,
@@ -47,15 +47,17 @@ import {
   watchNames,
   RETIREMENT_STAGES,
   type Finding,
-  type NextStep,
+  type Preflight,
   type Reality,
+  type RetirementStatus,
+  type TrailCheck,
   type RetirementEvent,
   type RetirementRecord,
   type RetirementStage,
   type StepId,
   type Watch,
 } from '../domain/retirement.js';
-import { callerOf, summarizeUsage, type UsageSummary } from '../domain/usage.js';
+import { callerOf, summarizeUsage } from '../domain/usage.js';
 import type { Journal } from '../journal/journal.js';
 import type { RetirementStore } from '../journal/retirements.js';
 import type { Clients } from './clients.js';
@@ -66,36 +68,15 @@ import { lookupKeyEvents } from './usage.js';
 
 const DAY_MS = 86_400_000;
 
-export interface Preflight {
-  detail: KeyDetail;
-  findings: Finding[];
-  /** CloudTrail over the window, or why it could not be read. */
-  usage: UsageSummary | { error: string };
-  windowDays: number;
-}
-
-export interface RetirementStatus {
-  record: RetirementRecord;
-  reality: Reality;
-  /** What AWS shows that the record does not expect. */
-  drift: string[];
-  steps: NextStep[];
-  findings: Finding[];
-  now: Date;
-}
-
-export interface TrailCheck {
-  /** The trail to rely on, when one is fit for it. */
-  trail?: { arn: string; name: string; logGroupName: string; logGroupRegion: string };
-  /** Why each other trail cannot see a use of the key (KMS.md §12). */
-  problems: string[];
-}
+export type { Preflight, RetirementStatus, TrailCheck } from '../domain/retirement.js';
 
 export interface RetirementsOptions {
   clients: Clients;
   journal: Journal;
   store: RetirementStore;
   identity: CallerIdentity;
+  /** The account's time (default: this machine's). The built-in sandbox passes its own clock, which tests can advance. */
+  now?: () => Date;
 }
 
 function logGroupFromArn(arn: string): { name: string; region: string } | undefined {
@@ -108,21 +89,19 @@ export class Retirements {
   private readonly journal: Journal;
   private readonly store: RetirementStore;
   private readonly identity: CallerIdentity;
+  private readonly clock: () => Date;
 
   constructor(options: RetirementsOptions) {
     this.clients = options.clients;
     this.journal = options.journal;
     this.store = options.store;
     this.identity = options.identity;
+    this.clock = options.now ?? (() => new Date());
   }
 
-  /**
-   * AWS's time: the SDK learns the server's clock from its Date header (clock-skew correction),
-   * so windows are measured in the account's time, not this machine's.
-   */
-  now(region: string): Date {
-    const offset = (this.clients.kms(region).config as { systemClockOffset?: number }).systemClockOffset ?? 0;
-    return new Date(Date.now() + offset);
+  /** The account's time, in which windows (the watch, the usage window) are measured. */
+  now(_region?: string): Date {
+    return this.clock();
   }
 
   // ------------------------------------------------------------------ reading
@@ -288,7 +267,8 @@ export class Retirements {
     const loaded = await lookupKeyEvents(this.clients.cloudtrail(record.region), record.keyArn, { window: { days }, now });
     const counts = new Map<string, number>();
     for (const event of loaded.events) {
-      if (new Date(event.time).getTime() < since.getTime()) continue;
+      // CloudTrail times have whole seconds: compare at that precision.
+      if (new Date(event.time).getTime() < Math.floor(since.getTime() / 1000) * 1000) continue;
       const message = event.errorMessage ?? '';
       if (!message.startsWith(record.keyArn) || !/ is (disabled|pending deletion|pending replica deletion)\.$/.test(message)) continue;
       const who = `${callerOf(event).description} (${event.operation})`;

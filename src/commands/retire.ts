@@ -92,7 +92,7 @@ async function driver(connection: Connection): Promise<Retirements> {
     import('../journal/retirements.js'),
   ]);
   const identity = await new AwsKeySource(connection.clients).identity();
-  return new Retirements({ clients: connection.clients, journal: new Journal(), store: new RetirementStore(), identity });
+  return new Retirements({ clients: connection.clients, journal: new Journal(), store: new RetirementStore(), identity, now: connection.now });
 }
 
 export async function runRetire(connection: Connection, parsed: Extract<RetireParse, { ok: true }>, flags: RetireFlags): Promise<number> {

@@ -5,7 +5,8 @@
 // `reconcile` names every difference between the two. No I/O here: src/aws/retirement.ts
 // carries the steps out, src/journal/ keeps the record.
 
-import type { Grant, KeyMetadata, LastUsage } from './key.js';
+import type { Grant, KeyDetail, KeyMetadata, LastUsage } from './key.js';
+import type { UsageSummary } from './usage.js';
 import { isServicePrincipal } from './services.js';
 
 export const RETIREMENT_STAGES = [
@@ -492,3 +493,32 @@ export function parseWatchDays(input: string | undefined): { ok: true; days: num
   }
   return { ok: true, days: Number(text) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the driver (src/aws/retirement.ts) reports
+
+export interface Preflight {
+  detail: KeyDetail;
+  findings: Finding[];
+  /** CloudTrail over the window, or why it could not be read. */
+  usage: UsageSummary | { error: string };
+  windowDays: number;
+}
+
+export interface RetirementStatus {
+  record: RetirementRecord;
+  reality: Reality;
+  /** What AWS shows that the record does not expect. */
+  drift: string[];
+  steps: NextStep[];
+  findings: Finding[];
+  now: Date;
+}
+
+export interface TrailCheck {
+  /** The trail to rely on, when one is fit for it. */
+  trail?: { arn: string; name: string; logGroupName: string; logGroupRegion: string };
+  /** Why each other trail cannot see a use of the key (KMS.md §12). */
+  problems: string[];
+}
+

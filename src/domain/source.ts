@@ -3,6 +3,8 @@
 
 import type { ActionRequest, ChangePreview, ChangeResult } from './actions.js';
 import type { CallerIdentity, KeyDetail, KeyRow } from './key.js';
+import type { Finding, Preflight, RetirementRecord, RetirementStatus, TrailCheck } from './retirement.js';
+import type { UsageLoadState, UsageRequest } from './usage.js';
 
 export interface RegionProgress {
   region: string;
@@ -21,13 +23,30 @@ export interface InventoryHandlers {
   onProgress(progress: RegionProgress[]): void;
 }
 
+/** The last inventory saved for this account and endpoint, shown (marked stale) while a fresh one loads. */
+export interface CachedInventory {
+  rows: KeyRow[];
+  /** When the oldest region in it was saved (ISO-8601). */
+  savedAt: string;
+  /** Cache files that could not be used (corrupt …); the load goes on without them. */
+  notices: string[];
+}
+
 export interface KeySource {
   readonly regions: readonly string[];
   identity(): Promise<CallerIdentity>;
   /** Streams the inventory of every region; resolves when all are done (a failed region is reported in progress). */
   loadInventory(handlers: InventoryHandlers, signal?: AbortSignal): Promise<void>;
+  /** The cached inventory of the same account and endpoint, if there is one (optional: sources without a cache). */
+  cachedInventory?(): Promise<CachedInventory | undefined>;
   /** Everything the detail view shows for one key. Parts that cannot be read come back as ReadProblems. */
   loadDetail(key: { arn: string; region: string }, signal?: AbortSignal): Promise<KeyDetail>;
+  /**
+   * CloudTrail events of one key over a window (LookupEvents, paced to its quota), newest first,
+   * reported page by page. Resolves with what was loaded when the signal aborts (progress.stopped).
+   * Optional so that sources without CloudTrail (test fixtures) still fit the port.
+   */
+  loadUsage?(key: { arn: string; region: string }, request: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState>;
 }
 
 /** How the program is connected, for the header badges. */
@@ -58,4 +77,24 @@ export interface ChangeSource {
   preview(request: ActionRequest, key: { arn: string; region: string }): Promise<ChangePreview>;
   apply(preview: ChangePreview): Promise<ChangeResult>;
   journal(keyArn?: string): Promise<{ operations: JournalOperationView[]; problems: string[] }>;
+}
+
+type KeyRef = { arn: string; region: string };
+
+/** The port for the guided retirement (src/aws/retirement.ts implements it). */
+export interface RetirementSource {
+  preflight(key: KeyRef, windowDays: number): Promise<Preflight>;
+  find(key: KeyRef): Promise<RetirementRecord | undefined>;
+  start(key: KeyRef, options: { watchDays: number; name: string; preflight: Preflight }): Promise<RetirementRecord>;
+  status(record: RetirementRecord, findings?: Finding[]): Promise<RetirementStatus>;
+  acknowledge(record: RetirementRecord, findingId: string): Promise<RetirementRecord>;
+  disable(record: RetirementRecord, findings: Finding[]): Promise<RetirementRecord>;
+  findTrail(region: string): Promise<TrailCheck>;
+  armAlarm(record: RetirementRecord, options?: { logGroupName?: string; logGroupRegion?: string; snsTopicArn?: string }): Promise<RetirementRecord>;
+  armWeakerWatch(record: RetirementRecord, reason: string): Promise<RetirementRecord>;
+  scheduleDeletion(record: RetirementRecord, pendingWindowDays: number): Promise<RetirementRecord>;
+  cancelDeletion(record: RetirementRecord): Promise<RetirementRecord>;
+  reEnable(record: RetirementRecord): Promise<RetirementRecord>;
+  removeWatch(record: RetirementRecord): Promise<RetirementRecord>;
+  list(): Promise<Array<RetirementStatus | { file: string; problem: string }>>;
 }

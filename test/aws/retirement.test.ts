@@ -32,7 +32,7 @@ describeSandbox('guided retirement over HTTP', () => {
   function driver(dir = mkdtempSync(join(tmpdir(), 'kw-retire-'))) {
     const journal = new Journal(join(dir, 'journal.jsonl'));
     const store = new RetirementStore(join(dir, 'retirements'));
-    return { retirements: new Retirements({ clients: endpoint.clients(['us-east-1']), journal, store, identity }), journal, store, dir };
+    return { retirements: new Retirements({ clients: endpoint.clients(['us-east-1']), journal, store, identity, now: () => endpoint.sandbox!.now() }), journal, store, dir };
   }
 
   let counter = 0;

@@ -1,0 +1,147 @@
+// The retirement wizard: one screen with the stages, the evidence, what AWS shows now, and the
+// next allowed step. Everything comes from the machine's `nextSteps`; this view only shows it.
+
+import { Box, Text } from 'ink';
+import { formatDate, formatDateTime } from '../../domain/format.js';
+import { displayName, isReadProblem } from '../../domain/key.js';
+import { unacknowledged, watchEndsAt, type RetirementStage, type StepId } from '../../domain/retirement.js';
+import { cleanText } from '../../domain/sanitize.js';
+import { ErrorView } from '../components/error-view.js';
+import { Loading } from '../components/loading.js';
+import type { RetirementView } from '../hooks/use-retirement.js';
+import { useTheme, type ThemeRole } from '../theme.js';
+
+export interface RetireLine {
+  text: string;
+  tone?: ThemeRole;
+}
+
+const STAGE_PATH: Array<{ label: string; reached: RetirementStage[] }> = [
+  { label: 'Preflight', reached: ['preflight', 'disabled', 'watching', 'use-detected', 'deletion-scheduled', 'deleted', 'closed'] },
+  { label: 'Disabled', reached: ['disabled', 'watching', 'use-detected', 'deletion-scheduled', 'deleted', 'closed'] },
+  { label: 'Alarm + watch', reached: ['watching', 'use-detected', 'deletion-scheduled', 'deleted', 'closed'] },
+  { label: 'Deletion scheduled', reached: ['deletion-scheduled', 'deleted', 'closed'] },
+  { label: 'Deleted', reached: ['deleted', 'closed'] },
+];
+
+export const STEP_KEYS: Record<StepId, string> = {
+  acknowledge: 'a',
+  disable: 'n',
+  'arm-watch': 'n',
+  'schedule-deletion': 'n',
+  'remove-watch': 'n',
+  'cancel-deletion': 'b',
+  're-enable': 'b',
+};
+
+const DAY_MS = 86_400_000;
+
+/** The wizard as lines (pure), so it can scroll and be tested without a terminal. */
+export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): RetireLine[] {
+  const { preflight, record, status } = view;
+  const row = preflight.detail.row;
+  const lines: RetireLine[] = [];
+  const stage = record?.stage;
+  const path = STAGE_PATH.map((s) => {
+    const done = stage !== undefined && s.reached.includes(stage);
+    return `${done ? '✓' : '·'} ${s.label}`;
+  }).join('  →  ');
+  lines.push({ text: stage ? `stage: ${stage}   ${path}` : `not started   ${path}`, tone: 'heading' });
+  if (stage === 'rolled-back') lines.push({ text: 'rolled back: the key was enabled again; remove the alarm and filter to close the retirement', tone: 'warning' });
+  if (stage === 'use-detected') lines.push({ text: `USE DETECTED: ${cleanText(record?.useDetected?.summary ?? '')} — deletion is off; roll back (b) or find the caller`, tone: 'danger' });
+  lines.push({ text: '' });
+
+  lines.push({ text: `Evidence (${preflight.windowDays} days)`, tone: 'heading' });
+  const usage = row.lastUsage;
+  lines.push({
+    text: `  last use (GetKeyLastUsage): ${
+      usage.kind === 'used'
+        ? `${usage.operation} on ${formatDateTime(usage.timestamp)}`
+        : usage.kind === 'never'
+          ? `never (tracked since ${formatDate(usage.trackingStartDate)})`
+          : usage.kind === 'not-since-tracking'
+            ? `none since ${formatDate(usage.trackingStartDate)}; earlier use unknown`
+            : `unknown (${cleanText(usage.message)})`
+    }`,
+  });
+  if ('error' in preflight.usage) lines.push({ text: `  CloudTrail: cannot be read — ${cleanText(preflight.usage.error)}`, tone: 'warning' });
+  else {
+    const u = preflight.usage;
+    lines.push({ text: `  CloudTrail: ${u.total} events, ${u.failed} failed${u.lastUse ? `, last successful use ${formatDateTime(u.lastUse.time)} by ${cleanText(u.lastUse.caller.description)}` : ', no successful use'}` });
+    for (const p of u.principals.slice(0, 4)) lines.push({ text: `    ${cleanText(p.description)}: ${p.count}`, tone: 'muted' });
+  }
+  const grants = preflight.detail.grants;
+  lines.push({ text: `  grants: ${isReadProblem(grants) ? `cannot be read (${cleanText(grants.message)})` : grants.length}` });
+  const meta = row.metadata;
+  if (meta?.multiRegion) lines.push({ text: `  multi-Region ${meta.multiRegionRole?.toLowerCase() ?? ''}${meta.replicaKeys?.length ? ` with replicas in ${meta.replicaKeys.map((r) => r.region).join(', ')}` : ''}` });
+  lines.push({ text: '' });
+
+  lines.push({ text: 'Findings', tone: 'heading' });
+  if (preflight.findings.length === 0) lines.push({ text: '  none: no recent use, no service grants, nothing that blocks', tone: 'success' });
+  const open = unacknowledged(preflight.findings, record?.acknowledged ?? []);
+  for (const f of preflight.findings) {
+    const acked = record?.acknowledged.includes(f.id);
+    const mark = f.severity === 'stop' ? '✗ cannot retire' : f.severity === 'blocking' ? (acked ? '✓ acknowledged' : '! must acknowledge') : '· note';
+    lines.push({ text: `  ${mark}: ${cleanText(f.title)}`, tone: f.severity === 'stop' ? 'danger' : f.severity === 'blocking' && !acked ? 'warning' : 'muted' });
+    lines.push({ text: `      ${cleanText(f.detail)}`, tone: 'muted' });
+  }
+  if (open.length > 0 && (stage === undefined || stage === 'preflight')) lines.push({ text: `  a: acknowledge "${cleanText(open[0]!.title)}" (one at a time)`, tone: 'accent' });
+  lines.push({ text: '' });
+
+  if (status) {
+    lines.push({ text: 'Now', tone: 'heading' });
+    lines.push({ text: `  key state: ${status.reality.keyState}${status.reality.deletionDate ? ` — deletion on ${formatDateTime(status.reality.deletionDate)}` : ''}` });
+    const w = status.record.watch;
+    if (w?.kind === 'alarm') {
+      lines.push({ text: `  alarm ${w.alarmName}: ${status.reality.alarm?.exists ? (status.reality.alarm.state ?? 'unknown') : 'MISSING'} · filter on ${w.logGroupName} (${w.logGroupRegion})${status.reality.alarm?.filterExists === false ? ' MISSING' : ''}`, tone: status.reality.alarm?.state === 'ALARM' ? 'danger' : undefined });
+    } else if (w) {
+      lines.push({ text: `  WEAKER WATCH: no alarm; keywarden reads CloudTrail when it runs (${cleanText(w.reason)})`, tone: 'warning' });
+    }
+    const ends = watchEndsAt(status.record);
+    if (status.record.watchStartedAt && ends) {
+      const watched = Math.max(0, Math.floor((status.now.getTime() - new Date(status.record.watchStartedAt).getTime()) / DAY_MS));
+      const left = Math.max(0, Math.ceil((ends.getTime() - status.now.getTime()) / DAY_MS));
+      lines.push({ text: `  watched ${Math.min(watched, status.record.watchDays)} of ${status.record.watchDays} days${left > 0 ? `, ${left} left (until ${formatDate(ends.toISOString())})` : ' — the window has passed'}` });
+    }
+    lines.push({
+      text: `  attempts to use it since it was disabled: ${status.reality.attemptsSinceDisabled.length ? cleanText(status.reality.attemptsSinceDisabled.join(', ')) : status.record.disabledAt ? 'none' : '—'}`,
+      tone: status.reality.attemptsSinceDisabled.length ? 'danger' : undefined,
+    });
+    for (const drift of status.drift) lines.push({ text: `  CHANGED OUTSIDE THIS RETIREMENT: ${drift}`, tone: 'danger' });
+    lines.push({ text: '' });
+    lines.push({ text: 'Next', tone: 'heading' });
+    for (const step of status.steps) {
+      lines.push({ text: `  ${step.allowed ? `${STEP_KEYS[step.id]} ▶` : '  ·'} ${step.id}: ${cleanText(step.why)}`, tone: step.allowed ? 'accent' : 'muted' });
+    }
+    if (status.steps.length === 0) lines.push({ text: '  nothing left to do', tone: 'muted' });
+  } else {
+    lines.push({ text: 'Next', tone: 'heading' });
+    lines.push({ text: '  s ▶ start: record the evidence (nothing changes in AWS yet)', tone: 'accent' });
+  }
+  return lines;
+}
+
+export function RetireView({ view, title, height, scroll }: { view: RetirementView; title: string; height: number; scroll: number }) {
+  const theme = useTheme();
+  if (view.phase === 'loading') return <Loading label={view.what} />;
+  if (view.phase === 'error') return <ErrorView title="The retirement cannot be shown" message={view.error} hint="r to try again, Esc to go back" />;
+  const lines = retireLines(view);
+  const body = Math.max(1, height - 2);
+  const name = cleanText(displayName(view.preflight.detail.row));
+  return (
+    <Box flexDirection="column" height={height}>
+      <Text wrap="truncate-end">
+        <Text {...theme.heading}>Retire {name}</Text>
+        <Text {...theme.muted}> {cleanText(title)}</Text>
+      </Text>
+      {lines.slice(scroll, scroll + body).map((line, i) => (
+        <Text key={scroll + i} wrap="truncate-end" {...(line.tone ? theme[line.tone] : {})}>
+          {line.text || ' '}
+        </Text>
+      ))}
+      <Text wrap="truncate-end" {...(view.busy ? theme.accent : view.message ? theme[view.message.tone] : theme.muted)}>
+        {view.busy ? `${view.busy}…` : view.message?.text ?? ' '}
+      </Text>
+    </Box>
+  );
+}
