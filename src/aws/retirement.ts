@@ -57,7 +57,7 @@ import {
   type StepId,
   type Watch,
 } from '../domain/retirement.js';
-import { callerOf, summarizeUsage } from '../domain/usage.js';
+import { callerOf, summarizeUsage, USE_OPERATIONS } from '../domain/usage.js';
 import type { Journal } from '../journal/journal.js';
 import type { RetirementStore } from '../journal/retirements.js';
 import type { Clients } from './clients.js';
@@ -127,9 +127,10 @@ export class Retirements {
         : {
             usage: {
               windowDays,
-              successfulUses: usage.total - usage.failed - usage.dryRuns,
+              // Use = successful cryptographic operations; reads such as DescribeKey (keywarden's own) are not use.
+              successfulUses: usage.operations.filter((o) => USE_OPERATIONS.has(o.operation)).reduce((sum, o) => sum + o.count - o.failed, 0),
               ...(usage.lastUse ? { lastSuccess: usage.lastUse.time } : {}),
-              callers: usage.principals.map((p) => p.description),
+              callers: usage.principals.filter((p) => p.operations.some((op) => USE_OPERATIONS.has(op))).map((p) => p.description),
             },
           }),
       now,

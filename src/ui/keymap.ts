@@ -3,8 +3,8 @@
 
 import type { Key } from 'ink';
 
-export type Scope = 'global' | 'list' | 'filter' | 'detail' | 'journal' | 'help' | 'dialog' | 'command';
-export const SCOPES: readonly Scope[] = ['global', 'list', 'filter', 'detail', 'journal', 'help', 'dialog', 'command'];
+export type Scope = 'global' | 'list' | 'filter' | 'detail' | 'journal' | 'retire' | 'retirements' | 'help' | 'dialog' | 'command';
+export const SCOPES: readonly Scope[] = ['global', 'list', 'filter', 'detail', 'journal', 'retire', 'retirements', 'help', 'dialog', 'command'];
 /** Scopes where characters are typed text, so no plain character may be a command there. */
 export const TEXT_SCOPES: readonly Scope[] = ['filter', 'dialog', 'command'];
 
@@ -49,7 +49,7 @@ export const COMMANDS = [
   // global — active in every scope, except where a binding says notIn (typing in the filter)
   { id: 'app.quit', scope: 'global', keys: [ch('q', ['filter', 'dialog', 'command']), ctrl('c')], description: 'quit keywarden', hint: 'quit' },
   { id: 'app.help', scope: 'global', keys: [ch('?', ['filter', 'dialog', 'command'])], description: 'show or hide this help', hint: 'help' },
-  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command: :keys, :journal, :help, :quit', hint: 'command' },
+  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command: :keys, :journal, :retirements, :help, :quit', hint: 'command' },
 
   // keys list
   { id: 'list.down', scope: 'list', keys: [ch('j'), sp('downArrow')], description: 'move down', hint: 'move' },
@@ -81,6 +81,10 @@ export const COMMANDS = [
   { id: 'detail.tabRotation', scope: 'detail', keys: [ch('2')], description: 'Rotation tab' },
   { id: 'detail.tabGrants', scope: 'detail', keys: [ch('3')], description: 'Grants tab' },
   { id: 'detail.tabPolicy', scope: 'detail', keys: [ch('4')], description: 'Policy tab' },
+  { id: 'detail.tabUsage', scope: 'detail', keys: [ch('5')], description: 'Usage tab (CloudTrail)' },
+  { id: 'detail.usageWindow', scope: 'detail', keys: [ch('w')], description: 'usage window: 24 h, 7 d, 30 d, 90 d (Usage)', hint: 'window', tabs: ['usage'] },
+  { id: 'detail.usageStop', scope: 'detail', keys: [ch('s')], description: 'stop reading CloudTrail; keep what was read (Usage)', hint: 'stop', tabs: ['usage'] },
+  { id: 'detail.retire', scope: 'detail', keys: [ch('R')], description: 'guided retirement of this key: disable → alarm → watch → delete', hint: 'retire' },
   { id: 'detail.down', scope: 'detail', keys: [ch('j'), sp('downArrow')], description: 'scroll down', hint: 'scroll' },
   { id: 'detail.up', scope: 'detail', keys: [ch('k'), sp('upArrow')], description: 'scroll up' },
   { id: 'detail.pageDown', scope: 'detail', keys: [sp('pageDown'), ctrl('f')], description: 'scroll a page down' },
@@ -97,6 +101,25 @@ export const COMMANDS = [
   { id: 'detail.grantSelectGrantee', scope: 'detail', keys: [ch('A')], description: 'select every grant of this grantee (Grants)', hint: 'all of grantee', dangerous: true, tabs: ['grants'] },
   { id: 'detail.grantRetire', scope: 'detail', keys: [ch('t')], description: 'retire the selected grants, or the one under the cursor (Grants)', hint: 'retire', dangerous: true, tabs: ['grants'] },
   { id: 'detail.grantRevoke', scope: 'detail', keys: [ch('x')], description: 'revoke the selected grants, or the one under the cursor (Grants)', hint: 'revoke', dangerous: true, tabs: ['grants'] },
+
+  // retirement wizard
+  { id: 'retire.back', scope: 'retire', keys: [sp('escape')], description: 'back to where you were', hint: 'back' },
+  { id: 'retire.start', scope: 'retire', keys: [ch('s')], description: 'start: record the evidence (changes nothing in AWS)', hint: 'start', dangerous: true },
+  { id: 'retire.acknowledge', scope: 'retire', keys: [ch('a')], description: 'acknowledge the next blocking finding (one at a time)', hint: 'acknowledge', dangerous: true },
+  { id: 'retire.next', scope: 'retire', keys: [ch('n')], description: 'take the next step: disable, alarm, schedule deletion, remove the alarm', hint: 'next step', dangerous: true },
+  { id: 'retire.back-step', scope: 'retire', keys: [ch('b')], description: 'one step back: cancel the deletion, or enable the key again', hint: 'way back', dangerous: true },
+  { id: 'retire.logGroup', scope: 'retire', keys: [ch('l')], description: 'alarm on a log group you name (when no trail fits)', dangerous: true },
+  { id: 'retire.weaker', scope: 'retire', keys: [ch('w')], description: 'continue with the weaker watch: no alarm, CloudTrail polled', dangerous: true },
+  { id: 'retire.down', scope: 'retire', keys: [ch('j'), sp('downArrow')], description: 'scroll down', hint: 'scroll' },
+  { id: 'retire.up', scope: 'retire', keys: [ch('k'), sp('upArrow')], description: 'scroll up' },
+  { id: 'retire.refresh', scope: 'retire', keys: [ch('r')], description: 'read the key, the alarm and CloudTrail again', hint: 'refresh' },
+
+  // retirements list (:retirements)
+  { id: 'retirements.back', scope: 'retirements', keys: [sp('escape')], description: 'back to where you were', hint: 'back' },
+  { id: 'retirements.down', scope: 'retirements', keys: [ch('j'), sp('downArrow')], description: 'move down', hint: 'move' },
+  { id: 'retirements.up', scope: 'retirements', keys: [ch('k'), sp('upArrow')], description: 'move up' },
+  { id: 'retirements.open', scope: 'retirements', keys: [sp('return')], description: 'open the retirement', hint: 'open' },
+  { id: 'retirements.refresh', scope: 'retirements', keys: [ch('r')], description: 'read every retirement again', hint: 'refresh' },
 
   // journal screen
   { id: 'journal.back', scope: 'journal', keys: [sp('escape')], description: 'back to where you were', hint: 'back' },
@@ -182,6 +205,7 @@ const SPECIAL_LABELS: Record<SpecialKey, string> = {
 
 export function bindingLabel(binding: KeyBinding): string {
   if ('special' in binding) return `${binding.shift ? 'Shift-' : ''}${SPECIAL_LABELS[binding.special]}`;
+  if (binding.char === ' ') return 'Space';
   return binding.ctrl ? `Ctrl-${binding.char.toUpperCase()}` : binding.char;
 }
 
@@ -233,6 +257,8 @@ const SECTION_TITLES: Record<Scope, string> = {
   filter: 'Filter (after /)',
   detail: 'Key detail',
   journal: 'Journal (:journal)',
+  retire: 'Retirement wizard (R on a key)',
+  retirements: 'Retirements (:retirements)',
   help: 'Help',
   dialog: 'Confirmation dialog',
   command: 'Command line (after :)',

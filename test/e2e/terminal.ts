@@ -24,21 +24,25 @@ export interface TerminalOptions {
 export class Terminal {
   readonly socket: string;
   readonly session = 'kw';
-  private constructor(socket: string) {
+  /** The program's KEYWARDEN_HOME (journal, retirement records, sandbox state). */
+  readonly home: string;
+  private constructor(socket: string, home: string) {
     this.socket = socket;
+    this.home = home;
   }
 
   /** Starts `node dist/cli.js ARGS` in a fresh tmux server; the pane stays after exit and prints the exit code. */
   static async start(options: TerminalOptions): Promise<Terminal> {
     const socket = `kw-e2e-${process.pid}-${++counter}-${Date.now()}`;
-    const terminal = new Terminal(socket);
+    const home = options.env?.KEYWARDEN_HOME ?? mkdtempSync(join(tmpdir(), 'kw-e2e-home-'));
+    const terminal = new Terminal(socket, home);
     const env: Record<string, string> = {
       // Ink renders only the last frame when it believes it runs in CI.
       CI: 'false',
       TERM: 'xterm-256color',
-      KEYWARDEN_HOME: mkdtempSync(join(tmpdir(), 'kw-e2e-home-')),
       AWS_EC2_METADATA_DISABLED: 'true',
       ...options.env,
+      KEYWARDEN_HOME: home,
     };
     const quoted = [process.execPath, CLI, ...options.args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
     const script = `${quoted}; echo "[exit:$?]"; sleep 600`;

@@ -1,7 +1,7 @@
 // Which screen is showing and which overlay sits on top: one union each, never a ladder of
 // booleans. Scroll positions are clamped with the line counts the events carry.
 
-export const DETAIL_TABS = ['overview', 'rotation', 'grants', 'policy'] as const;
+export const DETAIL_TABS = ['overview', 'rotation', 'grants', 'policy', 'usage'] as const;
 export type DetailTab = (typeof DETAIL_TABS)[number];
 
 export const TAB_TITLES: Record<DetailTab, string> = {
@@ -9,6 +9,7 @@ export const TAB_TITLES: Record<DetailTab, string> = {
   rotation: 'Rotation',
   grants: 'Grants',
   policy: 'Policy',
+  usage: 'Usage',
 };
 
 export type DetailScreen = {
@@ -24,7 +25,12 @@ export type DetailScreen = {
 export type Screen =
   | { kind: 'list' }
   | DetailScreen
-  | { kind: 'journal'; keyArn?: string; scroll: number; back: { kind: 'list' } | DetailScreen };
+  | { kind: 'journal'; keyArn?: string; scroll: number; back: ReturnScreen }
+  | { kind: 'retire'; key: { arn: string; region: string }; back: ReturnScreen }
+  | { kind: 'retirements'; selected: number; back: ReturnScreen };
+
+/** Where Esc goes back to from a screen opened over another. */
+export type ReturnScreen = { kind: 'list' } | DetailScreen | { kind: 'retirements'; selected: number; back: { kind: 'list' } | DetailScreen };
 
 export type Overlay = { kind: 'none' } | { kind: 'help'; scroll: number };
 
@@ -48,6 +54,9 @@ export type NavigationEvent =
   | { type: 'grant-select'; grantIds: string[] }
   | { type: 'grant-clear' }
   | { type: 'open-journal'; keyArn?: string }
+  | { type: 'open-retire'; key: { arn: string; region: string } }
+  | { type: 'open-retirements' }
+  | { type: 'retirements-move'; by: number; count: number }
   | { type: 'journal-scroll'; by: number; maxScroll: number }
   | { type: 'list' };
 
@@ -57,13 +66,20 @@ function clampScroll(value: number, maxScroll: number): number {
   return Math.max(0, Math.min(value, Math.max(0, maxScroll)));
 }
 
+/** The screen to come back to: journal and wizard screens return to what they were opened over. */
+function returnable(screen: Screen): ReturnScreen {
+  if (screen.kind === 'journal' || screen.kind === 'retire') return screen.back;
+  if (screen.kind === 'retirements') return { kind: 'retirements', selected: screen.selected, back: screen.back.kind === 'retirements' ? { kind: 'list' } : screen.back };
+  return screen;
+}
+
 export function navigationReducer(state: Navigation, event: NavigationEvent): Navigation {
   const { screen, overlay } = state;
   switch (event.type) {
     case 'open':
       return { ...state, screen: { kind: 'detail', key: event.key, tab: 'overview', scroll: 0, grantCursor: 0, selectedGrants: [] } };
     case 'back':
-      if (screen.kind === 'journal') return { ...state, screen: screen.back };
+      if (screen.kind === 'journal' || screen.kind === 'retire' || screen.kind === 'retirements') return { ...state, screen: screen.back };
       return screen.kind === 'detail' ? { ...state, screen: { kind: 'list' } } : state;
     case 'list':
       return { screen: { kind: 'list' }, overlay: { kind: 'none' } };
@@ -86,9 +102,23 @@ export function navigationReducer(state: Navigation, event: NavigationEvent): Na
     }
     case 'grant-clear':
       return screen.kind === 'detail' && screen.selectedGrants.length > 0 ? { ...state, screen: { ...screen, selectedGrants: [] } } : state;
+    case 'open-retire': {
+      const back = returnable(screen);
+      return { overlay: { kind: 'none' }, screen: { kind: 'retire', key: event.key, back } };
+    }
+    case 'open-retirements': {
+      if (screen.kind === 'retirements') return state;
+      const back = returnable(screen);
+      return { overlay: { kind: 'none' }, screen: { kind: 'retirements', selected: 0, back: back.kind === 'retirements' ? back.back : back } };
+    }
+    case 'retirements-move': {
+      if (screen.kind !== 'retirements') return state;
+      const selected = Math.max(0, Math.min(screen.selected + event.by, event.count - 1));
+      return selected === screen.selected ? state : { ...state, screen: { ...screen, selected } };
+    }
     case 'open-journal': {
       if (screen.kind === 'journal') return { ...state, overlay: { kind: 'none' }, screen: { ...screen, ...(event.keyArn ? { keyArn: event.keyArn } : {}), scroll: 0 } };
-      const journal: Screen = { kind: 'journal', scroll: 0, back: screen, ...(event.keyArn ? { keyArn: event.keyArn } : {}) };
+      const journal: Screen = { kind: 'journal', scroll: 0, back: returnable(screen), ...(event.keyArn ? { keyArn: event.keyArn } : {}) };
       return { overlay: { kind: 'none' }, screen: journal };
     }
     case 'journal-scroll': {

@@ -282,5 +282,7 @@ export function detailLines(detail: KeyDetail, tab: DetailTab, now: Date, marks?
       return grantsLines(detail, now, marks);
     case 'policy':
       return policyLines(detail);
+    case 'usage':
+      return []; // the Usage tab is its own view (usage-view.tsx), fed by CloudTrail
   }
 }

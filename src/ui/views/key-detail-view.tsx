@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { displayName, type KeyRow } from '../../domain/key.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { ErrorView } from '../components/error-view.js';
@@ -20,6 +20,8 @@ export interface KeyDetailViewProps {
   now: Date;
   /** Grants tab cursor and selection. */
   marks?: GrantMarks | undefined;
+  /** The Usage tab's content (it loads from CloudTrail on its own). */
+  usage?: ReactNode;
 }
 
 /** Lines above and below the scrolled body. */
@@ -53,7 +55,7 @@ function Lines({ lines, scroll, height }: { lines: DetailLine[]; scroll: number;
 }
 
 /** One key: a tab bar and the current tab's lines, scrolled. */
-export function KeyDetailView({ row, state, tab, scroll, height, now, marks }: KeyDetailViewProps) {
+export function KeyDetailView({ row, state, tab, scroll, height, now, marks, usage }: KeyDetailViewProps) {
   const theme = useTheme();
   const detailRow = state.status === 'ready' ? state.detail.row : row;
   const lines = useMemo(() => (state.status === 'ready' ? detailLines(state.detail, tab, now, marks) : []), [state, tab, now, marks]);
@@ -66,7 +68,11 @@ export function KeyDetailView({ row, state, tab, scroll, height, now, marks }: K
         {detailRow ? <Text {...theme.muted}> {cleanText(detailRow.arn)}</Text> : null}
       </Text>
       <TabBar tab={tab} />
-      {state.status === 'ready' ? (
+      {tab === 'usage' && usage ? (
+        <Box flexDirection="column" height={bodyHeight + 1}>
+          {usage}
+        </Box>
+      ) : state.status === 'ready' ? (
         <>
           <Lines lines={lines} scroll={scroll} height={bodyHeight} />
           <Text {...theme.muted}>

@@ -1,0 +1,76 @@
+// `:retirements`: every retirement recorded here, its stage, the key's state, the alarm and the
+// next allowed step. Enter opens one in the wizard.
+
+import { Box, Text } from 'ink';
+import { useCallback, useEffect, useState } from 'react';
+import { describeError } from '../../domain/errors.js';
+import type { RetirementStatus } from '../../domain/retirement.js';
+import { cleanText } from '../../domain/sanitize.js';
+import type { RetirementSource } from '../../domain/source.js';
+import { ErrorView } from '../components/error-view.js';
+import { Loading } from '../components/loading.js';
+import { useTheme } from '../theme.js';
+
+export type RetirementsState =
+  | { status: 'loading' }
+  | { status: 'error'; error: string }
+  | { status: 'ready'; items: Array<RetirementStatus | { file: string; problem: string }> };
+
+export function useRetirementsList(source: RetirementSource | undefined, active: boolean): RetirementsState & { reload(): void } {
+  const [state, setState] = useState<RetirementsState>({ status: 'loading' });
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    if (!active) return;
+    if (!source) {
+      setState({ status: 'error', error: 'retirements are not available in this session' });
+      return;
+    }
+    let live = true;
+    setState((s) => (s.status === 'ready' ? s : { status: 'loading' }));
+    source.list().then(
+      (items) => live && setState({ status: 'ready', items }),
+      (error: unknown) => live && setState({ status: 'error', error: describeError(error) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [source, active, generation]);
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  return { ...state, reload };
+}
+
+export function RetirementsScreen({ state, selected, height }: { state: RetirementsState; selected: number; height: number }) {
+  const theme = useTheme();
+  if (state.status === 'loading') return <Loading label="reading the retirements and their keys and alarms…" />;
+  if (state.status === 'error') return <ErrorView title="Could not read the retirements" message={state.error} hint="r to try again, Esc to go back" />;
+  const start = Math.max(0, Math.min(selected - Math.floor((height - 2) / 2), state.items.length - (height - 2)));
+  return (
+    <Box flexDirection="column" height={height}>
+      <Text {...theme.heading}>
+        Retirements ({state.items.length}){'  '}
+        <Text {...theme.muted}>stage · key state · watch · next step</Text>
+      </Text>
+      {state.items.length === 0 ? <Text {...theme.muted}>no retirement recorded yet: open a key and press R</Text> : null}
+      {state.items.slice(start, start + height - 2).map((item, i) => {
+        const index = start + i;
+        const marker = index === selected ? '›' : ' ';
+        if ('problem' in item) {
+          return (
+            <Text key={item.file} wrap="truncate-end" {...theme.danger}>
+              {marker} cannot read {cleanText(item.file)}: {cleanText(item.problem)}
+            </Text>
+          );
+        }
+        const next = item.steps.find((s) => s.allowed) ?? item.steps[0];
+        const watch = item.record.watch?.kind === 'alarm' ? `alarm ${item.reality.alarm?.state ?? '?'}` : item.record.watch ? 'WEAKER watch' : 'no watch yet';
+        const tone = item.record.stage === 'use-detected' || item.drift.length > 0 ? theme.danger : index === selected ? theme.selection : {};
+        return (
+          <Text key={item.record.keyArn} wrap="truncate-end" {...tone}>
+            {marker} {cleanText(item.record.name).padEnd(26)} {item.record.stage.padEnd(19)} {String(item.reality.keyState).padEnd(16)} {watch.padEnd(16)}{' '}
+            {item.drift.length > 0 ? `CHANGED: ${item.drift.join('; ')}` : next ? `${next.allowed ? 'next' : 'waits'}: ${cleanText(next.why)}` : 'done'}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
