@@ -7,17 +7,29 @@ import meow from 'meow';
 // keywarden supports Node 20 (package.json engines). The SDK's notice about its own future
 // Node requirement would be printed over the TUI; set the variable to "false" to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// React's development build (the default without NODE_ENV) checks and times every render and is
+// several times slower: a keystroke over 10,000 keys would lag. Set before React is loaded.
+process.env.NODE_ENV ??= 'production';
 
 const help = `
   Usage
     $ keywarden [options]                 interactive view of your KMS keys
     $ keywarden list [--all] [--json]     every customer-managed key (--all adds AWS managed keys)
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
+    $ keywarden usage KEY [--days N] [--cloudtrail-dir DIR] [--json]
+                                          who used the key, how, and what depends on it (CloudTrail)
     $ keywarden rotation enable KEY [--period DAYS]   automatic rotation on (90–2560 days, default 365)
     $ keywarden rotation disable KEY                  automatic rotation off (type the alias or id)
     $ keywarden rotation rotate-now KEY               on-demand rotation (25 per key)
     $ keywarden grants retire|revoke KEY GRANT_ID     remove a grant (type the alias or id)
     $ keywarden key enable|disable KEY                enable or disable a key (disable: type the alias or id)
+    $ keywarden retire start KEY [--watch-days N] [--window-days N] [--acknowledge ID,…]
+                                          preflight evidence, then disable the key (type the alias or id)
+    $ keywarden retire advance KEY [--log-group NAME] [--sns-topic ARN] [--weaker-watch] [--deletion-days N]
+                                          the next step: the alarm, then (after the watch) deletion
+    $ keywarden retire rollback KEY       one step back: cancel the deletion, or enable the key again
+    $ keywarden retire status KEY [--json]
+    $ keywarden retirements [--json]      every retirement in progress, its stage and next step
     $ keywarden journal [--key KEY] [--json]          the audit journal of every change made
     $ keywarden sandbox serve [--port N] [--state FILE] [--large-estate N]
                                           run the built-in AWS-compatible endpoint alone
@@ -30,6 +42,8 @@ const help = `
                           (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)
     --endpoint-url URL    send every request to this AWS-compatible endpoint
     --sandbox             start the built-in sandbox on a free loopback port and use it
+    --all-regions         every region enabled for the account (EC2 DescribeRegions), loaded
+                          in parallel; a region that fails is marked, the others load
 
   Behaviour
     --read-only           refuse every change to AWS
@@ -37,12 +51,23 @@ const help = `
     --yes                 confirm without asking (changes, sandbox reset); required when not interactive
     --period DAYS         rotation period for "rotation enable" (90–2560, default 365)
     --key KEY             journal: only the entries of this key
+    --days N              usage: the window in days (1–90 from CloudTrail; more with --cloudtrail-dir)
+    --cloudtrail-dir DIR  usage: read CloudTrail log files delivered to S3 (plain or .gz, a file or a tree)
+    --watch-days N        retire start: observation window after the alarm (default 14)
+    --window-days N       retire start: CloudTrail usage window for the preflight (default 30)
+    --acknowledge IDS     retire start: blocking findings you have read and accept (comma-separated ids)
+    --deletion-days N     retire advance: ScheduleKeyDeletion waiting period, 7–30 (default 30)
+    --log-group NAME      retire advance: put the metric filter on this log group instead of the trail's
+    --log-group-region R  retire advance: the region of --log-group (default: the key's)
+    --sns-topic ARN       retire advance: notify this SNS topic when the alarm fires
+    --weaker-watch        retire advance: no alarm; keywarden polls CloudTrail (recorded as weaker)
     --help                show this help
     --version             show the version
 
   Examples
     $ keywarden --sandbox
     $ keywarden --profile prod --region eu-west-1 --region us-east-1
+    $ keywarden --profile prod --all-regions
     $ keywarden list --json --region us-east-1 | jq '.keys[].arn'
     $ keywarden show alias/ebs/prod-data --sandbox
 `;
@@ -55,6 +80,7 @@ const cli = meow(help, {
     region: { type: 'string', isMultiple: true },
     endpointUrl: { type: 'string' },
     sandbox: { type: 'boolean', default: false },
+    allRegions: { type: 'boolean', default: false },
     readOnly: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     yes: { type: 'boolean', default: false },
@@ -64,6 +90,16 @@ const cli = meow(help, {
     largeEstate: { type: 'string' },
     period: { type: 'string' },
     key: { type: 'string' },
+    days: { type: 'string' },
+    cloudtrailDir: { type: 'string' },
+    watchDays: { type: 'string' },
+    windowDays: { type: 'string' },
+    deletionDays: { type: 'string' },
+    acknowledge: { type: 'string' },
+    logGroup: { type: 'string' },
+    logGroupRegion: { type: 'string' },
+    snsTopic: { type: 'string' },
+    weakerWatch: { type: 'boolean', default: false },
   },
 });
 
@@ -110,12 +146,44 @@ async function main(): Promise<number> {
   } else if (flags.period !== undefined) {
     return usage('--period only goes with "rotation enable"');
   }
+  const retireFlags = {
+    json: flags.json,
+    yes: flags.yes,
+    watchDays: flags.watchDays,
+    windowDays: flags.windowDays,
+    deletionDays: flags.deletionDays,
+    acknowledge: flags.acknowledge,
+    logGroup: flags.logGroup,
+    logGroupRegion: flags.logGroupRegion,
+    snsTopic: flags.snsTopic,
+    weakerWatch: flags.weakerWatch,
+  };
+  let retire: Extract<import('./commands/retire.js').RetireParse, { ok: true }> | undefined;
+  if (command === 'retire') {
+    const { parseRetire } = await import('./commands/retire.js');
+    const parsed = parseRetire(cli.input, retireFlags);
+    if (!parsed.ok) return usage(parsed.message);
+    retire = parsed;
+  }
+  if (command === 'retirements' && rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
+  let usageOptions: import('./commands/usage.js').UsageOptions | undefined;
+  if (command === 'usage') {
+    if (rest.length !== 1) return usage('usage needs exactly one key: an alias name, key id or key ARN');
+    const { parseUsageFlags } = await import('./commands/usage.js');
+    const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, json: flags.json });
+    if (!parsed.ok) return usage(parsed.message);
+    usageOptions = parsed.options;
+  } else if (flags.days !== undefined || flags.cloudtrailDir !== undefined) {
+    return usage('--days and --cloudtrail-dir only go with "usage"');
+  }
   if (command === 'journal') {
     if (rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
     const { runJournal } = await import('./commands/journal.js');
     return runJournal({ json: flags.json, ...(flags.key ? { key: flags.key } : {}) });
   }
-  if (command !== undefined && command !== 'list' && command !== 'show' && !changeCommand) return usage(`unknown command "${command}"`);
+  if (command !== undefined && command !== 'list' && command !== 'show' && command !== 'retire' && command !== 'retirements' && command !== 'usage' && !changeCommand) {
+    return usage(`unknown command "${command}"`);
+  }
   if (command === 'show' && rest.length !== 1) return usage('show needs exactly one key: an alias name, key id or key ARN');
   if (command === 'list' && rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
   if (command === undefined && (!process.stdin.isTTY || !process.stdout.isTTY)) {
@@ -127,21 +195,40 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const { connect } = await import('./app/connect.js');
-  const connection = await connect({
+  const connectFlags = {
     regions: flags.region ?? [],
     sandbox: flags.sandbox,
     readOnly: flags.readOnly,
+    allRegions: flags.allRegions,
     ...(flags.profile ? { profile: flags.profile } : {}),
     ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
     ...(flags.state ? { sandboxState: flags.state } : {}),
-  });
+  };
+  if (command === undefined) {
+    // The interactive view draws its first frame before the SDK and the sandbox load (commands/tui.tsx).
+    const { runTui } = await import('./commands/tui.js');
+    return runTui(connectFlags);
+  }
+  const { connect } = await import('./app/connect.js');
+  const connection = await connect(connectFlags);
   try {
     // Fail early, in words, when there are no credentials (before any screen is drawn).
     await connection.clients.sts().config.credentials();
     if (command === 'list') {
       const { runList } = await import('./commands/inventory.js');
       return await runList(connection, { json: flags.json, all: flags.all });
+    }
+    if (command === 'usage' && usageOptions) {
+      const { runUsage } = await import('./commands/usage.js');
+      return await runUsage(connection, rest[0]!, usageOptions);
+    }
+    if (retire) {
+      const { runRetire } = await import('./commands/retire.js');
+      return await runRetire(connection, retire, retireFlags);
+    }
+    if (command === 'retirements') {
+      const { runRetirementsList } = await import('./commands/retire.js');
+      return await runRetirementsList(connection, { json: flags.json });
     }
     if (change) {
       const { runChange } = await import('./commands/change.js');
@@ -151,8 +238,7 @@ async function main(): Promise<number> {
       const { runShow } = await import('./commands/inventory.js');
       return await runShow(connection, rest[0]!, { json: flags.json });
     }
-    const { runTui } = await import('./commands/tui.js');
-    return await runTui(connection);
+    return 2; // not reached: every command is handled above
   } finally {
     await connection.close();
   }

@@ -2,7 +2,13 @@
 
 import { KMSClient } from '@aws-sdk/client-kms';
 import { STSClient } from '@aws-sdk/client-sts';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { KeywardenError } from '../domain/errors.js';
+import { OperationLimiter } from './rate-limit.js';
+import { assertEndpointIsSafe } from './endpoint-guard.js';
 
 /** Operations that only read. In read-only mode every other operation is refused before it is sent. */
 const READ_OPERATION = /^(Describe|List|Get|Lookup|Filter|Test)[A-Za-z]*$/;
@@ -38,6 +44,21 @@ function guardReadOnly<T>(client: T): T {
   return client;
 }
 
+/**
+ * Paces every attempt (retries included: the middleware sits inside the retry loop) to the
+ * per-operation KMS quotas. One limiter per client = per account and region.
+ */
+function paceToQuotas<T>(client: T, limiter: OperationLimiter): T {
+  (client as unknown as { middlewareStack: { add(m: unknown, o: unknown): void } }).middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      await limiter.take((context.commandName ?? '').replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'keywardenQuotaPacing', priority: 'low' },
+  );
+  return client;
+}
+
 export interface StaticCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -54,6 +75,10 @@ export interface ConnectOptions {
   maxAttempts?: number;
   /** Sockets per client; the inventory's concurrency stays below it. */
   maxSockets?: number;
+  /** Per-attempt time limit for an answer (default 30 s); a hung request fails with TimeoutError and is retried. */
+  requestTimeoutMs?: number;
+  /** Allow signed requests over plain http:// to a non-loopback endpoint (--allow-insecure-endpoint). */
+  allowInsecureEndpoint?: boolean;
   /** Refuse every mutating call before it leaves the process. */
   readOnly?: boolean;
 }
@@ -63,6 +88,11 @@ export interface Clients {
   readonly readOnly: boolean;
   kms(region: string): KMSClient;
   sts(): STSClient;
+  /** CloudTrail, adaptive retry (LookupEvents allows 2 requests/s; aws/usage.ts paces to it). */
+  cloudtrail(region: string): CloudTrailClient;
+  /** CloudWatch Logs (metric filters on the trail's log group) and CloudWatch (alarms). */
+  logs(region: string): CloudWatchLogsClient;
+  cloudwatch(region: string): CloudWatchClient;
   destroy(): void;
 }
 
@@ -72,8 +102,11 @@ export function isValidRegionName(region: string): boolean {
   return REGION_PATTERN.test(region);
 }
 
-/** Rejects a malformed endpoint URL before any client is built. */
-export function parseEndpoint(endpoint: string): URL {
+/**
+ * Rejects a malformed endpoint URL before any client is built, and plain http:// to a host other
+ * than this machine unless `allowInsecure` (src/aws/endpoint-guard.ts).
+ */
+export function parseEndpoint(endpoint: string, options: { allowInsecure?: boolean } = {}): URL {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -83,6 +116,7 @@ export function parseEndpoint(endpoint: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new KeywardenError('validation', `--endpoint-url "${endpoint}" must be http:// or https://`);
   }
+  assertEndpointIsSafe(url, options);
   return url;
 }
 
@@ -112,39 +146,50 @@ export async function resolveRegions(options: Pick<ConnectOptions, 'regions' | '
 }
 
 export function createClients(options: ConnectOptions & { regions: readonly string[] }): Clients {
-  const endpoint = options.endpoint ? parseEndpoint(options.endpoint).toString().replace(/\/$/, '') : undefined;
+  const endpoint = options.endpoint ? parseEndpoint(options.endpoint, { allowInsecure: options.allowInsecureEndpoint ?? false }).toString().replace(/\/$/, '') : undefined;
   const common = {
     ...(options.profile ? { profile: options.profile } : {}),
     ...(endpoint ? { endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     retryMode: 'standard',
     maxAttempts: options.maxAttempts ?? 8,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 }, httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 } },
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true, httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 }, httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 } },
   } as const;
-  const kmsClients = new Map<string, KMSClient>();
-  let stsClient: STSClient | undefined;
+  const made: Array<{ destroy(): void }> = [];
+  /** One client per region, built on first use with the read-only guard when asked for. */
+  const perRegion = <T extends { destroy(): void }>(make: (region: string) => T): ((region: string) => T) => {
+    const byRegion = new Map<string, T>();
+    return (region) => {
+      let client = byRegion.get(region);
+      if (!client) {
+        client = make(region);
+        if (options.readOnly) guardReadOnly(client);
+        byRegion.set(region, client);
+        made.push(client);
+      }
+      return client;
+    };
+  };
   const firstRegion = options.regions[0];
   if (!firstRegion) throw new KeywardenError('validation', 'no region to connect to');
+  // KMS: requests are already paced to the per-operation quotas, so a throttled call backs off
+  // briefly (100 ms doubling to 3 s, with jitter) instead of the SDK's 0.5–20 s throttling curve.
+  const kmsRetry = () => new ConfiguredRetryStrategy(options.maxAttempts ?? 8, (attempt) => Math.min(3_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
+  const kms = perRegion((region) => paceToQuotas(new KMSClient({ ...common, region, retryStrategy: kmsRetry() }), new OperationLimiter()));
+  const cloudtrail = perRegion((region) => new CloudTrailClient({ ...common, region, retryMode: 'adaptive', maxAttempts: options.maxAttempts ?? 5 }));
+  const logs = perRegion((region) => new CloudWatchLogsClient({ ...common, region }));
+  const cloudwatch = perRegion((region) => new CloudWatchClient({ ...common, region }));
+  const sts = perRegion((region) => new STSClient({ ...common, region }));
   return {
     regions: options.regions,
     readOnly: options.readOnly ?? false,
-    kms(region) {
-      let client = kmsClients.get(region);
-      if (!client) {
-        client = new KMSClient({ ...common, region });
-        if (options.readOnly) guardReadOnly(client);
-        kmsClients.set(region, client);
-      }
-      return client;
-    },
-    sts() {
-      stsClient ??= new STSClient({ ...common, region: firstRegion });
-      if (options.readOnly) guardReadOnly(stsClient);
-      return stsClient;
-    },
+    kms,
+    cloudtrail,
+    logs,
+    cloudwatch,
+    sts: () => sts(firstRegion),
     destroy() {
-      for (const client of kmsClients.values()) client.destroy();
-      stsClient?.destroy();
+      for (const client of made) client.destroy();
     },
   };
 }

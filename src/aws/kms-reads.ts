@@ -36,6 +36,24 @@ export async function retryThrottled<T>(call: () => Promise<T>, attempts = 6, si
   }
 }
 
+/**
+ * Pages through a KMS List* call (Limit/Marker in, NextMarker/Truncated out — a page may hold
+ * fewer than Limit items, so keep going while Truncated), retrying throttled pages.
+ */
+async function eachPage<P extends { Truncated?: boolean | undefined; NextMarker?: string | undefined }>(
+  fetch: (marker: { Marker?: string }) => Promise<P>,
+  onPage: (page: P) => void,
+  options: { signal?: AbortSignal | undefined; attempts?: number } = {},
+): Promise<void> {
+  let marker: string | undefined;
+  do {
+    const current = marker;
+    const page = await retryThrottled(() => fetch(current ? { Marker: current } : {}), options.attempts ?? 6, options.signal);
+    onPage(page);
+    marker = page.Truncated ? page.NextMarker : undefined;
+  } while (marker && !options.signal?.aborted);
+}
+
 export function toKeyMetadata(meta: SdkKeyMetadata, region: string): KeyMetadata {
   const mr = meta.MultiRegionConfiguration;
   const out: KeyMetadata = {
@@ -80,56 +98,43 @@ export async function listKeyPages(
   kms: KMSClient,
   onPage: (keys: Array<{ keyId: string; arn: string }>) => void,
   signal?: AbortSignal,
+  pageSize = 1000,
 ): Promise<void> {
-  let marker: string | undefined;
-  do {
-    const page = await retryThrottled(
-      () => kms.send(new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }), { abortSignal: signal }),
-      8,
-      signal,
-    );
-    onPage((page.Keys ?? []).map((key) => ({ keyId: key.KeyId ?? '', arn: key.KeyArn ?? '' })));
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker && !signal?.aborted);
+  await eachPage(
+    (marker) => kms.send(new ListKeysCommand({ Limit: pageSize, ...marker }), { abortSignal: signal }),
+    (page) => onPage((page.Keys ?? []).map((key) => ({ keyId: key.KeyId ?? '', arn: key.KeyArn ?? '' }))),
+    { signal, attempts: 8 },
+  );
 }
 
 /** All aliases of a region (or of one key), as key id → alias names. */
 export async function listAliases(kms: KMSClient, options: { keyId?: string; signal?: AbortSignal } = {}): Promise<Map<string, string[]>> {
   const byKey = new Map<string, string[]>();
-  let marker: string | undefined;
-  do {
-    const page = await retryThrottled(
-      () =>
-        kms.send(new ListAliasesCommand({ Limit: 100, ...(options.keyId ? { KeyId: options.keyId } : {}), ...(marker ? { Marker: marker } : {}) }), {
-          abortSignal: options.signal,
-        }),
-      8,
-      options.signal,
-    );
-    for (const alias of page.Aliases ?? []) {
-      if (!alias.TargetKeyId || !alias.AliasName) continue;
-      const list = byKey.get(alias.TargetKeyId) ?? [];
-      list.push(alias.AliasName);
-      byKey.set(alias.TargetKeyId, list);
-    }
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker && !options.signal?.aborted);
+  await eachPage(
+    (marker) => kms.send(new ListAliasesCommand({ Limit: 100, ...(options.keyId ? { KeyId: options.keyId } : {}), ...marker }), { abortSignal: options.signal }),
+    (page) => {
+      for (const alias of page.Aliases ?? []) {
+        if (!alias.TargetKeyId || !alias.AliasName) continue;
+        const list = byKey.get(alias.TargetKeyId) ?? [];
+        list.push(alias.AliasName);
+        byKey.set(alias.TargetKeyId, list);
+      }
+    },
+    { signal: options.signal, attempts: 8 },
+  );
   for (const list of byKey.values()) list.sort();
   return byKey;
 }
 
 export async function listTags(kms: KMSClient, keyId: string, signal?: AbortSignal): Promise<Tag[]> {
   const tags: Tag[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await retryThrottled(
-      () => kms.send(new ListResourceTagsCommand({ KeyId: keyId, Limit: 50, ...(marker ? { Marker: marker } : {}) }), { abortSignal: signal }),
-      6,
-      signal,
-    );
-    for (const tag of page.Tags ?? []) tags.push({ key: tag.TagKey ?? '', value: tag.TagValue ?? '' });
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker);
+  await eachPage(
+    (marker) => kms.send(new ListResourceTagsCommand({ KeyId: keyId, Limit: 50, ...marker }), { abortSignal: signal }),
+    (page) => {
+      for (const tag of page.Tags ?? []) tags.push({ key: tag.TagKey ?? '', value: tag.TagValue ?? '' });
+    },
+    { signal },
+  );
   return tags;
 }
 
@@ -189,37 +194,31 @@ function toGrant(entry: GrantListEntry): Grant {
 
 export async function listGrants(kms: KMSClient, keyId: string, signal?: AbortSignal): Promise<Grant[]> {
   const grants: Grant[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await retryThrottled(
-      () => kms.send(new ListGrantsCommand({ KeyId: keyId, Limit: 100, ...(marker ? { Marker: marker } : {}) }), { abortSignal: signal }),
-      6,
-      signal,
-    );
-    for (const entry of page.Grants ?? []) grants.push(toGrant(entry));
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker);
+  await eachPage(
+    (marker) => kms.send(new ListGrantsCommand({ KeyId: keyId, Limit: 100, ...marker }), { abortSignal: signal }),
+    (page) => {
+      for (const entry of page.Grants ?? []) grants.push(toGrant(entry));
+    },
+    { signal },
+  );
   return grants;
 }
 
 export async function listRotations(kms: KMSClient, keyId: string, signal?: AbortSignal): Promise<RotationEntry[]> {
   const rotations: RotationEntry[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await retryThrottled(
-      () => kms.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 1000, ...(marker ? { Marker: marker } : {}) }), { abortSignal: signal }),
-      6,
-      signal,
-    );
-    for (const entry of page.Rotations ?? []) {
-      const rotation: RotationEntry = {};
-      if (entry.KeyMaterialId) rotation.keyMaterialId = entry.KeyMaterialId;
-      if (entry.RotationDate) rotation.rotationDate = entry.RotationDate.toISOString();
-      if (entry.RotationType) rotation.rotationType = entry.RotationType as 'AUTOMATIC' | 'ON_DEMAND';
-      if (entry.KeyMaterialState) rotation.keyMaterialState = entry.KeyMaterialState;
-      rotations.push(rotation);
-    }
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker);
+  await eachPage(
+    (marker) => kms.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 1000, ...marker }), { abortSignal: signal }),
+    (page) => {
+      for (const entry of page.Rotations ?? []) {
+        const rotation: RotationEntry = {};
+        if (entry.KeyMaterialId) rotation.keyMaterialId = entry.KeyMaterialId;
+        if (entry.RotationDate) rotation.rotationDate = entry.RotationDate.toISOString();
+        if (entry.RotationType) rotation.rotationType = entry.RotationType as 'AUTOMATIC' | 'ON_DEMAND';
+        if (entry.KeyMaterialState) rotation.keyMaterialState = entry.KeyMaterialState;
+        rotations.push(rotation);
+      }
+    },
+    { signal },
+  );
   return rotations;
 }

@@ -39,6 +39,8 @@ describe('browsing keys in a terminal', () => {
     await terminal.type('4');
     await terminal.waitFor('"Statement"');
 
+    await terminal.press('Tab'); // on to Usage (CloudTrail)
+    await terminal.waitFor('Window');
     await terminal.press('Tab'); // wraps around to Overview
     await terminal.waitFor('Key spec');
 
