@@ -73,7 +73,7 @@ function statusJson(status: RetirementStatus) {
 
 async function confirmTyped(record: RetirementRecord, aliases: string[], what: string, yes: boolean): Promise<void> {
   if (yes) return;
-  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('validation', `${what} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('confirmation', `${what} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
   const row = { aliases, keyId: record.keyId };
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
@@ -96,6 +96,9 @@ async function driver(connection: Connection): Promise<Retirements> {
 }
 
 export async function runRetire(connection: Connection, parsed: Extract<RetireParse, { ok: true }>, flags: RetireFlags): Promise<number> {
+  if (parsed.verb !== 'status' && connection.session.readOnly) {
+    throw new KeywardenError('read-only', 'read-only mode: a retirement changes the key; nothing was sent');
+  }
   const { resolveKey } = await import('../aws/inventory.js');
   const retirements = await driver(connection);
   const key = await resolveKey(connection.clients, parsed.key);
@@ -117,8 +120,6 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
     output(await retirements.status(record));
     return 0;
   }
-
-  if (connection.session.readOnly) throw new KeywardenError('read-only', 'read-only mode: a retirement changes the key; nothing was sent');
 
   if (parsed.verb === 'start') {
     const preflight = await retirements.preflight(key, parsed.windowDays);
@@ -154,7 +155,7 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
 
   if (parsed.verb === 'advance') {
     if (allowed('arm-watch')) {
-      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('validation', 'creating the alarm needs confirmation: pass --yes. Nothing was changed.');
+      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'creating the alarm needs confirmation: pass --yes. Nothing was changed.');
       const next = flags.weakerWatch
         ? await retirements.armWeakerWatch(record, 'chosen by the operator (--weaker-watch): no alarm; keywarden polls CloudTrail when it runs')
         : await retirements.armAlarm(record, {
@@ -172,7 +173,7 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
       return 0;
     }
     if (allowed('remove-watch')) {
-      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('validation', 'removing the alarm needs confirmation: pass --yes. Nothing was changed.');
+      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'removing the alarm needs confirmation: pass --yes. Nothing was changed.');
       output(await retirements.status(await retirements.removeWatch(record)), 'alarm and filter removed; the retirement is closed');
       return 0;
     }
@@ -182,13 +183,13 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
 
   // rollback: one step back
   if (allowed('cancel-deletion')) {
-    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('validation', 'cancelling the deletion needs confirmation: pass --yes. Nothing was changed.');
+    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'cancelling the deletion needs confirmation: pass --yes. Nothing was changed.');
     const next = await retirements.cancelDeletion(record);
     output(await retirements.status(next), 'deletion cancelled: the key is back to Disabled (not Enabled); run rollback again to enable it');
     return 0;
   }
   if (allowed('re-enable')) {
-    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('validation', 'enabling the key needs confirmation: pass --yes. Nothing was changed.');
+    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'enabling the key needs confirmation: pass --yes. Nothing was changed.');
     const next = await retirements.reEnable(record);
     output(await retirements.status(next), 'the key is enabled again; the retirement is rolled back (keywarden retire advance removes the alarm)');
     return 0;

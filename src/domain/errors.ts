@@ -13,6 +13,8 @@ export type ErrorKind =
   | 'no-credentials'
   | 'network'
   | 'read-only'
+  /** A change was asked for without its confirmation (not on a terminal and no --yes): exit code 2. */
+  | 'confirmation'
   | 'conflict'
   | 'aws';
 

@@ -1,0 +1,109 @@
+// The guided retirement driven from the command line (`retire start|advance|rollback|status`,
+// `retirements`): exit codes, --yes, --json, and the sandbox's state after each step.
+
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
+import { openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
+import { CLI } from './terminal.js';
+
+let endpoint: TestEndpoint;
+let home: string;
+beforeAll(async () => {
+  endpoint = await openEndpoint();
+  home = mkdtempSync(join(tmpdir(), 'kw-retire-cli-'));
+});
+afterAll(async () => {
+  await endpoint.close();
+});
+
+function keywarden(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args, '--endpoint-url', endpoint.url],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
+          AWS_REGION: 'us-east-1',
+          AWS_EC2_METADATA_DISABLED: 'true',
+          KEYWARDEN_HOME: home,
+        },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end();
+  });
+}
+
+describe('retire from the command line', () => {
+  it('starts, needs findings acknowledged, disables, arms the alarm, reports, and rolls back', async () => {
+    const kms = endpoint.clients().kms('us-east-1');
+    const created = await kms.send(new CreateKeyCommand({ Description: 'keywarden CLI retirement' }));
+    const alias = `kw-retire-cli-${process.pid}`;
+    await kms.send(new CreateAliasCommand({ AliasName: `alias/${alias}`, TargetKeyId: created.KeyMetadata!.KeyId! }));
+    const arn = created.KeyMetadata!.Arn!;
+
+    expect((await keywarden(['retire', 'start', alias, '--deletion-days', '31'])).code).toBe(2);
+    expect((await keywarden(['retire', 'start', alias, '--watch-days', '0'])).code).toBe(2);
+
+    // Whatever blocks must be acknowledged first; without it nothing is disabled.
+    const first = await keywarden(['retire', 'start', alias, '--yes', '--json']);
+    const doc = JSON.parse(first.stdout);
+    const blocking = (doc.findings as Array<{ id: string; severity: string }>).filter((f) => f.severity === 'blocking').map((f) => f.id);
+    if (blocking.length > 0) {
+      expect(first.code).toBe(1);
+      expect(doc.record.stage).toBe('preflight');
+      expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Enabled');
+    }
+    const start = await keywarden(['retire', 'start', alias, '--yes', '--json', ...(blocking.length ? ['--acknowledge', blocking.join(',')] : [])]);
+    expect(start.code).toBe(0);
+    expect(JSON.parse(start.stdout).record.stage).toBe('disabled');
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Disabled');
+
+    const notInteractive = await keywarden(['retire', 'advance', alias]);
+    expect(notInteractive.code).toBe(2);
+    expect(notInteractive.stderr).toMatch(/pass --yes/);
+
+    const advance = await keywarden(['retire', 'advance', alias, '--yes', '--json']);
+    expect(advance.code).toBe(0);
+    const armed = JSON.parse(advance.stdout);
+    expect(armed.record.stage).toBe('watching');
+    expect(armed.nextSteps.find((s: { id: string }) => s.id === 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/the watch runs until/) });
+    const alarms = await endpoint.clients().cloudwatch('us-east-1').send(new DescribeAlarmsCommand({ AlarmNames: [`keywarden-retire-${created.KeyMetadata!.KeyId}`] }));
+    expect(alarms.MetricAlarms).toHaveLength(1);
+
+    const early = await keywarden(['retire', 'advance', alias, '--yes']);
+    expect(early.code).toBe(1);
+    expect(early.stdout).toMatch(/nothing to do now/);
+
+    const list = JSON.parse((await keywarden(['retirements', '--json'])).stdout);
+    expect(list.retirements.map((r: { record: { keyArn: string } }) => r.record.keyArn)).toContain(arn);
+
+    const status = await keywarden(['retire', 'status', alias]);
+    expect(status.stdout).toMatch(/stage:\s+watching/);
+    expect(status.stdout).toMatch(/watched:\s+0 of 14 days/);
+
+    const rollback = await keywarden(['retire', 'rollback', alias, '--yes']);
+    expect(rollback.code).toBe(0);
+    expect(rollback.stdout).toMatch(/enabled again/);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Enabled');
+    const close = await keywarden(['retire', 'advance', alias, '--yes']);
+    expect(close.code).toBe(0);
+    expect(close.stdout).toMatch(/retirement is closed/);
+  });
+
+  it('read-only mode refuses to start a retirement', async () => {
+    const run = await keywarden(['retire', 'start', 'alias/anything', '--read-only', '--yes']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/read-only/);
+  });
+});
