@@ -1,5 +1,5 @@
 // npm run bench [NAME...]: runs the benchmarks (all by default). Never part of npm test.
-const all = ['startup', 'inventory'];
+const all = ['startup', 'render', 'inventory', 'usage'];
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : all) {
   if (!all.includes(name)) {

@@ -18,6 +18,9 @@ const help = `
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
     $ keywarden usage KEY [--days N] [--cloudtrail-dir DIR] [--json]
                                           who used the key, how, and what depends on it (CloudTrail)
+    $ keywarden report KEY [--format md|json] [--days N]
+                                          evidence for a change board: metadata, grants, policy and its
+                                          findings, usage, the retirement record and journal entries
     $ keywarden rotation enable KEY [--period DAYS]   automatic rotation on (90–2560 days, default 365)
     $ keywarden rotation disable KEY                  automatic rotation off (type the alias or id)
     $ keywarden rotation rotate-now KEY               on-demand rotation (25 per key)
@@ -53,6 +56,14 @@ const help = `
     --key KEY             journal: only the entries of this key
     --days N              usage: the window in days (1–90 from CloudTrail; more with --cloudtrail-dir)
     --cloudtrail-dir DIR  usage: read CloudTrail log files delivered to S3 (plain or .gz, a file or a tree)
+    --format md|json      report: Markdown with tables (default) or JSON (same as --json)
+    --unused-days N       findings: flag enabled keys unused this long (default 90)
+    --disabled-days N     findings: flag keys disabled this long with no retirement (default 30)
+    --recent-use-days N   findings: flag keys pending deletion used within N days (default 30)
+    --max-rotation-days N findings: flag rotation periods longer than N days (default 365)
+    --admin-roles A,B     findings: role-name patterns treated as key administrators
+                          (defaults: Admin, KeyAdmin, OrganizationAccountAccessRole); the
+                          thresholds.* fields of <config dir>/config.json set the same
     --watch-days N        retire start: observation window after the alarm (default 14)
     --window-days N       retire start: CloudTrail usage window for the preflight (default 30)
     --acknowledge IDS     retire start: blocking findings you have read and accept (comma-separated ids)
@@ -100,6 +111,12 @@ const cli = meow(help, {
     logGroupRegion: { type: 'string' },
     snsTopic: { type: 'string' },
     weakerWatch: { type: 'boolean', default: false },
+    format: { type: 'string' },
+    unusedDays: { type: 'string' },
+    disabledDays: { type: 'string' },
+    recentUseDays: { type: 'string' },
+    maxRotationDays: { type: 'string' },
+    adminRoles: { type: 'string' },
   },
 });
 
@@ -166,6 +183,30 @@ async function main(): Promise<number> {
     retire = parsed;
   }
   if (command === 'retirements' && rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
+  const { parseThresholdFlags } = await import('./app/config.js');
+  const thresholdFlags = parseThresholdFlags({
+    unusedDays: flags.unusedDays,
+    disabledDays: flags.disabledDays,
+    recentUseDays: flags.recentUseDays,
+    maxRotationDays: flags.maxRotationDays,
+    adminRoles: flags.adminRoles,
+  });
+  if (!thresholdFlags.ok) return usage(thresholdFlags.message);
+  const hasThresholdFlags = Object.keys(thresholdFlags.overrides).length > 0;
+  if (hasThresholdFlags && command !== 'report' && command !== undefined) {
+    return usage('--unused-days, --disabled-days, --recent-use-days, --max-rotation-days and --admin-roles only go with "report" or the interactive view');
+  }
+  let reportOptions: import('./commands/report.js').ReportOptions | undefined;
+  if (command === 'report') {
+    if (rest.length !== 1) return usage('report needs exactly one key: an alias name, key id or key ARN');
+    if (flags.cloudtrailDir !== undefined) return usage('--cloudtrail-dir only goes with "usage"');
+    const { parseReportFlags } = await import('./commands/report.js');
+    const parsed = parseReportFlags({ format: flags.format, days: flags.days, json: flags.json });
+    if (!parsed.ok) return usage(parsed.message);
+    reportOptions = { ...parsed.options, thresholds: thresholdFlags.overrides };
+  } else if (flags.format !== undefined) {
+    return usage('--format only goes with "report"');
+  }
   let usageOptions: import('./commands/usage.js').UsageOptions | undefined;
   if (command === 'usage') {
     if (rest.length !== 1) return usage('usage needs exactly one key: an alias name, key id or key ARN');
@@ -173,15 +214,15 @@ async function main(): Promise<number> {
     const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, json: flags.json });
     if (!parsed.ok) return usage(parsed.message);
     usageOptions = parsed.options;
-  } else if (flags.days !== undefined || flags.cloudtrailDir !== undefined) {
-    return usage('--days and --cloudtrail-dir only go with "usage"');
+  } else if (command !== 'report' && (flags.days !== undefined || flags.cloudtrailDir !== undefined)) {
+    return usage('--days and --cloudtrail-dir only go with "usage" (and --days with "report")');
   }
   if (command === 'journal') {
     if (rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
     const { runJournal } = await import('./commands/journal.js');
     return runJournal({ json: flags.json, ...(flags.key ? { key: flags.key } : {}) });
   }
-  if (command !== undefined && command !== 'list' && command !== 'show' && command !== 'retire' && command !== 'retirements' && command !== 'usage' && !changeCommand) {
+  if (command !== undefined && command !== 'list' && command !== 'show' && command !== 'retire' && command !== 'retirements' && command !== 'usage' && command !== 'report' && !changeCommand) {
     return usage(`unknown command "${command}"`);
   }
   if (command === 'show' && rest.length !== 1) return usage('show needs exactly one key: an alias name, key id or key ARN');
@@ -207,7 +248,7 @@ async function main(): Promise<number> {
   if (command === undefined) {
     // The interactive view draws its first frame before the SDK and the sandbox load (commands/tui.tsx).
     const { runTui } = await import('./commands/tui.js');
-    return runTui(connectFlags);
+    return runTui(connectFlags, thresholdFlags.overrides);
   }
   const { connect } = await import('./app/connect.js');
   const connection = await connect(connectFlags);
@@ -221,6 +262,10 @@ async function main(): Promise<number> {
     if (command === 'usage' && usageOptions) {
       const { runUsage } = await import('./commands/usage.js');
       return await runUsage(connection, rest[0]!, usageOptions);
+    }
+    if (command === 'report' && reportOptions) {
+      const { runReport } = await import('./commands/report.js');
+      return await runReport(connection, rest[0]!, reportOptions);
     }
     if (retire) {
       const { runRetire } = await import('./commands/retire.js');
@@ -250,7 +295,9 @@ main().then(
   },
   async (error: unknown) => {
     const [{ printError }, { toDomainError }] = await Promise.all([import('./commands/output.js'), import('./aws/errors.js')]);
-    printError(toDomainError(error).message);
-    process.exitCode = 1;
+    const domain = toDomainError(error);
+    printError(domain.message);
+    // A change asked for without its confirmation is a usage error, like a wrong flag.
+    process.exitCode = domain.kind === 'confirmation' ? 2 : 1;
   },
 );

@@ -8,32 +8,46 @@ export interface ConnectFlags {
   profile?: string;
   regions: string[];
   endpointUrl?: string;
+  /** Allow plain http:// to a non-loopback --endpoint-url (signed requests cross the network unencrypted). */
+  allowInsecureEndpoint?: boolean;
   sandbox: boolean;
   readOnly: boolean;
   /** State file of the in-process sandbox (default: the user's data dir). */
   sandboxState?: string;
+  /** Every region enabled for the account (EC2 DescribeRegions), instead of `regions`. */
+  allRegions?: boolean;
 }
 
 export interface Connection {
   clients: Clients;
   session: SessionInfo;
+  /** The account's time: the sandbox's own clock with --sandbox (tests advance it), else this machine's. */
+  now: () => Date;
   close(): Promise<void>;
 }
 
 export async function connect(flags: ConnectFlags): Promise<Connection> {
   const { createClients, resolveRegions, parseEndpoint } = await import('../aws/clients.js');
-  if (flags.endpointUrl) parseEndpoint(flags.endpointUrl);
+  if (flags.endpointUrl) parseEndpoint(flags.endpointUrl, { allowInsecure: flags.allowInsecureEndpoint ?? false });
   if (flags.sandbox) {
     if (flags.endpointUrl) {
       const { KeywardenError } = await import('../domain/errors.js');
       throw new KeywardenError('validation', '--sandbox and --endpoint-url cannot be used together: --sandbox starts its own endpoint');
     }
     const [{ startSandbox }, constants] = await Promise.all([import('../sandbox/index.js'), import('../sandbox/constants.js')]);
-    const regions = await resolveRegions({ regions: flags.regions.length > 0 ? flags.regions : [constants.SANDBOX_DEFAULT_REGION] });
+    let regions = await resolveRegions({ regions: flags.regions.length > 0 ? flags.regions : [constants.SANDBOX_DEFAULT_REGION] });
     const sandbox = await startSandbox({ statePath: flags.sandboxState ?? constants.defaultSandboxStatePath() });
+    if (flags.allRegions) {
+      const { listEnabledRegions } = await import('../aws/regions.js');
+      regions = await listEnabledRegions({ region: regions[0]!, endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS }).catch(async (error: unknown) => {
+        await sandbox.close();
+        throw error;
+      });
+    }
     const clients = createClients({ regions, endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS, readOnly: flags.readOnly });
     return {
       clients,
+      now: () => sandbox.now(),
       session: { regions, sandbox: true, readOnly: flags.readOnly, endpoint: sandbox.url },
       async close() {
         clients.destroy();
@@ -41,15 +55,31 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
       },
     };
   }
-  const regions = await resolveRegions({ regions: flags.regions, ...(flags.profile ? { profile: flags.profile } : {}) });
+  if (flags.profile) await (await import('../aws/profiles.js')).assertProfileExists(flags.profile);
+  let regions = await resolveRegions({ regions: flags.regions, ...(flags.profile ? { profile: flags.profile } : {}) }).catch((error: unknown) => {
+    // --all-regions only needs some region to ask; us-east-1 answers for every commercial account.
+    if (flags.allRegions) return ['us-east-1'];
+    throw error;
+  });
+  if (flags.allRegions) {
+    const { listEnabledRegions } = await import('../aws/regions.js');
+    regions = await listEnabledRegions({
+      region: regions[0]!,
+      ...(flags.profile ? { profile: flags.profile } : {}),
+      ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
+      ...(flags.allowInsecureEndpoint ? { allowInsecureEndpoint: true } : {}),
+    });
+  }
   const clients = createClients({
     regions,
     readOnly: flags.readOnly,
+    ...(flags.allowInsecureEndpoint ? { allowInsecureEndpoint: true } : {}),
     ...(flags.profile ? { profile: flags.profile } : {}),
     ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
   });
   return {
     clients,
+    now: () => new Date(),
     session: {
       regions,
       sandbox: false,

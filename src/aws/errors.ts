@@ -1,6 +1,7 @@
 // SDK errors become domain errors here, at the boundary, with a message a person understands.
 
 import { KeywardenError, type ErrorKind } from '../domain/errors.js';
+import { redactSecrets } from '../domain/sanitize.js';
 
 interface SdkErrorLike {
   name?: string;
@@ -73,6 +74,8 @@ export function toDomainError(error: unknown, what?: string): KeywardenError {
     }
   }
   if (what) message = `${what}: ${message}`;
+  // An error may echo credentials back (a signed URL, a header, a credentials file line).
+  message = redactSecrets(message, [process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN]);
   return new KeywardenError(kind, message, { code, ...(requestId ? { requestId } : {}), cause: error });
 }
 

@@ -7,6 +7,7 @@ import pLimit from 'p-limit';
 import { KeywardenError } from '../domain/errors.js';
 import { ON_DEMAND_ROTATION_LIMIT, type CallerIdentity, type KeyDetail, type KeyRow, type ReadProblem } from '../domain/key.js';
 import type { InventoryHandlers, KeySource, RegionProgress } from '../domain/source.js';
+import type { UsageLoadState, UsageRequest } from '../domain/usage.js';
 import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
 import { describeKey, listAliases, listGrants, listKeyPages, listRotations, listTags, readLastUsage, readPolicy, readRotation } from './kms-reads.js';
@@ -16,6 +17,8 @@ export interface InventoryOptions {
   concurrency?: number;
   /** Milliseconds between row batches handed to the view. */
   flushIntervalMs?: number;
+  /** ListKeys page size (1–1000; default 1000, the fewest List calls). */
+  pageSize?: number;
 }
 
 function problem(what: string, error: unknown): ReadProblem {
@@ -86,6 +89,20 @@ export async function loadRow(
   return row;
 }
 
+/**
+ * Why a whole region failed, in words. An opt-in region that is not enabled (or not yet ready)
+ * answers with the same "security token is invalid" error as bad credentials; when the other
+ * regions work, it is the region.
+ */
+function regionFailure(error: unknown): string {
+  const domain = toDomainError(error);
+  if (domain.code === 'UnrecognizedClientException' || domain.code === 'InvalidClientTokenId') {
+    const raw = error instanceof Error ? error.message : String(error);
+    return `not enabled for this account, or no access there (${domain.code}: ${raw})`;
+  }
+  return domain.message;
+}
+
 export class AwsKeySource implements KeySource {
   readonly regions: readonly string[];
   private readonly clients: Clients;
@@ -94,7 +111,7 @@ export class AwsKeySource implements KeySource {
   constructor(clients: Clients, options: InventoryOptions = {}) {
     this.clients = clients;
     this.regions = clients.regions;
-    this.options = { concurrency: options.concurrency ?? 24, flushIntervalMs: options.flushIntervalMs ?? 40 };
+    this.options = { concurrency: options.concurrency ?? 24, flushIntervalMs: options.flushIntervalMs ?? 40, pageSize: options.pageSize ?? 1000 };
   }
 
   async identity(): Promise<CallerIdentity> {
@@ -135,7 +152,7 @@ export class AwsKeySource implements KeySource {
           }, schedule, signal);
         } catch (error) {
           if (signal?.aborted) return;
-          state.error = toDomainError(error, `region ${region}`).message;
+          state.error = regionFailure(error);
         } finally {
           state.done = true;
           schedule();
@@ -177,6 +194,7 @@ export class AwsKeySource implements KeySource {
         }
       },
       signal,
+      this.options.pageSize,
     );
     await Promise.all(work);
     await aliasesPromise.catch((error: unknown) => {
@@ -212,6 +230,15 @@ export class AwsKeySource implements KeySource {
       detail.onDemandRotationsLeft = Math.max(0, ON_DEMAND_ROTATION_LIMIT - used);
     }
     return detail;
+  }
+
+  async loadUsage(key: { arn: string; region: string }, request: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState> {
+    if (request.cloudtrailDir) {
+      const { readCloudTrailFiles } = await import('./cloudtrail-files.js');
+      return readCloudTrailFiles(request.cloudtrailDir, key.arn, request, signal);
+    }
+    const { lookupKeyEvents } = await import('./usage.js');
+    return lookupKeyEvents(this.clients.cloudtrail(key.region), key.arn, request, signal);
   }
 }
 

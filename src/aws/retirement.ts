@@ -58,7 +58,7 @@ import {
   type Watch,
 } from '../domain/retirement.js';
 import { callerOf, summarizeUsage, USE_OPERATIONS } from '../domain/usage.js';
-import type { Journal } from '../journal/journal.js';
+import { pairEntries, type Journal } from '../journal/journal.js';
 import type { RetirementStore } from '../journal/retirements.js';
 import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
@@ -285,11 +285,31 @@ export class Retirements {
     // The machine follows what really happened to the key (deleted at the end of its waiting
     // period, use detected by the alarm); everything else is reported as drift for the operator.
     if (reality.keyState === 'gone' && record.stage === 'deletion-scheduled') current = await this.advance(current, { type: 'key-deleted' }, now);
+    if (current.stage === 'watching' && (reality.keyState === 'PendingDeletion' || reality.keyState === 'PendingReplicaDeletion')) {
+      // Our ScheduleKeyDeletion reached AWS but its answer was lost (crash, reset, timeout): adopt it, never send it again.
+      const lost = await this.unansweredScheduleDeletion(current);
+      if (lost) current = await this.advance(current, { type: 'deletion-scheduled', pendingWindowDays: lost.pendingWindowDays, ...(reality.deletionDate ? { deletionDate: reality.deletionDate } : {}) }, now);
+    }
     if ((current.stage === 'watching' || current.stage === 'disabled') && (reality.attemptsSinceDisabled.length > 0 || reality.alarm?.state === 'ALARM' || reality.alarm?.everAlarmed)) {
       const summary = reality.attemptsSinceDisabled.join(', ') || `the alarm ${current.watch?.kind === 'alarm' ? current.watch.alarmName : ''} went to ALARM`;
       current = await this.advance(current, { type: 'use-detected', summary }, now);
     }
     return { record: current, reality, drift: reconcile(current, reality), steps: nextSteps(current, reality, findings, now), findings, now };
+  }
+
+  /**
+   * The last ScheduleKeyDeletion this retirement journalled for the key, when it has no successful
+   * result (outcome unknown, or failed on the network): the request may have reached AWS.
+   */
+  private async unansweredScheduleDeletion(record: RetirementRecord): Promise<{ pendingWindowDays: number } | undefined> {
+    const { entries } = await this.journal.read({ keyArn: record.keyArn });
+    const last = pairEntries(entries).filter((op) => op.intent.action === 'ScheduleKeyDeletion' && op.intent.time >= record.startedAt).at(-1);
+    if (!last || last.status === 'ok') return undefined;
+    const outcome = last.result?.outcome;
+    const lostOnTheWay = outcome?.ok === false && (/^(network|TimeoutError|RequestTimeout|ECONN|EPIPE|ETIMEDOUT)/.test(outcome.code) || /cannot reach AWS/.test(outcome.message));
+    if (last.status === 'failed' && !lostOnTheWay) return undefined;
+    const days = Number(last.intent.params.PendingWindowInDays);
+    return { pendingWindowDays: Number.isInteger(days) ? days : 30 };
   }
 
   async list(): Promise<Array<RetirementStatus | { file: string; problem: string }>> {

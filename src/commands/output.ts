@@ -1,5 +1,7 @@
 // Where scripted commands write: JSON on stdout, messages on stderr.
 
+import { redactSecrets } from '../domain/sanitize.js';
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -9,5 +11,5 @@ export function printLine(text = ''): void {
 }
 
 export function printError(text: string): void {
-  process.stderr.write(`keywarden: ${text}\n`);
+  process.stderr.write(`keywarden: ${redactSecrets(text, [process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN])}\n`);
 }

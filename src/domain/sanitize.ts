@@ -28,3 +28,32 @@ export function cleanText(text: string, options: { singleLine?: boolean } = {}):
   // eslint-disable-next-line no-control-regex
   return out.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
 }
+
+// Credentials must never reach a message, a log or the journal, even when an error echoes them
+// back (an SDK error quoting a header, a signed URL, a credentials-file parse error).
+const SECRET_ASSIGNMENT = /((?:aws_)?(?:secret_?access_?key|session_?token|security_?token|secretaccesskey|sessiontoken)["']?\s*[:=]\s*["']?)[^\s"'&,;]+/gi;
+const SIGNED_QUERY = /([?&](?:X-Amz-Security-Token|X-Amz-Signature|X-Amz-Credential)=)[^&\s"']+/gi;
+const AUTH_SIGNATURE = /(Signature=)[0-9a-f]{64}/gi;
+// A secret access key: 40 characters of base64 with both cases and a digit (a lowercase hex digest is not one).
+const SECRET_KEY_SHAPE = /(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+// A session token: a long base64 run (AWS's start IQoJb3JpZ2luX2Vj / FwoGZXIvYXdz and run to hundreds of characters).
+const SESSION_TOKEN_SHAPE = /(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdz)[A-Za-z0-9/+=]*|[A-Za-z0-9/+]{100,}={0,2}/g;
+
+/**
+ * Masks anything shaped like an AWS secret: secret access keys, session tokens, signatures in
+ * signed URLs or Authorization headers, `secret=…` assignments, and the exact `known` values
+ * (the configured secret key and session token). Access key ids (AKIA…/ASIA…) are kept: they
+ * identify, they do not authenticate.
+ */
+export function redactSecrets(text: string, known: ReadonlyArray<string | undefined> = []): string {
+  let out = text;
+  for (const secret of known) {
+    if (secret && secret.length >= 8) out = out.split(secret).join('[redacted]');
+  }
+  return out
+    .replace(SECRET_ASSIGNMENT, '$1[redacted]')
+    .replace(SIGNED_QUERY, '$1[redacted]')
+    .replace(AUTH_SIGNATURE, '$1[redacted]')
+    .replace(SESSION_TOKEN_SHAPE, '[redacted]')
+    .replace(SECRET_KEY_SHAPE, '[redacted]');
+}

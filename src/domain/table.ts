@@ -2,6 +2,7 @@
 // Every string that came from AWS is cleaned here, once, before it can reach a screen.
 
 import { daysUntil, formatDate } from './format.js';
+import { DEFAULT_THRESHOLDS, findingsMarker, rowFindings, type KeyFinding, type Thresholds } from './findings.js';
 import type { KeyRow, LastUsage, RotationStatus } from './key.js';
 import { cleanText } from './sanitize.js';
 
@@ -10,6 +11,7 @@ export const COLUMN_IDS = [
   'keyId',
   'region',
   'state',
+  'findings',
   'spec',
   'origin',
   'multiRegion',
@@ -39,6 +41,8 @@ export interface RowView {
   /** Lowercase aliases, key id, ARN, description, tag keys and values, separated by newlines. */
   haystack: string;
   isAwsManaged: boolean;
+  /** The cheap findings (rotation, usage) of the row: the FINDINGS column and the `f` filter. */
+  findings: KeyFinding[];
   tone: RowTone;
 }
 
@@ -62,6 +66,7 @@ export const COLUMNS: readonly Column[] = [
   // With several regions a multi-Region primary and its replica differ only by region.
   { id: 'region', title: 'REGION', width: 14, minWidth: 14, dropOrder: 1 },
   { id: 'state', title: 'STATE', width: 15, minWidth: 9, dropOrder: 1 },
+  { id: 'findings', title: 'FIND', width: 4, minWidth: 4, dropOrder: 3 },
   { id: 'spec', title: 'SPEC/USAGE', width: 25, minWidth: 25, dropOrder: 6 },
   { id: 'origin', title: 'ORIGIN', width: 18, minWidth: 7, dropOrder: 9 },
   { id: 'multiRegion', title: 'MULTI-REGION', width: 12, minWidth: 12, dropOrder: 8 },
@@ -181,7 +186,7 @@ export function lastUsedCell(usage: LastUsage): string {
 }
 
 /** The table cells for one key, all text cleaned. */
-export function keyToCells(row: KeyRow, now: Date): Record<ColumnId, string> {
+export function keyToCells(row: KeyRow, now: Date, findings: readonly KeyFinding[] = rowFindings(row, DEFAULT_THRESHOLDS, now)): Record<ColumnId, string> {
   const meta = row.metadata;
   const firstAlias = row.aliases[0];
   const alias = firstAlias
@@ -197,6 +202,7 @@ export function keyToCells(row: KeyRow, now: Date): Record<ColumnId, string> {
     keyId: clean(row.keyId),
     region: clean(row.region),
     state: meta ? meta.state : 'no access',
+    findings: findingsMarker(findings),
     spec: meta ? `${clean(meta.keySpec)} ${USAGE_SHORT[meta.keyUsage] ?? clean(meta.keyUsage)}` : '',
     origin: meta ? clean(meta.origin) : '',
     multiRegion: meta?.multiRegion ? (meta.multiRegionRole === 'REPLICA' ? 'replica' : 'primary') : meta ? '—' : '',
@@ -244,8 +250,9 @@ function toneFor(row: KeyRow): RowTone {
 }
 
 /** Renders a row once for the table: cells, sort keys, search text. */
-export function toRowView(row: KeyRow, now: Date): RowView {
-  const cells = keyToCells(row, now);
+export function toRowView(row: KeyRow, now: Date, thresholds: Thresholds = DEFAULT_THRESHOLDS): RowView {
+  const findings = rowFindings(row, thresholds, now);
+  const cells = keyToCells(row, now, findings);
   const haystack = [
     ...row.aliases.map((a) => [a, a.replace(/^alias\//, '')].join('\n')),
     row.keyId,
@@ -262,6 +269,7 @@ export function toRowView(row: KeyRow, now: Date): RowView {
     sortKeys: sortKeysFor(row, cells),
     haystack,
     isAwsManaged: row.metadata?.keyManager === 'AWS',
+    findings,
     tone: toneFor(row),
   };
 }

@@ -1,6 +1,17 @@
-// Fault injection: throttling, access denied on chosen keys, added latency.
+// Fault injection: throttling, access denied (on chosen keys or whole operations of any service),
+// server errors, connection resets, hung requests, added latency, regions that refuse KMS.
 
 import { z } from 'zod';
+
+/** Which calls a fault applies to, and how often. */
+export interface FaultCounter {
+  /** Operation names (e.g. 'DisableKey', 'PutMetricAlarm'); default: every operation of every service. */
+  operations?: string[];
+  /** 0..1: chance that a matching call is hit. */
+  rate?: number;
+  /** Hit the next N matching calls (decremented as they are served). */
+  count?: number;
+}
 
 export interface FaultSettings {
   throttle?: {
@@ -11,24 +22,55 @@ export interface FaultSettings {
     /** Throttle the next N matching calls (decremented as they are served). */
     count?: number;
   };
-  accessDenied?: Array<{ key: string /* key id or ARN */; operations?: string[] /* default all */ }>;
+  /**
+   * With `key` (id or ARN): KMS calls naming that key are denied. Without `key`: every call of
+   * the named operations, in any service (CloudWatch PutMetricAlarm, Logs PutMetricFilter,
+   * CloudTrail LookupEvents …), is denied.
+   */
+  accessDenied?: Array<{ key?: string; operations?: string[] /* default all */ }>;
   latencyMs?: number;
   /** Regions whose KMS answers every call like an opt-in region that is not enabled (UnrecognizedClientException). */
   regionDown?: string[];
+  /** HTTP 500/503 answers (KMSInternalException / InternalFailure / ServiceUnavailable) without running the call. */
+  serverError?: FaultCounter & { status?: 500 | 503 };
+  /**
+   * The socket is destroyed without an answer. `after: true` runs the call first (the change is
+   * made and saved) and then resets: the client cannot know whether it happened.
+   */
+  reset?: FaultCounter & { after?: boolean };
+  /** The request is never answered (the client's timeout must fire). `after: true` runs the call first. */
+  hang?: FaultCounter & { after?: boolean };
 }
 
+const counterShape = {
+  operations: z.array(z.string()).optional(),
+  rate: z.number().min(0).max(1).optional(),
+  count: z.number().int().min(0).optional(),
+};
+
 export const faultSettingsSchema = z.object({
-  throttle: z
-    .object({
-      operations: z.array(z.string()).optional(),
-      rate: z.number().min(0).max(1).optional(),
-      count: z.number().int().min(0).optional(),
-    })
-    .optional(),
-  accessDenied: z.array(z.object({ key: z.string(), operations: z.array(z.string()).optional() })).optional(),
+  throttle: z.object(counterShape).optional(),
+  accessDenied: z.array(z.object({ key: z.string().optional(), operations: z.array(z.string()).optional() })).optional(),
   latencyMs: z.number().min(0).optional(),
   regionDown: z.array(z.string()).optional(),
+  serverError: z.object({ ...counterShape, status: z.union([z.literal(500), z.literal(503)]).optional() }).optional(),
+  reset: z.object({ ...counterShape, after: z.boolean().optional() }).optional(),
+  hang: z.object({ ...counterShape, after: z.boolean().optional() }).optional(),
 });
+
+/**
+ * Whether a counted fault hits this call. With `count`, the next `count` matching calls are hit
+ * and then `rate` (default 0) applies; without `count`, `rate` applies (default 1: every call).
+ */
+function hits(fault: FaultCounter, matches: boolean): boolean {
+  if (!matches) return false;
+  if (fault.count !== undefined && fault.count > 0) {
+    fault.count -= 1;
+    return true;
+  }
+  const rate = fault.rate ?? (fault.count !== undefined ? 0 : 1);
+  return rate > 0 && Math.random() < rate;
+}
 
 /**
  * Whether this call is throttled. With `count`, the next `count` matching calls are throttled and
@@ -38,21 +80,30 @@ export const faultSettingsSchema = z.object({
 export function shouldThrottle(faults: FaultSettings, service: string, operation: string): boolean {
   const throttle = faults.throttle;
   if (!throttle) return false;
-  const matches = throttle.operations ? throttle.operations.includes(operation) : service === 'kms';
-  if (!matches) return false;
-  if (throttle.count !== undefined && throttle.count > 0) {
-    throttle.count -= 1;
-    return true;
-  }
-  const rate = throttle.rate ?? (throttle.count !== undefined ? 0 : 1);
-  return rate > 0 && Math.random() < rate;
+  return hits(throttle, throttle.operations ? throttle.operations.includes(operation) : service === 'kms');
+}
+
+export type NetworkFault = { kind: 'server-error'; status: 500 | 503 } | { kind: 'reset'; after: boolean } | { kind: 'hang'; after: boolean };
+
+/** The server error, reset or hang this call gets, if any (checked in that order). */
+export function networkFault(faults: FaultSettings, operation: string): NetworkFault | undefined {
+  const matches = (fault: FaultCounter) => !fault.operations || fault.operations.includes(operation);
+  if (faults.serverError && hits(faults.serverError, matches(faults.serverError))) return { kind: 'server-error', status: faults.serverError.status ?? 500 };
+  if (faults.reset && hits(faults.reset, matches(faults.reset))) return { kind: 'reset', after: faults.reset.after ?? false };
+  if (faults.hang && hits(faults.hang, matches(faults.hang))) return { kind: 'hang', after: faults.hang.after ?? false };
+  return undefined;
 }
 
 /** Whether an access-denied fault covers this key (by id or ARN) and operation. */
 export function isDenied(faults: FaultSettings, keyId: string, arn: string, operation: string): boolean {
   return (faults.accessDenied ?? []).some(
-    (rule) => (rule.key === keyId || rule.key === arn) && (!rule.operations || rule.operations.includes(operation)),
+    (rule) => rule.key !== undefined && (rule.key === keyId || rule.key === arn) && (!rule.operations || rule.operations.includes(operation)),
   );
+}
+
+/** Whether a rule without a key denies this operation outright (any service). */
+export function isOperationDenied(faults: FaultSettings, operation: string): boolean {
+  return (faults.accessDenied ?? []).some((rule) => rule.key === undefined && (!rule.operations || rule.operations.includes(operation)));
 }
 
 /** Replaces the settings in place, so code holding `sandbox.faults` sees the change. */
@@ -61,5 +112,8 @@ export function replaceFaults(target: FaultSettings, next: FaultSettings): void 
   delete target.accessDenied;
   delete target.latencyMs;
   delete target.regionDown;
+  delete target.serverError;
+  delete target.reset;
+  delete target.hang;
   Object.assign(target, next);
 }

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { alarmActions, cloudwatchService, evaluateAlarms } from './cloudwatch.js';
-import { faultSettingsSchema, replaceFaults, shouldThrottle, type FaultSettings } from './faults.js';
+import { faultSettingsSchema, isOperationDenied, networkFault, replaceFaults, shouldThrottle, type FaultSettings } from './faults.js';
 import { ec2Service, SANDBOX_DOWN_REGIONS } from './ec2.js';
 import { catchUpWorkloads, cloudtrailQualifiedService, cloudtrailService, openTrail, recordKmsCall } from './cloudtrail.js';
 import { kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
@@ -41,6 +41,8 @@ export interface RequestLogEntry {
   params: unknown;
   status: number;
   errorCode?: string;
+  /** A network fault injected on this call: 'reset' / 'hang' (not run), 'reset-after' / 'hang-after' (run, then no answer). */
+  fault?: 'reset' | 'hang' | 'reset-after' | 'hang-after';
 }
 
 export interface Sandbox {
@@ -195,6 +197,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     entry.params = loggedParams(params);
     if (service === kmsService && faults.regionDown?.includes(scope.region)) return fail(new AwsError('UnrecognizedClientException', REGION_DOWN_MESSAGE));
     if (shouldThrottle(faults, service.name, operation)) return fail(new AwsError('ThrottlingException', THROTTLE_MESSAGE));
+    if (isOperationDenied(faults, operation)) return fail(operationDenied(service, caller.arn, operation));
+    const network = networkFault(faults, operation);
+    if (network?.kind === 'server-error') return fail(serverError(service, network.status));
+    if (network && !network.after) {
+      // Not run, not answered: a reset closes the socket now; a hang leaves it open until the client gives up.
+      record({ ...entry, status: 0, fault: network.kind });
+      if (network.kind === 'reset') req.socket.destroy();
+      return;
+    }
     const ctx: RequestContext = { region: scope.region, caller, requestId, operation, now, store, faults, deliverLogs };
     let result: unknown;
     try {
@@ -215,6 +226,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await Promise.all([store.flush(), trail.flush()]);
     } catch (error) {
       return fail(new AwsError('KMSInternalException', `Could not save the sandbox state: ${(error as Error).message}`, 500));
+    }
+    if (network) {
+      // The call ran and its change is saved, but the answer never arrives.
+      record({ ...entry, status: 200, fault: network.kind === 'reset' ? 'reset-after' : 'hang-after' });
+      if (network.kind === 'reset') req.socket.destroy();
+      return;
     }
     record({ ...entry, status: 200 });
     res.writeHead(200, { 'Content-Type': service.contentType, 'x-amzn-RequestId': requestId });
@@ -321,6 +338,22 @@ function callMeta(req: IncomingMessage): { sourceIp?: string; userAgent?: string
   const address = req.socket.remoteAddress?.replace(/^::ffff:/, '');
   const agent = req.headers['user-agent'];
   return { ...(address ? { sourceIp: address } : {}), ...(typeof agent === 'string' ? { userAgent: agent } : {}) };
+}
+
+/** The `serverError` fault's answer: KMS's modeled 500, or the generic AWS ones. */
+function serverError(service: JsonService, status: 500 | 503): AwsError {
+  if (status === 503) return new AwsError('ServiceUnavailable', 'Service is unavailable. Try again later.', 503);
+  if (service === kmsService) return new AwsError('KMSInternalException', 'An internal error occurred. Try again later.', 500);
+  return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
+}
+
+/** The `accessDenied` fault without a key: an identity policy that does not allow the action. */
+function operationDenied(service: JsonService, callerArn: string, operation: string): AwsError {
+  const prefix = service.name === 'monitoring' ? 'cloudwatch' : service.name;
+  const message = `User: ${callerArn} is not authorized to perform: ${prefix}:${operation} because no identity-based policy allows the ${prefix}:${operation} action`;
+  if (service.name !== 'monitoring') return new AwsError('AccessDeniedException', message);
+  // CloudWatch is query-compatible: the SDK reads the awsQuery code from this header.
+  return Object.assign(new AwsError('AccessDenied', message, 403), { headers: { 'x-amzn-query-error': 'AccessDenied;Sender' } });
 }
 
 /** Plaintext never reaches the request log. */

@@ -7,7 +7,14 @@ import { useCallback, useMemo, useReducer, useRef, useState } from 'react';
 import { actionBlockedReason, type ActionRequest, type ChangePreview } from '../domain/actions.js';
 import { describeError } from '../domain/errors.js';
 import type { KeyRow } from '../domain/key.js';
-import type { ChangeSource, KeySource, SessionInfo } from '../domain/source.js';
+import type { ChangeSource, KeySource, RetirementSource, SessionInfo } from '../domain/source.js';
+import { DEFAULT_USAGE_WINDOW, nextWindow, windowLabel, type UsageWindow } from '../domain/usage.js';
+import { useUsage } from './hooks/use-usage.js';
+import { RetireScreen, type RetireKeyHandler } from './screens/retire-screen.js';
+import { RetirementsScreen, useRetirementsList } from './screens/retirements-screen.js';
+import { UsageView } from './views/usage-view.js';
+import { actionable, DEFAULT_THRESHOLDS, findingsForKey, type Thresholds } from '../domain/findings.js';
+import { findingLines, FindingsView } from './views/findings-view.js';
 import {
   columnsFor,
   filterRows,
@@ -49,6 +56,10 @@ export interface AppProps {
   onExit?: (code: number) => void;
   /** Previews, changes and the journal. Without it (or in read-only mode) no change can be offered. */
   changes?: ChangeSource;
+  /** The guided retirement. */
+  retirements?: RetirementSource;
+  /** Findings thresholds (config file + flags); the defaults when absent. */
+  thresholds?: Thresholds;
 }
 
 const HEADER_LINES = 2;
@@ -58,43 +69,55 @@ const TAB_KEYS: Record<string, DetailTab> = {
   'detail.tabRotation': 'rotation',
   'detail.tabGrants': 'grants',
   'detail.tabPolicy': 'policy',
+  'detail.tabUsage': 'usage',
+  'detail.tabFindings': 'findings',
 };
 
 /** RowViews for the rows, re-rendering only rows that changed since the last call. */
-function useRowViews(rows: KeyRow[], now: Date): RowView[] {
+function useRowViews(rows: KeyRow[], now: Date, thresholds: Thresholds): RowView[] {
   const cache = useRef(new WeakMap<KeyRow, RowView>());
   return useMemo(
     () =>
       rows.map((row) => {
         let view = cache.current.get(row);
         if (!view) {
-          view = toRowView(row, now);
+          view = toRowView(row, now, thresholds);
           cache.current.set(row, view);
         }
         return view;
       }),
-    [rows, now],
+    [rows, now, thresholds],
   );
+}
+
+/** Keys with findings to act on (the `f` toggle). */
+function withFindings(views: readonly RowView[]): RowView[] {
+  return views.filter((view) => actionable(view.findings).length > 0);
 }
 
 function inventoryStatus(inventory: Inventory): StatusMessage | undefined {
   if (inventory.status === 'error') return { text: `loading stopped: ${inventory.error ?? 'unknown error'}`, tone: 'danger' };
   const failed = inventory.progress.filter((p) => p.error);
   if (failed.length > 0) return { text: failed.map((p) => `${p.region}: ${p.error}`).join('; '), tone: 'warning' };
+  if (inventory.notice) return { text: inventory.notice, tone: 'warning' };
   return undefined;
 }
 
 /** Which area has the keyboard: a dialog, else the help overlay, else the screen (filter or list, detail, journal). */
-function scopeOf(list: ListState, nav: Navigation, dialog: Dialog): Scope {
+function scopeOf(list: ListState, nav: Navigation, dialog: Dialog, retireFocus: () => Scope = () => 'retire'): Scope {
   if (dialog.kind === 'command') return 'command';
   if (dialog.kind !== 'none') return 'dialog';
   if (nav.overlay.kind === 'help') return 'help';
   if (nav.screen.kind === 'detail') return 'detail';
   if (nav.screen.kind === 'journal') return 'journal';
+  if (nav.screen.kind === 'retire') return retireFocus();
+  if (nav.screen.kind === 'retirements') return 'retirements';
   return list.isFiltering ? 'filter' : 'list';
 }
 
-const COMMAND_WORDS: Record<string, 'journal' | 'keys' | 'help' | 'quit'> = {
+const COMMAND_WORDS: Record<string, 'journal' | 'keys' | 'help' | 'quit' | 'retirements'> = {
+  retirements: 'retirements',
+  retire: 'retirements',
   journal: 'journal',
   j: 'journal',
   keys: 'keys',
@@ -106,7 +129,7 @@ const COMMAND_WORDS: Record<string, 'journal' | 'keys' | 'help' | 'quit'> = {
   q: 'quit',
 };
 
-export function App({ source, session, size, onExit, changes }: AppProps) {
+export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS }: AppProps) {
   const { exit } = useApp();
   const theme = useMemo(() => themeFor(process.env), []);
   const terminal = useTerminalSize(size);
@@ -120,11 +143,16 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
 
   // "now" moves on each time the rows change, so ages and countdowns stay honest.
   const now = useMemo(() => new Date(), [inventory.rows]);
-  const views = useRowViews(inventory.rows, now);
+  const views = useRowViews(inventory.rows, now, thresholds);
   const columns = useMemo(() => columnsFor({ multiRegion: session.regions.length > 1 }), [session.regions.length]);
-  const scoped = useMemo(() => (list.showAwsManaged ? views : withoutAwsManaged(views)), [views, list.showAwsManaged]);
-  const filtered = useMemo(() => filterRows(scoped, list.filter), [scoped, list.filter]);
-  const shown = useMemo(() => sortRows(filtered, list.sort.column, list.sort.direction), [filtered, list.sort]);
+  const scoped = useMemo(() => {
+    const managed = list.showAwsManaged ? views : withoutAwsManaged(views);
+    return list.onlyWithFindings ? withFindings(managed) : managed;
+  }, [views, list.showAwsManaged, list.onlyWithFindings]);
+  // Sorted once per sort order or row change; a keystroke in the filter only filters the sorted
+  // rows (the filter keeps their order), so typing never re-sorts 10,000 rows.
+  const sorted = useMemo(() => sortRows(scoped, list.sort.column, list.sort.direction), [scoped, list.sort]);
+  const shown = useMemo(() => filterRows(sorted, list.filter), [sorted, list.filter]);
   const selected = selectedIndex(list, shown.length);
 
   const bodyHeight = Math.max(3, terminal.rows - HEADER_LINES - FOOTER_LINES);
@@ -147,9 +175,18 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
     () => (detail.status === 'ready' && detailTab === 'grants' ? grantsLayout(detail.detail, now, marks).starts : []),
     [detail, detailTab, now, marks],
   );
+  const keyFindings = useMemo(
+    () => (detail.status === 'ready' && detailTab === 'findings' ? findingsForKey({ key: detail.detail, thresholds, now, account: '' }) : []),
+    [detail, detailTab, thresholds, now],
+  );
   const detailLineCount = useMemo(
-    () => (detail.status === 'ready' ? detailLines(detail.detail, detailTab, now, marks).length : 0),
-    [detail, detailTab, now, marks],
+    () =>
+      detail.status !== 'ready'
+        ? 0
+        : detailTab === 'findings'
+          ? findingLines(keyFindings, terminal.columns).length
+          : detailLines(detail.detail, detailTab, now, marks).length,
+    [detail, detailTab, now, marks, keyFindings, terminal.columns],
   );
   const detailPage = Math.max(1, bodyHeight - DETAIL_CHROME_LINES);
   const detailMaxScroll = Math.max(0, detailLineCount - detailPage);
@@ -163,10 +200,21 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
         : nav.screen.scroll;
   const journalKey = nav.screen.kind === 'journal' ? nav.screen.keyArn : undefined;
   const journal = useJournal(changes, nav.screen.kind === 'journal', journalKey);
+  const [usageWindow, setUsageWindow] = useState<UsageWindow>(DEFAULT_USAGE_WINDOW);
+  const usage = useUsage(source, detailKey, usageWindow, { active: nav.screen.kind === 'detail' && detailTab === 'usage' });
+  const retirementsList = useRetirementsList(retirements, nav.screen.kind === 'retirements');
+  const retirementItems = retirementsList.status === 'ready' ? retirementsList.items : [];
+  // The wizard screen handles its own keys; the App's one input handler routes them there.
+  const retireHandler = useRef<RetireKeyHandler | undefined>(undefined);
+  const retireFocus = useRef<() => Scope>(() => 'retire');
+  const registerRetire = useCallback((handler: RetireKeyHandler, focus: () => Scope) => {
+    retireHandler.current = handler;
+    retireFocus.current = focus;
+  }, []);
   const journalMaxScroll =
     journal.status === 'ready' ? Math.max(0, journalLines(journal.operations, journal.problems).length - (bodyHeight - 1)) : 0;
 
-  const scope = scopeOf(list, nav, dialog);
+  const scope = scopeOf(list, nav, dialog, retireFocus.current);
 
   // One input handler, always active, routes each key to the focused area. Focus moves
   // synchronously: the dispatch wrappers update refs at once, so a key typed right after `/`
@@ -251,12 +299,14 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
       }
       case 'keys':
         return navNow({ type: 'list' });
+      case 'retirements':
+        return navNow({ type: 'open-retirements' });
       case 'help':
         return navNow({ type: 'help-toggle' });
       case 'quit':
         return quit();
       default:
-        setStatus({ text: `unknown command ":${input.trim()}" — try :keys, :journal, :help, :quit`, tone: 'warning' });
+        setStatus({ text: `unknown command ":${input.trim()}" — try :keys, :journal, :retirements, :help, :quit`, tone: 'warning' });
     }
   };
 
@@ -406,8 +456,10 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
   const currentShown = (): RowView[] => {
     const state = listRef.current;
     if (state === list) return shown;
-    const base = state.showAwsManaged ? views : withoutAwsManaged(views);
-    return sortRows(filterRows(base, state.filter), state.sort.column, state.sort.direction);
+    if (state.showAwsManaged === list.showAwsManaged && state.onlyWithFindings === list.onlyWithFindings && state.sort === list.sort) return filterRows(sorted, state.filter);
+    const managed = state.showAwsManaged ? views : withoutAwsManaged(views);
+    const base = state.onlyWithFindings ? withFindings(managed) : managed;
+    return filterRows(sortRows(base, state.sort.column, state.sort.direction), state.filter);
   };
 
   const handleList = (command: string | undefined) => {
@@ -440,6 +492,8 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
         return listNow({ type: 'sort-reverse' });
       case 'list.toggleAwsManaged':
         return listNow({ type: 'toggle-aws-managed' });
+      case 'list.toggleFindings':
+        return listNow({ type: 'toggle-findings' });
       case 'list.refresh':
         return inventory.refresh();
       default:
@@ -470,6 +524,19 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
 
   const handleDetail = (command: CommandId | undefined) => {
     if (command && command in TAB_KEYS) return navNow({ type: 'tab', tab: TAB_KEYS[command] ?? 'overview' });
+    const tabNow = navRef.current.screen.kind === 'detail' ? navRef.current.screen.tab : undefined;
+    if (command === 'detail.retire' && navRef.current.screen.kind === 'detail') {
+      if (!retirements) return setStatus({ text: 'the guided retirement is not available in this session', tone: 'warning' });
+      return navNow({ type: 'open-retire', key: navRef.current.screen.key });
+    }
+    if (command === 'detail.usageWindow' || command === 'detail.usageStop') {
+      if (tabNow !== 'usage') return setStatus({ text: 'that key works on the Usage tab (5)', tone: 'warning' });
+      if (command === 'detail.usageStop') return usage.stop();
+      const next = nextWindow(usageWindow);
+      setUsageWindow(next);
+      return setStatus({ text: `usage window: ${windowLabel(next)}`, tone: 'muted' });
+    }
+    if (command === 'detail.refresh' && tabNow === 'usage') return usage.reload();
     if (command && handleDetailAction(command)) return;
     const onGrants = navRef.current.screen.kind === 'detail' && navRef.current.screen.tab === 'grants' && grants.length > 0;
     if (onGrants && (command === 'detail.down' || command === 'detail.up')) {
@@ -501,6 +568,28 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
     }
   };
 
+  const handleRetirements = (command: string | undefined) => {
+    const screen = navRef.current.screen;
+    if (screen.kind !== 'retirements') return;
+    switch (command) {
+      case 'retirements.back':
+        return navNow({ type: 'back' });
+      case 'retirements.down':
+        return navNow({ type: 'retirements-move', by: 1, count: retirementItems.length });
+      case 'retirements.up':
+        return navNow({ type: 'retirements-move', by: -1, count: retirementItems.length });
+      case 'retirements.refresh':
+        return retirementsList.reload();
+      case 'retirements.open': {
+        const item = retirementItems[screen.selected];
+        if (item && !('problem' in item)) navNow({ type: 'open-retire', key: { arn: item.record.keyArn, region: item.record.region } });
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
   const handleHelp = (command: string | undefined) => {
     switch (command) {
       case 'help.close':
@@ -515,22 +604,26 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
   };
 
   useInput((chunk: string, chunkKey: Key) => {
-    const textField = TEXT_SCOPES.includes(scopeOf(listRef.current, navRef.current, dialogRef.current));
+    const textField = TEXT_SCOPES.includes(scopeOf(listRef.current, navRef.current, dialogRef.current, retireFocus.current));
     for (const { input, key } of splitChunk(chunk, chunkKey, textField)) handleKey(input, key);
   });
 
   function handleKey(input: string, key: Key) {
-    const focus = scopeOf(listRef.current, navRef.current, dialogRef.current);
+    const focus = scopeOf(listRef.current, navRef.current, dialogRef.current, retireFocus.current);
     const command = commandFor(focus, input, key);
+    const onRetireScreen = navRef.current.screen.kind === 'retire' && dialogRef.current.kind === 'none';
     if (command === 'app.quit') return quit();
     if (command === 'app.help') return navNow({ type: 'help-toggle' });
     if (command === 'app.command') return dialogNow({ type: 'open-command' });
     if (focus !== 'dialog' && focus !== 'command' && status && command !== undefined) setStatus(undefined);
+    if (onRetireScreen && (focus === 'retire' || focus === 'dialog')) return retireHandler.current?.(command, input, key);
     switch (focus) {
       case 'command':
         return handleCommandLine(command, input, key);
       case 'dialog':
         return handleDialog(command, input, key);
+      case 'retirements':
+        return handleRetirements(command);
       case 'journal':
         return handleJournal(command);
       case 'list':
@@ -550,12 +643,49 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
     body = <ChangeDialogView dialog={dialog} height={bodyHeight} />;
   } else if (nav.overlay.kind === 'help') {
     body = <HelpView height={bodyHeight} scroll={nav.overlay.scroll} readOnly={session.readOnly} />;
+  } else if (nav.screen.kind === 'retire' && retirements) {
+    body = (
+      <RetireScreen
+        key={nav.screen.key.arn}
+        source={retirements}
+        keyRef={nav.screen.key}
+        readOnly={!canChange}
+        height={bodyHeight}
+        register={registerRetire}
+        onBack={() => navNow({ type: 'back' })}
+      />
+    );
+  } else if (nav.screen.kind === 'retirements') {
+    body = <RetirementsScreen state={retirementsList} selected={nav.screen.selected} height={bodyHeight} />;
   } else if (nav.screen.kind === 'journal') {
     body = <JournalView state={journal} keyArn={nav.screen.keyArn} scroll={nav.screen.scroll} height={bodyHeight} />;
   } else if (nav.screen.kind === 'detail') {
     body = (
       <KeyDetailView
         marks={marks}
+        usage={
+          detailTab === 'usage' ? (
+            <UsageView
+              state={usage.state}
+              window={usageWindow}
+              keyArn={detailKey?.arn}
+              grants={grants}
+              now={now}
+              height={Math.max(3, bodyHeight - DETAIL_CHROME_LINES + 1)}
+              width={terminal.columns}
+              scroll={nav.screen.scroll}
+            />
+          ) : detailTab === 'findings' ? (
+            <FindingsView
+              state={detail}
+              thresholds={thresholds}
+              now={now}
+              height={Math.max(1, bodyHeight - DETAIL_CHROME_LINES + 1)}
+              width={terminal.columns}
+              scroll={detailScroll}
+            />
+          ) : undefined
+        }
         row={detailRow}
         state={detail}
         tab={nav.screen.tab}
@@ -574,7 +704,7 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
   } else if (scoped.length === 0 && inventory.status === 'ready') {
     body = (
       <Empty
-        title={`No customer-managed keys in ${session.regions.join(', ') || 'this region'}.`}
+        title={list.onlyWithFindings ? 'No keys with findings: f shows every key.' : `No customer-managed keys in ${session.regions.join(', ') || 'this region'}.`}
         hint={hiddenAwsManaged > 0 ? `${hiddenAwsManaged} AWS-managed keys are hidden: press a to show them.` : 'r to reload'}
       />
     );
@@ -592,6 +722,8 @@ export function App({ source, session, size, onExit, changes }: AppProps) {
         total={scoped.length}
         hiddenAwsManaged={hiddenAwsManaged}
         progress={inventory.status === 'loading' ? inventory.progress : undefined}
+        staleSince={inventory.staleSince}
+        isRefreshing={inventory.status === 'loading'}
       />
     );
   }

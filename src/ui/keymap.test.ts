@@ -92,7 +92,7 @@ describe('matching', () => {
     ['list', 'j', {}, 'list.down'],
     ['list', '', { downArrow: true }, 'list.down'],
     ['list', 'f', { ctrl: true }, 'list.pageDown'],
-    ['list', 'f', {}, undefined],
+    ['list', 'f', {}, 'list.toggleFindings'],
     ['list', '', { pageUp: true }, 'list.pageUp'],
     ['list', 'G', { shift: true }, 'list.bottom'],
     ['list', 'g', {}, 'list.top'],

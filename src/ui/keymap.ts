@@ -64,6 +64,7 @@ export const COMMANDS = [
   { id: 'list.sortNext', scope: 'list', keys: [ch('s')], description: 'sort by the next column', hint: 'sort' },
   { id: 'list.sortReverse', scope: 'list', keys: [ch('S')], description: 'reverse the sort order' },
   { id: 'list.toggleAwsManaged', scope: 'list', keys: [ch('a')], description: 'show or hide AWS-managed keys', hint: 'AWS keys' },
+  { id: 'list.toggleFindings', scope: 'list', keys: [ch('f')], description: 'show only keys with findings, or every key', hint: 'findings' },
   { id: 'list.refresh', scope: 'list', keys: [ch('r')], description: 'reload the keys from AWS', hint: 'refresh' },
 
   // filter input
@@ -82,6 +83,7 @@ export const COMMANDS = [
   { id: 'detail.tabGrants', scope: 'detail', keys: [ch('3')], description: 'Grants tab' },
   { id: 'detail.tabPolicy', scope: 'detail', keys: [ch('4')], description: 'Policy tab' },
   { id: 'detail.tabUsage', scope: 'detail', keys: [ch('5')], description: 'Usage tab (CloudTrail)' },
+  { id: 'detail.tabFindings', scope: 'detail', keys: [ch('6')], description: 'Findings tab: policy, grants, rotation and usage checks' },
   { id: 'detail.usageWindow', scope: 'detail', keys: [ch('w')], description: 'usage window: 24 h, 7 d, 30 d, 90 d (Usage)', hint: 'window', tabs: ['usage'] },
   { id: 'detail.usageStop', scope: 'detail', keys: [ch('s')], description: 'stop reading CloudTrail; keep what was read (Usage)', hint: 'stop', tabs: ['usage'] },
   { id: 'detail.retire', scope: 'detail', keys: [ch('R')], description: 'guided retirement of this key: disable → alarm → watch → delete', hint: 'retire' },

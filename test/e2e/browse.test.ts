@@ -41,6 +41,8 @@ describe('browsing keys in a terminal', () => {
 
     await terminal.press('Tab'); // on to Usage (CloudTrail)
     await terminal.waitFor('Window');
+    await terminal.press('Tab'); // on to Findings
+    await terminal.waitFor('policy-service-no-source');
     await terminal.press('Tab'); // wraps around to Overview
     await terminal.waitFor('Key spec');
 

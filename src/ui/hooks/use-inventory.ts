@@ -14,6 +14,10 @@ export interface Inventory {
   progress: RegionProgress[];
   status: InventoryStatus;
   error?: string;
+  /** Set while cached rows (from the last run) are on screen: when that inventory was saved. */
+  staleSince?: string;
+  /** Something about the cache the operator should know (a corrupt file that was ignored). */
+  notice?: string;
   refresh: () => void;
   /** Replaces rows (by ARN) with fresher ones, e.g. a key re-read after a change. */
   update: (rows: KeyRow[]) => void;
@@ -24,6 +28,8 @@ interface Snapshot {
   progress: RegionProgress[];
   status: InventoryStatus;
   error?: string;
+  staleSince?: string;
+  notice?: string;
 }
 
 export function useInventory(source: KeySource, options: { flushMs?: number } = {}): Inventory {
@@ -40,6 +46,10 @@ export function useInventory(source: KeySource, options: { flushMs?: number } = 
     let progress: RegionProgress[] = [];
     let timer: ReturnType<typeof setTimeout> | undefined;
     let dirty = false;
+    let staleSince: string | undefined;
+    let notice: string | undefined;
+    let stale = new Set<string>();
+    let finished = false;
 
     const merged = (): KeyRow[] => {
       const out = new Map(previous);
@@ -52,7 +62,8 @@ export function useInventory(source: KeySource, options: { flushMs?: number } = 
       dirty = false;
       const rows = merged();
       rowsRef.current = rows;
-      setSnapshot((s) => ({ ...s, rows, progress }));
+      const staleLeft = [...stale].some((arn) => !fresh.has(arn));
+      setSnapshot((s) => ({ ...s, rows, progress, ...(staleSince && staleLeft ? { staleSince } : { staleSince: undefined }), ...(notice ? { notice } : {}) }));
     };
     const schedule = () => {
       dirty = true;
@@ -60,6 +71,24 @@ export function useInventory(source: KeySource, options: { flushMs?: number } = 
     };
 
     setSnapshot((s) => ({ rows: s.rows, progress: [], status: 'loading' }));
+    // Nothing on screen yet: show the last saved inventory (marked stale) until fresh rows replace it.
+    if (previous.size === 0 && source.cachedInventory) {
+      source.cachedInventory().then(
+        (cached) => {
+          // A cache that answers after the fresh load has finished has nothing left to show.
+          if (!cached || controller.signal.aborted || finished) return;
+          for (const row of cached.rows) {
+            if (fresh.has(row.arn) || previous.has(row.arn)) continue;
+            previous.set(row.arn, row);
+            stale.add(row.arn);
+          }
+          if (cached.rows.length > 0) staleSince = cached.savedAt;
+          if (cached.notices.length > 0) notice = cached.notices.join('; ');
+          schedule();
+        },
+        () => undefined, // no identity, no cache: the fresh load says what is wrong
+      );
+    }
     source
       .loadInventory(
         {
@@ -76,20 +105,23 @@ export function useInventory(source: KeySource, options: { flushMs?: number } = 
       )
       .then(
         () => {
+          finished = true;
           if (controller.signal.aborted) return;
           if (timer) clearTimeout(timer);
           timer = undefined;
           const rows = [...fresh.values()];
           rowsRef.current = rows;
-          setSnapshot({ rows, progress, status: 'ready' });
+          stale = new Set();
+          setSnapshot({ rows, progress, status: 'ready', ...(notice ? { notice } : {}) });
         },
         (error: unknown) => {
+          finished = true;
           if (controller.signal.aborted) return;
           if (timer) clearTimeout(timer);
           timer = undefined;
           const rows = merged();
           rowsRef.current = rows;
-          setSnapshot({ rows, progress, status: 'error', error: describeError(error) });
+          setSnapshot({ rows, progress, status: 'error', error: describeError(error), ...(staleSince && stale.size > 0 ? { staleSince } : {}), ...(notice ? { notice } : {}) });
         },
       );
     return () => {

@@ -10,6 +10,8 @@ export interface ListState {
   isFiltering: boolean;
   sort: SortOrder;
   showAwsManaged: boolean;
+  /** Only keys with findings to act on (the `f` toggle). */
+  onlyWithFindings: boolean;
 }
 
 export type ListEvent =
@@ -24,7 +26,8 @@ export type ListEvent =
   | { type: 'filter-clear' }
   | { type: 'sort-next'; columns: readonly ColumnId[] }
   | { type: 'sort-reverse' }
-  | { type: 'toggle-aws-managed' };
+  | { type: 'toggle-aws-managed' }
+  | { type: 'toggle-findings' };
 
 export const INITIAL_LIST_STATE: ListState = {
   selected: 0,
@@ -32,6 +35,7 @@ export const INITIAL_LIST_STATE: ListState = {
   isFiltering: false,
   sort: { column: 'alias', direction: 'asc' },
   showAwsManaged: false,
+  onlyWithFindings: false,
 };
 
 function clamp(value: number, count: number): number {
@@ -81,5 +85,7 @@ export function listReducer(state: ListState, event: ListEvent): ListState {
       return { ...state, sort: { ...state.sort, direction: state.sort.direction === 'asc' ? 'desc' : 'asc' } };
     case 'toggle-aws-managed':
       return { ...state, showAwsManaged: !state.showAwsManaged, selected: 0 };
+    case 'toggle-findings':
+      return { ...state, onlyWithFindings: !state.onlyWithFindings, selected: 0 };
   }
 }

@@ -14,7 +14,7 @@ describe('navigationReducer', () => {
     const scrolled = navigationReducer(detail, { type: 'scroll', by: 5, maxScroll: 10 });
     expect(scrolled.screen).toMatchObject({ scroll: 5 });
     expect(navigationReducer(scrolled, { type: 'tab', tab: 'grants' }).screen).toMatchObject({ tab: 'grants', scroll: 0 });
-    expect(navigationReducer(detail, { type: 'tab-step', by: -1 }).screen).toMatchObject({ tab: 'usage' });
+    expect(navigationReducer(detail, { type: 'tab-step', by: -1 }).screen).toMatchObject({ tab: 'findings' });
     expect(navigationReducer(detail, { type: 'tab-step', by: 1 }).screen).toMatchObject({ tab: 'rotation' });
   });
 

@@ -1,7 +1,7 @@
 // Which screen is showing and which overlay sits on top: one union each, never a ladder of
 // booleans. Scroll positions are clamped with the line counts the events carry.
 
-export const DETAIL_TABS = ['overview', 'rotation', 'grants', 'policy', 'usage'] as const;
+export const DETAIL_TABS = ['overview', 'rotation', 'grants', 'policy', 'usage', 'findings'] as const;
 export type DetailTab = (typeof DETAIL_TABS)[number];
 
 export const TAB_TITLES: Record<DetailTab, string> = {
@@ -10,6 +10,7 @@ export const TAB_TITLES: Record<DetailTab, string> = {
   grants: 'Grants',
   policy: 'Policy',
   usage: 'Usage',
+  findings: 'Findings',
 };
 
 export type DetailScreen = {

@@ -284,5 +284,7 @@ export function detailLines(detail: KeyDetail, tab: DetailTab, now: Date, marks?
       return policyLines(detail);
     case 'usage':
       return []; // the Usage tab is its own view (usage-view.tsx), fed by CloudTrail
+    case 'findings':
+      return []; // the Findings tab is its own view (findings-view.tsx)
   }
 }

@@ -20,7 +20,7 @@ export interface KeyDetailViewProps {
   now: Date;
   /** Grants tab cursor and selection. */
   marks?: GrantMarks | undefined;
-  /** The Usage tab's content (it loads from CloudTrail on its own). */
+  /** The Usage tab's content (it loads from CloudTrail on its own), or the Findings tab's. */
   usage?: ReactNode;
 }
 
@@ -68,7 +68,7 @@ export function KeyDetailView({ row, state, tab, scroll, height, now, marks, usa
         {detailRow ? <Text {...theme.muted}> {cleanText(detailRow.arn)}</Text> : null}
       </Text>
       <TabBar tab={tab} />
-      {tab === 'usage' && usage ? (
+      {(tab === 'usage' || tab === 'findings') && usage ? (
         <Box flexDirection="column" height={bodyHeight + 1}>
           {usage}
         </Box>

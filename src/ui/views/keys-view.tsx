@@ -12,6 +12,8 @@ import {
   type RowView,
   type SortOrder,
 } from '../../domain/table.js';
+import { formatAge } from '../../domain/format.js';
+import { cleanText } from '../../domain/sanitize.js';
 import { progressSummary } from '../components/loading.js';
 import { useTheme, type Theme } from '../theme.js';
 
@@ -32,6 +34,9 @@ export interface KeysViewProps {
   hiddenAwsManaged: number;
   /** Per-region progress while the inventory is still loading. */
   progress?: readonly RegionProgress[] | undefined;
+  /** Rows from the cache are on screen: when that inventory was saved. */
+  staleSince?: string | undefined;
+  isRefreshing?: boolean;
 }
 
 function toneStyle(theme: Theme, tone: RowView['tone']) {
@@ -39,6 +44,13 @@ function toneStyle(theme: Theme, tone: RowView['tone']) {
 }
 
 const SELECTION_MARKER_WIDTH = 2;
+
+/** One region in the loading line: "eu-west-1 120/400", "us-east-1 done", "me-south-1 failed". */
+function regionProgressShort(p: RegionProgress): string {
+  const region = cleanText(p.region);
+  if (p.error) return `${region} failed`;
+  return p.done ? `${region} done` : `${region} ${p.loaded}/${p.listed}`;
+}
 
 const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { view: RowView; layout: readonly LaidOutColumn[]; isSelected: boolean; theme: Theme }) {
   // The marker shows the selection even where the terminal has no colour or inverse video.
@@ -52,7 +64,7 @@ const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { vie
 
 /** The keys table: a count line, the column titles and only the rows that fit on screen. */
 export function KeysView(props: KeysViewProps) {
-  const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress } = props;
+  const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress, staleSince, isRefreshing } = props;
   const theme = useTheme();
   const layout = useMemo(() => layoutColumns(columns, Math.max(1, width - SELECTION_MARKER_WIDTH)), [columns, width]);
   const isLoading = progress !== undefined;
@@ -70,6 +82,12 @@ export function KeysView(props: KeysViewProps) {
           <Text bold>
             {rows.length} of {total} keys
           </Text>
+          {staleSince ? (
+            <Text {...theme.warning}>
+              {'  '}cached {formatAge(staleSince, new Date()) || 'earlier'}
+              {isRefreshing ? ' — refreshing…' : ' — refresh failed'}
+            </Text>
+          ) : null}
           {isFiltering ? (
             <Text {...theme.accent}>
               {'  /'}
@@ -98,7 +116,10 @@ export function KeysView(props: KeysViewProps) {
       )}
       {isLoading ? (
         <Box flexGrow={1} alignItems="flex-end">
-          <Text {...theme.muted}>loading keys… {progressSummary(progress)}</Text>
+          <Text wrap="truncate-end" {...theme.muted}>
+            loading keys… {progressSummary(progress)}
+            {progress.length > 1 ? `  ·  ${progress.map(regionProgressShort).join(' · ')}` : ''}
+          </Text>
         </Box>
       ) : null}
     </Box>

@@ -1,0 +1,36 @@
+// A signed request carries the access key id, a signature over the request and (for temporary
+// credentials) the session token in clear headers. Over plain HTTP anyone on the path can read
+// and replay them, so http:// is allowed only where the traffic never leaves this machine
+// (loopback), unless the operator explicitly accepts the risk (--allow-insecure-endpoint).
+
+import { isIP } from 'node:net';
+import { KeywardenError } from '../domain/errors.js';
+
+/** 127.0.0.0/8, ::1 (and ::ffff:127.x), `localhost` and `*.localhost` (RFC 6761). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const version = isIP(host);
+  if (version === 4) return host.split('.')[0] === '127';
+  if (version === 6) {
+    if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
+    if (mapped) return mapped[1]!.split('.')[0] === '127';
+    const mappedHex = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(host);
+    if (mappedHex) return parseInt(mappedHex[1]!, 16) >> 8 === 127;
+  }
+  return false;
+}
+
+/**
+ * Throws unless signed requests may go to `url`: https anywhere, http only to loopback, or http
+ * anywhere when `allowInsecure` (the operator said so).
+ */
+export function assertEndpointIsSafe(url: URL, options: { allowInsecure?: boolean } = {}): void {
+  if (url.protocol === 'https:' || options.allowInsecure) return;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
+  throw new KeywardenError(
+    'validation',
+    `--endpoint-url ${url.protocol}//${url.host} is plain HTTP to a host that is not this machine: signed requests (and any session token) would cross the network unencrypted. Use https://, or pass --allow-insecure-endpoint if you accept that.`,
+  );
+}

@@ -1,0 +1,90 @@
+// Client-side pacing to the KMS request quotas (KMS.md §7.1): one token bucket per operation,
+// shared by every caller of one KMS client (one client per account and region — the scope AWS
+// counts quotas in). The inventory's p-limit bounds requests in flight; these buckets bound
+// requests per second, so a fast endpoint never pushes the account into throttling. What still
+// gets throttled (other tools share the quota) is retried by the SDK and by retryThrottled.
+
+/** Requests per second per account and region. Operations not listed are not paced here. */
+export const KMS_QUOTAS: Readonly<Record<string, number>> = {
+  ListKeys: 500,
+  ListAliases: 500,
+  DescribeKey: 2000,
+  GetKeyRotationStatus: 1000,
+  ListResourceTags: 2000,
+  // Not in the quota table KMS.md §7.1 was taken from (GetKeyLastUsage is newer). We pace it
+  // like GetKeyRotationStatus, the lower of the per-key read quotas, until AWS documents it.
+  GetKeyLastUsage: 1000,
+  GetKeyPolicy: 1000,
+  ListGrants: 100,
+  ListKeyRotations: 100,
+};
+
+/** A token bucket: `rate` tokens per second, at most `burst` saved up. Waiters are served in order. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private queue: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly rate: number,
+    readonly burst: number = Math.max(1, Math.round(rate / 10)),
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.tokens = burst;
+    this.last = clock();
+  }
+
+  private refill(): void {
+    const at = this.clock();
+    this.tokens = Math.min(this.burst, this.tokens + ((at - this.last) / 1000) * this.rate);
+    this.last = at;
+  }
+
+  /** Resolves when a request may be sent. */
+  take(): Promise<void> {
+    this.refill();
+    if (this.queue.length === 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.queue.push(resolve);
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    if (this.timer) return;
+    this.refill();
+    while (this.queue.length > 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      this.queue.shift()!();
+    }
+    if (this.queue.length > 0) {
+      const wait = Math.max(1, ((1 - this.tokens) / this.rate) * 1000);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.drain();
+      }, wait);
+      this.timer.unref?.();
+    }
+  }
+}
+
+/** One bucket per operation, created on first use. */
+export class OperationLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+  constructor(private readonly quotas: Readonly<Record<string, number>> = KMS_QUOTAS) {}
+
+  take(operation: string): Promise<void> {
+    const rate = this.quotas[operation];
+    if (rate === undefined) return Promise.resolve();
+    let bucket = this.buckets.get(operation);
+    if (!bucket) {
+      bucket = new TokenBucket(rate);
+      this.buckets.set(operation, bucket);
+    }
+    return bucket.take();
+  }
+}
