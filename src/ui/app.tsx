@@ -637,7 +637,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
     }
   }
 
-  const hiddenAwsManaged = list.showAwsManaged ? 0 : views.length - scoped.length;
+  const hiddenAwsManaged = list.showAwsManaged ? 0 : views.filter((view) => view.isAwsManaged).length;
   let body: React.ReactNode;
   if (dialog.kind !== 'none' && dialog.kind !== 'command') {
     body = <ChangeDialogView dialog={dialog} height={bodyHeight} />;
@@ -721,6 +721,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
         sort={list.sort}
         total={scoped.length}
         hiddenAwsManaged={hiddenAwsManaged}
+        onlyWithFindings={list.onlyWithFindings}
         progress={inventory.status === 'loading' ? inventory.progress : undefined}
         staleSince={inventory.staleSince}
         isRefreshing={inventory.status === 'loading'}

@@ -32,6 +32,8 @@ export interface KeysViewProps {
   total: number;
   /** AWS-managed keys left out because the toggle is off. */
   hiddenAwsManaged: number;
+  /** Only keys with findings are listed (f). */
+  onlyWithFindings?: boolean;
   /** Per-region progress while the inventory is still loading. */
   progress?: readonly RegionProgress[] | undefined;
   /** Rows from the cache are on screen: when that inventory was saved. */
@@ -64,7 +66,7 @@ const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { vie
 
 /** The keys table: a count line, the column titles and only the rows that fit on screen. */
 export function KeysView(props: KeysViewProps) {
-  const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress, staleSince, isRefreshing } = props;
+  const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress, staleSince, isRefreshing, onlyWithFindings } = props;
   const theme = useTheme();
   const layout = useMemo(() => layoutColumns(columns, Math.max(1, width - SELECTION_MARKER_WIDTH)), [columns, width]);
   const isLoading = progress !== undefined;
@@ -81,6 +83,7 @@ export function KeysView(props: KeysViewProps) {
         <Text wrap="truncate-end">
           <Text bold>
             {rows.length} of {total} keys
+            {onlyWithFindings ? ' with findings' : ''}
           </Text>
           {staleSince ? (
             <Text {...theme.warning}>
