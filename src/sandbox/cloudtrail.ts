@@ -648,7 +648,7 @@ export const cloudtrailService: JsonService = {
       const nowSec = Math.floor(ctx.now().getTime() / 1000);
       const started = Math.floor(trail.seededAt / 1000) - 400 * 86_400;
       return {
-        IsLogging: true,
+        IsLogging: ctx.store.state.trail.logging,
         LatestDeliveryTime: nowSec - 300,
         LatestCloudWatchLogsDeliveryTime: nowSec - 60,
         LatestDigestDeliveryTime: nowSec - 1800,
@@ -663,10 +663,49 @@ export const cloudtrailService: JsonService = {
     },
     GetEventSelectors: (ctx, params) => {
       findTrail(ctx, params.TrailName, 'TrailName');
+      const trail = ctx.store.state.trail;
       return {
         TrailARN: TRAIL_ARN,
-        EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [], ExcludeManagementEventSources: [] }],
+        EventSelectors: [
+          {
+            ReadWriteType: trail.readWriteType,
+            IncludeManagementEvents: trail.includeManagementEvents,
+            DataResources: [],
+            ExcludeManagementEventSources: trail.excludeManagementEventSources,
+          },
+        ],
       };
+    },
+    // The switches an account owner flips (and that silently blind an alarm, KMS.md §12).
+    StopLogging: (ctx, params) => {
+      findTrail(ctx, params.Name, 'Name');
+      ctx.store.state.trail.logging = false;
+      ctx.store.touchState();
+      return {};
+    },
+    StartLogging: (ctx, params) => {
+      findTrail(ctx, params.Name, 'Name');
+      ctx.store.state.trail.logging = true;
+      ctx.store.touchState();
+      return {};
+    },
+    PutEventSelectors: (ctx, params) => {
+      findTrail(ctx, params.TrailName, 'TrailName');
+      const selectors = params.EventSelectors;
+      if (!Array.isArray(selectors) || selectors.length === 0 || selectors.length > 5) {
+        throw new AwsError('InvalidEventSelectorsException', 'You must specify 1 to 5 event selectors.');
+      }
+      const first = selectors[0] as { ReadWriteType?: unknown; IncludeManagementEvents?: unknown; ExcludeManagementEventSources?: unknown };
+      const rw = first.ReadWriteType ?? 'All';
+      if (rw !== 'All' && rw !== 'ReadOnly' && rw !== 'WriteOnly') throw new AwsError('InvalidEventSelectorsException', `Invalid ReadWriteType: ${String(rw)}`);
+      ctx.store.state.trail = {
+        logging: ctx.store.state.trail.logging,
+        readWriteType: rw,
+        includeManagementEvents: first.IncludeManagementEvents !== false,
+        excludeManagementEventSources: Array.isArray(first.ExcludeManagementEventSources) ? first.ExcludeManagementEventSources.filter((x): x is string => typeof x === 'string') : [],
+      };
+      ctx.store.touchState();
+      return { TrailARN: TRAIL_ARN, EventSelectors: selectors };
     },
   },
 };

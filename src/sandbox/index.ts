@@ -91,7 +91,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let log: RequestLogEntry[] = [];
   let seq = 0;
   const deliverLogs: LogSink = (delivery) => {
-    deliverLogEvents(store, delivery, now().getTime());
+    // The trail delivers only while logging, and only the events its selectors include.
+    const trail = store.state.trail;
+    if (!trail.logging || !trail.includeManagementEvents) return;
+    const events = delivery.events.filter((event) => {
+      if (trail.readWriteType === 'All' && trail.excludeManagementEventSources.length === 0) return true;
+      let record: { eventSource?: unknown; readOnly?: unknown };
+      try {
+        record = JSON.parse(event.message) as typeof record;
+      } catch {
+        return true;
+      }
+      if (typeof record.eventSource === 'string' && trail.excludeManagementEventSources.includes(record.eventSource)) return false;
+      if (trail.readWriteType === 'WriteOnly' && record.readOnly === true) return false;
+      if (trail.readWriteType === 'ReadOnly' && record.readOnly === false) return false;
+      return true;
+    });
+    if (events.length > 0) deliverLogEvents(store, { ...delivery, events }, now().getTime());
   };
   const now = (): Date => new Date(baseNow().getTime() + store.state.clockOffsetSeconds * 1000);
 

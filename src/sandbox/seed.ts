@@ -529,6 +529,8 @@ export function seedState(nowMs: number, largeEstate = 0): SandboxState {
     ],
     metrics: [],
     alarms: [],
+    // One multi-Region trail, logging every management event (src/sandbox/cloudtrail.ts).
+    trail: { logging: true, readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [] },
   };
 }
 

@@ -177,6 +177,15 @@ export const stateSchema = z.object({
   logGroups: z.array(logGroupSchema).default([]),
   metrics: z.array(metricSchema).default([]),
   alarms: z.array(alarmSchema).default([]),
+  /** The trail's switches (StopLogging / PutEventSelectors): what it delivers to its log group. */
+  trail: z
+    .object({
+      logging: z.boolean().default(true),
+      readWriteType: z.enum(['All', 'ReadOnly', 'WriteOnly']).default('All'),
+      includeManagementEvents: z.boolean().default(true),
+      excludeManagementEventSources: z.array(z.string()).default([]),
+    })
+    .default({ logging: true, readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [] }),
 });
 
 export type KeyRecord = z.infer<typeof keySchema>;

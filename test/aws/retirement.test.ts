@@ -1,6 +1,7 @@
 // The guided retirement over HTTP against the sandbox: a clean run to deletion with the clock
 // advanced, an alarm that fires when the disabled key is used, rollback, resume after a restart,
 // a colleague's keywarden picking the retirement up from tags, and drift when someone else acts.
+import { PutEventSelectorsCommand, StartLoggingCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateAliasCommand, CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EnableKeyCommand, EncryptCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
@@ -172,5 +173,29 @@ describeSandbox('guided retirement over HTTP', () => {
     expect(entries.some((e) => e.action === 'RecordWeakerWatch')).toBe(true);
     const tags = (await endpoint.clients().kms('us-east-1').send(new ListResourceTagsCommand({ KeyId: k.arn }))).Tags ?? [];
     expect(tags).toContainEqual({ TagKey: 'keywarden:retirement-watch', TagValue: 'cloudtrail-poll (weaker)' });
+  });
+
+  it('with no trail that can see the key, refuses to arm an alarm, says why, and records the weaker watch', async () => {
+    const d = driver();
+    const k = await newKey();
+    const { record } = await startAndDisable(d, k);
+    const ct = endpoint.clients().cloudtrail('us-east-1');
+    await ct.send(new StopLoggingCommand({ Name: 'management-events' }));
+    try {
+      await expect(d.retirements.armAlarm(record)).rejects.toThrow(/no trail can show a use of this key.*management-events: is not logging.*weaker CloudTrail watch/);
+    } finally {
+      await ct.send(new StartLoggingCommand({ Name: 'management-events' }));
+    }
+    await ct.send(new PutEventSelectorsCommand({ TrailName: 'management-events', EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com'] }] }));
+    try {
+      await expect(d.retirements.armAlarm(record)).rejects.toThrow(/leave out KMS read-only management events/);
+      const weak = await d.retirements.armWeakerWatch(record, 'no trail delivers KMS events to CloudWatch Logs');
+      expect(weak.stage).toBe('watching');
+      expect(weak.watch).toEqual({ kind: 'cloudtrail-poll', reason: 'no trail delivers KMS events to CloudWatch Logs' });
+      const { entries } = await d.journal.read();
+      expect(entries.find((e) => e.action === 'RecordWeakerWatch')?.params).toMatchObject({ watch: 'cloudtrail-poll (weaker than an alarm)' });
+    } finally {
+      await ct.send(new PutEventSelectorsCommand({ TrailName: 'management-events', EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, ExcludeManagementEventSources: [] }] }));
+    }
   });
 });
