@@ -67,6 +67,25 @@ export function parseFilterPattern(text: string): ParseResult {
   }
 }
 
+/** A double-quoted string starting at `start` (the opening quote), with backslash escapes. */
+function readQuoted(text: string, start: number): { value: string; next: number } {
+  let value = '';
+  let i = start + 1;
+  while (i < text.length) {
+    const d = text[i]!;
+    if (d === '\\' && i + 1 < text.length) {
+      value += text[i + 1]!;
+      i += 2;
+    } else if (d === '"') {
+      return { value, next: i + 1 };
+    } else {
+      value += d;
+      i += 1;
+    }
+  }
+  throw new PatternSyntaxError(INVALID_PATTERN);
+}
+
 /** Does the log event message match? Never throws. */
 export function matchesFilter(pattern: FilterPattern, message: string): boolean {
   try {
@@ -298,25 +317,9 @@ function tokenize(body: string): Token[] {
         i += 1;
       }
     } else if (c === '"') {
-      let value = '';
-      i += 1;
-      let closed = false;
-      while (i < n) {
-        const d = body[i]!;
-        if (d === '\\' && i + 1 < n) {
-          value += body[i + 1]!;
-          i += 2;
-        } else if (d === '"') {
-          closed = true;
-          i += 1;
-          break;
-        } else {
-          value += d;
-          i += 1;
-        }
-      }
-      if (!closed) throw new PatternSyntaxError(INVALID_PATTERN);
-      tokens.push({ t: 'string', value });
+      const quoted = readQuoted(body, i);
+      i = quoted.next;
+      tokens.push({ t: 'string', value: quoted.value });
     } else if (c === '%') {
       const close = body.indexOf('%', i + 1);
       if (close < 0 || close === i + 1) throw new PatternSyntaxError(INVALID_PATTERN);
@@ -490,24 +493,9 @@ function parseTerms(text: string): TextTerm[] {
       if (i >= n || /\s/.test(text[i]!)) throw new PatternSyntaxError(INVALID_TERM);
     }
     if (text[i] === '"') {
-      let value = '';
-      i += 1;
-      let closed = false;
-      while (i < n) {
-        const d = text[i]!;
-        if (d === '\\' && i + 1 < n) {
-          value += text[i + 1]!;
-          i += 2;
-        } else if (d === '"') {
-          closed = true;
-          i += 1;
-          break;
-        } else {
-          value += d;
-          i += 1;
-        }
-      }
-      if (!closed) throw new PatternSyntaxError(INVALID_PATTERN);
+      const quoted = readQuoted(text, i);
+      const value = quoted.value;
+      i = quoted.next;
       if (i < n && !/\s/.test(text[i]!)) throw new PatternSyntaxError(INVALID_TERM);
       terms.push({ text: value, exclude, optional });
     } else {

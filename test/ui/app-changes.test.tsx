@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsChangeSource } from '../app/change-source.js';
-import { AwsKeySource } from '../aws/inventory.js';
-import { Journal } from '../journal/journal.js';
-import { openEndpoint, type TestEndpoint } from '../../test/helpers/endpoint.js';
-import { press, tick, waitForFrame, waitForText } from '../../test/helpers/ink.js';
-import { App } from './app.js';
+import { AwsChangeSource } from '../../src/app/change-source.js';
+import { AwsKeySource } from '../../src/aws/inventory.js';
+import { Journal } from '../../src/journal/journal.js';
+import { openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
+import { press, tick, waitForFrame, waitForText } from '../helpers/ink.js';
+import { App } from '../../src/ui/app.js';
 
 const MUTATING = /^(Enable|Disable|Rotate|Retire|Revoke|Create|Schedule|Cancel|Put|Tag|Untag|Delete|Update|Replicate)/;
 const size = { columns: 140, rows: 40 };
