@@ -2,6 +2,7 @@
 // GetKeyRotationStatus (only where the key can rotate), GetKeyLastUsage and ListResourceTags,
 // with bounded concurrency. Rows stream to the caller in small batches as they complete.
 
+import { setMaxListeners } from 'node:events';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import { KeywardenError } from '../domain/errors.js';
@@ -103,6 +104,14 @@ function regionFailure(error: unknown): string {
   return domain.message;
 }
 
+/**
+ * Every request in flight listens on the caller's AbortSignal; with dozens at once Node would warn
+ * about a listener leak on stderr — over the TUI. The listeners go away as requests finish.
+ */
+function allowManyListeners(signal: AbortSignal | undefined): void {
+  if (signal) setMaxListeners(0, signal);
+}
+
 export class AwsKeySource implements KeySource {
   readonly regions: readonly string[];
   private readonly clients: Clients;
@@ -124,6 +133,7 @@ export class AwsKeySource implements KeySource {
   }
 
   async loadInventory(handlers: InventoryHandlers, signal?: AbortSignal): Promise<void> {
+    allowManyListeners(signal);
     const progress = new Map<string, RegionProgress>(
       this.regions.map((region) => [region, { region, listed: 0, loaded: 0, done: false }]),
     );
@@ -203,6 +213,7 @@ export class AwsKeySource implements KeySource {
   }
 
   async loadDetail(key: { arn: string; region: string }, signal?: AbortSignal): Promise<KeyDetail> {
+    allowManyListeners(signal);
     const kms = this.clients.kms(key.region);
     const keyId = key.arn;
     const aliasMap = await listAliases(kms, { keyId, signal }).catch(() => undefined);

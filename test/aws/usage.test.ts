@@ -82,10 +82,10 @@ describe.skipIf(externalEndpoint)('throttling', () => {
     const client = new CloudTrailClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: SANDBOX_CREDENTIALS, maxAttempts: 1 });
     try {
       const arn = (await resolveKey(endpoint.clients(), 'alias/app/payments-db')).arn;
-      const result = await lookupKeyEvents(client, arn, { window: { days: 3 }, limiter: new RateLimiter(50) });
+      const result = await lookupKeyEvents(client, arn, { window: { days: 14 }, limiter: new RateLimiter(50) });
       expect(result.progress.done).toBe(true);
       expect(result.progress.throttled).toBeGreaterThan(0);
-      const reference = await lookupKeyEvents(client, arn, { window: { days: 3 } });
+      const reference = await lookupKeyEvents(client, arn, { window: { days: 14 } });
       expect(result.events.map((e) => e.eventId)).toEqual(reference.events.map((e) => e.eventId));
     } finally {
       client.destroy();
