@@ -197,3 +197,19 @@ describe('visibleWindow', () => {
     if (count > 0) expect(selected >= window.start && selected < window.end).toBe(true);
   });
 });
+
+describe('sorting by findings', () => {
+  it('orders by the worst severity, then by how many, never by the marker text', async () => {
+    const { ALL_ROWS, NOW } = await import('../../test/helpers/kms-fixtures.js');
+    const views = ALL_ROWS.map((row) => toRowView(row, NOW));
+    const sorted = sortRows(views, 'findings', 'desc').filter((v) => v.findings.length > 0);
+    const rank = { high: 4, medium: 3, low: 2, info: 1 } as const;
+    const keyOf = (v: (typeof sorted)[number]) => [Math.max(...v.findings.map((f) => rank[f.severity])), v.findings.length];
+    for (let i = 1; i < sorted.length; i++) {
+      const [sevA, countA] = keyOf(sorted[i - 1]!);
+      const [sevB, countB] = keyOf(sorted[i]!);
+      expect(sevA! > sevB! || (sevA === sevB && countA! >= countB!)).toBe(true);
+    }
+    expect(sorted.length).toBeGreaterThan(1);
+  });
+});

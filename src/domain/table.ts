@@ -213,7 +213,9 @@ export function keyToCells(row: KeyRow, now: Date, findings: readonly KeyFinding
   };
 }
 
-function sortKeysFor(row: KeyRow, cells: Record<ColumnId, string>): Record<ColumnId, string> {
+const SEVERITY_RANK: Record<KeyFinding['severity'], number> = { high: 4, medium: 3, low: 2, info: 1 };
+
+function sortKeysFor(row: KeyRow, cells: Record<ColumnId, string>, findings: readonly KeyFinding[]): Record<ColumnId, string> {
   const meta = row.metadata;
   const rotation = row.rotation;
   const usage = row.lastUsage;
@@ -238,6 +240,11 @@ function sortKeysFor(row: KeyRow, cells: Record<ColumnId, string>): Record<Colum
     rotation: rotationKey,
     lastUsed: usageKey,
     deletion: meta?.deletionDate ? new Date(meta.deletionDate).toISOString() : '',
+    // Findings sort by the worst severity, then by how many (so !12 comes after !3, not before).
+    findings:
+      findings.length === 0
+        ? ''
+        : `${Math.max(...findings.map((f) => SEVERITY_RANK[f.severity]))} ${String(findings.length).padStart(4, '0')}`,
   };
 }
 
@@ -266,7 +273,7 @@ export function toRowView(row: KeyRow, now: Date, thresholds: Thresholds = DEFAU
     arn: row.arn,
     row,
     cells,
-    sortKeys: sortKeysFor(row, cells),
+    sortKeys: sortKeysFor(row, cells, findings),
     haystack,
     isAwsManaged: row.metadata?.keyManager === 'AWS',
     findings,

@@ -189,7 +189,8 @@ export function App({ source, session, size, onExit, changes, retirements, thres
     [detail, detailTab, now, marks, keyFindings, terminal.columns],
   );
   const detailPage = Math.max(1, bodyHeight - DETAIL_CHROME_LINES);
-  const detailMaxScroll = Math.max(0, detailLineCount - detailPage);
+  const [usageMaxScroll, setUsageMaxScroll] = useState(0);
+  const detailMaxScroll = detailTab === 'usage' ? usageMaxScroll : Math.max(0, detailLineCount - detailPage);
   const helpMaxScroll = Math.max(0, helpLines({ readOnly: session.readOnly }).length - (bodyHeight - 1));
   // On the Grants tab the view follows the grant cursor.
   const detailScroll =
@@ -674,6 +675,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
               height={Math.max(3, bodyHeight - DETAIL_CHROME_LINES + 1)}
               width={terminal.columns}
               scroll={nav.screen.scroll}
+              onMaxScroll={setUsageMaxScroll}
             />
           ) : detailTab === 'findings' ? (
             <FindingsView

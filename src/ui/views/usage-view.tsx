@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { formatAge, formatDateTime } from '../../domain/format.js';
 import type { Grant } from '../../domain/key.js';
 import { cleanText } from '../../domain/sanitize.js';
@@ -34,6 +34,8 @@ export interface UsageViewProps {
   width: number;
   /** First body line shown (the lead's scroll keys). */
   scroll?: number;
+  /** Told the furthest the body can scroll, so the scroll keys know where the end is. */
+  onMaxScroll?: (maxScroll: number) => void;
 }
 
 export interface UsageLine {
@@ -129,7 +131,7 @@ function Body({ lines, scroll, height }: { lines: UsageLine[]; scroll: number; h
  * (callers, operations, encryption contexts, per-day sparkline, last use, failed attempts, what
  * depends on the key). Shows what has loaded while pages are still coming in.
  */
-export function UsageView({ state, window, keyArn, grants, now, height, width, scroll = 0 }: UsageViewProps) {
+export function UsageView({ state, window, keyArn, grants, now, height, width, scroll = 0, onMaxScroll }: UsageViewProps) {
   const theme = useTheme();
   const loaded = 'loaded' in state ? state.loaded : undefined;
   const summary = useMemo(() => (loaded ? summarizeUsage(loaded.events, window, now, keyArn ? { keyArn } : {}) : undefined), [loaded, window, now, keyArn]);
@@ -138,6 +140,9 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
   const progress = loaded?.progress;
   const status = progress ? progressLine(progress) : state.status === 'loading' ? 'asking CloudTrail…' : '';
   const bodyHeight = Math.max(1, height - 2);
+  useEffect(() => {
+    onMaxScroll?.(Math.max(0, lines.length - bodyHeight));
+  }, [lines.length, bodyHeight, onMaxScroll]);
 
   let body;
   if (state.status === 'unavailable') body = <Empty title="Usage is not available here" hint="this connection has no CloudTrail reader" />;
