@@ -17,9 +17,10 @@ import { ACTIONS, actionBlockedReason, apiCall, confirmationWord, describeChange
 export type { ChangePreview, ChangeResult } from '../domain/actions.js';
 import { KeywardenError } from '../domain/errors.js';
 import type { CallerIdentity, Grant, KeyRow } from '../domain/key.js';
-import type { Journal, JournalEntry } from '../journal/journal.js';
+import type { Journal } from '../journal/journal.js';
 import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
+import { journaledCall } from './journaled-call.js';
 import { loadRow } from './inventory.js';
 import { listAliases, listGrants } from './kms-reads.js';
 
@@ -115,29 +116,13 @@ export class KeyChanger {
     }
     if (fresh.blocked) throw new KeywardenError('invalid-state', `${fresh.title} is not possible: ${fresh.blocked}`);
 
-    const intent: JournalEntry = await this.journal.recordIntent({
-      action: fresh.call.operation,
-      account: this.identity.account,
-      region: key.region,
-      caller: this.identity.arn,
-      keyArn: key.arn,
-      params: fresh.call.params,
-    });
-    let requestId: string | undefined;
-    try {
-      const out = await send(this.clients.kms(key.region), request, key.arn);
-      requestId = out.$metadata.requestId;
-    } catch (error) {
-      const domain = toDomainError(error, fresh.call.operation);
-      await this.journal.recordResult(intent, {
-        ok: false,
-        code: domain.code ?? domain.kind,
-        message: domain.message,
-        ...(domain.requestId ? { requestId: domain.requestId } : {}),
-      });
-      throw domain;
-    }
-    await this.journal.recordResult(intent, { ok: true, ...(requestId ? { requestId } : {}) });
+    const out = await journaledCall(
+      this.journal,
+      this.identity,
+      { action: fresh.call.operation, region: key.region, keyArn: key.arn, params: fresh.call.params },
+      () => send(this.clients.kms(key.region), request, key.arn),
+    );
+    const requestId = out.$metadata.requestId;
     const after = await this.readRow(key).catch(() => fresh.row);
     return { preview: fresh, after, ...(requestId ? { requestId } : {}) };
   }

@@ -62,6 +62,7 @@ import { pairEntries, type Journal } from '../journal/journal.js';
 import type { RetirementStore } from '../journal/retirements.js';
 import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
+import { journaledCall } from './journaled-call.js';
 import { AwsKeySource } from './inventory.js';
 import { describeKey } from './kms-reads.js';
 import { lookupKeyEvents } from './usage.js';
@@ -393,14 +394,10 @@ export class Retirements {
     send: () => Promise<T>,
   ): Promise<T> {
     if (this.clients.readOnly) throw new KeywardenError('read-only', `read-only mode: ${action} was refused and not sent`);
-    const intent = await this.journal.recordIntent({ action, account: this.identity.account, region, caller: this.identity.arn, keyArn: record.keyArn, params });
     try {
-      const out = await send();
-      await this.journal.recordResult(intent, { ok: true, ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}) });
-      return out;
+      return await journaledCall(this.journal, this.identity, { action, region, keyArn: record.keyArn, params }, send);
     } catch (error) {
       const domain = toDomainError(error, action);
-      await this.journal.recordResult(intent, { ok: false, code: domain.code ?? domain.kind, message: domain.message, ...(domain.requestId ? { requestId: domain.requestId } : {}) });
       const failed = applyEvent(record, { type: 'step-failed', step: action, detail: domain.message }, this.now(record.region), this.identity.arn);
       await this.store.save(failed);
       throw domain;
