@@ -26,14 +26,19 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+/** Flags that cannot go together, refused before anything starts. */
+export async function assertConnectFlags(flags: ConnectFlags): Promise<void> {
+  if (flags.sandbox && flags.endpointUrl) {
+    const { KeywardenError } = await import('../domain/errors.js');
+    throw new KeywardenError('validation', '--sandbox and --endpoint-url cannot be used together: --sandbox starts its own endpoint');
+  }
+}
+
 export async function connect(flags: ConnectFlags): Promise<Connection> {
   const { createClients, resolveRegions, parseEndpoint } = await import('../aws/clients.js');
   if (flags.endpointUrl) parseEndpoint(flags.endpointUrl, { allowInsecure: flags.allowInsecureEndpoint ?? false });
+  await assertConnectFlags(flags);
   if (flags.sandbox) {
-    if (flags.endpointUrl) {
-      const { KeywardenError } = await import('../domain/errors.js');
-      throw new KeywardenError('validation', '--sandbox and --endpoint-url cannot be used together: --sandbox starts its own endpoint');
-    }
     const [{ startSandbox }, constants] = await Promise.all([import('../sandbox/index.js'), import('../sandbox/constants.js')]);
     let regions = await resolveRegions({ regions: flags.regions.length > 0 ? flags.regions : [constants.SANDBOX_DEFAULT_REGION] });
     const sandbox = await startSandbox({ statePath: flags.sandboxState ?? constants.defaultSandboxStatePath() });

@@ -59,7 +59,7 @@ function printTable(rows: KeyRow[], multiRegion: boolean): void {
 }
 
 export async function runShow(connection: Connection, keyRef: string, options: { json: boolean }): Promise<number> {
-  const [{ AwsKeySource, resolveKey }] = await Promise.all([import('../aws/inventory.js')]);
+  const { AwsKeySource, resolveKey } = await import('../aws/inventory.js');
   const source = new AwsKeySource(connection.clients);
   const identity = await source.identity();
   const key = await resolveKey(connection.clients, keyRef);

@@ -13,14 +13,11 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
   // A corrupt config file is reported before any screen is drawn.
   const { loadThresholds } = await import('../app/config.js');
   const thresholds = await loadThresholds(thresholdOverrides);
-  const { connect } = await import('../app/connect.js');
+  const { connect, assertConnectFlags } = await import('../app/connect.js');
+  await assertConnectFlags(flags);
   let connection: Connection | undefined;
   let initial: SessionInfo;
   if (flags.sandbox) {
-    if (flags.endpointUrl) {
-      const { KeywardenError } = await import('../domain/errors.js');
-      throw new KeywardenError('validation', '--sandbox and --endpoint-url cannot be used together: --sandbox starts its own endpoint');
-    }
     const { SANDBOX_DEFAULT_REGION } = await import('../sandbox/constants.js');
     initial = {
       regions: flags.allRegions ? [] : flags.regions.length > 0 ? [...new Set(flags.regions)] : [SANDBOX_DEFAULT_REGION],
