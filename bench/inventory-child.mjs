@@ -5,27 +5,20 @@ import {
   GetKeyLastUsageCommand,
   GetKeyRotationStatusCommand,
   ListAliasesCommand,
-  ListKeysCommand,
   ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
 import pLimit from 'p-limit';
 import { createClients } from '../dist/aws/clients.js';
 import { AwsKeySource } from '../dist/aws/inventory.js';
 import { SANDBOX_CREDENTIALS } from '../dist/sandbox/constants.js';
+import { listKeys, now } from './lib.mjs';
 
 const [mode, url, concurrencyText] = process.argv.slice(2);
 const concurrency = Number(concurrencyText);
-const now = () => Number(process.hrtime.bigint()) / 1e6;
 const clients = createClients({ regions: ['us-east-1'], endpoint: url, credentials: SANDBOX_CREDENTIALS });
 
 async function listAll(kms) {
-  const keys = [];
-  let marker;
-  do {
-    const page = await kms.send(new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }));
-    keys.push(...page.Keys);
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker);
+  const keys = await listKeys(kms);
   let aliasMarker;
   do {
     const page = await kms.send(new ListAliasesCommand({ Limit: 100, ...(aliasMarker ? { Marker: aliasMarker } : {}) }));

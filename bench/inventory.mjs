@@ -7,11 +7,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DescribeKeyCommand, GetKeyLastUsageCommand, GetKeyRotationStatusCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyLastUsageCommand, GetKeyRotationStatusCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { createClients } from '../dist/aws/clients.js';
 import { startSandbox } from '../dist/sandbox/index.js';
 import { SANDBOX_CREDENTIALS } from '../dist/sandbox/constants.js';
-import { ROOT, now, printTable, saveResult } from './lib.mjs';
+import { ROOT, listKeys, now, printTable, saveResult } from './lib.mjs';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const SIZES = (process.env.BENCH_KEYS ?? '1000,10000').split(',').map(Number);
@@ -26,17 +26,6 @@ async function child(mode, url) {
     maxBuffer: 1 << 20,
   });
   return JSON.parse(stdout.trim().split('\n').pop());
-}
-
-async function keyArns(kms) {
-  const keys = [];
-  let marker;
-  do {
-    const page = await kms.send(new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }));
-    keys.push(...page.Keys);
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker);
-  return keys;
 }
 
 /** One request at a time over a sample of keys, scaled to the whole estate. */
@@ -58,7 +47,7 @@ export async function run() {
     const sandbox = await startSandbox({ port: 0, largeEstate: size, latencyMs: LATENCY_MS });
     const clients = createClients({ regions: ['us-east-1'], endpoint: sandbox.url, credentials: SANDBOX_CREDENTIALS });
     try {
-      const keys = await keyArns(clients.kms('us-east-1'));
+      const keys = await listKeys(clients.kms('us-east-1'));
       const total = keys.length;
       // The first inventory a fresh process serves is slower (the sandbox's code is not compiled
       // yet): one unmeasured run first, then alternate so neither side gets the warm slot.

@@ -1,5 +1,6 @@
 // Shared helpers for the benchmarks: timing, stats, tables, results files.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { ListKeysCommand } from '@aws-sdk/client-kms';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,4 +40,16 @@ export function saveResult(name, data) {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify({ benchmark: name, time: new Date().toISOString(), machine: machine(), ...data }, null, 2)}\n`);
   console.log(`results written to ${file}`);
+}
+
+/** Every key of the client's region, paging through ListKeys (1,000 a page). */
+export async function listKeys(kms) {
+  const keys = [];
+  let marker;
+  do {
+    const page = await kms.send(new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }));
+    keys.push(...page.Keys);
+    marker = page.Truncated ? page.NextMarker : undefined;
+  } while (marker);
+  return keys;
 }
