@@ -5,8 +5,10 @@
 // sandbox and the rest of the app load behind it and replace it. Against real AWS the connection and the credentials check come first, so a
 // missing-credentials message is printed instead of a screen, never over one.
 
+import { constants as osConstants } from 'node:os';
 import type { ThresholdOverrides } from '../app/config.js';
 import type { ConnectFlags, Connection } from '../app/connect.js';
+import type { Thresholds } from '../domain/findings.js';
 import type { SessionInfo } from '../domain/source.js';
 
 export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdOverrides = {}): Promise<number> {
@@ -37,49 +39,85 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
   }
 
   // The splash is on screen within milliseconds of the flags being read; Ink (slow to load) then
-  // draws the same header and loading line in its place.
-  const { showSplash } = await import('../ui/splash.js');
-  const eraseSplash = showSplash(process.stdout, initial, process.env);
-  const [{ render }, { BootView }] = await Promise.all([import('ink'), import('../ui/boot-view.js')]);
-  const size = { columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 };
-  eraseSplash();
-  const instance = render(<BootView session={initial} {...size} />, { exitOnCtrlC: false });
-  let exitCode = 0;
+  // draws the same header and loading line in its place. Both on the alternate screen: the
+  // operator's shell and scrollback come back untouched at exit.
+  const [{ showSplash }, { enterAlternateScreen }] = await Promise.all([import('../ui/splash.js'), import('../ui/alternate-screen.js')]);
+  const leaveScreen = enterAlternateScreen(process.stdout);
   try {
-    const [live, { App }, { AwsKeySource }, { AwsChangeSource }, { CachingKeySource, cacheEndpointKey }, { retirementSource }] = await Promise.all([
-      connection ?? connect(flags),
-      import('../ui/app.js'),
-      import('../aws/inventory.js'),
-      import('../app/change-source.js'),
-      import('../app/inventory-cache.js'),
-      import('../app/retirement-source.js'),
-    ]);
-    connection = live;
-    const source = new CachingKeySource(new AwsKeySource(live.clients), cacheEndpointKey(live.session));
-    const changes = new AwsChangeSource(live.clients, () => source.identity());
-    const retirements = retirementSource(live.clients, () => source.identity(), live.now);
-    instance.rerender(
-      <App
-        source={source}
-        session={live.session}
-        changes={changes}
-        retirements={retirements}
-        thresholds={thresholds}
-        onExit={(code) => {
-          exitCode = code;
-        }}
-      />,
-    );
-  } catch (error) {
-    instance.clear();
-    instance.unmount();
-    await connection?.close();
-    throw error;
+    const eraseSplash = showSplash(process.stdout, initial, process.env);
+    return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect });
+  } finally {
+    leaveScreen();
   }
+}
+
+interface ScreenRun {
+  initial: SessionInfo;
+  /** Already open against real AWS (credentials checked); opened behind the first frame for the sandbox. */
+  connection: Connection | undefined;
+  flags: ConnectFlags;
+  thresholds: Thresholds;
+  eraseSplash: () => void;
+  connect: (flags: ConnectFlags) => Promise<Connection>;
+}
+
+async function runOnScreen(run: ScreenRun): Promise<number> {
+  let connection = run.connection;
+  const [{ render }, { BootView }, { installFastOutput }, { drawableSize }] = await Promise.all([
+    import('ink'),
+    import('../ui/boot-view.js'),
+    import('../ui/fast-output.js'),
+    import('../ui/hooks/use-terminal-size.js'),
+  ]);
+  await installFastOutput();
+  run.eraseSplash();
+  // Ink's incrementalRendering (rewrite only changed lines) is not used: in Ink 6.8 it draws one
+  // line too low after a frame that ends in a newline, which every frame of ours does.
+  const instance = render(<BootView session={run.initial} {...drawableSize(process.stdout)} />, { exitOnCtrlC: false });
+  // A signal (kill, a closed terminal) ends the program as q does: Ink puts the terminal back,
+  // the screen is left, and the exit code is 128 + the signal's number, as shells report it.
+  let exitCode = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    exitCode = 128 + (osConstants.signals[signal] ?? 0);
+    instance.unmount();
+  };
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+  for (const signal of signals) process.once(signal, onSignal);
   try {
+    try {
+      const [live, { App }, { AwsKeySource }, { AwsChangeSource }, { CachingKeySource, cacheEndpointKey }, { retirementSource }] = await Promise.all([
+        connection ?? run.connect(run.flags),
+        import('../ui/app.js'),
+        import('../aws/inventory.js'),
+        import('../app/change-source.js'),
+        import('../app/inventory-cache.js'),
+        import('../app/retirement-source.js'),
+      ]);
+      connection = live;
+      const source = new CachingKeySource(new AwsKeySource(live.clients), cacheEndpointKey(live.session));
+      const changes = new AwsChangeSource(live.clients, () => source.identity());
+      const retirements = retirementSource(live.clients, () => source.identity(), live.now);
+      instance.rerender(
+        <App
+          source={source}
+          session={live.session}
+          changes={changes}
+          retirements={retirements}
+          thresholds={run.thresholds}
+          onExit={(code) => {
+            exitCode = code;
+          }}
+        />,
+      );
+    } catch (error) {
+      instance.clear();
+      instance.unmount();
+      throw error;
+    }
     await instance.waitUntilExit();
     return exitCode;
   } finally {
-    await connection.close();
+    for (const signal of signals) process.off(signal, onSignal);
+    await connection?.close();
   }
 }

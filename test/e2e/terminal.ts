@@ -3,7 +3,7 @@
 // Tests wait for text on the screen; they never sleep a fixed time.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,10 @@ export interface TerminalOptions {
   env?: Record<string, string>;
   columns?: number;
   rows?: number;
+  /** A shell command run in the pane before the program (its output is on the screen the program starts from). */
+  before?: string;
+  /** Every byte the pane receives is also appended to this file (tmux pipe-pane), from before the program starts. */
+  rawOutputFile?: string;
 }
 
 export class Terminal {
@@ -45,7 +49,10 @@ export class Terminal {
       KEYWARDEN_HOME: home,
     };
     const quoted = [process.execPath, CLI, ...options.args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
-    const script = `${quoted}; echo "[exit:$?]"; sleep 600`;
+    // With rawOutputFile the program waits for the pipe to be attached (a file the test creates) before starting.
+    const ready = options.rawOutputFile ? `${options.rawOutputFile}.ready` : undefined;
+    const wait = ready ? `while [ ! -e '${ready}' ]; do sleep 0.02; done; ` : '';
+    const script = `${wait}${options.before ? `${options.before}; ` : ''}${quoted}; echo "[exit:$?]"; sleep 600`;
     await run('tmux', [
       '-L', socket, '-f', '/dev/null',
       'new-session', '-d', '-s', terminal.session,
@@ -53,6 +60,10 @@ export class Terminal {
       ...Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]),
       'sh', '-c', script,
     ]);
+    if (options.rawOutputFile && ready) {
+      await run('tmux', ['-L', socket, 'pipe-pane', '-t', terminal.session, `cat >> '${options.rawOutputFile}'`]);
+      writeFileSync(ready, '');
+    }
     return terminal;
   }
 
@@ -88,6 +99,24 @@ export class Terminal {
   async exitCode(timeoutMs = 10_000): Promise<number> {
     const screen = await this.waitFor(/\[exit:\d+\]/, timeoutMs);
     return Number(/\[exit:(\d+)\]/.exec(screen)![1]);
+  }
+
+  /** The program's process id (the child of the pane's shell). */
+  async programPid(): Promise<number> {
+    const { stdout: pane } = await run('tmux', ['-L', this.socket, 'list-panes', '-t', this.session, '-F', '#{pane_pid}']);
+    const shell = Number(pane.trim());
+    // /proc/PID/stat: "pid (comm) state ppid …" (Linux, where these tests run).
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(ppid) === shell && state !== 'Z') return Number(entry);
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    throw new Error(`no program process under the pane's shell (${shell})`);
   }
 
   async close(): Promise<void> {

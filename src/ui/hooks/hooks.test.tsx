@@ -8,7 +8,7 @@ import { ACCOUNT, REGION, ebsDetail, ebsRow, fargateRow, manyRows } from '../../
 import { useIdentity } from './use-identity.js';
 import { useInventory } from './use-inventory.js';
 import { useKeyDetail } from './use-key-detail.js';
-import { useTerminalSize } from './use-terminal-size.js';
+import { drawableSize, useTerminalSize } from './use-terminal-size.js';
 
 function source(overrides: Partial<KeySource>): KeySource {
   return {
@@ -112,13 +112,19 @@ describe('useKeyDetail and useIdentity', () => {
 });
 
 describe('useTerminalSize', () => {
-  it('uses the override, else the stdout size with a fallback for rows', async () => {
+  it('draws one line less than the terminal, so Ink never clears the whole terminal', () => {
+    expect(drawableSize({ columns: 160, rows: 50 })).toEqual({ columns: 160, rows: 49 });
+    expect(drawableSize({ columns: 0, rows: 0 })).toEqual({ columns: 80, rows: 23 });
+    expect(drawableSize({ columns: 20, rows: 1 })).toEqual({ columns: 20, rows: 1 });
+  });
+
+  it('uses the override, else the drawable stdout size with a fallback for rows', async () => {
     function Probe({ size }: { size?: { columns: number; rows: number } }) {
       const s = useTerminalSize(size);
       return <Text>{`${s.columns}x${s.rows}`}</Text>;
     }
     const app = render(<Probe />);
-    await waitForText(app.lastFrame, '100x24'); // ink-testing-library: 100 columns, no rows
+    await waitForText(app.lastFrame, '100x23'); // ink-testing-library: 100 columns, no rows
     app.rerender(<Probe size={{ columns: 120, rows: 40 }} />);
     await waitForText(app.lastFrame, '120x40');
     app.unmount();

@@ -8,13 +8,22 @@ export interface TerminalSize {
 
 const FALLBACK: TerminalSize = { columns: 80, rows: 24 };
 
-/** The terminal's size, following resizes. `override` (tests, fixed layouts) wins. */
+/**
+ * The area keywarden draws in: the terminal's width, and its height less one line. A frame as
+ * tall as the terminal makes Ink clear the whole terminal, scrollback included, and rewrite every
+ * line on every frame; one line shorter, Ink rewrites only the lines that changed.
+ */
+export function drawableSize(stdout: Pick<NodeJS.WriteStream, 'columns' | 'rows'>): TerminalSize {
+  return {
+    columns: stdout.columns || FALLBACK.columns,
+    rows: Math.max(1, (stdout.rows || FALLBACK.rows) - 1),
+  };
+}
+
+/** The drawable size of the terminal (see drawableSize), following resizes. `override` (tests, fixed layouts) wins. */
 export function useTerminalSize(override?: TerminalSize): TerminalSize {
   const { stdout } = useStdout();
-  const read = (): TerminalSize => ({
-    columns: stdout.columns || FALLBACK.columns,
-    rows: stdout.rows || FALLBACK.rows,
-  });
+  const read = (): TerminalSize => drawableSize(stdout);
   const [size, setSize] = useState<TerminalSize>(read);
   useEffect(() => {
     if (override) return;

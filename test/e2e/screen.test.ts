@@ -1,0 +1,61 @@
+// How keywarden treats the operator's terminal: it draws on the alternate screen, never clears
+// the terminal or its scrollback while drawing, leaves the shell's screen as it was on exit
+// (q, or a signal), and keeps the last line free.
+
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Terminal } from './terminal.js';
+
+const KEYS_LOADED = (s: string) => s.includes('ecs/fargate-ephemeral') && !s.includes('loading keys');
+
+describe('the operator’s terminal', () => {
+  let terminal: Terminal | undefined;
+  afterEach(async () => {
+    await terminal?.close();
+    terminal = undefined;
+  });
+
+  it('draws on the alternate screen without ever clearing the scrollback, and gives the shell screen back on q', async () => {
+    const raw = join(mkdtempSync(join(tmpdir(), 'kw-raw-')), 'pane.out');
+    terminal = await Terminal.start({ args: ['--sandbox'], before: 'echo BEFORE-KEYWARDEN', rows: 30, rawOutputFile: raw });
+    const loaded = await terminal.waitFor(KEYS_LOADED);
+    expect(loaded).not.toContain('BEFORE-KEYWARDEN');
+    const lines = loaded.split('\n');
+    expect(lines[0]).toMatch(/^keywarden {2}account 111122223333/);
+    // The bottom line of the terminal stays free (a full-height frame makes Ink clear the terminal on every frame).
+    expect(lines[29] ?? '').toBe('');
+
+    // A few frames: selection, filter, back.
+    await terminal.type('j');
+    await terminal.type('/');
+    await terminal.type('dev');
+    await terminal.waitFor(/\d+ of \d+ keys {2}\/dev/);
+    await terminal.press('Escape');
+    await terminal.waitFor(/16 of \d+ keys/);
+
+    await terminal.type('q');
+    expect(await terminal.exitCode()).toBe(0);
+    const after = await terminal.screen();
+    expect(after).toContain('BEFORE-KEYWARDEN');
+    expect(after).not.toContain('app/orders-queue');
+
+    const bytes = readFileSync(raw, 'latin1');
+    expect(bytes).toContain('\u001b[?1049h');
+    expect(bytes).toContain('\u001b[?1049l');
+    expect(bytes.indexOf('\u001b[?1049l')).toBeGreaterThan(bytes.lastIndexOf('app/orders-queue'));
+    expect(bytes).not.toContain('\u001b[3J'); // erase scrollback
+    expect(bytes).not.toContain('\u001b[2J'); // erase the whole screen
+  });
+
+  it('ends on SIGTERM as on q: the shell screen comes back and the exit code is 143', async () => {
+    terminal = await Terminal.start({ args: ['--sandbox'], before: 'echo BEFORE-KEYWARDEN' });
+    await terminal.waitFor(KEYS_LOADED);
+    process.kill(await terminal.programPid(), 'SIGTERM');
+    expect(await terminal.exitCode()).toBe(143);
+    const after = await terminal.screen();
+    expect(after).toContain('BEFORE-KEYWARDEN');
+    expect(after).not.toContain('app/orders-queue');
+  });
+});
