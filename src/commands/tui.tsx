@@ -43,12 +43,30 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
   // operator's shell and scrollback come back untouched at exit.
   const [{ showSplash }, { enterAlternateScreen }] = await Promise.all([import('../ui/splash.js'), import('../ui/alternate-screen.js')]);
   const leaveScreen = enterAlternateScreen(process.stdout);
+  // A signal (kill, a closed terminal, Ctrl-C before the keyboard is read in raw mode) ends the
+  // program as q does, with 128 + the signal's number as shells report it. Until Ink draws there
+  // is only the screen to give back; afterwards Ink is unmounted and the run ends normally.
+  const stopper: Stopper = {
+    stop: (code) => {
+      leaveScreen();
+      process.exit(code);
+    },
+  };
+  const onSignal = (signal: NodeJS.Signals) => stopper.stop(128 + (osConstants.signals[signal] ?? 0));
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+  for (const signal of signals) process.on(signal, onSignal);
   try {
     const eraseSplash = showSplash(process.stdout, initial, process.env);
-    return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect });
+    return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect, stopper });
   } finally {
+    for (const signal of signals) process.off(signal, onSignal);
     leaveScreen();
   }
+}
+
+/** How the program is ended from outside the app (a signal) or before the app is up (q while loading). */
+interface Stopper {
+  stop: (exitCode: number) => void;
 }
 
 interface ScreenRun {
@@ -59,6 +77,7 @@ interface ScreenRun {
   thresholds: Thresholds;
   eraseSplash: () => void;
   connect: (flags: ConnectFlags) => Promise<Connection>;
+  stopper: Stopper;
 }
 
 async function runOnScreen(run: ScreenRun): Promise<number> {
@@ -73,16 +92,18 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
   run.eraseSplash();
   // Ink's incrementalRendering (rewrite only changed lines) is not used: in Ink 6.8 it draws one
   // line too low after a frame that ends in a newline, which every frame of ours does.
-  const instance = render(<BootView session={run.initial} {...drawableSize(process.stdout)} />, { exitOnCtrlC: false });
-  // A signal (kill, a closed terminal) ends the program as q does: Ink puts the terminal back,
-  // the screen is left, and the exit code is 128 + the signal's number, as shells report it.
   let exitCode = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    exitCode = 128 + (osConstants.signals[signal] ?? 0);
+  let stopped = false;
+  const stop = (code: number) => {
+    exitCode = code;
+    stopped = true;
     instance.unmount();
   };
-  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
-  for (const signal of signals) process.once(signal, onSignal);
+  const instance = render(<BootView session={run.initial} {...drawableSize(process.stdout)} onQuit={() => stop(0)} />, { exitOnCtrlC: false });
+  // Waited on from the start, so an unmount during loading (q, a signal) ends the wait too.
+  const exited = instance.waitUntilExit();
+  exited.catch(() => undefined); // awaited below; not an unhandled rejection while loading
+  run.stopper.stop = stop;
   try {
     try {
       const [live, { App }, { AwsKeySource }, { AwsChangeSource }, { CachingKeySource, cacheEndpointKey }, { retirementSource }] = await Promise.all([
@@ -94,6 +115,7 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
         import('../app/retirement-source.js'),
       ]);
       connection = live;
+      if (stopped) return exitCode;
       const source = new CachingKeySource(new AwsKeySource(live.clients), cacheEndpointKey(live.session));
       const changes = new AwsChangeSource(live.clients, () => source.identity());
       const retirements = retirementSource(live.clients, () => source.identity(), live.now);
@@ -114,10 +136,9 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
       instance.unmount();
       throw error;
     }
-    await instance.waitUntilExit();
+    await exited;
     return exitCode;
   } finally {
-    for (const signal of signals) process.off(signal, onSignal);
     await connection?.close();
   }
 }

@@ -58,4 +58,17 @@ describe('the operator’s terminal', () => {
     expect(after).toContain('BEFORE-KEYWARDEN');
     expect(after).not.toContain('app/orders-queue');
   });
+
+  it('honours q typed while it is still loading: it ends without drawing the keys', async () => {
+    const raw = join(mkdtempSync(join(tmpdir(), 'kw-raw-')), 'pane.out');
+    terminal = await Terminal.start({ args: ['--sandbox'], before: 'echo BEFORE-KEYWARDEN', rawOutputFile: raw });
+    // Typed at once: it waits in the terminal until keywarden reads the keyboard, during loading.
+    await terminal.type('q');
+    expect(await terminal.exitCode()).toBe(0);
+    expect(await terminal.screen()).toContain('BEFORE-KEYWARDEN');
+    const bytes = readFileSync(raw, 'latin1');
+    expect(bytes).toContain('loading keys');
+    expect(bytes).not.toContain('app/orders-queue');
+    expect(bytes).not.toMatch(/q\S* quit/); // the keys view's footer: the app itself never came up
+  });
 });
