@@ -145,16 +145,25 @@ export async function resolveRegions(options: Pick<ConnectOptions, 'regions' | '
   }
 }
 
-export function createClients(options: ConnectOptions & { regions: readonly string[] }): Clients {
+/**
+ * What every AWS client keywarden makes shares, whatever its service: the profile, the endpoint
+ * (checked: see parseEndpoint), credentials, standard retries, timeouts and sockets.
+ */
+export function sharedClientConfig(options: Omit<ConnectOptions, 'regions' | 'readOnly'>) {
   const endpoint = options.endpoint ? parseEndpoint(options.endpoint, { allowInsecure: options.allowInsecureEndpoint ?? false }).toString().replace(/\/$/, '') : undefined;
-  const common = {
+  const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
+  return {
     ...(options.profile ? { profile: options.profile } : {}),
     ...(endpoint ? { endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     retryMode: 'standard',
     maxAttempts: options.maxAttempts ?? 8,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true, httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 }, httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 } },
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true, httpAgent: agent, httpsAgent: agent },
   } as const;
+}
+
+export function createClients(options: ConnectOptions & { regions: readonly string[] }): Clients {
+  const common = sharedClientConfig(options);
   const made: Array<{ destroy(): void }> = [];
   /** One client per region, built on first use with the read-only guard when asked for. */
   const perRegion = <T extends { destroy(): void }>(make: (region: string) => T): ((region: string) => T) => {

@@ -3,33 +3,22 @@
 
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { KeywardenError } from '../domain/errors.js';
-import { isValidRegionName, parseEndpoint, type StaticCredentials } from './clients.js';
+import { isValidRegionName, sharedClientConfig, type ConnectOptions } from './clients.js';
 import { toDomainError } from './errors.js';
 
-export interface RegionQuery {
+export type RegionQuery = Omit<ConnectOptions, 'regions' | 'readOnly'> & {
   /** The region to ask (any enabled region answers for the whole account). */
   region: string;
-  profile?: string;
-  endpoint?: string;
-  credentials?: StaticCredentials;
-  /** The operator accepted plain HTTP to a host that is not this machine (--allow-insecure-endpoint). */
-  allowInsecureEndpoint?: boolean;
-}
+};
 
 /**
  * Every region the account can use: those that need no opt-in and the opt-in regions it has
  * opted into, sorted. A region that is listed but later refuses KMS calls is marked by the
- * inventory, not here.
+ * inventory, not here. The client is configured like every other (src/aws/clients.ts) but built
+ * here, so the large EC2 package loads only with --all-regions; DescribeRegions only reads.
  */
 export async function listEnabledRegions(query: RegionQuery): Promise<string[]> {
-  const client = new EC2Client({
-    region: query.region,
-    ...(query.profile ? { profile: query.profile } : {}),
-    ...(query.endpoint ? { endpoint: parseEndpoint(query.endpoint, { allowInsecure: query.allowInsecureEndpoint ?? false }).toString().replace(/\/$/, '') } : {}),
-    ...(query.credentials ? { credentials: query.credentials } : {}),
-    retryMode: 'standard',
-    maxAttempts: 5,
-  });
+  const client = new EC2Client({ ...sharedClientConfig({ maxAttempts: 5, ...query }), region: query.region });
   try {
     const out = await client.send(new DescribeRegionsCommand({ AllRegions: false }));
     const regions = (out.Regions ?? [])
