@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { actionBlockedReason, apiCall, confirmationMatches, confirmationWord, periodFromInput, type ActionRequest } from './actions.js';
 import type { KeyMetadata } from './key.js';
+import { keyMetadata } from '../../test/helpers/kms-fixtures.js';
 
-const base: KeyMetadata = {
-  keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
-  arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-  accountId: '111122223333',
-  region: 'us-east-1',
-  description: '',
-  state: 'Enabled',
-  enabled: true,
-  keyManager: 'CUSTOMER',
-  keySpec: 'SYMMETRIC_DEFAULT',
-  keyUsage: 'ENCRYPT_DECRYPT',
-  origin: 'AWS_KMS',
-  creationDate: '2025-01-01T00:00:00.000Z',
-  multiRegion: false,
-};
+const base: KeyMetadata = keyMetadata();
 const meta = (patch: Partial<KeyMetadata>): KeyMetadata => ({ ...base, ...patch });
 
 describe('actionBlockedReason', () => {

@@ -11,6 +11,7 @@ import {
 } from './findings.js';
 import type { Grant, KeyDetail, KeyMetadata, KeyRow, LastUsage, RotationStatus } from './key.js';
 import { startRetirement, TAG_STAGE } from './retirement.js';
+import { keyMetadata } from '../../test/helpers/kms-fixtures.js';
 
 const ACCOUNT = '111122223333';
 const OTHER = '444455556666';
@@ -176,22 +177,7 @@ describe('policy findings on edge shapes', () => {
 // ----- Rows
 
 function meta(overrides: Partial<KeyMetadata> = {}): KeyMetadata {
-  return {
-    keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
-    arn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
-    accountId: ACCOUNT,
-    region: 'us-east-1',
-    description: '',
-    state: 'Enabled',
-    enabled: true,
-    keyManager: 'CUSTOMER',
-    keySpec: 'SYMMETRIC_DEFAULT',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    origin: 'AWS_KMS',
-    creationDate: ago(400),
-    multiRegion: false,
-    ...overrides,
-  };
+  return keyMetadata({ creationDate: ago(400), ...overrides });
 }
 
 function row(overrides: { meta?: Partial<KeyMetadata>; rotation?: RotationStatus; lastUsage?: LastUsage; tags?: KeyRow['tags'] } = {}): KeyRow {

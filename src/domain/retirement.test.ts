@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyMetadata } from './key.js';
+import { keyMetadata } from '../../test/helpers/kms-fixtures.js';
 import {
   RETIREMENT_STAGES,
   applyEvent,
@@ -26,21 +27,7 @@ const DAY = 86_400_000;
 const at = (days: number) => new Date(T0.getTime() + days * DAY);
 const BY = 'arn:aws:sts::111122223333:assumed-role/Operator/alice';
 
-const meta: KeyMetadata = {
-  keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
-  arn: ARN,
-  accountId: '111122223333',
-  region: 'us-east-1',
-  description: '',
-  state: 'Enabled',
-  enabled: true,
-  keyManager: 'CUSTOMER',
-  keySpec: 'SYMMETRIC_DEFAULT',
-  keyUsage: 'ENCRYPT_DECRYPT',
-  origin: 'AWS_KMS',
-  creationDate: '2025-01-01T00:00:00.000Z',
-  multiRegion: false,
-};
+const meta: KeyMetadata = keyMetadata(); // its ARN is ARN
 
 const fresh = (): RetirementRecord =>
   startRetirement({ keyArn: ARN, region: 'us-east-1', account: '111122223333', name: 'app/old', by: BY, now: T0, evidence: { summary: 'x', findings: [] } });

@@ -12,8 +12,16 @@ function arnOf(keyId: string, region = REGION): string {
   return `arn:aws:kms:${region}:${ACCOUNT}:key/${keyId}`;
 }
 
-function meta(keyId: string, overrides: Partial<KeyMetadata> = {}): KeyMetadata {
-  const region = overrides.region ?? REGION;
+/** The key id the domain tests use when any key will do. */
+export const SAMPLE_KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+
+/**
+ * DescribeKey's metadata of an enabled customer-managed symmetric key in us-east-1 (unless the
+ * overrides say otherwise; the ARN follows the key id and region given).
+ */
+export function keyMetadata(overrides: Partial<KeyMetadata> = {}): KeyMetadata {
+  const keyId = overrides.keyId ?? SAMPLE_KEY_ID;
+  const region = overrides.region ?? 'us-east-1';
   return {
     keyId,
     arn: arnOf(keyId, region),
@@ -26,15 +34,24 @@ function meta(keyId: string, overrides: Partial<KeyMetadata> = {}): KeyMetadata 
     keySpec: 'SYMMETRIC_DEFAULT',
     keyUsage: 'ENCRYPT_DECRYPT',
     origin: 'AWS_KMS',
-    creationDate: '2024-03-01T09:15:22.512Z',
+    creationDate: '2025-01-01T00:00:00.000Z',
     multiRegion: false,
-    encryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
-    currentKeyMaterialId: 'b2a9c5d1e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0',
     ...overrides,
   };
 }
 
-export const EBS_KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+function meta(keyId: string, overrides: Partial<KeyMetadata> = {}): KeyMetadata {
+  return keyMetadata({
+    keyId,
+    region: REGION,
+    creationDate: '2024-03-01T09:15:22.512Z',
+    encryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+    currentKeyMaterialId: 'b2a9c5d1e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0',
+    ...overrides,
+  });
+}
+
+export const EBS_KEY_ID = SAMPLE_KEY_ID;
 export const FARGATE_KEY_ID = '0987dcba-09fe-87dc-65ba-ab0987654321';
 export const SIGNING_KEY_ID = '4b2c1a0e-9d8f-4a6b-8c4d-3e2f1a0b9c8d';
 export const RETIRED_KEY_ID = '7f3e2d1c-0b9a-4887-a665-544332211000';
