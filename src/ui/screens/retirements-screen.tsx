@@ -10,6 +10,7 @@ import type { RetirementSource } from '../../domain/source.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
 import { useTheme } from '../theme.js';
+import { stepOf, type ScreenController, type Shell } from './screen.js';
 
 export type RetirementsState =
   | { status: 'loading' }
@@ -37,6 +38,28 @@ export function useRetirementsList(source: RetirementSource | undefined, active:
   }, [source, active, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   return { ...state, reload };
+}
+
+/** The list's keys: move, open one in the wizard, read them all again. */
+export function useRetirementsScreen({ nav, navRef, navNow, height }: Shell, source: RetirementSource | undefined): ScreenController {
+  const list = useRetirementsList(source, nav.screen.kind === 'retirements');
+  const items = list.status === 'ready' ? list.items : [];
+  const open = (selected: number) => {
+    const item = items[selected];
+    if (item && !('problem' in item)) navNow({ type: 'open-retire', key: { arn: item.record.keyArn, region: item.record.region } });
+  };
+  return {
+    onKey: (command) => {
+      const screen = navRef.current.screen;
+      if (screen.kind !== 'retirements') return;
+      const by = stepOf(command, 'retirements.down', 'retirements.up');
+      if (by !== 0) return navNow({ type: 'retirements-move', by, count: items.length });
+      if (command === 'retirements.back') return navNow({ type: 'back' });
+      if (command === 'retirements.refresh') return list.reload();
+      if (command === 'retirements.open') open(screen.selected);
+    },
+    body: () => <RetirementsScreen state={list} selected={nav.screen.kind === 'retirements' ? nav.screen.selected : 0} height={height} />,
+  };
 }
 
 export function RetirementsScreen({ state, selected, height }: { state: RetirementsState; selected: number; height: number }) {

@@ -1,0 +1,203 @@
+// One key in detail: its tabs, how far each can scroll (on Grants the view follows the grant
+// cursor), the Usage tab's CloudTrail window, and the keys that move through it. Every change is
+// made from here, so the change dialog belongs to this screen: it re-reads the key afterwards.
+
+import { useMemo, useState, type ReactNode } from 'react';
+import { findingsForKey, type Thresholds } from '../../domain/findings.js';
+import type { ChangeSource, KeySource } from '../../domain/source.js';
+import { DEFAULT_USAGE_WINDOW, nextWindow, windowLabel, type UsageWindow } from '../../domain/usage.js';
+import type { Inventory } from '../hooks/use-inventory.js';
+import { useKeyDetail, type KeyDetailState } from '../hooks/use-key-detail.js';
+import type { Current } from '../hooks/use-sync-reducer.js';
+import { useUsage } from '../hooks/use-usage.js';
+import type { CommandId } from '../keymap.js';
+import type { Dialog, DialogEvent } from '../state/dialog.js';
+import type { DetailScreen, DetailTab } from '../state/navigation.js';
+import { findingLines, FindingsView } from '../views/findings-view.js';
+import { detailLines, grantsLayout, type GrantMarks } from '../views/key-detail-lines.js';
+import { DETAIL_CHROME_LINES, KeyDetailView } from '../views/key-detail-view.js';
+import { UsageView } from '../views/usage-view.js';
+import { changeDialog } from './change-dialog.js';
+import { detailAction } from './detail-actions.js';
+import type { KeyHandler, ScreenController, Shell } from './screen.js';
+
+export interface DetailScreenDeps {
+  source: KeySource;
+  inventory: Inventory;
+  thresholds: Thresholds;
+  changes: ChangeSource | undefined;
+  /** Changes can be offered: a change source, and not read-only. */
+  canChange: boolean;
+  readOnly: boolean;
+  /** Whether this session has the guided retirement (R). */
+  canRetire: boolean;
+  /** The App's dialog as it is now, and its dispatch (see useSyncReducer). */
+  dialogRef: Current<Dialog>;
+  dialogNow: (event: DialogEvent) => void;
+}
+
+export interface DetailScreenController extends ScreenController {
+  /** The change dialog's keys, while it is open. */
+  onDialogKey: KeyHandler;
+}
+
+const TAB_KEYS: Partial<Record<CommandId, DetailTab>> = {
+  'detail.tabOverview': 'overview',
+  'detail.tabRotation': 'rotation',
+  'detail.tabGrants': 'grants',
+  'detail.tabPolicy': 'policy',
+  'detail.tabUsage': 'usage',
+  'detail.tabFindings': 'findings',
+};
+
+/** The current tab's line count (the Usage tab reports its own instead), and on Grants where each grant starts. */
+function useTabLines(detail: KeyDetailState, tab: DetailTab, marks: GrantMarks | undefined, thresholds: Thresholds, now: Date, width: number) {
+  const grantStarts = useMemo(
+    () => (detail.status === 'ready' && tab === 'grants' ? grantsLayout(detail.detail, now, marks).starts : []),
+    [detail, tab, now, marks],
+  );
+  const keyFindings = useMemo(
+    () => (detail.status === 'ready' && tab === 'findings' ? findingsForKey({ key: detail.detail, thresholds, now, account: '' }) : []),
+    [detail, tab, thresholds, now],
+  );
+  const lineCount = useMemo(
+    () =>
+      detail.status !== 'ready'
+        ? 0
+        : tab === 'findings'
+          ? findingLines(keyFindings, width).length
+          : detailLines(detail.detail, tab, now, marks).length,
+    [detail, tab, now, marks, keyFindings, width],
+  );
+  return { grantStarts, lineCount };
+}
+
+export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScreenController {
+  const { source, inventory, thresholds, canChange } = deps;
+  const { nav, navRef, navNow, setStatus, now, height, width } = shell;
+  const screen = nav.screen.kind === 'detail' ? nav.screen : undefined;
+  const detailKey = screen?.key;
+  const detail = useKeyDetail(source, detailKey);
+  const detailRow = useMemo(() => (detailKey ? inventory.rows.find((r) => r.arn === detailKey.arn) : undefined), [detailKey, inventory.rows]);
+  const tab = screen?.tab ?? 'overview';
+  const grantCursor = screen?.grantCursor ?? 0;
+  const selectedGrants = screen?.selectedGrants;
+  const marks = useMemo(
+    () => (selectedGrants ? { cursor: grantCursor, selected: selectedGrants, selectable: canChange } : undefined),
+    [grantCursor, selectedGrants, canChange],
+  );
+  const grants = detail.status === 'ready' && Array.isArray(detail.detail.grants) ? detail.detail.grants : [];
+  const { grantStarts, lineCount } = useTabLines(detail, tab, marks, thresholds, now, width);
+  const page = Math.max(1, height - DETAIL_CHROME_LINES);
+  // The Usage tab lays out its own lines and reports how far they scroll.
+  const [usageMaxScroll, setUsageMaxScroll] = useState(0);
+  const maxScroll = tab === 'usage' ? usageMaxScroll : Math.max(0, lineCount - page);
+  // On the Grants tab the view follows the grant cursor.
+  const scroll = !screen
+    ? 0
+    : tab === 'grants' && grantStarts.length > 0
+      ? Math.min(maxScroll, Math.max(0, (grantStarts[grantCursor] ?? 0) - 2))
+      : screen.scroll;
+  const [usageWindow, setUsageWindow] = useState<UsageWindow>(DEFAULT_USAGE_WINDOW);
+  const usage = useUsage(source, detailKey, usageWindow, { active: screen !== undefined && tab === 'usage' });
+
+  const dialog = changeDialog({
+    changes: deps.changes,
+    readOnly: deps.readOnly,
+    dialogRef: deps.dialogRef,
+    dialogNow: deps.dialogNow,
+    setStatus,
+    onApplied: (after) => {
+      if (after) inventory.update([after]);
+      navNow({ type: 'grant-clear' });
+      detail.reload();
+    },
+  });
+
+  const retire = (current: DetailScreen) => {
+    if (!deps.canRetire) return setStatus({ text: 'the guided retirement is not available in this session', tone: 'warning' });
+    navNow({ type: 'open-retire', key: current.key });
+  };
+
+  /** `w` and `s` on the Usage tab: the next CloudTrail window, or stop reading. */
+  const usageKey = (command: 'detail.usageWindow' | 'detail.usageStop', current: DetailScreen) => {
+    if (current.tab !== 'usage') return setStatus({ text: 'that key works on the Usage tab (5)', tone: 'warning' });
+    if (command === 'detail.usageStop') return usage.stop();
+    const next = nextWindow(usageWindow);
+    setUsageWindow(next);
+    setStatus({ text: `usage window: ${windowLabel(next)}`, tone: 'muted' });
+  };
+
+  const moveKey = (command: CommandId, current: DetailScreen) => {
+    if (current.tab === 'grants' && grants.length > 0 && (command === 'detail.down' || command === 'detail.up')) {
+      return navNow({ type: 'grant-cursor', by: command === 'detail.down' ? 1 : -1, count: grants.length });
+    }
+    switch (command) {
+      case 'detail.back':
+        return navNow({ type: 'back' });
+      case 'detail.nextTab':
+        return navNow({ type: 'tab-step', by: 1 });
+      case 'detail.prevTab':
+        return navNow({ type: 'tab-step', by: -1 });
+      case 'detail.down':
+        return navNow({ type: 'scroll', by: 1, maxScroll });
+      case 'detail.up':
+        return navNow({ type: 'scroll', by: -1, maxScroll });
+      case 'detail.pageDown':
+        return navNow({ type: 'scroll', by: page, maxScroll });
+      case 'detail.pageUp':
+        return navNow({ type: 'scroll', by: -page, maxScroll });
+      case 'detail.top':
+        return navNow({ type: 'scroll-to', to: 'top', maxScroll });
+      case 'detail.bottom':
+        return navNow({ type: 'scroll-to', to: 'bottom', maxScroll });
+      case 'detail.refresh':
+        return detail.reload();
+      default:
+        return;
+    }
+  };
+
+  const onKey: KeyHandler = (command) => {
+    const current = navRef.current.screen;
+    if (command === undefined || current.kind !== 'detail') return;
+    const tabKey = TAB_KEYS[command];
+    if (tabKey) return navNow({ type: 'tab', tab: tabKey });
+    if (command === 'detail.retire') return retire(current);
+    if (command === 'detail.usageWindow' || command === 'detail.usageStop') return usageKey(command, current);
+    if (command === 'detail.refresh' && current.tab === 'usage') return usage.reload();
+    const context = { screen: current, detail, grants, canChange, readOnly: deps.readOnly, dialog, navNow, setStatus };
+    if (detailAction(command, context)) return;
+    moveKey(command, current);
+  };
+
+  const tabContent = (): ReactNode => {
+    if (tab === 'usage') {
+      return (
+        <UsageView
+          state={usage.state}
+          window={usageWindow}
+          keyArn={detailKey?.arn}
+          grants={grants}
+          now={now}
+          height={Math.max(3, height - DETAIL_CHROME_LINES + 1)}
+          width={width}
+          scroll={scroll}
+          onMaxScroll={setUsageMaxScroll}
+        />
+      );
+    }
+    if (tab === 'findings') {
+      return (
+        <FindingsView state={detail} thresholds={thresholds} now={now} height={Math.max(1, height - DETAIL_CHROME_LINES + 1)} width={width} scroll={scroll} />
+      );
+    }
+    return undefined;
+  };
+
+  const body = (): ReactNode => (
+    <KeyDetailView marks={marks} usage={tabContent()} row={detailRow} state={detail} tab={tab} scroll={scroll} height={height} width={width} now={now} />
+  );
+
+  return { onKey, onDialogKey: dialog.onKey, body };
+}

@@ -1,0 +1,162 @@
+// The keys list and its filter: the rows as the list state shows them (AWS-managed keys and the
+// findings toggle, the sort order, the filter) and the keys that move, filter, sort and open.
+
+import { useMemo, useRef, type ReactNode } from 'react';
+import { actionable, type Thresholds } from '../../domain/findings.js';
+import type { KeyRow } from '../../domain/key.js';
+import { columnsFor, filterRows, sortRows, toRowView, withoutAwsManaged, type RowView } from '../../domain/table.js';
+import { Empty } from '../components/empty.js';
+import { ErrorView } from '../components/error-view.js';
+import { Loading } from '../components/loading.js';
+import type { Inventory } from '../hooks/use-inventory.js';
+import type { Current } from '../hooks/use-sync-reducer.js';
+import type { CommandId } from '../keymap.js';
+import { selectedIndex, type ListEvent, type ListState } from '../state/list-state.js';
+import { typedText } from '../text-field.js';
+import { KeysView } from '../views/keys-view.js';
+import type { KeyHandler, ScreenController, Shell } from './screen.js';
+
+export interface KeysScreenDeps {
+  inventory: Inventory;
+  /** The list state as rendered, as it is now, and its dispatch (see useSyncReducer). */
+  list: ListState;
+  listRef: Current<ListState>;
+  listNow: (event: ListEvent) => void;
+  thresholds: Thresholds;
+  regions: readonly string[];
+}
+
+/** List and filter commands that are one fixed event, whatever the rows. */
+const FIXED_EVENTS: Partial<Record<CommandId, ListEvent>> = {
+  'list.top': { type: 'top' },
+  'list.filter': { type: 'filter-start' },
+  'list.clearFilter': { type: 'filter-clear' },
+  'list.sortReverse': { type: 'sort-reverse' },
+  'list.toggleAwsManaged': { type: 'toggle-aws-managed' },
+  'list.toggleFindings': { type: 'toggle-findings' },
+  'filter.accept': { type: 'filter-accept' },
+  'filter.cancel': { type: 'filter-cancel' },
+  'filter.erase': { type: 'filter-erase' },
+};
+
+/** How many rows a command moves the selection (a page is the rows on screen); undefined when it does not move it. */
+function rowsMoved(command: CommandId, page: number): number | undefined {
+  switch (command) {
+    case 'list.down':
+    case 'filter.down':
+      return 1;
+    case 'list.up':
+    case 'filter.up':
+      return -1;
+    case 'list.pageDown':
+      return page;
+    case 'list.pageUp':
+      return -page;
+    default:
+      return undefined;
+  }
+}
+
+/** RowViews for the rows, re-rendering only rows that changed since the last call. */
+function useRowViews(rows: KeyRow[], now: Date, thresholds: Thresholds): RowView[] {
+  const cache = useRef(new WeakMap<KeyRow, RowView>());
+  return useMemo(
+    () =>
+      rows.map((row) => {
+        let view = cache.current.get(row);
+        if (!view) {
+          view = toRowView(row, now, thresholds);
+          cache.current.set(row, view);
+        }
+        return view;
+      }),
+    [rows, now, thresholds],
+  );
+}
+
+/** The keys the toggles let through: AWS-managed ones only when shown, only keys with findings to act on (`f`). */
+function scopedViews(views: RowView[], toggles: Pick<ListState, 'showAwsManaged' | 'onlyWithFindings'>): RowView[] {
+  const managed = toggles.showAwsManaged ? views : withoutAwsManaged(views);
+  return toggles.onlyWithFindings ? managed.filter((view) => actionable(view.findings).length > 0) : managed;
+}
+
+export function useKeysScreen(shell: Shell, { inventory, list, listRef, listNow, thresholds, regions }: KeysScreenDeps): ScreenController {
+  const views = useRowViews(inventory.rows, shell.now, thresholds);
+  const columns = useMemo(() => columnsFor({ multiRegion: regions.length > 1 }), [regions.length]);
+  const { showAwsManaged, onlyWithFindings } = list;
+  const scoped = useMemo(() => scopedViews(views, { showAwsManaged, onlyWithFindings }), [views, showAwsManaged, onlyWithFindings]);
+  // Sorted once per sort order or row change; a keystroke in the filter only filters the sorted
+  // rows (the filter keeps their order), so typing never re-sorts 10,000 rows.
+  const sorted = useMemo(() => sortRows(scoped, list.sort.column, list.sort.direction), [scoped, list.sort]);
+  const shown = useMemo(() => filterRows(sorted, list.filter), [sorted, list.filter]);
+  const listBodyRows = Math.max(1, shell.height - 2);
+
+  /** The rows as the list state is now, which may be ahead of the last render within one burst of keys. */
+  const currentShown = (): RowView[] => {
+    const state = listRef.current;
+    if (state === list) return shown;
+    if (state.showAwsManaged === list.showAwsManaged && state.onlyWithFindings === list.onlyWithFindings && state.sort === list.sort) return filterRows(sorted, state.filter);
+    return filterRows(sortRows(scopedViews(views, state), state.sort.column, state.sort.direction), state.filter);
+  };
+
+  const openSelected = () => {
+    const rows = currentShown();
+    const view = rows[selectedIndex(listRef.current, rows.length)];
+    if (view) shell.navNow({ type: 'open', key: { arn: view.arn, region: view.row.region } });
+  };
+
+  /** The list event a command means with the rows as rendered; undefined for a command that does more. */
+  const listEvent = (command: CommandId): ListEvent | undefined => {
+    const by = rowsMoved(command, listBodyRows);
+    if (by !== undefined) return { type: 'move', by, count: shown.length };
+    if (command === 'list.bottom') return { type: 'bottom', count: shown.length };
+    if (command === 'list.sortNext') return { type: 'sort-next', columns: columns.map((c) => c.id) };
+    return FIXED_EVENTS[command];
+  };
+
+  const onKey: KeyHandler = (command, input, key) => {
+    const event = command && listEvent(command);
+    if (event) return listNow(event);
+    if (command === 'list.open') return openSelected();
+    if (command === 'list.refresh') return inventory.refresh();
+    // While the filter is being typed (the App's scope is 'filter' then), other keys are its text.
+    const text = listRef.current.isFiltering ? typedText(command, input, key) : undefined;
+    if (text !== undefined) listNow({ type: 'filter-type', text });
+  };
+
+  const body = (): ReactNode => {
+    if (views.length === 0 && inventory.status === 'loading') return <Loading label="loading keys…" progress={inventory.progress} />;
+    if (views.length === 0 && inventory.status === 'error') {
+      return <ErrorView title="Could not load the keys" message={inventory.error ?? 'unknown error'} hint="r to try again, q to quit" />;
+    }
+    const hiddenAwsManaged = list.showAwsManaged ? 0 : views.filter((view) => view.isAwsManaged).length;
+    if (scoped.length === 0 && inventory.status === 'ready') {
+      return (
+        <Empty
+          title={list.onlyWithFindings ? 'No keys with findings: f shows every key.' : `No customer-managed keys in ${regions.join(', ') || 'this region'}.`}
+          hint={hiddenAwsManaged > 0 ? `${hiddenAwsManaged} AWS-managed keys are hidden: press a to show them.` : 'r to reload'}
+        />
+      );
+    }
+    return (
+      <KeysView
+        rows={shown}
+        columns={columns}
+        selected={selectedIndex(list, shown.length)}
+        height={shell.height}
+        width={shell.width}
+        filter={list.filter}
+        isFiltering={list.isFiltering}
+        sort={list.sort}
+        total={scoped.length}
+        hiddenAwsManaged={hiddenAwsManaged}
+        onlyWithFindings={list.onlyWithFindings}
+        progress={inventory.status === 'loading' ? inventory.progress : undefined}
+        staleSince={inventory.staleSince}
+        isRefreshing={inventory.status === 'loading'}
+      />
+    );
+  };
+
+  return { onKey, body };
+}
