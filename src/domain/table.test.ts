@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ALL_ROWS,
@@ -16,6 +17,7 @@ import {
   COLUMNS,
   columnsFor,
   filterRows,
+  refineFilter,
   fitCell,
   keyToCells,
   layoutColumns,
@@ -113,6 +115,25 @@ describe('filterRows', () => {
     expect(aliases('prod storage')).toEqual(['ebs-volumes +1']);
     expect(aliases('fargate ephemeral')).toEqual(['fargate-ephemeral']);
     expect(aliases('fargate signing')).toEqual([]);
+  });
+
+  it('refines from the previous matches exactly as a full search would, for any two queries', () => {
+    const piece = fc.constantFrom('e', 'b', 's', 'E', 'ebs', ' ', 'prod', 'team', '1234', 'x', 'fargate', 'İ', 'ß');
+    const query = fc.array(piece, { maxLength: 5 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(query, query, fc.boolean(), (first, rest, extend) => {
+        const next = extend ? first + rest : rest;
+        const previous = { query: first, rows: filterRows(views, first) };
+        expect(refineFilter(views, next, previous)).toEqual(filterRows(views, next));
+      }),
+      { numRuns: 2000 },
+    );
+    // Typing one character at a time ends where a single search does.
+    let previous: { query: string; rows: ReturnType<typeof filterRows> } | undefined;
+    for (const typed of ['e', 'eb', 'ebs', 'ebs ', 'ebs p', 'ebs pr']) {
+      previous = { query: typed, rows: refineFilter(views, typed, previous) };
+    }
+    expect(previous?.rows.map((v) => v.cells.alias)).toEqual(aliases('ebs pr'));
   });
 
   it('hides AWS-managed keys', () => {

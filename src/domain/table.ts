@@ -288,6 +288,17 @@ export function filterRows(views: readonly RowView[], query: string): RowView[] 
   return views.filter((view) => terms.every((term) => view.haystack.includes(term)));
 }
 
+/**
+ * The rows matching `query`, given the rows that matched `previous` over the same `views`. When
+ * the query only grew at its end (a character typed), every row that matches it matched the
+ * previous query too (each earlier term is still there, the last one only got longer), so only
+ * the previous matches are searched; otherwise every row is.
+ */
+export function refineFilter(views: readonly RowView[], query: string, previous: { query: string; rows: RowView[] } | undefined): RowView[] {
+  const grew = previous !== undefined && query.toLowerCase().startsWith(previous.query.toLowerCase());
+  return filterRows(grew ? previous.rows : views, query);
+}
+
 /** Customer-managed keys only, unless AWS-managed keys are asked for. */
 export function withoutAwsManaged(views: readonly RowView[]): RowView[] {
   return views.filter((view) => !view.isAwsManaged);

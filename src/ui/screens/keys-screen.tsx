@@ -4,7 +4,7 @@
 import { useMemo, useRef, type ReactNode } from 'react';
 import { actionable, type Thresholds } from '../../domain/findings.js';
 import type { KeyRow } from '../../domain/key.js';
-import { columnsFor, filterRows, sortRows, toRowView, withoutAwsManaged, type RowView } from '../../domain/table.js';
+import { columnsFor, filterRows, refineFilter, sortRows, toRowView, withoutAwsManaged, type RowView } from '../../domain/table.js';
 import { Empty } from '../components/empty.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
@@ -74,6 +74,17 @@ function useRowViews(rows: KeyRow[], now: Date, thresholds: Thresholds): RowView
   );
 }
 
+/** The sorted rows the filter lets through; a character typed only searches the rows that matched before it. */
+function useFilteredRows(sorted: RowView[], filter: string): RowView[] {
+  const last = useRef<{ sorted: RowView[]; query: string; rows: RowView[] } | undefined>(undefined);
+  return useMemo(() => {
+    const previous = last.current?.sorted === sorted ? last.current : undefined;
+    const rows = refineFilter(sorted, filter, previous);
+    last.current = { sorted, query: filter, rows };
+    return rows;
+  }, [sorted, filter]);
+}
+
 /** The keys the toggles let through: AWS-managed ones only when shown, only keys with findings to act on (`f`). */
 function scopedViews(views: RowView[], toggles: Pick<ListState, 'showAwsManaged' | 'onlyWithFindings'>): RowView[] {
   const managed = toggles.showAwsManaged ? views : withoutAwsManaged(views);
@@ -88,8 +99,9 @@ export function useKeysScreen(shell: Shell, { inventory, list, listRef, listNow,
   // Sorted once per sort order or row change; a keystroke in the filter only filters the sorted
   // rows (the filter keeps their order), so typing never re-sorts 10,000 rows.
   const sorted = useMemo(() => sortRows(scoped, list.sort.column, list.sort.direction), [scoped, list.sort]);
-  const shown = useMemo(() => filterRows(sorted, list.filter), [sorted, list.filter]);
+  const shown = useFilteredRows(sorted, list.filter);
   const listBodyRows = Math.max(1, shell.height - 2);
+  const awsManaged = useMemo(() => views.filter((view) => view.isAwsManaged).length, [views]);
 
   /** The rows as the list state is now, which may be ahead of the last render within one burst of keys. */
   const currentShown = (): RowView[] => {
@@ -129,7 +141,7 @@ export function useKeysScreen(shell: Shell, { inventory, list, listRef, listNow,
     if (views.length === 0 && inventory.status === 'error') {
       return <ErrorView title="Could not load the keys" message={inventory.error ?? 'unknown error'} hint="r to try again, q to quit" />;
     }
-    const hiddenAwsManaged = list.showAwsManaged ? 0 : views.filter((view) => view.isAwsManaged).length;
+    const hiddenAwsManaged = list.showAwsManaged ? 0 : awsManaged;
     if (scoped.length === 0 && inventory.status === 'ready') {
       return (
         <Empty
