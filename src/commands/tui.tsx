@@ -41,7 +41,11 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
   // The splash is on screen within milliseconds of the flags being read; Ink (slow to load) then
   // draws the same header and loading line in its place. Both on the alternate screen: the
   // operator's shell and scrollback come back untouched at exit.
-  const [{ showSplash }, { enterAlternateScreen }] = await Promise.all([import('../ui/splash.js'), import('../ui/alternate-screen.js')]);
+  const [{ showSplash }, { enterAlternateScreen }, { redactSecrets }] = await Promise.all([
+    import('../ui/splash.js'),
+    import('../ui/alternate-screen.js'),
+    import('../domain/sanitize.js'),
+  ]);
   const leaveScreen = enterAlternateScreen(process.stdout);
   // A signal (kill, a closed terminal, Ctrl-C before the keyboard is read in raw mode) ends the
   // program as q does, with 128 + the signal's number as shells report it. Until Ink draws there
@@ -55,11 +59,23 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
   const onSignal = (signal: NodeJS.Signals) => stopper.stop(128 + (osConstants.signals[signal] ?? 0));
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   for (const signal of signals) process.on(signal, onSignal);
+  // A fault nothing caught would be printed on the alternate screen and vanish with it: leave the
+  // screen first, then say what happened (secrets masked), exit 1.
+  const onCrash = (error: unknown) => {
+    leaveScreen();
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`keywarden stopped on an unexpected error (please report it):\n${redactSecrets(text)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   try {
     const eraseSplash = showSplash(process.stdout, initial, process.env);
     return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect, stopper });
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
     leaveScreen();
   }
 }

@@ -2,7 +2,7 @@
 // the terminal or its scrollback while drawing, leaves the shell's screen as it was on exit
 // (q, or a signal), and keeps the last line free.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,5 +70,22 @@ describe('the operator’s terminal', () => {
     expect(bytes).toContain('loading keys');
     expect(bytes).not.toContain('app/orders-queue');
     expect(bytes).not.toMatch(/q\S* quit/); // the keys view's footer: the app itself never came up
+  });
+
+  it('an error nothing caught: the screen is left first, then the error is printed (secrets masked), exit 1', async () => {
+    terminal = await Terminal.start({
+      args: ['--sandbox'],
+      before: 'echo BEFORE-KEYWARDEN',
+      nodeOptions: ['--import', join(import.meta.dirname, 'fixtures/fault-on-signal-file.mjs')],
+    });
+    await terminal.waitFor(KEYS_LOADED);
+    writeFileSync(join(terminal.home, 'fault-now'), '');
+    expect(await terminal.exitCode()).toBe(1);
+    const after = await terminal.screen();
+    expect(after).toContain('BEFORE-KEYWARDEN');
+    expect(after).toContain('keywarden stopped on an unexpected error');
+    expect(after).toContain('injected fault');
+    expect(after).not.toContain('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+    expect(after).not.toContain('app/orders-queue');
   });
 });

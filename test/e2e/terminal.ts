@@ -19,6 +19,8 @@ export interface TerminalOptions {
   env?: Record<string, string>;
   columns?: number;
   rows?: number;
+  /** Options for node itself, before the program's path (e.g. --import a test fixture). */
+  nodeOptions?: string[];
   /** A shell command run in the pane before the program (its output is on the screen the program starts from). */
   before?: string;
   /** Every byte the pane receives is also appended to this file (tmux pipe-pane), from before the program starts. */
@@ -48,7 +50,7 @@ export class Terminal {
       ...options.env,
       KEYWARDEN_HOME: home,
     };
-    const quoted = [process.execPath, CLI, ...options.args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+    const quoted = [process.execPath, ...(options.nodeOptions ?? []), CLI, ...options.args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
     // With rawOutputFile the program waits for the pipe to be attached (a file the test creates) before starting.
     const ready = options.rawOutputFile ? `${options.rawOutputFile}.ready` : undefined;
     const wait = ready ? `while [ ! -e '${ready}' ]; do sleep 0.02; done; ` : '';
