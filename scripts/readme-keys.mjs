@@ -5,7 +5,7 @@ const { helpSections } = await import('../dist/ui/keymap.js');
 const out = [];
 for (const section of helpSections()) {
   out.push(`**${section.title}**`, '', '| keys | what it does |', '|---|---|');
-  for (const e of section.entries) out.push(`| ${e.keys.replace(/\|/g, '\\|')} | ${e.description}${e.dangerous ? ' — changes AWS; hidden with `--read-only`' : ''} |`);
+  for (const e of section.entries) out.push(`| ${e.keys.replace(/\|/g, '\\|')} | ${e.description}${e.dangerous ? ' — hidden with `--read-only`' : ''} |`);
   out.push('');
 }
 process.stdout.write(`${out.join('\n')}\n`);

@@ -202,7 +202,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
 
   /** The focused area's body: a dialog or the help over the screen, else the screen. */
   function body(): ReactNode {
-    if (dialog.kind !== 'none' && dialog.kind !== 'command') return <ChangeDialogView dialog={dialog} height={bodyHeight} />;
+    if (dialog.kind !== 'none' && dialog.kind !== 'command') return <ChangeDialogView dialog={dialog} width={terminal.columns} height={bodyHeight} />;
     if (nav.overlay.kind === 'help') return help.body();
     if (nav.screen.kind === 'retire' && retirements) {
       return (

@@ -133,6 +133,10 @@ export const COMMANDS = [
   { id: 'dialog.confirm', scope: 'dialog', keys: [sp('return')], description: 'confirm (after typing what is asked)', hint: 'confirm' },
   { id: 'dialog.cancel', scope: 'dialog', keys: [sp('escape')], description: 'cancel: nothing is changed', hint: 'cancel' },
   { id: 'dialog.erase', scope: 'dialog', keys: [sp('backspace'), sp('delete')], description: 'erase the last character' },
+  { id: 'dialog.down', scope: 'dialog', keys: [sp('downArrow')], description: 'scroll the changes and API calls down (all must be read before confirming)' },
+  { id: 'dialog.up', scope: 'dialog', keys: [sp('upArrow')], description: 'scroll the changes and API calls up' },
+  { id: 'dialog.pageDown', scope: 'dialog', keys: [sp('pageDown')], description: 'scroll a page down' },
+  { id: 'dialog.pageUp', scope: 'dialog', keys: [sp('pageUp')], description: 'scroll a page up' },
 
   // command line (after :)
   { id: 'command.run', scope: 'command', keys: [sp('return')], description: 'run the command', hint: 'run' },

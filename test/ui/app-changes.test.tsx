@@ -42,14 +42,14 @@ function mutations(): string[] {
   return endpoint.sandbox!.requests().filter((r) => MUTATING.test(r.operation)).map((r) => r.operation);
 }
 
-async function openKey(alias: string, options: { readOnly?: boolean } = {}) {
+async function openKey(alias: string, options: { readOnly?: boolean; size?: { columns: number; rows: number } } = {}) {
   const clients = endpoint.clients(['us-east-1']);
   const guarded = options.readOnly ? { ...clients, readOnly: true } : clients;
   const source = new AwsKeySource(guarded);
   const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'kw-view-journal-')), 'journal.jsonl'));
   const changes = new AwsChangeSource(guarded, () => source.identity(), journal);
   const app = render(
-    <App source={source} changes={changes} session={{ regions: ['us-east-1'], sandbox: true, readOnly: options.readOnly ?? false }} size={size} />,
+    <App source={source} changes={changes} session={{ regions: ['us-east-1'], sandbox: true, readOnly: options.readOnly ?? false }} size={options.size ?? size} />,
   );
   unmount = app.unmount;
   await waitForFrame(app.lastFrame, (f) => f.includes(alias) && !f.includes('loading keys'));
@@ -156,6 +156,44 @@ describe('changing a key from the TUI', () => {
     await press(app.stdin, 'enter');
     const journal = await waitForText(app.lastFrame, '2 changes');
     expect(journal.match(/RevokeGrant/g)).toHaveLength(2);
+  });
+
+  it('in a small terminal shows every grant and API call of a bulk change, and confirms nothing unread', async () => {
+    const key = await newKey();
+    const kms = endpoint.clients().kms('us-east-1');
+    const grantee = 'arn:aws:iam::111122223333:role/keywarden-test-batch';
+    for (const operation of ['Decrypt', 'GenerateDataKey', 'Encrypt'] as const) {
+      await kms.send(new CreateGrantCommand({ KeyId: key.arn, GranteePrincipal: grantee, Operations: [operation] }));
+    }
+    const grantIds = ((await kms.send(new ListGrantsCommand({ KeyId: key.arn }))).Grants ?? []).map((g) => g.GrantId!);
+    const { app } = await openKey(key.alias, { size: { columns: 80, rows: 23 } });
+    await press(app.stdin, '3');
+    await waitForText(app.lastFrame, '3 grants');
+    await press(app.stdin, 'A');
+    await waitForText(app.lastFrame, '3 selected');
+    await press(app.stdin, 't');
+    const first = await waitForText(app.lastFrame, 'Retire grant × 3');
+    // The question stays on screen; what does not fit says so.
+    expect(first).toMatch(/Type "kw-view-[\d-]+" \(the alias or key id\)/);
+    expect(first).toMatch(/↓ \d+ more below/);
+    await press(app.stdin, key.alias);
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'more lines of changes are below');
+    expect(mutations()).toEqual([]);
+    // Reading to the end shows every call in full, each grant id whole.
+    const seen = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      const frame = app.lastFrame() ?? '';
+      // Long calls wrap across lines: compare without the border and line breaks.
+      const joined = frame.replace(/[│\s]+/g, '');
+      for (const id of grantIds) if (joined.includes(id)) seen.add(id);
+      if (!/↓ \d+ more below/.test(frame)) break;
+      await press(app.stdin, 'down');
+    }
+    expect([...seen].sort()).toEqual([...grantIds].sort());
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'Retire grant: done (3 of 3)');
+    expect(mutations()).toEqual(['RetireGrant', 'RetireGrant', 'RetireGrant']);
   });
 
   it('in read-only mode offers no change and sends no mutating request', async () => {

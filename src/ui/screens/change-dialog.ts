@@ -11,6 +11,7 @@ import type { StatusMessage } from '../components/footer.js';
 import type { Current } from '../hooks/use-sync-reducer.js';
 import { checkConfirmation, checkPeriod, runnable, type Dialog, type DialogEvent, type KeyRef } from '../state/dialog.js';
 import { typedText } from '../text-field.js';
+import { confirmLayout } from '../views/change-dialog-lines.js';
 import type { KeyHandler } from './screen.js';
 
 export interface ChangeDialogDeps {
@@ -23,6 +24,8 @@ export interface ChangeDialogDeps {
   setStatus: (status: StatusMessage | undefined) => void;
   /** After the changes were made (or tried): the key as re-read after the last one that succeeded. */
   onApplied: (after: KeyRow | undefined) => void;
+  /** The dialog's size on screen (the body's), to know how much of it is below. */
+  size: { width: number; height: number };
 }
 
 export interface ChangeDialog {
@@ -37,7 +40,7 @@ function doneText(title: string, done: number, total: number, requestId: string 
   return `${title}: done${total > 1 ? ` (${done} of ${total})` : ''}${requestId ? ` · request ${requestId}` : ''} · recorded in the journal (:journal)`;
 }
 
-export function changeDialog({ changes, readOnly, dialogRef, dialogNow, setStatus, onApplied }: ChangeDialogDeps): ChangeDialog {
+export function changeDialog({ changes, readOnly, dialogRef, dialogNow, setStatus, onApplied, size }: ChangeDialogDeps): ChangeDialog {
   const prepare = (requests: ActionRequest[], key: KeyRef, title: string) => {
     if (!changes || readOnly) return;
     setStatus(undefined);
@@ -86,10 +89,23 @@ export function changeDialog({ changes, readOnly, dialogRef, dialogNow, setStatu
       return prepare([{ action: 'rotation.enable', periodDays: period.days }], current.key, 'Enable automatic rotation');
     }
     if (current.kind === 'confirm') {
+      // Nothing is confirmed unseen: with more changes or calls than fit, read them all first.
+      const { below } = confirmLayout(current, size.width, size.height);
+      if (below > 0) return dialogNow({ type: 'reject', error: `${below} more lines of changes are below: read them (↓ or PgDn) before confirming` });
       const check = checkConfirmation(current.previews, current.input);
       if (!check.ok) return dialogNow({ type: 'reject', error: check.error });
       void apply(current.previews);
     }
+  };
+
+  /** Moves through the changes and calls of a confirmation that does not fit. */
+  const scroll = (command: 'dialog.down' | 'dialog.up' | 'dialog.pageDown' | 'dialog.pageUp') => {
+    const current = dialogRef.current;
+    if (current.kind !== 'confirm') return;
+    const { maxScroll, visible } = confirmLayout(current, size.width, size.height);
+    const page = Math.max(1, visible.length - 1);
+    const by = { 'dialog.down': 1, 'dialog.up': -1, 'dialog.pageDown': page, 'dialog.pageUp': -page }[command];
+    dialogNow({ type: 'scroll', by, maxScroll });
   };
 
   const onKey: KeyHandler = (command, input, key) => {
@@ -103,6 +119,11 @@ export function changeDialog({ changes, readOnly, dialogRef, dialogNow, setStatu
         return dialogNow({ type: 'erase' });
       case 'dialog.confirm':
         return confirm();
+      case 'dialog.down':
+      case 'dialog.up':
+      case 'dialog.pageDown':
+      case 'dialog.pageUp':
+        return scroll(command);
       default: {
         const text = current.kind === 'period' || current.kind === 'confirm' ? typedText(command, input, key) : undefined;
         if (text !== undefined) dialogNow({ type: 'type', text });

@@ -107,6 +107,7 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     dialogRef: deps.dialogRef,
     dialogNow: deps.dialogNow,
     setStatus,
+    size: { width, height },
     onApplied: (after) => {
       if (after) inventory.update([after]);
       navNow({ type: 'grant-clear' });

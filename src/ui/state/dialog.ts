@@ -11,7 +11,7 @@ export type Dialog =
   | { kind: 'command'; input: string }
   | { kind: 'period'; key: KeyRef; input: string; error?: string }
   | { kind: 'preparing'; title: string }
-  | { kind: 'confirm'; previews: ChangePreview[]; input: string; error?: string }
+  | { kind: 'confirm'; previews: ChangePreview[]; input: string; error?: string; /** Lines scrolled down in the list of changes and calls. */ scroll?: number }
   | { kind: 'applying'; title: string; done: number; total: number };
 
 export type DialogEvent =
@@ -23,6 +23,7 @@ export type DialogEvent =
   | { type: 'preparing'; title: string }
   | { type: 'previews'; previews: ChangePreview[] }
   | { type: 'reject'; error: string }
+  | { type: 'scroll'; by: number; maxScroll: number }
   | { type: 'applying'; title: string; total: number }
   | { type: 'applied-one' }
   | { type: 'finished' };
@@ -57,6 +58,9 @@ export function dialogReducer(state: Dialog, event: DialogEvent): Dialog {
     case 'reject':
       if (state.kind === 'period' || state.kind === 'confirm') return { ...state, error: event.error };
       return state;
+    case 'scroll':
+      if (state.kind !== 'confirm') return state;
+      return { ...state, scroll: Math.min(event.maxScroll, Math.max(0, (state.scroll ?? 0) + event.by)) };
     case 'applying':
       return { kind: 'applying', title: event.title, done: 0, total: event.total };
     case 'applied-one':

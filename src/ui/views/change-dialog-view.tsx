@@ -1,15 +1,14 @@
 // The change dialogs: the rotation-period field, the preview-and-confirm screen (what will
-// change, the exact API calls, and what must be typed), and progress while a change is made.
+// change, the exact API calls, and what must be typed — laid out in change-dialog-lines.ts), and
+// progress while a change is made.
 
 import { Box, Text } from 'ink';
-import { displayName } from '../../domain/key.js';
 import { ROTATION_PERIOD_MAX, ROTATION_PERIOD_MIN } from '../../domain/rotation.js';
 import { cleanText } from '../../domain/sanitize.js';
-import { describePrincipal } from '../../domain/services.js';
 import { Spinner } from '@inkjs/ui';
-import { needsTypedWord, runnable, type Dialog } from '../state/dialog.js';
+import { needsTypedWord, type Dialog } from '../state/dialog.js';
 import { useTheme } from '../theme.js';
-import { grantPurpose } from './key-detail-lines.js';
+import { confirmLayout, type DialogLine } from './change-dialog-lines.js';
 
 function Field({ label, input, error }: { label: string; input: string; error?: string | undefined }) {
   const theme = useTheme();
@@ -24,7 +23,27 @@ function Field({ label, input, error }: { label: string; input: string; error?: 
   );
 }
 
-export function ChangeDialogView({ dialog, height }: { dialog: Exclude<Dialog, { kind: 'none' } | { kind: 'command' }>; height: number }) {
+/** One laid-out line; the answer field line also shows what was typed and the cursor. */
+function DialogText({ line, input }: { line: DialogLine; input: string }) {
+  const theme = useTheme();
+  const style = { ...(line.tone ? theme[line.tone] : {}), ...(line.bold ? { bold: true } : {}) };
+  if (!line.field) {
+    return (
+      <Text wrap="truncate-end" {...style}>
+        {line.text || ' '}
+      </Text>
+    );
+  }
+  return (
+    <Text wrap="truncate-start">
+      <Text {...style}>{line.text}</Text>
+      <Text {...theme.accent}>{cleanText(input)}</Text>
+      <Text inverse> </Text>
+    </Text>
+  );
+}
+
+export function ChangeDialogView({ dialog, width, height }: { dialog: Exclude<Dialog, { kind: 'none' } | { kind: 'command' }>; width: number; height: number }) {
   const theme = useTheme();
   switch (dialog.kind) {
     case 'period':
@@ -52,66 +71,34 @@ export function ChangeDialogView({ dialog, height }: { dialog: Exclude<Dialog, {
         </Box>
       );
     case 'confirm': {
-      const first = dialog.previews[0]!;
-      const go = runnable(dialog.previews);
-      const blocked = dialog.previews.filter((p) => p.blocked);
+      const layout = confirmLayout(dialog, width, height);
       const typed = needsTypedWord(dialog.previews);
-      const name = cleanText(displayName(first.row));
       return (
         <Box flexDirection="column" height={height} borderStyle="round" borderColor={typed ? 'red' : 'yellow'} paddingX={1}>
-          <Text {...(typed ? theme.danger : theme.warning)} bold>
-            {first.title}
-            {dialog.previews.length > 1 ? ` × ${dialog.previews.length}` : ''} — {name}
-          </Text>
-          <Text {...theme.muted}>
-            {cleanText(first.row.arn)} · state now {first.row.metadata?.state ?? 'unknown'}
-          </Text>
-          <Text>{first.explain}</Text>
-          {go.length > 0 ? (
-            <Box flexDirection="column" marginTop={1}>
-              <Text bold>What changes:</Text>
-              {go.slice(0, Math.max(1, Math.floor((height - 16) / 2))).map((p, i) => (
-                <Text key={i} wrap="truncate-end">
-                  {'  '}
-                  {cleanText(p.change)}
-                </Text>
-              ))}
-            </Box>
+          {layout.top.map((line, i) => (
+            <DialogText key={`t${i}`} line={line} input={dialog.input} />
+          ))}
+          {layout.maxScroll > 0 && !layout.compact ? (
+            <Text wrap="truncate-end" {...theme.muted}>
+              {layout.above > 0 ? `↑ ${layout.above} more above` : ' '}
+            </Text>
           ) : null}
-          {go.length > 0 ? (
-            <Box flexDirection="column" marginTop={1}>
-              <Text bold>{go.length === 1 ? 'This API call will be made:' : `These ${go.length} API calls will be made, one after the other:`}</Text>
-              {go.slice(0, Math.max(1, Math.floor((height - 16) / 2))).map((p, i) => (
-                <Text key={i} wrap="truncate-end">
-                  {'  '}
-                  {p.call.operation} {cleanText(JSON.stringify(p.call.params))}
-                  {p.grant ? <Text {...theme.muted}> — {grantPurpose(p.grant)}, grantee {cleanText(describePrincipal(p.grant.granteePrincipal))}, {p.grant.operations.join(', ')}</Text> : null}
-                </Text>
-              ))}
-            </Box>
+          {layout.visible.map((line, i) => (
+            <DialogText key={`m${i}`} line={line} input={dialog.input} />
+          ))}
+          {layout.maxScroll > 0 ? (
+            <Text wrap="truncate-end" {...(layout.below > 0 ? theme.warning : theme.muted)}>
+              {layout.visible.length === 0
+                ? `${layout.below} lines of changes do not fit: make the terminal taller to read them`
+                : layout.below > 0
+                  ? `↓ ${layout.below} more below: read to the end (↓, PgDn) to confirm`
+                  : '(end of the changes)'}
+            </Text>
           ) : null}
-          {blocked.length > 0 ? (
-            <Box flexDirection="column" marginTop={1}>
-              <Text {...theme.warning}>{go.length > 0 ? 'Skipped (not possible now):' : 'Not possible now — nothing will be sent:'}</Text>
-              {blocked.map((p, i) => (
-                <Text key={i} wrap="truncate-end">
-                  {'  '}
-                  {p.grant ? `${p.grant.grantId}: ` : ''}
-                  {p.blocked}
-                </Text>
-              ))}
-            </Box>
-          ) : null}
-          {go.length > 0 ? (
-            <Field
-              label={typed ? `Type "${cleanText(first.word)}" (the alias or key id) and press Enter to confirm:` : 'Press Enter (or type y) to confirm:'}
-              input={dialog.input}
-              error={dialog.error}
-            />
-          ) : (
-            <Text {...theme.danger}>{dialog.error ?? ' '}</Text>
-          )}
-          <Text {...theme.muted}>{go.length > 0 ? 'Enter: confirm · Esc: cancel, nothing is changed' : 'Esc: close'}</Text>
+          <Box flexGrow={1} />
+          {layout.bottom.map((line, i) => (
+            <DialogText key={`b${i}`} line={line} input={dialog.input} />
+          ))}
         </Box>
       );
     }
