@@ -16,6 +16,7 @@ import {
   DescribeMetricFiltersCommand,
   PutMetricFilterCommand,
   TestMetricFilterCommand,
+  type MetricFilter,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, type Trail } from '@aws-sdk/client-cloudtrail';
 import {
@@ -26,6 +27,8 @@ import {
   ScheduleKeyDeletionCommand,
   TagResourceCommand,
   UntagResourceCommand,
+  type CancelKeyDeletionCommandOutput,
+  type ScheduleKeyDeletionCommandOutput,
 } from '@aws-sdk/client-kms';
 import { KeywardenError } from '../domain/errors.js';
 import type { CallerIdentity, KeyMetadata } from '../domain/key.js';
@@ -58,7 +61,7 @@ import {
   type Watch,
 } from '../domain/retirement.js';
 import { callerOf, summarizeUsage, USE_OPERATIONS } from '../domain/usage.js';
-import { pairEntries, type Journal } from '../journal/journal.js';
+import { pairEntries, type Journal, type JournalOperation } from '../journal/journal.js';
 import type { RetirementStore } from '../journal/retirements.js';
 import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
@@ -84,6 +87,52 @@ function logGroupFromArn(arn: string): { name: string; region: string } | undefi
   const match = /^arn:aws[\w-]*:logs:([a-z0-9-]+):\d{12}:log-group:([^:]+)(?::\*)?$/.exec(arn);
   return match ? { region: match[1]!, name: match[2]! } : undefined;
 }
+
+function describeOutcome(op: JournalOperation): string {
+  if (op.status === 'unknown') return 'no answer recorded';
+  const outcome = op.result?.outcome;
+  return outcome && outcome.ok === false ? `failed: ${outcome.message}` : 'ok';
+}
+
+/** Thrown inside the SDK's retry loop to stop a resend: not retryable, unwrapped by `sendOnce`. */
+class AlreadyApplied extends Error {
+  constructor(
+    readonly state: string,
+    readonly firstError: unknown,
+  ) {
+    super(`the key is already ${state}: an earlier attempt of this request reached AWS; not sent again`);
+    this.name = 'KeywardenAlreadyApplied';
+  }
+}
+
+/** How the alarm and the filter differ from what keywarden put (someone changed them: the alarm may not fire). */
+function watchConfigProblems(record: RetirementRecord, w: Extract<Watch, { kind: 'alarm' }>, alarm: MetricAlarm | undefined, filter: MetricFilter | undefined): string[] {
+  const problems: string[] = [];
+  if (alarm) {
+    const what = `the alarm ${w.alarmName}`;
+    if (alarm.ActionsEnabled === false) problems.push(`${what} has its actions disabled (ActionsEnabled false): it would notify nobody`);
+    if (alarm.Namespace !== w.metricNamespace || alarm.MetricName !== w.metricName) problems.push(`${what} now watches ${alarm.Namespace ?? '?'}/${alarm.MetricName ?? '?'}, not ${w.metricNamespace}/${w.metricName}`);
+    if (alarm.Threshold !== ALARM_SHAPE.Threshold || alarm.ComparisonOperator !== ALARM_SHAPE.ComparisonOperator) {
+      problems.push(`${what} fires on ${alarm.ComparisonOperator ?? '?'} ${alarm.Threshold ?? '?'}, not ${ALARM_SHAPE.ComparisonOperator} ${ALARM_SHAPE.Threshold}`);
+    }
+    if (alarm.Period !== ALARM_SHAPE.Period || alarm.EvaluationPeriods !== ALARM_SHAPE.EvaluationPeriods || alarm.Statistic !== ALARM_SHAPE.Statistic) {
+      problems.push(`${what} now evaluates ${alarm.Statistic ?? '?'} over ${alarm.EvaluationPeriods ?? '?'} × ${alarm.Period ?? '?'} s, not ${ALARM_SHAPE.Statistic} over ${ALARM_SHAPE.EvaluationPeriods} × ${ALARM_SHAPE.Period} s`);
+    }
+  }
+  if (filter) {
+    const what = `the metric filter ${w.filterName}`;
+    if (filter.filterPattern !== metricFilterPattern(record.keyArn)) problems.push(`${what} has a different pattern than keywarden set: it may not match a use of this key`);
+    const t = filter.metricTransformations?.[0];
+    if (!t || t.metricName !== w.metricName || t.metricNamespace !== w.metricNamespace) problems.push(`${what} now feeds ${t?.metricNamespace ?? '?'}/${t?.metricName ?? '?'}, not the alarm's ${w.metricNamespace}/${w.metricName}`);
+  }
+  return problems;
+}
+
+/** What keywarden's alarm looks like (besides its names); a different one is reported as drift. */
+const ALARM_SHAPE = { Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' } as const;
+
+/** CloudWatch Logs delivery older than this means the alarm is not seeing the trail's events. */
+const DELIVERY_STALE_MS = 6 * 3_600_000;
 
 export class Retirements {
   private readonly clients: Clients;
@@ -239,17 +288,31 @@ export class Retirements {
           if ((error as { name?: string }).name === 'ResourceNotFoundException') return { metricFilters: [] };
           throw error;
         }),
-        this.clients.cloudwatch(w.logGroupRegion).send(new DescribeAlarmHistoryCommand({ AlarmName: w.alarmName, HistoryItemType: 'StateUpdate', MaxRecords: 100 })),
+        // Only this retirement's watch counts: the alarm's name is fixed per key, so its history may
+        // hold an earlier retirement's ALARM.
+        this.clients.cloudwatch(w.logGroupRegion).send(
+          new DescribeAlarmHistoryCommand({
+            AlarmName: w.alarmName,
+            HistoryItemType: 'StateUpdate',
+            MaxRecords: 100,
+            ...(record.watchStartedAt ? { StartDate: new Date(record.watchStartedAt) } : {}),
+          }),
+        ),
       ]).catch((error: unknown) => {
         throw toDomainError(error, 'reading the alarm');
       });
       const alarm: MetricAlarm | undefined = alarms.MetricAlarms?.[0];
+      const since = record.watchStartedAt ? new Date(record.watchStartedAt).getTime() : 0;
       reality.alarm = {
         exists: alarm !== undefined,
         filterExists: (filters.metricFilters ?? []).some((f) => f.filterName === w.filterName),
-        everAlarmed: (history.AlarmHistoryItems ?? []).some((item) => / to ALARM/.test(item.HistorySummary ?? '')),
+        everAlarmed: (history.AlarmHistoryItems ?? []).some((item) => / to ALARM/.test(item.HistorySummary ?? '') && (item.Timestamp?.getTime() ?? since) >= since),
         ...(alarm?.StateValue ? { state: alarm.StateValue as 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' } : {}),
       };
+      if (record.stage === 'watching') {
+        const filter = (filters.metricFilters ?? []).find((f) => f.filterName === w.filterName);
+        reality.watchProblems = [...watchConfigProblems(record, w, alarm, filter), ...(w.trailArn ? await this.trailStatusProblems(w.trailArn) : [])];
+      }
     }
     if (record.disabledAt && reality.keyState !== 'gone') {
       try {
@@ -287,30 +350,55 @@ export class Retirements {
     // period, use detected by the alarm); everything else is reported as drift for the operator.
     if (reality.keyState === 'gone' && record.stage === 'deletion-scheduled') current = await this.advance(current, { type: 'key-deleted' }, now);
     if (current.stage === 'watching' && (reality.keyState === 'PendingDeletion' || reality.keyState === 'PendingReplicaDeletion')) {
-      // Our ScheduleKeyDeletion reached AWS but its answer was lost (crash, reset, timeout): adopt it, never send it again.
-      const lost = await this.unansweredScheduleDeletion(current);
-      if (lost) current = await this.advance(current, { type: 'deletion-scheduled', pendingWindowDays: lost.pendingWindowDays, ...(reality.deletionDate ? { deletionDate: reality.deletionDate } : {}) }, now);
+      // Our ScheduleKeyDeletion reached AWS but the record never learnt it (answer lost, crash before
+      // the record was saved): adopt it, never send it again.
+      const ours = await this.lastOwnDeletionCall(current, 'ScheduleKeyDeletion');
+      if (ours) {
+        const days = Number(ours.intent.params.PendingWindowInDays);
+        current = await this.advance(
+          current,
+          {
+            type: 'deletion-scheduled',
+            pendingWindowDays: Number.isInteger(days) ? days : 30,
+            ...(reality.deletionDate ? { deletionDate: reality.deletionDate } : {}),
+            detail: `adopted: keywarden's ScheduleKeyDeletion of ${ours.intent.time} (journal: ${describeOutcome(ours)}) reached AWS — DescribeKey shows ${reality.keyState}${reality.deletionDate ? `, deletion on ${reality.deletionDate}` : ''}; not sent again`,
+          },
+          now,
+        );
+      }
+    }
+    if (current.stage === 'deletion-scheduled' && reality.keyState === 'Disabled') {
+      // Our CancelKeyDeletion reached AWS but the record never learnt it: the key is Disabled again.
+      const ours = await this.lastOwnDeletionCall(current, 'CancelKeyDeletion');
+      if (ours) {
+        current = await this.advance(
+          current,
+          { type: 'deletion-cancelled', detail: `adopted: keywarden's CancelKeyDeletion of ${ours.intent.time} (journal: ${describeOutcome(ours)}) reached AWS — DescribeKey shows Disabled; not sent again` },
+          now,
+        );
+      }
     }
     if ((current.stage === 'watching' || current.stage === 'disabled') && (reality.attemptsSinceDisabled.length > 0 || reality.alarm?.state === 'ALARM' || reality.alarm?.everAlarmed)) {
       const summary = reality.attemptsSinceDisabled.join(', ') || `the alarm ${current.watch?.kind === 'alarm' ? current.watch.alarmName : ''} went to ALARM`;
       current = await this.advance(current, { type: 'use-detected', summary }, now);
+      // Colleagues see it on the key too (a failed tag write is noted in the record, not fatal).
+      if (!this.clients.readOnly) current = await this.mirror(current);
     }
     return { record: current, reality, drift: reconcile(current, reality), steps: nextSteps(current, reality, findings, now), findings, now };
   }
 
   /**
-   * The last ScheduleKeyDeletion this retirement journalled for the key, when it has no successful
-   * result (outcome unknown, or failed on the network): the request may have reached AWS.
+   * keywarden's own last deletion call for this retirement (ScheduleKeyDeletion or CancelKeyDeletion,
+   * journalled after the record started), when it is `action` — whatever its journalled outcome: ok
+   * (crash before the record was saved), unknown (crash before the answer), or failed (the answer
+   * was lost and the SDK's resend was refused because the first attempt had already done it).
    */
-  private async unansweredScheduleDeletion(record: RetirementRecord): Promise<{ pendingWindowDays: number } | undefined> {
+  private async lastOwnDeletionCall(record: RetirementRecord, action: 'ScheduleKeyDeletion' | 'CancelKeyDeletion'): Promise<JournalOperation | undefined> {
     const { entries } = await this.journal.read({ keyArn: record.keyArn });
-    const last = pairEntries(entries).filter((op) => op.intent.action === 'ScheduleKeyDeletion' && op.intent.time >= record.startedAt).at(-1);
-    if (!last || last.status === 'ok') return undefined;
-    const outcome = last.result?.outcome;
-    const lostOnTheWay = outcome?.ok === false && (/^(network|TimeoutError|RequestTimeout|ECONN|EPIPE|ETIMEDOUT)/.test(outcome.code) || /cannot reach AWS/.test(outcome.message));
-    if (last.status === 'failed' && !lostOnTheWay) return undefined;
-    const days = Number(last.intent.params.PendingWindowInDays);
-    return { pendingWindowDays: Number.isInteger(days) ? days : 30 };
+    const last = pairEntries(entries)
+      .filter((op) => (op.intent.action === 'ScheduleKeyDeletion' || op.intent.action === 'CancelKeyDeletion') && op.intent.time >= record.startedAt)
+      .at(-1);
+    return last?.intent.action === action ? last : undefined;
   }
 
   async list(): Promise<Array<RetirementStatus | { file: string; problem: string }>> {
@@ -322,26 +410,53 @@ export class Retirements {
     return out;
   }
 
+  /** Whether the trail that feeds the alarm still delivers (KMS.md §12): logging, CloudWatch Logs delivery recent and without error. */
+  private async trailStatusProblems(trailArn: string): Promise<string[]> {
+    const home = /^arn:aws[\w-]*:cloudtrail:([a-z0-9-]+):/.exec(trailArn)?.[1];
+    const name = trailArn.split('/').pop() ?? trailArn;
+    let status;
+    try {
+      status = await this.clients.cloudtrail(home ?? 'us-east-1').send(new GetTrailStatusCommand({ Name: trailArn }));
+    } catch (error) {
+      return [`the status of the trail ${name} that feeds the alarm cannot be read (${toDomainError(error, 'GetTrailStatus').message}): nobody can vouch that the alarm sees a use`];
+    }
+    const problems: string[] = [];
+    if (!status.IsLogging) problems.push(`the trail ${name} that feeds the alarm is not logging: a use of the key would not reach the alarm`);
+    if (status.LatestCloudWatchLogsDeliveryError) problems.push(`the trail ${name} fails to deliver to CloudWatch Logs (${status.LatestCloudWatchLogsDeliveryError}): the alarm sees nothing`);
+    const last = status.LatestCloudWatchLogsDeliveryTime?.getTime();
+    if (last === undefined || this.clock().getTime() - last > DELIVERY_STALE_MS) {
+      problems.push(`the trail ${name} has not delivered to CloudWatch Logs ${last === undefined ? 'at all' : `since ${new Date(last).toISOString()}`}: the alarm sees nothing newer`);
+    }
+    return problems;
+  }
+
   /**
    * Trails that can see a use of a key in `region` (KMS.md §12): logging, covering the region,
    * delivering to CloudWatch Logs without errors, read-only management events from KMS included.
    */
   async findTrail(region: string): Promise<TrailCheck> {
-    const ct = this.clients.cloudtrail(region);
-    const out = await ct.send(new DescribeTrailsCommand({ includeShadowTrails: true })).catch((error: unknown) => {
+    const trails = await this.trailsFor(region);
+    const problems: string[] = [];
+    for (const t of trails) {
+      if (t.problem || !t.group) problems.push(`${t.name}: ${t.problem}`);
+      else return { trail: { arn: t.arn, name: t.name, logGroupName: t.group.name, logGroupRegion: t.group.region }, problems };
+    }
+    if (trails.length === 0) problems.push(`no CloudTrail trail covers ${region}`);
+    return { problems };
+  }
+
+  /** Every trail, with its CloudWatch Logs group and why it cannot see a use of a key in `region`. */
+  private async trailsFor(region: string): Promise<Array<{ arn: string; name: string; group?: { name: string; region: string }; problem?: string }>> {
+    const out = await this.clients.cloudtrail(region).send(new DescribeTrailsCommand({ includeShadowTrails: true })).catch((error: unknown) => {
       throw toDomainError(error, 'CloudTrail DescribeTrails');
     });
-    const problems: string[] = [];
+    const trails = [];
     for (const trail of out.trailList ?? []) {
-      const why = await this.trailProblem(trail, region);
-      if (why) problems.push(`${trail.Name ?? trail.TrailARN}: ${why}`);
-      else {
-        const group = logGroupFromArn(trail.CloudWatchLogsLogGroupArn!)!;
-        return { trail: { arn: trail.TrailARN ?? '', name: trail.Name ?? '', logGroupName: group.name, logGroupRegion: group.region }, problems };
-      }
+      const problem = await this.trailProblem(trail, region);
+      const group = trail.CloudWatchLogsLogGroupArn ? logGroupFromArn(trail.CloudWatchLogsLogGroupArn) : undefined;
+      trails.push({ arn: trail.TrailARN ?? '', name: trail.Name ?? trail.TrailARN ?? '', ...(group ? { group } : {}), ...(problem ? { problem } : {}) });
     }
-    if ((out.trailList ?? []).length === 0) problems.push(`no CloudTrail trail covers ${region}`);
-    return { problems };
+    return trails;
   }
 
   private async trailProblem(trail: Trail, region: string): Promise<string | undefined> {
@@ -472,13 +587,20 @@ export class Retirements {
   async disable(record: RetirementRecord, findings: Finding[]): Promise<RetirementRecord> {
     const status = await this.require(record, 'disable', findings);
     let requestId: string | undefined;
+    let byKeywarden: boolean;
     if (status.reality.keyState === 'Enabled') {
       const out = await this.call(status.record, 'DisableKey', record.region, { KeyId: record.keyArn }, () =>
         this.clients.kms(record.region).send(new DisableKeyCommand({ KeyId: record.keyArn })),
       );
       requestId = out.$metadata.requestId;
+      byKeywarden = true;
+    } else {
+      // Already Disabled: by an earlier DisableKey of this retirement whose answer was lost, or by
+      // someone else before it started — then a rollback must not enable it.
+      const { entries } = await this.journal.read({ keyArn: record.keyArn });
+      byKeywarden = pairEntries(entries).some((op) => op.intent.action === 'DisableKey' && op.intent.time >= record.startedAt);
     }
-    const next = await this.advance(status.record, { type: 'disabled', ...(requestId ? { requestId } : {}) }, this.now(record.region));
+    const next = await this.advance(status.record, { type: 'disabled', byKeywarden, ...(requestId ? { requestId } : {}) }, this.now(record.region));
     return this.mirror(next);
   }
 
@@ -491,7 +613,21 @@ export class Retirements {
     const status = await this.require(record, 'arm-watch');
     let target: { logGroupName: string; logGroupRegion: string; trailArn?: string };
     if (options.logGroupName) {
-      target = { logGroupName: options.logGroupName, logGroupRegion: options.logGroupRegion ?? record.region };
+      // The named group must be where a trail that sees this region's KMS events delivers: a filter
+      // on any other group would never see a use, and the alarm would stay silent forever.
+      const group = { name: options.logGroupName, region: options.logGroupRegion ?? record.region };
+      const trails = await this.trailsFor(record.region);
+      const feeding = trails.find((t) => t.group?.name === group.name && t.group.region === group.region);
+      if (!feeding || feeding.problem) {
+        const known = trails.map((t) => `${t.name} → ${t.group ? `${t.group.name} (${t.group.region})` : 'no CloudWatch Logs group'}${t.problem ? ` [${t.problem}]` : ''}`);
+        throw new KeywardenError(
+          'validation',
+          feeding
+            ? `the log group ${group.name} (${group.region}) is fed by the trail ${feeding.name}, but that trail cannot see a use of this key: ${feeding.problem}. Nothing was created. Fix the trail, or continue with the weaker CloudTrail watch`
+            : `the log group ${group.name} (${group.region}) is not where a trail that records ${record.region}'s KMS events delivers: an alarm there would never see a use of this key. Nothing was created. Trails: ${known.join('; ') || 'none'}. Name one of those groups, or continue with the weaker CloudTrail watch`,
+        );
+      }
+      target = { logGroupName: group.name, logGroupRegion: group.region, trailArn: feeding.arn };
     } else {
       const check = await this.findTrail(record.region);
       if (!check.trail) {
@@ -529,12 +665,8 @@ export class Retirements {
       AlarmDescription: `keywarden: any attempt to use KMS key ${record.keyArn} (${record.name}) while it is being retired. Disabled since ${record.disabledAt ?? '?'}; retirement started by ${record.startedBy}.`,
       Namespace: METRIC_NAMESPACE,
       MetricName: names.metricName,
-      Statistic: 'Sum' as const,
-      Period: 300,
-      EvaluationPeriods: 1,
+      ...ALARM_SHAPE,
       DatapointsToAlarm: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold' as const,
       TreatMissingData: 'notBreaching',
       ActionsEnabled: true,
       ...(options.snsTopicArn ? { AlarmActions: [options.snsTopicArn] } : {}),
@@ -574,9 +706,38 @@ export class Retirements {
     const status = await this.require(record, 'schedule-deletion');
     // The stage goes on the key first: a pending-deletion key can no longer be tagged.
     const tagged = await this.mirror(status.record, 'deletion-scheduled');
-    const out = await this.call(tagged, 'ScheduleKeyDeletion', record.region, { KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays }, () =>
-      this.clients.kms(record.region).send(new ScheduleKeyDeletionCommand({ KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays })),
-    );
+    const pending = (state: string) => state === 'PendingDeletion' || state === 'PendingReplicaDeletion';
+    let out;
+    try {
+      out = await this.call(tagged, 'ScheduleKeyDeletion', record.region, { KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays }, () =>
+        this.sendOnce<ScheduleKeyDeletionCommandOutput>(record, new ScheduleKeyDeletionCommand({ KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays }), pending),
+      );
+    } catch (error) {
+      const meta = await this.rereadAfterFailure(record);
+      const base = (await this.store.load(record.keyArn).catch(() => undefined)) ?? tagged;
+      if (meta && pending(meta.state)) {
+        // The request reached AWS; only its answer was lost. Adopt it — never send it again.
+        const how = `the key is ${meta.state}${meta.deletionDate ? ` with deletion on ${meta.deletionDate}` : ''}`;
+        await this.advance(
+          base,
+          {
+            type: 'deletion-scheduled',
+            pendingWindowDays,
+            ...(meta.deletionDate ? { deletionDate: meta.deletionDate } : {}),
+            detail: `adopted: the answer was lost (${(error as Error).message}); DescribeKey shows ${how}`,
+          },
+          this.now(record.region),
+        );
+        throw this.adoptedError(
+          error,
+          `The request did reach AWS: DescribeKey shows ${how}. keywarden recorded the deletion as scheduled (stage deletion-scheduled) and did not send it again. To undo it: keywarden retire rollback (CancelKeyDeletion)`,
+        );
+      }
+      if (meta === undefined) throw this.adoptedError(error, 'keywarden could not re-read the key to see whether the request reached AWS: run keywarden retire status before trying again');
+      // Nothing happened: the stage tag written just before the call is put back.
+      await this.mirror(base);
+      throw error;
+    }
     return this.advance(
       tagged,
       {
@@ -591,11 +752,72 @@ export class Retirements {
 
   async cancelDeletion(record: RetirementRecord): Promise<RetirementRecord> {
     const status = await this.require(record, 'cancel-deletion');
-    const out = await this.call(status.record, 'CancelKeyDeletion', record.region, { KeyId: record.keyArn }, () =>
-      this.clients.kms(record.region).send(new CancelKeyDeletionCommand({ KeyId: record.keyArn })),
-    );
+    let out;
+    try {
+      out = await this.call(status.record, 'CancelKeyDeletion', record.region, { KeyId: record.keyArn }, () =>
+        this.sendOnce<CancelKeyDeletionCommandOutput>(record, new CancelKeyDeletionCommand({ KeyId: record.keyArn }), (state) => state === 'Disabled'),
+      );
+    } catch (error) {
+      const meta = await this.rereadAfterFailure(record);
+      if (meta?.state === 'Disabled') {
+        const base = (await this.store.load(record.keyArn).catch(() => undefined)) ?? status.record;
+        const next = await this.advance(base, { type: 'deletion-cancelled', detail: `adopted: the answer was lost (${(error as Error).message}); DescribeKey shows the key Disabled again` }, this.now(record.region));
+        await this.mirror(next);
+        throw this.adoptedError(
+          error,
+          'The request did reach AWS: DescribeKey shows the key Disabled (no longer pending deletion). keywarden recorded the deletion as cancelled (stage watching) and did not send it again. The key stays Disabled; keywarden retire rollback enables it',
+        );
+      }
+      if (meta === undefined) throw this.adoptedError(error, 'keywarden could not re-read the key to see whether the request reached AWS: run keywarden retire status before trying again');
+      throw error;
+    }
     const next = await this.advance(status.record, { type: 'deletion-cancelled', ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}) }, this.now(record.region));
     return this.mirror(next);
+  }
+
+  /**
+   * Sends a state-changing KMS call whose resend is not harmless (ScheduleKeyDeletion,
+   * CancelKeyDeletion). The SDK resends when an answer is lost; before each resend the key is read
+   * again and, when it already is in the state the call produces (`done`), the resend is not made:
+   * the first attempt reached AWS. The resend would only fail ("… is pending deletion") — a failed
+   * call on this key that the alarm and CloudTrail would take for a use of the key.
+   */
+  private async sendOnce<O>(record: RetirementRecord, command: { middlewareStack: { add: (...args: never[]) => void } }, done: (state: string) => boolean): Promise<O> {
+    let attempts = 0;
+    let lastError: unknown;
+    const guard =
+      (next: (args: unknown) => Promise<unknown>) =>
+      async (args: unknown): Promise<unknown> => {
+        attempts += 1;
+        if (attempts > 1) {
+          const meta = await describeKey(this.clients.kms(record.region), record.keyArn, record.region).catch(() => undefined);
+          if (meta && done(meta.state)) throw new AlreadyApplied(meta.state, lastError);
+        }
+        try {
+          return await next(args);
+        } catch (error) {
+          lastError = error;
+          throw error;
+        }
+      };
+    (command.middlewareStack.add as (mw: unknown, options: unknown) => void)(guard, { step: 'deserialize', priority: 'high', name: 'keywardenRereadBeforeResend' });
+    try {
+      return (await this.clients.kms(record.region).send(command as never)) as O;
+    } catch (error) {
+      // The caller sees why the first attempt got no answer; the re-read after the failure adopts it.
+      if (error instanceof AlreadyApplied) throw error.firstError ?? error;
+      throw error;
+    }
+  }
+
+  /** The key as it is now, after a failed step; undefined when it cannot be read either. */
+  private async rereadAfterFailure(record: RetirementRecord): Promise<KeyMetadata | undefined> {
+    return describeKey(this.clients.kms(record.region), record.keyArn, record.region).catch(() => undefined);
+  }
+
+  private adoptedError(error: unknown, note: string): KeywardenError {
+    const domain = toDomainError(error);
+    return new KeywardenError(domain.kind, `${domain.message}. ${note}`, { ...(domain.code ? { code: domain.code } : {}), ...(domain.requestId ? { requestId: domain.requestId } : {}), cause: error });
   }
 
   async reEnable(record: RetirementRecord): Promise<RetirementRecord> {

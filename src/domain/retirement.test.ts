@@ -158,6 +158,42 @@ describe('nextSteps', () => {
   });
 });
 
+describe('adoption, the watch re-check and who disabled the key', () => {
+  const allowed = (steps: ReturnType<typeof nextSteps>, id: string) => steps.find((s) => s.id === id);
+
+  it('an adopted deletion or cancel keeps how it was learnt in the step', () => {
+    const scheduled = applyEvent(inStage('watching'), { type: 'deletion-scheduled', pendingWindowDays: 7, deletionDate: at(21).toISOString(), detail: 'adopted: the answer was lost' }, at(14), BY);
+    expect(scheduled).toMatchObject({ stage: 'deletion-scheduled', deletionDate: at(21).toISOString() });
+    expect(scheduled.steps.at(-1)).toMatchObject({ step: 'ScheduleKeyDeletion', ok: true, detail: 'adopted: the answer was lost' });
+    const cancelled = applyEvent(scheduled, { type: 'deletion-cancelled', detail: 'adopted: DescribeKey shows Disabled' }, at(15), BY);
+    expect(cancelled).toMatchObject({ stage: 'watching' });
+    expect(cancelled.steps.at(-1)).toMatchObject({ step: 'CancelKeyDeletion', detail: 'adopted: DescribeKey shows Disabled' });
+  });
+
+  it('watch problems refuse deletion and are drift while watching only', () => {
+    const problems = ['the trail t that feeds the alarm is not logging'];
+    const steps = nextSteps(inStage('watching'), calm({ watchProblems: problems }), [], at(20));
+    expect(allowed(steps, 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/the watch cannot be trusted: the trail t .* not logging\. Nothing was sent/) });
+    expect(reconcile(inStage('watching'), calm({ watchProblems: problems }))).toEqual(problems);
+    expect(reconcile(inStage('deletion-scheduled'), calm({ keyState: 'PendingDeletion', watchProblems: problems }))).toEqual([]);
+  });
+
+  it('re-enable is offered only when keywarden disabled the key (old records: offered)', () => {
+    for (const stage of ['preflight', 'disabled', 'watching', 'use-detected'] as const) {
+      expect(allowed(nextSteps(inStage(stage), calm(), [], at(1)), 're-enable')?.allowed).toBe(true);
+    }
+    const notOurs = applyEvent(fresh(), { type: 'disabled', byKeywarden: false }, at(0), BY);
+    expect(notOurs).toMatchObject({ stage: 'disabled', disabledByKeywarden: false });
+    expect(notOurs.steps.at(-1)?.step).toBe('already disabled (not by keywarden)');
+    const watching = applyEvent(notOurs, { type: 'watch-armed', watch: alarmWatch }, at(0), BY);
+    for (const r of [notOurs, watching, applyEvent(watching, { type: 'use-detected', summary: 'x' }, at(1), BY)]) {
+      expect(allowed(nextSteps(r, calm(), [], at(1)), 're-enable')).toMatchObject({ allowed: false, why: expect.stringMatching(/already Disabled when this retirement started/) });
+    }
+    const ours = applyEvent(fresh(), { type: 'disabled', byKeywarden: true }, at(0), BY);
+    expect(allowed(nextSteps(ours, calm(), [], at(1)), 're-enable')?.allowed).toBe(true);
+  });
+});
+
 describe('reconcile', () => {
   it('names what someone else changed', () => {
     expect(reconcile(inStage('watching'), calm({ keyState: 'Enabled' }))).toEqual(['the key was enabled again by someone else']);

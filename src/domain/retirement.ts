@@ -80,6 +80,11 @@ export interface RetirementRecord {
   acknowledged: string[];
   evidence: { summary: string; lastUsage?: string; findings: string[] };
   disabledAt?: string;
+  /**
+   * Whether keywarden's own DisableKey disabled the key (false: it was already Disabled when the
+   * retirement reached that step). Absent in records written before this was kept: treated as true.
+   */
+  disabledByKeywarden?: boolean;
   watch?: Watch;
   watchStartedAt?: string;
   deletionScheduledAt?: string;
@@ -265,11 +270,13 @@ export function retirementTags(record: RetirementRecord): Array<{ key: string; v
 
 export type RetirementEvent =
   | { type: 'acknowledge'; findingId: string }
-  | { type: 'disabled'; requestId?: string }
+  /** `byKeywarden`: keywarden's DisableKey did it (false when the key was already Disabled). */
+  | { type: 'disabled'; requestId?: string; byKeywarden?: boolean }
   | { type: 'watch-armed'; watch: Watch; detail?: string }
   | { type: 'use-detected'; summary: string }
-  | { type: 'deletion-scheduled'; deletionDate?: string; pendingWindowDays: number; requestId?: string }
-  | { type: 'deletion-cancelled'; requestId?: string }
+  /** `detail`: how it was learnt, when the answer to keywarden's own call was lost and the key's state was adopted. */
+  | { type: 'deletion-scheduled'; deletionDate?: string; pendingWindowDays: number; requestId?: string; detail?: string }
+  | { type: 'deletion-cancelled'; requestId?: string; detail?: string }
   | { type: 're-enabled'; requestId?: string }
   | { type: 'key-deleted' }
   | { type: 'watch-removed' }
@@ -320,13 +327,19 @@ export function applyEvent(record: RetirementRecord, event: RetirementEvent, at:
   if (!ALLOWED[event.type].includes(record.stage)) return record;
   const time = at.toISOString();
   const step = (name: string, extra: Partial<StepRecord> = {}): StepRecord[] => [...record.steps, { step: name, at: time, by, ok: true, ...extra }];
-  const rid = (e: { requestId?: string }) => (e.requestId ? { requestId: e.requestId } : {});
+  const rid = (e: { requestId?: string; detail?: string }) => ({ ...(e.requestId ? { requestId: e.requestId } : {}), ...(e.detail ? { detail: e.detail } : {}) });
   switch (event.type) {
     case 'acknowledge':
       if (record.acknowledged.includes(event.findingId)) return record;
       return { ...record, acknowledged: [...record.acknowledged, event.findingId], steps: step(`acknowledged ${event.findingId}`) };
     case 'disabled':
-      return { ...record, stage: 'disabled', disabledAt: time, steps: step('DisableKey', rid(event)) };
+      return {
+        ...record,
+        stage: 'disabled',
+        disabledAt: time,
+        ...(event.byKeywarden === undefined ? {} : { disabledByKeywarden: event.byKeywarden }),
+        steps: step(event.byKeywarden === false ? 'already disabled (not by keywarden)' : 'DisableKey', rid(event)),
+      };
     case 'watch-armed':
       return {
         ...record,
@@ -377,6 +390,11 @@ export interface Reality {
   attemptsSinceDisabled: string[];
   /** False when CloudTrail could not be read: the weaker watch then sees nothing and cannot clear a deletion. */
   cloudTrailReadable?: boolean;
+  /**
+   * Why the alarm watch may not see a use any more, read right before deletion (KMS.md §12): the
+   * trail stopped logging or delivering, the alarm or filter no longer as keywarden made them.
+   */
+  watchProblems?: string[];
 }
 
 export type StepId = 'acknowledge' | 'disable' | 'arm-watch' | 'schedule-deletion' | 'cancel-deletion' | 're-enable' | 'remove-watch';
@@ -409,6 +427,7 @@ export function reconcile(record: RetirementRecord, reality: Reality): string[] 
     if (!reality.alarm.exists) drift.push(`the alarm ${record.watch.alarmName} was deleted`);
     if (!reality.alarm.filterExists) drift.push(`the metric filter ${record.watch.filterName} was deleted`);
   }
+  if (record.stage === 'watching') drift.push(...(reality.watchProblems ?? []));
   return drift;
 }
 
@@ -448,6 +467,13 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
           record.watch?.kind === 'cloudtrail-poll' ? 'CloudTrail cannot be read, so the weaker watch cannot vouch that nobody used the key' : `the watch is gone: ${drift.join('; ')}`,
         );
       }
+      else if ((reality.watchProblems ?? []).length > 0) {
+        add(
+          'schedule-deletion',
+          false,
+          `the watch cannot be trusted: ${reality.watchProblems!.join('; ')}. Nothing was sent. Put the trail, alarm and filter back as keywarden made them (or roll back), then check again`,
+        );
+      }
       else if (ends && now < ends) add('schedule-deletion', false, `the watch runs until ${ends.toISOString().slice(0, 10)} (${Math.ceil((ends.getTime() - now.getTime()) / DAY_MS)} days left)`);
       else add('schedule-deletion', true, `the ${record.watchDays}-day watch saw no use: schedule deletion (7–30 days, type the alias or id)`);
       break;
@@ -469,7 +495,13 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
       break;
   }
   if (state === 'Disabled' && (record.stage === 'preflight' || record.stage === 'disabled' || record.stage === 'watching' || record.stage === 'use-detected')) {
-    add('re-enable', true, 'enable the key again and abandon the retirement');
+    if (record.disabledByKeywarden === false) {
+      add(
+        're-enable',
+        false,
+        `the key was already Disabled when this retirement started${record.disabledAt ? ` (recorded ${record.disabledAt.slice(0, 10)})` : ''}: keywarden did not disable it, so it will not enable it. Whoever disabled it decides; enable it yourself (EnableKey) if you are sure`,
+      );
+    } else add('re-enable', true, 'enable the key again and abandon the retirement');
   }
   return steps;
 }

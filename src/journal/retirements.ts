@@ -46,6 +46,7 @@ export const retirementRecordSchema = z.object({
   acknowledged: z.array(z.string()),
   evidence: z.object({ summary: z.string(), lastUsage: z.string().optional(), findings: z.array(z.string()) }),
   disabledAt: z.string().optional(),
+  disabledByKeywarden: z.boolean().optional(),
   watch: watchSchema.optional(),
   watchStartedAt: z.string().optional(),
   deletionScheduledAt: z.string().optional(),

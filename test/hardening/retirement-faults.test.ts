@@ -3,8 +3,13 @@
 // call, a restart resumes at the right step without sending a mutation again, and deletion is
 // never possible without the alarm (or a recorded weaker watch).
 
-import { DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { StartLoggingCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateLogGroupCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DecryptCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, EncryptCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsKeySource } from '../../src/aws/inventory.js';
+import { Retirements } from '../../src/aws/retirement.js';
 import { pairEntries } from '../../src/journal/journal.js';
 import { driver, newKey, prepare, RestartableSandbox, tempDir, until } from './helpers.js';
 
@@ -16,6 +21,17 @@ beforeEach(async () => {
 afterEach(async () => {
   await s.close();
 });
+
+/** A retirement (default SDK retries) whose 14-day alarm watch has passed: deletion may be scheduled. */
+async function watchedPastWindow() {
+  const home = tempDir();
+  const d = await driver(s, home);
+  const k = await newKey(s);
+  const { record, preflight } = await prepare(d, k);
+  const armed = await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+  s.sandbox.advanceClock(15 * DAY);
+  return { home, d, k, armed };
+}
 
 const keyState = async (arn: string) => (await s.clients().kms('us-east-1').send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState;
 
@@ -118,8 +134,12 @@ describe('retirement under network faults', () => {
     expect(await keyState(k.arn)).toBe('Disabled');
     const saved = (await d.store.load(k.arn))!;
     expect(saved.stage).toBe('watching');
-    const last = pairEntries((await d.journal.read()).entries).at(-1)!;
+    const ops = pairEntries((await d.journal.read()).entries);
+    const last = ops.filter((o) => o.intent.action === 'ScheduleKeyDeletion').at(-1)!;
     expect(last).toMatchObject({ status: 'failed', intent: { action: 'ScheduleKeyDeletion' }, result: { outcome: { code: 'KMSInternalException' } } });
+    // The stage tag written just before the call is put back to "watching" once the call failed.
+    expect(ops.at(-1)).toMatchObject({ status: 'ok', intent: { action: 'TagResource', params: { Tags: expect.arrayContaining([{ TagKey: 'keywarden:retirement-stage', TagValue: 'watching' }]) } } });
+    expect((await s.clients().kms('us-east-1').send(new ListResourceTagsCommand({ KeyId: k.arn }))).Tags).toContainEqual({ TagKey: 'keywarden:retirement-stage', TagValue: 'watching' });
     const scheduled = await d.retirements.scheduleDeletion(saved, 7);
     expect(scheduled.stage).toBe('deletion-scheduled');
   });
@@ -151,6 +171,63 @@ describe('retirement under network faults', () => {
     expect(status.steps.find((st) => st.id === 'cancel-deletion')).toMatchObject({ allowed: true });
     expect(s.mutations()).toEqual([]);
   });
+
+  it('ScheduleKeyDeletion answer lost with the default SDK retries: the resend is not made, the deletion is adopted, no use is counted, cancel is offered', async () => {
+    const { home, d, k, armed } = await watchedPastWindow(); // production retries (maxAttempts 8)
+    s.sandbox.faults.reset = { operations: ['ScheduleKeyDeletion'], count: 1, after: true };
+    await expect(d.retirements.scheduleDeletion(armed, 7)).rejects.toThrow(/did reach AWS: DescribeKey shows the key is PendingDeletion.*recorded the deletion as scheduled.*did not send it again/);
+    expect(await keyState(k.arn)).toBe('PendingDeletion');
+    expect(s.sandbox.requests().filter((r) => r.operation === 'ScheduleKeyDeletion')).toHaveLength(1); // never resent
+    const saved = (await d.store.load(k.arn))!;
+    expect(saved.stage).toBe('deletion-scheduled');
+    expect(saved.deletionDate).toBeDefined();
+    expect(saved.steps.at(-1)).toMatchObject({ step: 'ScheduleKeyDeletion', ok: true, detail: expect.stringMatching(/^adopted: the answer was lost/) });
+    s.sandbox.advanceClock(600);
+    const again = await driver(s, home);
+    const status = await again.retirements.status((await again.retirements.find(k.key))!);
+    expect(status.record.stage).toBe('deletion-scheduled');
+    expect(status.drift).toEqual([]);
+    expect(status.reality.attemptsSinceDisabled).toEqual([]);
+    expect(status.reality.alarm?.everAlarmed).toBe(false);
+    expect(status.steps.find((st) => st.id === 'cancel-deletion')).toMatchObject({ allowed: true });
+  });
+
+  it('crash after ScheduleKeyDeletion succeeded, before the record was saved: the restart adopts the deletion from the journal and offers cancel', async () => {
+    const { home, d, k, armed } = await watchedPastWindow();
+    const real = d.store;
+    const crashing = Object.create(real) as typeof real;
+    crashing.save = async (r) => {
+      if (r.stage === 'deletion-scheduled') throw new Error('SIGKILL');
+      return real.save(r);
+    };
+    const identity = await new AwsKeySource(s.clients()).identity();
+    const d2 = new Retirements({ clients: d.clients, journal: d.journal, store: crashing, identity, now: () => s.sandbox.now() });
+    await expect(d2.scheduleDeletion(armed, 7)).rejects.toThrow('SIGKILL');
+    expect(await keyState(k.arn)).toBe('PendingDeletion');
+    s.sandbox.clearRequests();
+    const again = await driver(s, home);
+    const status = await again.retirements.status((await again.retirements.find(k.key))!);
+    expect(status.record.stage).toBe('deletion-scheduled');
+    expect(status.record.steps.at(-1)?.detail).toMatch(/adopted: keywarden's ScheduleKeyDeletion .*journal: ok/);
+    expect(status.drift).toEqual([]);
+    expect(status.steps.find((st) => st.id === 'cancel-deletion')).toMatchObject({ allowed: true });
+    expect(s.mutations()).toEqual([]);
+  });
+
+  it('CancelKeyDeletion answer lost with the default SDK retries: the resend is not made, the cancel is adopted (stage watching, key Disabled)', async () => {
+    const { home, d, k, armed } = await watchedPastWindow();
+    const scheduled = await d.retirements.scheduleDeletion(armed, 7);
+    s.sandbox.faults.reset = { operations: ['CancelKeyDeletion'], count: 1, after: true };
+    await expect(d.retirements.cancelDeletion(scheduled)).rejects.toThrow(/did reach AWS: DescribeKey shows the key Disabled.*recorded the deletion as cancelled/);
+    expect(await keyState(k.arn)).toBe('Disabled');
+    expect(s.sandbox.requests().filter((r) => r.operation === 'CancelKeyDeletion')).toHaveLength(1);
+    const again = await driver(s, home);
+    const status = await again.retirements.status((await again.retirements.find(k.key))!);
+    expect(status.record.stage).toBe('watching');
+    expect(status.record.deletionDate).toBeUndefined();
+    expect(status.drift).toEqual([]);
+    expect(status.steps.find((st) => st.id === 're-enable')).toMatchObject({ allowed: true });
+  });
 });
 
 describe('someone else changes the key between the re-read and the step', () => {
@@ -176,5 +253,117 @@ describe('someone else changes the key between the re-read and the step', () => 
     expect(s.mutations()).toEqual([]);
     // and a second disable by someone else is not repeated by us either
     await s.clients().kms('us-east-1').send(new DisableKeyCommand({ KeyId: k.arn }));
+  });
+});
+
+describe('the watch is re-checked right before deletion', () => {
+  const cw = () => s.clients().cloudwatch('us-east-1');
+  const TRAIL_GROUP = 'aws-cloudtrail-logs-111122223333-management';
+
+  it('the trail that feeds the alarm stopped logging during the watch: deletion refused as drift, nothing sent', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    const armed = await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+    expect(armed.watch).toMatchObject({ kind: 'alarm', trailArn: expect.stringContaining(':trail/') });
+    await s.clients().cloudtrail('us-east-1').send(new StopLoggingCommand({ Name: 'management-events' }));
+    s.sandbox.advanceClock(15 * DAY);
+    const status = await d.retirements.status(armed);
+    expect(status.drift).toContainEqual(expect.stringMatching(/trail management-events that feeds the alarm is not logging/));
+    s.sandbox.clearRequests();
+    await expect(d.retirements.scheduleDeletion(armed, 7)).rejects.toThrow(/schedule-deletion is not allowed now: the watch cannot be trusted: the trail management-events .* is not logging.*Nothing was sent/);
+    expect(s.mutations()).toEqual([]);
+    await s.clients().cloudtrail('us-east-1').send(new StartLoggingCommand({ Name: 'management-events' }));
+    expect((await d.retirements.status(armed)).steps.find((st) => st.id === 'schedule-deletion')).toMatchObject({ allowed: true });
+  });
+
+  it('the alarm or the filter no longer as keywarden made them (actions off, threshold, pattern): deletion refused, each change named', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    const armed = await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+    const name = `keywarden-retire-${k.keyId}`;
+    const alarm = (await cw().send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0]!;
+    await cw().send(new PutMetricAlarmCommand({ AlarmName: name, Namespace: alarm.Namespace!, MetricName: alarm.MetricName!, Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Threshold: 1e9, ComparisonOperator: 'GreaterThanOrEqualToThreshold', ActionsEnabled: false }));
+    await s.clients().logs('us-east-1').send(new PutMetricFilterCommand({ logGroupName: TRAIL_GROUP, filterName: name, filterPattern: '{ $.eventSource = "nothing" }', metricTransformations: [{ metricName: alarm.MetricName!, metricNamespace: alarm.Namespace!, metricValue: '1' }] }));
+    s.sandbox.advanceClock(15 * DAY);
+    const status = await d.retirements.status(armed);
+    expect(status.drift).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/actions disabled/),
+        expect.stringMatching(/fires on GreaterThanOrEqualToThreshold 1000000000, not GreaterThanOrEqualToThreshold 1/),
+        expect.stringMatching(/metric filter .* different pattern/),
+      ]),
+    );
+    s.sandbox.clearRequests();
+    await expect(d.retirements.scheduleDeletion(armed, 7)).rejects.toThrow(/the watch cannot be trusted/);
+    expect(s.mutations()).toEqual([]);
+  });
+
+  it('--log-group naming a group no trail delivers to is refused, naming the trails and their groups; nothing is created', async () => {
+    await s.clients().logs('us-east-1').send(new CreateLogGroupCommand({ logGroupName: '/aws/lambda/unrelated' }));
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    const disabled = await d.retirements.disable(record, preflight.findings);
+    s.sandbox.clearRequests();
+    await expect(d.retirements.armAlarm(disabled, { logGroupName: '/aws/lambda/unrelated' })).rejects.toThrow(
+      new RegExp(`log group /aws/lambda/unrelated \\(us-east-1\\) is not where a trail .* delivers.*Nothing was created.*management-events → ${TRAIL_GROUP} \\(us-east-1\\)`),
+    );
+    expect(s.mutations()).toEqual([]);
+    const armed = await d.retirements.armAlarm(disabled, { logGroupName: TRAIL_GROUP });
+    expect(armed.watch).toMatchObject({ kind: 'alarm', logGroupName: TRAIL_GROUP, trailArn: expect.stringContaining(':trail/management-events') });
+  });
+
+  it('an ALARM left in the history by an earlier retirement of the same key does not count as use in a new one', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const blob = (await s.clients().kms('us-east-1').send(new EncryptCommand({ KeyId: k.arn, Plaintext: new TextEncoder().encode('x') }))).CiphertextBlob!;
+    const { record, preflight } = await prepare(d, k);
+    const armed = await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+    await expect(s.clients().kms('us-east-1').send(new DecryptCommand({ CiphertextBlob: blob }))).rejects.toThrow(/disabled/);
+    s.sandbox.advanceClock(600);
+    const used = await d.retirements.status(armed);
+    expect(used.record.stage).toBe('use-detected');
+    expect(used.reality.alarm?.everAlarmed).toBe(true);
+    await d.retirements.reEnable(used.record); // rolled back; the alarm is left in place (its history too)
+    s.sandbox.advanceClock(3 * DAY);
+    const again = await prepare(d, k);
+    const rearmed = await d.retirements.armAlarm(await d.retirements.disable(again.record, again.preflight.findings));
+    s.sandbox.advanceClock(600);
+    const status = await d.retirements.status(rearmed);
+    expect(status.record.stage).toBe('watching');
+    expect(status.reality.alarm?.everAlarmed).toBe(false);
+    expect(status.record.useDetected).toBeUndefined();
+  });
+});
+
+describe('tags and the way back', () => {
+  it('use-detected is mirrored on the key tags', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const kms = s.clients().kms('us-east-1');
+    const blob = (await kms.send(new EncryptCommand({ KeyId: k.arn, Plaintext: new TextEncoder().encode('x') }))).CiphertextBlob!;
+    const { record, preflight } = await prepare(d, k);
+    const armed = await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+    await expect(kms.send(new DecryptCommand({ CiphertextBlob: blob }))).rejects.toThrow(/disabled/);
+    const status = await d.retirements.status(armed);
+    expect(status.record.stage).toBe('use-detected');
+    expect((await kms.send(new ListResourceTagsCommand({ KeyId: k.arn }))).Tags).toContainEqual({ TagKey: 'keywarden:retirement-stage', TagValue: 'use-detected' });
+  });
+
+  it('a key that was already Disabled before the retirement: rollback does not offer to enable it, and says why; nothing is sent', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    await s.clients().kms('us-east-1').send(new DisableKeyCommand({ KeyId: k.arn }));
+    const { record, preflight } = await prepare(d, k);
+    const disabled = await d.retirements.disable(record, preflight.findings);
+    expect(disabled).toMatchObject({ stage: 'disabled', disabledByKeywarden: false });
+    const status = await d.retirements.status(disabled);
+    expect(status.steps.find((st) => st.id === 're-enable')).toMatchObject({ allowed: false, why: expect.stringMatching(/already Disabled when this retirement started.*keywarden did not disable it/) });
+    s.sandbox.clearRequests();
+    await expect(d.retirements.reEnable(disabled)).rejects.toThrow(/re-enable is not allowed now: the key was already Disabled/);
+    expect(s.mutations()).toEqual([]);
+    expect(await keyState(k.arn)).toBe('Disabled');
   });
 });
