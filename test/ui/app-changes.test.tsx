@@ -1,6 +1,6 @@
 // Changes from the TUI against the real sandbox over HTTP: the confirmations, the bad inputs
 // (each changes nothing and says so), read-only mode, bulk grant clean-up and the journal view.
-import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, GetKeyRotationStatusCommand, ListGrantsCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, GetKeyRotationStatusCommand, ListGrantsCommand } from '@aws-sdk/client-kms';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,6 +194,21 @@ describe('changing a key from the TUI', () => {
     await press(app.stdin, 'enter');
     await waitForText(app.lastFrame, 'Retire grant: done (3 of 3)');
     expect(mutations()).toEqual(['RetireGrant', 'RetireGrant', 'RetireGrant']);
+  });
+
+  it('a fresh read of a key (opening it) also updates its row in the keys list', async () => {
+    const key = await newKey();
+    const { app } = await openKey(key.alias);
+    await press(app.stdin, 'escape');
+    const rowOf = (frame: string) => frame.split('\n').find((line) => line.includes(key.alias) && !line.includes('filter:')) ?? '';
+    expect(rowOf(await waitForText(app.lastFrame, '1 of'))).toContain('Enabled');
+    // Someone (or the retirement wizard) disables the key; the list learns it when the key is read again.
+    await endpoint.clients().kms('us-east-1').send(new DisableKeyCommand({ KeyId: key.arn }));
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'Disabled');
+    await press(app.stdin, 'escape');
+    const list = await waitForFrame(app.lastFrame, (f) => f.includes('1 of') && !f.includes('Key spec'));
+    expect(rowOf(list)).toContain('Disabled');
   });
 
   it('in read-only mode offers no change and sends no mutating request', async () => {

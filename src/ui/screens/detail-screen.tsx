@@ -2,7 +2,7 @@
 // cursor), the Usage tab's CloudTrail window, and the keys that move through it. Every change is
 // made from here, so the change dialog belongs to this screen: it re-reads the key afterwards.
 
-import { useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { findingsForKey, type Thresholds } from '../../domain/findings.js';
 import type { ChangeSource, KeySource } from '../../domain/source.js';
 import { DEFAULT_USAGE_WINDOW, nextWindow, windowLabel, type UsageWindow } from '../../domain/usage.js';
@@ -79,6 +79,13 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
   const detailKey = screen?.key;
   const detail = useKeyDetail(source, detailKey);
   const detailRow = useMemo(() => (detailKey ? inventory.rows.find((r) => r.arn === detailKey.arn) : undefined), [detailKey, inventory.rows]);
+  // Each fresh read of the key (opening it, after a change, back from the retirement wizard)
+  // also brings its row in the keys list up to date: the list never shows a state the key left.
+  const { update } = inventory;
+  const fresh = detail.status === 'ready' ? detail.detail : undefined;
+  useEffect(() => {
+    if (fresh) update([fresh.row]);
+  }, [fresh, update]);
   const tab = screen?.tab ?? 'overview';
   const grantCursor = screen?.grantCursor ?? 0;
   const selectedGrants = screen?.selectedGrants;
