@@ -147,6 +147,21 @@ describe('App', () => {
     expect(byState.indexOf('Disabled')).toBeLessThan(byState.indexOf('PendingDeletion'));
   });
 
+  it('keeps the selection on the same key when the order or the toggles change', async () => {
+    const app = track(renderApp(fixtureSource(ALL_ROWS)));
+    await waitForText(app.lastFrame, '7 of 7 keys');
+    await tick();
+    const selected = (frame: string) => frame.split('\n').find((line) => line.startsWith('›'))?.slice(2).trim().split(/\s+/)[0];
+    await press(app.stdin, 'j');
+    const before = selected(await waitForFrame(app.lastFrame, (f) => selected(f) === 'fargate-ephemeral'));
+    await press(app.stdin, 'S');
+    expect(selected(await waitForText(app.lastFrame, 'sorted by alias ↓'))).toBe(before);
+    await press(app.stdin, 's');
+    expect(selected(await waitForText(app.lastFrame, 'sorted by key id ↑'))).toBe(before);
+    await press(app.stdin, 'a');
+    expect(selected(await waitForText(app.lastFrame, '8 of 8 keys'))).toBe(before);
+  });
+
   it('opens a key, switches tabs by keys and goes back with Esc', async () => {
     const app = track(renderApp(fixtureSource(ALL_ROWS, [ebsDetail, fargateDetail])));
     await waitForText(app.lastFrame, '7 of 7 keys');

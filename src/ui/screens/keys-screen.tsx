@@ -39,6 +39,9 @@ const FIXED_EVENTS: Partial<Record<CommandId, ListEvent>> = {
   'filter.erase': { type: 'filter-erase' },
 };
 
+/** Commands that change the order or the rows shown: the selection stays on its key when it is still listed. */
+const RESELECTS: ReadonlySet<CommandId> = new Set(['list.sortNext', 'list.sortReverse', 'list.toggleAwsManaged', 'list.toggleFindings']);
+
 /** How many rows a command moves the selection (a page is the rows on screen); undefined when it does not move it. */
 function rowsMoved(command: CommandId, page: number): number | undefined {
   switch (command) {
@@ -126,8 +129,18 @@ export function useKeysScreen(shell: Shell, { inventory, list, listRef, listNow,
     return FIXED_EVENTS[command];
   };
 
+  /** Applies a change of order or of the rows shown, keeping the selection on the same key. */
+  const keepingSelection = (event: ListEvent) => {
+    const before = currentShown();
+    const arn = before[selectedIndex(listRef.current, before.length)]?.arn;
+    listNow(event);
+    if (arn === undefined) return;
+    listNow({ type: 'select', index: currentShown().findIndex((view) => view.arn === arn) });
+  };
+
   const onKey: KeyHandler = (command, input, key) => {
     const event = command && listEvent(command);
+    if (event && command && RESELECTS.has(command)) return keepingSelection(event);
     if (event) return listNow(event);
     if (command === 'list.open') return openSelected();
     if (command === 'list.refresh') return inventory.refresh();

@@ -16,6 +16,8 @@ export interface ListState {
 
 export type ListEvent =
   | { type: 'move'; by: number; count: number }
+  /** Select row `index` (the same key found again after the order or the rows shown changed). */
+  | { type: 'select'; index: number }
   | { type: 'top' }
   | { type: 'bottom'; count: number }
   | { type: 'filter-start' }
@@ -54,6 +56,8 @@ export function listReducer(state: ListState, event: ListEvent): ListState {
       const selected = clamp(selectedIndex(state, event.count) + event.by, event.count);
       return selected === state.selected ? state : { ...state, selected };
     }
+    case 'select':
+      return event.index === state.selected || event.index < 0 ? state : { ...state, selected: event.index };
     case 'top':
       return state.selected === 0 ? state : { ...state, selected: 0 };
     case 'bottom': {
