@@ -1,3 +1,4 @@
+import { Box } from 'ink';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import type { KeyDetail } from '../../domain/key.js';
@@ -114,5 +115,17 @@ describe('KeyDetailView', () => {
     );
     expect(plain(failed.lastFrame())).toContain('Could not load this key');
     expect(plain(failed.lastFrame())).toContain('is not found');
+  });
+
+  it('keeps the tab bar on one line in a narrow terminal, so the body does not move down', () => {
+    const { lastFrame } = render(
+      <Box width={60}>
+        <KeyDetailView row={ebsDetail.row} state={{ status: 'ready', detail: ebsDetail }} tab="overview" scroll={0} height={12} width={60} now={NOW} />
+      </Box>,
+    );
+    const lines = plain(lastFrame()).split('\n');
+    expect(lines[1]).toMatch(/^ 1 Overview {3}2 Rotation .*…$/);
+    expect(lines[2]).toMatch(/^Key ID/);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(60);
   });
 });

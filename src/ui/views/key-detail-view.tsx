@@ -27,16 +27,18 @@ export interface KeyDetailViewProps {
 /** Lines above and below the scrolled body. */
 export const DETAIL_CHROME_LINES = 3;
 
+/** The tabs on one line, cut at the right edge in a narrow terminal (never wrapped onto a second line). */
 function TabBar({ tab }: { tab: DetailTab }) {
   const theme = useTheme();
   return (
-    <Box gap={1}>
+    <Text wrap="truncate-end">
       {DETAIL_TABS.map((t, i) => (
-        <Text key={t} {...(t === tab ? theme.selection : theme.muted)}>
-          {` ${i + 1} ${TAB_TITLES[t]} `}
+        <Text key={t}>
+          {i > 0 ? ' ' : ''}
+          <Text {...(t === tab ? theme.selection : theme.muted)}>{` ${i + 1} ${TAB_TITLES[t]} `}</Text>
         </Text>
       ))}
-    </Box>
+    </Text>
   );
 }
 
