@@ -196,6 +196,17 @@ describe('columns and layout', () => {
     expect(line).toContain('2026-11-20 Decrypt');
   });
 
+  it('only ever adds columns as the terminal widens, findings and deletion dates early', () => {
+    const ids = (width: number) => layoutColumns(columnsFor({ multiRegion: false }), width).map((c) => c.column.id);
+    for (let width = 40; width < 300; width++) {
+      const wider = new Set(ids(width + 1));
+      for (const id of ids(width)) expect(wider.has(id), `${id} at ${width} but not at ${width + 1}`).toBe(true);
+    }
+    // An 80-column terminal (78 after the selection marker) shows the findings and when a key was last used.
+    expect(ids(78)).toEqual(['alias', 'state', 'findings', 'rotation', 'lastUsed']);
+    expect(ids(118)).toContain('deletion');
+  });
+
   it('keeps key ids whole or leaves them out', () => {
     for (const width of [80, 100, 120, 140, 200]) {
       const keyId = layoutColumns(COLUMNS, width).find((c) => c.column.id === 'keyId');

@@ -60,20 +60,22 @@ export interface Column {
 }
 
 export const COLUMNS: readonly Column[] = [
-  { id: 'alias', title: 'ALIAS', width: 24, minWidth: 12, dropOrder: 0, flex: 2 },
+  { id: 'alias', title: 'ALIAS', width: 22, minWidth: 12, dropOrder: 0, flex: 2 },
   // A truncated key id cannot be copied or searched for: shown whole or not at all.
   { id: 'keyId', title: 'KEY ID', width: 36, minWidth: 36, dropOrder: 4 },
   // With several regions a multi-Region primary and its replica differ only by region.
   { id: 'region', title: 'REGION', width: 14, minWidth: 14, dropOrder: 1 },
   { id: 'state', title: 'STATE', width: 15, minWidth: 9, dropOrder: 1 },
-  { id: 'findings', title: 'FIND', width: 4, minWidth: 4, dropOrder: 3 },
+  // Findings are what the list is for: kept before rotation and last use when the terminal is narrow.
+  { id: 'findings', title: 'FIND', width: 4, minWidth: 4, dropOrder: 2 },
   { id: 'spec', title: 'SPEC/USAGE', width: 25, minWidth: 25, dropOrder: 6 },
   { id: 'origin', title: 'ORIGIN', width: 18, minWidth: 7, dropOrder: 9 },
   { id: 'multiRegion', title: 'MULTI-REGION', width: 12, minWidth: 12, dropOrder: 8 },
   { id: 'created', title: 'CREATED', width: 10, minWidth: 10, dropOrder: 7 },
   { id: 'rotation', title: 'ROTATION', width: 23, minWidth: 8, dropOrder: 2, flex: 1 },
   { id: 'lastUsed', title: 'LAST USED', width: 26, minWidth: 10, dropOrder: 2, flex: 1 },
-  { id: 'deletion', title: 'DELETION', width: 16, minWidth: 10, dropOrder: 5 },
+  // A deletion date is never left out for a key id (the key id is in the detail).
+  { id: 'deletion', title: 'DELETION', width: 16, minWidth: 10, dropOrder: 3 },
 ];
 
 export function columnById(id: ColumnId): Column {
@@ -95,8 +97,8 @@ export interface LaidOutColumn {
 /**
  * Fits the columns into `totalWidth` (one space between columns). Columns are taken in
  * dropOrder at their preferred width while they fit; a flex column that does not fit at its
- * preferred width takes what is left if that is at least its minimum width; the rest is
- * left out (a fixed column is shown whole or not at all). Spare width goes to the flex columns. The table keeps the original column order.
+ * preferred width takes what is left if that is at least its minimum width; the first column
+ * that does not fit ends the list (a fixed column is shown whole or not at all). Spare width goes to the flex columns. The table keeps the original column order.
  */
 export function layoutColumns(columns: readonly Column[], totalWidth: number): LaidOutColumn[] {
   const widths = new Map<Column, number>();
@@ -111,6 +113,9 @@ export function layoutColumns(columns: readonly Column[], totalWidth: number): L
     } else if (column.flex !== undefined && left >= column.minWidth) {
       widths.set(column, left);
       used += gap + left;
+    } else {
+      // Nothing less important is shown in its place: a wider terminal only ever adds columns.
+      break;
     }
   }
   const kept = columns.filter((c) => widths.has(c));
