@@ -268,6 +268,22 @@ describe('App', () => {
     frame = await waitForText(app.lastFrame, '7 of 7 keys');
   });
 
+  it('pages through the help and jumps to its end and back', async () => {
+    const app = track(renderApp(fixtureSource(ALL_ROWS)));
+    await waitForText(app.lastFrame, '7 of 7 keys');
+    await tick();
+    await press(app.stdin, '?');
+    await waitForText(app.lastFrame, 'quit keywarden');
+    await press(app.stdin, 'G');
+    const end = await waitForText(app.lastFrame, 'erase the last character');
+    expect(end).not.toContain('quit keywarden');
+    await press(app.stdin, 'g');
+    await waitForText(app.lastFrame, 'quit keywarden');
+    await press(app.stdin, 'pageDown');
+    const paged = await waitForFrame(app.lastFrame, (f) => !f.includes('quit keywarden'));
+    expect(paged).toMatch(/Filter \(after \/\)|Key detail/);
+  });
+
   it('refreshes with r', async () => {
     const source = fixtureSource(ALL_ROWS);
     const app = track(renderApp(source));

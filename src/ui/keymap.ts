@@ -147,6 +147,10 @@ export const COMMANDS = [
   { id: 'help.close', scope: 'help', keys: [sp('escape')], description: 'close the help', hint: 'close' },
   { id: 'help.down', scope: 'help', keys: [ch('j'), sp('downArrow')], description: 'scroll the help down', hint: 'scroll' },
   { id: 'help.up', scope: 'help', keys: [ch('k'), sp('upArrow')], description: 'scroll the help up' },
+  { id: 'help.pageDown', scope: 'help', keys: [sp('pageDown'), ctrl('f')], description: 'scroll a page down' },
+  { id: 'help.pageUp', scope: 'help', keys: [sp('pageUp'), ctrl('b')], description: 'scroll a page up' },
+  { id: 'help.top', scope: 'help', keys: [ch('g'), sp('home')], description: 'scroll to the top' },
+  { id: 'help.bottom', scope: 'help', keys: [ch('G'), sp('end')], description: 'scroll to the bottom' },
 ] as const satisfies readonly Command[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

@@ -8,8 +8,13 @@ export function helpScreen({ nav, navNow, height }: Shell, readOnly: boolean): S
   const maxScroll = () => Math.max(0, helpLines({ readOnly }).length - (height - 1));
   return {
     onKey: (command) => {
-      const by = stepOf(command, 'help.down', 'help.up');
-      if (by !== 0) return navNow({ type: 'help-scroll', by, maxScroll: maxScroll() });
+      const page = Math.max(1, height - 2);
+      const max = maxScroll();
+      const by =
+        stepOf(command, 'help.down', 'help.up') ||
+        stepOf(command, 'help.pageDown', 'help.pageUp') * page ||
+        stepOf(command, 'help.bottom', 'help.top') * max;
+      if (by !== 0) return navNow({ type: 'help-scroll', by, maxScroll: max });
       if (command === 'help.close') navNow({ type: 'help-close' });
     },
     body: () => <HelpView height={height} scroll={nav.overlay.kind === 'help' ? nav.overlay.scroll : 0} readOnly={readOnly} />,
