@@ -234,7 +234,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
           scope={scope}
           status={dialog.kind === 'command' ? { text: `:${dialog.input}█`, tone: 'accent' } : (status ?? inventoryStatus(inventory))}
           readOnly={!canChange}
-          {...(scope === 'detail' && nav.screen.kind === 'detail' ? { tab: nav.screen.tab } : {})}
+          {...(scope === 'detail' && nav.screen.kind === 'detail' ? { tab: nav.screen.tab, unavailable: detail.unavailable } : {})}
         />
       </Box>
     </ThemeContext.Provider>

@@ -244,11 +244,11 @@ export function appliesOnTab(id: CommandId, tab: string | undefined): boolean {
 }
 
 /** The footer for a scope: its own hinted commands, then the global ones that apply there. */
-export function hintsFor(scope: Scope, options: { readOnly?: boolean; tab?: string } = {}): Hint[] {
+export function hintsFor(scope: Scope, options: { readOnly?: boolean; tab?: string; unavailable?: ReadonlySet<string> } = {}): Hint[] {
   const own = COMMANDS.filter((c) => c.scope === scope);
   const global = scope === 'global' ? [] : COMMANDS.filter((c) => c.scope === 'global');
   return [...own, ...global]
-    .filter((c: Command) => c.hint !== undefined && !(options.readOnly && c.dangerous))
+    .filter((c: Command) => c.hint !== undefined && !(options.readOnly && c.dangerous) && !options.unavailable?.has(c.id))
     .filter((c: Command) => c.tabs === undefined || options.tab === undefined || c.tabs.includes(options.tab))
     .map((c: Command) => ({ command: c, keys: keysLabel(c, scope) }))
     .filter(({ keys }) => keys !== '')

@@ -67,6 +67,10 @@ describe('changing a key from the TUI', () => {
   it('disables a key only after its alias is typed; a wrong word changes nothing', async () => {
     const key = await newKey();
     const { app, journal } = await openKey(key.alias);
+    // The key is enabled: the footer offers disabling it, not enabling it.
+    const footer = (frame: string) => frame.split('\n').find((line) => line.startsWith('Esc back')) ?? '';
+    expect(footer(app.lastFrame() ?? '')).toContain('D disable key');
+    expect(footer(app.lastFrame() ?? '')).not.toContain('E enable key');
     await press(app.stdin, 'D');
     const dialog = await waitForText(app.lastFrame, 'This API call will be made');
     expect(dialog).toContain('Disable key');
@@ -88,6 +92,10 @@ describe('changing a key from the TUI', () => {
     expect(meta.KeyMetadata?.KeyState).toBe('Disabled');
     const { entries } = await journal.read();
     expect(entries.map((e) => `${e.phase}:${e.action}`)).toEqual(['intent:DisableKey', 'result:DisableKey']);
+
+    // Now disabled, the footer turns around.
+    const after = footer(await waitForFrame(app.lastFrame, (f) => footer(f).includes('E enable key')));
+    expect(after).not.toContain('D disable key');
 
     // Esc on a confirmation cancels and says nothing changed.
     await press(app.stdin, 'E');

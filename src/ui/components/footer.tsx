@@ -13,12 +13,14 @@ export interface FooterProps {
   readOnly?: boolean;
   /** Key-detail tab, so only its actions are hinted. */
   tab?: string;
+  /** Commands the current key rules out (an enabled key cannot be enabled …): not hinted. */
+  unavailable?: ReadonlySet<string>;
 }
 
 /** Key hints for the focused area, from the keymap, and a status line. */
-export function Footer({ scope, status, readOnly = false, tab }: FooterProps) {
+export function Footer({ scope, status, readOnly = false, tab, unavailable }: FooterProps) {
   const theme = useTheme();
-  const hints = hintsFor(scope, { readOnly, ...(tab ? { tab } : {}) });
+  const hints = hintsFor(scope, { readOnly, ...(tab ? { tab } : {}), ...(unavailable ? { unavailable } : {}) });
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Grant, KeyDetail } from '../../domain/key.js';
-import { ebsDetail, ebsRow, keyMetadata } from '../../../test/helpers/kms-fixtures.js';
+import { awsManagedRow, ebsDetail, ebsRow, keyMetadata, signingDetail } from '../../../test/helpers/kms-fixtures.js';
 import type { DetailScreen, DetailTab } from '../state/navigation.js';
-import { detailAction, type DetailActionContext } from './detail-actions.js';
+import { detailAction, unavailableActions, type DetailActionContext } from './detail-actions.js';
 
 const enabledKey: KeyDetail = {
   ...ebsDetail,
@@ -72,5 +72,26 @@ describe('detailAction', () => {
     const none = context('grants', { grants: [] });
     detailAction('detail.grantRetire', none);
     expect(none.setStatus).toHaveBeenCalledWith({ text: 'no grant to act on', tone: 'warning' });
+  });
+});
+
+describe('unavailableActions', () => {
+  it('leaves out of the footer what the key rules out', () => {
+    const enabled = unavailableActions(ebsDetail);
+    expect(enabled.has('detail.keyEnable')).toBe(true);
+    expect(enabled.has('detail.keyDisable')).toBe(false);
+    expect(enabled.has('detail.retire')).toBe(false);
+    const disabled = unavailableActions({ ...ebsDetail, row: { ...ebsDetail.row, metadata: { ...ebsDetail.row.metadata!, state: 'Disabled', enabled: false } } });
+    expect(disabled.has('detail.keyEnable')).toBe(false);
+    expect(disabled.has('detail.keyDisable')).toBe(true);
+    expect(disabled.has('detail.rotateNow')).toBe(true); // a disabled key cannot rotate
+    const asymmetric = unavailableActions({ ...signingDetail });
+    expect(asymmetric.has('detail.rotationEnable')).toBe(true);
+    expect(asymmetric.has('detail.rotateNow')).toBe(true);
+    const awsManaged = unavailableActions({ ...ebsDetail, row: awsManagedRow });
+    for (const id of ['detail.keyEnable', 'detail.keyDisable', 'detail.rotationEnable', 'detail.retire', 'detail.grantRevoke'] as const) {
+      expect(awsManaged.has(id), id).toBe(true);
+    }
+    expect(unavailableActions(undefined).size).toBe(0);
   });
 });

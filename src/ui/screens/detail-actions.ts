@@ -3,7 +3,7 @@
 // the key's state rules out is refused at once, the rest open the change dialog.
 
 import { actionBlockedReason, type ActionRequest } from '../../domain/actions.js';
-import type { Grant } from '../../domain/key.js';
+import type { Grant, KeyDetail } from '../../domain/key.js';
 import { ROTATION_PERIOD_DEFAULT } from '../../domain/rotation.js';
 import type { StatusMessage } from '../components/footer.js';
 import type { KeyDetailState } from '../hooks/use-key-detail.js';
@@ -31,6 +31,17 @@ const CHECKED_REQUESTS: Partial<Record<CommandId, ActionRequest>> = {
   'detail.rotationDisable': { action: 'rotation.disable' },
   'detail.rotateNow': { action: 'rotation.rotate-now' },
 };
+
+/** The key actions the key as last read rules out (an enabled key cannot be enabled, an asymmetric key cannot rotate…): not offered in the footer. */
+export function unavailableActions(detail: KeyDetail | undefined): ReadonlySet<CommandId> {
+  const known = detail?.row.metadata;
+  if (!known) return new Set();
+  const ruledOut = Object.entries(CHECKED_REQUESTS).filter(([, request]) => request && actionBlockedReason(request, known) !== undefined);
+  const ids = ruledOut.map(([id]) => id as CommandId);
+  // Nothing about an AWS managed key can be changed, so it cannot be retired either.
+  if (known.keyManager === 'AWS') ids.push('detail.retire', 'detail.grantSelect', 'detail.grantSelectGrantee', 'detail.grantRetire', 'detail.grantRevoke');
+  return new Set(ids);
+}
 
 /** Why the action cannot be taken here and now, or undefined when it can. */
 function refusal(command: CommandId, spec: Command, { screen, detail, canChange, readOnly }: DetailActionContext): string | undefined {

@@ -18,7 +18,7 @@ import { detailLines, grantsLayout, type GrantMarks } from '../views/key-detail-
 import { DETAIL_CHROME_LINES, KeyDetailView } from '../views/key-detail-view.js';
 import { UsageView } from '../views/usage-view.js';
 import { changeDialog } from './change-dialog.js';
-import { detailAction } from './detail-actions.js';
+import { detailAction, unavailableActions } from './detail-actions.js';
 import type { KeyHandler, ScreenController, Shell } from './screen.js';
 
 export interface DetailScreenDeps {
@@ -39,6 +39,8 @@ export interface DetailScreenDeps {
 export interface DetailScreenController extends ScreenController {
   /** The change dialog's keys, while it is open. */
   onDialogKey: KeyHandler;
+  /** Actions the key rules out: left out of the footer's hints. */
+  unavailable: ReadonlySet<CommandId>;
 }
 
 const TAB_KEYS: Partial<Record<CommandId, DetailTab>> = {
@@ -207,5 +209,6 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     <KeyDetailView marks={marks} usage={tabContent()} row={detailRow} state={detail} tab={tab} scroll={scroll} height={height} width={width} now={now} />
   );
 
-  return { onKey, onDialogKey: dialog.onKey, body };
+  const unavailable = useMemo(() => unavailableActions(fresh), [fresh]);
+  return { onKey, onDialogKey: dialog.onKey, body, unavailable };
 }
