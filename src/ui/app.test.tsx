@@ -1,12 +1,13 @@
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CallerIdentity, KeyDetail, KeyRow } from '../domain/key.js';
-import type { InventoryHandlers, KeySource, SessionInfo } from '../domain/source.js';
+import type { InventoryHandlers, KeySource, RetirementSource, SessionInfo } from '../domain/source.js';
 import { press, tick, waitForFrame, waitForText } from '../../test/helpers/ink.js';
 import {
   ACCOUNT,
   ALL_ROWS,
   HOSTILE_POLICY,
+  awsManagedRow,
   REGION,
   ebsDetail,
   ebsRow,
@@ -250,6 +251,24 @@ describe('App', () => {
     await press(app.stdin, 'k');
     await press(app.stdin, 'enter'); // ebs: not in this source's details
     await waitForText(app.lastFrame, 'Could not load this key');
+  });
+
+  it('says an AWS managed key cannot be retired instead of opening the wizard', async () => {
+    const awsDetail = { ...ebsDetail, row: awsManagedRow };
+    const retirements = {} as RetirementSource; // never reached for this key
+    const app = track(render(<App source={fixtureSource(ALL_ROWS, [awsDetail])} session={session} size={size} retirements={retirements} />));
+    await waitForText(app.lastFrame, '7 of 7 keys');
+    await tick();
+    await press(app.stdin, 'a');
+    await press(app.stdin, '/');
+    await press(app.stdin, 'aws/ebs');
+    await press(app.stdin, 'enter');
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'Overview');
+    await waitForFrame(app.lastFrame, (f) => f.includes('AWS') && !f.includes('loading key'));
+    await press(app.stdin, 'R');
+    await waitForText(app.lastFrame, 'AWS managed keys cannot be retired');
+    expect(app.lastFrame()).not.toContain('Retirement of');
   });
 
   it('toggles help with ? and closes it with Esc', async () => {

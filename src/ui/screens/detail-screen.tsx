@@ -126,6 +126,9 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
 
   const retire = (current: DetailScreen) => {
     if (!deps.canRetire) return setStatus({ text: 'the guided retirement is not available in this session', tone: 'warning' });
+    if (fresh?.row.metadata?.keyManager === 'AWS') {
+      return setStatus({ text: 'AWS managed keys cannot be retired: they cannot be disabled or deleted (AWS manages them)', tone: 'warning' });
+    }
     navNow({ type: 'open-retire', key: current.key });
   };
 
