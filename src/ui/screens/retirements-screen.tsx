@@ -62,6 +62,17 @@ export function useRetirementsScreen({ nav, navRef, navNow, height }: Shell, sou
   };
 }
 
+/** Ways back and out: offered at most stages, they are never "the next step" of a retirement. */
+const WAYS_BACK: ReadonlySet<string> = new Set(['cancel-deletion', 're-enable', 'close']);
+
+/**
+ * The step to show for a retirement: the next step forward, whether it can be taken now or must
+ * wait (and why), else the first step that can be taken.
+ */
+export function headline<S extends { id: string; allowed: boolean }>(steps: readonly S[]): S | undefined {
+  return steps.find((s) => !WAYS_BACK.has(s.id)) ?? steps.find((s) => s.allowed) ?? steps[0];
+}
+
 export function RetirementsScreen({ state, selected, height }: { state: RetirementsState; selected: number; height: number }) {
   const theme = useTheme();
   if (state.status === 'loading') return <Loading label="reading the retirements and their keys and alarms…" />;
@@ -84,7 +95,7 @@ export function RetirementsScreen({ state, selected, height }: { state: Retireme
             </Text>
           );
         }
-        const next = item.steps.find((s) => s.allowed) ?? item.steps[0];
+        const next = headline(item.steps);
         const watch = item.record.watch?.kind === 'alarm' ? `alarm ${item.reality.alarm?.state ?? '?'}` : item.record.watch ? 'WEAKER watch' : 'no watch yet';
         const tone = item.record.stage === 'use-detected' || item.drift.length > 0 ? theme.danger : index === selected ? theme.selection : {};
         return (
