@@ -23,9 +23,11 @@ export function journalLines(operations: readonly JournalOperationView[], proble
   for (const op of [...operations].reverse()) {
     const outcome =
       op.status === 'ok' ? `ok${op.requestId ? ` · request ${op.requestId}` : ''}` : op.status === 'failed' ? `FAILED · ${cleanText(op.error ?? '')}` : 'OUTCOME UNKNOWN: sent, but no result was recorded';
-    lines.push({ text: `${formatDateTime(op.time)}  ${op.action}  ${cleanText(op.keyArn)}`, tone: op.status === 'ok' ? 'success' : op.status === 'failed' ? 'danger' : 'warning' });
+    // The outcome leads, so a narrow terminal never cuts it off.
+    lines.push({ text: `${formatDateTime(op.time)}  ${op.action} → ${outcome}`, tone: op.status === 'ok' ? 'success' : op.status === 'failed' ? 'danger' : 'warning' });
+    lines.push({ text: `    key ${cleanText(op.keyArn)}` });
     lines.push({ text: `    ${cleanText(JSON.stringify(op.params))}` });
-    lines.push({ text: `    by ${cleanText(op.caller)} in ${op.region} → ${outcome}`, tone: 'muted' });
+    lines.push({ text: `    by ${cleanText(op.caller)} in ${op.region}`, tone: 'muted' });
   }
   return lines;
 }
