@@ -29,8 +29,13 @@ const help = `
     $ keywarden retire start KEY [--watch-days N] [--window-days N] [--acknowledge ID,…]
                                           preflight evidence, then disable the key (type the alias or id)
     $ keywarden retire advance KEY [--log-group NAME] [--sns-topic ARN] [--weaker-watch] [--deletion-days N]
-                                          the next step: the alarm, then (after the watch) deletion
-    $ keywarden retire rollback KEY       one step back: cancel the deletion, or enable the key again
+                                          the next step: the alarm, then (after the watch) deletion;
+                                          a weaker watch older than CloudTrail's 90 days starts again
+    $ keywarden retire rollback KEY       one step back: cancel the deletion, or enable the key again;
+                                          when someone else changed the key (deletion cancelled, key
+                                          enabled) or keywarden did not disable it: close the retirement
+                                          (removes keywarden's alarm, filter and tags; never enables,
+                                          disables or deletes the key)
     $ keywarden retire status KEY [--json]
     $ keywarden retirements [--json]      every retirement in progress, its stage and next step
     $ keywarden journal [--key KEY] [--json]          the audit journal of every change made

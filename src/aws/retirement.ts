@@ -48,6 +48,9 @@ import {
   TAG_WATCH,
   TAG_WINDOW,
   watchNames,
+  CLOUDTRAIL_LOOKBACK_DAYS,
+  parseRetirementTags,
+  stuckReason,
   RETIREMENT_STAGES,
   type Finding,
   type Preflight,
@@ -71,6 +74,11 @@ import { describeKey } from './kms-reads.js';
 import { lookupKeyEvents } from './usage.js';
 
 const DAY_MS = 86_400_000;
+
+/** The later of two ISO times. */
+function latest(a: string, b: string): string {
+  return new Date(b).getTime() > new Date(a).getTime() ? b : a;
+}
 
 export type { Preflight, RetirementStatus, TrailCheck } from '../domain/retirement.js';
 
@@ -202,71 +210,142 @@ export class Retirements {
     return this.pickUpFromTags(key);
   }
 
-  /** A colleague started this retirement elsewhere: rebuild the record from the key's tags and the alarm. */
+  /**
+   * A colleague started this retirement elsewhere: rebuild the record from the key's tags — checked,
+   * since anyone with kms:TagResource can write them — and from what AWS keeps: the watch never
+   * starts before the alarm's last configuration change (AlarmConfigurationUpdatedTimestamp) or,
+   * for the weaker watch, before the key's last DisableKey in CloudTrail; a forged early `since`
+   * gains nothing. A read that fails is reported, never guessed around.
+   */
   private async pickUpFromTags(key: { arn: string; region: string }): Promise<RetirementRecord | undefined> {
     let tags: Record<string, string>;
     try {
       const out = await this.clients.kms(key.region).send(new ListResourceTagsCommand({ KeyId: key.arn }));
       tags = Object.fromEntries((out.Tags ?? []).map((t) => [t.TagKey ?? '', t.TagValue ?? '']));
-    } catch {
-      return undefined;
+    } catch (error) {
+      const domain = toDomainError(error, 'ListResourceTags');
+      if (domain.kind === 'not-found') return undefined;
+      throw new KeywardenError(
+        domain.kind,
+        `${domain.message}. keywarden cannot read the key's tags, so it cannot tell whether a colleague's retirement of this key is in progress. Nothing was recorded or changed; try again once the tags can be read`,
+        { cause: error },
+      );
     }
-    const stage = tags[TAG_STAGE] as RetirementStage | undefined;
-    if (!stage || !RETIREMENT_STAGES.includes(stage)) return undefined;
+    if (tags[TAG_STAGE] === undefined) return undefined;
     const meta = await describeKey(this.clients.kms(key.region), key.arn, key.region);
     const now = this.now(key.region);
+    const parsed = parseRetirementTags(tags, meta.keyId, now);
+    if (parsed.kind === 'none') return undefined;
+    if (parsed.kind === 'invalid') {
+      throw new KeywardenError(
+        'invalid-state',
+        `the key's tags say a keywarden retirement is in progress, but they are not as keywarden writes them: ${parsed.problems.join('; ')}. Nothing was recorded or changed. If a colleague runs this retirement, continue it where it was started; otherwise correct the keywarden:retirement-* tags, or remove them (kms untag-resource) and start again`,
+      );
+    }
+    const { stage, since } = parsed;
+    const reading = (what: string) => (error: unknown) => {
+      const domain = toDomainError(error, what);
+      return new KeywardenError(domain.kind, `${domain.message}. The retirement on the key's tags (stage ${stage}) was not picked up: nothing was recorded or changed. Try again once it can be read`, { cause: error });
+    };
+    const watched = stage === 'watching' || stage === 'use-detected' || stage === 'deletion-scheduled';
+    const notes: string[] = [];
+    let watch: Watch | undefined;
+    let watchStartedAt: string | undefined;
+    if (watched) {
+      const found = await this.findAlarm(meta.keyId, key.region).catch((error: unknown) => {
+        throw reading('reading the alarm')(error);
+      });
+      if (found && found.exists) {
+        watch = found.watch;
+        // AWS keeps when the alarm was last configured: the watch cannot have started before.
+        watchStartedAt = latest(since, found.configuredAt ?? now.toISOString());
+        if (watchStartedAt !== since) notes.push(`the watch counts from the alarm's last configuration change (${watchStartedAt}), not from ${since}`);
+      } else if (parsed.watch === 'alarm') {
+        // The tags name an alarm that is gone: keep it as an alarm watch, so it shows as drift and deletion is refused.
+        watch = found?.watch;
+        watchStartedAt = since;
+        notes.push(`the alarm ${watchNames(meta.keyId).alarmName} named in the tags does not exist`);
+      } else {
+        watch = { kind: 'cloudtrail-poll', reason: "picked up from the key's tags (weaker watch)" };
+        const events = await lookupKeyEvents(this.clients.cloudtrail(key.region), key.arn, { window: { days: CLOUDTRAIL_LOOKBACK_DAYS }, now }).catch((error: unknown) => {
+          throw reading('CloudTrail LookupEvents')(error);
+        });
+        const disables = events.events.filter((e) => e.operation === 'DisableKey' && !e.errorCode).map((e) => e.time);
+        const lastDisable = disables.sort().at(-1);
+        watchStartedAt = lastDisable ? latest(since, new Date(lastDisable).toISOString()) : since;
+        if (watchStartedAt !== since) notes.push(`the watch counts from the key's last DisableKey in CloudTrail (${watchStartedAt}), not from ${since}`);
+      }
+    }
     let record = startRetirement({
       keyArn: key.arn,
       region: key.region,
       account: meta.accountId,
       name: meta.keyId,
       by: this.identity.arn,
-      now: new Date(tags[TAG_SINCE] ?? now.toISOString()),
-      watchDays: Number(tags[TAG_WINDOW]) || 14,
-      evidence: { summary: 'picked up from the key\'s tags', findings: [] },
+      now: new Date(since),
+      watchDays: parsed.watchDays,
+      evidence: { summary: "picked up from the key's tags", findings: [] },
     });
-    record = { ...record, stage, steps: [{ step: `picked up from the key's tags (stage ${stage})`, at: now.toISOString(), by: this.identity.arn, ok: true }] };
-    const alarm = await this.findAlarm(meta.keyId, key.region);
-    if (alarm) {
-      record.watch = alarm.watch;
-      record.watchStartedAt = alarm.since;
-    } else if (stage === 'watching' || stage === 'deletion-scheduled' || stage === 'use-detected') {
-      record.watch = { kind: 'cloudtrail-poll', reason: 'picked up from tags; no keywarden alarm found for this key' };
-      record.watchStartedAt = tags[TAG_SINCE] ?? now.toISOString();
-    }
-    if (stage !== 'preflight') record.disabledAt = tags[TAG_SINCE] ?? now.toISOString();
+    record = {
+      ...record,
+      stage,
+      steps: [{ step: `picked up from the key's tags (stage ${stage})`, at: now.toISOString(), by: this.identity.arn, ok: true, ...(notes.length ? { detail: notes.join('; ') } : {}) }],
+    };
+    if (watch) record.watch = watch;
+    if (watchStartedAt) record.watchStartedAt = watchStartedAt;
+    if (stage !== 'preflight') record.disabledAt = since;
     if (meta.deletionDate) record.deletionDate = meta.deletionDate;
     await this.store.save(record);
     return record;
   }
 
-  /** The keywarden alarm of a key, looked for in the key's region and the trail's home region. */
-  private async findAlarm(keyId: string, region: string): Promise<{ watch: Watch; since: string } | undefined> {
+  /**
+   * The keywarden alarm of a key, looked for in the key's region, then in the trail's home region.
+   * When it exists nowhere, the watch it would be (`exists: false`) in the trail's region. Read
+   * errors are thrown.
+   */
+  private async findAlarm(keyId: string, region: string): Promise<{ watch: Extract<Watch, { kind: 'alarm' }>; exists: boolean; configuredAt?: string }> {
     const names = watchNames(keyId);
-    const regions = new Set([region]);
-    const trail = await this.findTrail(region).catch(() => undefined);
-    if (trail?.trail) regions.add(trail.trail.logGroupRegion);
-    for (const r of regions) {
-      const out = await this.clients.cloudwatch(r).send(new DescribeAlarmsCommand({ AlarmNames: [names.alarmName] })).catch(() => undefined);
-      const alarm = out?.MetricAlarms?.[0];
-      if (!alarm) continue;
-      const filters = await this.clients.logs(r).send(new DescribeMetricFiltersCommand({ filterNamePrefix: names.filterName, metricName: alarm.MetricName, metricNamespace: alarm.Namespace })).catch(() => undefined);
-      const filter = filters?.metricFilters?.[0];
-      return {
-        watch: {
-          kind: 'alarm',
-          logGroupRegion: r,
-          logGroupName: filter?.logGroupName ?? trail?.trail?.logGroupName ?? '',
-          filterName: names.filterName,
-          metricNamespace: alarm.Namespace ?? METRIC_NAMESPACE,
-          metricName: alarm.MetricName ?? names.metricName,
-          alarmName: names.alarmName,
-          ...(alarm.AlarmActions?.[0] ? { snsTopicArn: alarm.AlarmActions[0] } : {}),
-        },
-        since: (alarm.AlarmConfigurationUpdatedTimestamp ?? new Date()).toISOString(),
-      };
+    const lookIn = async (r: string) => {
+      const out = await this.clients.cloudwatch(r).send(new DescribeAlarmsCommand({ AlarmNames: [names.alarmName] }));
+      const alarm = out.MetricAlarms?.[0];
+      const filters = await this.clients
+        .logs(r)
+        .send(new DescribeMetricFiltersCommand({ metricName: alarm?.MetricName ?? names.metricName, metricNamespace: alarm?.Namespace ?? METRIC_NAMESPACE }));
+      const filter = (filters.metricFilters ?? []).find((f) => f.filterName === names.filterName);
+      return { alarm, filter };
+    };
+    let found = await lookIn(region);
+    let where = region;
+    let trailGroup: string | undefined;
+    if (!found.alarm) {
+      const trail = await this.findTrail(region);
+      if (trail.trail) {
+        trailGroup = trail.trail.logGroupName;
+        if (trail.trail.logGroupRegion !== region) {
+          const there = await lookIn(trail.trail.logGroupRegion);
+          if (there.alarm || !found.filter) {
+            found = there;
+            where = trail.trail.logGroupRegion;
+          }
+        }
+      }
     }
-    return undefined;
+    const { alarm, filter } = found;
+    return {
+      exists: alarm !== undefined,
+      ...(alarm?.AlarmConfigurationUpdatedTimestamp ? { configuredAt: alarm.AlarmConfigurationUpdatedTimestamp.toISOString() } : {}),
+      watch: {
+        kind: 'alarm',
+        logGroupRegion: where,
+        logGroupName: filter?.logGroupName ?? trailGroup ?? '',
+        filterName: names.filterName,
+        metricNamespace: alarm?.Namespace ?? METRIC_NAMESPACE,
+        metricName: alarm?.MetricName ?? names.metricName,
+        alarmName: names.alarmName,
+        ...(alarm?.AlarmActions?.[0] ? { snsTopicArn: alarm.AlarmActions[0] } : {}),
+      },
+    };
   }
 
   /** Reads what AWS shows now: the key's state, the alarm and filter, failed uses since it was disabled. */
@@ -276,6 +355,7 @@ export class Retirements {
       const meta = await describeKey(this.clients.kms(record.region), record.keyArn, record.region);
       reality.keyState = meta.state;
       if (meta.deletionDate) reality.deletionDate = meta.deletionDate;
+      if (record.stage === 'watching' && meta.multiRegionRole === 'PRIMARY' && (meta.replicaKeys?.length ?? 0) > 0) reality.replicas = await this.replicaStates(meta);
     } catch (error) {
       const domain = toDomainError(error, 'DescribeKey');
       if (domain.kind !== 'not-found') throw domain;
@@ -284,7 +364,15 @@ export class Retirements {
       const w = record.watch;
       const [alarms, filters, history] = await Promise.all([
         this.clients.cloudwatch(w.logGroupRegion).send(new DescribeAlarmsCommand({ AlarmNames: [w.alarmName] })),
-        this.clients.logs(w.logGroupRegion).send(new DescribeMetricFiltersCommand({ logGroupName: w.logGroupName, filterNamePrefix: w.filterName })).catch((error: unknown) => {
+        this.clients
+          .logs(w.logGroupRegion)
+          .send(
+            new DescribeMetricFiltersCommand(
+              // A watch picked up with its log group unknown (alarm and filter gone): look by metric.
+              w.logGroupName ? { logGroupName: w.logGroupName, filterNamePrefix: w.filterName } : { metricName: w.metricName, metricNamespace: w.metricNamespace },
+            ),
+          )
+          .catch((error: unknown) => {
           if ((error as { name?: string }).name === 'ResourceNotFoundException') return { metricFilters: [] };
           throw error;
         }),
@@ -323,6 +411,25 @@ export class Retirements {
       }
     }
     return reality;
+  }
+
+  /**
+   * The state of each replica of a multi-Region primary (KMS.md §1.2, §5): deleting the primary
+   * while one is not pending deletion leaves it PendingReplicaDeletion. A replica that cannot be
+   * read counts as not pending deletion; one KMS no longer knows is left out.
+   */
+  private async replicaStates(meta: KeyMetadata): Promise<NonNullable<Reality['replicas']>> {
+    const states = await Promise.all(
+      (meta.replicaKeys ?? []).map(async (replica) => {
+        try {
+          return { ...replica, state: (await describeKey(this.clients.kms(replica.region), replica.arn, replica.region)).state as string };
+        } catch (error) {
+          const domain = toDomainError(error, 'DescribeKey');
+          return domain.kind === 'not-found' ? undefined : { ...replica, state: `unreadable: ${domain.message}` };
+        }
+      }),
+    );
+    return states.filter((s): s is NonNullable<typeof s> => s !== undefined);
   }
 
   /** Failed uses of the key because it is disabled or pending deletion, from CloudTrail: "who (operation) ×n". */
@@ -521,13 +628,17 @@ export class Retirements {
 
   /** Re-reads everything and refuses unless the machine allows `step` now. */
   private async require(record: RetirementRecord, step: StepId, findings: Finding[] = []): Promise<RetirementStatus> {
+    return (await this.requireOneOf(record, [step], findings)).status;
+  }
+
+  /** Re-reads everything and refuses unless the machine allows one of `steps` now (the first allowed is returned). */
+  private async requireOneOf(record: RetirementRecord, steps: readonly StepId[], findings: Finding[] = []): Promise<{ status: RetirementStatus; step: StepId }> {
     const status = await this.status(record, findings);
-    const decision = status.steps.find((s) => s.id === step);
-    if (!decision?.allowed) {
-      const why = decision?.why ?? `not a step of the ${status.record.stage} stage`;
-      throw new KeywardenError('invalid-state', `${step} is not allowed now: ${why}${status.drift.length ? ` (changed outside this retirement: ${status.drift.join('; ')})` : ''}`);
-    }
-    return status;
+    const allowed = steps.find((id) => status.steps.some((s) => s.id === id && s.allowed));
+    if (allowed) return { status, step: allowed };
+    const decision = status.steps.find((s) => s.id === steps[0]);
+    const why = decision?.why ?? `not a step of the ${status.record.stage} stage`;
+    throw new KeywardenError('invalid-state', `${steps[0]} is not allowed now: ${why}${status.drift.length ? ` (changed outside this retirement: ${status.drift.join('; ')})` : ''}`);
   }
 
   /**
@@ -689,8 +800,14 @@ export class Retirements {
 
   /** No alarm can see the key: record the weaker watch (CloudTrail polled by keywarden), as such. */
   async armWeakerWatch(record: RetirementRecord, reason: string): Promise<RetirementRecord> {
-    const status = await this.require(record, 'arm-watch');
-    const next = await this.advance(status.record, { type: 'watch-armed', watch: { kind: 'cloudtrail-poll', reason }, detail: `WEAKER WATCH: ${reason}` }, this.now(record.region));
+    // 're-arm-watch': the weaker watch aged out of CloudTrail's 90 days; it starts again from now.
+    const { status, step } = await this.requireOneOf(record, ['arm-watch', 're-arm-watch']);
+    const watch: Watch = { kind: 'cloudtrail-poll', reason };
+    const event: RetirementEvent =
+      step === 're-arm-watch'
+        ? { type: 'watch-rearmed', watch, detail: `WEAKER WATCH started again from now: the earlier start (${status.record.watchStartedAt ?? '?'}) is beyond CloudTrail's ${CLOUDTRAIL_LOOKBACK_DAYS} days; ${reason}` }
+        : { type: 'watch-armed', watch, detail: `WEAKER WATCH: ${reason}` };
+    const next = await this.advance(status.record, event, this.now(record.region));
     await this.journal.recordIntent({
       action: 'RecordWeakerWatch',
       account: this.identity.account,
@@ -829,9 +946,37 @@ export class Retirements {
     return this.mirror(next);
   }
 
-  /** Removes the alarm and the metric filter (after deletion or a rollback) and closes the retirement. */
+  /**
+   * Removes the alarm and the metric filter (after deletion or a rollback) and closes the
+   * retirement. When the retirement is stuck because someone else changed the key (the `close`
+   * step), it closes it that way: see `close`.
+   */
   async removeWatch(record: RetirementRecord): Promise<RetirementRecord> {
-    const status = await this.require(record, 'remove-watch');
+    const { status, step } = await this.requireOneOf(record, ['remove-watch', 'close']);
+    return step === 'close' ? this.abandon(status) : this.teardown(status, { type: 'watch-removed' });
+  }
+
+  /**
+   * Closes a retirement that can go neither on nor back (the deletion cancelled, or the key
+   * enabled, by someone else; a key keywarden did not disable): removes keywarden's alarm and
+   * metric filter (if any) and the stage tags, records it as closed (abandoned) with the reason.
+   * Never enables, disables, deletes or cancels the deletion of the key.
+   */
+  async close(record: RetirementRecord): Promise<RetirementRecord> {
+    return this.abandon(await this.require(record, 'close'));
+  }
+
+  private async abandon(status: RetirementStatus): Promise<RetirementRecord> {
+    const { record, reality } = status;
+    const reason = `${stuckReason(record, reality) ?? 'closed by the operator'}; the key was left ${reality.keyState === 'gone' ? 'gone' : reality.keyState}`;
+    await this.journal
+      .recordIntent({ action: 'CloseRetirement', account: this.identity.account, region: record.region, caller: this.identity.arn, keyArn: record.keyArn, params: { stage: record.stage, reason } })
+      .then((intent) => this.journal.recordResult(intent, { ok: true }));
+    return this.teardown(status, { type: 'abandoned', reason });
+  }
+
+  /** Deletes keywarden's alarm and filter (those that still exist), records `event`, clears the stage tags. */
+  private async teardown(status: RetirementStatus, event: RetirementEvent): Promise<RetirementRecord> {
     const w = status.record.watch;
     if (w?.kind === 'alarm') {
       if (status.reality.alarm?.exists !== false) {
@@ -839,13 +984,13 @@ export class Retirements {
           this.clients.cloudwatch(w.logGroupRegion).send(new DeleteAlarmsCommand({ AlarmNames: [w.alarmName] })),
         );
       }
-      if (status.reality.alarm?.filterExists !== false) {
+      if (status.reality.alarm?.filterExists !== false && w.logGroupName) {
         await this.call(status.record, 'DeleteMetricFilter', w.logGroupRegion, { logGroupName: w.logGroupName, filterName: w.filterName }, () =>
           this.clients.logs(w.logGroupRegion).send(new DeleteMetricFilterCommand({ logGroupName: w.logGroupName, filterName: w.filterName })),
         );
       }
     }
-    const next = await this.advance(status.record, { type: 'watch-removed' }, this.now(record.region));
+    const next = await this.advance(status.record, event, this.now(status.record.region));
     return status.reality.keyState !== 'gone' ? this.mirror(next) : next;
   }
 }

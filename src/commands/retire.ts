@@ -51,6 +51,7 @@ function describeStatus(status: RetirementStatus): void {
   printLine(`Retirement of ${cleanText(record.name)} (${record.keyArn})`);
   printLine(`  stage:          ${record.stage}`);
   printLine(`  key state now:  ${status.reality.keyState}`);
+  if (record.abandoned) printLine(`  closed without finishing on ${record.abandoned.at.slice(0, 10)}: ${cleanText(record.abandoned.reason)}`);
   if (record.watch?.kind === 'alarm') {
     printLine(`  watch:          alarm ${record.watch.alarmName} in ${record.watch.logGroupRegion} (${status.reality.alarm?.state ?? 'unknown'}) on ${record.watch.logGroupName}`);
   } else if (record.watch) {
@@ -166,6 +167,12 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
       output(await retirements.status(next), next.watch?.kind === 'alarm' ? `alarm ${next.watch.alarmName} armed; the ${next.watchDays}-day watch starts now` : 'WEAKER watch recorded (CloudTrail polling, no alarm)');
       return 0;
     }
+    if (allowed('re-arm-watch')) {
+      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'starting the watch again needs confirmation: pass --yes. Nothing was changed.');
+      const next = await retirements.armWeakerWatch(record, 'started again by the operator: the earlier weaker watch aged out of CloudTrail; keywarden polls CloudTrail when it runs');
+      output(await retirements.status(next), `WEAKER watch started again from now: deletion is possible after ${next.watchDays} days without use; nothing changed on the key`);
+      return 0;
+    }
     if (allowed('schedule-deletion')) {
       await confirmTyped(record, aliases, `Schedule deletion of ${record.name} in ${parsed.deletionDays} days: after that the key and everything encrypted under it are gone`, flags.yes);
       const next = await retirements.scheduleDeletion(record, parsed.deletionDays);
@@ -192,6 +199,17 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
     if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'enabling the key needs confirmation: pass --yes. Nothing was changed.');
     const next = await retirements.reEnable(record);
     output(await retirements.status(next), 'the key is enabled again; the retirement is rolled back (keywarden retire advance removes the alarm)');
+    return 0;
+  }
+  const close = allowed('close');
+  if (close) {
+    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', `closing the retirement needs confirmation: pass --yes. Nothing was changed. (${close.why})`);
+    const next = await retirements.close(record);
+    const after = await retirements.status(next);
+    output(
+      after,
+      `the retirement is closed without finishing (abandoned: ${next.abandoned?.reason ?? 'closed'}). keywarden removed its alarm, metric filter and retirement tags where there were any; it did not enable, disable or delete the key, which is ${after.reality.keyState}. To retire the key later, start again: keywarden retire start ${parsed.key}`,
+    );
     return 0;
   }
   output(status, 'no step back is possible now');

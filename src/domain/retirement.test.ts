@@ -7,8 +7,10 @@ import {
   metricFilterPattern,
   nextSteps,
   parseDeletionWindow,
+  parseRetirementTags,
   parseWatchDays,
   preflightFindings,
+  stuckReason,
   reconcile,
   retirementTags,
   startRetirement,
@@ -62,15 +64,17 @@ const EVENTS: RetirementEvent[] = [
   { type: 're-enabled' },
   { type: 'key-deleted' },
   { type: 'watch-removed' },
+  { type: 'watch-rearmed', watch: { kind: 'cloudtrail-poll', reason: 'aged out' } },
+  { type: 'abandoned', reason: 'the key was enabled again outside this retirement' },
 ];
 
 // Expected stage after each event from each stage; undefined = the event does not apply (record unchanged).
 const EXPECTED: Record<RetirementStage, Partial<Record<RetirementEvent['type'], RetirementStage>>> = {
-  preflight: { acknowledge: 'preflight', disabled: 'disabled', 're-enabled': 'rolled-back' },
-  disabled: { 'watch-armed': 'watching', 'use-detected': 'use-detected', 're-enabled': 'rolled-back' },
-  watching: { 'use-detected': 'use-detected', 'deletion-scheduled': 'deletion-scheduled', 're-enabled': 'rolled-back' },
-  'use-detected': { 're-enabled': 'rolled-back' },
-  'deletion-scheduled': { 'deletion-cancelled': 'watching', 'key-deleted': 'deleted' },
+  preflight: { acknowledge: 'preflight', disabled: 'disabled', 're-enabled': 'rolled-back', abandoned: 'closed' },
+  disabled: { 'watch-armed': 'watching', 'use-detected': 'use-detected', 're-enabled': 'rolled-back', abandoned: 'closed' },
+  watching: { 'use-detected': 'use-detected', 'deletion-scheduled': 'deletion-scheduled', 're-enabled': 'rolled-back', 'watch-rearmed': 'watching', abandoned: 'closed' },
+  'use-detected': { 're-enabled': 'rolled-back', abandoned: 'closed' },
+  'deletion-scheduled': { 'deletion-cancelled': 'watching', 'key-deleted': 'deleted', abandoned: 'closed' },
   deleted: { 'watch-removed': 'closed' },
   'rolled-back': { 'watch-removed': 'closed' },
   closed: {},
@@ -257,5 +261,99 @@ describe('inputs', () => {
     expect(parseWatchDays('')).toEqual({ ok: true, days: 14 });
     expect(parseWatchDays('0').ok).toBe(false);
     expect(parseWatchDays('21')).toEqual({ ok: true, days: 21 });
+  });
+});
+
+describe('picking a retirement up from the key tags (anyone with TagResource can write them)', () => {
+  const keyId = meta.keyId;
+  const good = { 'keywarden:retirement-stage': 'watching', 'keywarden:retirement-since': '2026-10-01T00:00:00.000Z', 'keywarden:retirement-watch-days': '14', 'keywarden:retirement-watch': `keywarden-retire-${keyId}` };
+  const parse = (patch: Record<string, string | undefined>) =>
+    parseRetirementTags(Object.fromEntries(Object.entries({ ...good, ...patch }).filter(([, v]) => v !== undefined)) as Record<string, string>, keyId, T0);
+
+  it('takes the tags keywarden writes', () => {
+    expect(parse({})).toEqual({ kind: 'ok', stage: 'watching', since: '2026-10-01T00:00:00.000Z', watchDays: 14, watch: 'alarm' });
+    expect(parse({ 'keywarden:retirement-watch': 'cloudtrail-poll (weaker)' })).toMatchObject({ kind: 'ok', watch: 'cloudtrail-poll' });
+    expect(parse({ 'keywarden:retirement-stage': 'disabled', 'keywarden:retirement-watch': 'none yet' })).toMatchObject({ kind: 'ok', stage: 'disabled', watch: 'none' });
+    const tags = Object.fromEntries(retirementTags(inStage('watching')).map((t) => [t.key, t.value]));
+    expect(parseRetirementTags(tags, keyId, at(1))).toMatchObject({ kind: 'ok', stage: 'watching', watchDays: 14, watch: 'alarm' });
+    expect(parseRetirementTags({}, keyId, T0)).toEqual({ kind: 'none' });
+  });
+
+  it.each([
+    ['a fractional watch-days', { 'keywarden:retirement-watch-days': '1.5' }, /watch-days is "1\.5": the observation window must be a whole number/],
+    ['watch-days out of range', { 'keywarden:retirement-watch-days': '0' }, /whole number of days from 1 to 365/],
+    ['watch-days written differently', { 'keywarden:retirement-watch-days': '014' }, /not written as keywarden writes it/],
+    ['no watch-days', { 'keywarden:retirement-watch-days': undefined }, /watch-days is missing/],
+    ['an unknown stage', { 'keywarden:retirement-stage': 'done' }, /"done", not a stage keywarden writes/],
+    ['since not a date', { 'keywarden:retirement-since': 'yesterday' }, /"yesterday", not an ISO-8601 UTC time/],
+    ['since an impossible date', { 'keywarden:retirement-since': '2026-02-31T00:00:00.000Z' }, /not an ISO-8601 UTC time/],
+    ['since in the future', { 'keywarden:retirement-since': '2026-11-02T00:00:00.000Z' }, /in the future/],
+    ['a watch keywarden does not make', { 'keywarden:retirement-watch': 'someone-elses-alarm' }, /"someone-elses-alarm", not a watch keywarden makes/],
+    ['watching with no watch', { 'keywarden:retirement-watch': 'none yet' }, /says no watch was set up/],
+  ])('refuses %s', (_label, patch, message) => {
+    const out = parse(patch);
+    expect(out.kind).toBe('invalid');
+    expect(out.kind === 'invalid' ? out.problems.join('; ') : '').toMatch(message);
+  });
+});
+
+describe('the way out of a stuck retirement (close) and evidence that ages out', () => {
+  const find = (steps: ReturnType<typeof nextSteps>, id: string) => steps.find((s) => s.id === id);
+
+  it('close is offered when the deletion was cancelled by someone else, never while it is pending', () => {
+    for (const keyState of ['Disabled', 'Enabled'] as const) {
+      const steps = nextSteps(inStage('deletion-scheduled'), calm({ keyState }), [], at(15));
+      expect(find(steps, 'close')).toMatchObject({ allowed: true, why: expect.stringMatching(new RegExp(`deletion was cancelled outside this retirement \\(the key is ${keyState}\\).*does NOT enable, disable, delete`)) });
+    }
+    expect(find(nextSteps(inStage('deletion-scheduled'), calm({ keyState: 'PendingDeletion' }), [], at(15)), 'close')).toBeUndefined();
+  });
+
+  it('close is offered when the key was enabled by someone else during the watch or after use was detected', () => {
+    for (const stage of ['disabled', 'watching', 'use-detected'] as const) {
+      const steps = nextSteps(inStage(stage), calm({ keyState: 'Enabled' }), [], at(20));
+      const alarm = stage === 'disabled' ? '' : "removes keywarden's alarm keywarden-retire-.*";
+      expect(find(steps, 'close')).toMatchObject({ allowed: true, why: expect.stringMatching(new RegExp(`enabled again outside this retirement.*${alarm}the key stays Enabled`)) });
+      expect(find(steps, 'schedule-deletion')?.allowed ?? false).toBe(false);
+    }
+    expect(find(nextSteps(inStage('watching'), calm(), [], at(1)), 'close')).toBeUndefined();
+  });
+
+  it('close is offered when keywarden did not disable the key (rollback will not enable it)', () => {
+    const notOurs = applyEvent(fresh(), { type: 'disabled', byKeywarden: false }, at(0), BY);
+    expect(find(nextSteps(notOurs, calm(), [], at(1)), 'close')).toMatchObject({ allowed: true, why: expect.stringMatching(/already Disabled when this retirement started.*the key stays Disabled/) });
+    expect(stuckReason(inStage('watching'), calm())).toBeUndefined();
+  });
+
+  it('closing records why and that the key was left as it was; a closed retirement has no steps', () => {
+    const closed = applyEvent(inStage('deletion-scheduled'), { type: 'abandoned', reason: 'the deletion was cancelled outside this retirement' }, at(16), BY);
+    expect(closed).toMatchObject({ stage: 'closed', abandoned: { at: at(16).toISOString(), reason: 'the deletion was cancelled outside this retirement' } });
+    expect(closed.steps.at(-1)).toMatchObject({ step: expect.stringMatching(/abandoned.*left as it was/), detail: 'the deletion was cancelled outside this retirement' });
+    expect(nextSteps(closed, calm(), [], at(16))).toEqual([]);
+  });
+
+  it('the weaker watch older than CloudTrail reaches back (90 days) cannot clear a deletion; it can start again from now', () => {
+    const weaker = applyEvent(inStage('disabled'), { type: 'watch-armed', watch: { kind: 'cloudtrail-poll', reason: 'no trail' } }, at(0), BY);
+    expect(find(nextSteps(weaker, calm({ alarm: undefined }), [], at(90)), 'schedule-deletion')?.allowed).toBe(true);
+    const late = nextSteps(weaker, calm({ alarm: undefined }), [], at(100));
+    expect(find(late, 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/started 100 days ago.*reaches back only 90 days.*first 10 days\. Nothing was sent\. Watch again/) });
+    expect(find(late, 're-arm-watch')).toMatchObject({ allowed: true });
+    const again = applyEvent(weaker, { type: 'watch-rearmed', watch: { kind: 'cloudtrail-poll', reason: 'again' } }, at(100), BY);
+    expect(again).toMatchObject({ stage: 'watching', watchStartedAt: at(100).toISOString() });
+    expect(find(nextSteps(again, calm({ alarm: undefined }), [], at(105)), 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/runs until/) });
+    expect(find(nextSteps(again, calm({ alarm: undefined }), [], at(115)), 'schedule-deletion')?.allowed).toBe(true);
+    // The alarm watch is not measured by CloudTrail's reach.
+    expect(find(nextSteps(inStage('watching'), calm(), [], at(100)), 'schedule-deletion')?.allowed).toBe(true);
+  });
+
+  it('a multi-Region primary is not deleted while a replica is not itself pending deletion', () => {
+    const replicas = [
+      { arn: 'arn:aws:kms:eu-west-1:111122223333:key/mrk-1', region: 'eu-west-1', state: 'PendingDeletion' },
+      { arn: 'arn:aws:kms:ap-south-1:111122223333:key/mrk-1', region: 'ap-south-1', state: 'Enabled' },
+    ];
+    expect(find(nextSteps(inStage('watching'), calm({ replicas }), [], at(20)), 'schedule-deletion')).toMatchObject({
+      allowed: false,
+      why: expect.stringMatching(/replicas that are not pending deletion: arn:aws:kms:ap-south-1:111122223333:key\/mrk-1 \(ap-south-1, Enabled\)\. .*PendingReplicaDeletion.*Nothing was sent/),
+    });
+    expect(find(nextSteps(inStage('watching'), calm({ replicas: [replicas[0]!] }), [], at(20)), 'schedule-deletion')?.allowed).toBe(true);
   });
 });

@@ -24,7 +24,10 @@ export const RETIREMENT_STAGES = [
   'deleted',
   /** The key was enabled again: the retirement is abandoned. */
   'rolled-back',
-  /** Finished: the alarm and filter are removed (after deletion or rollback). */
+  /**
+   * Finished: the alarm and filter are removed (after deletion or rollback), or the retirement was
+   * closed without finishing because someone else changed the key (`abandoned` says why).
+   */
   'closed',
 ] as const;
 export type RetirementStage = (typeof RETIREMENT_STAGES)[number];
@@ -33,6 +36,8 @@ export const WATCH_DAYS_DEFAULT = 14;
 export const DELETION_WINDOW_MIN = 7;
 export const DELETION_WINDOW_MAX = 30;
 export const DELETION_WINDOW_DEFAULT = 30;
+/** How far back CloudTrail LookupEvents reaches (KMS.md §7): the weaker watch sees no further. */
+export const CLOUDTRAIL_LOOKBACK_DAYS = 90;
 
 export type Watch =
   | {
@@ -92,6 +97,8 @@ export interface RetirementRecord {
   pendingWindowDays?: number;
   /** Who tried to use the key while it was disabled (from the alarm or CloudTrail). */
   useDetected?: { at: string; summary: string };
+  /** Closed without finishing (the `close` step): why. The key was left as it was. */
+  abandoned?: { at: string; reason: string };
   steps: StepRecord[];
 }
 
@@ -260,9 +267,49 @@ export function retirementTags(record: RetirementRecord): Array<{ key: string; v
   return [
     { key: TAG_STAGE, value: record.stage },
     { key: TAG_SINCE, value: record.startedAt },
-    { key: TAG_WATCH, value: record.watch ? (record.watch.kind === 'alarm' ? record.watch.alarmName : 'cloudtrail-poll (weaker)') : 'none yet' },
+    { key: TAG_WATCH, value: record.watch ? (record.watch.kind === 'alarm' ? record.watch.alarmName : TAG_WATCH_WEAKER) : 'none yet' },
     { key: TAG_WINDOW, value: String(record.watchDays) },
   ];
+}
+
+/** The weaker watch as written in the watch tag. */
+export const TAG_WATCH_WEAKER = 'cloudtrail-poll (weaker)';
+
+export type TagPickUp =
+  | { kind: 'none' }
+  | { kind: 'invalid'; problems: string[] }
+  | { kind: 'ok'; stage: RetirementStage; since: string; watchDays: number; watch: 'alarm' | 'cloudtrail-poll' | 'none' };
+
+/** Clock skew tolerated between the machine that wrote `since` and this one. */
+const SINCE_SKEW_MS = 5 * 60_000;
+
+/**
+ * Reads the retirement tags of a key. Anyone with kms:TagResource can write them, so nothing is
+ * taken on trust: every value must be one keywarden writes (a known stage, `since` an ISO time not
+ * in the future, a whole number of watch days that `parseWatchDays` allows, a watch keywarden
+ * names), or the pick-up is refused with what is wrong.
+ */
+export function parseRetirementTags(tags: Readonly<Record<string, string>>, keyId: string, now: Date): TagPickUp {
+  const stage = tags[TAG_STAGE];
+  if (stage === undefined) return { kind: 'none' };
+  const problems: string[] = [];
+  if (!(RETIREMENT_STAGES as readonly string[]).includes(stage)) problems.push(`${TAG_STAGE} is "${stage}", not a stage keywarden writes (${RETIREMENT_STAGES.join(', ')})`);
+  const since = tags[TAG_SINCE];
+  const sinceMs = since !== undefined && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(since) ? new Date(since).getTime() : NaN;
+  if (since === undefined) problems.push(`${TAG_SINCE} is missing`);
+  else if (Number.isNaN(sinceMs) || new Date(sinceMs).toISOString().slice(0, 19) !== since.slice(0, 19)) problems.push(`${TAG_SINCE} is "${since}", not an ISO-8601 UTC time`);
+  else if (sinceMs > now.getTime() + SINCE_SKEW_MS) problems.push(`${TAG_SINCE} is ${since}, in the future (now ${now.toISOString()})`);
+  const days = tags[TAG_WINDOW];
+  const parsedDays = days === undefined || days.trim() === '' ? undefined : parseWatchDays(days);
+  if (!parsedDays) problems.push(`${TAG_WINDOW} is missing`);
+  else if (!parsedDays.ok || days !== String(parsedDays.days)) problems.push(`${TAG_WINDOW} is "${days}": ${parsedDays.ok ? 'not written as keywarden writes it' : parsedDays.message}`);
+  const watchTag = tags[TAG_WATCH];
+  const watch = watchTag === watchNames(keyId).alarmName ? 'alarm' : watchTag === TAG_WATCH_WEAKER ? 'cloudtrail-poll' : watchTag === 'none yet' ? 'none' : undefined;
+  if (watch === undefined) problems.push(`${TAG_WATCH} is ${watchTag === undefined ? 'missing' : `"${watchTag}", not a watch keywarden makes for this key`}`);
+  if (problems.length > 0 || watch === undefined || !parsedDays?.ok) return { kind: 'invalid', problems };
+  const watched = stage === 'watching' || stage === 'use-detected' || stage === 'deletion-scheduled';
+  if (watched && watch === 'none') return { kind: 'invalid', problems: [`${TAG_STAGE} is "${stage}" but ${TAG_WATCH} says no watch was set up`] };
+  return { kind: 'ok', stage: stage as RetirementStage, since: new Date(sinceMs).toISOString(), watchDays: parsedDays.days, watch };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,6 +320,8 @@ export type RetirementEvent =
   /** `byKeywarden`: keywarden's DisableKey did it (false when the key was already Disabled). */
   | { type: 'disabled'; requestId?: string; byKeywarden?: boolean }
   | { type: 'watch-armed'; watch: Watch; detail?: string }
+  /** The watch starts again from now (the weaker watch's evidence aged out of CloudTrail). */
+  | { type: 'watch-rearmed'; watch: Watch; detail?: string }
   | { type: 'use-detected'; summary: string }
   /** `detail`: how it was learnt, when the answer to keywarden's own call was lost and the key's state was adopted. */
   | { type: 'deletion-scheduled'; deletionDate?: string; pendingWindowDays: number; requestId?: string; detail?: string }
@@ -280,6 +329,8 @@ export type RetirementEvent =
   | { type: 're-enabled'; requestId?: string }
   | { type: 'key-deleted' }
   | { type: 'watch-removed' }
+  /** The retirement is closed without finishing (someone else changed the key); the key is left as it is. */
+  | { type: 'abandoned'; reason: string }
   | { type: 'step-failed'; step: string; detail: string };
 
 /** Where an event may be applied: anything else leaves the record as it is. */
@@ -287,12 +338,14 @@ const ALLOWED: Record<RetirementEvent['type'], readonly RetirementStage[]> = {
   acknowledge: ['preflight'],
   disabled: ['preflight'],
   'watch-armed': ['disabled'],
+  'watch-rearmed': ['watching'],
   'use-detected': ['watching', 'disabled'],
   'deletion-scheduled': ['watching'],
   'deletion-cancelled': ['deletion-scheduled'],
   're-enabled': ['preflight', 'disabled', 'watching', 'use-detected'],
   'key-deleted': ['deletion-scheduled'],
   'watch-removed': ['rolled-back', 'deleted'],
+  abandoned: ['preflight', 'disabled', 'watching', 'use-detected', 'deletion-scheduled'],
   'step-failed': RETIREMENT_STAGES,
 };
 
@@ -348,6 +401,13 @@ export function applyEvent(record: RetirementRecord, event: RetirementEvent, at:
         watchStartedAt: time,
         steps: step(event.watch.kind === 'alarm' ? 'alarm armed' : 'weaker CloudTrail watch recorded', event.detail ? { detail: event.detail } : {}),
       };
+    case 'watch-rearmed':
+      return {
+        ...record,
+        watch: event.watch,
+        watchStartedAt: time,
+        steps: step(event.watch.kind === 'alarm' ? 'alarm re-armed: the watch starts again' : 'weaker CloudTrail watch started again', event.detail ? { detail: event.detail } : {}),
+      };
     case 'use-detected':
       return { ...record, stage: 'use-detected', useDetected: { at: time, summary: event.summary }, steps: step('use detected', { detail: event.summary }) };
     case 'deletion-scheduled': {
@@ -372,6 +432,8 @@ export function applyEvent(record: RetirementRecord, event: RetirementEvent, at:
       return { ...record, stage: 'deleted', steps: step('key deleted by KMS') };
     case 'watch-removed':
       return { ...record, stage: 'closed', steps: step('alarm and filter removed') };
+    case 'abandoned':
+      return { ...record, stage: 'closed', abandoned: { at: time, reason: event.reason }, steps: step('closed without finishing (abandoned); the key was left as it was', { detail: event.reason }) };
     case 'step-failed':
       return { ...record, steps: [...record.steps, { step: event.step, at: time, by, ok: false, detail: event.detail }] };
   }
@@ -395,9 +457,11 @@ export interface Reality {
    * trail stopped logging or delivering, the alarm or filter no longer as keywarden made them.
    */
   watchProblems?: string[];
+  /** A multi-Region primary's replicas and their state now ('unreadable: …' when DescribeKey failed). */
+  replicas?: Array<{ arn: string; region: string; state: string }>;
 }
 
-export type StepId = 'acknowledge' | 'disable' | 'arm-watch' | 'schedule-deletion' | 'cancel-deletion' | 're-enable' | 'remove-watch';
+export type StepId = 'acknowledge' | 'disable' | 'arm-watch' | 're-arm-watch' | 'schedule-deletion' | 'cancel-deletion' | 're-enable' | 'remove-watch' | 'close';
 
 export interface NextStep {
   id: StepId;
@@ -409,6 +473,34 @@ export interface NextStep {
 export function watchEndsAt(record: RetirementRecord): Date | undefined {
   if (!record.watchStartedAt) return undefined;
   return new Date(new Date(record.watchStartedAt).getTime() + record.watchDays * DAY_MS);
+}
+
+/** Days since the weaker watch started when CloudTrail no longer reaches back to its start, else undefined. */
+export function weakerWatchAgedOut(record: RetirementRecord, now: Date): number | undefined {
+  if (record.watch?.kind !== 'cloudtrail-poll' || !record.watchStartedAt) return undefined;
+  const days = (now.getTime() - new Date(record.watchStartedAt).getTime()) / DAY_MS;
+  return days > CLOUDTRAIL_LOOKBACK_DAYS ? Math.floor(days) : undefined;
+}
+
+/**
+ * Why the retirement cannot go on nor back (someone else changed the key), when it cannot: the
+ * `close` step is then offered. undefined when it can.
+ */
+export function stuckReason(record: RetirementRecord, reality: Reality): string | undefined {
+  const state = reality.keyState;
+  const live = record.stage === 'disabled' || record.stage === 'watching' || record.stage === 'use-detected';
+  if (record.stage === 'deletion-scheduled' && (state === 'Disabled' || state === 'Enabled')) return `the deletion was cancelled outside this retirement (the key is ${state})`;
+  if (live && state === 'Enabled') return 'the key was enabled again outside this retirement';
+  if (live && state === 'Disabled' && record.disabledByKeywarden === false) return 'the key was already Disabled when this retirement started, so keywarden will not enable it';
+  if ((live || record.stage === 'preflight') && state === 'gone') return 'the key no longer exists (deleted outside this retirement)';
+  return undefined;
+}
+
+/** What the `close` step does and does not do, in words (for the step, the CLI and the wizard). */
+export function closeStepText(record: RetirementRecord, keyState: Reality['keyState']): string {
+  const watch = record.watch?.kind === 'alarm' ? `removes keywarden's alarm ${record.watch.alarmName} and metric filter ${record.watch.filterName} (those that still exist), ` : '';
+  const tags = keyState === 'gone' ? '' : "removes the keywarden:retirement-* tags from the key, ";
+  return `close the retirement without finishing it: keywarden ${watch}${tags}and records it as closed (abandoned) with the reason. It does NOT enable, disable, delete or cancel the deletion of the key: the key stays ${keyState === 'gone' ? 'gone' : keyState}. Start a new retirement later if you still want it gone`;
 }
 
 /** Differences between the record and AWS; each is a reason not to continue blindly. */
@@ -456,6 +548,8 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
       break;
     case 'watching': {
       const ends = watchEndsAt(record);
+      const agedOut = weakerWatchAgedOut(record, now);
+      const replicasLeft = (reality.replicas ?? []).filter((r) => r.state !== 'PendingDeletion');
       const watchOk =
         record.watch?.kind === 'cloudtrail-poll' ? reality.cloudTrailReadable !== false : reality.alarm?.exists === true && reality.alarm.filterExists;
       if (used) add('schedule-deletion', false, `someone tried to use the key: ${reality.attemptsSinceDisabled.join(', ') || 'the alarm went off'}`);
@@ -474,7 +568,22 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
           `the watch cannot be trusted: ${reality.watchProblems!.join('; ')}. Nothing was sent. Put the trail, alarm and filter back as keywarden made them (or roll back), then check again`,
         );
       }
+      else if (agedOut !== undefined) {
+        add(
+          'schedule-deletion',
+          false,
+          `the weaker watch started ${agedOut} days ago (${record.watchStartedAt!.slice(0, 10)}), but CloudTrail LookupEvents reaches back only ${CLOUDTRAIL_LOOKBACK_DAYS} days: keywarden cannot see whether the key was used in the watch's first ${agedOut - CLOUDTRAIL_LOOKBACK_DAYS} days. Nothing was sent. Watch again: re-arm the watch from now and wait ${record.watchDays} days`,
+        );
+        add('re-arm-watch', true, `start the weaker watch again from now (${record.watchDays} days); nothing changes on the key`);
+      }
       else if (ends && now < ends) add('schedule-deletion', false, `the watch runs until ${ends.toISOString().slice(0, 10)} (${Math.ceil((ends.getTime() - now.getTime()) / DAY_MS)} days left)`);
+      else if (replicasLeft.length > 0) {
+        add(
+          'schedule-deletion',
+          false,
+          `this multi-Region primary key still has replicas that are not pending deletion: ${replicasLeft.map((r) => `${r.arn} (${r.region}, ${r.state})`).join('; ')}. Deleting the primary now would leave it PendingReplicaDeletion until every replica is deleted. Nothing was sent. Retire those replicas (schedule their deletion) first, then check again`,
+        );
+      }
       else add('schedule-deletion', true, `the ${record.watchDays}-day watch saw no use: schedule deletion (7–30 days, type the alias or id)`);
       break;
     }
@@ -503,6 +612,8 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
       );
     } else add('re-enable', true, 'enable the key again and abandon the retirement');
   }
+  const stuck = stuckReason(record, reality);
+  if (stuck) add('close', true, `${stuck}: ${closeStepText(record, state)}`);
   return steps;
 }
 

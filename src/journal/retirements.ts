@@ -53,6 +53,7 @@ export const retirementRecordSchema = z.object({
   deletionDate: z.string().optional(),
   pendingWindowDays: z.number().int().optional(),
   useDetected: z.object({ at: z.string(), summary: z.string() }).optional(),
+  abandoned: z.object({ at: z.string(), reason: z.string() }).optional(),
   steps: z.array(stepSchema),
 }) satisfies z.ZodType<RetirementRecord>;
 

@@ -4,9 +4,21 @@
 // never possible without the alarm (or a recorded weaker watch).
 
 import { StartLoggingCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
-import { DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateLogGroupCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DecryptCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, EncryptCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import {
+  CancelKeyDeletionCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeKeyCommand,
+  DisableKeyCommand,
+  EnableKeyCommand,
+  EncryptCommand,
+  ListResourceTagsCommand,
+  ReplicateKeyCommand,
+  ScheduleKeyDeletionCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-kms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsKeySource } from '../../src/aws/inventory.js';
 import { Retirements } from '../../src/aws/retirement.js';
@@ -31,6 +43,18 @@ async function watchedPastWindow() {
   const armed = await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
   s.sandbox.advanceClock(15 * DAY);
   return { home, d, k, armed };
+}
+
+/** An alarm watch on a fresh key, then a Decrypt refused because the key is disabled: a use the watch must see. */
+async function armedThenUsed() {
+  const d = await driver(s);
+  const k = await newKey(s);
+  const kms = s.clients().kms('us-east-1');
+  const blob = (await kms.send(new EncryptCommand({ KeyId: k.arn, Plaintext: new TextEncoder().encode('x') }))).CiphertextBlob!;
+  const { record, preflight } = await prepare(d, k);
+  const armed = await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+  await expect(kms.send(new DecryptCommand({ CiphertextBlob: blob }))).rejects.toThrow(/disabled/);
+  return { d, k, kms, armed };
 }
 
 const keyState = async (arn: string) => (await s.clients().kms('us-east-1').send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState;
@@ -340,13 +364,7 @@ describe('the watch is re-checked right before deletion', () => {
 
 describe('tags and the way back', () => {
   it('use-detected is mirrored on the key tags', async () => {
-    const d = await driver(s);
-    const k = await newKey(s);
-    const kms = s.clients().kms('us-east-1');
-    const blob = (await kms.send(new EncryptCommand({ KeyId: k.arn, Plaintext: new TextEncoder().encode('x') }))).CiphertextBlob!;
-    const { record, preflight } = await prepare(d, k);
-    const armed = await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
-    await expect(kms.send(new DecryptCommand({ CiphertextBlob: blob }))).rejects.toThrow(/disabled/);
+    const { d, k, kms, armed } = await armedThenUsed();
     const status = await d.retirements.status(armed);
     expect(status.record.stage).toBe('use-detected');
     expect((await kms.send(new ListResourceTagsCommand({ KeyId: k.arn }))).Tags).toContainEqual({ TagKey: 'keywarden:retirement-stage', TagValue: 'use-detected' });
@@ -365,5 +383,191 @@ describe('tags and the way back', () => {
     await expect(d.retirements.reEnable(disabled)).rejects.toThrow(/re-enable is not allowed now: the key was already Disabled/);
     expect(s.mutations()).toEqual([]);
     expect(await keyState(k.arn)).toBe('Disabled');
+  });
+});
+
+describe('picking a retirement up from the key tags', () => {
+  const tag = (arn: string, tags: Record<string, string>) =>
+    s.clients().kms('us-east-1').send(new TagResourceCommand({ KeyId: arn, Tags: Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) }));
+
+  it('the alarm named in the tags was deleted: the colleague gets the alarm watch as gone (drift), not the weaker watch; deletion refused, nothing sent', async () => {
+    const { k } = await watchedPastWindow();
+    await s.clients().cloudwatch('us-east-1').send(new DeleteAlarmsCommand({ AlarmNames: [`keywarden-retire-${k.keyId}`] }));
+    const colleague = await driver(s);
+    const picked = await colleague.retirements.find(k.key);
+    expect(picked).toMatchObject({ stage: 'watching', watch: { kind: 'alarm', alarmName: `keywarden-retire-${k.keyId}` } });
+    const status = await colleague.retirements.status(picked!);
+    expect(status.drift).toContain(`the alarm keywarden-retire-${k.keyId} was deleted`);
+    expect(status.steps.find((st) => st.id === 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/the watch is gone: the alarm .* was deleted/) });
+    s.sandbox.clearRequests();
+    await expect(colleague.retirements.scheduleDeletion(picked!, 7)).rejects.toThrow(/schedule-deletion is not allowed now: the watch is gone/);
+    expect(s.mutations()).toEqual([]);
+    expect(await keyState(k.arn)).toBe('Disabled');
+  });
+
+  it('a forged early since (2020, watch-days 1) gains nothing: the watch counts from the alarm\'s AlarmConfigurationUpdatedTimestamp', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+    const armedAt = s.sandbox.now().getTime();
+    await tag(k.arn, { 'keywarden:retirement-since': '2020-01-01T00:00:00.000Z', 'keywarden:retirement-watch-days': '1' });
+    s.sandbox.advanceClock(3600);
+    const colleague = await driver(s);
+    const picked = await colleague.retirements.find(k.key);
+    expect(picked).toMatchObject({ stage: 'watching', watchDays: 1 });
+    expect(new Date(picked!.watchStartedAt!).getTime()).toBeGreaterThanOrEqual(armedAt - 1000);
+    expect(picked!.steps[0]!.detail).toMatch(/counts from the alarm's last configuration change/);
+    const status = await colleague.retirements.status(picked!);
+    expect(status.steps.find((st) => st.id === 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/the watch runs until/) });
+    s.sandbox.clearRequests();
+    await expect(colleague.retirements.scheduleDeletion(picked!, 7)).rejects.toThrow(/not allowed now/);
+    expect(s.mutations()).toEqual([]);
+  });
+
+  it('forged tags for a weaker watch on a key disabled just now: the watch counts from the DisableKey in CloudTrail', async () => {
+    const k = await newKey(s);
+    s.sandbox.advanceClock(30 * DAY);
+    await s.clients().kms('us-east-1').send(new DisableKeyCommand({ KeyId: k.arn }));
+    const since = new Date(s.sandbox.now().getTime() - 20 * DAY * 1000).toISOString();
+    await tag(k.arn, { 'keywarden:retirement-stage': 'watching', 'keywarden:retirement-since': since, 'keywarden:retirement-watch-days': '14', 'keywarden:retirement-watch': 'cloudtrail-poll (weaker)' });
+    const colleague = await driver(s);
+    const picked = await colleague.retirements.find(k.key);
+    expect(picked).toMatchObject({ stage: 'watching', watch: { kind: 'cloudtrail-poll' } });
+    expect(new Date(picked!.watchStartedAt!).getTime()).toBeGreaterThan(new Date(since).getTime() + 19 * DAY * 1000);
+    const status = await colleague.retirements.status(picked!);
+    expect(status.steps.find((st) => st.id === 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/the watch runs until/) });
+  });
+
+  it.each([
+    ['a fractional watch-days', { 'keywarden:retirement-watch-days': '1.5' }, /retirement-watch-days is "1\.5"/],
+    ['a since in the future', { 'keywarden:retirement-since': '2099-01-01T00:00:00.000Z' }, /retirement-since is 2099-01-01T00:00:00.000Z, in the future/],
+    ['an unknown stage', { 'keywarden:retirement-stage': 'finished' }, /"finished", not a stage keywarden writes/],
+  ])('tags not as keywarden writes them (%s): the pick-up is refused, saying what is wrong; nothing recorded', async (_label, patch, message) => {
+    const { k } = await watchedPastWindow();
+    await tag(k.arn, patch);
+    const colleague = await driver(s);
+    const refused = colleague.retirements.find(k.key);
+    await expect(refused).rejects.toThrow(message);
+    await expect(refused).rejects.toThrow(/not as keywarden writes them.*Nothing was recorded or changed/);
+    expect(await colleague.store.load(k.arn)).toBeUndefined();
+  });
+
+  it('a read that fails during the pick-up (tags, alarm) is reported, not guessed around; nothing recorded', async () => {
+    const { k } = await watchedPastWindow();
+    const colleague = await driver(s, tempDir(), { maxAttempts: 1 });
+    s.sandbox.faults.accessDenied = [{ operations: ['DescribeAlarms'] }];
+    await expect(colleague.retirements.find(k.key)).rejects.toThrow(/was not picked up: nothing was recorded or changed/);
+    s.sandbox.faults.accessDenied = [{ key: k.arn, operations: ['ListResourceTags'] }];
+    await expect(colleague.retirements.find(k.key)).rejects.toThrow(/cannot read the key's tags.*Nothing was recorded or changed/);
+    s.sandbox.faults.accessDenied = [];
+    expect(await colleague.store.load(k.arn)).toBeUndefined();
+    expect(await colleague.retirements.find(k.key)).toMatchObject({ stage: 'watching', watch: { kind: 'alarm' } });
+  });
+});
+
+describe('a way out when someone else changed the key (close)', () => {
+  const tagsOf = async (arn: string) => ((await s.clients().kms('us-east-1').send(new ListResourceTagsCommand({ KeyId: arn }))).Tags ?? []).filter((t) => t.TagKey?.startsWith('keywarden:'));
+  const alarmsOf = async (keyId: string) => (await s.clients().cloudwatch('us-east-1').send(new DescribeAlarmsCommand({ AlarmNames: [`keywarden-retire-${keyId}`] }))).MetricAlarms ?? [];
+
+  it('the deletion cancelled by someone else: close removes the alarm, filter and tags, records why, and leaves the key Disabled', async () => {
+    const { d, k, armed } = await watchedPastWindow();
+    const scheduled = await d.retirements.scheduleDeletion(armed, 7);
+    await s.clients().kms('us-east-1').send(new CancelKeyDeletionCommand({ KeyId: k.arn }));
+    const status = await d.retirements.status(scheduled);
+    expect(status.steps).toEqual([
+      { id: 'close', allowed: true, why: expect.stringMatching(/deletion was cancelled outside this retirement \(the key is Disabled\).*does NOT enable, disable, delete.*the key stays Disabled/) },
+    ]);
+    s.sandbox.clearRequests();
+    const closed = await d.retirements.close(scheduled);
+    expect(closed).toMatchObject({ stage: 'closed', abandoned: { reason: expect.stringMatching(/deletion was cancelled outside this retirement.*left Disabled/) } });
+    expect(s.mutations()).toEqual(['DeleteAlarms', 'DeleteMetricFilter', 'UntagResource']);
+    expect(await keyState(k.arn)).toBe('Disabled');
+    expect(await tagsOf(k.arn)).toEqual([]);
+    expect(await alarmsOf(k.keyId)).toEqual([]);
+    expect((await d.store.load(k.arn))?.stage).toBe('closed');
+    expect(pairEntries((await d.journal.read()).entries).map((o) => o.intent.action)).toContain('CloseRetirement');
+  });
+
+  it('the key enabled by someone else after use was detected: the way back (removeWatch, as the wizard\'s b) closes it and leaves the key Enabled', async () => {
+    const { d, k, kms, armed } = await armedThenUsed();
+    const used = (await d.retirements.status(armed)).record;
+    expect(used.stage).toBe('use-detected');
+    await kms.send(new EnableKeyCommand({ KeyId: k.arn }));
+    const status = await d.retirements.status(used);
+    expect(status.steps.find((st) => st.id === 'close')).toMatchObject({ allowed: true, why: expect.stringMatching(/enabled again outside this retirement.*the key stays Enabled/) });
+    s.sandbox.clearRequests();
+    const closed = await d.retirements.removeWatch(used);
+    expect(closed).toMatchObject({ stage: 'closed', abandoned: { reason: expect.stringMatching(/enabled again outside/) } });
+    expect(s.mutations()).toEqual(['DeleteAlarms', 'DeleteMetricFilter', 'UntagResource']);
+    expect(await keyState(k.arn)).toBe('Enabled');
+  });
+
+  it('a key that was already Disabled: close is the way back; the key stays Disabled', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    await s.clients().kms('us-east-1').send(new DisableKeyCommand({ KeyId: k.arn }));
+    const { record, preflight } = await prepare(d, k);
+    const armed = await d.retirements.armWeakerWatch(await d.retirements.disable(record, preflight.findings), 'test');
+    s.sandbox.clearRequests();
+    const closed = await d.retirements.close(armed);
+    expect(closed).toMatchObject({ stage: 'closed', abandoned: { reason: expect.stringMatching(/already Disabled when this retirement started.*left Disabled/) } });
+    expect(s.mutations()).toEqual(['UntagResource']);
+    expect(await keyState(k.arn)).toBe('Disabled');
+    expect(await tagsOf(k.arn)).toEqual([]);
+  });
+
+  it('close is refused while the retirement can go on or back normally; nothing is sent', async () => {
+    const { d, armed } = await watchedPastWindow();
+    s.sandbox.clearRequests();
+    await expect(d.retirements.close(armed)).rejects.toThrow(/close is not allowed now/);
+    expect(s.mutations()).toEqual([]);
+  });
+});
+
+describe('evidence that ages out and multi-Region replicas', () => {
+  it('a weaker watch older than CloudTrail\'s 90 days: deletion refused, saying to watch again; re-armed from now, deletion after the window', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    const weaker = await d.retirements.armWeakerWatch(await d.retirements.disable(record, preflight.findings), 'test');
+    s.sandbox.advanceClock(100 * DAY);
+    const status = await d.retirements.status(weaker);
+    expect(status.steps.find((st) => st.id === 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/reaches back only 90 days.*Watch again/) });
+    expect(status.steps.find((st) => st.id === 're-arm-watch')).toMatchObject({ allowed: true });
+    s.sandbox.clearRequests();
+    await expect(d.retirements.scheduleDeletion(weaker, 7)).rejects.toThrow(/not allowed now: the weaker watch started 100 days ago/);
+    const again = await d.retirements.armWeakerWatch(weaker, 'again');
+    expect(s.mutations()).toEqual(['TagResource']);
+    expect(again.stage).toBe('watching');
+    expect(s.sandbox.now().getTime() - new Date(again.watchStartedAt!).getTime()).toBeLessThan(60_000);
+    expect(again.steps.at(-1)).toMatchObject({ step: 'weaker CloudTrail watch started again', detail: expect.stringMatching(/beyond CloudTrail's 90 days/) });
+    expect((await d.retirements.status(again)).steps.find((st) => st.id === 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/runs until/) });
+    s.sandbox.advanceClock(15 * DAY);
+    expect((await d.retirements.status(again)).steps.find((st) => st.id === 'schedule-deletion')?.allowed).toBe(true);
+  });
+
+  it('a multi-Region primary whose replica is not pending deletion: deletion refused, naming the replica; nothing sent', async () => {
+    const kms = s.clients().kms('us-east-1');
+    const created = await kms.send(new CreateKeyCommand({ MultiRegion: true }));
+    const arn = created.KeyMetadata!.Arn!;
+    const replica = (await kms.send(new ReplicateKeyCommand({ KeyId: arn, ReplicaRegion: 'eu-west-1' }))).ReplicaKeyMetadata!.Arn!;
+    const d = await driver(s);
+    const key = { arn, region: 'us-east-1' };
+    const preflight = await d.retirements.preflight(key, 30);
+    let record = await d.retirements.start(key, { watchDays: 14, name: 'mrk', preflight });
+    for (const f of preflight.findings.filter((x) => x.severity === 'blocking')) record = await d.retirements.acknowledge(record, f.id);
+    const armed = await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+    s.sandbox.advanceClock(15 * DAY);
+    const status = await d.retirements.status(armed);
+    expect(status.steps.find((st) => st.id === 'schedule-deletion')).toMatchObject({
+      allowed: false,
+      why: expect.stringMatching(new RegExp(`replicas that are not pending deletion: ${replica.replace(/[/]/g, '\\/')} \\(eu-west-1, Enabled\\).*PendingReplicaDeletion`)),
+    });
+    s.sandbox.clearRequests();
+    await expect(d.retirements.scheduleDeletion(armed, 7)).rejects.toThrow(/not allowed now: this multi-Region primary key still has replicas/);
+    expect(s.mutations()).toEqual([]);
+    await s.clients({ regions: ['eu-west-1'] }).kms('eu-west-1').send(new ScheduleKeyDeletionCommand({ KeyId: replica, PendingWindowInDays: 7 }));
+    expect((await d.retirements.status(armed)).steps.find((st) => st.id === 'schedule-deletion')?.allowed).toBe(true);
   });
 });

@@ -199,6 +199,16 @@ describe('alarms: create, describe, overwrite, delete', () => {
     ]);
   });
 
+  it('AlarmConfigurationUpdatedTimestamp is when the configuration was last put (creation, then each overwrite), not moved by state changes', async () => {
+    const w = await open();
+    await w.cw.send(new PutMetricAlarmCommand(DOC_ALARM));
+    expect((await alarm(w, DOC_ALARM.AlarmName!)).AlarmConfigurationUpdatedTimestamp).toEqual(new Date(BASE));
+    w.sandbox.advanceClock(3600); // the alarm is evaluated again; its state may change, its configuration does not
+    expect((await alarm(w, DOC_ALARM.AlarmName!)).AlarmConfigurationUpdatedTimestamp).toEqual(new Date(BASE));
+    await w.cw.send(new PutMetricAlarmCommand({ ...DOC_ALARM, Threshold: 5 }));
+    expect((await alarm(w, DOC_ALARM.AlarmName!)).AlarmConfigurationUpdatedTimestamp).toEqual(new Date(BASE + 3_600_000));
+  });
+
   it('DescribeAlarms filters by names, prefix and state, pages, and rejects bad input', async () => {
     const w = await open();
     for (const name of ['b-1', 'a-1', 'a-2', 'a-3']) {

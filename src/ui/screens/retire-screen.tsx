@@ -94,6 +94,24 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
       });
       return;
     }
+    if (allowed('re-arm-watch')) {
+      setAsk({
+        kind: 'plain',
+        title: 'Start the WEAKER watch again from now',
+        lines: [
+          "CloudTrail keeps 90 days: the earlier weaker watch started before that, so keywarden cannot see its first days.",
+          `The watch starts again now and runs ${record.watchDays} days. Nothing changes on the key; no API call is made.`,
+        ],
+        input: '',
+        run: () =>
+          retirement.run(
+            'starting the watch again',
+            (c) => source.armWeakerWatch(c.record!, 'started again by the operator: the earlier weaker watch aged out of CloudTrail; keywarden polls CloudTrail'),
+            (r) => `WEAKER watch started again; ${r.watchDays} days from now`,
+          ),
+      });
+      return;
+    }
     if (allowed('schedule-deletion')) {
       setAsk({ kind: 'deletion-days', input: '30' });
       return;
@@ -129,6 +147,21 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
         lines: ['The retirement is rolled back; the alarm stays until you remove it (n).', `API call: EnableKey {"KeyId":"${keyRef.arn}"}`],
         input: '',
         run: () => retirement.run('enabling the key', (c) => source.reEnable(c.record!), () => 'the key is enabled again: the retirement is rolled back'),
+      });
+    } else {
+      const close = allowed('close');
+      if (!close) return;
+      const w = record.watch;
+      setAsk({
+        kind: 'plain',
+        title: 'Close this retirement without finishing it',
+        lines: [
+          cleanText(close.why),
+          `API calls: ${w?.kind === 'alarm' ? 'DeleteAlarms, DeleteMetricFilter (those that still exist), ' : ''}UntagResource (the keywarden:retirement-* tags). No EnableKey, DisableKey, ScheduleKeyDeletion or CancelKeyDeletion.`,
+        ],
+        input: '',
+        // The source's removeWatch closes a retirement the machine offers to close (the close step).
+        run: () => retirement.run('closing the retirement', (c) => source.removeWatch(c.record!), () => 'the retirement is closed (abandoned); the key was left as it is'),
       });
     }
   };

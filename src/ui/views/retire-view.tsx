@@ -28,10 +28,12 @@ export const STEP_KEYS: Record<StepId, string> = {
   acknowledge: 'a',
   disable: 'n',
   'arm-watch': 'n',
+  're-arm-watch': 'n',
   'schedule-deletion': 'n',
   'remove-watch': 'n',
   'cancel-deletion': 'b',
   're-enable': 'b',
+  close: 'b',
 };
 
 const DAY_MS = 86_400_000;
@@ -43,11 +45,13 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
   const lines: RetireLine[] = [];
   const stage = record?.stage;
   const path = STAGE_PATH.map((s) => {
-    const done = stage !== undefined && s.reached.includes(stage);
+    // A retirement closed without finishing reached none of the later stages.
+    const done = stage !== undefined && !record?.abandoned && s.reached.includes(stage);
     return `${done ? '✓' : '·'} ${s.label}`;
   }).join('  →  ');
   lines.push({ text: stage ? `stage: ${stage}   ${path}` : `not started   ${path}`, tone: 'heading' });
   if (stage === 'rolled-back') lines.push({ text: 'rolled back: the key was enabled again; remove the alarm and filter to close the retirement', tone: 'warning' });
+  if (record?.abandoned) lines.push({ text: `closed without finishing: ${cleanText(record.abandoned.reason)} — the key was left as it was`, tone: 'warning' });
   if (stage === 'use-detected') lines.push({ text: `USE DETECTED: ${cleanText(record?.useDetected?.summary ?? '')} — deletion is off; roll back (b) or find the caller`, tone: 'danger' });
   lines.push({ text: '' });
 
