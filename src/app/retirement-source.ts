@@ -31,6 +31,7 @@ export function retirementSource(clients: Clients, identity: () => Promise<Calle
     cancelDeletion: async (record) => (await get()).cancelDeletion(record),
     reEnable: async (record) => (await get()).reEnable(record),
     removeWatch: async (record) => (await get()).removeWatch(record),
+    close: async (record) => (await get()).close(record),
     list: async () => (await get()).list(),
   };
 }

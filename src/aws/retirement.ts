@@ -952,8 +952,7 @@ export class Retirements {
    * step), it closes it that way: see `close`.
    */
   async removeWatch(record: RetirementRecord): Promise<RetirementRecord> {
-    const { status, step } = await this.requireOneOf(record, ['remove-watch', 'close']);
-    return step === 'close' ? this.abandon(status) : this.teardown(status, { type: 'watch-removed' });
+    return this.teardown(await this.require(record, 'remove-watch'), { type: 'watch-removed' });
   }
 
   /**

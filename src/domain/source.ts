@@ -96,5 +96,7 @@ export interface RetirementSource {
   cancelDeletion(record: RetirementRecord): Promise<RetirementRecord>;
   reEnable(record: RetirementRecord): Promise<RetirementRecord>;
   removeWatch(record: RetirementRecord): Promise<RetirementRecord>;
+  /** Closes a retirement that can go neither on nor back; never touches the key itself. */
+  close(record: RetirementRecord): Promise<RetirementRecord>;
   list(): Promise<Array<RetirementStatus | { file: string; problem: string }>>;
 }

@@ -2,7 +2,7 @@
 // `retirements`): exit codes, --yes, --json, and the sandbox's state after each step.
 
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,6 +99,26 @@ describe('retire from the command line', () => {
     const close = await keywarden(['retire', 'advance', alias, '--yes']);
     expect(close.code).toBe(0);
     expect(close.stdout).toMatch(/retirement is closed/);
+  });
+
+  it('a key that was already Disabled: rollback will not enable it, and closes the retirement leaving the key as it is', async () => {
+    const kms = endpoint.clients().kms('us-east-1');
+    const created = await kms.send(new CreateKeyCommand({ Description: 'keywarden CLI retirement of a disabled key' }));
+    const alias = `kw-retire-disabled-${process.pid}`;
+    await kms.send(new CreateAliasCommand({ AliasName: `alias/${alias}`, TargetKeyId: created.KeyMetadata!.KeyId! }));
+    const arn = created.KeyMetadata!.Arn!;
+    await kms.send(new DisableKeyCommand({ KeyId: arn }));
+    const first = JSON.parse((await keywarden(['retire', 'start', alias, '--yes', '--json'])).stdout);
+    const blocking = (first.findings as Array<{ id: string; severity: string }>).filter((f) => f.severity === 'blocking').map((f) => f.id);
+    const start = await keywarden(['retire', 'start', alias, '--yes', '--json', ...(blocking.length ? ['--acknowledge', blocking.join(',')] : [])]);
+    expect(JSON.parse(start.stdout).record).toMatchObject({ stage: 'disabled', disabledByKeywarden: false });
+
+    const rollback = await keywarden(['retire', 'rollback', alias, '--yes']);
+    expect(rollback.code).toBe(0);
+    expect(rollback.stdout).toMatch(/closed/);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Disabled');
+    const status = JSON.parse((await keywarden(['retire', 'status', alias, '--json'])).stdout);
+    expect(status.record).toMatchObject({ stage: 'closed', abandoned: { reason: expect.any(String) } });
   });
 
   it('read-only mode refuses to start a retirement', async () => {

@@ -489,7 +489,7 @@ describe('a way out when someone else changed the key (close)', () => {
     expect(pairEntries((await d.journal.read()).entries).map((o) => o.intent.action)).toContain('CloseRetirement');
   });
 
-  it('the key enabled by someone else after use was detected: the way back (removeWatch, as the wizard\'s b) closes it and leaves the key Enabled', async () => {
+  it('the key enabled by someone else after use was detected: the way back (close, as the wizard\'s b) closes it and leaves the key Enabled', async () => {
     const { d, k, kms, armed } = await armedThenUsed();
     const used = (await d.retirements.status(armed)).record;
     expect(used.stage).toBe('use-detected');
@@ -497,7 +497,7 @@ describe('a way out when someone else changed the key (close)', () => {
     const status = await d.retirements.status(used);
     expect(status.steps.find((st) => st.id === 'close')).toMatchObject({ allowed: true, why: expect.stringMatching(/enabled again outside this retirement.*the key stays Enabled/) });
     s.sandbox.clearRequests();
-    const closed = await d.retirements.removeWatch(used);
+    const closed = await d.retirements.close(used);
     expect(closed).toMatchObject({ stage: 'closed', abandoned: { reason: expect.stringMatching(/enabled again outside/) } });
     expect(s.mutations()).toEqual(['DeleteAlarms', 'DeleteMetricFilter', 'UntagResource']);
     expect(await keyState(k.arn)).toBe('Enabled');

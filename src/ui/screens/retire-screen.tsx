@@ -160,8 +160,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
           `API calls: ${w?.kind === 'alarm' ? 'DeleteAlarms, DeleteMetricFilter (those that still exist), ' : ''}UntagResource (the keywarden:retirement-* tags). No EnableKey, DisableKey, ScheduleKeyDeletion or CancelKeyDeletion.`,
         ],
         input: '',
-        // The source's removeWatch closes a retirement the machine offers to close (the close step).
-        run: () => retirement.run('closing the retirement', (c) => source.removeWatch(c.record!), () => 'the retirement is closed (abandoned); the key was left as it is'),
+        run: () => retirement.run('closing the retirement', (c) => source.close(c.record!), () => 'the retirement is closed (abandoned); the key was left as it is'),
       });
     }
   };
