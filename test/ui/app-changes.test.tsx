@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsChangeSource } from '../../src/app/change-source.js';
+import { retirementSource } from '../../src/app/retirement-source.js';
 import { AwsKeySource } from '../../src/aws/inventory.js';
 import { Journal } from '../../src/journal/journal.js';
 import { openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
@@ -217,6 +218,30 @@ describe('changing a key from the TUI', () => {
     await press(app.stdin, 'escape');
     const list = await waitForFrame(app.lastFrame, (f) => f.includes('1 of') && !f.includes('Key spec'));
     expect(rowOf(list)).toContain('Disabled');
+  });
+
+  it('in read-only mode the retirement wizard reads the key and says why its steps do nothing', async () => {
+    process.env.KEYWARDEN_HOME = mkdtempSync(join(tmpdir(), 'kw-view-home-'));
+    const key = await newKey();
+    const clients = { ...endpoint.clients(['us-east-1']), readOnly: true };
+    const source = new AwsKeySource(clients);
+    const retirements = retirementSource(clients, () => source.identity(), () => new Date());
+    const app = render(<App source={source} retirements={retirements} session={{ regions: ['us-east-1'], sandbox: true, readOnly: true }} size={size} />);
+    unmount = app.unmount;
+    await waitForFrame(app.lastFrame, (f) => f.includes(key.alias) && !f.includes('loading keys'));
+    await press(app.stdin, '/');
+    await press(app.stdin, key.alias);
+    await press(app.stdin, 'enter');
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'Key spec');
+    endpoint.sandbox!.clearRequests();
+    await press(app.stdin, 'R');
+    await waitForFrame(app.lastFrame, (f) => f.includes('Retire') && !f.includes('gathering evidence'), { timeoutMs: 15_000 });
+    for (const step of ['s', 'a', 'n']) {
+      await press(app.stdin, step);
+      await waitForText(app.lastFrame, 'read-only mode: the retirement can be read, not changed');
+    }
+    expect(mutations()).toEqual([]);
   });
 
   it('in read-only mode offers no change and sends no mutating request', async () => {

@@ -18,6 +18,8 @@ export interface RetirementControl {
   reload(): void;
   /** Runs one step; the view shows it as busy, then reloads the record and AWS's state. */
   run(label: string, step: (current: { record?: RetirementRecord; preflight: Preflight }) => Promise<RetirementRecord>, done: (record: RetirementRecord) => string): void;
+  /** Shows a message on the wizard (why a key did nothing). */
+  say(text: string, tone: 'success' | 'danger' | 'warning'): void;
 }
 
 export function useRetirement(source: RetirementSource | undefined, key: { arn: string; region: string } | undefined): RetirementControl {
@@ -75,5 +77,9 @@ export function useRetirement(source: RetirementSource | undefined, key: { arn: 
     [reload],
   );
 
-  return { view, reload, run };
+  const say = useCallback((text: string, tone: 'success' | 'danger' | 'warning') => {
+    setView((latest) => (latest.phase === 'ready' ? { ...latest, message: { text, tone } } : latest));
+  }, []);
+
+  return { view, reload, run, say };
 }

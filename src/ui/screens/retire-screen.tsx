@@ -246,7 +246,11 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
       default:
         break;
     }
-    if (readOnly || !ready) return;
+    if (!ready) return;
+    if (readOnly) {
+      if (command?.startsWith('retire.')) retirement.say('read-only mode: the retirement can be read, not changed (start keywarden without --read-only to act)', 'warning');
+      return;
+    }
     switch (command) {
       case 'retire.start':
         if (!record) retirement.run('recording the preflight', (c) => startIfNeeded(c), () => 'retirement started: the evidence is recorded; nothing changed in AWS');
