@@ -44,13 +44,17 @@ function keywarden(args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
+/** A new key in the sandbox with an alias (without its `alias/` prefix). */
+async function newAliasedKey(description: string, alias: string) {
+  const kms = endpoint.clients().kms('us-east-1');
+  const created = await kms.send(new CreateKeyCommand({ Description: description }));
+  await kms.send(new CreateAliasCommand({ AliasName: `alias/${alias}`, TargetKeyId: created.KeyMetadata!.KeyId! }));
+  return { kms, created, alias, arn: created.KeyMetadata!.Arn! };
+}
+
 describe('retire from the command line', () => {
   it('starts, needs findings acknowledged, disables, arms the alarm, reports, and rolls back', async () => {
-    const kms = endpoint.clients().kms('us-east-1');
-    const created = await kms.send(new CreateKeyCommand({ Description: 'keywarden CLI retirement' }));
-    const alias = `kw-retire-cli-${process.pid}`;
-    await kms.send(new CreateAliasCommand({ AliasName: `alias/${alias}`, TargetKeyId: created.KeyMetadata!.KeyId! }));
-    const arn = created.KeyMetadata!.Arn!;
+    const { kms, created, alias, arn } = await newAliasedKey('keywarden CLI retirement', `kw-retire-cli-${process.pid}`);
 
     expect((await keywarden(['retire', 'start', alias, '--deletion-days', '31'])).code).toBe(2);
     expect((await keywarden(['retire', 'start', alias, '--watch-days', '0'])).code).toBe(2);
@@ -102,11 +106,7 @@ describe('retire from the command line', () => {
   });
 
   it('a key that was already Disabled: rollback will not enable it, and closes the retirement leaving the key as it is', async () => {
-    const kms = endpoint.clients().kms('us-east-1');
-    const created = await kms.send(new CreateKeyCommand({ Description: 'keywarden CLI retirement of a disabled key' }));
-    const alias = `kw-retire-disabled-${process.pid}`;
-    await kms.send(new CreateAliasCommand({ AliasName: `alias/${alias}`, TargetKeyId: created.KeyMetadata!.KeyId! }));
-    const arn = created.KeyMetadata!.Arn!;
+    const { kms, alias, arn } = await newAliasedKey('keywarden CLI retirement of a disabled key', `kw-retire-disabled-${process.pid}`);
     await kms.send(new DisableKeyCommand({ KeyId: arn }));
     const first = JSON.parse((await keywarden(['retire', 'start', alias, '--yes', '--json'])).stdout);
     const blocking = (first.findings as Array<{ id: string; severity: string }>).filter((f) => f.severity === 'blocking').map((f) => f.id);

@@ -43,14 +43,21 @@ function mutations(): string[] {
   return endpoint.sandbox!.requests().filter((r) => MUTATING.test(r.operation)).map((r) => r.operation);
 }
 
-async function openKey(alias: string, options: { readOnly?: boolean; size?: { columns: number; rows: number } } = {}) {
+async function openKey(alias: string, options: { readOnly?: boolean; size?: { columns: number; rows: number }; withRetirements?: boolean } = {}) {
   const clients = endpoint.clients(['us-east-1']);
   const guarded = options.readOnly ? { ...clients, readOnly: true } : clients;
   const source = new AwsKeySource(guarded);
   const journal = new Journal(join(mkdtempSync(join(tmpdir(), 'kw-view-journal-')), 'journal.jsonl'));
   const changes = new AwsChangeSource(guarded, () => source.identity(), journal);
+  const retirements = options.withRetirements ? retirementSource(guarded, () => source.identity(), () => new Date()) : undefined;
   const app = render(
-    <App source={source} changes={changes} session={{ regions: ['us-east-1'], sandbox: true, readOnly: options.readOnly ?? false }} size={options.size ?? size} />,
+    <App
+      source={source}
+      changes={changes}
+      {...(retirements ? { retirements } : {})}
+      session={{ regions: ['us-east-1'], sandbox: true, readOnly: options.readOnly ?? false }}
+      size={options.size ?? size}
+    />,
   );
   unmount = app.unmount;
   await waitForFrame(app.lastFrame, (f) => f.includes(alias) && !f.includes('loading keys'));
@@ -223,18 +230,7 @@ describe('changing a key from the TUI', () => {
   it('in read-only mode the retirement wizard reads the key and says why its steps do nothing', async () => {
     process.env.KEYWARDEN_HOME = mkdtempSync(join(tmpdir(), 'kw-view-home-'));
     const key = await newKey();
-    const clients = { ...endpoint.clients(['us-east-1']), readOnly: true };
-    const source = new AwsKeySource(clients);
-    const retirements = retirementSource(clients, () => source.identity(), () => new Date());
-    const app = render(<App source={source} retirements={retirements} session={{ regions: ['us-east-1'], sandbox: true, readOnly: true }} size={size} />);
-    unmount = app.unmount;
-    await waitForFrame(app.lastFrame, (f) => f.includes(key.alias) && !f.includes('loading keys'));
-    await press(app.stdin, '/');
-    await press(app.stdin, key.alias);
-    await press(app.stdin, 'enter');
-    await press(app.stdin, 'enter');
-    await waitForText(app.lastFrame, 'Key spec');
-    endpoint.sandbox!.clearRequests();
+    const { app } = await openKey(key.alias, { readOnly: true, withRetirements: true });
     await press(app.stdin, 'R');
     await waitForFrame(app.lastFrame, (f) => f.includes('Retire') && !f.includes('gathering evidence'), { timeoutMs: 15_000 });
     for (const step of ['s', 'a', 'n']) {
