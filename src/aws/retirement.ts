@@ -47,6 +47,7 @@ import {
   TAG_STAGE,
   TAG_WATCH,
   TAG_WINDOW,
+  TAG_DISABLED_BY,
   watchNames,
   CLOUDTRAIL_LOOKBACK_DAYS,
   parseRetirementTags,
@@ -294,6 +295,7 @@ export class Retirements {
     if (watch) record.watch = watch;
     if (watchStartedAt) record.watchStartedAt = watchStartedAt;
     if (stage !== 'preflight') record.disabledAt = since;
+    if (parsed.disabledByKeywarden !== undefined) record.disabledByKeywarden = parsed.disabledByKeywarden;
     if (meta.deletionDate) record.deletionDate = meta.deletionDate;
     await this.store.save(record);
     return record;
@@ -651,7 +653,7 @@ export class Retirements {
     const kms = this.clients.kms(record.region);
     try {
       if (stage === 'closed') {
-        const keys = [TAG_STAGE, TAG_SINCE, TAG_WATCH, TAG_WINDOW];
+        const keys = [TAG_STAGE, TAG_SINCE, TAG_WATCH, TAG_WINDOW, TAG_DISABLED_BY];
         await this.call(record, 'UntagResource', record.region, { KeyId: record.keyArn, TagKeys: keys }, () => kms.send(new UntagResourceCommand({ KeyId: record.keyArn, TagKeys: keys })));
       } else {
         const tags = retirementTags({ ...record, stage }).map((t) => ({ TagKey: t.key, TagValue: t.value }));

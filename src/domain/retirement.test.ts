@@ -279,6 +279,15 @@ describe('picking a retirement up from the key tags (anyone with TagResource can
     expect(parseRetirementTags({}, keyId, T0)).toEqual({ kind: 'none' });
   });
 
+  it('carries who disabled the key, so a colleague\'s rollback never enables a key keywarden did not disable', () => {
+    expect(parse({ 'keywarden:retirement-disabled-by': 'already-disabled' })).toMatchObject({ kind: 'ok', disabledByKeywarden: false });
+    expect(parse({ 'keywarden:retirement-disabled-by': 'keywarden' })).toMatchObject({ kind: 'ok', disabledByKeywarden: true });
+    const mirrored = (by: boolean) => Object.fromEntries(retirementTags({ ...inStage('watching'), disabledByKeywarden: by }).map((t) => [t.key, t.value]));
+    expect(mirrored(false)['keywarden:retirement-disabled-by']).toBe('already-disabled');
+    expect(parseRetirementTags(mirrored(false), keyId, at(1))).toMatchObject({ kind: 'ok', disabledByKeywarden: false });
+    expect(parseRetirementTags(mirrored(true), keyId, at(1))).toMatchObject({ kind: 'ok', disabledByKeywarden: true });
+  });
+
   it.each([
     ['a fractional watch-days', { 'keywarden:retirement-watch-days': '1.5' }, /watch-days is "1\.5": the observation window must be a whole number/],
     ['watch-days out of range', { 'keywarden:retirement-watch-days': '0' }, /whole number of days from 1 to 365/],
@@ -290,6 +299,7 @@ describe('picking a retirement up from the key tags (anyone with TagResource can
     ['since in the future', { 'keywarden:retirement-since': '2026-11-02T00:00:00.000Z' }, /in the future/],
     ['a watch keywarden does not make', { 'keywarden:retirement-watch': 'someone-elses-alarm' }, /"someone-elses-alarm", not a watch keywarden makes/],
     ['watching with no watch', { 'keywarden:retirement-watch': 'none yet' }, /says no watch was set up/],
+    ['an unknown disabled-by', { 'keywarden:retirement-disabled-by': 'someone' }, /disabled-by is "someone", not one of keywarden, already-disabled/],
   ])('refuses %s', (_label, patch, message) => {
     const out = parse(patch);
     expect(out.kind).toBe('invalid');

@@ -262,6 +262,9 @@ export const TAG_STAGE = 'keywarden:retirement-stage';
 export const TAG_SINCE = 'keywarden:retirement-since';
 export const TAG_WATCH = 'keywarden:retirement-watch';
 export const TAG_WINDOW = 'keywarden:retirement-watch-days';
+/** Who disabled the key: keywarden, or it was already Disabled (then rollback never enables it). */
+export const TAG_DISABLED_BY = 'keywarden:retirement-disabled-by';
+const DISABLED_BY_VALUES = { keywarden: true, 'already-disabled': false } as const;
 
 export function retirementTags(record: RetirementRecord): Array<{ key: string; value: string }> {
   return [
@@ -269,6 +272,7 @@ export function retirementTags(record: RetirementRecord): Array<{ key: string; v
     { key: TAG_SINCE, value: record.startedAt },
     { key: TAG_WATCH, value: record.watch ? (record.watch.kind === 'alarm' ? record.watch.alarmName : TAG_WATCH_WEAKER) : 'none yet' },
     { key: TAG_WINDOW, value: String(record.watchDays) },
+    ...(record.disabledByKeywarden === undefined ? [] : [{ key: TAG_DISABLED_BY, value: record.disabledByKeywarden ? 'keywarden' : 'already-disabled' }]),
   ];
 }
 
@@ -278,7 +282,7 @@ export const TAG_WATCH_WEAKER = 'cloudtrail-poll (weaker)';
 export type TagPickUp =
   | { kind: 'none' }
   | { kind: 'invalid'; problems: string[] }
-  | { kind: 'ok'; stage: RetirementStage; since: string; watchDays: number; watch: 'alarm' | 'cloudtrail-poll' | 'none' };
+  | { kind: 'ok'; stage: RetirementStage; since: string; watchDays: number; watch: 'alarm' | 'cloudtrail-poll' | 'none'; disabledByKeywarden?: boolean };
 
 /** Clock skew tolerated between the machine that wrote `since` and this one. */
 const SINCE_SKEW_MS = 5 * 60_000;
@@ -306,10 +310,22 @@ export function parseRetirementTags(tags: Readonly<Record<string, string>>, keyI
   const watchTag = tags[TAG_WATCH];
   const watch = watchTag === watchNames(keyId).alarmName ? 'alarm' : watchTag === TAG_WATCH_WEAKER ? 'cloudtrail-poll' : watchTag === 'none yet' ? 'none' : undefined;
   if (watch === undefined) problems.push(`${TAG_WATCH} is ${watchTag === undefined ? 'missing' : `"${watchTag}", not a watch keywarden makes for this key`}`);
+  const disabledBy = tags[TAG_DISABLED_BY];
+  if (disabledBy !== undefined && !Object.hasOwn(DISABLED_BY_VALUES, disabledBy)) {
+    problems.push(`${TAG_DISABLED_BY} is "${disabledBy}", not one of ${Object.keys(DISABLED_BY_VALUES).join(', ')}`);
+  }
   if (problems.length > 0 || watch === undefined || !parsedDays?.ok) return { kind: 'invalid', problems };
   const watched = stage === 'watching' || stage === 'use-detected' || stage === 'deletion-scheduled';
   if (watched && watch === 'none') return { kind: 'invalid', problems: [`${TAG_STAGE} is "${stage}" but ${TAG_WATCH} says no watch was set up`] };
-  return { kind: 'ok', stage: stage as RetirementStage, since: new Date(sinceMs).toISOString(), watchDays: parsedDays.days, watch };
+  const byKeywarden = disabledBy === undefined ? undefined : DISABLED_BY_VALUES[disabledBy as keyof typeof DISABLED_BY_VALUES];
+  return {
+    kind: 'ok',
+    stage: stage as RetirementStage,
+    since: new Date(sinceMs).toISOString(),
+    watchDays: parsedDays.days,
+    watch,
+    ...(byKeywarden === undefined ? {} : { disabledByKeywarden: byKeywarden }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

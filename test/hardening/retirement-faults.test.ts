@@ -383,6 +383,13 @@ describe('tags and the way back', () => {
     await expect(d.retirements.reEnable(disabled)).rejects.toThrow(/re-enable is not allowed now: the key was already Disabled/);
     expect(s.mutations()).toEqual([]);
     expect(await keyState(k.arn)).toBe('Disabled');
+
+    // A colleague picking it up from the key's tags knows it too.
+    const colleague = await driver(s);
+    const picked = await colleague.retirements.find(k.key);
+    expect(picked).toMatchObject({ stage: 'disabled', disabledByKeywarden: false });
+    const theirs = await colleague.retirements.status(picked!);
+    expect(theirs.steps.find((st) => st.id === 're-enable')).toMatchObject({ allowed: false });
   });
 });
 
