@@ -7,17 +7,10 @@ import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 
-export const KEY_STATES = [
-  'Creating',
-  'Enabled',
-  'Disabled',
-  'PendingDeletion',
-  'PendingImport',
-  'PendingReplicaDeletion',
-  'Unavailable',
-  'Updating',
-] as const;
-export type KeyState = (typeof KEY_STATES)[number];
+import { KEY_STATES, type KeyState } from '../domain/key.js';
+
+// KMS's key states are one AWS fact, listed once (src/domain/key.ts).
+export { KEY_STATES, type KeyState };
 
 const rotationEntrySchema = z.object({
   materialId: z.string(),
