@@ -11,6 +11,7 @@
 import { SANDBOX_ACCOUNT } from './constants.js';
 import { AwsError, type Handler, type JsonService } from './protocol.js';
 import type { AlarmHistoryRecord, AlarmRecord, MetricRecord, Store } from './state.js';
+import { makeToken, readToken } from './paging-token.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -142,20 +143,7 @@ function dimensionsParam(value: unknown, field = 'Dimensions', requireValue = tr
   });
 }
 
-function makeToken(operation: string, position: string | number): string {
-  return Buffer.from(JSON.stringify({ o: operation, p: position })).toString('base64url');
-}
-
-function readToken(operation: string, token: unknown): string | number | undefined {
-  if (token === undefined || token === null) return undefined;
-  try {
-    const decoded = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as { o?: unknown; p?: unknown };
-    if (decoded.o === operation && (typeof decoded.p === 'string' || typeof decoded.p === 'number')) return decoded.p;
-  } catch {
-    // fall through
-  }
-  throw new CloudWatchError('InvalidNextToken', 'The service cannot process the request because the next token is invalid.');
-}
+const readPage = (operation: string, token: unknown) => readToken(operation, token, () => new CloudWatchError('InvalidNextToken', 'The service cannot process the request because the next token is invalid.'));
 
 // ---------------------------------------------------------------------------------------------
 // Metric store
@@ -724,7 +712,7 @@ const describeAlarms: Handler = (ctx, params) => {
   const actionPrefix = optString(params, 'ActionPrefix', 1024);
   const types = stringList(params, 'AlarmTypes', 2);
   const maxRecords = optInt(params, 'MaxRecords', 1, 100) ?? 50;
-  const after = readToken('DescribeAlarms', params.NextToken);
+  const after = readPage('DescribeAlarms', params.NextToken);
   const wantMetric = types.length === 0 || types.includes('MetricAlarm');
   const alarms = ctx.store.state.alarms
     .filter((a) => a.region === ctx.region && wantMetric)
@@ -775,7 +763,7 @@ const describeAlarmHistory: Handler = (ctx, params) => {
     throw constraint(scanBy, 'scanBy', 'Member must satisfy enum value set: [TimestampDescending, TimestampAscending]');
   }
   const types = stringList(params, 'AlarmTypes', 2);
-  const offset = readToken('DescribeAlarmHistory', params.NextToken);
+  const offset = readPage('DescribeAlarmHistory', params.NextToken);
   const wantMetric = types.length === 0 || types.includes('MetricAlarm');
   const items = ctx.store.state.alarms
     .filter((a) => a.region === ctx.region && wantMetric && (name === undefined || a.name === name))
@@ -894,7 +882,7 @@ const listMetrics: Handler = (ctx, params) => {
   const namespace = optString(params, 'Namespace');
   const metricName = optString(params, 'MetricName');
   const dimensions = dimensionsParam(params.Dimensions, 'Dimensions', false);
-  const after = readToken('ListMetrics', params.NextToken);
+  const after = readPage('ListMetrics', params.NextToken);
   const rawFilter = Array.isArray(params.Dimensions) ? (params.Dimensions as Array<{ Value?: unknown }>) : [];
   const metrics = ctx.store.state.metrics
     .filter((m) => m.region === ctx.region && (!namespace || m.namespace === namespace) && (!metricName || m.name === metricName))

@@ -10,6 +10,7 @@ import type { LogDelivery } from './log-sink.js';
 import { extractedValues, matchesFilter, parseFilterPattern, selectValue, type FilterPattern } from './metric-filter.js';
 import { AwsError, validationError, type Handler, type JsonService } from './protocol.js';
 import type { LogEventRecord, LogGroupRecord, LogStreamRecord, MetricFilterRecord, Store } from './state.js';
+import { makeToken, readToken } from './paging-token.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -62,21 +63,7 @@ function int(params: Record<string, unknown>, field: string, min?: number, max?:
   return value;
 }
 
-/** Opaque paging token: the operation and where to resume. */
-function makeToken(operation: string, position: string | number): string {
-  return Buffer.from(JSON.stringify({ o: operation, p: position })).toString('base64url');
-}
-
-function readToken(operation: string, token: unknown): string | number | undefined {
-  if (token === undefined || token === null) return undefined;
-  try {
-    const decoded = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as { o?: unknown; p?: unknown };
-    if (decoded.o === operation && (typeof decoded.p === 'string' || typeof decoded.p === 'number')) return decoded.p;
-  } catch {
-    // fall through
-  }
-  throw invalid('The specified nextToken is invalid.');
-}
+const readPage = (operation: string, token: unknown) => readToken(operation, token, () => invalid('The specified nextToken is invalid.'));
 
 // ---------------------------------------------------------------------------------------------
 // Store access
@@ -240,7 +227,7 @@ const describeLogGroups: Handler = (ctx, params) => {
   const pattern = str(params, 'logGroupNamePattern', { max: 512 });
   if (prefix && pattern) throw invalid('LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.');
   const limit = int(params, 'limit', 1, 50) ?? 50;
-  const after = readToken('DescribeLogGroups', params.nextToken);
+  const after = readPage('DescribeLogGroups', params.nextToken);
   const groups = logGroupsOf(ctx.store, ctx.region)
     .filter((g) => (prefix ? g.name.startsWith(prefix) : pattern ? g.name.toLowerCase().includes(pattern.toLowerCase()) : true))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -279,7 +266,7 @@ const describeLogStreams: Handler = (ctx, params) => {
   const groupName = groupNameParam(params, true);
   const prefix = str(params, 'logStreamNamePrefix', { min: 1, max: 512 });
   const limit = int(params, 'limit', 1, 50) ?? 50;
-  const after = readToken('DescribeLogStreams', params.nextToken);
+  const after = readPage('DescribeLogStreams', params.nextToken);
   const group = requireGroup(ctx.store, ctx.region, groupName);
   const streams = group.streams
     .filter((s) => !prefix || s.name.startsWith(prefix))
@@ -408,7 +395,7 @@ const describeMetricFilters: Handler = (ctx, params) => {
     throw invalid('If you specify metricName or metricNamespace, you must specify both.');
   }
   if (prefix && !groupName) throw invalid('If you specify filterNamePrefix, you must specify logGroupName.');
-  const after = readToken('DescribeMetricFilters', params.nextToken);
+  const after = readPage('DescribeMetricFilters', params.nextToken);
   const groups = groupName ? [requireGroup(ctx.store, ctx.region, groupName)] : logGroupsOf(ctx.store, ctx.region);
   const all = groups
     .flatMap((g) => g.metricFilters.map((f) => ({ g, f, key: `${g.name}\u0000${f.filterName}` })))
@@ -482,7 +469,7 @@ const filterLogEvents: Handler = (ctx, params) => {
   if (startTime !== undefined && endTime !== undefined && endTime < startTime) throw invalid('endTime must be greater than or equal to startTime');
   const filterPattern = str(params, 'filterPattern', { max: 1024 }) ?? '';
   const limit = int(params, 'limit', 1, 10_000) ?? 10_000;
-  const offset = readToken('FilterLogEvents', params.nextToken);
+  const offset = readPage('FilterLogEvents', params.nextToken);
   const group = requireGroup(ctx.store, ctx.region, groupName);
   const parsed = parseFilterPattern(filterPattern);
   if (!parsed.ok) throw invalid(parsed.message.replace('metric filter pattern', 'filter pattern'));
