@@ -362,6 +362,28 @@ function historyOutcome(workload: Workload, call: PlannedCall, arn: string): { e
   return {};
 }
 
+/** The CloudTrail record of one workload call, from the seeded history or made live. */
+function callRecord(
+  workload: Workload,
+  call: PlannedCall,
+  outcome: { result: unknown; error: { code: string; message: string } | undefined; keyArn: string | undefined; grantId: string | undefined },
+): CloudTrailRecord {
+  const { result, error, keyArn, grantId } = outcome;
+  return kmsRecord({
+    time: call.time,
+    region: REGION,
+    operation: call.operation,
+    actor: call.actor,
+    params: loggedParams(workload, call, grantId),
+    result,
+    ...(error ? { error } : {}),
+    ...(keyArn ? { keyArn } : {}),
+    requestId: idFor(`request/${call.id}`),
+    eventId: call.id,
+    ...(call.operation === 'RetireGrant' && grantId ? { additionalEventData: { grantId } } : {}),
+  });
+}
+
 function historyDay(trail: Trail, workload: Workload, dayIndex: number): TimedRecord[] {
   const cacheKey = `${trail.seededAt}/${workload.name}/${dayIndex}`;
   const cached = trail.historyCache.get(cacheKey);
@@ -385,20 +407,7 @@ function historyDay(trail: Trail, workload: Workload, dayIndex: number): TimedRe
       const volume = (call.params.Constraints as { EncryptionContextSubset?: Record<string, string> } | undefined)?.EncryptionContextSubset?.['aws:ebs:id'];
       if (volume) grants.set(volume, id);
     }
-    const record = kmsRecord({
-      time: call.time,
-      region: REGION,
-      operation: call.operation,
-      actor: call.actor,
-      params: loggedParams(workload, call, grantId),
-      result,
-      ...(error ? { error } : {}),
-      keyArn: arn,
-      requestId: idFor(`request/${call.id}`),
-      eventId: call.id,
-      ...(call.operation === 'RetireGrant' && grantId ? { additionalEventData: { grantId } } : {}),
-    });
-    out.push({ time: call.time, record });
+    out.push({ time: call.time, record: callRecord(workload, call, { result, error, keyArn: arn, grantId }) });
   }
   if (trail.historyCache.size > 20_000) trail.historyCache.clear();
   trail.historyCache.set(cacheKey, out);
@@ -458,19 +467,7 @@ function runCall(trail: Trail, base: RequestContext, workload: Workload, call: P
     if (!(thrown instanceof AwsError)) throw thrown;
     error = { code: thrown.code, message: thrown.message };
   }
-  const record: CloudTrailRecord = kmsRecord({
-    time: call.time,
-    region: REGION,
-    operation: call.operation,
-    actor: call.actor,
-    params: loggedParams(workload, call, grantId),
-    result,
-    ...(error ? { error } : {}),
-    ...(key ? { keyArn: arn } : {}),
-    requestId: ctx.requestId,
-    eventId: call.id,
-    ...(call.operation === 'RetireGrant' && grantId ? { additionalEventData: { grantId } } : {}),
-  });
+  const record = callRecord(workload, call, { result, error, keyArn: key ? arn : undefined, grantId });
   trail.add(record, call.time);
   return { time: call.time, record };
 }
