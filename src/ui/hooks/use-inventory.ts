@@ -9,7 +9,8 @@ import type { KeySource, RegionProgress } from '../../domain/source.js';
 
 export type InventoryStatus = 'loading' | 'ready' | 'error';
 
-export interface Inventory {
+/** What the inventory shows now. */
+interface Snapshot {
   rows: KeyRow[];
   progress: RegionProgress[];
   status: InventoryStatus;
@@ -18,18 +19,12 @@ export interface Inventory {
   staleSince?: string;
   /** Something about the cache the operator should know (a corrupt file that was ignored). */
   notice?: string;
+}
+
+export interface Inventory extends Snapshot {
   refresh: () => void;
   /** Replaces rows (by ARN) with fresher ones, e.g. a key re-read after a change. */
   update: (rows: KeyRow[]) => void;
-}
-
-interface Snapshot {
-  rows: KeyRow[];
-  progress: RegionProgress[];
-  status: InventoryStatus;
-  error?: string;
-  staleSince?: string;
-  notice?: string;
 }
 
 export function useInventory(source: KeySource, options: { flushMs?: number } = {}): Inventory {
