@@ -1,6 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { plain, waitForText } from '../../../test/helpers/ink.js';
+import { keyMetadata } from '../../../test/helpers/kms-fixtures.js';
 import { DEFAULT_THRESHOLDS, type KeyFinding } from '../../domain/findings.js';
 import type { KeyDetail } from '../../domain/key.js';
 import type { KeyDetailState } from '../hooks/use-key-detail.js';
@@ -21,21 +22,7 @@ function detail(policy: string, rotationOff = false): KeyDetail {
       region: 'us-east-1',
       aliases: ['alias/app/x'],
       tags: [],
-      metadata: {
-        keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
-        arn: ARN,
-        accountId: ACCOUNT,
-        region: 'us-east-1',
-        description: '',
-        state: 'Enabled',
-        enabled: true,
-        keyManager: 'CUSTOMER',
-        keySpec: 'SYMMETRIC_DEFAULT',
-        keyUsage: 'ENCRYPT_DECRYPT',
-        origin: 'AWS_KMS',
-        creationDate: '2025-01-01T00:00:00Z',
-        multiRegion: false,
-      },
+      metadata: keyMetadata({ creationDate: '2025-01-01T00:00:00Z' }),
       rotation: rotationOff ? { kind: 'disabled' } : { kind: 'enabled', periodDays: 365 },
       lastUsage: { kind: 'used', operation: 'Decrypt', timestamp: '2026-11-22T00:00:00Z' },
       problems: [],
