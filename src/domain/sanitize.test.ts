@@ -12,6 +12,9 @@ describe('cleanText', () => {
     ['bidi override', 'key\u202egnp.exe', 'keygnp.exe'],
     ['bidi isolates', '\u2066a\u2069\u2067b\u2068', 'ab'],
     ['DCS', 'a\u001bPq#0;2;0;0;0\u001b\\b', 'ab'],
+    ['zero-width space, joiner and word joiner', 'alias/pr\u200bod\u200d-da\u2060ta', 'alias/prod-data'],
+    ['byte-order mark and soft hyphen', '\ufeffalias/pro\u00add', 'alias/prod'],
+    ['invisible tag characters', 'key\u{E0041}\u{E0042}', 'key'],
     ['NUL and DEL', 'a\u0000b\u007fc', 'abc'],
     ['plain text stays', 'alias/ebs/prod-data ✓ ünïcode', 'alias/ebs/prod-data ✓ ünïcode'],
   ])('%s', (_name, input, expected) => {

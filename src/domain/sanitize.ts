@@ -11,8 +11,11 @@ const ESCAPE_SEQUENCE =
 // 8-bit C1 forms of the same introducers (CSI 0x9b, OSC 0x9d, DCS 0x90 …).
 // eslint-disable-next-line no-control-regex
 const C1_SEQUENCE = /\u009b[0-?]*[ -/]*[@-~]|\u009d[^\u0007\u009c]*(?:\u0007|\u009c)?|[\u0080-\u009f]/g;
-// Bidirectional overrides and isolates (Trojan Source), and other invisible format controls.
-const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// Bidirectional overrides and isolates (Trojan Source), and other invisible format characters
+// that hide or join text: zero-width space/non-joiner/joiner, word joiner and the other
+// invisible operators, the byte-order mark / zero-width no-break space, soft hyphen, Mongolian
+// vowel separator, and the interlinear annotation and tag characters.
+const BIDI = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
 
 /**
  * Makes untrusted text inert for a terminal: removes escape sequences, C0/C1 controls and
