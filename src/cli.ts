@@ -52,6 +52,9 @@ const help = `
     --sandbox             start the built-in sandbox on a free loopback port and use it
     --all-regions         every region enabled for the account (EC2 DescribeRegions), loaded
                           in parallel; a region that fails is marked, the others load
+    --allow-insecure-endpoint
+                          accept a plain http:// endpoint on a host that is not this machine
+                          (signed requests would cross the network unencrypted)
 
   Behaviour
     --read-only           refuse every change to AWS
@@ -88,51 +91,94 @@ const help = `
     $ keywarden show alias/ebs/prod-data --sandbox
 `;
 
+const FLAGS = {
+  profile: { type: 'string' },
+  region: { type: 'string', isMultiple: true },
+  endpointUrl: { type: 'string' },
+  sandbox: { type: 'boolean', default: false },
+  allRegions: { type: 'boolean', default: false },
+  allowInsecureEndpoint: { type: 'boolean', default: false },
+  readOnly: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  yes: { type: 'boolean', default: false },
+  all: { type: 'boolean', default: false },
+  port: { type: 'string' },
+  state: { type: 'string' },
+  largeEstate: { type: 'string' },
+  period: { type: 'string' },
+  key: { type: 'string' },
+  days: { type: 'string' },
+  cloudtrailDir: { type: 'string' },
+  watchDays: { type: 'string' },
+  windowDays: { type: 'string' },
+  deletionDays: { type: 'string' },
+  acknowledge: { type: 'string' },
+  logGroup: { type: 'string' },
+  logGroupRegion: { type: 'string' },
+  snsTopic: { type: 'string' },
+  weakerWatch: { type: 'boolean', default: false },
+  format: { type: 'string' },
+  unusedDays: { type: 'string' },
+  disabledDays: { type: 'string' },
+  recentUseDays: { type: 'string' },
+  maxRotationDays: { type: 'string' },
+  adminRoles: { type: 'string' },
+} as const;
+
+const COMMANDS = ['list', 'show', 'usage', 'report', 'rotation', 'grants', 'key', 'retire', 'retirements', 'journal', 'sandbox'];
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+const KNOWN_FLAGS = [...Object.keys(FLAGS).map(kebab), 'help', 'version'];
+
+/**
+ * The first argument that looks like a flag keywarden does not have (before a `--`). A string
+ * flag's value is skipped (`--period -5` is the flag's value, refused later as a bad period).
+ */
+function findUnknownFlag(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i]!;
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-') || arg === '-' || /^-(?:\d+|\d*\.\d+)$/.test(arg)) continue;
+    if (!arg.startsWith('--')) return arg;
+    const [name = '', value] = arg.slice(2).split(/=(.*)/s);
+    const bare = name.startsWith('no-') && !KNOWN_FLAGS.includes(name) ? name.slice(3) : name;
+    if (!KNOWN_FLAGS.includes(bare)) return arg;
+    const camel = bare.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof typeof FLAGS;
+    if (value === undefined && FLAGS[camel]?.type === 'string') i += 1;
+  }
+  return undefined;
+}
+
 const cli = meow(help, {
   importMeta: import.meta,
-  allowUnknownFlags: false,
-  flags: {
-    profile: { type: 'string' },
-    region: { type: 'string', isMultiple: true },
-    endpointUrl: { type: 'string' },
-    sandbox: { type: 'boolean', default: false },
-    allRegions: { type: 'boolean', default: false },
-    readOnly: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-    yes: { type: 'boolean', default: false },
-    all: { type: 'boolean', default: false },
-    port: { type: 'string' },
-    state: { type: 'string' },
-    largeEstate: { type: 'string' },
-    period: { type: 'string' },
-    key: { type: 'string' },
-    days: { type: 'string' },
-    cloudtrailDir: { type: 'string' },
-    watchDays: { type: 'string' },
-    windowDays: { type: 'string' },
-    deletionDays: { type: 'string' },
-    acknowledge: { type: 'string' },
-    logGroup: { type: 'string' },
-    logGroupRegion: { type: 'string' },
-    snsTopic: { type: 'string' },
-    weakerWatch: { type: 'boolean', default: false },
-    format: { type: 'string' },
-    unusedDays: { type: 'string' },
-    disabledDays: { type: 'string' },
-    recentUseDays: { type: 'string' },
-    maxRotationDays: { type: 'string' },
-    adminRoles: { type: 'string' },
-  },
+  // Unknown flags are reported by main() with a suggestion ("did you mean --endpoint-url?").
+  allowUnknownFlags: true,
+  flags: FLAGS,
 });
 
 async function main(): Promise<number> {
-  const { printError } = await import('./commands/output.js');
+  const { printError, endOutputQuietlyWhenPipeCloses } = await import('./commands/output.js');
+  endOutputQuietlyWhenPipeCloses();
   const [command, ...rest] = cli.input;
   const flags = cli.flags;
   const usage = (message: string) => {
     printError(`${message}\nRun "keywarden --help" for usage.`);
     return 2;
   };
+  const { didYouMean } = await import('./commands/suggest.js');
+  const unknownFlag = findUnknownFlag(process.argv.slice(2));
+  if (unknownFlag) return usage(`unknown flag "${unknownFlag}"${didYouMean(unknownFlag.replace(/^-+/, '').split('=')[0]!, KNOWN_FLAGS, '--')}`);
+  // An empty value is a mistake, never "the default": `--endpoint-url ""` must not quietly mean
+  // real AWS, nor `--profile ""` the default credentials, nor `--period=` the default period.
+  for (const [name, definition] of Object.entries(FLAGS)) {
+    if (definition.type !== 'string') continue;
+    const value = (flags as Record<string, unknown>)[name];
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => typeof v === 'string' && v.trim() === '')) return usage(`--${kebab(name)} needs a value`);
+  }
   const wholeNumber = (name: string, value: string | undefined): number | undefined | Error => {
     if (value === undefined) return undefined;
     if (!/^\d+$/.test(value)) return new Error(`--${name} must be a whole number, not "${value}"`);
@@ -155,7 +201,7 @@ async function main(): Promise<number> {
       const { runSandboxReset } = await import('./commands/sandbox.js');
       return runSandboxReset({ yes: flags.yes, ...(flags.state ? { state: flags.state } : {}) });
     }
-    return usage(sub ? `unknown sandbox command "${sub}" (serve, reset)` : 'sandbox needs a command: serve or reset');
+    return usage(sub ? `unknown sandbox command "${sub}" (serve, reset)${didYouMean(sub, ['serve', 'reset'])}` : 'sandbox needs a command: serve or reset');
   }
 
   const changeCommand = command === 'rotation' || command === 'grants' || command === 'key';
@@ -228,7 +274,7 @@ async function main(): Promise<number> {
     return runJournal({ json: flags.json, ...(flags.key ? { key: flags.key } : {}) });
   }
   if (command !== undefined && command !== 'list' && command !== 'show' && command !== 'retire' && command !== 'retirements' && command !== 'usage' && command !== 'report' && !changeCommand) {
-    return usage(`unknown command "${command}"`);
+    return usage(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
   }
   if (command === 'show' && rest.length !== 1) return usage('show needs exactly one key: an alias name, key id or key ARN');
   if (command === 'list' && rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
@@ -246,6 +292,7 @@ async function main(): Promise<number> {
     sandbox: flags.sandbox,
     readOnly: flags.readOnly,
     allRegions: flags.allRegions,
+    allowInsecureEndpoint: flags.allowInsecureEndpoint,
     ...(flags.profile ? { profile: flags.profile } : {}),
     ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
     ...(flags.state ? { sandboxState: flags.state } : {}),
@@ -303,6 +350,7 @@ main().then(
     const domain = toDomainError(error);
     printError(domain.message);
     // A change asked for without its confirmation is a usage error, like a wrong flag.
-    process.exitCode = domain.kind === 'confirmation' ? 2 : 1;
+    // So is a region, endpoint or profile that cannot be used (nothing was sent).
+    process.exitCode = domain.kind === 'confirmation' || domain.kind === 'usage' ? 2 : 1;
   },
 );

@@ -30,7 +30,7 @@ export interface Connection {
 export async function assertConnectFlags(flags: ConnectFlags): Promise<void> {
   if (flags.sandbox && flags.endpointUrl) {
     const { KeywardenError } = await import('../domain/errors.js');
-    throw new KeywardenError('validation', '--sandbox and --endpoint-url cannot be used together: --sandbox starts its own endpoint');
+    throw new KeywardenError('usage', '--sandbox and --endpoint-url cannot be used together: --sandbox starts its own endpoint');
   }
 }
 

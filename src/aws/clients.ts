@@ -8,14 +8,10 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { KeywardenError } from '../domain/errors.js';
 import { OperationLimiter } from './rate-limit.js';
-import { assertEndpointIsSafe } from './endpoint-guard.js';
+import { assertEndpointIsSafe, guardEndpoint } from './endpoint-guard.js';
+import { isReadOperation } from './read-operations.js';
 
-/** Operations that only read. In read-only mode every other operation is refused before it is sent. */
-const READ_OPERATION = /^(Describe|List|Get|Lookup|Filter|Test)[A-Za-z]*$/;
-
-export function isReadOperation(operation: string): boolean {
-  return READ_OPERATION.test(operation);
-}
+export { isReadOperation } from './read-operations.js';
 
 interface MiddlewareClient {
   middlewareStack: {
@@ -111,10 +107,10 @@ export function parseEndpoint(endpoint: string, options: { allowInsecure?: boole
   try {
     url = new URL(endpoint);
   } catch {
-    throw new KeywardenError('validation', `--endpoint-url "${endpoint}" is not a URL (expected e.g. http://127.0.0.1:4566)`);
+    throw new KeywardenError('usage', `--endpoint-url "${endpoint}" is not a URL (expected e.g. http://127.0.0.1:4566)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new KeywardenError('validation', `--endpoint-url "${endpoint}" must be http:// or https://`);
+    throw new KeywardenError('usage', `--endpoint-url "${endpoint}" must be http:// or https://`);
   }
   assertEndpointIsSafe(url, options);
   return url;
@@ -125,7 +121,7 @@ export async function resolveRegions(options: Pick<ConnectOptions, 'regions' | '
   const regions = [...new Set(options.regions)];
   for (const region of regions) {
     if (!isValidRegionName(region)) {
-      throw new KeywardenError('validation', `"${region}" is not an AWS region name (expected e.g. us-east-1)`);
+      throw new KeywardenError('usage', `"${region}" is not an AWS region name (expected e.g. us-east-1)`);
     }
   }
   if (regions.length > 0) return regions;
@@ -137,7 +133,7 @@ export async function resolveRegions(options: Pick<ConnectOptions, 'regions' | '
     return resolveRegions({ regions: [region] });
   } catch {
     throw new KeywardenError(
-      'validation',
+      'usage',
       'no AWS region set: pass --region, set AWS_REGION, or set a region in your profile',
     );
   } finally {
@@ -171,7 +167,7 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
     return (region) => {
       let client = byRegion.get(region);
       if (!client) {
-        client = make(region);
+        client = guardEndpoint(make(region), { allowInsecure: options.allowInsecureEndpoint ?? false });
         if (options.readOnly) guardReadOnly(client);
         byRegion.set(region, client);
         made.push(client);

@@ -26,11 +26,53 @@ export function isLoopbackHost(hostname: string): boolean {
  * Throws unless signed requests may go to `url`: https anywhere, http only to loopback, or http
  * anywhere when `allowInsecure` (the operator said so).
  */
-export function assertEndpointIsSafe(url: URL, options: { allowInsecure?: boolean } = {}): void {
+export function assertEndpointIsSafe(url: URL, options: { allowInsecure?: boolean; source?: string } = {}): void {
   if (url.protocol === 'https:' || options.allowInsecure) return;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
   throw new KeywardenError(
-    'validation',
-    `--endpoint-url ${url.protocol}//${url.host} is plain HTTP to a host that is not this machine: signed requests (and any session token) would cross the network unencrypted. Use https://, or pass --allow-insecure-endpoint if you accept that.`,
+    'usage',
+    `${options.source ?? '--endpoint-url'} ${url.protocol}//${url.host} is plain HTTP to a host that is not this machine: signed requests (and any session token) would cross the network unencrypted. Use https://, or pass --allow-insecure-endpoint if you accept that.`,
   );
+}
+
+/** Where an endpoint the SDK resolved by itself came from, in the words of the setting. */
+function endpointSource(serviceEnvSuffix: string): string {
+  const perService = `AWS_ENDPOINT_URL_${serviceEnvSuffix}`;
+  if (process.env[perService]) return `the endpoint from ${perService}`;
+  if (process.env.AWS_ENDPOINT_URL) return 'the endpoint from AWS_ENDPOINT_URL';
+  return 'the endpoint (endpoint_url in your AWS config, or --endpoint-url)';
+}
+
+interface GuardableClient {
+  config: { serviceId?: string };
+  middlewareStack: {
+    add(
+      middleware: (next: (args: { request?: unknown }) => Promise<unknown>) => (args: { request?: unknown }) => Promise<unknown>,
+      options: { step: 'build'; name: string; priority: 'low' },
+    ): void;
+  };
+}
+
+/**
+ * The same rule for every way an endpoint can be chosen — `--endpoint-url`, AWS_ENDPOINT_URL,
+ * AWS_ENDPOINT_URL_<SERVICE>, `endpoint_url` in the shared config (profile or services
+ * section): the check runs on the request the SDK has built, after it resolved the endpoint and
+ * before it is signed and sent.
+ */
+export function guardEndpoint<T>(client: T, options: { allowInsecure?: boolean } = {}): T {
+  const guardable = client as unknown as GuardableClient;
+  const suffix = (guardable.config.serviceId ?? '').toUpperCase().replace(/\s+/g, '_');
+  guardable.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { protocol?: string; hostname?: string; port?: number } | undefined;
+      if (request?.protocol && request.hostname) {
+        const host = request.hostname.includes(':') ? `[${request.hostname}]` : request.hostname;
+        const url = new URL(`${request.protocol.replace(/:?$/, ':')}//${host}${request.port ? `:${request.port}` : ''}`);
+        assertEndpointIsSafe(url, { allowInsecure: options.allowInsecure ?? false, source: endpointSource(suffix) });
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'keywardenEndpointGuard', priority: 'low' },
+  );
+  return client;
 }

@@ -33,5 +33,5 @@ export async function assertProfileExists(profile: string, env: NodeJS.ProcessEn
   const { profiles, files } = await listProfiles(env);
   if (profiles.includes(profile)) return;
   const known = profiles.length > 0 ? `profiles there: ${profiles.join(', ')}` : 'no profiles are defined there';
-  throw new KeywardenError('validation', `unknown AWS profile "${profile}": it is not in ${files.join(' or ')} (${known})`);
+  throw new KeywardenError('usage', `unknown AWS profile "${profile}": it is not in ${files.join(' or ')} (${known})`);
 }

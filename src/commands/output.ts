@@ -1,15 +1,43 @@
-// Where scripted commands write: JSON on stdout, messages on stderr.
+// Where scripted commands write: JSON on stdout, messages on stderr. This is the one boundary
+// text passes on its way to a terminal or a pipe: text lines are cleaned of terminal control
+// sequences here (JSON keeps the original bytes; its escapes are inert), and a reader that goes
+// away (`keywarden list | head -1`) ends the output quietly instead of crashing the process —
+// whatever the command did (a change already made, its journal entry) stands.
 
-import { redactSecrets } from '../domain/sanitize.js';
+import { cleanText, redactSecrets } from '../domain/sanitize.js';
+
+let stdoutClosed = false;
+
+/** Installed once by the entry point: a closed pipe on stdout (EPIPE) stops the output, nothing else. */
+export function endOutputQuietlyWhenPipeCloses(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+      stdoutClosed = true;
+      return;
+    }
+    throw error;
+  });
+}
+
+function write(text: string): void {
+  if (stdoutClosed || process.stdout.destroyed) return;
+  process.stdout.write(text);
+}
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function printLine(text = ''): void {
-  process.stdout.write(`${text}\n`);
+  write(`${cleanText(text, { singleLine: false })}\n`);
+}
+
+/** Text that already ends its own lines (a Markdown document). */
+export function printText(text: string): void {
+  write(cleanText(text, { singleLine: false }));
 }
 
 export function printError(text: string): void {
-  process.stderr.write(`keywarden: ${redactSecrets(text, [process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN])}\n`);
+  const clean = cleanText(redactSecrets(text, [process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN]), { singleLine: false });
+  process.stderr.write(`keywarden: ${clean}\n`);
 }

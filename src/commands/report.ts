@@ -10,7 +10,7 @@ import type { Thresholds } from '../domain/findings.js';
 import { buildReport, renderMarkdown, type ReportDocument } from '../domain/report.js';
 import type { RetirementRecord } from '../domain/retirement.js';
 import { summarizeUsage, type UsageEvent, type UsageSummary } from '../domain/usage.js';
-import { printJson } from './output.js';
+import { printJson, printText } from './output.js';
 
 export type ReportFormat = 'md' | 'json';
 
@@ -121,6 +121,6 @@ export async function collectReport(connection: Connection, keyRef: string, opti
 export async function runReport(connection: Connection, keyRef: string, options: ReportOptions): Promise<number> {
   const document = await collectReport(connection, keyRef, options);
   if (options.format === 'json') printJson(document);
-  else process.stdout.write(renderMarkdown(document));
+  else printText(renderMarkdown(document));
   return 0;
 }

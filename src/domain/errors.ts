@@ -15,6 +15,8 @@ export type ErrorKind =
   | 'read-only'
   /** A change was asked for without its confirmation (not on a terminal and no --yes): exit code 2. */
   | 'confirmation'
+  /** The command line or the configuration is wrong (a bad region, endpoint, flag value); nothing was sent: exit code 2. */
+  | 'usage'
   | 'conflict'
   | 'aws';
 

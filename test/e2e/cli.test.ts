@@ -71,12 +71,12 @@ describe('keywarden on the command line', () => {
     expect(run.stderr).toMatch(/--sandbox/);
   });
 
-  it('rejects a malformed region and a malformed endpoint before any request', async () => {
+  it('rejects a malformed region and a malformed endpoint before any request (exit 2: the command line is wrong)', async () => {
     const region = await keywarden(['list', '--region', 'mars-1', '--sandbox']);
-    expect(region.code).toBe(1);
+    expect(region.code).toBe(2);
     expect(region.stderr).toMatch(/"mars-1" is not an AWS region name/);
     const endpoint = await keywarden(['list', '--endpoint-url', 'not a url', '--region', 'us-east-1']);
-    expect(endpoint.code).toBe(1);
+    expect(endpoint.code).toBe(2);
     expect(endpoint.stderr).toMatch(/is not a URL/);
   });
 

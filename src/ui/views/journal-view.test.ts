@@ -23,4 +23,14 @@ describe('journalLines', () => {
     for (const first of firsts) expect(first.indexOf('→')).toBeLessThan(40);
     expect(lines[1]?.text).toContain('key arn:aws:kms:us-east-1:111122223333:key/');
   });
+
+  it('cleans every field read from the journal file: a hand-edited entry cannot write escapes to the terminal', () => {
+    const hostile = '\u001b]52;c;ZXZpbA==\u0007\u0007\u200b';
+    const lines = journalLines([op({ action: `DisableKey${hostile}`, region: `us-east-1${hostile}`, time: `2026-11-23T10:00:00.000Z${hostile}`, caller: `x${hostile}`, status: 'failed', error: hostile })], []);
+    for (const line of lines) {
+      expect(line.text).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b]/);
+      expect(line.text).not.toContain(']52;');
+    }
+    expect(lines[0]?.text).toContain('DisableKey');
+  });
 });

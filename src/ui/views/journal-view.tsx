@@ -29,7 +29,9 @@ export function journalLines(operations: readonly JournalOperationView[], proble
     lines.push({ text: `    ${cleanText(JSON.stringify(op.params))}` });
     lines.push({ text: `    by ${cleanText(op.caller)} in ${op.region}`, tone: 'muted' });
   }
-  return lines;
+  // The journal is a file anyone with access to the data directory can edit: every field read
+  // from it (time, action, region …) is untrusted text, cleaned here on its way to the screen.
+  return lines.map((line) => ({ ...line, text: cleanText(line.text) }));
 }
 
 export function JournalView({ state, keyArn, scroll, height }: { state: JournalState; keyArn?: string | undefined; scroll: number; height: number }) {

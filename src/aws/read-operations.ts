@@ -1,0 +1,48 @@
+// The operations keywarden sends that only read, named one by one. In read-only mode every
+// other operation is refused inside the client before it is sent — also one whose name looks
+// like a read: AWS has "Get…"/"Describe…" operations that change state (CloudWatch Logs
+// StartQuery-style side effects, KMS's GenerateDataKey …), so a prefix rule is not a safe
+// test. A new read keywarden starts to call must be added here (a test scans src/aws for every
+// command keywarden constructs and fails until each is classified).
+
+export const READ_OPERATIONS: ReadonlySet<string> = new Set([
+  // KMS
+  'DescribeKey',
+  'ListKeys',
+  'ListAliases',
+  'ListResourceTags',
+  'ListGrants',
+  'ListRetirableGrants',
+  'ListKeyPolicies',
+  'ListKeyRotations',
+  'GetKeyPolicy',
+  'GetKeyRotationStatus',
+  'GetKeyLastUsage',
+  // STS
+  'GetCallerIdentity',
+  // CloudTrail
+  'LookupEvents',
+  'DescribeTrails',
+  'GetTrailStatus',
+  'GetEventSelectors',
+  'GetTrail',
+  'ListTrails',
+  // CloudWatch Logs
+  'DescribeLogGroups',
+  'DescribeLogStreams',
+  'DescribeMetricFilters',
+  'TestMetricFilter',
+  'FilterLogEvents',
+  // CloudWatch
+  'DescribeAlarms',
+  'DescribeAlarmHistory',
+  'GetMetricData',
+  'GetMetricStatistics',
+  'ListMetrics',
+  // EC2 (--all-regions)
+  'DescribeRegions',
+]);
+
+export function isReadOperation(operation: string): boolean {
+  return READ_OPERATIONS.has(operation);
+}

@@ -1,0 +1,146 @@
+// The program in scripts and pipes: a reader that goes away, empty and mistyped flags, exit
+// codes, endpoints chosen by the environment or the shared config, and text from files that
+// anyone could have edited.
+
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI } from './terminal.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function home(): string {
+  return mkdtempSync(join(tmpdir(), 'kw-script-home-'));
+}
+
+/** A host name that never resolves (RFC 6761 .invalid): a request that got past the guard would fail with ENOTFOUND. */
+const FAR_ENDPOINT = 'http://keywarden-test.invalid:9';
+const FAKE_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAKEYWARDENTEST', AWS_SECRET_ACCESS_KEY: 'keywarden-test-secret-key-not-real-00000' };
+
+function keywarden(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH ?? '', KEYWARDEN_HOME: env.KEYWARDEN_HOME ?? home(), AWS_EC2_METADATA_DISABLED: 'true', ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end();
+  });
+}
+
+/** Runs keywarden with stdout into a reader that closes after the first chunk, as `| head -1` does. */
+function keywardenIntoClosedPipe(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string; firstChunk: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', AWS_EC2_METADATA_DISABLED: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let firstChunk = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', (chunk: Buffer) => {
+      firstChunk = chunk.toString();
+      child.stdout.destroy();
+    });
+    child.on('close', (code) => resolve({ code, stderr, firstChunk }));
+  });
+}
+
+describe('keywarden in scripts and pipes', () => {
+  it('a reader that closes the pipe early ends the output quietly: no stack trace, exit 0', async () => {
+    const dir = home();
+    // The seeded estate with AWS managed keys is many lines: the reader is gone long before the end.
+    for (let i = 0; i < 3; i += 1) {
+      const run = await keywardenIntoClosedPipe(['list', '--sandbox', '--all'], { KEYWARDEN_HOME: dir });
+      expect(run.firstChunk).toMatch(/ALIAS/);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+    }
+    const json = await keywardenIntoClosedPipe(['show', 'alias/ebs/prod-data', '--json', '--sandbox'], { KEYWARDEN_HOME: dir });
+    expect(json.stderr).toBe('');
+    expect(json.code).toBe(0);
+  });
+
+  it('an empty flag value is an error, never the default (exit 2, nothing sent)', async () => {
+    for (const args of [
+      ['list', '--endpoint-url', ''],
+      ['list', '--profile', ''],
+      ['list', '--sandbox', '--region', ''],
+      ['rotation', 'enable', 'alias/dev/secrets', '--period=', '--sandbox', '--yes'],
+    ]) {
+      const run = await keywarden(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(/needs a value/);
+      expect(run.stdout).toBe('');
+    }
+  });
+
+  it('mistyped commands and flags get a suggestion and exit 2', async () => {
+    const command = await keywarden(['lsit', '--sandbox']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toMatch(/unknown command "lsit" — did you mean "list"\?/);
+    const flag = await keywarden(['list', '--endpont-url', 'http://127.0.0.1:1']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/unknown flag "--endpont-url" — did you mean "--endpoint-url"\?/);
+    const sub = await keywarden(['sandbox', 'serv']);
+    expect(sub.code).toBe(2);
+    expect(sub.stderr).toMatch(/did you mean "serve"\?/);
+  });
+
+  it('--sandbox with --endpoint-url is a command-line error: exit 2', async () => {
+    const run = await keywarden(['list', '--sandbox', '--endpoint-url', 'http://127.0.0.1:1']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot be used together/);
+  });
+
+  it('the plain-HTTP guard covers every way an endpoint is chosen: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, endpoint_url in the config', async () => {
+    const env = { ...FAKE_CREDENTIALS, AWS_REGION: 'us-east-1' };
+    const general = await keywarden(['list', '--json'], { ...env, AWS_ENDPOINT_URL: FAR_ENDPOINT });
+    expect(general.code).toBe(2);
+    expect(general.stderr).toMatch(/AWS_ENDPOINT_URL http:\/\/keywarden-test\.invalid:9 is plain HTTP/);
+    expect(general.stderr).not.toMatch(/ENOTFOUND/);
+
+    const perService = await keywarden(['list', '--json'], { ...env, AWS_ENDPOINT_URL_STS: FAR_ENDPOINT });
+    expect(perService.code).toBe(2);
+    expect(perService.stderr).toMatch(/AWS_ENDPOINT_URL_STS http:\/\/keywarden-test\.invalid:9 is plain HTTP/);
+
+    const dir = home();
+    mkdirSync(join(dir, 'aws'));
+    writeFileSync(join(dir, 'aws', 'config'), `[default]\nregion = us-east-1\nendpoint_url = ${FAR_ENDPOINT}\n`);
+    const config = await keywarden(['list', '--json'], { ...FAKE_CREDENTIALS, AWS_CONFIG_FILE: join(dir, 'aws', 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'aws', 'none'), HOME: dir });
+    expect(config.code).toBe(2);
+    expect(config.stderr).toMatch(/plain HTTP to a host that is not this machine/);
+    expect(config.stderr).not.toMatch(/ENOTFOUND/);
+
+    // Accepted when the operator says so: the request then goes out (and fails to resolve).
+    const accepted = await keywarden(['list', '--json', '--allow-insecure-endpoint'], { ...env, AWS_ENDPOINT_URL: FAR_ENDPOINT, AWS_MAX_ATTEMPTS: '1' });
+    expect(accepted.stderr).not.toMatch(/plain HTTP/);
+    expect(accepted.stderr).toMatch(/ENOTFOUND|EAI_AGAIN|cannot reach/);
+  });
+
+  it('journal text from a hand-edited journal file cannot write escapes to the terminal', async () => {
+    const dir = home();
+    const hostile = '\u001b]52;c;ZXZpbA==\u0007\u200b';
+    const line = JSON.stringify({
+      v: 1,
+      id: '0b7c1f2e-3d4a-4b5c-8d6e-7f8091a2b3c4',
+      phase: 'intent',
+      time: '2026-11-23T10:00:00.000Z',
+      action: `DisableKey${hostile}`,
+      keyArn: `arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab${hostile}`,
+      region: `us-east-1${hostile}`,
+      account: '111122223333',
+      caller: `arn:aws:sts::111122223333:assumed-role/Operator/alice${hostile}`,
+      params: { KeyId: 'x' },
+    });
+    writeFileSync(join(dir, 'journal.jsonl'), `${line}\n{"torn": "\u001b]52;c;eA==\u0007`);
+    const run = await keywarden(['journal'], { KEYWARDEN_HOME: dir });
+    expect(run.stdout).toMatch(/DisableKey/);
+    // eslint-disable-next-line no-control-regex
+    expect(run.stdout + run.stderr).not.toMatch(/[\u0007\u001b\u009b\u200b]/);
+  });
+});
