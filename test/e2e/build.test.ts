@@ -1,0 +1,19 @@
+// `npm start` after the first run must not rebuild what did not change (it took 25–58 s of
+// silence when every start ran a full TypeScript build). `npm test` builds first (pretest), so
+// here nothing has changed since.
+
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from './terminal.js';
+
+describe('the build step of npm start', () => {
+  it('does nothing, and says nothing, when no source changed since the last build', () => {
+    const built = (file: string) => statSync(join(PROJECT_ROOT, 'dist', file)).mtimeMs;
+    const before = [built('cli.js'), built('.build-stamp')];
+    const output = execFileSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'build.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(output).toBe('');
+    expect([built('cli.js'), built('.build-stamp')]).toEqual(before);
+  });
+});
