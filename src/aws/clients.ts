@@ -5,11 +5,11 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { KeywardenError } from '../domain/errors.js';
 import { OperationLimiter } from './rate-limit.js';
 import { assertEndpointIsSafe, guardEndpoint } from './endpoint-guard.js';
 import { isReadOperation } from './read-operations.js';
+import { BudgetedRetryStrategy, shortBackoff } from './retry-budget.js';
 
 export { isReadOperation } from './read-operations.js';
 
@@ -77,6 +77,8 @@ export interface ConnectOptions {
   allowInsecureEndpoint?: boolean;
   /** Refuse every mutating call before it leaves the process. */
   readOnly?: boolean;
+  /** Time spent retrying errors other than throttling, per call (default SERVER_ERROR_RETRY_BUDGET_MS). */
+  serverErrorRetryBudgetMs?: number;
 }
 
 export interface Clients {
@@ -179,12 +181,14 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
   if (!firstRegion) throw new KeywardenError('validation', 'no region to connect to');
   // KMS: requests are already paced to the per-operation quotas, so a throttled call backs off
   // briefly (100 ms doubling to 3 s, with jitter) instead of the SDK's 0.5–20 s throttling curve.
-  const kmsRetry = () => new ConfiguredRetryStrategy(options.maxAttempts ?? 8, (attempt) => Math.min(3_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
-  const kms = perRegion((region) => paceToQuotas(new KMSClient({ ...common, region, retryStrategy: kmsRetry() }), new OperationLimiter()));
+  // Server errors (5xx, an unreadable answer, a reset) are retried for a few seconds in all, not
+  // eight times over half a minute (src/aws/retry-budget.ts).
+  const retry = () => new BudgetedRetryStrategy(options.maxAttempts ?? 8, shortBackoff, options.serverErrorRetryBudgetMs);
+  const kms = perRegion((region) => paceToQuotas(new KMSClient({ ...common, region, retryStrategy: retry() }), new OperationLimiter()));
   const cloudtrail = perRegion((region) => new CloudTrailClient({ ...common, region, retryMode: 'adaptive', maxAttempts: options.maxAttempts ?? 5 }));
-  const logs = perRegion((region) => new CloudWatchLogsClient({ ...common, region }));
-  const cloudwatch = perRegion((region) => new CloudWatchClient({ ...common, region }));
-  const sts = perRegion((region) => new STSClient({ ...common, region }));
+  const logs = perRegion((region) => new CloudWatchLogsClient({ ...common, region, retryStrategy: retry() }));
+  const cloudwatch = perRegion((region) => new CloudWatchClient({ ...common, region, retryStrategy: retry() }));
+  const sts = perRegion((region) => new STSClient({ ...common, region, retryStrategy: retry() }));
   return {
     regions: options.regions,
     readOnly: options.readOnly ?? false,

@@ -9,6 +9,24 @@ interface SdkErrorLike {
   code?: string;
   $metadata?: { requestId?: string; httpStatusCode?: number };
   $fault?: 'client' | 'server';
+  /** The raw answer, kept by the SDK when it could not read it (a proxy's HTML page …). */
+  $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
+}
+
+/**
+ * An answer the SDK could not read as AWS's protocol (a proxy error page, a captive portal, a
+ * load balancer's HTML): say what came back instead of the parser's "Unexpected token '<'…
+ * inspect the hidden field" text.
+ */
+function unreadableAnswer(sdk: SdkErrorLike, raw: string): string | undefined {
+  const type = (sdk.$response?.headers?.['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const parseFailed = /Deserialization error/i.test(raw) || (sdk.name === 'SyntaxError' && sdk.$response !== undefined);
+  // A query-protocol client (STS) reading an HTML error page names the error "Unknown".
+  const unknownHtml = sdk.name === 'Unknown' && type === 'text/html';
+  if (!parseFailed && !unknownHtml) return undefined;
+  const status = sdk.$response?.statusCode ?? sdk.$metadata?.httpStatusCode;
+  const what = type === 'text/html' || /Unexpected token '<'/.test(raw) ? 'an HTML page' : type ? `a ${type} body` : 'a body';
+  return `the endpoint answered${status ? ` HTTP ${status}` : ''} with ${what}, not an AWS answer — is the endpoint URL right, or is a proxy in the way?`;
 }
 
 const KIND_BY_CODE: Record<string, ErrorKind> = {
@@ -61,7 +79,12 @@ export function toDomainError(error: unknown, what?: string): KeywardenError {
   if (/Region is missing/i.test(raw)) kind = 'validation';
 
   let message: string;
-  switch (kind) {
+  const unreadable = unreadableAnswer(sdk, raw);
+  if (unreadable) kind = 'aws';
+  switch (unreadable ? 'unreadable' : kind) {
+    case 'unreadable':
+      message = unreadable!;
+      break;
     case 'no-credentials':
       message = `no usable AWS credentials (${raw}). Use --profile or AWS_PROFILE, set AWS credentials in the environment, or try the built-in sandbox with --sandbox`;
       break;

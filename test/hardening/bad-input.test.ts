@@ -68,7 +68,7 @@ async function refuses(args: string[], message: RegExp, env: Record<string, stri
 describe('bad input is refused clearly, with nothing changed', () => {
   it('an unknown profile is named as unknown (not as "no credentials")', async () => {
     const run = await refuses(['list', '--profile', 'nope'], /unknown AWS profile "nope": it is not in .*no-aws-config.*no profiles are defined there/);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2); // the command line named a profile that does not exist
     writeFileSync(join(home, 'aws-config'), '[default]\nregion = us-east-1\n[profile prod]\nregion = eu-west-1\n');
     await refuses(['list', '--profile', 'staging'], /unknown AWS profile "staging".*profiles there: default, prod/, { AWS_CONFIG_FILE: join(home, 'aws-config') });
   });
