@@ -168,6 +168,18 @@ async function main(): Promise<number> {
     printError(`${message}\nRun "keywarden --help" for usage.`);
     return 2;
   };
+  const home = process.env.KEYWARDEN_HOME;
+  if (home) {
+    const { statSync } = await import('node:fs');
+    const kind = (() => {
+      try {
+        return statSync(home).isDirectory() ? 'directory' : 'file';
+      } catch {
+        return 'missing'; // created on first write
+      }
+    })();
+    if (kind === 'file') return usage(`KEYWARDEN_HOME is ${home}, which is a file: point it at a directory (keywarden creates it when missing)`);
+  }
   const { didYouMean } = await import('./commands/suggest.js');
   const unknownFlag = findUnknownFlag(process.argv.slice(2));
   if (unknownFlag) return usage(`unknown flag "${unknownFlag}"${didYouMean(unknownFlag.replace(/^-+/, '').split('=')[0]!, KNOWN_FLAGS, '--')}`);

@@ -66,9 +66,33 @@ const LEAD: Partial<Record<ErrorKind, string>> = {
   conflict: 'conflicts with an operation in progress',
 };
 
+/** What a file-system error means, in words (Node's own text is `EEXIST: file already exists, mkdir '…'`). */
+const SYSTEM_ERRORS: Record<string, string> = {
+  EEXIST: 'a file is in the way where a directory is needed',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EISDIR: 'it is a directory, not a file',
+  ENOENT: 'it does not exist',
+  EACCES: 'permission denied',
+  EPERM: 'the operation is not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+};
+
+function systemErrorSentence(error: unknown): string | undefined {
+  const node = error as { code?: unknown; path?: unknown; syscall?: unknown };
+  if (typeof node.code !== 'string' || typeof node.path !== 'string') return undefined;
+  const meaning = SYSTEM_ERRORS[node.code];
+  if (!meaning) return undefined;
+  const hint = process.env.KEYWARDEN_HOME ? ` (KEYWARDEN_HOME is ${process.env.KEYWARDEN_HOME}: it must be a directory keywarden may write to)` : '';
+  return `cannot ${typeof node.syscall === 'string' ? `${node.syscall} ` : 'use '}${node.path}: ${meaning}${hint}`;
+}
+
 /** Turns anything the SDK throws into a KeywardenError. `what` names the call ("DescribeKey on alias/x"). */
 export function toDomainError(error: unknown, what?: string): KeywardenError {
   if (error instanceof KeywardenError) return error;
+  const system = systemErrorSentence(error);
+  if (system) return new KeywardenError('aws', what ? `${what}: ${system}` : system, { code: (error as { code: string }).code, cause: error });
   const sdk = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorLike;
   const code = sdk.name && sdk.name !== 'Error' ? sdk.name : sdk.code ?? 'Error';
   const raw = sdk.message ?? String(error);

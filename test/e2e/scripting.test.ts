@@ -143,4 +143,13 @@ describe('keywarden in scripts and pipes', () => {
     // eslint-disable-next-line no-control-regex
     expect(run.stdout + run.stderr).not.toMatch(/[\u0007\u001b\u009b\u200b]/);
   });
+
+  it('KEYWARDEN_HOME pointing at a file is named in a sentence (exit 2), not as a raw EEXIST/ENOTDIR', async () => {
+    const file = join(home(), 'not-a-directory');
+    writeFileSync(file, 'x');
+    const run = await keywarden(['key', 'disable', 'alias/dev/secrets', '--sandbox', '--yes'], { KEYWARDEN_HOME: file });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/KEYWARDEN_HOME is .*not-a-directory, which is a file: point it at a directory/);
+    expect(run.stderr).not.toMatch(/EEXIST|ENOTDIR/);
+  });
 });
