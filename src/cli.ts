@@ -159,6 +159,19 @@ const cli = meow(help, {
   flags: FLAGS,
 });
 
+function connectFlagsFrom(flags: typeof cli.flags): import('./app/connect.js').ConnectFlags {
+  return {
+    regions: flags.region ?? [],
+    sandbox: flags.sandbox,
+    readOnly: flags.readOnly,
+    allRegions: flags.allRegions,
+    allowInsecureEndpoint: flags.allowInsecureEndpoint,
+    ...(flags.profile ? { profile: flags.profile } : {}),
+    ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
+    ...(flags.state ? { sandboxState: flags.state } : {}),
+  };
+}
+
 async function main(): Promise<number> {
   const { printError, endOutputQuietlyWhenPipeCloses } = await import('./commands/output.js');
   endOutputQuietlyWhenPipeCloses();
@@ -282,8 +295,29 @@ async function main(): Promise<number> {
   }
   if (command === 'journal') {
     if (rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
-    const { runJournal } = await import('./commands/journal.js');
-    return runJournal({ json: flags.json, ...(flags.key ? { key: flags.key } : {}) });
+    const { runJournal, isKeyIdOrArn } = await import('./commands/journal.js');
+    let key = flags.key;
+    if (key !== undefined && !isKeyIdOrArn(key)) {
+      // The journal records key ARNs; an alias is looked up where it lives (the same connection
+      // flags as every other command), so `journal --key alias/x` finds that key's entries.
+      const { connect } = await import('./app/connect.js');
+      const { resolveKey } = await import('./aws/inventory.js');
+      const alias = key;
+      const { KeywardenError } = await import('./domain/errors.js');
+      const { toDomainError } = await import('./aws/errors.js');
+      try {
+        const connection = await connect(connectFlagsFrom(flags));
+        try {
+          key = (await resolveKey(connection.clients, alias)).arn;
+        } finally {
+          await connection.close();
+        }
+      } catch (error) {
+        const domain = toDomainError(error);
+        throw new KeywardenError(domain.kind, `to find the key behind "${alias}", keywarden asks AWS: ${domain.message} (or give the key id or key ARN)`, { cause: error });
+      }
+    }
+    return runJournal({ json: flags.json, ...(key ? { key } : {}) });
   }
   if (command !== undefined && command !== 'list' && command !== 'show' && command !== 'retire' && command !== 'retirements' && command !== 'usage' && command !== 'report' && !changeCommand) {
     return usage(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
@@ -299,16 +333,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const connectFlags = {
-    regions: flags.region ?? [],
-    sandbox: flags.sandbox,
-    readOnly: flags.readOnly,
-    allRegions: flags.allRegions,
-    allowInsecureEndpoint: flags.allowInsecureEndpoint,
-    ...(flags.profile ? { profile: flags.profile } : {}),
-    ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
-    ...(flags.state ? { sandboxState: flags.state } : {}),
-  };
+  const connectFlags = connectFlagsFrom(flags);
   if (command === undefined) {
     // The interactive view draws its first frame before the SDK and the sandbox load (commands/tui.tsx).
     const { runTui } = await import('./commands/tui.js');

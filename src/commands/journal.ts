@@ -3,6 +3,11 @@
 import { cleanText } from '../domain/sanitize.js';
 import { printError, printJson, printLine } from './output.js';
 
+/** A key id (`1234abcd-…`, `mrk-…`) or key ARN: matched in the journal as it is; anything else is an alias to look up first. */
+export function isKeyIdOrArn(key: string): boolean {
+  return /^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(key) || /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(key);
+}
+
 /** A key matches by ARN, by key id, or by the end of its ARN. Aliases are not stored in the journal. */
 export function keyMatches(keyArn: string, key: string): boolean {
   return keyArn === key || keyArn.endsWith(`/${key}`);

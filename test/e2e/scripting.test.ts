@@ -152,4 +152,19 @@ describe('keywarden in scripts and pipes', () => {
     expect(run.stderr).toMatch(/KEYWARDEN_HOME is .*not-a-directory, which is a file: point it at a directory/);
     expect(run.stderr).not.toMatch(/EEXIST|ENOTDIR/);
   });
+
+  it('journal --key takes an alias as every KEY argument does (looked up through the connection)', async () => {
+    const dir = home();
+    const disabled = await keywarden(['key', 'disable', 'alias/dev/secrets', '--sandbox', '--yes', '--json'], { KEYWARDEN_HOME: dir });
+    expect(disabled.code).toBe(0);
+    const byAlias = await keywarden(['journal', '--key', 'alias/dev/secrets', '--sandbox', '--json'], { KEYWARDEN_HOME: dir });
+    expect(byAlias.code).toBe(0);
+    const entries = JSON.parse(byAlias.stdout).entries as Array<{ action: string; keyArn: string }>;
+    expect(entries.map((e) => e.action)).toEqual(['DisableKey', 'DisableKey']);
+    const other = await keywarden(['journal', '--key', 'alias/ebs/prod-data', '--sandbox', '--json'], { KEYWARDEN_HOME: dir });
+    expect(JSON.parse(other.stdout).entries).toEqual([]);
+    const offline = await keywarden(['journal', '--key', 'alias/dev/secrets'], { KEYWARDEN_HOME: dir, HOME: dir, AWS_CONFIG_FILE: join(dir, 'none') });
+    expect(offline.code).toBe(2);
+    expect(offline.stderr).toMatch(/to find the key behind "alias\/dev\/secrets", keywarden asks AWS: .*or give the key id or key ARN/);
+  });
 });
