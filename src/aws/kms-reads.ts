@@ -144,7 +144,9 @@ export async function readRotation(kms: KMSClient, meta: KeyMetadata, signal?: A
   if (reason && meta.keyManager !== 'AWS') return { kind: 'unsupported', reason };
   const out = await retryThrottled(() => kms.send(new GetKeyRotationStatusCommand({ KeyId: meta.arn }), { abortSignal: signal }), 6, signal);
   if (!out.KeyRotationEnabled) return { kind: 'disabled' };
-  const status: RotationStatus = { kind: 'enabled', periodDays: out.RotationPeriodInDays ?? 365 };
+  // An endpoint that does not report the period (older emulators) leaves it unknown: showing the
+  // 365-day default would state as fact what nobody said.
+  const status: RotationStatus = { kind: 'enabled', ...(out.RotationPeriodInDays !== undefined ? { periodDays: out.RotationPeriodInDays } : {}) };
   if (out.NextRotationDate) status.nextRotationDate = out.NextRotationDate.toISOString();
   if (out.OnDemandRotationStartDate) status.onDemandRotationStartDate = out.OnDemandRotationStartDate.toISOString();
   return status;

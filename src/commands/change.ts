@@ -7,6 +7,7 @@ import type { Connection } from '../app/connect.js';
 import type { ActionRequest } from '../domain/actions.js';
 import { periodFromInput } from '../domain/actions.js';
 import { KeywardenError } from '../domain/errors.js';
+import { rotationPeriodWords } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
 import type { ChangePreview } from '../aws/mutations.js';
 import { printError, printJson, printLine } from './output.js';
@@ -121,7 +122,7 @@ export async function runChange(connection: Connection, parsed: { request: Actio
   } else {
     printLine(`done${result.requestId ? ` (request id ${result.requestId})` : ''}; state now: ${result.after.metadata?.state ?? 'unknown'}`);
     const rotation = result.after.rotation;
-    if (rotation.kind === 'enabled') printLine(`rotation: on, every ${rotation.periodDays} days${rotation.nextRotationDate ? `, next ${rotation.nextRotationDate.slice(0, 10)}` : ''}`);
+    if (rotation.kind === 'enabled') printLine(`rotation: on, ${rotationPeriodWords(rotation.periodDays)}${rotation.nextRotationDate ? `, next ${rotation.nextRotationDate.slice(0, 10)}` : ''}`);
     if (rotation.kind === 'disabled') printLine('rotation: off');
   }
   return 0;

@@ -1,7 +1,7 @@
 // `keywarden list` and `keywarden show KEY`: the same data as the views, for scripts.
 
 import type { Connection } from '../app/connect.js';
-import type { CallerIdentity, KeyDetail, KeyRow } from '../domain/key.js';
+import { rotationPeriodWords, type CallerIdentity, type KeyDetail, type KeyRow } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
 import { columnsFor, headerCells, keyToCells } from '../domain/table.js';
 import { printJson, printLine } from './output.js';
@@ -94,7 +94,7 @@ function printDetail(detail: KeyDetail): void {
   field(
     'Rotation',
     rotation.kind === 'enabled'
-      ? `on, every ${rotation.periodDays} days${rotation.nextRotationDate ? `, next ${rotation.nextRotationDate.slice(0, 10)}` : ''}`
+      ? `on, ${rotationPeriodWords(rotation.periodDays)}${rotation.nextRotationDate ? `, next ${rotation.nextRotationDate.slice(0, 10)}` : ''}`
       : rotation.kind === 'disabled'
         ? 'off'
         : rotation.kind === 'unsupported'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionBlockedReason, apiCall, confirmationMatches, confirmationWord, periodFromInput, type ActionRequest } from './actions.js';
+import { actionBlockedReason, apiCall, confirmationMatches, confirmationWord, describeChange, periodFromInput, type ActionRequest } from './actions.js';
 import type { KeyMetadata } from './key.js';
 import { keyMetadata } from '../../test/helpers/kms-fixtures.js';
 
@@ -78,5 +78,13 @@ describe('rotation period input', () => {
     const parsed = periodFromInput(input);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.message).toMatch(/rotation period/);
+  });
+});
+
+describe('describeChange with what the endpoint did not report', () => {
+  it('never states the 365-day default as the current rotation period', () => {
+    const row = { keyId: 'k', arn: 'arn:aws:kms:us-east-1:111122223333:key/k', region: 'us-east-1', aliases: [], tags: [], problems: [], metadata: base, rotation: { kind: 'enabled' as const }, lastUsage: { kind: 'never' as const } };
+    const words = describeChange({ action: 'rotation.enable', periodDays: 180 }, row as unknown as Parameters<typeof describeChange>[1]);
+    expect(words).toBe('automatic rotation: on, period not reported → on, every 180 days');
   });
 });

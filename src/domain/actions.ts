@@ -2,7 +2,7 @@
 // dangerous (needs the alias or key id typed) and whether the key's current state allows it.
 // The UI, the subcommands and src/aws/mutations.ts all read this one table.
 
-import type { Grant, KeyMetadata, KeyRow } from './key.js';
+import { rotationPeriodWords, type Grant, type KeyMetadata, type KeyRow } from './key.js';
 import { parseRotationPeriod, rotationManagedElsewhere, rotationUnsupportedReason, ROTATION_PERIOD_DEFAULT } from './rotation.js';
 
 export type ActionId =
@@ -106,7 +106,7 @@ export function apiCall(request: ActionRequest, keyArn: string): { operation: st
 function rotationWords(rotation: KeyRow['rotation']): string {
   switch (rotation.kind) {
     case 'enabled':
-      return `on, every ${rotation.periodDays} days`;
+      return `on, ${rotationPeriodWords(rotation.periodDays)}`;
     case 'disabled':
       return 'off';
     case 'unsupported':

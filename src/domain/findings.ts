@@ -139,7 +139,7 @@ function rotationFindings(row: KeyRow, thresholds: Thresholds): KeyFinding[] {
       },
     ];
   }
-  if (rotation.kind === 'enabled' && rotation.periodDays > thresholds.maxRotationDays) {
+  if (rotation.kind === 'enabled' && rotation.periodDays !== undefined && rotation.periodDays > thresholds.maxRotationDays) {
     return [
       {
         id: 'rotation-period-long',

@@ -52,7 +52,8 @@ export interface KeyMetadata {
 
 /** Rotation as the operator needs it: on, off, not possible for this key, or unreadable. */
 export type RotationStatus =
-  | { kind: 'enabled'; periodDays: number; nextRotationDate?: string; onDemandRotationStartDate?: string }
+  /** `periodDays` is absent when the endpoint did not report it (never assumed to be the 365-day default). */
+  | { kind: 'enabled'; periodDays?: number; nextRotationDate?: string; onDemandRotationStartDate?: string }
   | { kind: 'disabled' }
   | { kind: 'unsupported'; reason: string }
   | { kind: 'error'; message: string };
@@ -149,4 +150,9 @@ export function isReadProblem(value: unknown): value is ReadProblem {
 export function displayName(row: Pick<KeyRow, 'aliases' | 'keyId'>): string {
   const alias = row.aliases[0];
   return alias ? alias.replace(/^alias\//, '') : row.keyId;
+}
+
+/** "every 180 days", or says that the endpoint did not report the period. */
+export function rotationPeriodWords(periodDays: number | undefined): string {
+  return periodDays === undefined ? 'period not reported' : `every ${periodDays} days`;
 }

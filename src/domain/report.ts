@@ -8,7 +8,7 @@
 
 import { countBySeverity, findingsForKey, type KeyFinding, type Severity, type Thresholds } from './findings.js';
 import { formatDateTime } from './format.js';
-import { displayName, isReadProblem, type Grant, type KeyDetail, type KeyMetadata, type LastUsage, type RotationEntry, type RotationStatus, type Tag } from './key.js';
+import { displayName, isReadProblem, rotationPeriodWords, type Grant, type KeyDetail, type KeyMetadata, type LastUsage, type RotationEntry, type RotationStatus, type Tag } from './key.js';
 import type { RetirementRecord } from './retirement.js';
 import { cleanText } from './sanitize.js';
 import { describePrincipal } from './services.js';
@@ -146,7 +146,7 @@ function when(iso: string | undefined | null): string {
 function rotationText(status: RotationStatus): string {
   switch (status.kind) {
     case 'enabled':
-      return `on, every ${status.periodDays} days${status.nextRotationDate ? `, next ${when(status.nextRotationDate)}` : ''}`;
+      return `on, ${rotationPeriodWords(status.periodDays)}${status.nextRotationDate ? `, next ${when(status.nextRotationDate)}` : ''}`;
     case 'disabled':
       return 'off';
     case 'unsupported':

@@ -60,6 +60,8 @@ describe('keyToCells', () => {
     ],
     ['multi-Region primary', mrkPrimaryRow, { multiRegion: 'primary', rotation: 'off', lastUsed: '2026-11-22 Encrypt' }],
     ['disabled', disabledRow, { state: 'Disabled' }],
+    // An endpoint that reports rotation on without its period: no 365 stated as fact.
+    ['rotation period not reported', { ...ebsRow, rotation: { kind: 'enabled' } }, { rotation: 'on ?d' }],
   ])('%s', (_name, row, expected) => {
     expect(keyToCells(row, NOW)).toMatchObject(expected);
   });

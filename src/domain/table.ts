@@ -167,7 +167,7 @@ function clean(text: string): string {
 export function rotationCell(rotation: RotationStatus): string {
   switch (rotation.kind) {
     case 'enabled':
-      return `on ${rotation.periodDays}d${rotation.nextRotationDate ? ` next ${formatDate(rotation.nextRotationDate)}` : ''}`;
+      return `on ${rotation.periodDays === undefined ? '?' : rotation.periodDays}d${rotation.nextRotationDate ? ` next ${formatDate(rotation.nextRotationDate)}` : ''}`;
     case 'disabled':
       return 'off';
     case 'unsupported':

@@ -79,7 +79,7 @@ function act(command: CommandId, context: DetailActionContext) {
       return dialog.prepare([{ action: 'key.disable' }], key, 'Disable key');
     case 'detail.rotationEnable': {
       const rotation = detail.status === 'ready' ? detail.detail.row.rotation : undefined;
-      return dialog.askPeriod(key, rotation?.kind === 'enabled' ? rotation.periodDays : ROTATION_PERIOD_DEFAULT);
+      return dialog.askPeriod(key, rotation?.kind === 'enabled' ? (rotation.periodDays ?? ROTATION_PERIOD_DEFAULT) : ROTATION_PERIOD_DEFAULT);
     }
     case 'detail.rotationDisable':
       return dialog.prepare([{ action: 'rotation.disable' }], key, 'Disable automatic rotation');

@@ -5,6 +5,7 @@ import { daysUntil, formatAge, formatDate, formatDateTime } from '../../domain/f
 import {
   ON_DEMAND_ROTATION_LIMIT,
   isReadProblem,
+  rotationPeriodWords,
   type Grant,
   type KeyDetail,
   type KeyRow,
@@ -152,7 +153,7 @@ export function rotationLines(detail: KeyDetail, now: Date): DetailLine[] {
   const rotation = row.rotation;
   switch (rotation.kind) {
     case 'enabled':
-      lines.push(field('Automatic', `on, every ${rotation.periodDays} days`, 'success'));
+      lines.push(field('Automatic', `on, ${rotationPeriodWords(rotation.periodDays)}`, 'success'));
       if (rotation.nextRotationDate) {
         const days = daysUntil(rotation.nextRotationDate, now);
         lines.push(field('Next rotation', `${formatDate(rotation.nextRotationDate)}${days !== undefined && days >= 0 ? ` (in ${days} days)` : ''}`));
