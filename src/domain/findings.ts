@@ -566,7 +566,7 @@ function deletionGuardFinding(statements: readonly PolicyStatement[], ctx: Polic
       message: `${who.join(', ')} may schedule deletion with no guard condition`,
       explanation:
         'The key policy allows kms:ScheduleKeyDeletion with nothing that slows a mistake or an attacker down. ' +
-        'Fix: add to the statement "NumericGreaterThanEquals": {"kms:ScheduleKeyDeletionPendingWindowInDays": "30"} (the longest waiting period), and "NumericGreaterThanEquals": {"kms:TrailingDaysWithoutKeyUsage": "30"} so a key used in the last 30 days cannot be scheduled for deletion (KMS.md §11) — or an equivalent Deny statement.',
+        'Fix: add to the statement "NumericGreaterThanEquals": {"kms:ScheduleKeyDeletionPendingWindowInDays": "30"} (the longest waiting period), and "NumericGreaterThanEquals": {"kms:TrailingDaysWithoutKeyUsage": "30"} so a key used in the last 30 days cannot be scheduled for deletion (kms:TrailingDaysWithoutKeyUsage, added by AWS in April 2026) — or an equivalent Deny statement.',
     },
   ];
 }
