@@ -2,7 +2,7 @@
 // keywarden's clock following the sandbox's over HTTP (real SDK clients, the built program).
 // Needs `npm run build` first.
 
-import { DescribeKeyCommand, ListKeysCommand, ScheduleKeyDeletionCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, ListKeysCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -86,7 +86,7 @@ describe('sandbox clock against a running sandbox serve', () => {
     for (const child of children.splice(0)) await stopped(child);
   });
 
-  it('moves the running server by its presence record and by --endpoint-url; keywarden follows; bad amounts change nothing', async () => {
+  it('moves the running server by its presence record and by --endpoint-url; keywarden follows; bad amounts change nothing', { timeout: 120_000 }, async () => {
     const home = mkdtempSync(join(tmpdir(), 'kw-clock-'));
     const state = join(home, 'served-state.json');
     const { child, url } = await serve(state, home);
@@ -128,6 +128,24 @@ describe('sandbox clock against a running sandbox serve', () => {
     const fresh = await connect({ regions: ['us-east-1'], sandbox: false, readOnly: false, endpointUrl: url });
     connections.push(fresh);
     expect(fresh.now().getTime() - Date.now()).toBeGreaterThan((15 * DAY + 36 * 3600) * 1000 - 60_000);
+
+    // Records and the audit journal are stamped in the same (sandbox) time, so a retirement started
+    // after the jump knows keywarden's own DisableKey as keywarden's.
+    const kms = connection.clients.kms('us-east-1');
+    const created = await kms.send(new CreateKeyCommand({ Description: 'retired after the clock moved' }));
+    const alias = `kw-after-jump-${process.pid}`;
+    await kms.send(new CreateAliasCommand({ AliasName: `alias/${alias}`, TargetKeyId: created.KeyMetadata!.KeyId! }));
+    const retire = (...args: string[]) => keywarden(['retire', ...args, '--endpoint-url', url], home);
+    const preflight = JSON.parse((await retire('start', alias, '--yes', '--json')).stdout);
+    const blocking = (preflight.findings as Array<{ id: string; severity: string }>).filter((f) => f.severity === 'blocking').map((f) => f.id);
+    const started = await retire('start', alias, '--yes', '--json', ...(blocking.length ? ['--acknowledge', blocking.join(',')] : []));
+    expect(started.code, started.stderr).toBe(0);
+    const record = JSON.parse(started.stdout).record;
+    expect(record).toMatchObject({ stage: 'disabled', disabledByKeywarden: true });
+    expect(new Date(record.startedAt).getTime() - Date.now()).toBeGreaterThan(15 * DAY * 1000);
+    const journal = JSON.parse((await keywarden(['journal', '--json'], home)).stdout) as { entries: Array<{ action: string; time: string }> };
+    const disable = journal.entries.find((entry) => entry.action === 'DisableKey');
+    expect(new Date(disable!.time).getTime()).toBeGreaterThanOrEqual(new Date(record.startedAt).getTime());
 
     // Time only moves forward; bad amounts are usage errors and change nothing.
     for (const bad of [['-15d'], ['--', '-1h'], [''], ['+1.5d'], ['+0d'], ['15'], ['+15y'], ['+1d', '+2d']]) {
