@@ -145,4 +145,40 @@ describe('time travel in the sandbox', () => {
     expect(saved.clockOffsetSeconds).toBe(15 * 86_400);
     expect(existsSync(presencePath(join(terminal.home, 'sandbox-state.json')))).toBe(false);
   }, 120_000);
+
+  it('on --sandbox: the wizard counts the watch in the sandbox time after :clock +15d, and the CLI schedules the deletion and takes it back', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'kw-travel-tui-'));
+    const cli = (...args: string[]) => keywarden([...args, '--sandbox'], home);
+    const alias = 'dev/secrets';
+    const first = JSON.parse((await cli('retire', 'start', alias, '--yes', '--json')).stdout);
+    const blocking = (first.findings as Array<{ id: string; severity: string }>).filter((f) => f.severity === 'blocking').map((f) => f.id);
+    const start = await cli('retire', 'start', alias, '--yes', '--json', ...(blocking.length ? ['--acknowledge', blocking.join(',')] : []));
+    expect(start.code, start.stderr).toBe(0);
+    const armed = await cli('retire', 'advance', alias, '--yes', '--json');
+    expect(armed.code, armed.stderr).toBe(0);
+    expect(JSON.parse(armed.stdout).record.stage).toBe('watching');
+
+    terminal = await Terminal.start({ args: ['--sandbox'], columns: 140, rows: 30, env: { KEYWARDEN_HOME: home } });
+    await terminal.waitFor((s) => s.includes('ecs/fargate-ephemeral') && !s.includes('loading keys'));
+    await terminal.type(':retirements');
+    await terminal.press('Enter');
+    await terminal.waitFor(/› dev\/secrets .*14 days left/, 30_000);
+    await terminal.press('Enter');
+    await terminal.waitFor(/watched 0 of 14 days/, 30_000);
+    await terminal.type(':clock +15d');
+    await terminal.press('Enter');
+    const after = await terminal.waitFor((s) => /watched 14 of 14 days/.test(s) && s.includes('SANDBOX TIME'), 60_000);
+    expect(after).toMatch(/n ▶ schedule-deletion/);
+    await terminal.type('q');
+    expect(await terminal.exitCode()).toBe(0);
+
+    const scheduled = await cli('retire', 'advance', alias, '--yes', '--json');
+    expect(scheduled.code, scheduled.stderr).toBe(0);
+    expect(JSON.parse(scheduled.stdout).record.stage).toBe('deletion-scheduled');
+    const cancel = await cli('retire', 'rollback', alias, '--yes');
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.stdout).toMatch(/deletion cancelled/);
+    const status = JSON.parse((await cli('retire', 'status', alias, '--json')).stdout);
+    expect(status.keyState).toBe('Disabled');
+  }, 240_000);
 });
