@@ -2,6 +2,8 @@
 // `GET /_sandbox/clock` reads it, `POST /_sandbox/clock {advanceSeconds}` moves it forward. Plain
 // HTTP, no AWS SDK: these routes are the sandbox's own, not an AWS API.
 
+import { cleanText } from '../domain/sanitize.js';
+
 /** The sandbox's clock as its control route reports it. */
 export interface ClockAnswer {
   now: string;
@@ -32,7 +34,7 @@ export async function advanceSandboxClock(url: string, seconds: number, timeoutM
   });
   const body = (await response.json().catch(() => ({}))) as { now?: unknown; error?: unknown };
   if (!response.ok || typeof body.now !== 'string') {
-    throw new Error(`the sandbox at ${url} did not move its clock: ${typeof body.error === 'string' ? body.error : `HTTP ${response.status}`}`);
+    throw new Error(`the sandbox at ${url} did not move its clock: ${typeof body.error === 'string' ? cleanText(body.error) : `HTTP ${response.status}`}`);
   }
   return new Date(body.now);
 }

@@ -9,6 +9,7 @@ import { useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
 import { describeAmount, describeOffset, parseClockAmount, type SandboxClock } from '../domain/clock.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../domain/findings.js';
 import { formatDate, formatDateTime } from '../domain/format.js';
+import { cleanText } from '../domain/sanitize.js';
 import type { ChangeSource, KeySource, RetirementSource, SessionInfo } from '../domain/source.js';
 import { Footer, type StatusMessage } from './components/footer.js';
 import { Header } from './components/header.js';
@@ -165,7 +166,8 @@ export function App({ source, session, size, onExit, changes, retirements, thres
         detail.refresh?.();
         retirementsScreen.refresh?.();
       },
-      (error: unknown) => setStatus({ text: `the sandbox's time did not move: ${error instanceof Error ? error.message : String(error)}`, tone: 'danger' }),
+      // The endpoint's own words may be in the message: cleaned like any text from outside.
+      (error: unknown) => setStatus({ text: `the sandbox's time did not move: ${cleanText(error instanceof Error ? error.message : String(error))}`, tone: 'danger' }),
     );
   };
 
