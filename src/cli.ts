@@ -43,6 +43,9 @@ const help = `
                                           run the built-in AWS-compatible endpoint alone
     $ keywarden sandbox reset [--state FILE] [--yes]
                                           put the sandbox back to its seeded estate
+    $ keywarden sandbox clock [+15d|+36h|+90m|+1w] [--endpoint-url URL | --state FILE] [--json]
+                                          print the sandbox's time, or move it forward (what falls
+                                          due runs: deletions, rotations, workloads, alarms)
 
   Connection
     --profile NAME        AWS profile from your shared config (default: AWS_PROFILE / default chain)
@@ -152,6 +155,17 @@ function findUnknownFlag(args: readonly string[]): string | undefined {
   return undefined;
 }
 
+// `sandbox clock -15d` would otherwise be read as an unknown flag: say what is wrong with it instead.
+{
+  const args = process.argv.slice(2);
+  const at = args.findIndex((arg, i) => arg === 'sandbox' && args[i + 1] === 'clock');
+  const backwards = at >= 0 ? args.slice(at + 2).find((arg) => /^-\d/.test(arg)) : undefined;
+  if (backwards) {
+    process.stderr.write(`keywarden: sandbox clock: "${backwards}": the sandbox's time only moves forward (as AWS's does); nothing changed\nRun "keywarden --help" for usage.\n`);
+    process.exit(2);
+  }
+}
+
 const cli = meow(help, {
   importMeta: import.meta,
   // Unknown flags are reported by main() with a suggestion ("did you mean --endpoint-url?").
@@ -212,6 +226,25 @@ async function main(): Promise<number> {
 
   if (command === 'sandbox') {
     const [sub, ...extra] = rest;
+    if (sub === 'clock') {
+      if (extra.length > 1) return usage(`unexpected argument "${extra[1]}"`);
+      if (flags.endpointUrl && flags.state) return usage('--endpoint-url and --state cannot be used together: name the running sandbox or its state file');
+      if (flags.sandbox && flags.endpointUrl) return usage('--sandbox and --endpoint-url cannot be used together');
+      let advanceSeconds: number | undefined;
+      if (extra.length === 1) {
+        const { parseClockAmount } = await import('./domain/clock.js');
+        const amount = parseClockAmount(extra[0]);
+        if (!amount.ok) return usage(`sandbox clock: ${amount.message}; nothing changed`);
+        advanceSeconds = amount.seconds;
+      }
+      const { runSandboxClock } = await import('./commands/sandbox.js');
+      return runSandboxClock({
+        json: flags.json,
+        ...(advanceSeconds !== undefined ? { advanceSeconds } : {}),
+        ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
+        ...(flags.state ? { state: flags.state } : {}),
+      });
+    }
     if (extra.length > 0) return usage(`unexpected argument "${extra[0]}"`);
     if (sub === 'serve') {
       const port = wholeNumber('port', flags.port);
@@ -226,7 +259,7 @@ async function main(): Promise<number> {
       const { runSandboxReset } = await import('./commands/sandbox.js');
       return runSandboxReset({ yes: flags.yes, ...(flags.state ? { state: flags.state } : {}) });
     }
-    return usage(sub ? `unknown sandbox command "${sub}" (serve, reset)${didYouMean(sub, ['serve', 'reset'])}` : 'sandbox needs a command: serve or reset');
+    return usage(sub ? `unknown sandbox command "${sub}" (serve, reset, clock)${didYouMean(sub, ['serve', 'reset', 'clock'])}` : 'sandbox needs a command: serve, reset or clock');
   }
 
   const changeCommand = command === 'rotation' || command === 'grants' || command === 'key';

@@ -15,7 +15,8 @@ export class AwsChangeSource implements ChangeSource {
   constructor(
     private readonly clients: Clients,
     private readonly identity: () => Promise<CallerIdentity>,
-    journal: Journal = new Journal(),
+    // Entries are stamped with the account's time (the sandbox's clock on a sandbox), like the retirement records they are compared with.
+    journal: Journal = new Journal(undefined, { now: () => clients.now() }),
   ) {
     this.journalFile = journal;
   }

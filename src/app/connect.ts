@@ -3,6 +3,7 @@
 
 import type { SessionInfo } from '../domain/source.js';
 import type { Clients } from '../aws/clients.js';
+import type { AccountClock, SandboxClock } from '../domain/clock.js';
 
 export interface ConnectFlags {
   profile?: string;
@@ -21,8 +22,13 @@ export interface ConnectFlags {
 export interface Connection {
   clients: Clients;
   session: SessionInfo;
-  /** The account's time: the sandbox's own clock with --sandbox (tests advance it), else this machine's. */
+  /**
+   * The account's time: a keywarden sandbox's own clock (in-process with --sandbox, or at
+   * --endpoint-url), kept current from its answers; against AWS this machine's.
+   */
   now: () => Date;
+  /** Present when the endpoint is a keywarden sandbox: its clock, to show and move forward. */
+  sandboxClock?: SandboxClock;
   close(): Promise<void>;
 }
 
@@ -34,8 +40,22 @@ export async function assertConnectFlags(flags: ConnectFlags): Promise<void> {
   }
 }
 
+/** The clock of the keywarden sandbox at `url`, moved over its control route. */
+function sandboxClockAt(url: string, clock: AccountClock, exact?: () => Date): SandboxClock {
+  return {
+    now: () => exact?.() ?? clock.now(),
+    offsetMs: () => (exact ? exact().getTime() - Date.now() : clock.offsetMs),
+    async advance(seconds) {
+      const { advanceSandboxClock } = await import('../sandbox/clock-client.js');
+      const moved = await advanceSandboxClock(url, seconds);
+      clock.observe(moved);
+      return exact?.() ?? moved;
+    },
+  };
+}
+
 export async function connect(flags: ConnectFlags): Promise<Connection> {
-  const { createClients, resolveRegions, parseEndpoint } = await import('../aws/clients.js');
+  const [{ createClients, resolveRegions, parseEndpoint }, { AccountClock }] = await Promise.all([import('../aws/clients.js'), import('../domain/clock.js')]);
   if (flags.endpointUrl) parseEndpoint(flags.endpointUrl, { allowInsecure: flags.allowInsecureEndpoint ?? false });
   await assertConnectFlags(flags);
   if (flags.sandbox) {
@@ -49,10 +69,14 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
         throw error;
       });
     }
-    const clients = createClients({ regions, endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS, readOnly: flags.readOnly });
+    const clock = new AccountClock();
+    clock.observe(sandbox.now());
+    const clients = createClients({ regions, endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS, readOnly: flags.readOnly, accountClock: clock });
     return {
       clients,
+      // Read from the sandbox itself: exact, and moved at once by `sandbox clock` from elsewhere.
       now: () => sandbox.now(),
+      sandboxClock: sandboxClockAt(sandbox.url, clock, () => sandbox.now()),
       session: { regions, sandbox: true, readOnly: flags.readOnly, endpoint: sandbox.url },
       async close() {
         clients.destroy();
@@ -75,16 +99,31 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
       ...(flags.allowInsecureEndpoint ? { allowInsecureEndpoint: true } : {}),
     });
   }
+  // An endpoint that is a keywarden sandbox (`sandbox serve`) says its time at once, and on every
+  // answer after: the account's time is the sandbox's. Any other endpoint answers the probe with an
+  // error (no AWS API lives under /_sandbox/) and keeps this machine's time. AWS itself is not asked.
+  const clock = new AccountClock();
+  let sandboxClock: SandboxClock | undefined;
+  if (flags.endpointUrl) {
+    const { readSandboxClock } = await import('../sandbox/clock-client.js');
+    const answer = await readSandboxClock(flags.endpointUrl, 2_000);
+    if (answer) {
+      clock.observe(answer.now);
+      sandboxClock = sandboxClockAt(flags.endpointUrl, clock);
+    }
+  }
   const clients = createClients({
     regions,
     readOnly: flags.readOnly,
+    accountClock: clock,
     ...(flags.allowInsecureEndpoint ? { allowInsecureEndpoint: true } : {}),
     ...(flags.profile ? { profile: flags.profile } : {}),
     ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
   });
   return {
     clients,
-    now: () => new Date(),
+    now: () => clock.now(),
+    ...(sandboxClock ? { sandboxClock } : {}),
     session: {
       regions,
       sandbox: false,

@@ -102,6 +102,8 @@ export class CachingKeySource implements KeySource {
     private readonly inner: KeySource,
     /** "aws", "sandbox" or the endpoint URL (see CacheScope). */
     private readonly endpoint: string,
+    /** The account's time (the sandbox's clock on a sandbox): a cache's age is measured against the data's own clock. */
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   get regions(): readonly string[] {
@@ -133,7 +135,7 @@ export class CachingKeySource implements KeySource {
       } else if (read.notice) notices.push(read.notice);
     }
     if (!oldest && notices.length === 0) return undefined;
-    return { rows, savedAt: oldest ?? new Date().toISOString(), notices };
+    return { rows, savedAt: oldest ?? this.now().toISOString(), notices };
   }
 
   async loadInventory(handlers: InventoryHandlers, signal?: AbortSignal): Promise<void> {
@@ -167,7 +169,7 @@ export class CachingKeySource implements KeySource {
     const complete = progress.filter((p) => p.done && !p.error);
     await Promise.all(
       complete.map((p) =>
-        writeInventoryCache({ account, endpoint: this.endpoint, region: p.region }, [...(byRegion.get(p.region)?.values() ?? [])]).catch(
+        writeInventoryCache({ account, endpoint: this.endpoint, region: p.region }, [...(byRegion.get(p.region)?.values() ?? [])], this.now()).catch(
           () => undefined, // a cache that cannot be written costs only the next start's head start
         ),
       ),

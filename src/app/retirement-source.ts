@@ -11,7 +11,7 @@ import { RetirementStore } from '../journal/retirements.js';
 export function retirementSource(clients: Clients, identity: () => Promise<CallerIdentity>, now: () => Date): RetirementSource {
   let driver: Promise<Retirements> | undefined;
   const get = (): Promise<Retirements> => {
-    driver ??= identity().then((id) => new Retirements({ clients, journal: new Journal(), store: new RetirementStore(), identity: id, now }));
+    driver ??= identity().then((id) => new Retirements({ clients, journal: new Journal(undefined, { now }), store: new RetirementStore(), identity: id, now }));
     driver.catch(() => {
       driver = undefined;
     });

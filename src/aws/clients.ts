@@ -10,6 +10,7 @@ import { OperationLimiter } from './rate-limit.js';
 import { assertEndpointIsSafe, guardEndpoint } from './endpoint-guard.js';
 import { isReadOperation } from './read-operations.js';
 import { BudgetedRetryStrategy, shortBackoff } from './retry-budget.js';
+import { AccountClock, SANDBOX_TIME_HEADER } from '../domain/clock.js';
 
 export { isReadOperation } from './read-operations.js';
 
@@ -55,6 +56,24 @@ function paceToQuotas<T>(client: T, limiter: OperationLimiter): T {
   return client;
 }
 
+/**
+ * Keeps the account's clock current from every answer: a keywarden sandbox stamps each one with
+ * its time (SANDBOX_TIME_HEADER). Innermost in the stack, so it sees the raw answer of every
+ * attempt, errors included, before it is parsed.
+ */
+function followSandboxTime<T>(client: T, clock: AccountClock): T {
+  (client as unknown as { middlewareStack: { add(m: unknown, o: unknown): void } }).middlewareStack.add(
+    (next: (args: unknown) => Promise<{ response?: { headers?: Record<string, string | undefined> } }>) => async (args: unknown) => {
+      const result = await next(args);
+      const stamp = result.response?.headers?.[SANDBOX_TIME_HEADER];
+      if (typeof stamp === 'string') clock.observe(stamp);
+      return result;
+    },
+    { step: 'deserialize', name: 'keywardenSandboxTime', priority: 'low' },
+  );
+  return client;
+}
+
 export interface StaticCredentials {
   accessKeyId: string;
   secretAccessKey: string;
@@ -79,6 +98,12 @@ export interface ConnectOptions {
   readOnly?: boolean;
   /** Time spent retrying errors other than throttling, per call (default SERVER_ERROR_RETRY_BUDGET_MS). */
   serverErrorRetryBudgetMs?: number;
+  /**
+   * The account's clock, kept current from the sandbox time every answer of a keywarden sandbox
+   * carries. Only used with `endpoint`: against AWS's own endpoints the account's time is this
+   * machine's. Default: a clock of its own.
+   */
+  accountClock?: AccountClock;
 }
 
 export interface Clients {
@@ -91,6 +116,8 @@ export interface Clients {
   /** CloudWatch Logs (metric filters on the trail's log group) and CloudWatch (alarms). */
   logs(region: string): CloudWatchLogsClient;
   cloudwatch(region: string): CloudWatchClient;
+  /** The account's time: the sandbox's clock when the endpoint is a keywarden sandbox, else this machine's. */
+  now(): Date;
   destroy(): void;
 }
 
@@ -163,6 +190,7 @@ export function sharedClientConfig(options: Omit<ConnectOptions, 'regions' | 're
 export function createClients(options: ConnectOptions & { regions: readonly string[] }): Clients {
   const common = sharedClientConfig(options);
   const made: Array<{ destroy(): void }> = [];
+  const clock = options.accountClock ?? new AccountClock();
   /** One client per region, built on first use with the read-only guard when asked for. */
   const perRegion = <T extends { destroy(): void }>(make: (region: string) => T): ((region: string) => T) => {
     const byRegion = new Map<string, T>();
@@ -171,6 +199,7 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
       if (!client) {
         client = guardEndpoint(make(region), { allowInsecure: options.allowInsecureEndpoint ?? false });
         if (options.readOnly) guardReadOnly(client);
+        if (options.endpoint) followSandboxTime(client, clock);
         byRegion.set(region, client);
         made.push(client);
       }
@@ -197,6 +226,7 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
     logs,
     cloudwatch,
     sts: () => sts(firstRegion),
+    now: () => clock.now(),
     destroy() {
       for (const client of made) client.destroy();
     },

@@ -243,7 +243,9 @@ export class AwsKeySource implements KeySource {
     return detail;
   }
 
-  async loadUsage(key: { arn: string; region: string }, request: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState> {
+  async loadUsage(key: { arn: string; region: string }, usageRequest: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState> {
+    // The window ends at the account's time (the sandbox's clock on a sandbox), not this machine's.
+    const request = { ...usageRequest, now: this.clients.now() };
     if (request.cloudtrailDir) {
       const { readCloudTrailFiles } = await import('./cloudtrail-files.js');
       return readCloudTrailFiles(request.cloudtrailDir, key.arn, request, signal);

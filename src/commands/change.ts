@@ -103,7 +103,7 @@ export async function runChange(connection: Connection, parsed: { request: Actio
   ]);
   const identity = await new AwsKeySource(connection.clients).identity();
   const key = await resolveKey(connection.clients, parsed.key);
-  const changer = new KeyChanger({ clients: connection.clients, journal: new Journal(), identity });
+  const changer = new KeyChanger({ clients: connection.clients, journal: new Journal(undefined, { now: connection.now }), identity });
   const preview = await changer.preview(parsed.request, key);
   if (!options.json) printPreview(preview);
   if (preview.blocked) {

@@ -40,14 +40,14 @@ export async function runList(connection: Connection, options: { json: boolean; 
   if (options.json) {
     printJson({ ...document, keys });
   } else {
-    printTable(keys, document.regions.length > 1);
+    printTable(keys, document.regions.length > 1, connection.now());
     for (const failure of document.regionErrors) printLine(`region ${failure.region}: ${cleanText(failure.error)}`);
   }
   return document.regionErrors.length > 0 ? 1 : 0;
 }
 
-function printTable(rows: KeyRow[], multiRegion: boolean): void {
-  const now = new Date();
+/** `now` is the account's time (the sandbox's clock on a sandbox): ages and countdowns count from it. */
+function printTable(rows: KeyRow[], multiRegion: boolean, now: Date): void {
   const columns = columnsFor({ multiRegion });
   const cells = rows.map((row) => keyToCells(row, now));
   const titles = headerCells();

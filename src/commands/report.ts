@@ -93,7 +93,7 @@ export async function collectReport(connection: Connection, keyRef: string, opti
     },
     (error: unknown) => ({ problem: describeError(error) }),
   );
-  const retirements = new Retirements({ clients: connection.clients, journal: new Journal(), store: new RetirementStore(), identity, now: connection.now });
+  const retirements = new Retirements({ clients: connection.clients, journal: new Journal(undefined, { now: connection.now }), store: new RetirementStore(), identity, now: connection.now });
   const retirementPromise = retirements.find(key).then(
     (record): { record?: RetirementRecord } => (record ? { record } : {}),
     (error: unknown) => ({ problem: describeError(error) }),

@@ -93,7 +93,7 @@ async function driver(connection: Connection): Promise<Retirements> {
     import('../journal/retirements.js'),
   ]);
   const identity = await new AwsKeySource(connection.clients).identity();
-  return new Retirements({ clients: connection.clients, journal: new Journal(), store: new RetirementStore(), identity, now: connection.now });
+  return new Retirements({ clients: connection.clients, journal: new Journal(undefined, { now: connection.now }), store: new RetirementStore(), identity, now: connection.now });
 }
 
 export async function runRetire(connection: Connection, parsed: Extract<RetireParse, { ok: true }>, flags: RetireFlags): Promise<number> {

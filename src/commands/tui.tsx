@@ -132,7 +132,7 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
       ]);
       connection = live;
       if (stopped) return exitCode;
-      const source = new CachingKeySource(new AwsKeySource(live.clients), cacheEndpointKey(live.session));
+      const source = new CachingKeySource(new AwsKeySource(live.clients), cacheEndpointKey(live.session), live.now);
       const changes = new AwsChangeSource(live.clients, () => source.identity());
       const retirements = retirementSource(live.clients, () => source.identity(), live.now);
       instance.rerender(
@@ -142,6 +142,7 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
           changes={changes}
           retirements={retirements}
           thresholds={run.thresholds}
+          {...(live.sandboxClock ? { sandboxClock: live.sandboxClock } : {})}
           onExit={(code) => {
             exitCode = code;
           }}

@@ -67,7 +67,7 @@ export async function collectUsage(
     { window, ...(options.cloudtrailDir ? { cloudtrailDir: options.cloudtrailDir } : {}), ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}) },
     signal,
   );
-  const summary = summarizeUsage(state.events, window, new Date(), { keyArn: key.arn });
+  const summary = summarizeUsage(state.events, window, connection.now(), { keyArn: key.arn });
   const grants = await grantsPromise;
   return {
     account: identity.account,

@@ -14,7 +14,9 @@ import { kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
 import type { LogSink } from './log-sink.js';
 import { deliverLogEvents, logsService } from './logs.js';
 import { AwsError, callerFor, parseAuthorization, xmlEscape, type JsonService, type QueryService, type RequestContext } from './protocol.js';
+import { announcePresence } from './presence.js';
 import { seedState } from './seed.js';
+import { SANDBOX_TIME_HEADER } from '../domain/clock.js';
 import { readStateFile, Store } from './state.js';
 import { stsService } from './sts.js';
 
@@ -166,6 +168,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           await advance(advanceSeconds);
           return send(200, { now: now().toISOString() });
         }
+        case 'GET /_sandbox/clock':
+          // pid: `keywarden sandbox clock` checks that the server at a recorded URL is the recorded process.
+          return send(200, { now: now().toISOString(), offsetSeconds: store.state.clockOffsetSeconds, pid: process.pid });
         case 'GET /_sandbox/alarm-actions':
           return send(200, alarmActions(store));
         case 'POST /_sandbox/reset':
@@ -298,6 +303,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const body = Buffer.concat(chunks).toString('utf8');
       const path = (req.url ?? '/').split('?')[0]!;
       const requestId = randomUUID();
+      // Every answer carries the sandbox's time: keywarden's clock follows it (src/domain/clock.ts).
+      res.setHeader(SANDBOX_TIME_HEADER, now().toISOString());
       void (async () => {
         if (path.startsWith('/_sandbox/')) return handleControl(req, res, path, body);
         if (faults.latencyMs) await delay(faults.latencyMs);
@@ -324,9 +331,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}`;
+  // Where this sandbox listens, next to its state file, so `keywarden sandbox clock` reaches it.
+  const leave = options.statePath ? await announcePresence(options.statePath, url) : undefined;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     port,
     faults,
     requests: () => [...log],
@@ -340,6 +350,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     now,
     reset,
     close: async () => {
+      await leave?.();
       await Promise.all([store.flush(), trail.flush()]);
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -6,7 +6,10 @@
 
 import { Box, useApp, useInput, type Key } from 'ink';
 import { useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
+import { describeAmount, describeOffset, parseClockAmount, type SandboxClock } from '../domain/clock.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../domain/findings.js';
+import { formatDate, formatDateTime } from '../domain/format.js';
+import { cleanText } from '../domain/sanitize.js';
 import type { ChangeSource, KeySource, RetirementSource, SessionInfo } from '../domain/source.js';
 import { Footer, type StatusMessage } from './components/footer.js';
 import { Header } from './components/header.js';
@@ -42,6 +45,8 @@ export interface AppProps {
   retirements?: RetirementSource;
   /** Findings thresholds (config file + flags); the defaults when absent. */
   thresholds?: Thresholds;
+  /** The sandbox's clock when the endpoint is a keywarden sandbox: the account's time, moved by `:clock +15d`. */
+  sandboxClock?: SandboxClock;
 }
 
 const HEADER_LINES = 2;
@@ -67,7 +72,8 @@ function scopeOf(list: ListState, nav: Navigation, dialog: Dialog, retireFocus: 
   return list.isFiltering ? 'filter' : 'list';
 }
 
-const COMMAND_WORDS: Record<string, 'journal' | 'keys' | 'help' | 'quit' | 'retirements'> = {
+const COMMAND_WORDS: Record<string, 'journal' | 'keys' | 'help' | 'quit' | 'retirements' | 'clock'> = {
+  clock: 'clock',
   retirements: 'retirements',
   retire: 'retirements',
   journal: 'journal',
@@ -81,7 +87,14 @@ const COMMAND_WORDS: Record<string, 'journal' | 'keys' | 'help' | 'quit' | 'reti
   q: 'quit',
 };
 
-export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS }: AppProps) {
+/** The sandbox's date, when it is not this machine's (the header shows it as a badge). */
+function sandboxDate(clock: SandboxClock | undefined): string | undefined {
+  if (!clock) return undefined;
+  const date = formatDate(clock.now().toISOString());
+  return date === formatDate(new Date().toISOString()) ? undefined : date;
+}
+
+export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock }: AppProps) {
   const { exit } = useApp();
   const theme = useMemo(() => themeFor(process.env), []);
   const terminal = useTerminalSize(size);
@@ -95,8 +108,12 @@ export function App({ source, session, size, onExit, changes, retirements, thres
   const [status, setStatus] = useState<StatusMessage | undefined>();
   const canChange = changes !== undefined && !session.readOnly;
 
-  // "now" moves on each time the rows change, so ages and countdowns stay honest.
-  const now = useMemo(() => new Date(), [inventory.rows]);
+  // Bumped when `:clock` moved the sandbox's time: "now" moves and every screen reads AWS again.
+  const [clockEpoch, setClockEpoch] = useState(0);
+  // "now" is the account's time (the sandbox's clock on a sandbox) and moves on each time the rows
+  // change or the sandbox's time moves, so ages and countdowns stay honest.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const now = useMemo(() => sandboxClock?.now() ?? new Date(), [inventory.rows, clockEpoch, sandboxClock]);
   const bodyHeight = Math.max(3, terminal.rows - HEADER_LINES - FOOTER_LINES);
   const shell: Shell = { nav, navRef, navNow, setStatus, now, height: bodyHeight, width: terminal.columns };
   const keys = useKeysScreen(shell, { inventory, list, listRef, listNow, thresholds, regions: session.regions });
@@ -129,9 +146,37 @@ export function App({ source, session, size, onExit, changes, retirements, thres
     onExit?.(0);
   }, [exit, onExit]);
 
+  /** `:clock` shows the sandbox's time; `:clock +15d` moves it forward and reads every view again. */
+  const runClock = (amountText: string | undefined) => {
+    if (!sandboxClock) {
+      return setStatus({ text: ':clock moves a keywarden sandbox\'s time: run with --sandbox, or --endpoint-url to a "keywarden sandbox serve"', tone: 'warning' });
+    }
+    if (amountText === undefined) {
+      const at = sandboxClock.now();
+      return setStatus({ text: `sandbox time ${formatDateTime(at.toISOString())} UTC (${describeOffset(sandboxClock.offsetMs())}) — :clock +15d moves it forward`, tone: 'accent' });
+    }
+    const amount = parseClockAmount(amountText);
+    if (!amount.ok) return setStatus({ text: `:clock ${amount.message}; nothing changed`, tone: 'warning' });
+    setStatus({ text: `moving the sandbox's time forward ${describeAmount(amount.seconds)}…`, tone: 'accent' });
+    sandboxClock.advance(amount.seconds).then(
+      (at) => {
+        setStatus({ text: `sandbox time moved forward ${describeAmount(amount.seconds)}: now ${formatDateTime(at.toISOString())} UTC`, tone: 'accent' });
+        setClockEpoch((epoch) => epoch + 1);
+        inventory.refresh();
+        detail.refresh?.();
+        retirementsScreen.refresh?.();
+      },
+      // The endpoint's own words may be in the message: cleaned like any text from outside.
+      (error: unknown) => setStatus({ text: `the sandbox's time did not move: ${cleanText(error instanceof Error ? error.message : String(error))}`, tone: 'danger' }),
+    );
+  };
+
   const runCommandLine = (input: string) => {
-    const word = COMMAND_WORDS[input.trim().replace(/^:/, '').toLowerCase()];
+    const [name = '', ...args] = input.trim().replace(/^:/, '').split(/\s+/);
+    const word = COMMAND_WORDS[name.toLowerCase()];
     dialogNow({ type: 'close' });
+    if (word === 'clock') return runClock(args.length > 0 ? args.join('') : undefined);
+    if (args.length > 0) return setStatus({ text: `":${input.trim()}": ${name} takes no argument`, tone: 'warning' });
     switch (word) {
       case 'journal': {
         const screen = navRef.current.screen;
@@ -147,7 +192,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
       case 'quit':
         return quit();
       default:
-        setStatus({ text: `unknown command ":${input.trim()}" — try :keys, :journal, :retirements, :help, :quit`, tone: 'warning' });
+        setStatus({ text: `unknown command ":${input.trim()}" — try :keys, :journal, :retirements, :clock, :help, :quit`, tone: 'warning' });
     }
   };
 
@@ -207,7 +252,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
     if (nav.screen.kind === 'retire' && retirements) {
       return (
         <RetireScreen
-          key={nav.screen.key.arn}
+          key={`${nav.screen.key.arn}@${clockEpoch}`}
           source={retirements}
           keyRef={nav.screen.key}
           readOnly={!canChange}
@@ -226,7 +271,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
   return (
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={terminal.columns} height={terminal.rows}>
-        <Header session={session} identity={identity} />
+        <Header session={session} identity={identity} {...(sandboxDate(sandboxClock) ? { sandboxDate: sandboxDate(sandboxClock) } : {})} />
         <Box flexDirection="column" height={bodyHeight}>
           {body()}
         </Box>

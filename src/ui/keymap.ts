@@ -49,7 +49,7 @@ export const COMMANDS = [
   // global — active in every scope, except where a binding says notIn (typing in the filter)
   { id: 'app.quit', scope: 'global', keys: [ch('q', ['filter', 'dialog', 'command']), ctrl('c')], description: 'quit keywarden', hint: 'quit' },
   { id: 'app.help', scope: 'global', keys: [ch('?', ['filter', 'dialog', 'command'])], description: 'show or hide this help', hint: 'help' },
-  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command: :keys, :journal, :retirements, :help, :quit', hint: 'command' },
+  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command: :keys, :journal, :retirements, :clock, :help, :quit', hint: 'command' },
 
   // keys list
   { id: 'list.down', scope: 'list', keys: [ch('j'), sp('downArrow')], description: 'move down', hint: 'move' },

@@ -150,7 +150,7 @@ describe('CloudTrail log files (--cloudtrail-dir)', () => {
   });
 
   it('AwsKeySource.loadUsage reads the directory when one is given', async () => {
-    const clients = { regions: ['us-east-1'] } as unknown as ConstructorParameters<typeof AwsKeySource>[0];
+    const clients = { regions: ['us-east-1'], now: () => new Date() } as unknown as ConstructorParameters<typeof AwsKeySource>[0];
     const state = await new AwsKeySource(clients).loadUsage({ arn: key, region: 'us-east-1' }, { window: { days: 3650 }, cloudtrailDir: dir });
     expect(state.events).toHaveLength(3);
   });

@@ -7,10 +7,12 @@ import { useTheme } from '../theme.js';
 export interface HeaderProps {
   session: SessionInfo;
   identity: IdentityState;
+  /** The sandbox's date when its clock was moved away from this machine's day. */
+  sandboxDate?: string;
 }
 
 /** App name, account, caller, regions and the SANDBOX / READ-ONLY badges. */
-export function Header({ session, identity }: HeaderProps) {
+export function Header({ session, identity, sandboxDate }: HeaderProps) {
   const theme = useTheme();
   const regions = session.regions.length > 0 ? session.regions.map((r) => cleanText(r)).join(', ') : 'no region';
   return (
@@ -26,6 +28,7 @@ export function Header({ session, identity }: HeaderProps) {
           {regions}
         </Text>
         {session.sandbox ? <Text {...theme.badge}> SANDBOX </Text> : null}
+        {sandboxDate ? <Text {...theme.badge}> SANDBOX TIME {sandboxDate} </Text> : null}
         {session.readOnly ? <Text {...theme.dangerBadge}> READ-ONLY </Text> : null}
       </Box>
       <Text wrap="truncate-end">

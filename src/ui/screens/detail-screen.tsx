@@ -213,5 +213,9 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
   );
 
   const unavailable = useMemo(() => unavailableActions(fresh), [fresh]);
-  return { onKey, onDialogKey: dialog.onKey, body, unavailable };
+  const refresh = () => {
+    detail.reload();
+    usage.reload();
+  };
+  return { onKey, onDialogKey: dialog.onKey, body, unavailable, refresh };
 }

@@ -178,6 +178,7 @@ export function useKeysScreen(shell: Shell, { inventory, list, listRef, listNow,
         onlyWithFindings={list.onlyWithFindings}
         progress={inventory.status === 'loading' ? inventory.progress : undefined}
         staleSince={inventory.staleSince}
+        now={shell.now}
         isRefreshing={inventory.status === 'loading'}
       />
     );

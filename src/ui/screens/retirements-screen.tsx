@@ -59,6 +59,7 @@ export function useRetirementsScreen({ nav, navRef, navNow, height }: Shell, sou
       if (command === 'retirements.open') open(screen.selected);
     },
     body: () => <RetirementsScreen state={list} selected={nav.screen.kind === 'retirements' ? nav.screen.selected : 0} height={height} />,
+    refresh: list.reload,
   };
 }
 

@@ -15,6 +15,8 @@ export type KeyHandler = (command: CommandId | undefined, input: string, key: Ke
 export interface ScreenController {
   onKey: KeyHandler;
   body: () => ReactNode;
+  /** Reads again what the screen shows from AWS (after the sandbox's time moved). */
+  refresh?: () => void;
 }
 
 /** What the App gives every screen. */

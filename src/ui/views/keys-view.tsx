@@ -39,6 +39,8 @@ export interface KeysViewProps {
   /** Rows from the cache are on screen: when that inventory was saved. */
   staleSince?: string | undefined;
   isRefreshing?: boolean;
+  /** The account's time (the sandbox's clock on a sandbox), against which the cache's age is told. */
+  now?: Date;
 }
 
 function toneStyle(theme: Theme, tone: RowView['tone']) {
@@ -66,7 +68,7 @@ const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { vie
 
 /** The keys table: a count line, the column titles and only the rows that fit on screen. */
 export function KeysView(props: KeysViewProps) {
-  const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress, staleSince, isRefreshing, onlyWithFindings } = props;
+  const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress, staleSince, isRefreshing, onlyWithFindings, now } = props;
   const theme = useTheme();
   const layout = useMemo(() => layoutColumns(columns, Math.max(1, width - SELECTION_MARKER_WIDTH)), [columns, width]);
   const isLoading = progress !== undefined;
@@ -87,7 +89,7 @@ export function KeysView(props: KeysViewProps) {
           </Text>
           {staleSince ? (
             <Text {...theme.warning}>
-              {'  '}cached {formatAge(staleSince, new Date()) || 'earlier'}
+              {'  '}cached {formatAge(staleSince, now ?? new Date()) || 'earlier'}
               {isRefreshing ? ' — refreshing…' : ' — refresh failed'}
             </Text>
           ) : null}
