@@ -42,7 +42,7 @@ interface PlannedCall {
   params: Record<string, unknown>;
   /** How the caller names the key: its ARN (default) or an alias ARN. */
   keyRef?: string;
-  /** The caller has no permission: AccessDenied whatever the key state. */
+  /** History only: the seeded policies refuse this caller (live calls are evaluated; the results agree). */
   deny?: boolean;
   /** RetireGrant: the grant whose constraint names this EBS volume. */
   retireVolume?: string;
