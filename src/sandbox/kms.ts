@@ -244,7 +244,10 @@ function accessDenied(ctx: RequestContext, key: KeyRecord, operation = ctx.opera
 /** The parameters of each request, for the policy evaluation's request context. */
 const requestParams = new WeakMap<RequestContext, Record<string, unknown>>();
 
-function keyFacts(key: KeyRecord, policy = key.policy ?? defaultKeyPolicy()): KeyFacts {
+/** The default key policy's text, made once (keys without a stored policy are evaluated against it). */
+let defaultPolicyText: string | undefined;
+
+function keyFacts(key: KeyRecord, policy = key.policy ?? (defaultPolicyText ??= defaultKeyPolicy())): KeyFacts {
   return { key, arn: arnOf(key), policy, trackingStartMs: TRACKING_START_MS };
 }
 

@@ -4,11 +4,13 @@
 
 import { CloudTrailClient, LookupEventsCommand, type Event } from '@aws-sdk/client-cloudtrail';
 import {
+  CreateGrantCommand,
   CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
   EnableKeyCommand,
+  EnableKeyRotationCommand,
   EncryptCommand,
   GetKeyPolicyCommand,
   KMSClient,
@@ -177,6 +179,41 @@ describe('the kms:TrailingDaysWithoutKeyUsage guard', () => {
     });
     expect((await failure(h.kms().send(new ScheduleKeyDeletionCommand({ KeyId: arn, PendingWindowInDays: 7 })))).message).toBe(explicitDeny(OPERATOR, 'ScheduleKeyDeletion', arn));
     expect((await h.kms().send(new ScheduleKeyDeletionCommand({ KeyId: arn }))).PendingWindowInDays).toBe(30);
+  });
+});
+
+describe('other condition keys KMS supplies', () => {
+  it('kms:RotationPeriodInDays bounds the rotation period', async () => {
+    const arn = await h.createKey({
+      Policy: policy(ROOT, { Effect: 'Deny', Principal: '*', Action: 'kms:EnableKeyRotation', Resource: '*', Condition: { NumericGreaterThan: { 'kms:RotationPeriodInDays': '365' } } }),
+    });
+    expect((await failure(h.kms().send(new EnableKeyRotationCommand({ KeyId: arn, RotationPeriodInDays: 730 })))).message).toBe(explicitDeny(OPERATOR, 'EnableKeyRotation', arn));
+    await h.kms().send(new EnableKeyRotationCommand({ KeyId: arn, RotationPeriodInDays: 180 }));
+  });
+
+  it('kms:GrantIsForAWSResource is false for a direct CreateGrant', async () => {
+    const arn = await h.createKey({
+      Policy: policy(ROOT, { Effect: 'Deny', Principal: '*', Action: 'kms:CreateGrant', Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } } }),
+    });
+    expect((await failure(h.kms().send(new CreateGrantCommand({ KeyId: arn, GranteePrincipal: APP.replace(':sts::', ':iam::').replace('assumed-role/PaymentsApi/payments-api-local', 'role/PaymentsApi'), Operations: ['Decrypt'] })))).message).toBe(
+      explicitDeny(OPERATOR, 'CreateGrant', arn),
+    );
+  });
+
+  it('kms:EncryptionContextKeys and kms:EncryptionContext:<key> come from the request', async () => {
+    const arn = await h.createKey({
+      Policy: policy(ROOT, {
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['kms:Encrypt', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: { StringNotEquals: { 'kms:EncryptionContext:tenant': 'blue' } },
+      }),
+    });
+    expect((await failure(h.kms().send(new EncryptCommand({ KeyId: arn, Plaintext: text('x') })))).message).toBe(explicitDeny(OPERATOR, 'Encrypt', arn));
+    expect((await failure(h.kms().send(new EncryptCommand({ KeyId: arn, Plaintext: text('x'), EncryptionContext: { tenant: 'red' } })))).name).toBe('AccessDeniedException');
+    const sealed = await h.kms().send(new EncryptCommand({ KeyId: arn, Plaintext: text('x'), EncryptionContext: { tenant: 'blue' } }));
+    expect(await failure(h.kms().send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob })))).toMatchObject({ name: 'AccessDeniedException', message: explicitDeny(OPERATOR, 'Decrypt', arn) });
   });
 });
 
