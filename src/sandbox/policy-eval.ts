@@ -24,7 +24,7 @@
 //   …" for implicit denies, "… with an explicit deny in a resource-based policy" / "… in an
 //   identity-based policy" for explicit ones.
 
-import { parsePolicy, statementCoversAction, type ParsedPolicy, type PolicyCondition, type PolicyPrincipal, type PolicyStatement } from '../domain/policy.js';
+import { parsePolicy, type ParsedPolicy, type PolicyCondition, type PolicyPrincipal, type PolicyStatement } from '../domain/policy.js';
 
 /** Who is calling, as the evaluator sees it. */
 export interface EvalPrincipal {
@@ -152,9 +152,29 @@ export function arnMatches(pattern: string, arn: string): boolean {
   return pParts.every((segment, i) => caseSensitiveWildcard(segment, aParts[i]!));
 }
 
-function caseSensitiveWildcard(pattern: string, text: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+/** Compiled wildcard patterns (`*` any run, `?` one character), by flags, then pattern. */
+const patterns = { s: new Map<string, RegExp>(), is: new Map<string, RegExp>() };
+
+function wildcard(pattern: string, text: string, flags: 's' | 'is'): boolean {
+  const cache = patterns[flags];
+  let regex = cache.get(pattern);
+  if (!regex) {
+    if (cache.size > 5000) cache.clear();
+    regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+    cache.set(pattern, regex);
+  }
   return regex.test(text);
+}
+
+function caseSensitiveWildcard(pattern: string, text: string): boolean {
+  return wildcard(pattern, text, 's');
+}
+
+/** Action / NotAction: IAM action names compare case-insensitively. */
+function coversAction(statement: PolicyStatement, action: string): boolean {
+  if (statement.actions) return statement.actions.some((p) => wildcard(p.trim(), action, 'is'));
+  if (statement.notActions) return !statement.notActions.some((p) => wildcard(p.trim(), action, 'is'));
+  return false;
 }
 
 function statementCoversResource(statement: PolicyStatement, resource: string): boolean {
@@ -257,7 +277,7 @@ export function evaluatePolicy(statements: readonly PolicyStatement[], principal
   for (const statement of statements) {
     const match = statementPrincipal(statement, principal, options.identity === true);
     if (!match) continue;
-    if (!statementCoversAction(statement, request.action)) continue;
+    if (!coversAction(statement, request.action)) continue;
     if (!statementCoversResource(statement, request.resource)) continue;
     if (!conditionsHold(statement, request.values)) continue;
     if (statement.effect === 'Deny') {
