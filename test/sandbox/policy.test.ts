@@ -117,6 +117,16 @@ describe('seeded callers', () => {
     const sealed = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: text('shared') }));
     expect(sealed.KeyId).toBe(arn);
     expect(await failure(kms.send(new DisableKeyCommand({ KeyId: arn })))).toMatchObject({ name: 'AccessDeniedException', message: noResource(PARTNER, 'DisableKey', arn) });
+
+    // The key's account records the calls with the caller's own account in userIdentity.
+    const ct = new CloudTrailClient({ region: 'us-east-1', endpoint: h.sandbox.url, credentials: SANDBOX_CREDENTIALS, maxAttempts: 1 });
+    clients.push(ct);
+    const out = await ct.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: arn }] }));
+    const calls = out.Events!.map((e: Event) => JSON.parse(e.CloudTrailEvent!) as Record<string, any>).filter((r) => r.userIdentity.arn === PARTNER);
+    expect(calls.map((r) => [r.eventName, r.errorCode ?? 'ok']).sort()).toEqual(
+      [['DescribeKey', 'AccessDenied'], ['DescribeKey', 'ok'], ['DisableKey', 'AccessDenied'], ['Encrypt', 'ok']].sort(),
+    );
+    expect(calls[0]!.userIdentity).toMatchObject({ type: 'AssumedRole', accountId: OTHER, sessionContext: { sessionIssuer: { arn: `arn:aws:iam::${OTHER}:role/PartnerAnalytics`, accountId: OTHER } } });
   });
 
   it('an IAM user without an identity policy is allowed only what a key policy names it for', async () => {
