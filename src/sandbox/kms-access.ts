@@ -31,7 +31,8 @@ function stringMapOf(value: unknown): Record<string, string> | undefined {
 /** The encryption context a request carries: its EncryptionContext, or a CreateGrant's constraint. */
 export function requestEncryptionContext(operation: string, params: Record<string, unknown>): Record<string, string> | undefined {
   if (operation === 'CreateGrant') {
-    const constraints = stringMapOf(params.Constraints) === undefined ? undefined : (params.Constraints as Record<string, unknown>);
+    const raw = params.Constraints;
+    const constraints = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
     return stringMapOf(constraints?.EncryptionContextSubset) ?? stringMapOf(constraints?.EncryptionContextEquals);
   }
   return stringMapOf(params.EncryptionContext);
