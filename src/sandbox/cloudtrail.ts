@@ -44,7 +44,7 @@ export type CloudTrailRecord = Record<string, unknown> & {
 /** Who made a call, as CloudTrail shows it. */
 export type Actor =
   | { kind: 'service'; invokedBy: string }
-  | { kind: 'role'; role: string; session: string; roleId: string; via?: string; sourceIp?: string; userAgent?: string; accessKeyId?: string }
+  | { kind: 'role'; role: string; session: string; roleId: string; via?: string; sourceIp?: string; userAgent?: string; accessKeyId?: string; account?: string }
   | { kind: 'user'; user: string; userId: string; accessKeyId: string; sourceIp?: string; userAgent?: string };
 
 export interface KmsEventInput {
@@ -151,15 +151,16 @@ function identityOf(actor: Actor, time: number): IdentityParts {
     };
   }
   const sessionStart = Math.floor(time / 3_600_000) * 3_600_000;
+  const roleAccount = actor.account ?? account; // a role of another account calling this account's key
   return {
     userIdentity: {
       type: 'AssumedRole',
       principalId: `${actor.roleId}:${actor.session}`,
-      arn: `arn:aws:sts::${account}:assumed-role/${actor.role}/${actor.session}`,
-      accountId: account,
+      arn: `arn:aws:sts::${roleAccount}:assumed-role/${actor.role}/${actor.session}`,
+      accountId: roleAccount,
       accessKeyId: actor.accessKeyId ?? accessKeyFor(`${actor.role}/${actor.session}/${sessionStart}`),
       sessionContext: {
-        sessionIssuer: { type: 'Role', principalId: actor.roleId, arn: `arn:aws:iam::${account}:role/${actor.role}`, accountId: account, userName: actor.role },
+        sessionIssuer: { type: 'Role', principalId: actor.roleId, arn: `arn:aws:iam::${roleAccount}:role/${actor.role}`, accountId: roleAccount, userName: actor.role },
         webIdFederationData: {},
         attributes: { creationDate: isoSeconds(sessionStart), mfaAuthenticated: 'false' },
       },
@@ -175,7 +176,7 @@ function identityOf(actor: Actor, time: number): IdentityParts {
 export function actorForCaller(caller: CallerIdentity, meta: { sourceIp?: string; userAgent?: string } = {}): Actor {
   const role = /^arn:aws:sts::\d{12}:assumed-role\/([^/]+)\/(.+)$/.exec(caller.arn);
   if (role) {
-    return { kind: 'role', role: role[1]!, session: role[2]!, roleId: caller.userId.split(':')[0]!, accessKeyId: caller.accessKeyId, ...(meta.sourceIp ? { sourceIp: meta.sourceIp } : {}), ...(meta.userAgent ? { userAgent: meta.userAgent } : {}) };
+    return { kind: 'role', role: role[1]!, session: role[2]!, roleId: caller.userId.split(':')[0]!, accessKeyId: caller.accessKeyId, ...(caller.account !== SANDBOX_ACCOUNT ? { account: caller.account } : {}), ...(meta.sourceIp ? { sourceIp: meta.sourceIp } : {}), ...(meta.userAgent ? { userAgent: meta.userAgent } : {}) };
   }
   return { kind: 'user', user: caller.arn.split('/').pop() ?? caller.accessKeyId, userId: caller.userId, accessKeyId: caller.accessKeyId, ...(meta.sourceIp ? { sourceIp: meta.sourceIp } : {}), ...(meta.userAgent ? { userAgent: meta.userAgent } : {}) };
 }

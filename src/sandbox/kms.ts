@@ -6,6 +6,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SANDBOX_ACCOUNT } from './constants.js';
 import { materialIdFor, open, peekHeader, randomKeyId, randomMrkId, seal } from './crypto.js';
 import { isDenied } from './faults.js';
+import { checkAccountAccess, checkKeyAccess, checkLockout, type KeyFacts } from './kms-access.js';
 import { AwsError, requireRange, validationError, type Handler, type JsonService, type RequestContext } from './protocol.js';
 import { aliasArn, isPendingDeletionState, keyArn, type AliasRecord, type GrantRecord, type KeyRecord, type Store } from './state.js';
 
@@ -211,13 +212,16 @@ function lookupKey(ctx: RequestContext, value: string, options: ResolveOptions):
     if (!key) throw new AwsError('NotFoundException', `Key '${value}' does not exist`);
     return key;
   }
+  // A key id or alias name is looked up in the caller's own account (the sandbox has one).
+  const home = ctx.caller.account === SANDBOX_ACCOUNT;
   if (value.startsWith('alias/')) {
     if (!options.alias) throw new AwsError('NotFoundException', `Invalid keyId '${value}'`);
+    if (!home) throw new AwsError('NotFoundException', `Alias ${aliasArn(ctx.caller.account, region, value)} is not found.`);
     return aliasTarget(ctx, value);
   }
   if (!UUID_PATTERN.test(value) && !MRK_PATTERN.test(value)) throw new AwsError('NotFoundException', `Invalid keyId '${value}'`);
-  const key = store.key(region, value);
-  if (!key) throw new AwsError('NotFoundException', `Key '${keyArn(SANDBOX_ACCOUNT, region, value)}' does not exist`);
+  const key = home ? store.key(region, value) : undefined;
+  if (!key) throw new AwsError('NotFoundException', `Key '${keyArn(ctx.caller.account, region, value)}' does not exist`);
   return key;
 }
 
@@ -237,17 +241,24 @@ function accessDenied(ctx: RequestContext, key: KeyRecord, operation = ctx.opera
   );
 }
 
-function authorize(ctx: RequestContext, key: KeyRecord): void {
-  if (isDenied(ctx.faults, key.keyId, arnOf(key), ctx.operation)) throw accessDenied(ctx, key);
+/** The parameters of each request, for the policy evaluation's request context. */
+const requestParams = new WeakMap<RequestContext, Record<string, unknown>>();
+
+/** The default key policy's text, made once (keys without a stored policy are evaluated against it). */
+let defaultPolicyText: string | undefined;
+
+function keyFacts(key: KeyRecord, policy = key.policy ?? (defaultPolicyText ??= defaultKeyPolicy())): KeyFacts {
+  return { key, arn: arnOf(key), policy, trackingStartMs: TRACKING_START_MS };
 }
 
 /**
- * CHOICE (KMS.md §5, §10 item 9): management calls that AWS managed keys do not allow
- * (disable, delete, rotation changes, policy, tags, aliases) fail as AccessDeniedException,
- * because the AWS managed key policy grants none of them.
+ * The access-denied faults, then the key policy, the caller's identity policy and the key's grants
+ * (src/sandbox/kms-access.ts). AWS managed keys refuse management calls (disable, deletion,
+ * rotation changes, policy, tags, aliases) because their policy allows none of them.
  */
-function refuseAwsManaged(ctx: RequestContext, key: KeyRecord): void {
-  if (key.keyManager === 'AWS') throw accessDenied(ctx, key);
+function authorize(ctx: RequestContext, key: KeyRecord, grant?: GrantRecord): void {
+  if (isDenied(ctx.faults, key.keyId, arnOf(key), ctx.operation)) throw accessDenied(ctx, key);
+  checkKeyAccess(ctx, requestParams.get(ctx) ?? {}, keyFacts(key), grant);
 }
 
 function stateError(key: KeyRecord): AwsError | undefined {
@@ -470,6 +481,7 @@ const createKey: Handler = (ctx, params) => {
     // CHOICE: custom key stores are not emulated.
     throw new AwsError('CustomKeyStoreNotFoundException', 'Custom key stores are not available in the keywarden sandbox.');
   }
+  checkAccountAccess(ctx, params);
   const multiRegion = params.MultiRegion === true;
   const keyId = multiRegion ? randomMrkId() : randomKeyId();
   const now = ctx.now().getTime();
@@ -491,6 +503,7 @@ const createKey: Handler = (ctx, params) => {
     rotations: [],
     grants: [],
   };
+  if (policy !== undefined) checkLockout(ctx, params, keyFacts(key, policy));
   ctx.store.addKey(key);
   noteKey(ctx, key);
   return { KeyMetadata: keyMetadata(ctx.store, key) };
@@ -502,6 +515,7 @@ const describeKey: Handler = (ctx, params) => {
 };
 
 const listKeys: Handler = (ctx, params) => {
+  checkAccountAccess(ctx, params);
   const page = paginate(ctx, params, ctx.store.keysOf(ctx.region), (k) => k.keyId, { max: 1000, default: 100 });
   return pageOut(page, 'Keys', (k) => ({ KeyId: k.keyId, KeyArn: arnOf(k) }));
 };
@@ -522,6 +536,9 @@ const listAliases: Handler = (ctx, params) => {
   if (keyId !== undefined) {
     const key = resolveKey(ctx, keyId);
     aliases = aliases.filter((a) => a.targetKeyId === key.keyId);
+  } else {
+    checkAccountAccess(ctx, params);
+    if (ctx.caller.account !== SANDBOX_ACCOUNT) aliases = [];
   }
   aliases.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const page = paginate(ctx, params, aliases, (a) => a.name, { max: 100, default: 50 });
@@ -541,7 +558,6 @@ const createAlias: Handler = (ctx, params) => {
   const target = requiredString(params, 'TargetKeyId');
   checkAliasName(name);
   const key = resolveKey(ctx, target);
-  refuseAwsManaged(ctx, key);
   requireNotPendingDeletion(key);
   if (ctx.store.alias(ctx.region, name)) {
     throw new AwsError('AlreadyExistsException', `An alias with the name ${aliasArn(SANDBOX_ACCOUNT, ctx.region, name)} already exists`);
@@ -579,7 +595,6 @@ const tagResource: Handler = (ctx, params) => {
   const tags = readTags(params);
   if (!tags) throw validationError(null, 'tags', 'Member must not be null');
   const key = resolveKey(ctx, keyId);
-  refuseAwsManaged(ctx, key);
   requireNotPendingDeletion(key);
   const merged = new Map(key.tags.map((t) => [t.TagKey, t.TagValue]));
   for (const tag of tags) merged.set(tag.TagKey, tag.TagValue);
@@ -594,7 +609,6 @@ const untagResource: Handler = (ctx, params) => {
   const tagKeys = param<unknown>(params, 'TagKeys');
   if (!Array.isArray(tagKeys)) throw validationError(null, 'tagKeys', 'Member must not be null');
   const key = resolveKey(ctx, keyId);
-  refuseAwsManaged(ctx, key);
   requireNotPendingDeletion(key);
   key.tags = key.tags.filter((t) => !tagKeys.includes(t.TagKey));
   ctx.store.touch(key);
@@ -621,7 +635,7 @@ const putKeyPolicy: Handler = (ctx, params) => {
   checkPolicy(policy);
   const key = resolveKey(ctx, keyId);
   policyName(params);
-  refuseAwsManaged(ctx, key);
+  checkLockout(ctx, params, keyFacts(key, policy));
   key.policy = policy;
   ctx.store.touch(key);
   return {};
@@ -674,7 +688,6 @@ function nextYearlyRotation(key: KeyRecord, nowMs: number): number {
 /** Shared checks of Enable/DisableKeyRotation (KMS.md §1.3 footnotes 1, 3, 6, 7). */
 function rotationChangeTarget(ctx: RequestContext, params: Record<string, unknown>): KeyRecord {
   const key = resolveKey(ctx, requiredString(params, 'KeyId'));
-  refuseAwsManaged(ctx, key);
   const refusal = rotationRefusal(ctx, key);
   if (refusal) throw refusal;
   if (key.state === 'Disabled') throw new AwsError('DisabledException', `${arnOf(key)} is disabled.`);
@@ -709,8 +722,6 @@ const disableKeyRotation: Handler = (ctx, params) => {
 const rotateKeyOnDemand: Handler = (ctx, params) => {
   const key = resolveKey(ctx, requiredString(params, 'KeyId'));
   const arn = arnOf(key);
-  // CHOICE: AWS managed keys → AccessDeniedException (KMS.md §2.2 says "not allowed").
-  refuseAwsManaged(ctx, key);
   if (key.origin === 'EXTERNAL' && key.state === 'PendingImport') throw new AwsError('KMSInvalidStateException', `${arn} is pending import.`);
   const refusal = rotationRefusal(ctx, key);
   if (refusal) throw refusal;
@@ -895,7 +906,7 @@ const retireGrant: Handler = (ctx, params) => {
     // CHOICE: an unknown token is InvalidGrantTokenException.
     if (!found || found.key.region !== ctx.region) throw new AwsError('InvalidGrantTokenException', 'Invalid grant token');
     noteKey(ctx, found.key);
-    authorize(ctx, found.key);
+    authorize(ctx, found.key, found.grant);
     dryRun(params);
     ctx.store.removeGrant(found.key, found.grant);
     return {};
@@ -904,7 +915,11 @@ const retireGrant: Handler = (ctx, params) => {
     // CHOICE: wording when neither a token nor KeyId + GrantId is given.
     throw new AwsError('ValidationException', 'Either GrantToken, or both KeyId and GrantId, must be specified');
   }
-  const key = resolveKey(ctx, keyId);
+  // The grant decides who may retire it (its retiring principal, or its grantee when it includes
+  // RetireGrant); anyone else needs kms:RetireGrant from the key policy.
+  const key = lookupKey(ctx, keyId, {});
+  noteKey(ctx, key);
+  authorize(ctx, key, key.grants.find((g) => g.grantId === grantId));
   const grant = findGrant(key, grantId);
   dryRun(params);
   ctx.store.removeGrant(key, grant);
@@ -925,7 +940,6 @@ const revokeGrant: Handler = (ctx, params) => {
 
 const enableKey: Handler = (ctx, params) => {
   const key = resolveKey(ctx, requiredString(params, 'KeyId'));
-  refuseAwsManaged(ctx, key);
   const error = key.state === 'Enabled' || key.state === 'Disabled' || key.state === 'Unavailable' ? undefined : stateError(key);
   if (error) throw error;
   if (key.state === 'Disabled') {
@@ -937,7 +951,6 @@ const enableKey: Handler = (ctx, params) => {
 
 const disableKey: Handler = (ctx, params) => {
   const key = resolveKey(ctx, requiredString(params, 'KeyId'));
-  refuseAwsManaged(ctx, key);
   const error = key.state === 'Enabled' || key.state === 'Disabled' || key.state === 'Unavailable' ? undefined : stateError(key);
   if (error) throw error;
   if (key.state === 'Enabled') {
@@ -954,7 +967,6 @@ const scheduleKeyDeletion: Handler = (ctx, params) => {
   if (window !== undefined) requireRange(window, 'pendingWindowInDays', 7, 30);
   const days = window ?? 30;
   const key = resolveKey(ctx, keyId);
-  refuseAwsManaged(ctx, key);
   if (isPendingDeletionState(key.state) || key.state === 'Updating') throw stateError(key)!;
   const arn = arnOf(key);
   key.pendingWindowInDays = days;
@@ -972,7 +984,6 @@ const scheduleKeyDeletion: Handler = (ctx, params) => {
 
 const cancelKeyDeletion: Handler = (ctx, params) => {
   const key = resolveKey(ctx, requiredString(params, 'KeyId'));
-  refuseAwsManaged(ctx, key);
   const arn = arnOf(key);
   if (!isPendingDeletionState(key.state)) throw new AwsError('KMSInvalidStateException', `${arn} is not pending deletion.`);
   key.state = 'Disabled';
@@ -1127,11 +1138,24 @@ const replicateKey: Handler = (ctx, params) => {
   };
 };
 
+/** Every handler keeps its request's parameters for the policy evaluation. */
+function withRequestParams(handlers: Record<string, Handler>): Record<string, Handler> {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [
+      name,
+      (ctx: RequestContext, params: Record<string, unknown>) => {
+        requestParams.set(ctx, params);
+        return handler(ctx, params);
+      },
+    ]),
+  );
+}
+
 export const kmsService: JsonService = {
   name: 'kms',
   targetPrefix: 'TrentService.',
   contentType: 'application/x-amz-json-1.1',
-  operations: {
+  operations: withRequestParams({
     CreateKey: createKey,
     DescribeKey: describeKey,
     ListKeys: listKeys,
@@ -1162,5 +1186,5 @@ export const kmsService: JsonService = {
     GenerateDataKey: generateDataKeyWith('GenerateDataKey'),
     GenerateDataKeyWithoutPlaintext: generateDataKeyWith('GenerateDataKeyWithoutPlaintext'),
     ReplicateKey: replicateKey,
-  },
+  }),
 };

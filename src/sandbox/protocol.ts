@@ -3,7 +3,8 @@
 // walks. Later services (CloudTrail, CloudWatch Logs, CloudWatch) add themselves as JsonService /
 // QueryService entries in their own files.
 
-import { SANDBOX_ACCOUNT, SANDBOX_CALLER_ARN, SANDBOX_CREDENTIALS, SANDBOX_DEFAULT_REGION } from './constants.js';
+import { SANDBOX_ACCOUNT, SANDBOX_CREDENTIALS, SANDBOX_DEFAULT_REGION } from './constants.js';
+import { seededCaller } from './principals.js';
 import type { LogSink } from './log-sink.js';
 import type { FaultSettings } from './faults.js';
 import type { Store } from './state.js';
@@ -44,6 +45,13 @@ export interface CallerIdentity {
   arn: string;
   userId: string;
   account: string;
+  /** A service principal (`arn` is its name, e.g. `fargate.amazonaws.com`), not an IAM identity. */
+  service?: boolean;
+  /** The AWS service the call comes through (`kms:ViaService`), e.g. `ec2.us-east-1.amazonaws.com`. */
+  viaService?: string;
+  /** A service principal's call made for a resource: `aws:SourceArn` and `aws:SourceAccount`. */
+  sourceArn?: string;
+  sourceAccount?: string;
 }
 
 export interface SigningScope {
@@ -63,11 +71,14 @@ export function parseAuthorization(header: string | undefined, fallbackService: 
   return { accessKeyId: match[1]!, region: match[3]!, service: match[4]! };
 }
 
-/** The sandbox credentials are the operator's assumed role; any other access key is an IAM user. */
+/**
+ * The seeded callers (src/sandbox/principals.ts: the operator — the sandbox credentials — an
+ * auditor, an application role, a role of another account) by access key; any other access key is
+ * an IAM user of the sandbox account without an identity policy.
+ */
 export function callerFor(accessKeyId: string): CallerIdentity {
-  if (accessKeyId === SANDBOX_CREDENTIALS.accessKeyId) {
-    return { accessKeyId, arn: SANDBOX_CALLER_ARN, userId: 'AROAKEYWARDENOPERATOR:operator', account: SANDBOX_ACCOUNT };
-  }
+  const seeded = seededCaller(accessKeyId);
+  if (seeded) return { accessKeyId, arn: seeded.arn, userId: seeded.userId, account: seeded.account };
   return { accessKeyId, arn: `arn:aws:iam::${SANDBOX_ACCOUNT}:user/${accessKeyId}`, userId: `AIDA${accessKeyId.replace(/^AKIA/, '')}`, account: SANDBOX_ACCOUNT };
 }
 

@@ -37,6 +37,20 @@ const ADMIN_STATEMENT = {
   Resource: '*',
 };
 
+/**
+ * The guard of the AWS Security Blog example (2026-06-02, "Identify unused AWS KMS keys and prevent
+ * accidental key deletions"; KMS.md §11): nobody may disable or schedule the deletion of a key
+ * used within the last 365 days.
+ */
+export const DELETION_GUARD_STATEMENT = {
+  Sid: 'Deny disabling or deleting a key used in the last 365 days',
+  Effect: 'Deny',
+  Principal: { AWS: '*' },
+  Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+  Resource: '*',
+  Condition: { NumericLessThanEquals: { 'kms:TrailingDaysWithoutKeyUsage': '365' } },
+};
+
 function userStatements(role: string): object[] {
   return [
     {
@@ -57,6 +71,13 @@ function userStatements(role: string): object[] {
   ];
 }
 
+/** The service a managed key's `kms:ViaService` names: aws/ebs keys are used through EC2. */
+const VIA_SERVICE: Record<string, string> = { ebs: 'ec2' };
+
+/**
+ * AWS's own policy of an AWS managed key (as GetKeyPolicy shows it for aws/ebs): use only through
+ * the service by principals of the account, metadata reads for the account.
+ */
 function awsManagedPolicy(service: string, region: string): string {
   return JSON.stringify(
     {
@@ -69,7 +90,7 @@ function awsManagedPolicy(service: string, region: string): string {
           Principal: { AWS: '*' },
           Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
           Resource: '*',
-          Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT, 'kms:ViaService': `${service}.${region}.amazonaws.com` } },
+          Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT, 'kms:ViaService': `${VIA_SERVICE[service] ?? service}.${region}.amazonaws.com` } },
         },
         {
           Sid: 'Allow direct access to key metadata to the account',
@@ -350,7 +371,7 @@ export function seedState(nowMs: number, largeEstate = 0): SandboxState {
         Resource: '*',
         Condition: { StringLike: { 'kms:EncryptionContext:aws:imagebuilder:arn': `arn:aws:imagebuilder:*:${ACCOUNT}:workflow/*` } },
       },
-      { Sid: 'Allow access for key administrators', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['kms:*'], Resource: `arn:aws:kms:*:${ACCOUNT}:key/` },
+      { Sid: 'Allow access for key administrators', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['kms:*'], Resource: `arn:aws:kms:*:${ACCOUNT}:key/*` },
     ]),
     tags: { Owner: 'platform-images', Environment: 'shared', CostCenter: 'CC-4400' },
     aliases: ['alias/imagebuilder/workflows'],
@@ -384,6 +405,7 @@ export function seedState(nowMs: number, largeEstate = 0): SandboxState {
         Action: 'kms:DescribeKey',
         Resource: '*',
       },
+      DELETION_GUARD_STATEMENT,
     ]),
     tags: { Owner: 'security', Environment: 'prod', CostCenter: 'CC-0001', Compliance: 'pci' },
     aliases: ['alias/cloudtrail/management-events'],

@@ -42,7 +42,7 @@ interface PlannedCall {
   params: Record<string, unknown>;
   /** How the caller names the key: its ARN (default) or an alias ARN. */
   keyRef?: string;
-  /** The caller has no permission: AccessDenied whatever the key state. */
+  /** History only: the seeded policies refuse this caller (live calls are evaluated; the results agree). */
   deny?: boolean;
   /** RetireGrant: the grant whose constraint names this EBS volume. */
   retireVolume?: string;
@@ -121,7 +121,8 @@ class DayPlanner {
 
 const ebsContext = (volume: string) => ({ 'aws:ebs:id': volume });
 
-function ebsVolumes(day: DayPlanner, volumesPerDay: [number, number], instances: string[], decryptsPerDay: [number, number], deniedWeekday?: number): void {
+/** `instances[i]` holds a seeded grant for `volumes[i % volumes.length]` (seed.ts). */
+function ebsVolumes(day: DayPlanner, volumesPerDay: [number, number], instances: string[], volumes: readonly string[], decryptsPerDay: [number, number], deniedWeekday?: number): void {
   const count = day.int(...volumesPerDay);
   for (let i = 0; i < count; i += 1) {
     const start = day.int(0, 20 * 60) * MINUTE;
@@ -147,16 +148,17 @@ function ebsVolumes(day: DayPlanner, volumesPerDay: [number, number], instances:
     day.at(day.int(0, 24 * 60 - 1) * MINUTE, {
       operation: 'Decrypt',
       actor: ec2Infrastructure(instances[which]!),
-      params: { EncryptionContext: ebsContext(PERSISTENT_VOLUMES[which % PERSISTENT_VOLUMES.length]!), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+      params: { EncryptionContext: ebsContext(volumes[which % volumes.length]!), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
     });
   }
   if (deniedWeekday !== undefined && day.weekday === deniedWeekday) {
-    day.at(day.int(9 * 60, 17 * 60) * MINUTE, { operation: 'Decrypt', actor: CI_DEPLOYER, params: { EncryptionContext: ebsContext(PERSISTENT_VOLUMES[0]!) }, deny: true });
+    day.at(day.int(9 * 60, 17 * 60) * MINUTE, { operation: 'Decrypt', actor: CI_DEPLOYER, params: { EncryptionContext: ebsContext(volumes[0]!) }, deny: true });
   }
 }
 
-/** The volumes behind the seeded EBS grants. */
+/** The volumes behind the seeded EBS grants (seed.ts), per key. */
 const PERSISTENT_VOLUMES = ['vol-0a1b2c3d4e5f60718', 'vol-0b2c3d4e5f6071829'];
+const STAGING_VOLUMES = ['vol-0c3d4e5f607182930'];
 
 export const WORKLOADS: readonly Workload[] = [
   {
@@ -164,14 +166,14 @@ export const WORKLOADS: readonly Workload[] = [
     seedKey: 'ebs-prod-data',
     historyState: 'Enabled',
     quietHours: 2,
-    plan: (day) => ebsVolumes(day, [3, 6], ['i-0f3e2d1c0b9a87654', 'i-0a9b8c7d6e5f43210'], [6, 10], 2),
+    plan: (day) => ebsVolumes(day, [3, 6], ['i-0f3e2d1c0b9a87654', 'i-0a9b8c7d6e5f43210'], PERSISTENT_VOLUMES, [6, 10], 2),
   },
   {
     name: 'ebs-staging',
     seedKey: 'ebs-staging-data',
     historyState: 'Enabled',
     quietHours: 20 * 24,
-    plan: (day) => ebsVolumes(day, [0, 2], ['i-0123456789abcdef0'], [1, 3]),
+    plan: (day) => ebsVolumes(day, [0, 2], ['i-0123456789abcdef0'], STAGING_VOLUMES, [1, 3]),
   },
   {
     name: 'fargate',
@@ -339,10 +341,40 @@ function actorArn(actor: Actor): string {
   return actor.invokedBy;
 }
 
-function callerOf(actor: Actor): CallerIdentity {
-  if (actor.kind === 'role') return { accessKeyId: 'ASIAWORKLOAD', arn: actorArn(actor), userId: `${actor.roleId}:${actor.session}`, account: ACCOUNT };
+/**
+ * The principal a service actor's calls are authorized as, and the resource it calls for
+ * (`aws:SourceArn` / `aws:SourceAccount`). Fargate's calls through EC2's front end are authorized
+ * as the fargate service principal (the key policy AWS documents for Fargate ephemeral storage
+ * names only fargate.amazonaws.com); AWS Internal retires EBS and Fargate grants as their retiring
+ * principal, EC2.
+ */
+const SERVICE_CALLERS: Record<string, { principal: string; sourceArn?: string }> = {
+  'fargate.amazonaws.com': { principal: 'fargate.amazonaws.com', sourceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/payments-prod` },
+  'ec2-frontend-api.amazonaws.com': { principal: 'fargate.amazonaws.com', sourceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/payments-prod` },
+  'cloudtrail.amazonaws.com': { principal: 'cloudtrail.amazonaws.com', sourceArn: `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/management-events` },
+  'AWS Internal': { principal: 'ec2.amazonaws.com' },
+};
+
+/** `ec2.amazonaws.com` → `ec2.us-east-1.amazonaws.com` (the form kms:ViaService takes). */
+function viaService(via: string): string {
+  return via.replace(/\.amazonaws\.com$/, `.${REGION}.amazonaws.com`);
+}
+
+/** Who a workload call is made by, with the request context its service supplies. */
+export function callerOf(actor: Actor): CallerIdentity {
+  if (actor.kind === 'role') {
+    return { accessKeyId: 'ASIAWORKLOAD', arn: actorArn(actor), userId: `${actor.roleId}:${actor.session}`, account: ACCOUNT, ...(actor.via ? { viaService: viaService(actor.via) } : {}) };
+  }
   if (actor.kind === 'user') return { accessKeyId: actor.accessKeyId, arn: actorArn(actor), userId: actor.userId, account: ACCOUNT };
-  return { accessKeyId: 'AWSSERVICE', arn: actor.invokedBy, userId: actor.invokedBy, account: ACCOUNT };
+  const known = SERVICE_CALLERS[actor.invokedBy];
+  return {
+    accessKeyId: 'AWSSERVICE',
+    arn: known?.principal ?? actor.invokedBy,
+    userId: actor.invokedBy,
+    account: ACCOUNT,
+    service: true,
+    ...(known?.sourceArn ? { sourceArn: known.sourceArn, sourceAccount: ACCOUNT } : {}),
+  };
 }
 
 /** What a planned call's request parameters look like in the record (KeyId as the caller named it). */
@@ -461,7 +493,8 @@ function runCall(trail: Trail, base: RequestContext, workload: Workload, call: P
   let error: { code: string; message: string } | undefined;
   try {
     if (!key) throw new AwsError('NotFoundException', `Key '${arn}' does not exist`);
-    if (call.deny) throw new AwsError('AccessDeniedException', deniedMessage(call.actor, call.operation, arn));
+    // Live calls are authorized like any other request (key policy, IAM, grants); `deny` only
+    // renders the seeded history, where the seeded policies give the same answer.
     result = kmsService.operations[call.operation]!(ctx, request);
   } catch (thrown) {
     if (!(thrown instanceof AwsError)) throw thrown;

@@ -165,7 +165,8 @@ describe('crypto and grants by key state', () => {
     }
     const arn = await h.createKey();
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: arn }));
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+    // The account keeps access (a policy that locks the caller out is refused: test/sandbox/policy.test.ts).
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Account', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] });
     await kms.send(new PutKeyPolicyCommand({ KeyId: arn, Policy: policy, PolicyName: 'default' }));
     expect((await kms.send(new GetKeyPolicyCommand({ KeyId: arn }))).Policy).toBe(policy);
   });
