@@ -39,8 +39,9 @@ const help = `
     $ keywarden retire status KEY [--json]
     $ keywarden retirements [--json]      every retirement in progress, its stage and next step
     $ keywarden journal [--key KEY] [--json]          the audit journal of every change made
-    $ keywarden sandbox serve [--port N] [--state FILE] [--large-estate N]
-                                          run the built-in AWS-compatible endpoint alone
+    $ keywarden sandbox serve [--port N] [--state FILE] [--large-estate N] [--quota-scale X]
+                                          run the built-in AWS-compatible endpoint alone; it
+                                          enforces AWS's request quotas, times X (default 1)
     $ keywarden sandbox reset [--state FILE] [--yes]
                                           put the sandbox back to its seeded estate
 
@@ -104,6 +105,7 @@ const cli = meow(help, {
     port: { type: 'string' },
     state: { type: 'string' },
     largeEstate: { type: 'string' },
+    quotaScale: { type: 'string' },
     period: { type: 'string' },
     key: { type: 'string' },
     days: { type: 'string' },
@@ -148,10 +150,21 @@ async function main(): Promise<number> {
       if (port instanceof Error) return usage(port.message);
       if (largeEstate instanceof Error) return usage(largeEstate.message);
       if (port !== undefined && port > 65535) return usage(`--port must be 0–65535, not ${port}`);
+      let quotaScale: number | undefined;
+      if (flags.quotaScale !== undefined) {
+        quotaScale = /^\d+(\.\d+)?$/.test(flags.quotaScale) ? Number(flags.quotaScale) : NaN;
+        if (!(quotaScale > 0)) return usage(`--quota-scale must be a number above 0 (0.1 = a starved account, 100 = a fast one), not "${flags.quotaScale}"`);
+      }
       const { runSandboxServe } = await import('./commands/sandbox.js');
-      return runSandboxServe({ ...(port !== undefined ? { port } : {}), ...(flags.state ? { state: flags.state } : {}), ...(largeEstate ? { largeEstate } : {}) });
+      return runSandboxServe({
+        ...(port !== undefined ? { port } : {}),
+        ...(flags.state ? { state: flags.state } : {}),
+        ...(largeEstate ? { largeEstate } : {}),
+        ...(quotaScale !== undefined ? { quotaScale } : {}),
+      });
     }
     if (sub === 'reset') {
+      if (flags.quotaScale !== undefined) return usage('--quota-scale only goes with "sandbox serve"');
       const { runSandboxReset } = await import('./commands/sandbox.js');
       return runSandboxReset({ yes: flags.yes, ...(flags.state ? { state: flags.state } : {}) });
     }

@@ -4,16 +4,18 @@ import { rename, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { printError, printLine } from './output.js';
 
-export async function runSandboxServe(options: { port?: number; state?: string; largeEstate?: number }): Promise<number> {
+export async function runSandboxServe(options: { port?: number; state?: string; largeEstate?: number; quotaScale?: number }): Promise<number> {
   const [{ startSandbox }, constants] = await Promise.all([import('../sandbox/index.js'), import('../sandbox/constants.js')]);
   const statePath = options.state ?? constants.defaultSandboxStatePath();
   const sandbox = await startSandbox({
     statePath,
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.largeEstate ? { largeEstate: options.largeEstate } : {}),
+    ...(options.quotaScale !== undefined ? { quotaScale: options.quotaScale } : {}),
   });
   printLine(`keywarden sandbox listening on ${sandbox.url}`);
   printLine(`state file: ${statePath}`);
+  printLine(`request quotas: AWS's${options.quotaScale !== undefined && options.quotaScale !== 1 ? ` × ${options.quotaScale}` : ''} (GetKeyLastUsage ${5 * (options.quotaScale ?? 1)}/s, LookupEvents ${2 * (options.quotaScale ?? 1)}/s)`);
   printLine('');
   printLine('Point any AWS SDK or the AWS CLI at it:');
   printLine(`  export AWS_ENDPOINT_URL=${sandbox.url}`);
