@@ -525,6 +525,17 @@ interface SeededUse {
   use: Usage;
   /** The AWS service whose managed key this is (alias/aws/<service>). */
   service?: string;
+  /** A simulated workload's planned call of the same operation: who made the seeded use, and how. */
+  template?: { workload: Workload; call: PlannedCall };
+}
+
+/** The workload's newest planned call of this operation before `time` (a week back at most). */
+function templateCall(trail: Trail, workload: Workload, operation: string, time: number): PlannedCall | undefined {
+  for (let day = Math.floor(time / DAY); day >= Math.floor(time / DAY) - 7; day -= 1) {
+    const calls = planFor(trail, workload, day).filter((call) => call.operation === operation && !call.deny && call.params.DryRun !== true && call.time < time);
+    if (calls.length > 0) return calls.at(-1);
+  }
+  return undefined;
 }
 
 const seededUses = new WeakMap<Trail, { seededAt: number; byArn: Map<string, SeededUse[]>; records: Map<SeededUse, TimedRecord> }>();
@@ -566,15 +577,18 @@ export function prepareSeededUsage(trail: Trail): void {
     const match = /^alias\/aws\/(.+)$/.exec(alias.name);
     if (match && alias.targetKeyId) services.set(`${alias.region}/${alias.targetKeyId}`, match[1]!);
   }
+  const workloadOf = new Map(WORKLOADS.map((workload) => [workloadKeyArn(workload), workload]));
   const byArn = new Map<string, SeededUse[]>();
   for (const key of store.state.keys) {
     for (const use of [...(key.lastUsage ? [key.lastUsage] : []), ...(key.recentUsage ?? [])]) {
       if (use.timestamp > seededAt || historyIds.has(use.cloudTrailEventId)) continue;
       const arn = arnOf(key);
       const service = key.keyManager === 'AWS' ? services.get(`${key.region}/${key.keyId}`) : undefined;
+      const workload = workloadOf.get(arn);
+      const call = workload ? templateCall(trail, workload, use.operation, use.timestamp) : undefined;
       let list = byArn.get(arn);
       if (!list) byArn.set(arn, (list = []));
-      list.push({ key, arn, use, ...(service ? { service } : {}) });
+      list.push({ key, arn, use, ...(service ? { service } : {}), ...(workload && call ? { template: { workload, call } } : {}) });
     }
   }
   seededUses.set(trail, { seededAt, byArn, records: new Map() });
@@ -582,7 +596,12 @@ export function prepareSeededUsage(trail: Trail): void {
 
 /** The CloudTrail record of a seeded use: the application (or, for an AWS managed key, the service) that made it. */
 function seededUseRecord(entry: SeededUse): TimedRecord {
-  const { key, arn, use, service } = entry;
+  const { key, arn, use, service, template } = entry;
+  if (template) {
+    const { workload, call } = template;
+    const record = kmsRecord({ time: use.timestamp, region: key.region, operation: use.operation, actor: call.actor, params: loggedParams(workload, call), keyArn: arn, requestId: use.kmsRequestId, eventId: use.cloudTrailEventId });
+    return { time: use.timestamp, record };
+  }
   const actor: Actor = service
     ? role('AppInstanceRole', 'i-0a1b2c3d4e5f60718', { via: `${service}.amazonaws.com` })
     : role('ApplicationRole', `app-${key.keyId.slice(0, 8)}`, { sourceIp: '10.0.31.12', userAgent: 'aws-sdk-java/2.25.60 Linux/6.1 OpenJDK_64-Bit_Server_VM/17.0.11' });
