@@ -1,11 +1,13 @@
 // The built program as scripts use it: flags, JSON, exit codes, messages. No terminal here
 // (stdin and stdout are pipes), which is itself one of the cases under test.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { GetKeyLastUsageCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { CLI } from './terminal.js';
 
 interface Run {
@@ -141,5 +143,50 @@ describe('keywarden on the command line', () => {
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(dir, backups[0]!), 'utf8')).toBe('{"this is": not json');
     expect((await keywarden(['list', '--json', '--sandbox'], { KEYWARDEN_HOME: dir })).code).toBe(0);
+  });
+});
+
+describe('keywarden sandbox serve --quota-scale', () => {
+  it('refuses a scale that is not a number above 0, and the flag on sandbox reset, with exit code 2', async () => {
+    for (const bad of ['0', '-1', 'abc', '1e3']) {
+      const run = await keywarden(['sandbox', 'serve', '--quota-scale', bad]);
+      expect(run.code, bad).toBe(2);
+      expect(run.stderr).toMatch(/--quota-scale must be a number above 0/);
+    }
+    const reset = await keywarden(['sandbox', 'reset', '--quota-scale', '2', '--yes']);
+    expect(reset.code).toBe(2);
+    expect(reset.stderr).toMatch(/--quota-scale only goes with "sandbox serve"/);
+  });
+
+  it('serves AWS\'s quotas times the scale: a starved account gets one GetKeyLastUsage, then ThrottlingException', async () => {
+    const dir = home();
+    const child = spawn(process.execPath, [CLI, 'sandbox', 'serve', '--port', '0', '--state', join(dir, 'state.json'), '--quota-scale', '0.01'], {
+      env: { PATH: process.env.PATH ?? '', KEYWARDEN_HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(out);
+          if (match && /request quotas/.test(out)) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`sandbox serve exited with ${code}: ${out}`)));
+      });
+      expect(out).toMatch(/request quotas: AWS's × 0\.01 \(GetKeyLastUsage 0\.05\/s, LookupEvents 0\.02\/s\)/);
+      const kms = new KMSClient({ region: 'us-east-1', endpoint: url, credentials: SANDBOX_CREDENTIALS, maxAttempts: 1 });
+      try {
+        const arn = (await kms.send(new ListKeysCommand({}))).Keys![0]!.KeyArn!;
+        await kms.send(new GetKeyLastUsageCommand({ KeyId: arn }));
+        await expect(kms.send(new GetKeyLastUsageCommand({ KeyId: arn }))).rejects.toMatchObject({
+          name: 'ThrottlingException',
+          message: 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.',
+        });
+      } finally {
+        kms.destroy();
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });
