@@ -3,9 +3,10 @@
 // KMS's message), refilled in real time, per operation, per Region, crypto calls on one shared
 // quota. The quotas are the sandbox's own: against another endpoint these tests are skipped.
 
-import { DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, GetKeyLastUsageCommand, KMSClient, DecryptCommand } from '@aws-sdk/client-kms';
+import { DisableKeyCommand, EnableKeyCommand, TagResourceCommand, UntagResourceCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, GetKeyLastUsageCommand, KMSClient, DecryptCommand } from '@aws-sdk/client-kms';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createClients } from '../../src/aws/clients.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { externalEndpoint } from '../helpers/endpoint.js';
 import { failure, openHarness, type Harness } from './helpers.js';
@@ -173,6 +174,31 @@ describe.skipIf(externalEndpoint)('request quotas over HTTP', () => {
       expect(await untilThrottled(() => client.send(new GetKeyLastUsageCommand({ KeyId: arn })))).toBeLessThanOrEqual(6);
     } finally {
       client.destroy();
+    }
+  });
+});
+
+describe.skipIf(externalEndpoint)("keywarden's own pacing", () => {
+  it('never causes a throttle: changes sent all at once go out at their documented rates', async () => {
+    const clients = createClients({ regions: ['us-east-1'], endpoint: h.sandbox.url, credentials: SANDBOX_CREDENTIALS });
+    try {
+      const kms = clients.kms('us-east-1');
+      const arn = await h.createKey();
+      h.sandbox.clearRequests();
+      const started = performance.now();
+      await Promise.all([
+        ...Array.from({ length: 15 }, (_, i) => kms.send(new TagResourceCommand({ KeyId: arn, Tags: [{ TagKey: `t${i}`, TagValue: 'x' }] }))),
+        ...Array.from({ length: 8 }, (_, i) => kms.send(new UntagResourceCommand({ KeyId: arn, TagKeys: [`u${i}`] }))),
+        ...Array.from({ length: 8 }, () => kms.send(new DisableKeyCommand({ KeyId: arn }))),
+        ...Array.from({ length: 8 }, () => kms.send(new EnableKeyCommand({ KeyId: arn }))),
+      ]);
+      const log = h.sandbox.requests();
+      expect(log.filter((r) => r.errorCode === 'ThrottlingException')).toEqual([]);
+      expect(log.filter((r) => r.status === 200)).toHaveLength(39);
+      // 8 calls at 5/s after a burst of one take at least 1.4 s.
+      expect(performance.now() - started).toBeGreaterThan(1_300);
+    } finally {
+      clients.destroy();
     }
   });
 });
