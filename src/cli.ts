@@ -51,6 +51,7 @@ const help = `
                           (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)
     --endpoint-url URL    send every request to this AWS-compatible endpoint
     --sandbox             start the built-in sandbox on a free loopback port and use it
+    --quota-scale X       --sandbox, sandbox serve: AWS's request quotas × X (default 1)
     --all-regions         every region enabled for the account (EC2 DescribeRegions), loaded
                           in parallel; a region that fails is marked, the others load
 
@@ -141,6 +142,13 @@ async function main(): Promise<number> {
     return Number(value);
   };
 
+  let quotaScale: number | undefined;
+  if (flags.quotaScale !== undefined) {
+    quotaScale = /^\d+(\.\d+)?$/.test(flags.quotaScale) ? Number(flags.quotaScale) : NaN;
+    if (!(quotaScale > 0)) return usage(`--quota-scale must be a number above 0 (0.1 = a starved account, 100 = a fast one), not "${flags.quotaScale}"`);
+    if (command !== 'sandbox' && !flags.sandbox) return usage('--quota-scale only goes with --sandbox or "sandbox serve"');
+  }
+
   if (command === 'sandbox') {
     const [sub, ...extra] = rest;
     if (extra.length > 0) return usage(`unexpected argument "${extra[0]}"`);
@@ -150,11 +158,6 @@ async function main(): Promise<number> {
       if (port instanceof Error) return usage(port.message);
       if (largeEstate instanceof Error) return usage(largeEstate.message);
       if (port !== undefined && port > 65535) return usage(`--port must be 0–65535, not ${port}`);
-      let quotaScale: number | undefined;
-      if (flags.quotaScale !== undefined) {
-        quotaScale = /^\d+(\.\d+)?$/.test(flags.quotaScale) ? Number(flags.quotaScale) : NaN;
-        if (!(quotaScale > 0)) return usage(`--quota-scale must be a number above 0 (0.1 = a starved account, 100 = a fast one), not "${flags.quotaScale}"`);
-      }
       const { runSandboxServe } = await import('./commands/sandbox.js');
       return runSandboxServe({
         ...(port !== undefined ? { port } : {}),
@@ -164,7 +167,7 @@ async function main(): Promise<number> {
       });
     }
     if (sub === 'reset') {
-      if (flags.quotaScale !== undefined) return usage('--quota-scale only goes with "sandbox serve"');
+      if (quotaScale !== undefined) return usage('--quota-scale only goes with --sandbox or "sandbox serve"');
       const { runSandboxReset } = await import('./commands/sandbox.js');
       return runSandboxReset({ yes: flags.yes, ...(flags.state ? { state: flags.state } : {}) });
     }
@@ -262,6 +265,7 @@ async function main(): Promise<number> {
     ...(flags.profile ? { profile: flags.profile } : {}),
     ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
     ...(flags.state ? { sandboxState: flags.state } : {}),
+    ...(quotaScale !== undefined ? { sandboxQuotaScale: quotaScale } : {}),
   };
   if (command === undefined) {
     // The interactive view draws its first frame before the SDK and the sandbox load (commands/tui.tsx).
