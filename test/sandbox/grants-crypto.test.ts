@@ -26,7 +26,8 @@ const decode = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
 let h: Harness;
 beforeAll(async () => {
-  h = await openHarness();
+  // Each test creates its keys (and replicas) through raw CreateKey calls (5/s in an account) without retries.
+  h = await openHarness({ quotaScale: 20 });
 });
 afterAll(async () => {
   await h.close();
