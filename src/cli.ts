@@ -39,8 +39,9 @@ const help = `
     $ keywarden retire status KEY [--json]
     $ keywarden retirements [--json]      every retirement in progress, its stage and next step
     $ keywarden journal [--key KEY] [--json]          the audit journal of every change made
-    $ keywarden sandbox serve [--port N] [--state FILE] [--large-estate N]
-                                          run the built-in AWS-compatible endpoint alone
+    $ keywarden sandbox serve [--port N] [--state FILE] [--large-estate N] [--quota-scale X]
+                                          run the built-in AWS-compatible endpoint alone; it
+                                          enforces AWS's request quotas, times X (default 1)
     $ keywarden sandbox reset [--state FILE] [--yes]
                                           put the sandbox back to its seeded estate
     $ keywarden sandbox clock [+15d|+36h|+90m|+1w] [--endpoint-url URL | --state FILE] [--json]
@@ -53,6 +54,7 @@ const help = `
                           (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's region)
     --endpoint-url URL    send every request to this AWS-compatible endpoint
     --sandbox             start the built-in sandbox on a free loopback port and use it
+    --quota-scale X       --sandbox, sandbox serve: AWS's request quotas × X (default 1)
     --all-regions         every region enabled for the account (EC2 DescribeRegions), loaded
                           in parallel; a region that fails is marked, the others load
     --allow-insecure-endpoint
@@ -108,6 +110,7 @@ const FLAGS = {
   port: { type: 'string' },
   state: { type: 'string' },
   largeEstate: { type: 'string' },
+  quotaScale: { type: 'string' },
   period: { type: 'string' },
   key: { type: 'string' },
   days: { type: 'string' },
@@ -224,6 +227,13 @@ async function main(): Promise<number> {
     return Number(value);
   };
 
+  let quotaScale: number | undefined;
+  if (flags.quotaScale !== undefined) {
+    quotaScale = /^\d+(\.\d+)?$/.test(flags.quotaScale) ? Number(flags.quotaScale) : NaN;
+    if (!(quotaScale > 0)) return usage(`--quota-scale must be a number above 0 (0.1 = a starved account, 100 = a fast one), not "${flags.quotaScale}"`);
+    if (command !== 'sandbox' && !flags.sandbox) return usage('--quota-scale only goes with --sandbox or "sandbox serve"');
+  }
+
   if (command === 'sandbox') {
     const [sub, ...extra] = rest;
     if (sub === 'clock') {
@@ -253,9 +263,15 @@ async function main(): Promise<number> {
       if (largeEstate instanceof Error) return usage(largeEstate.message);
       if (port !== undefined && port > 65535) return usage(`--port must be 0–65535, not ${port}`);
       const { runSandboxServe } = await import('./commands/sandbox.js');
-      return runSandboxServe({ ...(port !== undefined ? { port } : {}), ...(flags.state ? { state: flags.state } : {}), ...(largeEstate ? { largeEstate } : {}) });
+      return runSandboxServe({
+        ...(port !== undefined ? { port } : {}),
+        ...(flags.state ? { state: flags.state } : {}),
+        ...(largeEstate ? { largeEstate } : {}),
+        ...(quotaScale !== undefined ? { quotaScale } : {}),
+      });
     }
     if (sub === 'reset') {
+      if (quotaScale !== undefined) return usage('--quota-scale only goes with --sandbox or "sandbox serve"');
       const { runSandboxReset } = await import('./commands/sandbox.js');
       return runSandboxReset({ yes: flags.yes, ...(flags.state ? { state: flags.state } : {}) });
     }
@@ -366,7 +382,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const connectFlags = connectFlagsFrom(flags);
+  const connectFlags = { ...connectFlagsFrom(flags), ...(quotaScale !== undefined ? { sandboxQuotaScale: quotaScale } : {}) };
   if (command === undefined) {
     // The interactive view draws its first frame before the SDK and the sandbox load (commands/tui.tsx).
     const { runTui } = await import('./commands/tui.js');

@@ -15,6 +15,8 @@ export interface ConnectFlags {
   readOnly: boolean;
   /** State file of the in-process sandbox (default: the user's data dir). */
   sandboxState?: string;
+  /** The in-process sandbox's request quotas × this (default 1: AWS's). */
+  sandboxQuotaScale?: number;
   /** Every region enabled for the account (EC2 DescribeRegions), instead of `regions`. */
   allRegions?: boolean;
 }
@@ -61,7 +63,10 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
   if (flags.sandbox) {
     const [{ startSandbox }, constants] = await Promise.all([import('../sandbox/index.js'), import('../sandbox/constants.js')]);
     let regions = await resolveRegions({ regions: flags.regions.length > 0 ? flags.regions : [constants.SANDBOX_DEFAULT_REGION] });
-    const sandbox = await startSandbox({ statePath: flags.sandboxState ?? constants.defaultSandboxStatePath() });
+    const sandbox = await startSandbox({
+      statePath: flags.sandboxState ?? constants.defaultSandboxStatePath(),
+      ...(flags.sandboxQuotaScale !== undefined ? { quotaScale: flags.sandboxQuotaScale } : {}),
+    });
     if (flags.allRegions) {
       const { listEnabledRegions } = await import('../aws/regions.js');
       regions = await listEnabledRegions({ region: regions[0]!, endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS }).catch(async (error: unknown) => {

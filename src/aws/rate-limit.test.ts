@@ -36,7 +36,9 @@ describe('OperationLimiter', () => {
     expect(second).toBe(true);
   });
 
-  it('uses the documented KMS quotas (KMS.md §7.1)', () => {
+  it('uses the documented KMS quotas (KMS.md §7.1), changes included', () => {
     expect(KMS_QUOTAS).toMatchObject({ ListKeys: 500, ListAliases: 500, DescribeKey: 2000, GetKeyRotationStatus: 1000, ListResourceTags: 2000 });
+    expect(KMS_QUOTAS).toMatchObject({ DisableKey: 5, EnableKey: 5, ScheduleKeyDeletion: 15, CancelKeyDeletion: 5, EnableKeyRotation: 15, DisableKeyRotation: 5 });
+    expect(KMS_QUOTAS).toMatchObject({ RotateKeyOnDemand: 5, RetireGrant: 50, RevokeGrant: 50, TagResource: 10, UntagResource: 5 });
   });
 });

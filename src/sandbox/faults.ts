@@ -40,6 +40,16 @@ export interface FaultSettings {
   reset?: FaultCounter & { after?: boolean };
   /** The request is never answered (the client's timeout must fire). `after: true` runs the call first. */
   hang?: FaultCounter & { after?: boolean };
+  /**
+   * Multiplies every request quota (quotas.ts): 0.1 = a starved account, 100 = a fast one for
+   * tests that deliberately drive more load than an account allows. Default 1 (AWS's values).
+   */
+  quotaScale?: number;
+  /**
+   * Another client of the same account (a console, a backup tool) that keeps using `share` (0..1,
+   * below 1) of each quota's rate — of every KMS quota, or only those of `operations`.
+   */
+  competitor?: { share: number; operations?: string[] };
 }
 
 const counterShape = {
@@ -56,6 +66,8 @@ export const faultSettingsSchema = z.object({
   serverError: z.object({ ...counterShape, status: z.union([z.literal(500), z.literal(503)]).optional() }).optional(),
   reset: z.object({ ...counterShape, after: z.boolean().optional() }).optional(),
   hang: z.object({ ...counterShape, after: z.boolean().optional() }).optional(),
+  quotaScale: z.number().positive().finite().optional(),
+  competitor: z.object({ share: z.number().min(0).lt(1), operations: z.array(z.string()).optional() }).optional(),
 });
 
 /**
@@ -115,5 +127,7 @@ export function replaceFaults(target: FaultSettings, next: FaultSettings): void 
   delete target.serverError;
   delete target.reset;
   delete target.hang;
+  delete target.quotaScale;
+  delete target.competitor;
   Object.assign(target, next);
 }

@@ -11,6 +11,7 @@ import { faultSettingsSchema, isOperationDenied, networkFault, replaceFaults, sh
 import { ec2Service, SANDBOX_DOWN_REGIONS } from './ec2.js';
 import { catchUpWorkloads, cloudtrailQualifiedService, cloudtrailService, openTrail, recordKmsCall } from './cloudtrail.js';
 import { kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
+import { QuotaBuckets } from './quotas.js';
 import type { LogSink } from './log-sink.js';
 import { deliverLogEvents, logsService } from './logs.js';
 import { AwsError, callerFor, parseAuthorization, xmlEscape, type JsonService, type QueryService, type RequestContext } from './protocol.js';
@@ -29,7 +30,8 @@ export interface SandboxOptions {
   largeEstate?: number; // extra generated customer keys in us-east-1 (benchmarks: 1000, 10000)
   latencyMs?: number; // added delay per request (simulated round trip)
   now?: () => Date; // base clock; default () => new Date()
-  lookupEventsPerSecond?: number; // CloudTrail LookupEvents quota; default 2 (AWS's)
+  lookupEventsPerSecond?: number; // CloudTrail LookupEvents quota before quotaScale; default 2 (AWS's)
+  quotaScale?: number; // multiplies every request quota (faults.quotaScale); default 1 (AWS's values)
   regionDown?: string[]; // regions whose KMS refuses every call (fault); default: the opt-in region me-south-1
 }
 
@@ -81,14 +83,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await store.flush();
   }
 
-  const trail = await openTrail(store, {
-    ...(options.statePath ? { file: `${options.statePath}.cloudtrail.jsonl` } : {}),
-    ...(options.lookupEventsPerSecond ? { lookupEventsPerSecond: options.lookupEventsPerSecond } : {}),
-  });
+  const trail = await openTrail(store, options.statePath ? { file: `${options.statePath}.cloudtrail.jsonl` } : {});
+  const quotas = new QuotaBuckets();
   const regionDown = options.regionDown ?? [...SANDBOX_DOWN_REGIONS];
   const faults: FaultSettings = {
     ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
     ...(regionDown.length > 0 ? { regionDown } : {}),
+    ...(options.quotaScale !== undefined ? { quotaScale: options.quotaScale } : {}),
   };
   let log: RequestLogEntry[] = [];
   let seq = 0;
@@ -218,6 +219,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     entry.params = loggedParams(params);
     if (service === kmsService && faults.regionDown?.includes(scope.region)) return fail(new AwsError('UnrecognizedClientException', REGION_DOWN_MESSAGE));
     if (shouldThrottle(faults, service.name, operation)) return fail(new AwsError('ThrottlingException', THROTTLE_MESSAGE));
+    // Every request counts toward its quota before it is looked at, as in AWS (quotas.ts).
+    if (!quotas.take({ account: caller.account, region: scope.region, service: service.name, operation }, faults, options.lookupEventsPerSecond)) {
+      return fail(new AwsError('ThrottlingException', service === kmsService ? THROTTLE_MESSAGE : 'Rate exceeded'));
+    }
     if (isOperationDenied(faults, operation)) return fail(operationDenied(service, caller.arn, operation));
     const network = networkFault(faults, operation);
     if (network?.kind === 'server-error') return fail(serverError(service, network.status));

@@ -43,8 +43,8 @@ export function requestEncryptionContext(operation: string, params: Record<strin
  * as GetKeyLastUsage tracks it. CHOICE: a key not used since tracking began counts from the later
  * of the tracking start and its creation.
  */
-export function trailingDaysWithoutKeyUsage(key: KeyRecord, nowMs: number, trackingStartMs: number): number {
-  const used = key.lastUsage && key.lastUsage.timestamp >= trackingStartMs ? key.lastUsage.timestamp : Math.max(trackingStartMs, key.creationDate);
+export function trailingDaysWithoutKeyUsage(key: KeyRecord, nowMs: number, trackingStartMs: number, lastUsage: KeyRecord['lastUsage'] = key.lastUsage): number {
+  const used = lastUsage && lastUsage.timestamp >= trackingStartMs ? lastUsage.timestamp : Math.max(trackingStartMs, key.creationDate);
   return Math.max(0, Math.floor((nowMs - used) / DAY_MS));
 }
 
@@ -54,6 +54,8 @@ export interface KeyFacts {
   /** The key policy text (the default policy when the key has none stored). */
   policy: string;
   trackingStartMs: number;
+  /** The last use as GetKeyLastUsage reports it at a time (it lags the use by an hour). */
+  reportedUsage?: (nowMs: number) => KeyRecord['lastUsage'];
 }
 
 /** The request context of one KMS request (condition keys lowercase). */
@@ -102,7 +104,7 @@ export function requestValues(ctx: RequestContext, params: Record<string, unknow
     values['kms:keyorigin'] = facts.key.origin;
     values['kms:multiregion'] = facts.key.multiRegionRole ? 'true' : 'false';
     if (operation === 'DisableKey' || operation === 'ScheduleKeyDeletion') {
-      values['kms:trailingdayswithoutkeyusage'] = String(trailingDaysWithoutKeyUsage(facts.key, ctx.now().getTime(), facts.trackingStartMs));
+      values['kms:trailingdayswithoutkeyusage'] = String(trailingDaysWithoutKeyUsage(facts.key, ctx.now().getTime(), facts.trackingStartMs, facts.reportedUsage?.(ctx.now().getTime()) ?? facts.key.lastUsage));
     }
   }
   if (operation === 'CreateKey') {

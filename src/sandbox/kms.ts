@@ -248,7 +248,7 @@ const requestParams = new WeakMap<RequestContext, Record<string, unknown>>();
 let defaultPolicyText: string | undefined;
 
 function keyFacts(key: KeyRecord, policy = key.policy ?? (defaultPolicyText ??= defaultKeyPolicy())): KeyFacts {
-  return { key, arn: arnOf(key), policy, trackingStartMs: TRACKING_START_MS };
+  return { key, arn: arnOf(key), policy, trackingStartMs: TRACKING_START_MS, reportedUsage: (nowMs) => reportedLastUsage(key, nowMs) };
 }
 
 /**
@@ -460,9 +460,58 @@ function dryRun(params: Record<string, unknown>): void {
   if (params.DryRun === true) throw new AwsError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.');
 }
 
+/**
+ * CHOICE (KMS.md §11: the data "can lag by up to one hour"): the strict end. A use reaches
+ * GetKeyLastUsage exactly one hour after it happened, in sandbox time; until then the previous
+ * use is reported.
+ */
+export const LAST_USAGE_LAG_MS = 3_600_000;
+
+/** A successful crypto call: reported by GetKeyLastUsage once LAST_USAGE_LAG_MS has passed. */
 function recordUse(ctx: RequestContext, key: KeyRecord, operation: string): void {
-  key.lastUsage = { operation, timestamp: ctx.now().getTime(), cloudTrailEventId: randomUUID(), kmsRequestId: ctx.requestId };
+  const nowMs = ctx.now().getTime();
+  settleUsage(key, nowMs);
+  const use = { operation, timestamp: nowMs, cloudTrailEventId: ctx.eventId ?? eventIdForRequest(ctx.requestId), kmsRequestId: ctx.requestId };
+  const recent = (key.recentUsage ??= []);
+  // At most one waiting use a minute: a newer one replaces it, so a busy key stays small on
+  // disk; the replaced use is never reported, and the report still lags by an hour or more.
+  const last = recent.at(-1);
+  if (last && use.timestamp >= last.timestamp && use.timestamp - last.timestamp < 60_000) recent[recent.length - 1] = use;
+  else recent.push(use);
   ctx.store.touch(key);
+}
+
+/** How many of the waiting uses are old enough to be reported at `nowMs`. */
+function visibleCount(key: KeyRecord, nowMs: number): number {
+  const recent = key.recentUsage ?? [];
+  let visible = 0;
+  while (visible < recent.length && recent[visible]!.timestamp <= nowMs - LAST_USAGE_LAG_MS) visible += 1;
+  return visible;
+}
+
+/** Moves the uses that have become reportable into `lastUsage`. */
+function settleUsage(key: KeyRecord, nowMs: number): void {
+  const visible = visibleCount(key, nowMs);
+  if (visible === 0) return;
+  key.lastUsage = key.recentUsage![visible - 1]!;
+  if (visible === key.recentUsage!.length) delete key.recentUsage;
+  else key.recentUsage = key.recentUsage!.slice(visible);
+}
+
+/**
+ * The last use GetKeyLastUsage reports at `nowMs` (sandbox time): the newest use at least
+ * LAST_USAGE_LAG_MS old. Anything else that reads "the key's last use" the way KMS tracks it
+ * (the kms:TrailingDaysWithoutKeyUsage condition key) should read it here.
+ */
+export function reportedLastUsage(key: KeyRecord, nowMs: number): KeyRecord['lastUsage'] {
+  const visible = visibleCount(key, nowMs);
+  return visible > 0 ? key.recentUsage![visible - 1] : key.lastUsage;
+}
+
+/** The CloudTrail event id of a call served over HTTP (the same derivation as recordKmsCall's). */
+export function eventIdForRequest(requestId: string): string {
+  const hex = createHash('sha256').update(`event/${requestId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 const createKey: Handler = (ctx, params) => {
@@ -771,7 +820,7 @@ const listKeyRotations: Handler = (ctx, params) => {
 
 const getKeyLastUsage: Handler = (ctx, params) => {
   const key = resolveKey(ctx, requiredString(params, 'KeyId'));
-  const usage = key.lastUsage;
+  const usage = reportedLastUsage(key, ctx.now().getTime());
   return {
     KeyId: arnOf(key),
     KeyCreationDate: key.creationDate / 1000,

@@ -87,6 +87,8 @@ export interface RequestContext {
   region: string;
   caller: CallerIdentity;
   requestId: string;
+  /** The id of this call's CloudTrail record (absent: derived from the request id, cloudtrail.ts). */
+  eventId?: string;
   operation: string;
   /** Sandbox time (base clock + advanced offset). */
   now(): Date;

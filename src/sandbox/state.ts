@@ -70,7 +70,10 @@ const keySchema = z.object({
   /** Id of the original key material; absent = derived from the key id (generated estates). */
   originalMaterialId: z.string().optional(),
   rotations: z.array(rotationEntrySchema).default([]),
+  /** The last use GetKeyLastUsage reports: at least LAST_USAGE_LAG_MS old (kms.ts). */
   lastUsage: lastUsageSchema.optional(),
+  /** Uses too recent to be reported yet, oldest first (at most one a minute). */
+  recentUsage: z.array(lastUsageSchema).optional(),
   grants: z.array(grantSchema).default([]),
 });
 

@@ -13,10 +13,10 @@
 import { createHash } from 'node:crypto';
 import { SANDBOX_ACCOUNT } from './constants.js';
 import { materialIdFor, seal, uuidFor } from './crypto.js';
-import { kmsService, originalMaterialId, sweepDeletions } from './kms.js';
+import { arnOf, kmsService, LAST_USAGE_LAG_MS, originalMaterialId, sweepDeletions } from './kms.js';
 import { AwsError, type CallerIdentity, type RequestContext } from './protocol.js';
 import { deliverRecords, idFor, kmsRecord, type Actor, type CloudTrailRecord, type TimedRecord, type Trail } from './cloudtrail.js';
-import { keyArn } from './state.js';
+import { keyArn, type KeyRecord } from './state.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -448,6 +448,7 @@ function historyDay(trail: Trail, workload: Workload, dayIndex: number): TimedRe
 
 /** History records in a region and time range (optionally of one key), in no particular order. */
 export function* historyEvents(trail: Trail, query: { region: string; from: number; to: number; keyArn?: string }): Generator<TimedRecord> {
+  yield* seededUseEvents(trail, query);
   if (query.region !== REGION) return;
   const from = Math.max(query.from, trail.seededAt - 91 * DAY);
   const to = Math.min(query.to, trail.seededAt);
@@ -470,6 +471,7 @@ function runCall(trail: Trail, base: RequestContext, workload: Workload, call: P
     region: REGION,
     caller: callerOf(call.actor),
     requestId: idFor(`request/${call.id}`),
+    eventId: call.id,
     operation: call.operation,
     now: () => new Date(call.time),
   };
@@ -526,4 +528,136 @@ export function runWorkloads(trail: Trail, ctx: RequestContext): void {
   }
   trail.advanceCursor(nowMs);
   if (added.length > 0) deliverRecords(ctx.deliverLogs, added);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded last uses: every use GetKeyLastUsage reports has its CloudTrail record.
+
+const CRYPTO_OPERATIONS = /^(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|GenerateDataKeyWithoutPlaintext|GenerateMac|VerifyMac|Sign|Verify)$/;
+
+type Usage = NonNullable<KeyRecord['lastUsage']>;
+
+function usageOf(entry: TimedRecord): Usage {
+  return { operation: entry.record.eventName, timestamp: entry.time, cloudTrailEventId: entry.record.eventID, kmsRequestId: String(entry.record.requestID) };
+}
+
+/** The workload history's successful crypto calls on one key in the two days before the seed time. */
+function recentHistorySuccesses(trail: Trail, workload: Workload): TimedRecord[] {
+  const out: TimedRecord[] = [];
+  for (let day = Math.floor((trail.seededAt - 2 * DAY) / DAY); day <= Math.floor(trail.seededAt / DAY); day += 1) {
+    for (const entry of historyDay(trail, workload, day)) {
+      if (entry.record.errorCode === undefined && CRYPTO_OPERATIONS.test(entry.record.eventName)) out.push(entry);
+    }
+  }
+  return out.sort((a, b) => a.time - b.time);
+}
+
+interface SeededUse {
+  key: KeyRecord;
+  arn: string;
+  use: Usage;
+  /** The AWS service whose managed key this is (alias/aws/<service>). */
+  service?: string;
+  /** A simulated workload's planned call of the same operation: who made the seeded use, and how. */
+  template?: { workload: Workload; call: PlannedCall };
+}
+
+/** The workload's newest planned call of this operation before `time` (a week back at most). */
+function templateCall(trail: Trail, workload: Workload, operation: string, time: number): PlannedCall | undefined {
+  for (let day = Math.floor(time / DAY); day >= Math.floor(time / DAY) - 7; day -= 1) {
+    const calls = planFor(trail, workload, day).filter((call) => call.operation === operation && !call.deny && call.params.DryRun !== true && call.time < time);
+    if (calls.length > 0) return calls.at(-1);
+  }
+  return undefined;
+}
+
+const seededUses = new WeakMap<Trail, { seededAt: number; byArn: Map<string, SeededUse[]>; records: Map<SeededUse, TimedRecord> }>();
+
+/**
+ * Run when a trail is opened or reset. The seed gives each used key its last use; GetKeyLastUsage
+ * reports a use only an hour after it (kms.ts LAST_USAGE_LAG_MS). For a key of a simulated
+ * workload used within that hour before the seed time, the uses the workload's history holds in
+ * that hour (and the seeded one) wait, and the history's last success before it is reported. Every
+ * seeded use that is not a history call gets a CloudTrail record of its own (seededUseEvents).
+ */
+export function prepareSeededUsage(trail: Trail): void {
+  const store = trail.store;
+  const seededAt = trail.seededAt;
+  for (const workload of WORKLOADS) {
+    const key = store.key(REGION, uuidFor(workload.seedKey));
+    const seeded = key?.lastUsage;
+    if (!key || !seeded || key.recentUsage || seeded.timestamp > seededAt || seeded.timestamp <= seededAt - LAST_USAGE_LAG_MS) continue;
+    const successes = recentHistorySuccesses(trail, workload);
+    const before = successes.filter((entry) => entry.time <= seededAt - LAST_USAGE_LAG_MS).at(-1);
+    const waiting = successes.filter((entry) => entry.time > seededAt - LAST_USAGE_LAG_MS && entry.time < seeded.timestamp).map(usageOf);
+    key.recentUsage = [...waiting, seeded];
+    if (before) key.lastUsage = usageOf(before);
+    else delete key.lastUsage;
+    store.touch(key);
+  }
+  // Any other key used within the hour before the seed time: nothing older is known.
+  for (const key of store.state.keys) {
+    const seeded = key.lastUsage;
+    if (!seeded || key.recentUsage || seeded.timestamp > seededAt || seeded.timestamp <= seededAt - LAST_USAGE_LAG_MS) continue;
+    key.recentUsage = [seeded];
+    delete key.lastUsage;
+    store.touch(key);
+  }
+  const historyIds = new Set<string>();
+  for (const workload of WORKLOADS) for (const entry of recentHistorySuccesses(trail, workload)) historyIds.add(entry.record.eventID);
+  const services = new Map<string, string>();
+  for (const alias of store.state.aliases) {
+    const match = /^alias\/aws\/(.+)$/.exec(alias.name);
+    if (match && alias.targetKeyId) services.set(`${alias.region}/${alias.targetKeyId}`, match[1]!);
+  }
+  const workloadOf = new Map(WORKLOADS.map((workload) => [workloadKeyArn(workload), workload]));
+  const byArn = new Map<string, SeededUse[]>();
+  for (const key of store.state.keys) {
+    for (const use of [...(key.lastUsage ? [key.lastUsage] : []), ...(key.recentUsage ?? [])]) {
+      if (use.timestamp > seededAt || historyIds.has(use.cloudTrailEventId)) continue;
+      const arn = arnOf(key);
+      const service = key.keyManager === 'AWS' ? services.get(`${key.region}/${key.keyId}`) : undefined;
+      const workload = workloadOf.get(arn);
+      const call = workload ? templateCall(trail, workload, use.operation, use.timestamp) : undefined;
+      let list = byArn.get(arn);
+      if (!list) byArn.set(arn, (list = []));
+      list.push({ key, arn, use, ...(service ? { service } : {}), ...(workload && call ? { template: { workload, call } } : {}) });
+    }
+  }
+  seededUses.set(trail, { seededAt, byArn, records: new Map() });
+}
+
+/** The CloudTrail record of a seeded use: the application (or, for an AWS managed key, the service) that made it. */
+function seededUseRecord(entry: SeededUse): TimedRecord {
+  const { key, arn, use, service, template } = entry;
+  if (template) {
+    const { workload, call } = template;
+    const record = kmsRecord({ time: use.timestamp, region: key.region, operation: use.operation, actor: call.actor, params: loggedParams(workload, call), keyArn: arn, requestId: use.kmsRequestId, eventId: use.cloudTrailEventId });
+    return { time: use.timestamp, record };
+  }
+  const actor: Actor = service
+    ? role('AppInstanceRole', 'i-0a1b2c3d4e5f60718', { via: `${service}.amazonaws.com` })
+    : role('ApplicationRole', `app-${key.keyId.slice(0, 8)}`, { sourceIp: '10.0.31.12', userAgent: 'aws-sdk-java/2.25.60 Linux/6.1 OpenJDK_64-Bit_Server_VM/17.0.11' });
+  const params: Record<string, unknown> =
+    use.operation === 'Decrypt'
+      ? { EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' }
+      : use.operation.startsWith('GenerateDataKey')
+        ? { KeyId: arn, KeySpec: 'AES_256' }
+        : { KeyId: arn, ...(use.operation === 'Encrypt' ? { EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' } : {}) };
+  const record = kmsRecord({ time: use.timestamp, region: key.region, operation: use.operation, actor, params, keyArn: arn, requestId: use.kmsRequestId, eventId: use.cloudTrailEventId });
+  return { time: use.timestamp, record };
+}
+
+function* seededUseEvents(trail: Trail, query: { region: string; from: number; to: number; keyArn?: string }): Generator<TimedRecord> {
+  const seeded = seededUses.get(trail);
+  if (!seeded || seeded.seededAt !== trail.seededAt) return;
+  const lists = query.keyArn !== undefined ? [seeded.byArn.get(query.keyArn) ?? []] : seeded.byArn.values();
+  for (const list of lists) {
+    for (const entry of list) {
+      if (entry.key.region !== query.region || entry.use.timestamp < query.from || entry.use.timestamp > query.to) continue;
+      let record = seeded.records.get(entry);
+      if (!record) seeded.records.set(entry, (record = seededUseRecord(entry)));
+      yield record;
+    }
+  }
 }

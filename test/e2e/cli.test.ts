@@ -1,12 +1,17 @@
 // The built program as scripts use it: flags, JSON, exit codes, messages. No terminal here
 // (stdin and stdout are pipes), which is itself one of the cases under test.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { GetKeyLastUsageCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { CLI } from './terminal.js';
+
+/** `list` reads every key's last use at once today; the sandbox allows 5 GetKeyLastUsage a second. */
+const EAGER_LAST_USE = ['--quota-scale', '200']; // until last use is read lazily
 
 interface Run {
   code: number;
@@ -81,7 +86,7 @@ describe('keywarden on the command line', () => {
   });
 
   it('lists the seeded estate as JSON with stable fields', async () => {
-    const run = await keywarden(['list', '--json', '--sandbox']);
+    const run = await keywarden(['list', '--json', '--sandbox', ...EAGER_LAST_USE]);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.account).toBe('111122223333');
@@ -91,21 +96,21 @@ describe('keywarden on the command line', () => {
       expect(Object.keys(key)).toEqual(expect.arrayContaining(['keyId', 'arn', 'region', 'aliases', 'tags', 'metadata', 'rotation', 'lastUsage', 'problems']));
       expect(key.metadata.keyManager).toBe('CUSTOMER');
     }
-    const all = JSON.parse((await keywarden(['list', '--json', '--all', '--sandbox'])).stdout);
+    const all = JSON.parse((await keywarden(['list', '--json', '--all', '--sandbox', ...EAGER_LAST_USE])).stdout);
     expect(all.keys.some((k: { metadata: { keyManager: string } }) => k.metadata.keyManager === 'AWS')).toBe(true);
   });
 
   it('merges regions in one list', async () => {
-    const run = await keywarden(['list', '--json', '--sandbox', '--region', 'us-east-1', '--region', 'eu-west-1']);
+    const run = await keywarden(['list', '--json', '--sandbox', '--region', 'us-east-1', '--region', 'eu-west-1', ...EAGER_LAST_USE]);
     const doc = JSON.parse(run.stdout);
     expect(new Set(doc.keys.map((k: { region: string }) => k.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
-    const text = await keywarden(['list', '--sandbox', '--region', 'us-east-1', '--region', 'eu-west-1']);
+    const text = await keywarden(['list', '--sandbox', '--region', 'us-east-1', '--region', 'eu-west-1', ...EAGER_LAST_USE]);
     expect(text.stdout).toMatch(/REGION/);
     expect(text.stdout).toMatch(/eu-west-1/);
   });
 
   it('shows one key by alias as JSON and as text, and fails clearly on an unknown key', async () => {
-    const list = JSON.parse((await keywarden(['list', '--json', '--sandbox'])).stdout);
+    const list = JSON.parse((await keywarden(['list', '--json', '--sandbox', ...EAGER_LAST_USE])).stdout);
     const withGrants = list.keys.find((k: { aliases: string[] }) => k.aliases.some((a) => a.startsWith('alias/ebs/')));
     const alias = withGrants.aliases[0].replace(/^alias\//, '');
     const run = await keywarden(['show', alias, '--json', '--sandbox']);
@@ -127,7 +132,7 @@ describe('keywarden on the command line', () => {
     const dir = home();
     const state = join(dir, 'sandbox-state.json');
     writeFileSync(state, '{"this is": not json');
-    const run = await keywarden(['list', '--sandbox'], { KEYWARDEN_HOME: dir });
+    const run = await keywarden(['list', '--sandbox', ...EAGER_LAST_USE], { KEYWARDEN_HOME: dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(state);
     expect(run.stderr).toMatch(/sandbox reset/);
@@ -140,6 +145,54 @@ describe('keywarden on the command line', () => {
     const backups = readdirSync(dir).filter((name) => name.startsWith('sandbox-state.json.bak-'));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(dir, backups[0]!), 'utf8')).toBe('{"this is": not json');
-    expect((await keywarden(['list', '--json', '--sandbox'], { KEYWARDEN_HOME: dir })).code).toBe(0);
+    expect((await keywarden(['list', '--json', '--sandbox', ...EAGER_LAST_USE], { KEYWARDEN_HOME: dir })).code).toBe(0);
+  });
+});
+
+describe('--quota-scale (sandbox serve, --sandbox)', () => {
+  it('refuses a scale that is not a number above 0, and the flag on sandbox reset, with exit code 2', async () => {
+    for (const bad of ['0', '-1', 'abc', '1e3']) {
+      const run = await keywarden(['sandbox', 'serve', '--quota-scale', bad]);
+      expect(run.code, bad).toBe(2);
+      expect(run.stderr).toMatch(/--quota-scale must be a number above 0/);
+    }
+    const notSandbox = await keywarden(['list', '--json', '--quota-scale', '2', '--region', 'us-east-1']);
+    expect(notSandbox.code).toBe(2);
+    expect(notSandbox.stderr).toMatch(/--quota-scale only goes with --sandbox or "sandbox serve"/);
+    const reset = await keywarden(['sandbox', 'reset', '--quota-scale', '2', '--yes']);
+    expect(reset.code).toBe(2);
+    expect(reset.stderr).toMatch(/--quota-scale only goes with --sandbox or "sandbox serve"/);
+  });
+
+  it('serves AWS\'s quotas times the scale: a starved account gets one GetKeyLastUsage, then ThrottlingException', async () => {
+    const dir = home();
+    const child = spawn(process.execPath, [CLI, 'sandbox', 'serve', '--port', '0', '--state', join(dir, 'state.json'), '--quota-scale', '0.01'], {
+      env: { PATH: process.env.PATH ?? '', KEYWARDEN_HOME: dir, AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(out);
+          if (match && /request quotas/.test(out)) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`sandbox serve exited with ${code}: ${out}`)));
+      });
+      expect(out).toMatch(/request quotas: AWS's × 0\.01 \(GetKeyLastUsage 0\.05\/s, LookupEvents 0\.02\/s\)/);
+      const kms = new KMSClient({ region: 'us-east-1', endpoint: url, credentials: SANDBOX_CREDENTIALS, maxAttempts: 1 });
+      try {
+        const arn = (await kms.send(new ListKeysCommand({}))).Keys![0]!.KeyArn!;
+        await kms.send(new GetKeyLastUsageCommand({ KeyId: arn }));
+        await expect(kms.send(new GetKeyLastUsageCommand({ KeyId: arn }))).rejects.toMatchObject({
+          name: 'ThrottlingException',
+          message: 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.',
+        });
+      } finally {
+        kms.destroy();
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });

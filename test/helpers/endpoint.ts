@@ -1,6 +1,8 @@
 // Where the over-HTTP tests send their requests: the sandbox started on 127.0.0.1:0, or any
 // AWS-compatible endpoint named by KEYWARDEN_TEST_ENDPOINT (then tests that need the sandbox's
-// fault injection or seeded estate are skipped, and mutating tests only touch keys they create).
+// fault injection, seeded estate or request quotas are skipped, and mutating tests only touch keys
+// they create). The built-in sandbox enforces AWS's request quotas (docs/sandbox.md); a test that
+// deliberately drives more load than an account allows passes `quotaScale`.
 
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';

@@ -26,7 +26,8 @@ const decode = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 
 let h: Harness;
 beforeAll(async () => {
-  h = await openHarness();
+  // Each test creates its keys (and replicas) through raw CreateKey calls (5/s in an account) without retries.
+  h = await openHarness({ quotaScale: 20 });
 });
 afterAll(async () => {
   await h.close();
@@ -188,6 +189,10 @@ describe('GetKeyLastUsage', () => {
     expect(before.KeyCreationDate!.getTime()).toBe(created.getTime());
     expect(before.TrackingStartDate!.getTime()).toBe(created.getTime());
     await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: text('x') }));
+    // Reported an hour after the use (docs/sandbox.md choice 12a).
+    expect((await kms.send(new GetKeyLastUsageCommand({ KeyId: arn }))).KeyLastUsage).toEqual({});
+    const advanced = await fetch(`${h.sandbox.url}/_sandbox/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 3600 }) });
+    expect(advanced.status).toBe(200);
     const after = await kms.send(new GetKeyLastUsageCommand({ KeyId: arn }));
     expect(after.KeyLastUsage).toMatchObject({ Operation: 'Encrypt' });
     expect(after.KeyLastUsage!.Timestamp).toBeInstanceOf(Date);

@@ -28,7 +28,8 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 let h: Harness;
 beforeAll(async () => {
-  h = await openHarness();
+  // Each test creates its keys through raw CreateKey calls (5/s in an account) without retries.
+  h = await openHarness({ quotaScale: 20 });
 });
 afterAll(async () => {
   await h.close();
