@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline/promises';
 import type { Connection } from '../app/connect.js';
 import { confirmationMatches, confirmationWord } from '../domain/actions.js';
 import { KeywardenError } from '../domain/errors.js';
-import { parseDeletionWindow, parseWatchDays, type RetirementRecord } from '../domain/retirement.js';
+import { parseDeletionWindow, parseWatchDays, unacknowledged, type Preflight, type RetirementRecord, type StepId } from '../domain/retirement.js';
+import { RETIREMENT_STEPS } from '../domain/retirement-steps.js';
 import { cleanText } from '../domain/sanitize.js';
 import type { RetirementStatus, Retirements } from '../aws/retirement.js';
 import { printError, printJson, printLine } from './output.js';
@@ -59,7 +60,7 @@ function describeStatus(status: RetirementStatus): void {
   }
   if (record.watchStartedAt) {
     const days = Math.floor((status.now.getTime() - new Date(record.watchStartedAt).getTime()) / 86_400_000);
-    printLine(`  watched:        ${days} of ${record.watchDays} days`);
+    printLine(`  watched:        ${days} days (${record.watchDays} required)`);
   }
   if (record.deletionDate) printLine(`  deletion date:  ${record.deletionDate}`);
   if (status.reality.attemptsSinceDisabled.length > 0) printLine(`  USE DETECTED:   ${cleanText(status.reality.attemptsSinceDisabled.join(', '))}`);
@@ -85,6 +86,44 @@ async function confirmTyped(record: RetirementRecord, aliases: string[], what: s
   }
 }
 
+/**
+ * Confirms a step as the catalogue says (the same rule as in the wizard and as `key enable` /
+ * `key disable`): typed steps need the alias or key id, plain ones a yes on a terminal; --yes
+ * confirms in scripts. The API calls are shown first.
+ */
+async function confirmStep(id: StepId, record: RetirementRecord, aliases: string[], what: string, flags: RetireFlags): Promise<void> {
+  const spec = RETIREMENT_STEPS[id];
+  if (spec.confirm === 'none') return;
+  if (!flags.yes && !flags.json) printLine(`${what}\n  API calls: ${spec.calls(record).join('; ')}`);
+  if (spec.confirm === 'typed') return confirmTyped(record, aliases, what, flags.yes);
+  if (flags.yes) return;
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('confirmation', `${spec.words} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question('Go ahead? [y/N] ');
+    if (!/^y(es)?$/i.test(answer.trim())) throw new KeywardenError('validation', 'not confirmed: nothing was changed');
+  } finally {
+    rl.close();
+  }
+}
+
+/** The preflight evidence, printed before anything is asked or recorded. */
+function describePreflight(preflight: Preflight, name: string, acknowledged: readonly string[]): void {
+  const row = preflight.detail.row;
+  printLine(`Preflight of ${cleanText(name)} (${row.metadata?.arn ?? row.keyId})`);
+  const usage = row.lastUsage;
+  printLine(`  last use:       ${usage.kind === 'used' ? `${usage.operation} on ${usage.timestamp}` : usage.kind === 'never' ? `never (tracked since ${usage.trackingStartDate.slice(0, 10)})` : usage.kind === 'not-since-tracking' ? `none since ${usage.trackingStartDate.slice(0, 10)}; earlier use unknown` : `unknown (${cleanText(usage.message)})`}`);
+  if ('error' in preflight.usage) printLine(`  CloudTrail:     cannot be read — ${cleanText(preflight.usage.error)}`);
+  else printLine(`  CloudTrail:     ${preflight.usage.total} events in ${preflight.windowDays} days, ${preflight.usage.failed} failed`);
+  const grants = preflight.detail.grants;
+  printLine(`  grants:         ${Array.isArray(grants) ? grants.length : 'cannot be read'}`);
+  if (preflight.findings.length === 0) printLine('  findings:       none');
+  for (const finding of preflight.findings) {
+    printLine(`  finding:        [${finding.severity}] ${finding.id}: ${cleanText(finding.title)}${acknowledged.includes(finding.id) ? ' (acknowledged)' : ''}`);
+    printLine(`                  ${cleanText(finding.detail)}`);
+  }
+}
+
 async function driver(connection: Connection): Promise<Retirements> {
   const [{ Retirements }, { AwsKeySource }, { Journal }, { RetirementStore }] = await Promise.all([
     import('../aws/retirement.js'),
@@ -102,7 +141,14 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
   }
   const { resolveKey } = await import('../aws/inventory.js');
   const retirements = await driver(connection);
-  const key = await resolveKey(connection.clients, parsed.key);
+  const key = await resolveKey(connection.clients, parsed.key).catch(async (error: unknown) => {
+    // KMS deleted the key at the end of its waiting period: its retirement is still on disk and
+    // must be able to finish (remove the watch).
+    if (!(error instanceof KeywardenError) || error.kind !== 'not-found' || parsed.verb === 'start') throw error;
+    const recorded = await retirements.recorded(parsed.key);
+    if (!recorded) throw error;
+    return { arn: recorded.keyArn, region: recorded.region };
+  });
   const output = (status: RetirementStatus, done?: string) => {
     if (flags.json) printJson({ ...(done ? { done } : {}), ...statusJson(status) });
     else {
@@ -126,24 +172,34 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
     const preflight = await retirements.preflight(key, parsed.windowDays);
     const aliases = preflight.detail.row.aliases;
     const name = aliases[0]?.replace(/^alias\//, '') ?? preflight.detail.row.keyId;
+    const existing = await retirements.find(key);
+    const resuming = existing && existing.stage !== 'closed' && existing.stage !== 'rolled-back' ? existing : undefined;
+    // Everything is checked before anything is written: a refused or aborted start writes nothing
+    // (an unknown acknowledgement, a key that cannot be retired, open findings, Ctrl-C at the prompt).
+    const unknown = parsed.acknowledge.filter((id) => !preflight.findings.some((f) => f.id === id));
+    if (unknown.length > 0) {
+      throw new KeywardenError('confirmation', `"${unknown.join('", "')}" ${unknown.length === 1 ? 'is not a finding' : 'are not findings'} of this key (findings: ${preflight.findings.map((f) => f.id).join(', ') || 'none'}). Nothing was recorded or changed.`);
+    }
+    const acknowledged = [...new Set([...(resuming?.acknowledged ?? []), ...parsed.acknowledge])];
+    if (!flags.json) describePreflight(preflight, name, acknowledged);
+    if (resuming && resuming.stage !== 'preflight') {
+      output(await retirements.status(resuming, preflight.findings), `a retirement of ${name} is already in progress (stage ${resuming.stage}): keywarden retire advance goes on`);
+      return 0;
+    }
+    const stop = preflight.findings.find((f) => f.severity === 'stop');
+    if (stop) throw new KeywardenError('invalid-state', `${name} cannot be retired: ${stop.title}. ${stop.detail} Nothing was recorded or changed.`);
+    const open = unacknowledged(preflight.findings, acknowledged);
+    if (open.length > 0) {
+      if (flags.json) printJson({ record: null, findings: preflight.findings, unacknowledged: open.map((f) => f.id) });
+      else printLine(`the key was NOT disabled and nothing was recorded: read the findings above, then acknowledge them: keywarden retire start ${parsed.key} --acknowledge ${open.map((f) => f.id).join(',')}`);
+      return 1;
+    }
+    const probe = resuming ?? { keyArn: key.arn, keyId: preflight.detail.row.keyId, name, stage: 'preflight' } as RetirementRecord;
+    await confirmStep('disable', probe, aliases, `Disable ${name}: every use of it fails until it is enabled again`, flags);
     let record = await retirements.start(key, { watchDays: parsed.watchDays, name, preflight });
-    for (const id of parsed.acknowledge) {
-      if (!preflight.findings.some((f) => f.id === id)) throw new KeywardenError('validation', `"${id}" is not a finding of this key (findings: ${preflight.findings.map((f) => f.id).join(', ') || 'none'})`);
-      record = await retirements.acknowledge(record, id);
-    }
-    let status = await retirements.status(record, preflight.findings);
-    const disable = status.steps.find((s) => s.id === 'disable');
-    if (record.stage !== 'preflight' || !disable?.allowed) {
-      output(status, record.stage === 'preflight' ? 'preflight recorded; the key was NOT disabled' : undefined);
-      if (record.stage === 'preflight' && !flags.json) {
-        const open = preflight.findings.filter((f) => f.severity === 'blocking' && !record.acknowledged.includes(f.id));
-        if (open.length > 0) printLine(`acknowledge with --acknowledge ${open.map((f) => f.id).join(',')} after reading the findings above`);
-      }
-      return record.stage === 'preflight' ? 1 : 0;
-    }
-    await confirmTyped(record, aliases, `Disable ${name}: every use of it fails until it is enabled again`, flags.yes);
+    for (const id of parsed.acknowledge) record = await retirements.acknowledge(record, id);
     record = await retirements.disable(record, preflight.findings);
-    status = await retirements.status(record, preflight.findings);
+    const status = await retirements.status(record, preflight.findings);
     output(status, 'the key is disabled (DisableKey); next: the alarm (keywarden retire advance)');
     return 0;
   }
@@ -168,8 +224,17 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
       return 0;
     }
     if (allowed('re-arm-watch')) {
-      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'starting the watch again needs confirmation: pass --yes. Nothing was changed.');
-      const next = await retirements.armWeakerWatch(record, 'started again by the operator: the earlier weaker watch aged out of CloudTrail; keywarden polls CloudTrail when it runs');
+      await confirmStep('re-arm-watch', record, aliases, `Start the ${record.watchDays}-day watch of ${record.name} again from now`, flags);
+      if (record.watch?.kind === 'alarm' && !flags.weakerWatch) {
+        const next = await retirements.armAlarm(record, {
+          ...(flags.logGroup ? { logGroupName: flags.logGroup } : {}),
+          ...(flags.logGroupRegion ? { logGroupRegion: flags.logGroupRegion } : {}),
+          ...(flags.snsTopic ?? record.watch.snsTopicArn ? { snsTopicArn: flags.snsTopic ?? record.watch.snsTopicArn } : {}),
+        });
+        output(await retirements.status(next), `alarm ${record.watch.alarmName} put back and self-tested; the ${next.watchDays}-day watch starts again now`);
+        return 0;
+      }
+      const next = await retirements.armWeakerWatch(record, 'started again by the operator; keywarden polls CloudTrail when it runs');
       output(await retirements.status(next), `WEAKER watch started again from now: deletion is possible after ${next.watchDays} days without use; nothing changed on the key`);
       return 0;
     }
@@ -180,8 +245,9 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
       return 0;
     }
     if (allowed('remove-watch')) {
-      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'removing the alarm needs confirmation: pass --yes. Nothing was changed.');
-      output(await retirements.status(await retirements.removeWatch(record)), 'alarm and filter removed; the retirement is closed');
+      await confirmStep('remove-watch', record, aliases, `Remove keywarden's alarm and metric filter of ${record.name} and finish the retirement`, flags);
+      const next = await retirements.removeWatch(record);
+      output(await retirements.status(next), `${next.steps.at(-1)?.step ?? 'done'}; the retirement is closed`);
       return 0;
     }
     output(status, 'nothing to do now');
@@ -189,14 +255,20 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
   }
 
   // rollback: one step back
+  if (allowed('abandon')) {
+    await retirements.abandonAtPreflight(record);
+    if (flags.json) printJson({ done: 'abandoned', record: null });
+    else printLine(`the retirement of ${cleanText(record.name)} is abandoned at preflight: nothing had been changed in AWS, and its record is removed`);
+    return 0;
+  }
   if (allowed('cancel-deletion')) {
-    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'cancelling the deletion needs confirmation: pass --yes. Nothing was changed.');
+    await confirmStep('cancel-deletion', record, aliases, `Cancel the deletion of ${record.name} (the key returns to Disabled)`, flags);
     const next = await retirements.cancelDeletion(record);
     output(await retirements.status(next), 'deletion cancelled: the key is back to Disabled (not Enabled); run rollback again to enable it');
     return 0;
   }
   if (allowed('re-enable')) {
-    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'enabling the key needs confirmation: pass --yes. Nothing was changed.');
+    await confirmStep('re-enable', record, aliases, `Enable ${record.name} again and roll the retirement back`, flags);
     const next = await retirements.reEnable(record);
     output(await retirements.status(next), 'the key is enabled again; the retirement is rolled back (keywarden retire advance removes the alarm)');
     return 0;
@@ -204,11 +276,12 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
   const close = allowed('close');
   if (close) {
     if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', `closing the retirement needs confirmation: pass --yes. Nothing was changed. (${close.why})`);
+    await confirmStep('close', record, aliases, cleanText(close.why), flags);
     const next = await retirements.close(record);
     const after = await retirements.status(next);
     output(
       after,
-      `the retirement is closed without finishing (abandoned: ${next.abandoned?.reason ?? 'closed'}). keywarden removed its alarm, metric filter and retirement tags where there were any; it did not enable, disable or delete the key, which is ${after.reality.keyState}. To retire the key later, start again: keywarden retire start ${parsed.key}`,
+      `the retirement is closed without finishing (abandoned: ${next.abandoned?.reason ?? 'closed'}). ${cleanText(next.steps.filter((st) => st.ok).at(-1)?.detail ?? '')}. keywarden removed its retirement tags; it did not enable, disable or delete the key, which is ${after.reality.keyState}. To retire the key later, start again: keywarden retire start ${parsed.key}`,
     );
     return 0;
   }
