@@ -7,7 +7,8 @@ import { Box, Text, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { confirmationMatches, confirmationWord } from '../../domain/actions.js';
 import { displayName } from '../../domain/key.js';
-import { parseDeletionWindow, unacknowledged, type RetirementRecord } from '../../domain/retirement.js';
+import { parseDeletionWindow, unacknowledged, type RetirementRecord, type StepId } from '../../domain/retirement.js';
+import { RETIREMENT_STEPS } from '../../domain/retirement-steps.js';
 import { cleanText } from '../../domain/sanitize.js';
 import type { RetirementSource } from '../../domain/source.js';
 import { useRetirement } from '../hooks/use-retirement.js';
@@ -55,6 +56,8 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
   const record = ready?.record;
   const steps = ready?.status?.steps ?? [];
   const allowed = (id: string) => steps.find((s) => s.id === id && s.allowed);
+  /** The step's API calls from the catalogue (tags included), for its preview. */
+  const calls = (id: StepId, r: RetirementRecord) => `API calls: ${RETIREMENT_STEPS[id].calls(r).join('; ') || 'none'}`;
 
   const startIfNeeded = async (current: { record?: RetirementRecord; preflight: NonNullable<typeof ready>['preflight'] }) =>
     current.record ?? (await source.start(keyRef, { watchDays: 14, name: row ? displayName(row) : keyRef.arn, preflight: current.preflight }));
@@ -72,7 +75,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
         lines: [
           'Every cryptographic use of the key fails with DisabledException from now on: anything still using it stops working.',
           'Nothing is deleted; the way back is to enable it again (b).',
-          `API call: DisableKey {"KeyId":"${keyRef.arn}"}`,
+          calls('disable', record),
         ],
         input: '',
         run: () => retirement.run('disabling the key', (c) => source.disable(c.record!, c.preflight.findings), () => 'the key is disabled; next: the alarm (n)'),
@@ -86,11 +89,25 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
         lines: [
           "A metric filter on the CloudTrail trail's log group matches failed calls on THIS key (its ARN in \"… is disabled.\" / \"… is pending deletion.\"),",
           'self-tested with TestMetricFilter on synthetic failed uses, then a CloudWatch alarm: ≥ 1 in 5 minutes, missing data not breaching.',
-          `API calls: PutMetricFilter, TestMetricFilter, PutMetricAlarm (names keywarden-retire-${record.keyId})`,
+          calls('arm-watch', record),
         ],
         input: '',
         run: () =>
           retirement.run('creating the alarm', (c) => source.armAlarm(c.record!), (r) => `alarm armed${r.watch?.kind === 'alarm' ? ` (${r.watch.alarmName})` : ''}; the ${r.watchDays}-day watch starts now`),
+      });
+      return;
+    }
+    if (allowed('re-arm-watch') && record.watch?.kind === 'alarm') {
+      setAsk({
+        kind: 'plain',
+        title: 'Put the alarm back and start the watch again',
+        lines: [
+          `keywarden's metric filter and alarm on ${cleanText(record.watch.logGroupName)} (${record.watch.logGroupRegion}) are made again as keywarden makes them and self-tested.`,
+          `The ${record.watchDays}-day watch starts again now; the key stays Disabled.`,
+          calls('re-arm-watch', record),
+        ],
+        input: '',
+        run: () => retirement.run('putting the alarm back', (c) => source.armAlarm(c.record!), (r) => `alarm armed again; the ${r.watchDays}-day watch starts now`),
       });
       return;
     }
@@ -100,7 +117,8 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
         title: 'Start the WEAKER watch again from now',
         lines: [
           "CloudTrail keeps 90 days: the earlier weaker watch started before that, so keywarden cannot see its first days.",
-          `The watch starts again now and runs ${record.watchDays} days. Nothing changes on the key; no API call is made.`,
+          `The watch starts again now and runs ${record.watchDays} days. Nothing changes on the key.`,
+          calls('re-arm-watch', record),
         ],
         input: '',
         run: () =>
@@ -120,7 +138,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
       setAsk({
         kind: 'plain',
         title: 'Remove the alarm and the metric filter',
-        lines: ['The retirement is closed afterwards.', 'API calls: DeleteAlarms, DeleteMetricFilter'],
+        lines: ['The retirement is closed afterwards.', calls('remove-watch', record)],
         input: '',
         run: () => retirement.run('removing the alarm and filter', (c) => source.removeWatch(c.record!), () => 'alarm and filter removed: the retirement is closed'),
       });
@@ -132,11 +150,21 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
 
   const back = () => {
     if (!record) return;
+    if (allowed('abandon')) {
+      setAsk({
+        kind: 'plain',
+        title: 'Abandon this retirement',
+        lines: ['Nothing was changed in AWS yet: the record of this retirement is removed (the journal keeps that it was abandoned).', 'The key is left exactly as it is.'],
+        input: '',
+        run: () => retirement.run('abandoning the retirement', async (c) => source.abandonAtPreflight(c.record!), () => 'abandoned: nothing was changed; the record is removed'),
+      });
+      return;
+    }
     if (allowed('cancel-deletion')) {
       setAsk({
         kind: 'plain',
         title: 'Cancel the deletion',
-        lines: ['The key returns to Disabled — not Enabled. Press b again afterwards to enable it.', `API call: CancelKeyDeletion {"KeyId":"${keyRef.arn}"}`],
+        lines: ['The key returns to Disabled — not Enabled. Press b again afterwards to enable it.', calls('cancel-deletion', record)],
         input: '',
         run: () => retirement.run('cancelling the deletion', (c) => source.cancelDeletion(c.record!), () => 'deletion cancelled: the key is Disabled again (b enables it)'),
       });
@@ -144,26 +172,28 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
       setAsk({
         kind: 'plain',
         title: 'Enable the key again',
-        lines: ['The retirement is rolled back; the alarm stays until you remove it (n).', `API call: EnableKey {"KeyId":"${keyRef.arn}"}`],
+        lines: ['The retirement is rolled back; the alarm stays until you remove it (n).', calls('re-enable', record)],
         input: '',
         run: () => retirement.run('enabling the key', (c) => source.reEnable(c.record!), () => 'the key is enabled again: the retirement is rolled back'),
       });
     } else {
       const close = allowed('close');
       if (!close) return;
-      const w = record.watch;
       setAsk({
         kind: 'plain',
         title: 'Close this retirement without finishing it',
         lines: [
           cleanText(close.why),
-          `API calls: ${w?.kind === 'alarm' ? 'DeleteAlarms, DeleteMetricFilter (those that still exist), ' : ''}UntagResource (the keywarden:retirement-* tags). No EnableKey, DisableKey, ScheduleKeyDeletion or CancelKeyDeletion.`,
+          `${calls('close', record)}. No EnableKey, DisableKey, ScheduleKeyDeletion or CancelKeyDeletion.`,
         ],
         input: '',
         run: () => retirement.run('closing the retirement', (c) => source.close(c.record!), () => 'the retirement is closed (abandoned); the key was left as it is'),
       });
     }
   };
+
+  /** The date KMS will delete the key when scheduled now, in the account's time. */
+  const deletionDate = (days: number) => new Date((ready?.status?.now ?? new Date()).getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
   const submit = () => {
     const current = askRef.current;
@@ -195,8 +225,9 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
           title: `Schedule deletion of ${cleanText(word)} in ${days.days} days`,
           lines: [
             `After ${days.days} days KMS deletes the key material and everything encrypted under it can never be decrypted again.`,
-            'Until then CancelKeyDeletion (b) brings it back, Disabled. The alarm now also catches "pending deletion" failures.',
-            `API call: ScheduleKeyDeletion {"KeyId":"${keyRef.arn}","PendingWindowInDays":${days.days}}`,
+            `Deletion on ${deletionDate(days.days)} (account time now plus ${days.days} days). Until then CancelKeyDeletion (b) brings it back, Disabled.`,
+            'The alarm now also catches "pending deletion" failures.',
+            `${calls('schedule-deletion', record!)} {"KeyId":"${keyRef.arn}","PendingWindowInDays":${days.days}}`,
           ],
           input: '',
           run: () => retirement.run('scheduling the deletion', (c) => source.scheduleDeletion(c.record!, days.days), (r) => `deletion scheduled for ${r.deletionDate?.slice(0, 10) ?? '(after the replicas are deleted)'}; b cancels it`),
