@@ -52,6 +52,8 @@ import {
   CLOUDTRAIL_LOOKBACK_DAYS,
   parseRetirementTags,
   stuckReason,
+  guardRefusal,
+  trailingDaysGuard,
   legacyMetricFilterPattern,
   WATCHED_OPERATIONS,
   RETIREMENT_STAGES,
@@ -73,7 +75,7 @@ import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
 import { journaledCall } from './journaled-call.js';
 import { AwsKeySource } from './inventory.js';
-import { describeKey } from './kms-reads.js';
+import { describeKey, readLastUsage, readPolicy } from './kms-reads.js';
 import { lookupKeyEvents } from './usage.js';
 
 const DAY_MS = 86_400_000;
@@ -763,7 +765,9 @@ export class Retirements {
     if (status.reality.keyState === 'Enabled') {
       const out = await this.call(status.record, 'DisableKey', record.region, { KeyId: record.keyArn }, () =>
         this.clients.kms(record.region).send(new DisableKeyCommand({ KeyId: record.keyArn })),
-      );
+      ).catch(async (error: unknown) => {
+        throw (await this.guardRefusalOf(record, 'kms:DisableKey', error)) ?? error;
+      });
       requestId = out.$metadata.requestId;
       byKeywarden = true;
     } else {
@@ -918,6 +922,11 @@ export class Retirements {
         this.sendOnce<ScheduleKeyDeletionCommandOutput>(record, new ScheduleKeyDeletionCommand({ KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays }), pending),
       );
     } catch (error) {
+      // The account's guard (kms:TrailingDaysWithoutKeyUsage) refused it: say so and stop — no
+      // other change. The stage tag written just before is read as "that call did not happen"
+      // by every keywarden (the key is not pending deletion).
+      const guard = await this.guardRefusalOf(record, 'kms:ScheduleKeyDeletion', error);
+      if (guard) throw guard;
       const meta = await this.rereadAfterFailure(record);
       const base = (await this.store.load(record.keyArn).catch(() => undefined)) ?? tagged;
       if (meta && pending(meta.state)) {
@@ -1013,6 +1022,22 @@ export class Retirements {
       if (error instanceof AlreadyApplied) throw error.firstError ?? error;
       throw error;
     }
+  }
+
+  /**
+   * When `error` is AccessDenied and the key policy holds a kms:TrailingDaysWithoutKeyUsage Deny on
+   * `action` (KMS.md §11), the refusal in the guard's words with the key's last use; else undefined.
+   */
+  private async guardRefusalOf(record: RetirementRecord, action: string, error: unknown): Promise<KeywardenError | undefined> {
+    const domain = toDomainError(error);
+    if (domain.kind !== 'access-denied') return undefined;
+    const kms = this.clients.kms(record.region);
+    const policy = await readPolicy(kms, record.keyArn).catch(() => undefined);
+    const guard = policy === undefined ? undefined : trailingDaysGuard(policy, action);
+    if (!guard) return undefined;
+    const meta = await describeKey(kms, record.keyArn, record.region).catch(() => undefined);
+    const lastUsage = meta ? await readLastUsage(kms, meta).catch(() => undefined) : undefined;
+    return new KeywardenError('access-denied', guardRefusal(action, guard, lastUsage, this.now(record.region)), { ...(domain.code ? { code: domain.code } : {}), cause: error });
   }
 
   /** The key as it is now, after a failed step; undefined when it cannot be read either. */

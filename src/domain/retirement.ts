@@ -6,6 +6,7 @@
 // carries the steps out, src/journal/ keeps the record.
 
 import type { Grant, KeyDetail, KeyMetadata, LastUsage } from './key.js';
+import { conditionsOn, parsePolicy, statementCoversAction } from './policy.js';
 import type { UsageSummary } from './usage.js';
 import { isServicePrincipal } from './services.js';
 import { USE_OPERATIONS } from './usage.js';
@@ -731,3 +732,32 @@ export interface TrailCheck {
   problems: string[];
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// The account's guard against retiring a used key (KMS.md §11)
+
+/**
+ * A Deny in the key policy on `action` (kms:DisableKey, kms:ScheduleKeyDeletion) conditioned on
+ * kms:TrailingDaysWithoutKeyUsage — AWS's guard that refuses both while the key was used within
+ * the last N days. Returns the statement's condition in words, or undefined when there is none.
+ */
+export function trailingDaysGuard(policy: string, action: string): { condition: string; sid?: string } | undefined {
+  const parsed = parsePolicy(policy);
+  if (!parsed.ok) return undefined;
+  for (const statement of parsed.statements) {
+    if (statement.effect !== 'Deny' || !statementCoversAction(statement, action)) continue;
+    const guard = conditionsOn(statement, 'kms:TrailingDaysWithoutKeyUsage')[0];
+    if (guard) return { condition: `${guard.operator} ${guard.rawKey} ${guard.values.join(', ')}`, ...(statement.sid ? { sid: statement.sid } : {}) };
+  }
+  return undefined;
+}
+
+/** "the account's guard refuses this: the key was used N days ago", with what is known of the last use. */
+export function guardRefusal(action: string, guard: { condition: string; sid?: string }, lastUsage: LastUsage | undefined, now: Date): string {
+  let used = `the key's last use is within the guard's window (GetKeyLastUsage: ${lastUsage ? lastUsage.kind : 'unreadable'})`;
+  if (lastUsage?.kind === 'used') {
+    const days = Math.max(0, Math.floor((now.getTime() - new Date(lastUsage.timestamp).getTime()) / DAY_MS));
+    used = `the key was used ${days} day${days === 1 ? '' : 's'} ago (${lastUsage.operation} on ${lastUsage.timestamp.slice(0, 10)}, GetKeyLastUsage)`;
+  }
+  return `the account's guard refuses this: ${used}. The key policy denies ${action} ${guard.sid ? `(statement ${guard.sid}) ` : ''}while ${guard.condition}. Nothing else was changed; the retirement stays where it was. Retire the key once it has gone unused for that long, or ask whoever owns the guard`;
+}

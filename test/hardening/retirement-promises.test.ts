@@ -4,7 +4,7 @@
 
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeKeyCommand, DisableKeyCommand, GenerateDataKeyCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand, TagResourceCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, DisableKeyCommand, GenerateDataKeyCommand, GetKeyPolicyCommand, PutKeyPolicyCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand, TagResourceCommand } from '@aws-sdk/client-kms';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../src/aws/clients.js';
@@ -227,5 +227,42 @@ describe('the retirement keeps its promises', () => {
     const tags = (await s.clients().kms('us-east-1').send(new ListResourceTagsCommand({ KeyId: k.arn }))).Tags ?? [];
     expect(tags.filter((t) => t.TagKey?.startsWith('keywarden:'))).toEqual([]);
     await check(k, d);
+  });
+
+  it("DisableKey refused by the account's kms:TrailingDaysWithoutKeyUsage guard: said in the guard's words with the last use, nothing else changed", async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const kms = s.clients().kms('us-east-1');
+    // The guard from AWS's example (KMS.md §11), added to the key's own policy; the sandbox's
+    // key-scoped accessDenied stands in for the policy evaluation.
+    const policy = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: k.arn, PolicyName: 'default' }))).Policy!);
+    policy.Statement.push({
+      Sid: 'DenyRetiringRecentlyUsedKeys',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+      Resource: '*',
+      Condition: { NumericLessThanEquals: { 'kms:TrailingDaysWithoutKeyUsage': '365' } },
+    });
+    await kms.send(new PutKeyPolicyCommand({ KeyId: k.arn, PolicyName: 'default', Policy: JSON.stringify(policy) }));
+    const { record, preflight } = await prepare(d, k);
+    s.sandbox.clearRequests();
+    s.sandbox.faults.accessDenied = [{ key: k.arn, operations: ['DisableKey'] }];
+    await expect(d.retirements.disable(record, preflight.findings)).rejects.toThrow(
+      /^the account's guard refuses this: the key was used 0 days ago \(Encrypt on \d{4}-\d\d-\d\d, GetKeyLastUsage\)\. The key policy denies kms:DisableKey \(statement DenyRetiringRecentlyUsedKeys\) while NumericLessThanEquals kms:TrailingDaysWithoutKeyUsage 365\. Nothing else was changed/,
+    );
+    expect(s.mutations()).toEqual(['DisableKey']);
+    expect(await keyState(k.arn)).toBe('Enabled');
+    expect((await d.store.load(k.arn))?.stage).toBe('preflight');
+    s.sandbox.faults.accessDenied = [];
+  });
+
+  it('AccessDenied without the guard in the key policy stays a plain permission error', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    s.sandbox.faults.accessDenied = [{ key: k.arn, operations: ['DisableKey'] }];
+    await expect(d.retirements.disable(record, preflight.findings)).rejects.toThrow(/not authorized to perform: kms:DisableKey/);
+    s.sandbox.faults.accessDenied = [];
   });
 });
