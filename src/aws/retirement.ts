@@ -149,7 +149,21 @@ const ALARM_SHAPE = { Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Thres
 /** CloudWatch Logs delivery older than this means the alarm is not seeing the trail's events. */
 const DELIVERY_STALE_MS = 6 * 3_600_000;
 
+/** What a step needs besides the record (the CLI's flags, the wizard's dialogs). */
+export interface StepInput {
+  findings?: Finding[];
+  pendingWindowDays?: number;
+  logGroupName?: string;
+  logGroupRegion?: string;
+  snsTopicArn?: string;
+  /** Arm (or re-arm) the weaker CloudTrail watch instead of the alarm, for this reason. */
+  weakerWatch?: string;
+  findingId?: string;
+}
+
 export class Retirements {
+  /** The status `take` just read, handed to the step it runs so AWS is not read twice. */
+  private fresh: { record: RetirementRecord; status: RetirementStatus } | undefined;
   private readonly clients: Clients;
   private readonly journal: Journal;
   private readonly store: RetirementStore;
@@ -406,15 +420,18 @@ export class Retirements {
           throw error;
         }),
         // Only this retirement's watch counts: the alarm's name is fixed per key, so its history may
-        // hold an earlier retirement's ALARM.
-        this.clients.cloudwatch(w.logGroupRegion).send(
-          new DescribeAlarmHistoryCommand({
-            AlarmName: w.alarmName,
-            HistoryItemType: 'StateUpdate',
-            MaxRecords: 100,
-            ...(record.watchStartedAt ? { StartDate: new Date(record.watchStartedAt) } : {}),
-          }),
-        ),
+        // hold an earlier retirement's ALARM. Read only where a use still decides something (the
+        // watch); after the deletion or the rollback it is not asked.
+        record.stage === 'watching' || record.stage === 'disabled' || record.stage === 'use-detected'
+          ? this.clients.cloudwatch(w.logGroupRegion).send(
+              new DescribeAlarmHistoryCommand({
+                AlarmName: w.alarmName,
+                HistoryItemType: 'StateUpdate',
+                MaxRecords: 100,
+                ...(record.watchStartedAt ? { StartDate: new Date(record.watchStartedAt) } : {}),
+              }),
+            )
+          : Promise.resolve({ AlarmHistoryItems: [] }),
       ]).catch((error: unknown) => {
         throw toDomainError(error, 'reading the alarm');
       });
@@ -671,6 +688,50 @@ export class Retirements {
     }
   }
 
+  /**
+   * Takes one step of the catalogue (src/domain/retirement-steps.ts) from a status read just now:
+   * the step is checked against that status (it must be allowed) and run without reading AWS a
+   * second time. The CLI's `retire advance|rollback` take every step through here.
+   */
+  async take(status: RetirementStatus, step: StepId, input: StepInput = {}): Promise<RetirementRecord> {
+    const record = status.record;
+    if (!status.steps.some((s) => s.id === step && s.allowed)) {
+      const why = status.steps.find((s) => s.id === step)?.why ?? `not a step of the ${record.stage} stage`;
+      throw new KeywardenError('invalid-state', `${step} is not allowed now: ${why}`);
+    }
+    this.fresh = { record, status };
+    try {
+      switch (step) {
+        case 'acknowledge':
+          return await this.acknowledge(record, input.findingId ?? '');
+        case 'disable':
+          return await this.disable(record, input.findings ?? status.findings);
+        case 'arm-watch':
+        case 're-arm-watch':
+          if (input.weakerWatch !== undefined) return await this.armWeakerWatch(record, input.weakerWatch);
+          return await this.armAlarm(record, {
+            ...(input.logGroupName ? { logGroupName: input.logGroupName } : {}),
+            ...(input.logGroupRegion ? { logGroupRegion: input.logGroupRegion } : {}),
+            ...(input.snsTopicArn ? { snsTopicArn: input.snsTopicArn } : {}),
+          });
+        case 'schedule-deletion':
+          return await this.scheduleDeletion(record, input.pendingWindowDays ?? 30);
+        case 'cancel-deletion':
+          return await this.cancelDeletion(record);
+        case 're-enable':
+          return await this.reEnable(record);
+        case 'remove-watch':
+          return await this.removeWatch(record);
+        case 'close':
+          return await this.close(record);
+        case 'abandon':
+          return await this.abandonAtPreflight(record);
+      }
+    } finally {
+      this.fresh = undefined;
+    }
+  }
+
   /** Re-reads everything and refuses unless the machine allows `step` now. */
   private async require(record: RetirementRecord, step: StepId, findings?: Finding[]): Promise<RetirementStatus> {
     return (await this.requireOneOf(record, [step], findings)).status;
@@ -678,7 +739,10 @@ export class Retirements {
 
   /** Re-reads everything and refuses unless the machine allows one of `steps` now (the first allowed is returned). */
   private async requireOneOf(record: RetirementRecord, steps: readonly StepId[], findings?: Finding[]): Promise<{ status: RetirementStatus; step: StepId }> {
-    const status = await this.status(record, findings);
+    // A status `take` read a moment ago for this very record decides; otherwise AWS is read now.
+    const fresh = this.fresh?.record === record ? this.fresh.status : undefined;
+    this.fresh = undefined;
+    const status = fresh ?? (await this.status(record, findings));
     const allowed = steps.find((id) => status.steps.some((s) => s.id === id && s.allowed));
     if (allowed) return { status, step: allowed };
     const decision = status.steps.find((s) => s.id === steps[0]);
@@ -1089,7 +1153,10 @@ export class Retirements {
 
   /** Deletes keywarden's alarm and filter (those that still exist), records `event`, clears the stage tags. */
   private async teardown(status: RetirementStatus, event: Extract<RetirementEvent, { type: 'watch-removed' | 'abandoned' }>): Promise<RetirementRecord> {
-    const removed = await this.removeWatchResources(status.record, await this.watchRegions(status.record));
+    // The status just read already looked for the recorded watch's alarm and filter: not read again.
+    const w = status.record.watch;
+    const known = w?.kind === 'alarm' && w.logGroupName && status.reality.alarm ? { alarm: status.reality.alarm.exists, filterGroups: status.reality.alarm.filterExists ? [w.logGroupName] : [] } : undefined;
+    const removed = await this.removeWatchResources(status.record, await this.watchRegions(status.record), known);
     const what = removed.length ? removed.join(', ') : 'nothing of keywarden was left';
     const next = await this.advance(status.record, { ...event, removed: what }, this.now(status.record.region));
     return status.reality.keyState !== 'gone' ? this.mirror(next) : next;
@@ -1134,11 +1201,11 @@ export class Retirements {
    * reads again: what is returned as removed is confirmed gone (invariant 3). Throws when a delete
    * fails or the read still finds them.
    */
-  private async removeWatchResources(record: RetirementRecord, regions: string[]): Promise<string[]> {
+  private async removeWatchResources(record: RetirementRecord, regions: string[], known?: { alarm: boolean; filterGroups: string[] }): Promise<string[]> {
     const names = watchNames(record.keyId);
     const removed: string[] = [];
     for (const region of regions) {
-      const found = await this.findWatchResources(record, region);
+      const found = known && regions.length === 1 ? known : await this.findWatchResources(record, region);
       if (!found.alarm && found.filterGroups.length === 0) continue;
       if (found.alarm) {
         await this.call(record, 'DeleteAlarms', region, { AlarmNames: [names.alarmName] }, () => this.clients.cloudwatch(region).send(new DeleteAlarmsCommand({ AlarmNames: [names.alarmName] })));

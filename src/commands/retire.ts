@@ -91,12 +91,14 @@ async function confirmTyped(record: RetirementRecord, aliases: string[], what: s
  * `key disable`): typed steps need the alias or key id, plain ones a yes on a terminal; --yes
  * confirms in scripts. The API calls are shown first.
  */
-async function confirmStep(id: StepId, record: RetirementRecord, aliases: string[], what: string, flags: RetireFlags): Promise<void> {
+async function confirmStep(id: StepId, record: RetirementRecord, aliases: string[], what: string, flags: RetireFlags): Promise<boolean> {
   const spec = RETIREMENT_STEPS[id];
-  if (spec.confirm === 'none') return;
-  if (!flags.yes && !flags.json) printLine(`${what}\n  API calls: ${spec.calls(record).join('; ')}`);
-  if (spec.confirm === 'typed') return confirmTyped(record, aliases, what, flags.yes);
-  if (flags.yes) return;
+  if (spec.confirm === 'none' || flags.yes) return false;
+  if (!flags.json) printLine(`${what}\n  API calls: ${spec.calls(record).join('; ')}`);
+  if (spec.confirm === 'typed') {
+    await confirmTyped(record, aliases, what, flags.yes);
+    return true;
+  }
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('confirmation', `${spec.words} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
@@ -105,6 +107,7 @@ async function confirmStep(id: StepId, record: RetirementRecord, aliases: string
   } finally {
     rl.close();
   }
+  return true;
 }
 
 /** The preflight evidence, printed before anything is asked or recorded. */
@@ -206,87 +209,68 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
 
   const record = await retirements.find(key);
   if (!record) throw new KeywardenError('not-found', `no retirement of ${parsed.key} is in progress (start one with: keywarden retire start ${parsed.key})`);
-  const status = await retirements.status(record);
-  const allowed = (id: string) => status.steps.find((s) => s.id === id && s.allowed);
+  let status = await retirements.status(record);
   const aliases = [`alias/${record.name}`];
-
-  if (parsed.verb === 'advance') {
-    if (allowed('arm-watch')) {
-      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'creating the alarm needs confirmation: pass --yes. Nothing was changed.');
-      const next = flags.weakerWatch
-        ? await retirements.armWeakerWatch(record, 'chosen by the operator (--weaker-watch): no alarm; keywarden polls CloudTrail when it runs')
-        : await retirements.armAlarm(record, {
-            ...(flags.logGroup ? { logGroupName: flags.logGroup } : {}),
-            ...(flags.logGroupRegion ? { logGroupRegion: flags.logGroupRegion } : {}),
-            ...(flags.snsTopic ? { snsTopicArn: flags.snsTopic } : {}),
-          });
-      output(await retirements.status(next), next.watch?.kind === 'alarm' ? `alarm ${next.watch.alarmName} armed; the ${next.watchDays}-day watch starts now` : 'WEAKER watch recorded (CloudTrail polling, no alarm)');
-      return 0;
-    }
-    if (allowed('re-arm-watch')) {
-      await confirmStep('re-arm-watch', record, aliases, `Start the ${record.watchDays}-day watch of ${record.name} again from now`, flags);
-      if (record.watch?.kind === 'alarm' && !flags.weakerWatch) {
-        const next = await retirements.armAlarm(record, {
-          ...(flags.logGroup ? { logGroupName: flags.logGroup } : {}),
-          ...(flags.logGroupRegion ? { logGroupRegion: flags.logGroupRegion } : {}),
-          ...(flags.snsTopic ?? record.watch.snsTopicArn ? { snsTopicArn: flags.snsTopic ?? record.watch.snsTopicArn } : {}),
-        });
-        output(await retirements.status(next), `alarm ${record.watch.alarmName} put back and self-tested; the ${next.watchDays}-day watch starts again now`);
-        return 0;
-      }
-      const next = await retirements.armWeakerWatch(record, 'started again by the operator; keywarden polls CloudTrail when it runs');
-      output(await retirements.status(next), `WEAKER watch started again from now: deletion is possible after ${next.watchDays} days without use; nothing changed on the key`);
-      return 0;
-    }
-    if (allowed('schedule-deletion')) {
-      await confirmTyped(record, aliases, `Schedule deletion of ${record.name} in ${parsed.deletionDays} days: after that the key and everything encrypted under it are gone`, flags.yes);
-      const next = await retirements.scheduleDeletion(record, parsed.deletionDays);
-      output(await retirements.status(next), `deletion scheduled for ${next.deletionDate ?? '(after the replicas are deleted)'}; keywarden retire rollback cancels it`);
-      return 0;
-    }
-    if (allowed('remove-watch')) {
-      await confirmStep('remove-watch', record, aliases, `Remove keywarden's alarm and metric filter of ${record.name} and finish the retirement`, flags);
-      const next = await retirements.removeWatch(record);
-      output(await retirements.status(next), `${next.steps.at(-1)?.step ?? 'done'}; the retirement is closed`);
-      return 0;
-    }
-    output(status, 'nothing to do now');
+  // One ladder for both directions, in the catalogue's order; the first allowed step is taken
+  // through the driver's single entry point, confirmed by the catalogue's rule.
+  const ladder: StepId[] = parsed.verb === 'advance' ? ['arm-watch', 're-arm-watch', 'schedule-deletion', 'remove-watch'] : ['abandon', 'cancel-deletion', 're-enable', 'close'];
+  const step = ladder.find((id) => status.steps.some((st) => st.id === id && st.allowed));
+  if (!step) {
+    output(status, parsed.verb === 'advance' ? 'nothing to do now' : 'no step back is possible now');
     return 1;
   }
-
-  // rollback: one step back
-  if (allowed('abandon')) {
-    await retirements.abandonAtPreflight(record);
+  const r = status.record;
+  const why = status.steps.find((st) => st.id === step)?.why ?? '';
+  const what: Record<StepId, string> = {
+    acknowledge: '',
+    disable: '',
+    'arm-watch': `Create keywarden's alarm on any use of ${r.name} and start the ${r.watchDays}-day watch`,
+    're-arm-watch': `Start the ${r.watchDays}-day watch of ${r.name} again from now`,
+    'schedule-deletion': `Schedule deletion of ${r.name} in ${parsed.deletionDays} days: after that the key and everything encrypted under it are gone`,
+    'cancel-deletion': `Cancel the deletion of ${r.name} (the key returns to Disabled)`,
+    're-enable': `Enable ${r.name} again and roll the retirement back`,
+    'remove-watch': `Remove keywarden's alarm and metric filter of ${r.name} and finish the retirement`,
+    close: cleanText(why),
+    abandon: '',
+  };
+  const asked = await confirmStep(step, r, aliases, what[step], flags);
+  // A prompt takes human time: read AWS again after it, so the step decides on what is true now.
+  if (asked) status = await retirements.status(r);
+  const weaker = flags.weakerWatch || (step === 're-arm-watch' && r.watch?.kind === 'cloudtrail-poll');
+  const snsTopicArn = flags.snsTopic ?? (r.watch?.kind === 'alarm' ? r.watch.snsTopicArn : undefined);
+  const next = await retirements.take(status, step, {
+    pendingWindowDays: parsed.deletionDays,
+    ...(flags.logGroup ? { logGroupName: flags.logGroup } : {}),
+    ...(flags.logGroupRegion ? { logGroupRegion: flags.logGroupRegion } : {}),
+    ...(snsTopicArn ? { snsTopicArn } : {}),
+    ...(weaker
+      ? { weakerWatch: step === 're-arm-watch' ? 'started again by the operator; keywarden polls CloudTrail when it runs' : 'chosen by the operator (--weaker-watch): no alarm; keywarden polls CloudTrail when it runs' }
+      : {}),
+  });
+  if (step === 'abandon') {
     if (flags.json) printJson({ done: 'abandoned', record: null });
-    else printLine(`the retirement of ${cleanText(record.name)} is abandoned at preflight: nothing had been changed in AWS, and its record is removed`);
+    else printLine(`the retirement of ${cleanText(r.name)} is abandoned at preflight: nothing had been changed in AWS, and its record is removed`);
     return 0;
   }
-  if (allowed('cancel-deletion')) {
-    await confirmStep('cancel-deletion', record, aliases, `Cancel the deletion of ${record.name} (the key returns to Disabled)`, flags);
-    const next = await retirements.cancelDeletion(record);
-    output(await retirements.status(next), 'deletion cancelled: the key is back to Disabled (not Enabled); run rollback again to enable it');
-    return 0;
-  }
-  if (allowed('re-enable')) {
-    await confirmStep('re-enable', record, aliases, `Enable ${record.name} again and roll the retirement back`, flags);
-    const next = await retirements.reEnable(record);
-    output(await retirements.status(next), 'the key is enabled again; the retirement is rolled back (keywarden retire advance removes the alarm)');
-    return 0;
-  }
-  const close = allowed('close');
-  if (close) {
-    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', `closing the retirement needs confirmation: pass --yes. Nothing was changed. (${close.why})`);
-    await confirmStep('close', record, aliases, cleanText(close.why), flags);
-    const next = await retirements.close(record);
-    const after = await retirements.status(next);
-    output(
-      after,
-      `the retirement is closed without finishing (abandoned: ${next.abandoned?.reason ?? 'closed'}). ${cleanText(next.steps.filter((st) => st.ok).at(-1)?.detail ?? '')}. keywarden removed its retirement tags; it did not enable, disable or delete the key, which is ${after.reality.keyState}. To retire the key later, start again: keywarden retire start ${parsed.key}`,
-    );
-    return 0;
-  }
-  output(status, 'no step back is possible now');
-  return 1;
+  const after = await retirements.status(next);
+  const removed = cleanText(next.steps.filter((st) => st.ok).at(-1)?.step ?? '');
+  const done: Record<StepId, string> = {
+    acknowledge: '',
+    disable: '',
+    'arm-watch': next.watch?.kind === 'alarm' ? `alarm ${next.watch.alarmName} armed; the ${next.watchDays}-day watch starts now` : 'WEAKER watch recorded (CloudTrail polling, no alarm)',
+    're-arm-watch':
+      next.watch?.kind === 'alarm'
+        ? `alarm ${next.watch.alarmName} put back and self-tested; the ${next.watchDays}-day watch starts again now`
+        : `WEAKER watch started again from now: deletion is possible after ${next.watchDays} days without use; nothing changed on the key`,
+    'schedule-deletion': `deletion scheduled for ${next.deletionDate ?? '(after the replicas are deleted)'}; keywarden retire rollback cancels it`,
+    'cancel-deletion': 'deletion cancelled: the key is back to Disabled (not Enabled); run rollback again to enable it',
+    're-enable': 'the key is enabled again; the retirement is rolled back (keywarden retire advance removes the alarm)',
+    'remove-watch': `${removed}; the retirement is closed`,
+    close: `the retirement is closed without finishing (abandoned: ${cleanText(next.abandoned?.reason ?? 'closed')}). ${cleanText(next.steps.filter((st) => st.ok).at(-1)?.detail ?? '')}. keywarden removed its retirement tags; it did not enable, disable or delete the key, which is ${after.reality.keyState}. To retire the key later, start again: keywarden retire start ${parsed.key}`,
+    abandon: '',
+  };
+  output(after, done[step]);
+  return 0;
 }
 
 export async function runRetirementsList(connection: Connection, options: { json: boolean }): Promise<number> {

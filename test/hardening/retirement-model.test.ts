@@ -79,12 +79,16 @@ async function current(m: Machine & { retirements: Retirements }, world: World):
 const FORWARD: StepId[] = ['disable', 'arm-watch', 're-arm-watch', 'schedule-deletion', 'remove-watch'];
 const BACKWARD: StepId[] = ['abandon', 'cancel-deletion', 're-enable', 'close'];
 
-/** The wizard's `n` / `b`: the first allowed step in that direction, taken through the driver. */
-async function take(m: Machine & { retirements: Retirements }, world: World, direction: 'next' | 'back', weaker = false): Promise<void> {
+/**
+ * The operator going on (`n`) or back (`b`): one of the steps the machine allows in that direction
+ * (`pick` chooses among them, as an operator at the CLI may), taken through the driver.
+ */
+async function take(m: Machine & { retirements: Retirements }, world: World, direction: 'next' | 'back', weaker = false, pick = 0): Promise<void> {
   const record = await current(m, world);
   if (!record || record.stage === 'closed') return;
   const status = await m.retirements.status(record);
-  const step = (direction === 'next' ? FORWARD : BACKWARD).find((id) => status.steps.some((st) => st.id === id && st.allowed));
+  const choices = (direction === 'next' ? FORWARD : BACKWARD).filter((id) => status.steps.some((st) => st.id === id && st.allowed));
+  const step = choices[pick % Math.max(1, choices.length)];
   if (!step) return;
   const r = status.record;
   switch (step) {
@@ -147,7 +151,7 @@ const commands = [
     }),
   ),
   fc.tuple(machineArb, fc.boolean()).map(([i, weaker]) => command(`n on machine ${i}${weaker ? ' (weaker watch)' : ''}`, (w) => take(w.machines[i]!, w, 'next', weaker))),
-  machineArb.map((i) => command(`b on machine ${i}`, (w) => take(w.machines[i]!, w, 'back'))),
+  fc.tuple(machineArb, fc.nat(3)).map(([i, pick]) => command(`b (choice ${pick}) on machine ${i}`, (w) => take(w.machines[i]!, w, 'back', false, pick))),
   fc.constantFrom(1, 8, 15).map((days) => command(`${days} days pass`, async () => void s.sandbox.advanceClock(days * DAY))),
   fc.constant(command('someone else enables the key', async (w) => void (await outsider.kms('us-east-1').send(new EnableKeyCommand({ KeyId: w.key.arn })).catch(() => undefined)))),
   fc.constant(command('someone else disables the key', async (w) => void (await outsider.kms('us-east-1').send(new DisableKeyCommand({ KeyId: w.key.arn })).catch(() => undefined)))),
