@@ -73,13 +73,25 @@ function statusJson(status: RetirementStatus) {
   return { record: status.record, keyState: status.reality.keyState, alarm: status.reality.alarm ?? null, attemptsSinceDisabled: status.reality.attemptsSinceDisabled, drift: status.drift, findings: status.findings, nextSteps: status.steps, now: status.now.toISOString() };
 }
 
+/** One question on the terminal; Ctrl-C answers "cancelled" (nothing was recorded or changed), never a silent exit. */
+async function ask(rl: ReturnType<typeof createInterface>, question: string): Promise<string> {
+  const cancel = new AbortController();
+  rl.once('SIGINT', () => cancel.abort());
+  try {
+    return await rl.question(question, { signal: cancel.signal });
+  } catch (error) {
+    if (cancel.signal.aborted) throw new KeywardenError('validation', 'cancelled (Ctrl-C): nothing was recorded or changed');
+    throw error;
+  }
+}
+
 async function confirmTyped(record: RetirementRecord, aliases: string[], what: string, yes: boolean): Promise<void> {
   if (yes) return;
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('confirmation', `${what} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
   const row = { aliases, keyId: record.keyId };
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = await rl.question(`${what}. Type "${cleanText(confirmationWord(row))}" (the alias or key id) to confirm: `);
+    const answer = await ask(rl, `${what}. Type "${cleanText(confirmationWord(row))}" (the alias or key id) to confirm: `);
     if (!confirmationMatches(answer, row)) throw new KeywardenError('validation', `"${answer.trim()}" is not "${confirmationWord(row)}": nothing was changed`);
   } finally {
     rl.close();
@@ -102,7 +114,7 @@ async function confirmStep(id: StepId, record: RetirementRecord, aliases: string
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('confirmation', `${spec.words} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = await rl.question('Go ahead? [y/N] ');
+    const answer = await ask(rl, 'Go ahead? [y/N] ');
     if (!/^y(es)?$/i.test(answer.trim())) throw new KeywardenError('validation', 'not confirmed: nothing was changed');
   } finally {
     rl.close();
