@@ -55,6 +55,9 @@ describe('the retirement wizard in a real terminal', () => {
     await terminal.waitFor('n ▶ create the alarm and start the watch', 20_000);
     await terminal.type('n');
     await terminal.waitFor('API calls: PutMetricFilter keywarden-retire-');
+    // The alarm dialog names the log group it will watch and offers an SNS topic (optional).
+    await terminal.waitFor('Log group: aws-cloudtrail-logs-111122223333-management (us-east-1)');
+    await terminal.waitFor('SNS topic ARN to notify (optional)');
     await terminal.press('Enter');
     await terminal.waitFor('alarm armed', 20_000);
     await terminal.waitFor('watched 0 days (14 required)', 20_000);

@@ -22,7 +22,9 @@ type Ask =
   | { kind: 'typed'; title: string; lines: string[]; input: string; error?: string; run: () => void }
   | { kind: 'plain'; title: string; lines: string[]; input: string; error?: string; run: () => void }
   | { kind: 'deletion-days'; input: string; error?: string }
-  | { kind: 'log-group'; input: string; error?: string };
+  | { kind: 'log-group'; input: string; error?: string }
+  /** Creating the alarm: names the log group it will watch; the input is an optional SNS topic ARN to notify. */
+  | { kind: 'alarm'; lines: string[]; input: string; error?: string };
 
 export type RetireKeyHandler = (command: string | undefined, input: string, key: Key) => void;
 
@@ -83,18 +85,26 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
       return;
     }
     if (allowed('arm-watch')) {
-      setAsk({
-        kind: 'plain',
-        title: 'Create the alarm',
-        lines: [
-          "A metric filter on the CloudTrail trail's log group matches failed calls on THIS key (its ARN in \"… is disabled.\" / \"… is pending deletion.\"),",
-          'self-tested with TestMetricFilter on synthetic failed uses, then a CloudWatch alarm: ≥ 1 in 5 minutes, missing data not breaching.',
-          calls('arm-watch', record),
-        ],
-        input: '',
-        run: () =>
-          retirement.run('creating the alarm', (c) => source.armAlarm(c.record!), (r) => `alarm armed${r.watch?.kind === 'alarm' ? ` (${r.watch.alarmName})` : ''}; the ${r.watchDays}-day watch starts now`),
-      });
+      const explain = [
+        'A metric filter matches failed uses of THIS key (its ARN in "… is disabled." / "… is pending deletion."),',
+        'self-tested with TestMetricFilter on synthetic failed uses, then a CloudWatch alarm: ≥ 1 in 5 minutes, missing data not breaching.',
+        calls('arm-watch', record),
+      ];
+      // Name the log group before anything is created: the trail that can see this key's use (KMS.md §12).
+      source.findTrail(record.region).then(
+        (check) =>
+          setAsk({
+            kind: 'alarm',
+            lines: [
+              check.trail
+                ? `Log group: ${cleanText(check.trail.logGroupName)} (${check.trail.logGroupRegion}), where the trail ${cleanText(check.trail.name)} delivers this region's KMS events.`
+                : `No trail can show a use of this key: ${cleanText(check.problems.join('; '))}. Esc, then l names a log group or w the weaker watch.`,
+              ...explain,
+            ],
+            input: '',
+          }),
+        (error: unknown) => retirement.say(`the trails cannot be read: ${cleanText(error instanceof Error ? error.message : String(error))}`, 'danger'),
+      );
       return;
     }
     if (allowed('re-arm-watch') && record.watch?.kind === 'alarm') {
@@ -235,6 +245,20 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
         });
         return;
       }
+      case 'alarm': {
+        const topic = current.input.trim();
+        if (topic && !/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(topic)) {
+          setAsk({ ...current, error: `"${topic}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME): nothing was created` });
+          return;
+        }
+        setAsk({ kind: 'none' });
+        retirement.run(
+          'creating the alarm',
+          (c) => source.armAlarm(c.record!, topic ? { snsTopicArn: topic } : {}),
+          (r) => `alarm armed${r.watch?.kind === 'alarm' ? ` (${r.watch.alarmName}${topic ? `, notifying ${topic}` : ''})` : ''}; the ${r.watchDays}-day watch starts now`,
+        );
+        return;
+      }
       case 'log-group': {
         const name = current.input.trim();
         if (!/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name)) {
@@ -338,9 +362,11 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
           ? `Waiting period before deletion, in days (7–30):`
           : ask.kind === 'log-group'
             ? `Log group that receives this region's CloudTrail events:`
-            : 'Press Enter (or type y) to confirm:';
-    const title = ask.kind === 'typed' || ask.kind === 'plain' ? ask.title : ask.kind === 'deletion-days' ? 'Schedule deletion' : 'Alarm on a log group you name';
-    const lines = ask.kind === 'typed' || ask.kind === 'plain' ? ask.lines : [];
+            : ask.kind === 'alarm'
+              ? 'SNS topic ARN to notify (optional), then Enter:'
+              : 'Press Enter (or type y) to confirm:';
+    const title = ask.kind === 'typed' || ask.kind === 'plain' ? ask.title : ask.kind === 'deletion-days' ? 'Schedule deletion' : ask.kind === 'alarm' ? 'Create the alarm' : 'Alarm on a log group you name';
+    const lines = ask.kind === 'typed' || ask.kind === 'plain' || ask.kind === 'alarm' ? ask.lines : [];
     return (
       <Box flexDirection="column" height={height} borderStyle="round" borderColor={typed ? 'red' : 'yellow'} paddingX={1}>
         <Text {...(typed ? theme.danger : theme.warning)} bold>
