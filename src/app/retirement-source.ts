@@ -32,6 +32,7 @@ export function retirementSource(clients: Clients, identity: () => Promise<Calle
     reEnable: async (record) => (await get()).reEnable(record),
     removeWatch: async (record) => (await get()).removeWatch(record),
     close: async (record) => (await get()).close(record),
+    abandonAtPreflight: async (record) => (await get()).abandonAtPreflight(record),
     list: async () => (await get()).list(),
   };
 }

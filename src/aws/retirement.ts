@@ -52,6 +52,10 @@ import {
   CLOUDTRAIL_LOOKBACK_DAYS,
   parseRetirementTags,
   stuckReason,
+  guardRefusal,
+  trailingDaysGuard,
+  legacyMetricFilterPattern,
+  WATCHED_OPERATIONS,
   RETIREMENT_STAGES,
   type Finding,
   type Preflight,
@@ -71,10 +75,12 @@ import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
 import { journaledCall } from './journaled-call.js';
 import { AwsKeySource } from './inventory.js';
-import { describeKey } from './kms-reads.js';
+import { describeKey, readLastUsage, readPolicy } from './kms-reads.js';
 import { lookupKeyEvents } from './usage.js';
 
 const DAY_MS = 86_400_000;
+/** The usage window of a preflight re-read for `status` (the CLI's --window-days default). */
+const PREFLIGHT_WINDOW_DAYS = 30;
 
 /** The later of two ISO times. */
 function latest(a: string, b: string): string {
@@ -130,7 +136,7 @@ function watchConfigProblems(record: RetirementRecord, w: Extract<Watch, { kind:
   }
   if (filter) {
     const what = `the metric filter ${w.filterName}`;
-    if (filter.filterPattern !== metricFilterPattern(record.keyArn)) problems.push(`${what} has a different pattern than keywarden set: it may not match a use of this key`);
+    if (filter.filterPattern !== metricFilterPattern(record.keyArn) && filter.filterPattern !== legacyMetricFilterPattern(record.keyArn)) problems.push(`${what} has a different pattern than keywarden set: it may not match a use of this key`);
     const t = filter.metricTransformations?.[0];
     if (!t || t.metricName !== w.metricName || t.metricNamespace !== w.metricNamespace) problems.push(`${what} now feeds ${t?.metricNamespace ?? '?'}/${t?.metricName ?? '?'}, not the alarm's ${w.metricNamespace}/${w.metricName}`);
   }
@@ -143,7 +149,21 @@ const ALARM_SHAPE = { Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Thres
 /** CloudWatch Logs delivery older than this means the alarm is not seeing the trail's events. */
 const DELIVERY_STALE_MS = 6 * 3_600_000;
 
+/** What a step needs besides the record (the CLI's flags, the wizard's dialogs). */
+export interface StepInput {
+  findings?: Finding[];
+  pendingWindowDays?: number;
+  logGroupName?: string;
+  logGroupRegion?: string;
+  snsTopicArn?: string;
+  /** Arm (or re-arm) the weaker CloudTrail watch instead of the alarm, for this reason. */
+  weakerWatch?: string;
+  findingId?: string;
+}
+
 export class Retirements {
+  /** The status `take` just read, handed to the step it runs so AWS is not read twice. */
+  private fresh: { record: RetirementRecord; status: RetirementStatus } | undefined;
   private readonly clients: Clients;
   private readonly journal: Journal;
   private readonly store: RetirementStore;
@@ -168,7 +188,10 @@ export class Retirements {
   async preflight(key: { arn: string; region: string }, windowDays: number): Promise<Preflight> {
     const detail = await new AwsKeySource(this.clients).loadDetail(key);
     const meta = detail.row.metadata;
-    if (!meta) throw new KeywardenError('access-denied', `cannot describe ${key.arn}: ${detail.row.problems.map((p) => p.message).join('; ')}`);
+    if (!meta) {
+      const gone = detail.row.problems.some((p) => p.code === 'NotFoundException' || p.code === 'not-found');
+      throw new KeywardenError(gone ? 'not-found' : 'access-denied', `cannot describe ${key.arn}: ${detail.row.problems.map((p) => p.message).join('; ')}`);
+    }
     const now = this.now(key.region);
     let usage: Preflight['usage'];
     try {
@@ -202,6 +225,15 @@ export class Retirements {
       findings.push({ id: 'cloudtrail-unreadable', severity: 'blocking', title: 'CloudTrail cannot be read', detail: `${usage.error}. Recent use cannot be checked.` });
     }
     return { detail, findings, usage, windowDays };
+  }
+
+  /**
+   * The local record of a key KMS may no longer know (deleted at the end of its waiting period),
+   * by ARN, key id or the name it was retired under.
+   */
+  async recorded(ref: string): Promise<RetirementRecord | undefined> {
+    const text = ref.trim().replace(/^alias\//, '');
+    return (await this.store.list()).flatMap((l) => (l.ok ? [l.record] : [])).find((r) => r.keyArn === text || r.keyId === text || r.name === text);
   }
 
   /** The key's retirement: the local record, else one picked up from the key's tags, else undefined. */
@@ -243,13 +275,22 @@ export class Retirements {
         `the key's tags say a keywarden retirement is in progress, but they are not as keywarden writes them: ${parsed.problems.join('; ')}. Nothing was recorded or changed. If a colleague runs this retirement, continue it where it was started; otherwise correct the keywarden:retirement-* tags, or remove them (kms untag-resource) and start again`,
       );
     }
-    const { stage, since } = parsed;
+    const { since } = parsed;
+    let stage = parsed.stage;
+    const notes: string[] = [];
+    if (stage === 'deletion-scheduled' && meta.state !== 'PendingDeletion' && meta.state !== 'PendingReplicaDeletion') {
+      // keywarden writes this tag just before its ScheduleKeyDeletion (a pending-deletion key can
+      // no longer be tagged). A key that is not pending deletion means that call failed or was
+      // never sent (killed in between), or the deletion was cancelled: either way the retirement
+      // is back at its watch — never someone else's change (invariant 7).
+      stage = 'watching';
+      notes.push(`the tags say deletion-scheduled but the key is ${meta.state}: the ScheduleKeyDeletion they announce did not happen (or was cancelled); picked up as watching`);
+    }
     const reading = (what: string) => (error: unknown) => {
       const domain = toDomainError(error, what);
       return new KeywardenError(domain.kind, `${domain.message}. The retirement on the key's tags (stage ${stage}) was not picked up: nothing was recorded or changed. Try again once it can be read`, { cause: error });
     };
     const watched = stage === 'watching' || stage === 'use-detected' || stage === 'deletion-scheduled';
-    const notes: string[] = [];
     let watch: Watch | undefined;
     let watchStartedAt: string | undefined;
     if (watched) {
@@ -379,15 +420,18 @@ export class Retirements {
           throw error;
         }),
         // Only this retirement's watch counts: the alarm's name is fixed per key, so its history may
-        // hold an earlier retirement's ALARM.
-        this.clients.cloudwatch(w.logGroupRegion).send(
-          new DescribeAlarmHistoryCommand({
-            AlarmName: w.alarmName,
-            HistoryItemType: 'StateUpdate',
-            MaxRecords: 100,
-            ...(record.watchStartedAt ? { StartDate: new Date(record.watchStartedAt) } : {}),
-          }),
-        ),
+        // hold an earlier retirement's ALARM. Read only where a use still decides something (the
+        // watch); after the deletion or the rollback it is not asked.
+        record.stage === 'watching' || record.stage === 'disabled' || record.stage === 'use-detected'
+          ? this.clients.cloudwatch(w.logGroupRegion).send(
+              new DescribeAlarmHistoryCommand({
+                AlarmName: w.alarmName,
+                HistoryItemType: 'StateUpdate',
+                MaxRecords: 100,
+                ...(record.watchStartedAt ? { StartDate: new Date(record.watchStartedAt) } : {}),
+              }),
+            )
+          : Promise.resolve({ AlarmHistoryItems: [] }),
       ]).catch((error: unknown) => {
         throw toDomainError(error, 'reading the alarm');
       });
@@ -406,7 +450,7 @@ export class Retirements {
     }
     if (record.disabledAt && reality.keyState !== 'gone') {
       try {
-        reality.attemptsSinceDisabled = await this.failedUsesSince(record, new Date(record.disabledAt));
+        reality.attemptsSinceDisabled = await this.failedUsesSince(record, new Date(record.usesSeenUntil ?? record.disabledAt));
         reality.cloudTrailReadable = true;
       } catch {
         reality.cloudTrailReadable = false;
@@ -443,6 +487,9 @@ export class Retirements {
     for (const event of loaded.events) {
       // CloudTrail times have whole seconds: compare at that precision.
       if (new Date(event.time).getTime() < Math.floor(since.getTime() / 1000) * 1000) continue;
+      // Only a use counts: keywarden's own calls (DisableKey, TagResource, a ScheduleKeyDeletion
+      // refused because a colleague's came first) fail with the same message but are no use.
+      if (!WATCHED_OPERATIONS.includes(event.operation)) continue;
       const message = event.errorMessage ?? '';
       if (!message.startsWith(record.keyArn) || !/ is (disabled|pending deletion|pending replica deletion)\.$/.test(message)) continue;
       const who = `${callerOf(event).description} (${event.operation})`;
@@ -451,7 +498,10 @@ export class Retirements {
     return [...counts].map(([who, n]) => (n > 1 ? `${who} ×${n}` : who));
   }
 
-  async status(record: RetirementRecord, findings: Finding[] = []): Promise<RetirementStatus> {
+  async status(record: RetirementRecord, given?: Finding[]): Promise<RetirementStatus> {
+    // At preflight the blocking findings decide the way on: re-read them when not given, so every
+    // entry point (the CLI's status, the list, the wizard) says the same.
+    const findings = given ?? (record.stage === 'preflight' ? await this.preflightFindings(record) : []);
     const reality = await this.observe(record);
     const now = this.now(record.region);
     let current = record;
@@ -494,6 +544,16 @@ export class Retirements {
       if (!this.clients.readOnly) current = await this.mirror(current);
     }
     return { record: current, reality, drift: reconcile(current, reality), steps: nextSteps(current, reality, findings, now), findings, now };
+  }
+
+  /** The preflight findings of a record at preflight, read again; none when KMS no longer knows the key. */
+  private async preflightFindings(record: RetirementRecord): Promise<Finding[]> {
+    try {
+      return (await this.preflight({ arn: record.keyArn, region: record.region }, PREFLIGHT_WINDOW_DAYS)).findings;
+    } catch (error) {
+      if (toDomainError(error).kind === 'not-found') return [];
+      throw error;
+    }
   }
 
   /**
@@ -628,14 +688,61 @@ export class Retirements {
     }
   }
 
+  /**
+   * Takes one step of the catalogue (src/domain/retirement-steps.ts) from a status read just now:
+   * the step is checked against that status (it must be allowed) and run without reading AWS a
+   * second time. The CLI's `retire advance|rollback` take every step through here.
+   */
+  async take(status: RetirementStatus, step: StepId, input: StepInput = {}): Promise<RetirementRecord> {
+    const record = status.record;
+    if (!status.steps.some((s) => s.id === step && s.allowed)) {
+      const why = status.steps.find((s) => s.id === step)?.why ?? `not a step of the ${record.stage} stage`;
+      throw new KeywardenError('invalid-state', `${step} is not allowed now: ${why}`);
+    }
+    this.fresh = { record, status };
+    try {
+      switch (step) {
+        case 'acknowledge':
+          return await this.acknowledge(record, input.findingId ?? '');
+        case 'disable':
+          return await this.disable(record, input.findings ?? status.findings);
+        case 'arm-watch':
+        case 're-arm-watch':
+          if (input.weakerWatch !== undefined) return await this.armWeakerWatch(record, input.weakerWatch);
+          return await this.armAlarm(record, {
+            ...(input.logGroupName ? { logGroupName: input.logGroupName } : {}),
+            ...(input.logGroupRegion ? { logGroupRegion: input.logGroupRegion } : {}),
+            ...(input.snsTopicArn ? { snsTopicArn: input.snsTopicArn } : {}),
+          });
+        case 'schedule-deletion':
+          return await this.scheduleDeletion(record, input.pendingWindowDays ?? 30);
+        case 'cancel-deletion':
+          return await this.cancelDeletion(record);
+        case 're-enable':
+          return await this.reEnable(record);
+        case 'remove-watch':
+          return await this.removeWatch(record);
+        case 'close':
+          return await this.close(record);
+        case 'abandon':
+          return await this.abandonAtPreflight(record);
+      }
+    } finally {
+      this.fresh = undefined;
+    }
+  }
+
   /** Re-reads everything and refuses unless the machine allows `step` now. */
-  private async require(record: RetirementRecord, step: StepId, findings: Finding[] = []): Promise<RetirementStatus> {
+  private async require(record: RetirementRecord, step: StepId, findings?: Finding[]): Promise<RetirementStatus> {
     return (await this.requireOneOf(record, [step], findings)).status;
   }
 
   /** Re-reads everything and refuses unless the machine allows one of `steps` now (the first allowed is returned). */
-  private async requireOneOf(record: RetirementRecord, steps: readonly StepId[], findings: Finding[] = []): Promise<{ status: RetirementStatus; step: StepId }> {
-    const status = await this.status(record, findings);
+  private async requireOneOf(record: RetirementRecord, steps: readonly StepId[], findings?: Finding[]): Promise<{ status: RetirementStatus; step: StepId }> {
+    // A status `take` read a moment ago for this very record decides; otherwise AWS is read now.
+    const fresh = this.fresh?.record === record ? this.fresh.status : undefined;
+    this.fresh = undefined;
+    const status = fresh ?? (await this.status(record, findings));
     const allowed = steps.find((id) => status.steps.some((s) => s.id === id && s.allowed));
     if (allowed) return { status, step: allowed };
     const decision = status.steps.find((s) => s.id === steps[0]);
@@ -671,6 +778,10 @@ export class Retirements {
   async start(key: { arn: string; region: string }, options: { watchDays: number; name: string; preflight: Preflight }): Promise<RetirementRecord> {
     const existing = await this.find(key);
     if (existing && existing.stage !== 'closed' && existing.stage !== 'rolled-back') return existing;
+    // A key that cannot be retired (AWS managed, pending deletion …) gets no record: a refused
+    // start writes nothing (invariant 6), whichever entry point asked.
+    const stop = options.preflight.findings.find((f) => f.severity === 'stop');
+    if (stop) throw new KeywardenError('invalid-state', `this key cannot be retired: ${stop.title}. ${stop.detail} Nothing was recorded or changed.`);
     const meta = options.preflight.detail.row.metadata as KeyMetadata;
     const now = this.now(key.region);
     const record = startRetirement({
@@ -693,18 +804,34 @@ export class Retirements {
     return record;
   }
 
+  /**
+   * Abandons a retirement at preflight: nothing was changed in AWS, so the record is removed (the
+   * journal keeps that it was abandoned). Returns the record as it was, stage unchanged.
+   */
+  async abandonAtPreflight(record: RetirementRecord): Promise<RetirementRecord> {
+    const status = await this.require(record, 'abandon');
+    await this.journal
+      .recordIntent({ action: 'AbandonRetirement', account: this.identity.account, region: record.region, caller: this.identity.arn, keyArn: record.keyArn, params: { stage: status.record.stage } })
+      .then((intent) => this.journal.recordResult(intent, { ok: true }));
+    await this.store.remove(record.keyArn);
+    return status.record;
+  }
+
   async acknowledge(record: RetirementRecord, findingId: string): Promise<RetirementRecord> {
     return this.advance(record, { type: 'acknowledge', findingId }, this.now(record.region));
   }
 
-  async disable(record: RetirementRecord, findings: Finding[]): Promise<RetirementRecord> {
+  /** `findings`: the preflight's, when just read; otherwise they are read again before deciding. */
+  async disable(record: RetirementRecord, findings?: Finding[]): Promise<RetirementRecord> {
     const status = await this.require(record, 'disable', findings);
     let requestId: string | undefined;
     let byKeywarden: boolean;
     if (status.reality.keyState === 'Enabled') {
       const out = await this.call(status.record, 'DisableKey', record.region, { KeyId: record.keyArn }, () =>
         this.clients.kms(record.region).send(new DisableKeyCommand({ KeyId: record.keyArn })),
-      );
+      ).catch(async (error: unknown) => {
+        throw (await this.guardRefusalOf(record, 'kms:DisableKey', error)) ?? error;
+      });
       requestId = out.$metadata.requestId;
       byKeywarden = true;
     } else {
@@ -723,7 +850,9 @@ export class Retirements {
    * the self-test matches.
    */
   async armAlarm(record: RetirementRecord, options: { logGroupName?: string; logGroupRegion?: string; snsTopicArn?: string } = {}): Promise<RetirementRecord> {
-    const status = await this.require(record, 'arm-watch');
+    // 're-arm-watch': the alarm or filter was deleted outside the retirement, or a use was detected
+    // and the operator keeps the key disabled: both are put back and the watch starts again.
+    const { status, step } = await this.requireOneOf(record, ['arm-watch', 're-arm-watch']);
     let target: { logGroupName: string; logGroupRegion: string; trailArn?: string };
     if (options.logGroupName) {
       // The named group must be where a trail that sees this region's KMS events delivers: a filter
@@ -761,7 +890,31 @@ export class Retirements {
       metricTransformations: [{ metricName: names.metricName, metricNamespace: METRIC_NAMESPACE, metricValue: '1', defaultValue: 0 }],
     };
     await this.call(status.record, 'PutMetricFilter', target.logGroupRegion, filterParams, () => logs.send(new PutMetricFilterCommand(filterParams)));
+    try {
+      return await this.testAndAlarm(status.record, step, target, pattern, options.snsTopicArn);
+    } catch (error) {
+      // Whatever keywarden created for this watch goes (invariant 3): the filter, and the alarm
+      // when its answer was lost after it was made. Only then is the failure reported.
+      const cleanup = await this.removeWatchResources(status.record, [target.logGroupRegion]).then(
+        (removed) => (removed.length ? ` keywarden removed what it had created (${removed.join(', ')}).` : ''),
+        (cleanupError: unknown) => ` keywarden could not remove the metric filter ${names.filterName} it had created (${toDomainError(cleanupError).message}): rolling back removes it.`,
+      );
+      if (error instanceof KeywardenError) throw new KeywardenError(error.kind, `${error.message}.${cleanup} The alarm is not armed`, { ...(error.code ? { code: error.code } : {}), cause: error });
+      throw error;
+    }
+  }
 
+  private async testAndAlarm(
+    record: RetirementRecord,
+    step: StepId,
+    target: { logGroupName: string; logGroupRegion: string; trailArn?: string },
+    pattern: string,
+    snsTopicArn: string | undefined,
+  ): Promise<RetirementRecord> {
+    const names = watchNames(record.keyId);
+    const logs = this.clients.logs(target.logGroupRegion);
+    const options = { snsTopicArn };
+    const status = { record };
     const now = this.now(record.region);
     const samples = [syntheticFailedUse(record.keyArn, record.account, record.region, 'disabled', now), syntheticFailedUse(record.keyArn, record.account, record.region, 'pending deletion', now)];
     const test = await logs.send(new TestMetricFilterCommand({ filterPattern: pattern, logEventMessages: samples })).catch((error: unknown) => {
@@ -796,7 +949,8 @@ export class Retirements {
       ...(options.snsTopicArn ? { snsTopicArn: options.snsTopicArn } : {}),
       ...(target.trailArn ? { trailArn: target.trailArn } : {}),
     };
-    const next = await this.advance(status.record, { type: 'watch-armed', watch, detail: `self-test matched ${samples.length} of ${samples.length}` }, now);
+    const detail = `self-test matched ${samples.length} of ${samples.length}`;
+    const next = await this.advance(status.record, step === 're-arm-watch' ? { type: 'watch-rearmed', watch, detail } : { type: 'watch-armed', watch, detail }, now);
     return this.mirror(next);
   }
 
@@ -832,6 +986,11 @@ export class Retirements {
         this.sendOnce<ScheduleKeyDeletionCommandOutput>(record, new ScheduleKeyDeletionCommand({ KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays }), pending),
       );
     } catch (error) {
+      // The account's guard (kms:TrailingDaysWithoutKeyUsage) refused it: say so and stop — no
+      // other change. The stage tag written just before is read as "that call did not happen"
+      // by every keywarden (the key is not pending deletion).
+      const guard = await this.guardRefusalOf(record, 'kms:ScheduleKeyDeletion', error);
+      if (guard) throw guard;
       const meta = await this.rereadAfterFailure(record);
       const base = (await this.store.load(record.keyArn).catch(() => undefined)) ?? tagged;
       if (meta && pending(meta.state)) {
@@ -929,6 +1088,22 @@ export class Retirements {
     }
   }
 
+  /**
+   * When `error` is AccessDenied and the key policy holds a kms:TrailingDaysWithoutKeyUsage Deny on
+   * `action` (KMS.md §11), the refusal in the guard's words with the key's last use; else undefined.
+   */
+  private async guardRefusalOf(record: RetirementRecord, action: string, error: unknown): Promise<KeywardenError | undefined> {
+    const domain = toDomainError(error);
+    if (domain.kind !== 'access-denied') return undefined;
+    const kms = this.clients.kms(record.region);
+    const policy = await readPolicy(kms, record.keyArn).catch(() => undefined);
+    const guard = policy === undefined ? undefined : trailingDaysGuard(policy, action);
+    if (!guard) return undefined;
+    const meta = await describeKey(kms, record.keyArn, record.region).catch(() => undefined);
+    const lastUsage = meta ? await readLastUsage(kms, meta).catch(() => undefined) : undefined;
+    return new KeywardenError('access-denied', guardRefusal(action, guard, lastUsage, this.now(record.region)), { ...(domain.code ? { code: domain.code } : {}), cause: error });
+  }
+
   /** The key as it is now, after a failed step; undefined when it cannot be read either. */
   private async rereadAfterFailure(record: RetirementRecord): Promise<KeyMetadata | undefined> {
     return describeKey(this.clients.kms(record.region), record.keyArn, record.region).catch(() => undefined);
@@ -977,21 +1152,83 @@ export class Retirements {
   }
 
   /** Deletes keywarden's alarm and filter (those that still exist), records `event`, clears the stage tags. */
-  private async teardown(status: RetirementStatus, event: RetirementEvent): Promise<RetirementRecord> {
+  private async teardown(status: RetirementStatus, event: Extract<RetirementEvent, { type: 'watch-removed' | 'abandoned' }>): Promise<RetirementRecord> {
+    // The status just read already looked for the recorded watch's alarm and filter: not read again.
     const w = status.record.watch;
-    if (w?.kind === 'alarm') {
-      if (status.reality.alarm?.exists !== false) {
-        await this.call(status.record, 'DeleteAlarms', w.logGroupRegion, { AlarmNames: [w.alarmName] }, () =>
-          this.clients.cloudwatch(w.logGroupRegion).send(new DeleteAlarmsCommand({ AlarmNames: [w.alarmName] })),
-        );
-      }
-      if (status.reality.alarm?.filterExists !== false && w.logGroupName) {
-        await this.call(status.record, 'DeleteMetricFilter', w.logGroupRegion, { logGroupName: w.logGroupName, filterName: w.filterName }, () =>
-          this.clients.logs(w.logGroupRegion).send(new DeleteMetricFilterCommand({ logGroupName: w.logGroupName, filterName: w.filterName })),
-        );
-      }
-    }
-    const next = await this.advance(status.record, event, this.now(status.record.region));
+    const known = w?.kind === 'alarm' && w.logGroupName && status.reality.alarm ? { alarm: status.reality.alarm.exists, filterGroups: status.reality.alarm.filterExists ? [w.logGroupName] : [] } : undefined;
+    const removed = await this.removeWatchResources(status.record, await this.watchRegions(status.record), known);
+    const what = removed.length ? removed.join(', ') : 'nothing of keywarden was left';
+    const next = await this.advance(status.record, { ...event, removed: what }, this.now(status.record.region));
     return status.reality.keyState !== 'gone' ? this.mirror(next) : next;
+  }
+
+  /**
+   * Where keywarden's alarm and filter of this retirement can be: the recorded watch's region; with
+   * no watch recorded (a kill between creating and recording), the key's region and the regions of
+   * the log groups the trails deliver to.
+   */
+  private async watchRegions(record: RetirementRecord): Promise<string[]> {
+    if (record.watch?.kind === 'alarm') return [record.watch.logGroupRegion];
+    if (record.stage === 'preflight') return [];
+    const out = await this.clients.cloudtrail(record.region).send(new DescribeTrailsCommand({ includeShadowTrails: true })).catch((error: unknown) => {
+      throw toDomainError(error, 'CloudTrail DescribeTrails');
+    });
+    const regions = new Set([record.region]);
+    for (const trail of out.trailList ?? []) {
+      const group = trail.CloudWatchLogsLogGroupArn ? logGroupFromArn(trail.CloudWatchLogsLogGroupArn) : undefined;
+      if (group) regions.add(group.region);
+    }
+    return [...regions];
+  }
+
+  /** keywarden's alarm and metric filters of this key in `region`, found by their predictable names. */
+  private async findWatchResources(record: RetirementRecord, region: string): Promise<{ alarm: boolean; filterGroups: string[] }> {
+    const names = watchNames(record.keyId);
+    const [alarms, filters] = await Promise.all([
+      this.clients.cloudwatch(region).send(new DescribeAlarmsCommand({ AlarmNames: [names.alarmName] })),
+      this.clients.logs(region).send(new DescribeMetricFiltersCommand({ metricName: names.metricName, metricNamespace: METRIC_NAMESPACE })),
+    ]).catch((error: unknown) => {
+      throw toDomainError(error, "looking for keywarden's alarm and metric filter");
+    });
+    return {
+      alarm: (alarms.MetricAlarms ?? []).some((a) => a.AlarmName === names.alarmName),
+      filterGroups: (filters.metricFilters ?? []).filter((f) => f.filterName === names.filterName && f.logGroupName).map((f) => f.logGroupName!),
+    };
+  }
+
+  /**
+   * Deletes keywarden's alarm and metric filter of this key wherever they are in `regions`, then
+   * reads again: what is returned as removed is confirmed gone (invariant 3). Throws when a delete
+   * fails or the read still finds them.
+   */
+  private async removeWatchResources(record: RetirementRecord, regions: string[], known?: { alarm: boolean; filterGroups: string[] }): Promise<string[]> {
+    const names = watchNames(record.keyId);
+    const removed: string[] = [];
+    for (const region of regions) {
+      const found = known && regions.length === 1 ? known : await this.findWatchResources(record, region);
+      if (!found.alarm && found.filterGroups.length === 0) continue;
+      if (found.alarm) {
+        await this.call(record, 'DeleteAlarms', region, { AlarmNames: [names.alarmName] }, () => this.clients.cloudwatch(region).send(new DeleteAlarmsCommand({ AlarmNames: [names.alarmName] })));
+      }
+      for (const logGroupName of found.filterGroups) {
+        await this.call(record, 'DeleteMetricFilter', region, { logGroupName, filterName: names.filterName }, () =>
+          this.clients.logs(region).send(new DeleteMetricFilterCommand({ logGroupName, filterName: names.filterName })).catch((error: unknown) => {
+            // Gone already (someone else deleted it between the read and the delete): that is the goal.
+            if ((error as { name?: string }).name === 'ResourceNotFoundException') return { $metadata: {} };
+            throw error;
+          }),
+        );
+      }
+      const after = await this.findWatchResources(record, region);
+      if (after.alarm || after.filterGroups.length > 0) {
+        throw new KeywardenError(
+          'invalid-state',
+          `after the deletes, ${[after.alarm ? `the alarm ${names.alarmName}` : '', ...after.filterGroups.map((g) => `the metric filter ${names.filterName} on ${g}`)].filter(Boolean).join(' and ')} still exist${after.alarm && after.filterGroups.length ? '' : 's'} in ${region}: not removed. Try again`,
+        );
+      }
+      if (found.alarm) removed.push(`alarm ${names.alarmName} (${region})`);
+      for (const g of found.filterGroups) removed.push(`metric filter ${names.filterName} on ${g} (${region})`);
+    }
+    return removed;
   }
 }

@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline/promises';
 import type { Connection } from '../app/connect.js';
 import { confirmationMatches, confirmationWord } from '../domain/actions.js';
 import { KeywardenError } from '../domain/errors.js';
-import { parseDeletionWindow, parseWatchDays, type RetirementRecord } from '../domain/retirement.js';
+import { parseDeletionWindow, parseWatchDays, unacknowledged, type Preflight, type RetirementRecord, type StepId } from '../domain/retirement.js';
+import { RETIREMENT_STEPS } from '../domain/retirement-steps.js';
 import { cleanText } from '../domain/sanitize.js';
 import type { RetirementStatus, Retirements } from '../aws/retirement.js';
 import { printError, printJson, printLine } from './output.js';
@@ -59,7 +60,7 @@ function describeStatus(status: RetirementStatus): void {
   }
   if (record.watchStartedAt) {
     const days = Math.floor((status.now.getTime() - new Date(record.watchStartedAt).getTime()) / 86_400_000);
-    printLine(`  watched:        ${days} of ${record.watchDays} days`);
+    printLine(`  watched:        ${days} days (${record.watchDays} required)`);
   }
   if (record.deletionDate) printLine(`  deletion date:  ${record.deletionDate}`);
   if (status.reality.attemptsSinceDisabled.length > 0) printLine(`  USE DETECTED:   ${cleanText(status.reality.attemptsSinceDisabled.join(', '))}`);
@@ -72,16 +73,69 @@ function statusJson(status: RetirementStatus) {
   return { record: status.record, keyState: status.reality.keyState, alarm: status.reality.alarm ?? null, attemptsSinceDisabled: status.reality.attemptsSinceDisabled, drift: status.drift, findings: status.findings, nextSteps: status.steps, now: status.now.toISOString() };
 }
 
+/** One question on the terminal; Ctrl-C answers "cancelled" (nothing was recorded or changed), never a silent exit. */
+async function ask(rl: ReturnType<typeof createInterface>, question: string): Promise<string> {
+  const cancel = new AbortController();
+  rl.once('SIGINT', () => cancel.abort());
+  try {
+    return await rl.question(question, { signal: cancel.signal });
+  } catch (error) {
+    if (cancel.signal.aborted) throw new KeywardenError('validation', 'cancelled (Ctrl-C): nothing was recorded or changed');
+    throw error;
+  }
+}
+
 async function confirmTyped(record: RetirementRecord, aliases: string[], what: string, yes: boolean): Promise<void> {
   if (yes) return;
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('confirmation', `${what} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
   const row = { aliases, keyId: record.keyId };
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = await rl.question(`${what}. Type "${cleanText(confirmationWord(row))}" (the alias or key id) to confirm: `);
+    const answer = await ask(rl, `${what}. Type "${cleanText(confirmationWord(row))}" (the alias or key id) to confirm: `);
     if (!confirmationMatches(answer, row)) throw new KeywardenError('validation', `"${answer.trim()}" is not "${confirmationWord(row)}": nothing was changed`);
   } finally {
     rl.close();
+  }
+}
+
+/**
+ * Confirms a step as the catalogue says (the same rule as in the wizard and as `key enable` /
+ * `key disable`): typed steps need the alias or key id, plain ones a yes on a terminal; --yes
+ * confirms in scripts. The API calls are shown first.
+ */
+async function confirmStep(id: StepId, record: RetirementRecord, aliases: string[], what: string, flags: RetireFlags): Promise<boolean> {
+  const spec = RETIREMENT_STEPS[id];
+  if (spec.confirm === 'none' || flags.yes) return false;
+  if (!flags.json) printLine(`${what}\n  API calls: ${spec.calls(record).join('; ')}`);
+  if (spec.confirm === 'typed') {
+    await confirmTyped(record, aliases, what, flags.yes);
+    return true;
+  }
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('confirmation', `${spec.words} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await ask(rl, 'Go ahead? [y/N] ');
+    if (!/^y(es)?$/i.test(answer.trim())) throw new KeywardenError('validation', 'not confirmed: nothing was changed');
+  } finally {
+    rl.close();
+  }
+  return true;
+}
+
+/** The preflight evidence, printed before anything is asked or recorded. */
+function describePreflight(preflight: Preflight, name: string, acknowledged: readonly string[]): void {
+  const row = preflight.detail.row;
+  printLine(`Preflight of ${cleanText(name)} (${row.metadata?.arn ?? row.keyId})`);
+  const usage = row.lastUsage;
+  printLine(`  last use:       ${usage.kind === 'used' ? `${usage.operation} on ${usage.timestamp}` : usage.kind === 'never' ? `never (tracked since ${usage.trackingStartDate.slice(0, 10)})` : usage.kind === 'not-since-tracking' ? `none since ${usage.trackingStartDate.slice(0, 10)}; earlier use unknown` : `unknown (${cleanText(usage.message)})`}`);
+  if ('error' in preflight.usage) printLine(`  CloudTrail:     cannot be read — ${cleanText(preflight.usage.error)}`);
+  else printLine(`  CloudTrail:     ${preflight.usage.total} events in ${preflight.windowDays} days, ${preflight.usage.failed} failed`);
+  const grants = preflight.detail.grants;
+  printLine(`  grants:         ${Array.isArray(grants) ? grants.length : 'cannot be read'}`);
+  if (preflight.findings.length === 0) printLine('  findings:       none');
+  for (const finding of preflight.findings) {
+    printLine(`  finding:        [${finding.severity}] ${finding.id}: ${cleanText(finding.title)}${acknowledged.includes(finding.id) ? ' (acknowledged)' : ''}`);
+    printLine(`                  ${cleanText(finding.detail)}`);
   }
 }
 
@@ -102,7 +156,14 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
   }
   const { resolveKey } = await import('../aws/inventory.js');
   const retirements = await driver(connection);
-  const key = await resolveKey(connection.clients, parsed.key);
+  const key = await resolveKey(connection.clients, parsed.key).catch(async (error: unknown) => {
+    // KMS deleted the key at the end of its waiting period: its retirement is still on disk and
+    // must be able to finish (remove the watch).
+    if (!(error instanceof KeywardenError) || error.kind !== 'not-found' || parsed.verb === 'start') throw error;
+    const recorded = await retirements.recorded(parsed.key);
+    if (!recorded) throw error;
+    return { arn: recorded.keyArn, region: recorded.region };
+  });
   const output = (status: RetirementStatus, done?: string) => {
     if (flags.json) printJson({ ...(done ? { done } : {}), ...statusJson(status) });
     else {
@@ -126,94 +187,102 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
     const preflight = await retirements.preflight(key, parsed.windowDays);
     const aliases = preflight.detail.row.aliases;
     const name = aliases[0]?.replace(/^alias\//, '') ?? preflight.detail.row.keyId;
+    const existing = await retirements.find(key);
+    const resuming = existing && existing.stage !== 'closed' && existing.stage !== 'rolled-back' ? existing : undefined;
+    // Everything is checked before anything is written: a refused or aborted start writes nothing
+    // (an unknown acknowledgement, a key that cannot be retired, open findings, Ctrl-C at the prompt).
+    const unknown = parsed.acknowledge.filter((id) => !preflight.findings.some((f) => f.id === id));
+    if (unknown.length > 0) {
+      throw new KeywardenError('confirmation', `"${unknown.join('", "')}" ${unknown.length === 1 ? 'is not a finding' : 'are not findings'} of this key (findings: ${preflight.findings.map((f) => f.id).join(', ') || 'none'}). Nothing was recorded or changed.`);
+    }
+    const acknowledged = [...new Set([...(resuming?.acknowledged ?? []), ...parsed.acknowledge])];
+    if (!flags.json) describePreflight(preflight, name, acknowledged);
+    if (resuming && resuming.stage !== 'preflight') {
+      output(await retirements.status(resuming, preflight.findings), `a retirement of ${name} is already in progress (stage ${resuming.stage}): keywarden retire advance goes on`);
+      return 0;
+    }
+    const stop = preflight.findings.find((f) => f.severity === 'stop');
+    if (stop) throw new KeywardenError('invalid-state', `${name} cannot be retired: ${stop.title}. ${stop.detail} Nothing was recorded or changed.`);
+    const open = unacknowledged(preflight.findings, acknowledged);
+    if (open.length > 0) {
+      if (flags.json) printJson({ record: null, findings: preflight.findings, unacknowledged: open.map((f) => f.id) });
+      else printLine(`the key was NOT disabled and nothing was recorded: read the findings above, then acknowledge them: keywarden retire start ${parsed.key} --acknowledge ${open.map((f) => f.id).join(',')}`);
+      return 1;
+    }
+    const probe = resuming ?? { keyArn: key.arn, keyId: preflight.detail.row.keyId, name, stage: 'preflight' } as RetirementRecord;
+    await confirmStep('disable', probe, aliases, `Disable ${name}: every use of it fails until it is enabled again`, flags);
     let record = await retirements.start(key, { watchDays: parsed.watchDays, name, preflight });
-    for (const id of parsed.acknowledge) {
-      if (!preflight.findings.some((f) => f.id === id)) throw new KeywardenError('validation', `"${id}" is not a finding of this key (findings: ${preflight.findings.map((f) => f.id).join(', ') || 'none'})`);
-      record = await retirements.acknowledge(record, id);
-    }
-    let status = await retirements.status(record, preflight.findings);
-    const disable = status.steps.find((s) => s.id === 'disable');
-    if (record.stage !== 'preflight' || !disable?.allowed) {
-      output(status, record.stage === 'preflight' ? 'preflight recorded; the key was NOT disabled' : undefined);
-      if (record.stage === 'preflight' && !flags.json) {
-        const open = preflight.findings.filter((f) => f.severity === 'blocking' && !record.acknowledged.includes(f.id));
-        if (open.length > 0) printLine(`acknowledge with --acknowledge ${open.map((f) => f.id).join(',')} after reading the findings above`);
-      }
-      return record.stage === 'preflight' ? 1 : 0;
-    }
-    await confirmTyped(record, aliases, `Disable ${name}: every use of it fails until it is enabled again`, flags.yes);
+    for (const id of parsed.acknowledge) record = await retirements.acknowledge(record, id);
     record = await retirements.disable(record, preflight.findings);
-    status = await retirements.status(record, preflight.findings);
+    const status = await retirements.status(record, preflight.findings);
     output(status, 'the key is disabled (DisableKey); next: the alarm (keywarden retire advance)');
     return 0;
   }
 
   const record = await retirements.find(key);
   if (!record) throw new KeywardenError('not-found', `no retirement of ${parsed.key} is in progress (start one with: keywarden retire start ${parsed.key})`);
-  const status = await retirements.status(record);
-  const allowed = (id: string) => status.steps.find((s) => s.id === id && s.allowed);
+  let status = await retirements.status(record);
   const aliases = [`alias/${record.name}`];
-
-  if (parsed.verb === 'advance') {
-    if (allowed('arm-watch')) {
-      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'creating the alarm needs confirmation: pass --yes. Nothing was changed.');
-      const next = flags.weakerWatch
-        ? await retirements.armWeakerWatch(record, 'chosen by the operator (--weaker-watch): no alarm; keywarden polls CloudTrail when it runs')
-        : await retirements.armAlarm(record, {
-            ...(flags.logGroup ? { logGroupName: flags.logGroup } : {}),
-            ...(flags.logGroupRegion ? { logGroupRegion: flags.logGroupRegion } : {}),
-            ...(flags.snsTopic ? { snsTopicArn: flags.snsTopic } : {}),
-          });
-      output(await retirements.status(next), next.watch?.kind === 'alarm' ? `alarm ${next.watch.alarmName} armed; the ${next.watchDays}-day watch starts now` : 'WEAKER watch recorded (CloudTrail polling, no alarm)');
-      return 0;
-    }
-    if (allowed('re-arm-watch')) {
-      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'starting the watch again needs confirmation: pass --yes. Nothing was changed.');
-      const next = await retirements.armWeakerWatch(record, 'started again by the operator: the earlier weaker watch aged out of CloudTrail; keywarden polls CloudTrail when it runs');
-      output(await retirements.status(next), `WEAKER watch started again from now: deletion is possible after ${next.watchDays} days without use; nothing changed on the key`);
-      return 0;
-    }
-    if (allowed('schedule-deletion')) {
-      await confirmTyped(record, aliases, `Schedule deletion of ${record.name} in ${parsed.deletionDays} days: after that the key and everything encrypted under it are gone`, flags.yes);
-      const next = await retirements.scheduleDeletion(record, parsed.deletionDays);
-      output(await retirements.status(next), `deletion scheduled for ${next.deletionDate ?? '(after the replicas are deleted)'}; keywarden retire rollback cancels it`);
-      return 0;
-    }
-    if (allowed('remove-watch')) {
-      if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'removing the alarm needs confirmation: pass --yes. Nothing was changed.');
-      output(await retirements.status(await retirements.removeWatch(record)), 'alarm and filter removed; the retirement is closed');
-      return 0;
-    }
-    output(status, 'nothing to do now');
+  // One ladder for both directions, in the catalogue's order; the first allowed step is taken
+  // through the driver's single entry point, confirmed by the catalogue's rule.
+  const ladder: StepId[] = parsed.verb === 'advance' ? ['arm-watch', 're-arm-watch', 'schedule-deletion', 'remove-watch'] : ['abandon', 'cancel-deletion', 're-enable', 'close'];
+  const step = ladder.find((id) => status.steps.some((st) => st.id === id && st.allowed));
+  if (!step) {
+    output(status, parsed.verb === 'advance' ? 'nothing to do now' : 'no step back is possible now');
     return 1;
   }
-
-  // rollback: one step back
-  if (allowed('cancel-deletion')) {
-    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'cancelling the deletion needs confirmation: pass --yes. Nothing was changed.');
-    const next = await retirements.cancelDeletion(record);
-    output(await retirements.status(next), 'deletion cancelled: the key is back to Disabled (not Enabled); run rollback again to enable it');
+  const r = status.record;
+  const why = status.steps.find((st) => st.id === step)?.why ?? '';
+  const what: Record<StepId, string> = {
+    acknowledge: '',
+    disable: '',
+    'arm-watch': `Create keywarden's alarm on any use of ${r.name} and start the ${r.watchDays}-day watch`,
+    're-arm-watch': `Start the ${r.watchDays}-day watch of ${r.name} again from now`,
+    'schedule-deletion': `Schedule deletion of ${r.name} in ${parsed.deletionDays} days: after that the key and everything encrypted under it are gone`,
+    'cancel-deletion': `Cancel the deletion of ${r.name} (the key returns to Disabled)`,
+    're-enable': `Enable ${r.name} again and roll the retirement back`,
+    'remove-watch': `Remove keywarden's alarm and metric filter of ${r.name} and finish the retirement`,
+    close: cleanText(why),
+    abandon: '',
+  };
+  const asked = await confirmStep(step, r, aliases, what[step], flags);
+  // A prompt takes human time: read AWS again after it, so the step decides on what is true now.
+  if (asked) status = await retirements.status(r);
+  const weaker = flags.weakerWatch || (step === 're-arm-watch' && r.watch?.kind === 'cloudtrail-poll');
+  const snsTopicArn = flags.snsTopic ?? (r.watch?.kind === 'alarm' ? r.watch.snsTopicArn : undefined);
+  const next = await retirements.take(status, step, {
+    pendingWindowDays: parsed.deletionDays,
+    ...(flags.logGroup ? { logGroupName: flags.logGroup } : {}),
+    ...(flags.logGroupRegion ? { logGroupRegion: flags.logGroupRegion } : {}),
+    ...(snsTopicArn ? { snsTopicArn } : {}),
+    ...(weaker
+      ? { weakerWatch: step === 're-arm-watch' ? 'started again by the operator; keywarden polls CloudTrail when it runs' : 'chosen by the operator (--weaker-watch): no alarm; keywarden polls CloudTrail when it runs' }
+      : {}),
+  });
+  if (step === 'abandon') {
+    if (flags.json) printJson({ done: 'abandoned', record: null });
+    else printLine(`the retirement of ${cleanText(r.name)} is abandoned at preflight: nothing had been changed in AWS, and its record is removed`);
     return 0;
   }
-  if (allowed('re-enable')) {
-    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', 'enabling the key needs confirmation: pass --yes. Nothing was changed.');
-    const next = await retirements.reEnable(record);
-    output(await retirements.status(next), 'the key is enabled again; the retirement is rolled back (keywarden retire advance removes the alarm)');
-    return 0;
-  }
-  const close = allowed('close');
-  if (close) {
-    if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) throw new KeywardenError('confirmation', `closing the retirement needs confirmation: pass --yes. Nothing was changed. (${close.why})`);
-    const next = await retirements.close(record);
-    const after = await retirements.status(next);
-    output(
-      after,
-      `the retirement is closed without finishing (abandoned: ${next.abandoned?.reason ?? 'closed'}). keywarden removed its alarm, metric filter and retirement tags where there were any; it did not enable, disable or delete the key, which is ${after.reality.keyState}. To retire the key later, start again: keywarden retire start ${parsed.key}`,
-    );
-    return 0;
-  }
-  output(status, 'no step back is possible now');
-  return 1;
+  const after = await retirements.status(next);
+  const removed = cleanText(next.steps.filter((st) => st.ok).at(-1)?.step ?? '');
+  const done: Record<StepId, string> = {
+    acknowledge: '',
+    disable: '',
+    'arm-watch': next.watch?.kind === 'alarm' ? `alarm ${next.watch.alarmName} armed; the ${next.watchDays}-day watch starts now` : 'WEAKER watch recorded (CloudTrail polling, no alarm)',
+    're-arm-watch':
+      next.watch?.kind === 'alarm'
+        ? `alarm ${next.watch.alarmName} put back and self-tested; the ${next.watchDays}-day watch starts again now`
+        : `WEAKER watch started again from now: deletion is possible after ${next.watchDays} days without use; nothing changed on the key`,
+    'schedule-deletion': `deletion scheduled for ${next.deletionDate ?? '(after the replicas are deleted)'}; keywarden retire rollback cancels it`,
+    'cancel-deletion': 'deletion cancelled: the key is back to Disabled (not Enabled); run rollback again to enable it',
+    're-enable': 'the key is enabled again; the retirement is rolled back (keywarden retire advance removes the alarm)',
+    'remove-watch': `${removed}; the retirement is closed`,
+    close: `the retirement is closed without finishing (abandoned: ${cleanText(next.abandoned?.reason ?? 'closed')}). ${cleanText(next.steps.filter((st) => st.ok).at(-1)?.detail ?? '')}. keywarden removed its retirement tags; it did not enable, disable or delete the key, which is ${after.reality.keyState}. To retire the key later, start again: keywarden retire start ${parsed.key}`,
+    abandon: '',
+  };
+  output(after, done[step]);
+  return 0;
 }
 
 export async function runRetirementsList(connection: Connection, options: { json: boolean }): Promise<number> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyMetadata } from './key.js';
 import { keyMetadata } from '../../test/helpers/kms-fixtures.js';
+import { stageProgress } from './retirement-steps.js';
 import {
   RETIREMENT_STAGES,
   applyEvent,
@@ -73,7 +74,7 @@ const EXPECTED: Record<RetirementStage, Partial<Record<RetirementEvent['type'], 
   preflight: { acknowledge: 'preflight', disabled: 'disabled', 're-enabled': 'rolled-back', abandoned: 'closed' },
   disabled: { 'watch-armed': 'watching', 'use-detected': 'use-detected', 're-enabled': 'rolled-back', abandoned: 'closed' },
   watching: { 'use-detected': 'use-detected', 'deletion-scheduled': 'deletion-scheduled', 're-enabled': 'rolled-back', 'watch-rearmed': 'watching', abandoned: 'closed' },
-  'use-detected': { 're-enabled': 'rolled-back', abandoned: 'closed' },
+  'use-detected': { 're-enabled': 'rolled-back', 'watch-rearmed': 'watching', abandoned: 'closed' },
   'deletion-scheduled': { 'deletion-cancelled': 'watching', 'key-deleted': 'deleted', abandoned: 'closed' },
   deleted: { 'watch-removed': 'closed' },
   'rolled-back': { 'watch-removed': 'closed' },
@@ -183,9 +184,13 @@ describe('adoption, the watch re-check and who disabled the key', () => {
   });
 
   it('re-enable is offered only when keywarden disabled the key (old records: offered)', () => {
-    for (const stage of ['preflight', 'disabled', 'watching', 'use-detected'] as const) {
+    for (const stage of ['disabled', 'watching', 'use-detected'] as const) {
       expect(allowed(nextSteps(inStage(stage), calm(), [], at(1)), 're-enable')?.allowed).toBe(true);
     }
+    // At preflight keywarden has disabled nothing: a Disabled key is someone else's; the way back is to abandon.
+    const preflight = nextSteps(inStage('preflight'), calm(), [], at(1));
+    expect(allowed(preflight, 're-enable')).toBeUndefined();
+    expect(allowed(preflight, 'abandon')?.allowed).toBe(true);
     const notOurs = applyEvent(fresh(), { type: 'disabled', byKeywarden: false }, at(0), BY);
     expect(notOurs).toMatchObject({ stage: 'disabled', disabledByKeywarden: false });
     expect(notOurs.steps.at(-1)?.step).toBe('already disabled (not by keywarden)');
@@ -365,5 +370,28 @@ describe('the way out of a stuck retirement (close) and evidence that ages out',
       why: expect.stringMatching(/replicas that are not pending deletion: arn:aws:kms:ap-south-1:111122223333:key\/mrk-1 \(ap-south-1, Enabled\)\. .*PendingReplicaDeletion.*Nothing was sent/),
     });
     expect(find(nextSteps(inStage('watching'), calm({ replicas: [replicas[0]!] }), [], at(20)), 'schedule-deletion')?.allowed).toBe(true);
+  });
+});
+
+describe('the stage list shows what holds now', () => {
+  const done = (r: RetirementRecord) => stageProgress(r).filter((p) => p.done).map((p) => p.label);
+  it('never marks a stage from a later one: rolled back and closed shows only the preflight', () => {
+    const rolled = applyEvent(inStage('watching'), { type: 're-enabled' }, at(2), BY);
+    expect(done(rolled)).toEqual(['Preflight']);
+    expect(done(applyEvent(rolled, { type: 'watch-removed' }, at(3), BY))).toEqual(['Preflight']);
+    const cancelledThenClosed = applyEvent(inStage('deletion-scheduled'), { type: 'abandoned', reason: 'x' }, at(3), BY);
+    expect(done(cancelledThenClosed)).toEqual(['Preflight']);
+  });
+  it('a deletion that KMS carried out stays marked after the watch is removed', () => {
+    const deleted = applyEvent(inStage('deletion-scheduled'), { type: 'key-deleted' }, at(40), BY);
+    const closed = applyEvent(deleted, { type: 'watch-removed' }, at(41), BY);
+    expect(done(closed)).toEqual(['Preflight', 'Disabled', 'Alarm + watch', 'Deletion scheduled', 'Deleted']);
+  });
+  it('use detected, then the watch started again: the use stays in the steps and is not counted twice', () => {
+    const used = applyEvent(inStage('watching'), { type: 'use-detected', summary: 'role app (Decrypt)' }, at(5), BY);
+    const again = applyEvent(used, { type: 'watch-rearmed', watch: alarmWatch }, at(6), BY);
+    expect(again).toMatchObject({ stage: 'watching', watchStartedAt: at(6).toISOString(), usesSeenUntil: at(6).toISOString() });
+    expect(again.useDetected).toBeUndefined();
+    expect(again.steps.map((st) => st.step)).toContain('use detected');
   });
 });

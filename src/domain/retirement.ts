@@ -6,8 +6,10 @@
 // carries the steps out, src/journal/ keeps the record.
 
 import type { Grant, KeyDetail, KeyMetadata, LastUsage } from './key.js';
+import { conditionsOn, parsePolicy, statementCoversAction } from './policy.js';
 import type { UsageSummary } from './usage.js';
 import { isServicePrincipal } from './services.js';
+import { USE_OPERATIONS } from './usage.js';
 
 export const RETIREMENT_STAGES = [
   /** Evidence gathered; blocking findings being acknowledged. Nothing changed yet. */
@@ -97,6 +99,11 @@ export interface RetirementRecord {
   pendingWindowDays?: number;
   /** Who tried to use the key while it was disabled (from the alarm or CloudTrail). */
   useDetected?: { at: string; summary: string };
+  /**
+   * Failed uses before this time are already accounted for: the operator kept the key disabled
+   * after a detected use (recorded in `steps`) and started the watch again.
+   */
+  usesSeenUntil?: string;
   /** Closed without finishing (the `close` step): why. The key was left as it was. */
   abandoned?: { at: string; reason: string };
   steps: StepRecord[];
@@ -222,11 +229,28 @@ export function watchNames(keyId: string): { filterName: string; metricName: str
 }
 
 /**
+ * The operations whose failure on this key is a *use* of it: the cryptographic operations (what
+ * GetKeyLastUsage counts, src/domain/usage.ts) and GetPublicKey (a caller fetching the public key
+ * of an asymmetric key). Management calls — keywarden's own DisableKey, TagResource,
+ * ScheduleKeyDeletion, or a colleague's racing ScheduleKeyDeletion refused with "… is pending
+ * deletion." — fail with the same message but are never a use (invariant 7).
+ */
+export const WATCHED_OPERATIONS: readonly string[] = [...USE_OPERATIONS, 'GetPublicKey'];
+
+/**
  * Matches failed KMS calls on THIS key because it is disabled or pending deletion: AWS puts the
  * key ARN in those error messages (KMS.md §1.4, §6.1), so the pattern matches the message for
- * this ARN — not the error code alone, which other keys' failures share.
+ * this ARN — not the error code alone, which other keys' failures share — and only for the
+ * operations that are a use of the key (WATCHED_OPERATIONS).
  */
 export function metricFilterPattern(keyArn: string): string {
+  const quoted = (suffix: string) => `($.errorMessage = "${keyArn} ${suffix}")`;
+  const ops = WATCHED_OPERATIONS.map((op) => `($.eventName = "${op}")`).join(' || ');
+  return `{ ($.eventSource = "kms.amazonaws.com") && (${quoted('is disabled.')} || ${quoted('is pending deletion.')} || ${quoted('is pending replica deletion.')}) && (${ops}) }`;
+}
+
+/** The pattern keywarden wrote before it left management calls out: still keywarden's own filter. */
+export function legacyMetricFilterPattern(keyArn: string): string {
   const quoted = (suffix: string) => `($.errorMessage = "${keyArn} ${suffix}")`;
   return `{ ($.eventSource = "kms.amazonaws.com") && (${quoted('is disabled.')} || ${quoted('is pending deletion.')} || ${quoted('is pending replica deletion.')}) }`;
 }
@@ -336,7 +360,11 @@ export type RetirementEvent =
   /** `byKeywarden`: keywarden's DisableKey did it (false when the key was already Disabled). */
   | { type: 'disabled'; requestId?: string; byKeywarden?: boolean }
   | { type: 'watch-armed'; watch: Watch; detail?: string }
-  /** The watch starts again from now (the weaker watch's evidence aged out of CloudTrail). */
+  /**
+   * The watch starts again from now: the weaker watch's evidence aged out of CloudTrail, the alarm
+   * was deleted outside the retirement and is put back, or a use was detected and the operator
+   * keeps the key disabled (who tried stays in the steps).
+   */
   | { type: 'watch-rearmed'; watch: Watch; detail?: string }
   | { type: 'use-detected'; summary: string }
   /** `detail`: how it was learnt, when the answer to keywarden's own call was lost and the key's state was adopted. */
@@ -344,9 +372,10 @@ export type RetirementEvent =
   | { type: 'deletion-cancelled'; requestId?: string; detail?: string }
   | { type: 're-enabled'; requestId?: string }
   | { type: 'key-deleted' }
-  | { type: 'watch-removed' }
+  /** `removed`: what keywarden deleted, confirmed by a read afterwards (e.g. "alarm … and metric filter …"; "nothing was left"). */
+  | { type: 'watch-removed'; removed?: string }
   /** The retirement is closed without finishing (someone else changed the key); the key is left as it is. */
-  | { type: 'abandoned'; reason: string }
+  | { type: 'abandoned'; reason: string; removed?: string }
   | { type: 'step-failed'; step: string; detail: string };
 
 /** Where an event may be applied: anything else leaves the record as it is. */
@@ -354,7 +383,7 @@ const ALLOWED: Record<RetirementEvent['type'], readonly RetirementStage[]> = {
   acknowledge: ['preflight'],
   disabled: ['preflight'],
   'watch-armed': ['disabled'],
-  'watch-rearmed': ['watching'],
+  'watch-rearmed': ['watching', 'use-detected'],
   'use-detected': ['watching', 'disabled'],
   'deletion-scheduled': ['watching'],
   'deletion-cancelled': ['deletion-scheduled'],
@@ -417,13 +446,17 @@ export function applyEvent(record: RetirementRecord, event: RetirementEvent, at:
         watchStartedAt: time,
         steps: step(event.watch.kind === 'alarm' ? 'alarm armed' : 'weaker CloudTrail watch recorded', event.detail ? { detail: event.detail } : {}),
       };
-    case 'watch-rearmed':
+    case 'watch-rearmed': {
+      const { useDetected, ...rest } = record;
       return {
-        ...record,
+        ...rest,
+        stage: 'watching',
         watch: event.watch,
         watchStartedAt: time,
+        ...(useDetected ? { usesSeenUntil: time } : record.usesSeenUntil ? { usesSeenUntil: record.usesSeenUntil } : {}),
         steps: step(event.watch.kind === 'alarm' ? 'alarm re-armed: the watch starts again' : 'weaker CloudTrail watch started again', event.detail ? { detail: event.detail } : {}),
       };
+    }
     case 'use-detected':
       return { ...record, stage: 'use-detected', useDetected: { at: time, summary: event.summary }, steps: step('use detected', { detail: event.summary }) };
     case 'deletion-scheduled': {
@@ -447,9 +480,9 @@ export function applyEvent(record: RetirementRecord, event: RetirementEvent, at:
     case 'key-deleted':
       return { ...record, stage: 'deleted', steps: step('key deleted by KMS') };
     case 'watch-removed':
-      return { ...record, stage: 'closed', steps: step('alarm and filter removed') };
+      return { ...record, stage: 'closed', steps: step(event.removed ? `removed: ${event.removed}` : 'alarm and filter removed', event.removed ? { detail: 'confirmed by a read after the deletes' } : {}) };
     case 'abandoned':
-      return { ...record, stage: 'closed', abandoned: { at: time, reason: event.reason }, steps: step('closed without finishing (abandoned); the key was left as it was', { detail: event.reason }) };
+      return { ...record, stage: 'closed', abandoned: { at: time, reason: event.reason }, steps: step('closed without finishing (abandoned); the key was left as it was', { detail: `${event.reason}${event.removed ? `; removed: ${event.removed}` : ''}` }) };
     case 'step-failed':
       return { ...record, steps: [...record.steps, { step: event.step, at: time, by, ok: false, detail: event.detail }] };
   }
@@ -477,7 +510,7 @@ export interface Reality {
   replicas?: Array<{ arn: string; region: string; state: string }>;
 }
 
-export type StepId = 'acknowledge' | 'disable' | 'arm-watch' | 're-arm-watch' | 'schedule-deletion' | 'cancel-deletion' | 're-enable' | 'remove-watch' | 'close';
+export type StepId = 'acknowledge' | 'disable' | 'arm-watch' | 're-arm-watch' | 'schedule-deletion' | 'cancel-deletion' | 're-enable' | 'remove-watch' | 'close' | 'abandon';
 
 export interface NextStep {
   id: StepId;
@@ -509,7 +542,13 @@ export function stuckReason(record: RetirementRecord, reality: Reality): string 
   if (live && state === 'Enabled') return 'the key was enabled again outside this retirement';
   if (live && state === 'Disabled' && record.disabledByKeywarden === false) return 'the key was already Disabled when this retirement started, so keywarden will not enable it';
   if ((live || record.stage === 'preflight') && state === 'gone') return 'the key no longer exists (deleted outside this retirement)';
+  if (live && alarmGone(record, reality)) return `keywarden's alarm or metric filter was deleted outside this retirement`;
   return undefined;
+}
+
+/** The alarm watch's alarm or filter no longer exists (deleted outside this retirement). */
+export function alarmGone(record: RetirementRecord, reality: Reality): boolean {
+  return record.watch?.kind === 'alarm' && reality.alarm !== undefined && (!reality.alarm.exists || !reality.alarm.filterExists);
 }
 
 /** What the `close` step does and does not do, in words (for the step, the CLI and the wizard). */
@@ -556,6 +595,7 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
       else if (open.length > 0) add('disable', false, `acknowledge ${open.length} finding${open.length === 1 ? '' : 's'} first`);
       else if (state !== 'Enabled' && state !== 'Disabled') add('disable', false, `the key is ${state}`);
       else add('disable', true, state === 'Disabled' ? 'the key is already disabled: record it and go on to the alarm' : 'disable the key (type its alias or id)');
+      add('abandon', true, 'abandon the retirement: nothing was changed in AWS, so the record is removed');
       break;
     }
     case 'disabled':
@@ -576,6 +616,9 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
           false,
           record.watch?.kind === 'cloudtrail-poll' ? 'CloudTrail cannot be read, so the weaker watch cannot vouch that nobody used the key' : `the watch is gone: ${drift.join('; ')}`,
         );
+        if (record.watch?.kind === 'alarm' && state === 'Disabled') {
+          add('re-arm-watch', true, `put keywarden's metric filter and alarm back (self-tested) and start the ${record.watchDays}-day watch again from now; nothing changes on the key`);
+        }
       }
       else if ((reality.watchProblems ?? []).length > 0) {
         add(
@@ -605,6 +648,13 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
     }
     case 'use-detected':
       add('schedule-deletion', false, `use was detected: ${record.useDetected?.summary ?? ''}`);
+      if (state === 'Disabled') {
+        add(
+          're-arm-watch',
+          true,
+          `keep the key disabled and start the ${record.watchDays}-day watch again from now (who tried stays recorded)${record.watch?.kind === 'alarm' ? "; keywarden's alarm and filter are put back as it made them" : ''}`,
+        );
+      }
       break;
     case 'deletion-scheduled':
       if (state === 'PendingDeletion' || state === 'PendingReplicaDeletion') {
@@ -619,7 +669,8 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
     case 'closed':
       break;
   }
-  if (state === 'Disabled' && (record.stage === 'preflight' || record.stage === 'disabled' || record.stage === 'watching' || record.stage === 'use-detected')) {
+  // Never at preflight: keywarden has disabled nothing yet (invariant 1).
+  if (state === 'Disabled' && (record.stage === 'disabled' || record.stage === 'watching' || record.stage === 'use-detected')) {
     if (record.disabledByKeywarden === false) {
       add(
         're-enable',
@@ -681,3 +732,32 @@ export interface TrailCheck {
   problems: string[];
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// The account's guard against retiring a used key (KMS.md §11)
+
+/**
+ * A Deny in the key policy on `action` (kms:DisableKey, kms:ScheduleKeyDeletion) conditioned on
+ * kms:TrailingDaysWithoutKeyUsage — AWS's guard that refuses both while the key was used within
+ * the last N days. Returns the statement's condition in words, or undefined when there is none.
+ */
+export function trailingDaysGuard(policy: string, action: string): { condition: string; sid?: string } | undefined {
+  const parsed = parsePolicy(policy);
+  if (!parsed.ok) return undefined;
+  for (const statement of parsed.statements) {
+    if (statement.effect !== 'Deny' || !statementCoversAction(statement, action)) continue;
+    const guard = conditionsOn(statement, 'kms:TrailingDaysWithoutKeyUsage')[0];
+    if (guard) return { condition: `${guard.operator} ${guard.rawKey} ${guard.values.join(', ')}`, ...(statement.sid ? { sid: statement.sid } : {}) };
+  }
+  return undefined;
+}
+
+/** "the account's guard refuses this: the key was used N days ago", with what is known of the last use. */
+export function guardRefusal(action: string, guard: { condition: string; sid?: string }, lastUsage: LastUsage | undefined, now: Date): string {
+  let used = `the key's last use is within the guard's window (GetKeyLastUsage: ${lastUsage ? lastUsage.kind : 'unreadable'})`;
+  if (lastUsage?.kind === 'used') {
+    const days = Math.max(0, Math.floor((now.getTime() - new Date(lastUsage.timestamp).getTime()) / DAY_MS));
+    used = `the key was used ${days} day${days === 1 ? '' : 's'} ago (${lastUsage.operation} on ${lastUsage.timestamp.slice(0, 10)}, GetKeyLastUsage)`;
+  }
+  return `the account's guard refuses this: ${used}. The key policy denies ${action} ${guard.sid ? `(statement ${guard.sid}) ` : ''}while ${guard.condition}. Nothing else was changed; the retirement stays where it was. Retire the key once it has gone unused for that long, or ask whoever owns the guard`;
+}

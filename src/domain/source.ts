@@ -98,5 +98,7 @@ export interface RetirementSource {
   removeWatch(record: RetirementRecord): Promise<RetirementRecord>;
   /** Closes a retirement that can go neither on nor back; never touches the key itself. */
   close(record: RetirementRecord): Promise<RetirementRecord>;
+  /** Abandons a retirement at preflight (nothing was changed in AWS): its record is removed. */
+  abandonAtPreflight(record: RetirementRecord): Promise<RetirementRecord>;
   list(): Promise<Array<RetirementStatus | { file: string; problem: string }>>;
 }

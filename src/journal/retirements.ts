@@ -1,7 +1,7 @@
 // Retirement records: one JSON file per key under <data dir>/retirements/, written atomically.
 // A record that cannot be read is reported with its path, never overwritten or deleted.
 
-import { readdir } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { RETIREMENT_STAGES, type RetirementRecord } from '../domain/retirement.js';
@@ -53,6 +53,7 @@ export const retirementRecordSchema = z.object({
   deletionDate: z.string().optional(),
   pendingWindowDays: z.number().int().optional(),
   useDetected: z.object({ at: z.string(), summary: z.string() }).optional(),
+  usesSeenUntil: z.string().optional(),
   abandoned: z.object({ at: z.string(), reason: z.string() }).optional(),
   steps: z.array(stepSchema),
 }) satisfies z.ZodType<RetirementRecord>;
@@ -78,6 +79,16 @@ export class RetirementStore {
     if (result.ok) return result.value as RetirementRecord;
     if (result.reason === 'missing') return undefined;
     throw new Error(`the retirement record ${file} cannot be used (${result.detail}); it was left as it is — move it aside to start over`);
+  }
+
+  /**
+   * Removes the key's record: only for a retirement abandoned at preflight, when nothing was
+   * changed in AWS (the journal keeps that it was abandoned). A missing file is not an error.
+   */
+  async remove(keyArn: string): Promise<void> {
+    await unlink(retirementPath(keyArn, this.dir)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
   }
 
   /** Every record in the directory, with the ones that cannot be read reported. */

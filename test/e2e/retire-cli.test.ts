@@ -65,7 +65,10 @@ describe('retire from the command line', () => {
     const blocking = (doc.findings as Array<{ id: string; severity: string }>).filter((f) => f.severity === 'blocking').map((f) => f.id);
     if (blocking.length > 0) {
       expect(first.code).toBe(1);
-      expect(doc.record.stage).toBe('preflight');
+      // A refused start writes nothing: no record until the key is really disabled.
+      expect(doc.record).toBeNull();
+      expect(doc.unacknowledged).toEqual(blocking);
+      expect(JSON.parse((await keywarden(['retire', 'status', alias, '--json'])).stdout).record).toBeNull();
       expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Enabled');
     }
     const start = await keywarden(['retire', 'start', alias, '--yes', '--json', ...(blocking.length ? ['--acknowledge', blocking.join(',')] : [])]);
@@ -94,7 +97,7 @@ describe('retire from the command line', () => {
 
     const status = await keywarden(['retire', 'status', alias]);
     expect(status.stdout).toMatch(/stage:\s+watching/);
-    expect(status.stdout).toMatch(/watched:\s+0 of 14 days/);
+    expect(status.stdout).toMatch(/watched:\s+0 days \(14 required\)/);
 
     const rollback = await keywarden(['retire', 'rollback', alias, '--yes']);
     expect(rollback.code).toBe(0);

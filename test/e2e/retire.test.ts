@@ -42,7 +42,7 @@ describe('the retirement wizard in a real terminal', () => {
       await terminal.type('a');
       await terminal.waitFor('acknowledged:');
     }
-    await terminal.waitFor('n ▶ disable');
+    await terminal.waitFor('n ▶ disable the key');
     await terminal.type('n');
     await terminal.waitFor(`Type "${ALIAS}"`);
     await terminal.type('wrong');
@@ -52,18 +52,21 @@ describe('the retirement wizard in a real terminal', () => {
     await terminal.type(ALIAS);
     await terminal.press('Enter');
     await terminal.waitFor('the key is disabled', 20_000);
-    await terminal.waitFor('n ▶ arm-watch', 20_000);
+    await terminal.waitFor('n ▶ create the alarm and start the watch', 20_000);
     await terminal.type('n');
-    await terminal.waitFor('PutMetricFilter, TestMetricFilter, PutMetricAlarm');
+    await terminal.waitFor('API calls: PutMetricFilter keywarden-retire-');
+    // The alarm dialog names the log group it will watch and offers an SNS topic (optional).
+    await terminal.waitFor('Log group: aws-cloudtrail-logs-111122223333-management (us-east-1)');
+    await terminal.waitFor('SNS topic ARN to notify (optional)');
     await terminal.press('Enter');
     await terminal.waitFor('alarm armed', 20_000);
-    await terminal.waitFor('watched 0 of 14 days', 20_000);
+    await terminal.waitFor('watched 0 days (14 required)', 20_000);
 
     // Fifteen days later (sandbox time), nothing has used the key.
     const moved = await fetch(`${url}/_sandbox/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds: 15 * 86_400 }) });
     expect(moved.ok).toBe(true);
     await terminal.type('r');
-    await terminal.waitFor('n ▶ schedule-deletion', 30_000);
+    await terminal.waitFor('n ▶ schedule the deletion', 30_000);
     await terminal.type('n');
     await terminal.waitFor('Waiting period before deletion');
     await terminal.press('BSpace', 'BSpace');
@@ -77,7 +80,7 @@ describe('the retirement wizard in a real terminal', () => {
     await terminal.type(ALIAS);
     await terminal.press('Enter');
     const done = await terminal.waitFor('deletion scheduled for', 20_000);
-    expect(done).toContain('b ▶ cancel-deletion');
+    expect(done).toContain('b ▶ cancel the deletion');
 
     const clients = createClients({ regions: ['us-east-1'], endpoint: url, credentials: SANDBOX_CREDENTIALS });
     try {

@@ -7,7 +7,8 @@ import { Box, Text, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { confirmationMatches, confirmationWord } from '../../domain/actions.js';
 import { displayName } from '../../domain/key.js';
-import { parseDeletionWindow, unacknowledged, type RetirementRecord } from '../../domain/retirement.js';
+import { parseDeletionWindow, unacknowledged, type RetirementRecord, type StepId } from '../../domain/retirement.js';
+import { RETIREMENT_STEPS } from '../../domain/retirement-steps.js';
 import { cleanText } from '../../domain/sanitize.js';
 import type { RetirementSource } from '../../domain/source.js';
 import { useRetirement } from '../hooks/use-retirement.js';
@@ -21,7 +22,9 @@ type Ask =
   | { kind: 'typed'; title: string; lines: string[]; input: string; error?: string; run: () => void }
   | { kind: 'plain'; title: string; lines: string[]; input: string; error?: string; run: () => void }
   | { kind: 'deletion-days'; input: string; error?: string }
-  | { kind: 'log-group'; input: string; error?: string };
+  | { kind: 'log-group'; input: string; error?: string }
+  /** Creating the alarm: names the log group it will watch; the input is an optional SNS topic ARN to notify. */
+  | { kind: 'alarm'; lines: string[]; input: string; error?: string };
 
 export type RetireKeyHandler = (command: string | undefined, input: string, key: Key) => void;
 
@@ -55,6 +58,8 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
   const record = ready?.record;
   const steps = ready?.status?.steps ?? [];
   const allowed = (id: string) => steps.find((s) => s.id === id && s.allowed);
+  /** The step's API calls from the catalogue (tags included), for its preview. */
+  const calls = (id: StepId, r: RetirementRecord) => `API calls: ${RETIREMENT_STEPS[id].calls(r).join('; ') || 'none'}`;
 
   const startIfNeeded = async (current: { record?: RetirementRecord; preflight: NonNullable<typeof ready>['preflight'] }) =>
     current.record ?? (await source.start(keyRef, { watchDays: 14, name: row ? displayName(row) : keyRef.arn, preflight: current.preflight }));
@@ -72,7 +77,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
         lines: [
           'Every cryptographic use of the key fails with DisabledException from now on: anything still using it stops working.',
           'Nothing is deleted; the way back is to enable it again (b).',
-          `API call: DisableKey {"KeyId":"${keyRef.arn}"}`,
+          calls('disable', record),
         ],
         input: '',
         run: () => retirement.run('disabling the key', (c) => source.disable(c.record!, c.preflight.findings), () => 'the key is disabled; next: the alarm (n)'),
@@ -80,17 +85,39 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
       return;
     }
     if (allowed('arm-watch')) {
+      const explain = [
+        'A metric filter matches failed uses of THIS key (its ARN in "… is disabled." / "… is pending deletion."),',
+        'self-tested with TestMetricFilter on synthetic failed uses, then a CloudWatch alarm: ≥ 1 in 5 minutes, missing data not breaching.',
+        calls('arm-watch', record),
+      ];
+      // Name the log group before anything is created: the trail that can see this key's use (KMS.md §12).
+      source.findTrail(record.region).then(
+        (check) =>
+          setAsk({
+            kind: 'alarm',
+            lines: [
+              check.trail
+                ? `Log group: ${cleanText(check.trail.logGroupName)} (${check.trail.logGroupRegion}), where the trail ${cleanText(check.trail.name)} delivers this region's KMS events.`
+                : `No trail can show a use of this key: ${cleanText(check.problems.join('; '))}. Esc, then l names a log group or w the weaker watch.`,
+              ...explain,
+            ],
+            input: '',
+          }),
+        (error: unknown) => retirement.say(`the trails cannot be read: ${cleanText(error instanceof Error ? error.message : String(error))}`, 'danger'),
+      );
+      return;
+    }
+    if (allowed('re-arm-watch') && record.watch?.kind === 'alarm') {
       setAsk({
         kind: 'plain',
-        title: 'Create the alarm',
+        title: 'Put the alarm back and start the watch again',
         lines: [
-          "A metric filter on the CloudTrail trail's log group matches failed calls on THIS key (its ARN in \"… is disabled.\" / \"… is pending deletion.\"),",
-          'self-tested with TestMetricFilter on synthetic failed uses, then a CloudWatch alarm: ≥ 1 in 5 minutes, missing data not breaching.',
-          `API calls: PutMetricFilter, TestMetricFilter, PutMetricAlarm (names keywarden-retire-${record.keyId})`,
+          `keywarden's metric filter and alarm on ${cleanText(record.watch.logGroupName)} (${record.watch.logGroupRegion}) are made again as keywarden makes them and self-tested.`,
+          `The ${record.watchDays}-day watch starts again now; the key stays Disabled.`,
+          calls('re-arm-watch', record),
         ],
         input: '',
-        run: () =>
-          retirement.run('creating the alarm', (c) => source.armAlarm(c.record!), (r) => `alarm armed${r.watch?.kind === 'alarm' ? ` (${r.watch.alarmName})` : ''}; the ${r.watchDays}-day watch starts now`),
+        run: () => retirement.run('putting the alarm back', (c) => source.armAlarm(c.record!), (r) => `alarm armed again; the ${r.watchDays}-day watch starts now`),
       });
       return;
     }
@@ -100,7 +127,8 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
         title: 'Start the WEAKER watch again from now',
         lines: [
           "CloudTrail keeps 90 days: the earlier weaker watch started before that, so keywarden cannot see its first days.",
-          `The watch starts again now and runs ${record.watchDays} days. Nothing changes on the key; no API call is made.`,
+          `The watch starts again now and runs ${record.watchDays} days. Nothing changes on the key.`,
+          calls('re-arm-watch', record),
         ],
         input: '',
         run: () =>
@@ -120,7 +148,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
       setAsk({
         kind: 'plain',
         title: 'Remove the alarm and the metric filter',
-        lines: ['The retirement is closed afterwards.', 'API calls: DeleteAlarms, DeleteMetricFilter'],
+        lines: ['The retirement is closed afterwards.', calls('remove-watch', record)],
         input: '',
         run: () => retirement.run('removing the alarm and filter', (c) => source.removeWatch(c.record!), () => 'alarm and filter removed: the retirement is closed'),
       });
@@ -132,11 +160,21 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
 
   const back = () => {
     if (!record) return;
+    if (allowed('abandon')) {
+      setAsk({
+        kind: 'plain',
+        title: 'Abandon this retirement',
+        lines: ['Nothing was changed in AWS yet: the record of this retirement is removed (the journal keeps that it was abandoned).', 'The key is left exactly as it is.'],
+        input: '',
+        run: () => retirement.run('abandoning the retirement', async (c) => source.abandonAtPreflight(c.record!), () => 'abandoned: nothing was changed; the record is removed'),
+      });
+      return;
+    }
     if (allowed('cancel-deletion')) {
       setAsk({
         kind: 'plain',
         title: 'Cancel the deletion',
-        lines: ['The key returns to Disabled — not Enabled. Press b again afterwards to enable it.', `API call: CancelKeyDeletion {"KeyId":"${keyRef.arn}"}`],
+        lines: ['The key returns to Disabled — not Enabled. Press b again afterwards to enable it.', calls('cancel-deletion', record)],
         input: '',
         run: () => retirement.run('cancelling the deletion', (c) => source.cancelDeletion(c.record!), () => 'deletion cancelled: the key is Disabled again (b enables it)'),
       });
@@ -144,26 +182,28 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
       setAsk({
         kind: 'plain',
         title: 'Enable the key again',
-        lines: ['The retirement is rolled back; the alarm stays until you remove it (n).', `API call: EnableKey {"KeyId":"${keyRef.arn}"}`],
+        lines: ['The retirement is rolled back; the alarm stays until you remove it (n).', calls('re-enable', record)],
         input: '',
         run: () => retirement.run('enabling the key', (c) => source.reEnable(c.record!), () => 'the key is enabled again: the retirement is rolled back'),
       });
     } else {
       const close = allowed('close');
       if (!close) return;
-      const w = record.watch;
       setAsk({
         kind: 'plain',
         title: 'Close this retirement without finishing it',
         lines: [
           cleanText(close.why),
-          `API calls: ${w?.kind === 'alarm' ? 'DeleteAlarms, DeleteMetricFilter (those that still exist), ' : ''}UntagResource (the keywarden:retirement-* tags). No EnableKey, DisableKey, ScheduleKeyDeletion or CancelKeyDeletion.`,
+          `${calls('close', record)}. No EnableKey, DisableKey, ScheduleKeyDeletion or CancelKeyDeletion.`,
         ],
         input: '',
         run: () => retirement.run('closing the retirement', (c) => source.close(c.record!), () => 'the retirement is closed (abandoned); the key was left as it is'),
       });
     }
   };
+
+  /** The date KMS will delete the key when scheduled now, in the account's time. */
+  const deletionDate = (days: number) => new Date((ready?.status?.now ?? new Date()).getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
   const submit = () => {
     const current = askRef.current;
@@ -195,12 +235,28 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
           title: `Schedule deletion of ${cleanText(word)} in ${days.days} days`,
           lines: [
             `After ${days.days} days KMS deletes the key material and everything encrypted under it can never be decrypted again.`,
-            'Until then CancelKeyDeletion (b) brings it back, Disabled. The alarm now also catches "pending deletion" failures.',
-            `API call: ScheduleKeyDeletion {"KeyId":"${keyRef.arn}","PendingWindowInDays":${days.days}}`,
+            `Deletion on ${deletionDate(days.days)} (account time now plus ${days.days} days). Until then CancelKeyDeletion (b) brings it back, Disabled.`,
+            'The alarm now also catches "pending deletion" failures.',
+            calls('schedule-deletion', record!),
+            `ScheduleKeyDeletion {"KeyId":"${keyRef.arn}","PendingWindowInDays":${days.days}}`,
           ],
           input: '',
           run: () => retirement.run('scheduling the deletion', (c) => source.scheduleDeletion(c.record!, days.days), (r) => `deletion scheduled for ${r.deletionDate?.slice(0, 10) ?? '(after the replicas are deleted)'}; b cancels it`),
         });
+        return;
+      }
+      case 'alarm': {
+        const topic = current.input.trim();
+        if (topic && !/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(topic)) {
+          setAsk({ ...current, error: `"${topic}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME): nothing was created` });
+          return;
+        }
+        setAsk({ kind: 'none' });
+        retirement.run(
+          'creating the alarm',
+          (c) => source.armAlarm(c.record!, topic ? { snsTopicArn: topic } : {}),
+          (r) => `alarm armed${r.watch?.kind === 'alarm' ? ` (${r.watch.alarmName}${topic ? `, notifying ${topic}` : ''})` : ''}; the ${r.watchDays}-day watch starts now`,
+        );
         return;
       }
       case 'log-group': {
@@ -306,9 +362,11 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
           ? `Waiting period before deletion, in days (7–30):`
           : ask.kind === 'log-group'
             ? `Log group that receives this region's CloudTrail events:`
-            : 'Press Enter (or type y) to confirm:';
-    const title = ask.kind === 'typed' || ask.kind === 'plain' ? ask.title : ask.kind === 'deletion-days' ? 'Schedule deletion' : 'Alarm on a log group you name';
-    const lines = ask.kind === 'typed' || ask.kind === 'plain' ? ask.lines : [];
+            : ask.kind === 'alarm'
+              ? 'SNS topic ARN to notify (optional), then Enter:'
+              : 'Press Enter (or type y) to confirm:';
+    const title = ask.kind === 'typed' || ask.kind === 'plain' ? ask.title : ask.kind === 'deletion-days' ? 'Schedule deletion' : ask.kind === 'alarm' ? 'Create the alarm' : 'Alarm on a log group you name';
+    const lines = ask.kind === 'typed' || ask.kind === 'plain' || ask.kind === 'alarm' ? ask.lines : [];
     return (
       <Box flexDirection="column" height={height} borderStyle="round" borderColor={typed ? 'red' : 'yellow'} paddingX={1}>
         <Text {...(typed ? theme.danger : theme.warning)} bold>

@@ -21,7 +21,12 @@ export function useRetirementsList(source: RetirementSource | undefined, active:
   const [state, setState] = useState<RetirementsState>({ status: 'loading' });
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
-    if (!active) return;
+    // Leaving the list forgets it: opened again, it shows loading and then what is on disk and in
+    // AWS now, never what it showed before (a retirement started meanwhile would be missing).
+    if (!active) {
+      setState({ status: 'loading' });
+      return;
+    }
     if (!source) {
       setState({ status: 'error', error: 'retirements are not available in this session' });
       return;

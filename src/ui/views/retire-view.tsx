@@ -4,7 +4,8 @@
 import { Box, Text } from 'ink';
 import { formatDate, formatDateTime } from '../../domain/format.js';
 import { displayName, isReadProblem } from '../../domain/key.js';
-import { unacknowledged, watchEndsAt, type RetirementStage, type StepId } from '../../domain/retirement.js';
+import { unacknowledged, watchEndsAt, type StepId } from '../../domain/retirement.js';
+import { stageProgress, stepWords } from '../../domain/retirement-steps.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
@@ -16,14 +17,6 @@ export interface RetireLine {
   tone?: ThemeRole;
 }
 
-const STAGE_PATH: Array<{ label: string; reached: RetirementStage[] }> = [
-  { label: 'Preflight', reached: ['preflight', 'disabled', 'watching', 'use-detected', 'deletion-scheduled', 'deleted', 'closed'] },
-  { label: 'Disabled', reached: ['disabled', 'watching', 'use-detected', 'deletion-scheduled', 'deleted', 'closed'] },
-  { label: 'Alarm + watch', reached: ['watching', 'use-detected', 'deletion-scheduled', 'deleted', 'closed'] },
-  { label: 'Deletion scheduled', reached: ['deletion-scheduled', 'deleted', 'closed'] },
-  { label: 'Deleted', reached: ['deleted', 'closed'] },
-];
-
 export const STEP_KEYS: Record<StepId, string> = {
   acknowledge: 'a',
   disable: 'n',
@@ -34,6 +27,7 @@ export const STEP_KEYS: Record<StepId, string> = {
   'cancel-deletion': 'b',
   're-enable': 'b',
   close: 'b',
+  abandon: 'b',
 };
 
 const DAY_MS = 86_400_000;
@@ -44,11 +38,8 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
   const row = preflight.detail.row;
   const lines: RetireLine[] = [];
   const stage = record?.stage;
-  const path = STAGE_PATH.map((s) => {
-    // A retirement closed without finishing reached none of the later stages.
-    const done = stage !== undefined && !record?.abandoned && s.reached.includes(stage);
-    return `${done ? '✓' : '·'} ${s.label}`;
-  }).join('  →  ');
+  // Each stage is marked from what really happened (and was not undone), never from a later stage.
+  const path = stageProgress(record).map((s) => `${s.done ? '✓' : '·'} ${s.label}`).join('  →  ');
   lines.push({ text: stage ? `stage: ${stage}   ${path}` : `not started   ${path}`, tone: 'heading' });
   if (stage === 'rolled-back') lines.push({ text: 'rolled back: the key was enabled again; remove the alarm and filter to close the retirement', tone: 'warning' });
   if (record?.abandoned) lines.push({ text: `closed without finishing: ${cleanText(record.abandoned.reason)} — the key was left as it was`, tone: 'warning' });
@@ -105,7 +96,7 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
     if (status.record.watchStartedAt && ends) {
       const watched = Math.max(0, Math.floor((status.now.getTime() - new Date(status.record.watchStartedAt).getTime()) / DAY_MS));
       const left = Math.max(0, Math.ceil((ends.getTime() - status.now.getTime()) / DAY_MS));
-      lines.push({ text: `  watched ${Math.min(watched, status.record.watchDays)} of ${status.record.watchDays} days${left > 0 ? `, ${left} left (until ${formatDate(ends.toISOString())})` : ' — the window has passed'}` });
+      lines.push({ text: `  watched ${watched} days (${status.record.watchDays} required)${left > 0 ? `, ${left} left (until ${formatDate(ends.toISOString())})` : ' — the window has passed'}` });
     }
     lines.push({
       text: `  attempts to use it since it was disabled: ${status.reality.attemptsSinceDisabled.length ? cleanText(status.reality.attemptsSinceDisabled.join(', ')) : status.record.disabledAt ? 'none' : '—'}`,
@@ -115,7 +106,7 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
     lines.push({ text: '' });
     lines.push({ text: 'Next', tone: 'heading' });
     for (const step of status.steps) {
-      lines.push({ text: `  ${step.allowed ? `${STEP_KEYS[step.id]} ▶` : '  ·'} ${step.id}: ${cleanText(step.why)}`, tone: step.allowed ? 'accent' : 'muted' });
+      lines.push({ text: `  ${step.allowed ? `${STEP_KEYS[step.id]} ▶` : '  ·'} ${stepWords(step.id)}: ${cleanText(step.why)}`, tone: step.allowed ? 'accent' : 'muted' });
     }
     if (status.steps.length === 0) lines.push({ text: '  nothing left to do', tone: 'muted' });
   } else {
