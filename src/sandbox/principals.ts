@@ -72,6 +72,15 @@ export const SEEDED_CALLERS: readonly SeededCaller[] = [
     description: 'administrator: every action',
   },
   {
+    // A second key administrator: "someone else" who changes keys while keywarden works.
+    name: 'colleague',
+    accessKeyId: 'AKIAKEYWARDENCOLLEAGUE',
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/KeyAdmins/colleague`,
+    userId: 'AROAKEYWARDENKEYADMINS:colleague',
+    account: ACCOUNT,
+    description: 'a colleague administering keys: kms:*',
+  },
+  {
     name: 'auditor',
     accessKeyId: 'AKIAKEYWARDENAUDITOR',
     arn: `arn:aws:sts::${ACCOUNT}:assumed-role/KeywardenAuditor/auditor`,

@@ -35,7 +35,7 @@ let outsider: Clients;
 beforeAll(async () => {
   s = await RestartableSandbox.start();
   identity = await new AwsKeySource(s.clients()).identity();
-  outsider = createClients({ regions: ['us-east-1'], endpoint: s.sandbox.url, credentials: { accessKeyId: 'AKIAOUTSIDECOLLEAGUE', secretAccessKey: 'colleague-secret' } });
+  outsider = createClients({ regions: ['us-east-1'], endpoint: s.sandbox.url, credentials: { accessKeyId: 'AKIAKEYWARDENCOLLEAGUE', secretAccessKey: 'colleague-secret' } });
 });
 afterAll(async () => {
   outsider.destroy();

@@ -25,7 +25,7 @@ afterEach(async () => {
 
 /** Someone else in the account: other credentials, so the request log tells them apart. */
 function outsider() {
-  return createClients({ regions: ['us-east-1'], endpoint: s.sandbox.url, credentials: { accessKeyId: 'AKIAOUTSIDECOLLEAGUE', secretAccessKey: 'colleague-secret' } });
+  return createClients({ regions: ['us-east-1'], endpoint: s.sandbox.url, credentials: { accessKeyId: 'AKIAKEYWARDENCOLLEAGUE', secretAccessKey: 'colleague-secret' } });
 }
 
 async function check(k: Awaited<ReturnType<typeof newKey>>, ...machines: Driver[]) {
@@ -233,8 +233,7 @@ describe('the retirement keeps its promises', () => {
     const d = await driver(s);
     const k = await newKey(s);
     const kms = s.clients().kms('us-east-1');
-    // The guard from AWS's example (KMS.md §11), added to the key's own policy; the sandbox's
-    // key-scoped accessDenied stands in for the policy evaluation.
+    // The guard from AWS's example (AWS Security Blog, 2026-06-02), added to the key's own policy.
     const policy = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: k.arn, PolicyName: 'default' }))).Policy!);
     policy.Statement.push({
       Sid: 'DenyRetiringRecentlyUsedKeys',
@@ -245,8 +244,12 @@ describe('the retirement keeps its promises', () => {
       Condition: { NumericLessThanEquals: { 'kms:TrailingDaysWithoutKeyUsage': '365' } },
     });
     await kms.send(new PutKeyPolicyCommand({ KeyId: k.arn, PolicyName: 'default', Policy: JSON.stringify(policy) }));
+    // GetKeyLastUsage reports a use an hour after it happened (as AWS may): let the key's use show.
+    s.sandbox.advanceClock(3_660);
     const { record, preflight } = await prepare(d, k);
     s.sandbox.clearRequests();
+    // The sandbox evaluates the guard itself; the key-scoped fault makes the refusal certain
+    // whatever the evaluator decides about this key's age.
     s.sandbox.faults.accessDenied = [{ key: k.arn, operations: ['DisableKey'] }];
     await expect(d.retirements.disable(record, preflight.findings)).rejects.toThrow(
       /^the account's guard refuses this: the key was used 0 days ago \(Encrypt on \d{4}-\d\d-\d\d, GetKeyLastUsage\)\. The key policy denies kms:DisableKey \(statement DenyRetiringRecentlyUsedKeys\) while NumericLessThanEquals kms:TrailingDaysWithoutKeyUsage 365\. Nothing else was changed/,
@@ -255,6 +258,20 @@ describe('the retirement keeps its promises', () => {
     expect(await keyState(k.arn)).toBe('Enabled');
     expect((await d.store.load(k.arn))?.stage).toBe('preflight');
     s.sandbox.faults.accessDenied = [];
+  });
+
+  it("the seeded guarded key: the sandbox's own policy evaluation refuses DisableKey, and the retirement says it is the guard", async () => {
+    const d = await driver(s);
+    const arn = (await s.clients().kms('us-east-1').send(new DescribeKeyCommand({ KeyId: 'alias/cloudtrail/management-events' }))).KeyMetadata!.Arn!;
+    const k = { arn, keyId: arn.split('/').pop()!, name: 'cloudtrail/management-events', key: { arn, region: 'us-east-1' } };
+    const { record, preflight } = await prepare(d, k);
+    s.sandbox.clearRequests();
+    await expect(d.retirements.disable(record, preflight.findings)).rejects.toThrow(/^the account's guard refuses this: .*kms:TrailingDaysWithoutKeyUsage.*Nothing else was changed/);
+    expect(s.mutations()).toEqual(['DisableKey']);
+    expect(s.sandbox.requests().find((r) => r.operation === 'DisableKey')?.errorCode).toBe('AccessDeniedException');
+    expect(await keyState(arn)).toBe('Enabled');
+    await d.retirements.abandonAtPreflight((await d.store.load(arn))!);
+    expect(await d.store.load(arn)).toBeUndefined();
   });
 
   it('AccessDenied without the guard in the key policy stays a plain permission error', async () => {
