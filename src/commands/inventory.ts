@@ -110,7 +110,9 @@ function printDetail(detail: KeyDetail): void {
         ? `never (tracked since ${usage.trackingStartDate.slice(0, 10)})`
         : usage.kind === 'not-since-tracking'
           ? `not since ${usage.trackingStartDate.slice(0, 10)}; earlier use unknown`
-          : `unknown: ${usage.message}`,
+          : usage.kind === 'pending'
+            ? 'not read (--no-last-use)'
+            : `unknown: ${usage.message}`,
   );
   field('Tags', row.tags.map((tag) => `${tag.key}=${tag.value}`).join(', ') || '—');
   if (Array.isArray(detail.grants)) field('Grants', String(detail.grants.length));
