@@ -104,7 +104,9 @@ export class LastUseReader implements LastUseFeed {
     this.maxAgeMs = options.maxAgeMs ?? LAST_USE_MAX_AGE_MS;
     this.maxRounds = options.maxRounds ?? 8;
     this.backoffMs = options.backoffMs ?? defaultBackoff;
-    this.maxInFlight = options.maxInFlight ?? 3;
+    // Two in flight keep the pace through a round trip of up to 400 ms, and leave the client's
+    // bucket room for the one-key reads of the key detail.
+    this.maxInFlight = options.maxInFlight ?? 2;
     this.saveDelayMs = options.saveDelayMs ?? 2_000;
     this.notifyMs = options.notifyMs ?? 100;
   }
