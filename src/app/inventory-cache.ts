@@ -98,6 +98,7 @@ export async function readInventoryCache(scope: CacheScope): Promise<CacheRead> 
  */
 export class CachingKeySource implements KeySource {
   private identityPromise: Promise<CallerIdentity> | undefined;
+  private readonly feeds = new Set<LastUseFeed>();
 
   constructor(
     private readonly inner: KeySource,
@@ -183,7 +184,18 @@ export class CachingKeySource implements KeySource {
   get lastUseFeed(): ((options?: { store?: LastUseStore }) => LastUseFeed) | undefined {
     const inner = this.inner.lastUseFeed?.bind(this.inner);
     if (!inner) return undefined;
-    return (options = {}) => inner({ store: options.store ?? new DiskLastUseStore(async () => (await this.identity()).account, this.endpoint) });
+    return (options = {}) => {
+      const feed = inner({ store: options.store ?? new DiskLastUseStore(async () => (await this.identity()).account, this.endpoint) });
+      this.feeds.add(feed);
+      return feed;
+    };
+  }
+
+  /** Stops every last-use reader made here and waits until their values are on disk (before the program exits). */
+  async close(): Promise<void> {
+    const feeds = [...this.feeds];
+    this.feeds.clear();
+    await Promise.all(feeds.map((feed) => feed.close().catch(() => undefined)));
   }
 
   get loadUsage(): KeySource['loadUsage'] {

@@ -134,4 +134,16 @@ describe('the keys view in a terminal', () => {
     await terminal.type('q');
     expect(await terminal.exitCode()).toBe(0);
   }, 90_000);
+  it('quitting while reading keeps every value read so far on disk', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'kw-last-use-home-'));
+    terminal = await Terminal.start({ args: ['--endpoint-url', endpoint.url], env: awsEnv(home) });
+    await terminal.waitFor(/last use [1-9]\d* of \d+ · 5\/s/);
+    await terminal.type('q');
+    expect(await terminal.exitCode()).toBe(0);
+    const dir = join(home, 'inventory-cache');
+    const file = join(dir, readdirSync(dir).find((name) => name.endsWith('.last-use.json'))!);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { values: Record<string, unknown> };
+    expect(Object.keys(saved.values).length).toBeGreaterThan(0);
+    expect(Object.keys(saved.values).length).toBeLessThan(50); // quit before the reading ended
+  }, 60_000);
 });
