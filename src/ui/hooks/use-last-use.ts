@@ -2,7 +2,7 @@
 // The feed is made once per source and closed (its values saved) when the view goes away. Rows
 // keep their identity until their value changes, so the keys list re-renders only those rows.
 
-import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { KeyRow, LastUsage } from '../../domain/key.js';
 import type { LastUseProgress } from '../../domain/last-use.js';
 import type { KeySource, LastUseFeed, LastUseSnapshot } from '../../domain/source.js';
@@ -25,10 +25,9 @@ export function useLastUse(source: KeySource, rows: KeyRow[]): LastUse {
   const feed = useMemo<LastUseFeed | undefined>(() => source.lastUseFeed?.(), [source]);
   useEffect(() => () => void feed?.close(), [feed]);
   useEffect(() => feed?.setRows(rows), [feed, rows]);
-  const snapshot = useSyncExternalStore(
-    feed ? (listener) => feed.subscribe(listener) : noSubscribe,
-    () => (feed ? feed.snapshot() : EMPTY),
-  );
+  const subscribe = useCallback((listener: () => void) => (feed ? feed.subscribe(listener) : noSubscribe()), [feed]);
+  const getSnapshot = useCallback(() => (feed ? feed.snapshot() : EMPTY), [feed]);
+  const snapshot = useSyncExternalStore(subscribe, getSnapshot);
   const merged = useRef(new WeakMap<KeyRow, { usage: LastUsage; row: KeyRow }>());
   const withValues = useMemo(
     () =>
