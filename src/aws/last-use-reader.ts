@@ -196,8 +196,8 @@ export class LastUseReader implements LastUseFeed {
   // -------------------------------------------------------------------------------------------
 
   private regionReader(name: string): RegionReader {
-    let region = this.regions.get(name);
-    if (region) return region;
+    const existing = this.regions.get(name);
+    if (existing) return existing;
     const reader: RegionReader = {
       region: name,
       entries: new Map(),
