@@ -14,7 +14,11 @@ process.env.NODE_ENV ??= 'production';
 const help = `
   Usage
     $ keywarden [options]                 interactive view of your KMS keys
-    $ keywarden list [--all] [--json]     every customer-managed key (--all adds AWS managed keys)
+    $ keywarden list [--all] [--json] [--no-last-use]
+                                          every customer-managed key (--all adds AWS managed keys), with
+                                          last use: values read less than an hour ago are reused, the rest
+                                          read at GetKeyLastUsage's 5 per second (progress on stderr);
+                                          --no-last-use skips it (lastUsage is "pending")
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
     $ keywarden usage KEY [--days N] [--cloudtrail-dir DIR] [--json]
                                           who used the key, how, and what depends on it (CloudTrail)
@@ -64,6 +68,7 @@ const help = `
   Behaviour
     --read-only           refuse every change to AWS
     --json                print JSON (list, show) instead of text
+    --no-last-use         list: skip last use (GetKeyLastUsage, 5 per second); lastUsage stays "pending"
     --yes                 confirm without asking (changes, sandbox reset); required when not interactive
     --period DAYS         rotation period for "rotation enable" (90–2560, default 365)
     --key KEY             journal: only the entries of this key
@@ -105,6 +110,7 @@ const FLAGS = {
   allowInsecureEndpoint: { type: 'boolean', default: false },
   readOnly: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
+  lastUse: { type: 'boolean', default: true },
   yes: { type: 'boolean', default: false },
   all: { type: 'boolean', default: false },
   port: { type: 'string' },
@@ -373,6 +379,7 @@ async function main(): Promise<number> {
   }
   if (command === 'show' && rest.length !== 1) return usage('show needs exactly one key: an alias name, key id or key ARN');
   if (command === 'list' && rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
+  if (!flags.lastUse && command !== 'list') return usage('--no-last-use only goes with "list"');
   if (command === undefined && (!process.stdin.isTTY || !process.stdout.isTTY)) {
     printError(
       'the interactive view needs a terminal. For scripts and pipes use JSON:\n' +
@@ -395,7 +402,7 @@ async function main(): Promise<number> {
     await connection.clients.sts().config.credentials();
     if (command === 'list') {
       const { runList } = await import('./commands/inventory.js');
-      return await runList(connection, { json: flags.json, all: flags.all });
+      return await runList(connection, { json: flags.json, all: flags.all, lastUse: flags.lastUse });
     }
     if (command === 'usage' && usageOptions) {
       const { runUsage } = await import('./commands/usage.js');

@@ -12,9 +12,10 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { CallerIdentity, KeyRow } from '../domain/key.js';
-import type { CachedInventory, InventoryHandlers, KeySource, RegionProgress } from '../domain/source.js';
+import type { CachedInventory, InventoryHandlers, KeySource, LastUseFeed, LastUseStore, RegionProgress } from '../domain/source.js';
 import { readRecord, writeRecord } from '../journal/atomic-record.js';
 import { dataDir } from '../journal/paths.js';
+import { DiskLastUseStore } from './last-use-cache.js';
 
 export interface CacheScope {
   account: string;
@@ -33,7 +34,7 @@ const rowSchema = z.looseObject({
   tags: z.array(z.object({ key: z.string(), value: z.string() })),
   metadata: z.looseObject({ keyId: z.string(), arn: z.string(), state: z.string(), keyManager: z.string() }).optional(),
   rotation: z.looseObject({ kind: z.enum(['enabled', 'disabled', 'unsupported', 'error']) }),
-  lastUsage: z.looseObject({ kind: z.enum(['used', 'never', 'not-since-tracking', 'error']) }),
+  lastUsage: z.looseObject({ kind: z.enum(['used', 'never', 'not-since-tracking', 'pending', 'error']) }),
   problems: z.array(z.looseObject({ what: z.string(), message: z.string(), code: z.string() })),
 });
 
@@ -97,6 +98,7 @@ export async function readInventoryCache(scope: CacheScope): Promise<CacheRead> 
  */
 export class CachingKeySource implements KeySource {
   private identityPromise: Promise<CallerIdentity> | undefined;
+  private readonly feeds = new Set<LastUseFeed>();
 
   constructor(
     private readonly inner: KeySource,
@@ -178,6 +180,24 @@ export class CachingKeySource implements KeySource {
 
   loadDetail(key: { arn: string; region: string }, signal?: AbortSignal) {
     return this.inner.loadDetail(key, signal);
+  }
+
+  /** The inner source's last-use reader, keeping its values on disk for this account and endpoint. */
+  get lastUseFeed(): ((options?: { store?: LastUseStore }) => LastUseFeed) | undefined {
+    const inner = this.inner.lastUseFeed?.bind(this.inner);
+    if (!inner) return undefined;
+    return (options = {}) => {
+      const feed = inner({ store: options.store ?? new DiskLastUseStore(async () => (await this.identity()).account, this.endpoint) });
+      this.feeds.add(feed);
+      return feed;
+    };
+  }
+
+  /** Stops every last-use reader made here and waits until their values are on disk (before the program exits). */
+  async close(): Promise<void> {
+    const feeds = [...this.feeds];
+    this.feeds.clear();
+    await Promise.all(feeds.map((feed) => feed.close().catch(() => undefined)));
   }
 
   get loadUsage(): KeySource['loadUsage'] {

@@ -1,13 +1,17 @@
 // The inventory: ListKeys (paged) + ListAliases once per region, then per key DescribeKey,
-// GetKeyRotationStatus (only where the key can rotate), GetKeyLastUsage and ListResourceTags,
-// with bounded concurrency. Rows stream to the caller in small batches as they complete.
+// GetKeyRotationStatus (only where the key can rotate) and ListResourceTags, with bounded
+// concurrency. Rows stream to the caller in small batches as they complete. Last use is not read
+// here: GetKeyLastUsage allows 5 requests per second (KMS.md §7.1), so rows come with last use
+// "pending" and src/aws/last-use-reader.ts fills it in the background (the key detail reads it
+// for its one key).
 
 import { setMaxListeners } from 'node:events';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import { KeywardenError } from '../domain/errors.js';
-import { ON_DEMAND_ROTATION_LIMIT, type CallerIdentity, type KeyDetail, type KeyRow, type ReadProblem } from '../domain/key.js';
-import type { InventoryHandlers, KeySource, RegionProgress } from '../domain/source.js';
+import { ON_DEMAND_ROTATION_LIMIT, type CallerIdentity, type KeyDetail, type KeyRow, type LastUsage, type ReadProblem } from '../domain/key.js';
+import type { InventoryHandlers, KeySource, LastUseFeed, RegionProgress } from '../domain/source.js';
+import { LastUseReader, type LastUseReaderOptions } from './last-use-reader.js';
 import type { UsageLoadState, UsageRequest } from '../domain/usage.js';
 import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
@@ -38,13 +42,17 @@ async function attempt<T>(what: string, problems: ReadProblem[], fallback: T, re
   }
 }
 
-/** Reads one key's row: metadata, rotation, last use, tags. Never throws for a per-key failure. */
+/**
+ * Reads one key's row: metadata, rotation, tags, and last use when `withLastUse` (else it is
+ * "pending"). Never throws for a per-key failure.
+ */
 export async function loadRow(
   clients: Clients,
   region: string,
   key: { keyId: string; arn: string },
   aliases: string[],
   signal?: AbortSignal,
+  withLastUse = true,
 ): Promise<KeyRow> {
   const kms = clients.kms(region);
   const problems: ReadProblem[] = [];
@@ -76,12 +84,14 @@ export async function loadRow(
       problems.push(p);
       return { kind: 'error', message: p.message } as const;
     }),
-    readLastUsage(kms, meta, signal).catch((error: unknown) => {
-      if (signal?.aborted) throw error;
-      const p = problem('GetKeyLastUsage', error);
-      problems.push(p);
-      return { kind: 'error', message: p.message } as const;
-    }),
+    withLastUse
+      ? readLastUsage(kms, meta, signal).catch((error: unknown): LastUsage => {
+          if (signal?.aborted) throw error;
+          const p = problem('GetKeyLastUsage', error);
+          problems.push(p);
+          return { kind: 'error', message: p.message, readAt: new Date().toISOString() };
+        })
+      : Promise.resolve<LastUsage>({ kind: 'pending' }),
     attempt('ListResourceTags', problems, [], () => listTags(kms, meta.arn, signal), signal),
   ]);
   row.rotation = rotation;
@@ -121,6 +131,11 @@ export class AwsKeySource implements KeySource {
     this.clients = clients;
     this.regions = clients.regions;
     this.options = { concurrency: options.concurrency ?? 24, flushIntervalMs: options.flushIntervalMs ?? 40, pageSize: options.pageSize ?? 1000 };
+  }
+
+  /** A background reader of last use for this source's rows (see src/aws/last-use-reader.ts). */
+  lastUseFeed(options: LastUseReaderOptions = {}): LastUseFeed {
+    return new LastUseReader(this.clients, options);
   }
 
   async identity(): Promise<CallerIdentity> {
@@ -196,7 +211,7 @@ export class AwsKeySource implements KeySource {
             limit(async () => {
               if (signal?.aborted) return;
               const aliases = (await aliasesOrEmpty).get(key.keyId) ?? [];
-              const row = await loadRow(this.clients, region, key, aliases, signal);
+              const row = await loadRow(this.clients, region, key, aliases, signal, false);
               state.loaded += 1;
               onRow(row);
             }),

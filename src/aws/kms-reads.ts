@@ -152,9 +152,20 @@ export async function readRotation(kms: KMSClient, meta: KeyMetadata, signal?: A
   return status;
 }
 
-/** GetKeyLastUsage read against TrackingStartDate (KMS.md §11). */
-export async function readLastUsage(kms: KMSClient, meta: KeyMetadata, signal?: AbortSignal): Promise<LastUsage> {
-  const out = await retryThrottled(() => kms.send(new GetKeyLastUsageCommand({ KeyId: meta.arn }), { abortSignal: signal }), 6, signal);
+/**
+ * GetKeyLastUsage read against TrackingStartDate (KMS.md §11), stamped with the time it was read.
+ * `retry: false` leaves a throttled read to the caller (the background reader re-queues it
+ * instead of holding a slot of the 5-per-second quota).
+ */
+export async function readLastUsage(
+  kms: KMSClient,
+  meta: Pick<KeyMetadata, 'arn' | 'creationDate'>,
+  signal?: AbortSignal,
+  options: { retry?: boolean; now?: () => Date } = {},
+): Promise<Exclude<LastUsage, { kind: 'pending' }>> {
+  const send = () => kms.send(new GetKeyLastUsageCommand({ KeyId: meta.arn }), { abortSignal: signal });
+  const out = options.retry === false ? await send() : await retryThrottled(send, 6, signal);
+  const readAt = (options.now ?? (() => new Date()))().toISOString();
   const usage = out.KeyLastUsage;
   const tracking = iso(out.TrackingStartDate);
   if (usage?.Timestamp) {
@@ -164,12 +175,13 @@ export async function readLastUsage(kms: KMSClient, meta: KeyMetadata, signal?: 
       timestamp: usage.Timestamp.toISOString(),
       ...(tracking ? { trackingStartDate: tracking } : {}),
       ...(usage.CloudTrailEventId ? { cloudTrailEventId: usage.CloudTrailEventId } : {}),
+      readAt,
     };
   }
   const created = out.KeyCreationDate ?? (meta.creationDate ? new Date(meta.creationDate) : undefined);
-  if (!tracking) return { kind: 'error', message: 'GetKeyLastUsage returned no TrackingStartDate' };
-  if (created && created.getTime() >= new Date(tracking).getTime()) return { kind: 'never', trackingStartDate: tracking };
-  return { kind: 'not-since-tracking', trackingStartDate: tracking };
+  if (!tracking) return { kind: 'error', message: 'GetKeyLastUsage returned no TrackingStartDate', readAt };
+  if (created && created.getTime() >= new Date(tracking).getTime()) return { kind: 'never', trackingStartDate: tracking, readAt };
+  return { kind: 'not-since-tracking', trackingStartDate: tracking, readAt };
 }
 
 export async function readPolicy(kms: KMSClient, keyId: string, signal?: AbortSignal): Promise<string> {

@@ -63,7 +63,9 @@ export class KeyChanger {
   private async readRow(key: { arn: string; region: string }): Promise<KeyRow> {
     const keyId = key.arn.split('/').pop() ?? key.arn;
     const aliases = (await listAliases(this.clients.kms(key.region), { keyId: key.arn }).catch(() => new Map<string, string[]>())).get(keyId) ?? [];
-    return loadRow(this.clients, key.region, { keyId, arn: key.arn }, aliases);
+    // A change never needs last use, and GetKeyLastUsage's 5 per second belong to the inventory's
+    // background reader: the row comes back with last use "pending" (the list keeps the value it has).
+    return loadRow(this.clients, key.region, { keyId, arn: key.arn }, aliases, undefined, false);
   }
 
   /** Re-reads the key and says exactly what the change would do, or why it cannot be made. */

@@ -17,8 +17,9 @@ export const KMS_QUOTAS: Readonly<Record<string, number>> = {
   DescribeKey: 2000,
   GetKeyRotationStatus: 1000,
   ListResourceTags: 2000,
-  // AWS documents 5/s (KMS.md §7.1); this client value changes when last use is read lazily.
-  GetKeyLastUsage: 1000,
+  // KMS.md §7.1 / §11 (AWS KMS Developer Guide, "Request quotas", 2026 table): 5 per second.
+  // The bucket's burst is round(5/10) → 1, well inside AWS's second's worth (5).
+  GetKeyLastUsage: 5,
   GetKeyPolicy: 1000,
   ListGrants: 100,
   ListKeyRotations: 100,

@@ -3,6 +3,7 @@
 import type { Connection } from '../app/connect.js';
 import { rotationPeriodWords, type CallerIdentity, type KeyDetail, type KeyRow } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
+import { isReadingLastUse, lastUseProgressText } from '../domain/last-use.js';
 import { columnsFor, headerCells, keyToCells } from '../domain/table.js';
 import { printJson, printLine } from './output.js';
 
@@ -16,7 +17,14 @@ export interface ListDocument {
   keys: KeyRow[];
 }
 
-export async function collectInventory(connection: Connection): Promise<{ identity: CallerIdentity; document: ListDocument }> {
+export interface CollectOptions {
+  /** Read every key's last use (cached values younger than an hour, then fresh reads at 5/s); false leaves it "pending". */
+  lastUse?: boolean;
+  /** Where progress goes (default: stderr). */
+  progress?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export async function collectInventory(connection: Connection, options: CollectOptions = {}): Promise<{ identity: CallerIdentity; document: ListDocument }> {
   const { AwsKeySource } = await import('../aws/inventory.js');
   const source = new AwsKeySource(connection.clients);
   const identity = await source.identity();
@@ -30,12 +38,53 @@ export async function collectInventory(connection: Connection): Promise<{ identi
       regionErrors = progress.filter((p) => p.error).map((p) => ({ region: p.region, error: p.error! }));
     },
   });
+  if (options.lastUse !== false && identity.account) await fillLastUse(source, connection, identity.account, rows, options.progress ?? process.stderr);
   const keys = [...rows.values()].sort((a, b) => a.region.localeCompare(b.region) || a.keyId.localeCompare(b.keyId));
   return { identity, document: { account: identity.account, caller: identity.arn, regions: [...connection.session.regions], regionErrors, keys } };
 }
 
-export async function runList(connection: Connection, options: { json: boolean; all: boolean }): Promise<number> {
-  const { document } = await collectInventory(connection);
+/**
+ * Last use for every row: values kept on disk less than an hour ago, then fresh reads paced to
+ * GetKeyLastUsage's 5 per second (src/aws/last-use-reader.ts), with the progress and the time left
+ * on stderr. On a terminal the progress is one line rewritten in place; otherwise (a log, a CI
+ * job) it is a line every 5 seconds, so a long read leaves a readable record instead of
+ * hundreds of lines, and a quick one (everything cached) leaves none.
+ */
+async function fillLastUse(
+  source: import('../aws/inventory.js').AwsKeySource,
+  connection: Connection,
+  account: string,
+  rows: Map<string, KeyRow>,
+  out: NodeJS.WritableStream & { isTTY?: boolean },
+): Promise<void> {
+  const [{ DiskLastUseStore }, { cacheEndpointKey }] = await Promise.all([import('../app/last-use-cache.js'), import('../app/inventory-cache.js')]);
+  const feed = source.lastUseFeed({ store: new DiskLastUseStore(async () => account, cacheEndpointKey(connection.session)) });
+  const isTerminal = out.isTTY === true;
+  let shown = false;
+  const report = () => {
+    const { progress } = feed.snapshot();
+    if (!isReadingLastUse(progress)) return;
+    const text = lastUseProgressText(progress);
+    out.write(isTerminal ? `\r\u001b[2K${text}` : `keywarden: ${text}\n`);
+    shown = true;
+  };
+  const timer = setInterval(report, isTerminal ? 250 : 5_000);
+  try {
+    feed.setRows([...rows.values()]);
+    await feed.idle();
+  } finally {
+    clearInterval(timer);
+    await feed.close();
+    if (shown && isTerminal) out.write('\r\u001b[2K');
+  }
+  for (const [arn, usage] of feed.snapshot().values) {
+    const row = rows.get(arn);
+    if (row && row.lastUsage.kind === 'pending') rows.set(arn, { ...row, lastUsage: usage });
+  }
+}
+
+export async function runList(connection: Connection, options: { json: boolean; all: boolean; lastUse?: boolean }): Promise<number> {
+  const { document } = await collectInventory(connection, { lastUse: options.lastUse ?? true });
   const keys = options.all ? document.keys : document.keys.filter((row) => row.metadata?.keyManager !== 'AWS');
   if (options.json) {
     printJson({ ...document, keys });
@@ -110,7 +159,9 @@ function printDetail(detail: KeyDetail): void {
         ? `never (tracked since ${usage.trackingStartDate.slice(0, 10)})`
         : usage.kind === 'not-since-tracking'
           ? `not since ${usage.trackingStartDate.slice(0, 10)}; earlier use unknown`
-          : `unknown: ${usage.message}`,
+          : usage.kind === 'pending'
+            ? 'not read (--no-last-use)'
+            : `unknown: ${usage.message}`,
   );
   field('Tags', row.tags.map((tag) => `${tag.key}=${tag.value}`).join(', ') || '—');
   if (Array.isArray(detail.grants)) field('Grants', String(detail.grants.length));

@@ -127,7 +127,7 @@ function describePreflight(preflight: Preflight, name: string, acknowledged: rea
   const row = preflight.detail.row;
   printLine(`Preflight of ${cleanText(name)} (${row.metadata?.arn ?? row.keyId})`);
   const usage = row.lastUsage;
-  printLine(`  last use:       ${usage.kind === 'used' ? `${usage.operation} on ${usage.timestamp}` : usage.kind === 'never' ? `never (tracked since ${usage.trackingStartDate.slice(0, 10)})` : usage.kind === 'not-since-tracking' ? `none since ${usage.trackingStartDate.slice(0, 10)}; earlier use unknown` : `unknown (${cleanText(usage.message)})`}`);
+  printLine(`  last use:       ${usage.kind === 'used' ? `${usage.operation} on ${usage.timestamp}` : usage.kind === 'never' ? `never (tracked since ${usage.trackingStartDate.slice(0, 10)})` : usage.kind === 'not-since-tracking' ? `none since ${usage.trackingStartDate.slice(0, 10)}; earlier use unknown` : usage.kind === 'pending' ? 'not read yet' : `unknown (${cleanText(usage.message)})`}`);
   if ('error' in preflight.usage) printLine(`  CloudTrail:     cannot be read — ${cleanText(preflight.usage.error)}`);
   else printLine(`  CloudTrail:     ${preflight.usage.total} events in ${preflight.windowDays} days, ${preflight.usage.failed} failed`);
   const grants = preflight.detail.grants;

@@ -120,6 +120,7 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
   const exited = instance.waitUntilExit();
   exited.catch(() => undefined); // awaited below; not an unhandled rejection while loading
   run.stopper.stop = stop;
+  let keySource: { close(): Promise<void> } | undefined;
   try {
     try {
       const [live, { App }, { AwsKeySource }, { AwsChangeSource }, { CachingKeySource, cacheEndpointKey }, { retirementSource }] = await Promise.all([
@@ -133,6 +134,7 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
       connection = live;
       if (stopped) return exitCode;
       const source = new CachingKeySource(new AwsKeySource(live.clients), cacheEndpointKey(live.session), live.now);
+      keySource = source;
       const changes = new AwsChangeSource(live.clients, () => source.identity());
       const retirements = retirementSource(live.clients, () => source.identity(), live.now);
       instance.rerender(
@@ -156,6 +158,8 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
     await exited;
     return exitCode;
   } finally {
+    // The last-use values read since the last save reach the disk before the clients go.
+    await keySource?.close();
     await connection?.close();
   }
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_THRESHOLDS,
   findingsForKey,
+  findingsMarker,
+  needsAttention,
   grantFindings,
   policyFindings,
   rowFindings,
@@ -240,6 +242,14 @@ describe('usage findings', () => {
     ],
     ['pending deletion, used 3 days ago', row({ meta: { state: 'PendingDeletion', deletionDate: ago(-7) }, lastUsage: { kind: 'used', operation: 'Decrypt', timestamp: ago(3) } }), ['pending-deletion-used-recently']],
     ['pending deletion, used 60 days ago', row({ meta: { state: 'PendingDeletion' }, lastUsage: { kind: 'used', operation: 'Decrypt', timestamp: ago(60) } }), []],
+    ['enabled, last use not read yet', row({ lastUsage: { kind: 'pending' } }), ['usage-pending']],
+    ['disabled, last use not read yet', row({ meta: { state: 'Disabled', enabled: false }, lastUsage: { kind: 'pending' } }), ['usage-pending']],
+    ['pending deletion, last use not read yet', row({ meta: { state: 'PendingDeletion', deletionDate: ago(-7) }, lastUsage: { kind: 'pending' } }), ['usage-pending']],
+    [
+      'disabled, retirement under way, last use not read yet: nothing waits for it',
+      row({ meta: { state: 'Disabled', enabled: false }, lastUsage: { kind: 'pending' }, tags: [{ key: TAG_STAGE, value: 'watching' }] }),
+      [],
+    ],
   ])('%s', (_name, r, expected) => {
     expect(ids(rowFindings(r, T, NOW))).toEqual(expected);
   });
@@ -259,6 +269,18 @@ describe('usage findings', () => {
     const [finding] = findingsForKey({ key: disabled, retirement: rolledBack, now: NOW, thresholds: T, account: ACCOUNT });
     expect(finding!.message).toMatch(/disabled for 45 days/);
     expect(ids(findingsForKey({ key: disabled, disabledSince: ago(10), now: NOW, thresholds: T, account: ACCOUNT }))).toEqual([]);
+  });
+
+  it('pending last use says "pending" in the FIND marker and keeps the key in the f filter, never "fine"', () => {
+    const pending = rowFindings(row({ lastUsage: { kind: 'pending' } }), T, NOW);
+    expect(pending[0]!.message).toMatch(/^pending/);
+    expect(findingsMarker(pending)).toBe('…');
+    expect(needsAttention(pending)).toBe(true);
+    const rotationOffAndPending = rowFindings(row({ rotation: { kind: 'disabled' }, lastUsage: { kind: 'pending' } }), T, NOW);
+    expect(findingsMarker(rotationOffAndPending)).toBe('!1…');
+    const read = rowFindings(row(), T, NOW);
+    expect(findingsMarker(read)).toBe('');
+    expect(needsAttention(read)).toBe(false);
   });
 
   it('thresholds are configurable', () => {

@@ -98,15 +98,30 @@ export function actionable(findings: readonly KeyFinding[]): KeyFinding[] {
   return findings.filter((f) => f.severity !== 'info');
 }
 
+/** The id of the note that says the usage findings wait for the key's last use to be read. */
+export const USAGE_PENDING = 'usage-pending';
+
+/** Whether some findings cannot be known yet because the key's last use has not been read. */
+export function isUsagePending(findings: readonly KeyFinding[]): boolean {
+  return findings.some((f) => f.id === USAGE_PENDING);
+}
+
 /**
  * The keys-list marker: `!N` when any finding is high or medium, `·N` when only low ones, '' when
- * there is nothing to act on (info findings are notes). N counts the findings to act on.
+ * there is nothing to act on (info findings are notes). N counts the findings to act on. A
+ * trailing `…` (alone: `…`) says the usage findings are pending: last use is not read yet.
  */
 export function findingsMarker(findings: readonly KeyFinding[]): string {
   const acting = actionable(findings);
-  if (acting.length === 0) return '';
+  const pending = isUsagePending(findings) ? '…' : '';
+  if (acting.length === 0) return pending;
   const worst = worstSeverity(acting);
-  return `${worst === 'high' || worst === 'medium' ? '!' : '·'}${acting.length}`;
+  return `${worst === 'high' || worst === 'medium' ? '!' : '·'}${acting.length}${pending}`;
+}
+
+/** Keys the `f` filter keeps: findings to act on, or usage findings not known yet (never silently "fine"). */
+export function needsAttention(findings: readonly KeyFinding[]): boolean {
+  return actionable(findings).length > 0 || isUsagePending(findings);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,6 +189,18 @@ function usageFindings(row: KeyRow, thresholds: Thresholds, now: Date, retiremen
     meta.keySpec !== 'SYMMETRIC_DEFAULT' && !meta.keySpec.startsWith('HMAC_')
       ? ' Note: this is an asymmetric key — its public key can be used outside KMS (verifying, encrypting), which no KMS record shows.'
       : '';
+  if (usage.kind === 'pending' && (meta.state === 'Enabled' || meta.state === 'PendingDeletion' || (meta.state === 'Disabled' && !retirementInProgress(row, retirement)))) {
+    out.push({
+      id: USAGE_PENDING,
+      severity: 'info',
+      category: 'usage',
+      message: 'pending: last use not read yet (unused, disabled-long and pending-deletion-used checks wait for it)',
+      explanation:
+        'GetKeyLastUsage allows 5 requests per second per account and Region, so keywarden reads it in the background, the keys on screen first. ' +
+        'Until this key\'s value arrives, the findings that depend on it cannot be known: this is not a clean bill of health. ' +
+        'Fix: wait for the reading to reach the key (select it to read it next), or press r on the keys list to read it now.',
+    });
+  }
   if (meta.state === 'Enabled') {
     const age = daysSince(meta.creationDate, now);
     if (usage.kind === 'used') {

@@ -62,13 +62,17 @@ export type RotationStatus =
  * GetKeyLastUsage read against TrackingStartDate (KMS.md §11):
  * - used: the last successful cryptographic operation is known;
  * - never: no use, and tracking covered the key's whole life;
- * - not-since-tracking: no use since tracking began, earlier use unknown (only CloudTrail can tell).
+ * - not-since-tracking: no use since tracking began, earlier use unknown (only CloudTrail can tell);
+ * - pending: not read yet (GetKeyLastUsage is 5 requests/s, so it is read in the background);
+ * - error: could not be read (after the retries).
+ * `readAt` is when the value was read from AWS (ISO-8601): values are reused for an hour.
  */
 export type LastUsage =
-  | { kind: 'used'; operation: string; timestamp: string; trackingStartDate?: string; cloudTrailEventId?: string }
-  | { kind: 'never'; trackingStartDate: string }
-  | { kind: 'not-since-tracking'; trackingStartDate: string }
-  | { kind: 'error'; message: string };
+  | { kind: 'used'; operation: string; timestamp: string; trackingStartDate?: string; cloudTrailEventId?: string; readAt?: string }
+  | { kind: 'never'; trackingStartDate: string; readAt?: string }
+  | { kind: 'not-since-tracking'; trackingStartDate: string; readAt?: string }
+  | { kind: 'pending' }
+  | { kind: 'error'; message: string; readAt?: string };
 
 /** A part of a key that could not be read, and why, in words. */
 export interface ReadProblem {

@@ -164,6 +164,8 @@ function lastUsageText(usage: LastUsage): string {
       return `never (tracked since ${when(usage.trackingStartDate)})`;
     case 'not-since-tracking':
       return `not since tracking began ${when(usage.trackingStartDate)}; earlier use unknown`;
+    case 'pending':
+      return 'not read yet';
     case 'error':
       return `unknown: ${usage.message}`;
   }

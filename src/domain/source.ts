@@ -2,7 +2,8 @@
 // Views never see an SDK type.
 
 import type { ActionRequest, ChangePreview, ChangeResult } from './actions.js';
-import type { CallerIdentity, KeyDetail, KeyRow } from './key.js';
+import type { CallerIdentity, KeyDetail, KeyRow, LastUsage } from './key.js';
+import type { LastUseProgress, ReadLastUsage } from './last-use.js';
 import type { Finding, Preflight, RetirementRecord, RetirementStatus, TrailCheck } from './retirement.js';
 import type { UsageLoadState, UsageRequest } from './usage.js';
 
@@ -10,7 +11,7 @@ export interface RegionProgress {
   region: string;
   /** Keys found by ListKeys so far. */
   listed: number;
-  /** Keys whose row is complete (described, rotation and last use read). */
+  /** Keys whose row is complete (described, rotation and tags read; last use comes later, see LastUseFeed). */
   loaded: number;
   done: boolean;
   /** Set when the region as a whole failed (no access, opt-in region …); the other regions go on. */
@@ -32,6 +33,39 @@ export interface CachedInventory {
   notices: string[];
 }
 
+/** Last-use values kept between runs, per region of one account and endpoint (src/app/last-use-cache.ts). */
+export interface LastUseStore {
+  load(region: string): Promise<Map<string, ReadLastUsage>>;
+  save(region: string, values: ReadonlyMap<string, ReadLastUsage>): Promise<void>;
+}
+
+export interface LastUseSnapshot {
+  /** Key ARN → last use, for every key whose value is known (fresh or older than an hour). */
+  values: ReadonlyMap<string, LastUsage>;
+  progress: LastUseProgress;
+}
+
+/**
+ * The background reader of last use (GetKeyLastUsage, 5 requests/s per account and Region):
+ * told which keys exist and which the operator is looking at, it reads them in that order,
+ * reuses values younger than an hour and reports each value as it arrives.
+ */
+export interface LastUseFeed {
+  /** The inventory's rows (again, whenever they change): their keys' last use is to be read. */
+  setRows(rows: readonly KeyRow[]): void;
+  /** What the operator looks at: the selected key is read first, then the rows on screen. */
+  focus(selected: string | undefined, visible: readonly string[]): void;
+  /** Reads this key's last use again now, whatever the age of its value. */
+  reread(arn: string): void;
+  /** Called (batched) whenever a value or the progress changes; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
+  snapshot(): LastUseSnapshot;
+  /** Resolves when every key given so far has a value: read, reused, or failed after its retries. */
+  idle(): Promise<void>;
+  /** Stops reading and saves what was read. */
+  close(): Promise<void>;
+}
+
 export interface KeySource {
   readonly regions: readonly string[];
   identity(): Promise<CallerIdentity>;
@@ -47,6 +81,8 @@ export interface KeySource {
    * Optional so that sources without CloudTrail (test fixtures) still fit the port.
    */
   loadUsage?(key: { arn: string; region: string }, request: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState>;
+  /** A background reader of last use for the inventory's rows (optional: fixtures without one show "pending"). */
+  lastUseFeed?(options?: { store?: LastUseStore }): LastUseFeed;
 }
 
 /** How the program is connected, for the header badges. */

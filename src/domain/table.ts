@@ -4,6 +4,7 @@
 import { daysUntil, formatDate } from './format.js';
 import { DEFAULT_THRESHOLDS, findingsMarker, rowFindings, type KeyFinding, type Thresholds } from './findings.js';
 import type { KeyRow, LastUsage, RotationStatus } from './key.js';
+import { isStaleLastUse } from './last-use.js';
 import { cleanText } from './sanitize.js';
 
 export const COLUMN_IDS = [
@@ -177,14 +178,18 @@ export function rotationCell(rotation: RotationStatus): string {
   }
 }
 
-export function lastUsedCell(usage: LastUsage): string {
+/** LAST USED: the value; `pending` until read; a trailing `*` when it was read more than an hour ago (being read again). */
+export function lastUsedCell(usage: LastUsage, now?: Date): string {
+  const stale = now !== undefined && isStaleLastUse(usage, now) ? ' *' : '';
   switch (usage.kind) {
     case 'used':
-      return `${formatDate(usage.timestamp)} ${clean(usage.operation)}`;
+      return `${formatDate(usage.timestamp)} ${clean(usage.operation)}${stale}`;
     case 'never':
-      return 'never';
+      return `never${stale}`;
     case 'not-since-tracking':
-      return `not since ${formatDate(usage.trackingStartDate)}`;
+      return `not since ${formatDate(usage.trackingStartDate)}${stale}`;
+    case 'pending':
+      return 'pending';
     case 'error':
       return '?';
   }
@@ -213,7 +218,7 @@ export function keyToCells(row: KeyRow, now: Date, findings: readonly KeyFinding
     multiRegion: meta?.multiRegion ? (meta.multiRegionRole === 'REPLICA' ? 'replica' : 'primary') : meta ? '—' : '',
     created: meta ? formatDate(meta.creationDate) : '',
     rotation: rotationCell(row.rotation),
-    lastUsed: lastUsedCell(row.lastUsage),
+    lastUsed: lastUsedCell(row.lastUsage, now),
     deletion,
   };
 }
@@ -235,7 +240,7 @@ function sortKeysFor(row: KeyRow, cells: Record<ColumnId, string>, findings: rea
           : '3';
   // Last use sorts by the date something was last known to happen.
   const usageKey =
-    usage.kind === 'used' ? usage.timestamp : usage.kind === 'error' ? '' : `0 ${usage.kind} ${usage.trackingStartDate}`;
+    usage.kind === 'used' ? usage.timestamp : usage.kind === 'error' || usage.kind === 'pending' ? '' : `0 ${usage.kind} ${usage.trackingStartDate}`;
   return {
     ...cells,
     alias: row.aliases.length === 0 ? '' : cells.alias.toLowerCase(),

@@ -47,6 +47,8 @@ export interface RequestLogEntry {
   errorCode?: string;
   /** A network fault injected on this call: 'reset' / 'hang' (not run), 'reset-after' / 'hang-after' (run, then no answer). */
   fault?: 'reset' | 'hang' | 'reset-after' | 'hang-after';
+  /** When the request arrived, in real milliseconds since the epoch (Date.now(); not the sandbox clock): for measuring request rates. */
+  receivedAt: number;
 }
 
 export interface Sandbox {
@@ -201,7 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const scope = parseAuthorization(req.headers.authorization, service?.name ?? 'unknown');
     const caller = callerFor(scope.accessKeyId);
     let params: Record<string, unknown> = {};
-    const entry = { service: service?.name ?? scope.service, operation, region: scope.region, caller: caller.arn, params: {} as unknown };
+    const entry = { service: service?.name ?? scope.service, operation, region: scope.region, caller: caller.arn, params: {} as unknown, receivedAt: arrivals.get(req) ?? Date.now() };
     const fail = (error: AwsError) => {
       record({ ...entry, status: error.status, errorCode: error.code });
       sendJsonError(res, service, requestId, error);
@@ -271,7 +273,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const scope = parseAuthorization(req.headers.authorization, 'sts');
     const service = QUERY_SERVICES[scope.service] ?? QUERY_SERVICES.sts!;
     const caller = callerFor(scope.accessKeyId);
-    const entry = { service: service.name, operation: action, region: scope.region, caller: caller.arn, params };
+    const entry = { service: service.name, operation: action, region: scope.region, caller: caller.arn, params, receivedAt: arrivals.get(req) ?? Date.now() };
     const handler = Object.hasOwn(service.operations, action) ? service.operations[action] : undefined;
     const throttled = handler && shouldThrottle(faults, service.name, action);
     if (!handler || throttled) {
@@ -301,7 +303,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     );
   }
 
+  /** When each request arrived (before any injected latency): RequestLogEntry.receivedAt. */
+  const arrivals = new WeakMap<IncomingMessage, number>();
   const server = createServer((req, res) => {
+    arrivals.set(req, Date.now());
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {

@@ -15,6 +15,7 @@ import { Footer, type StatusMessage } from './components/footer.js';
 import { Header } from './components/header.js';
 import { useIdentity } from './hooks/use-identity.js';
 import { useInventory, type Inventory } from './hooks/use-inventory.js';
+import { useLastUse } from './hooks/use-last-use.js';
 import { useSyncReducer } from './hooks/use-sync-reducer.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { splitChunk } from './input-chunks.js';
@@ -99,7 +100,10 @@ export function App({ source, session, size, onExit, changes, retirements, thres
   const theme = useMemo(() => themeFor(process.env), []);
   const terminal = useTerminalSize(size);
   const identity = useIdentity(source);
-  const inventory = useInventory(source);
+  const loaded = useInventory(source);
+  // Rows come complete but for last use, which the source's reader fills in the background.
+  const lastUse = useLastUse(source, loaded.rows);
+  const inventory: Inventory = { ...loaded, rows: lastUse.rows };
   // Focus moves synchronously: these dispatches update a ref at once, so a key typed right after
   // `/` (before React has re-rendered) already goes to the filter and is never lost.
   const [list, listRef, listNow] = useSyncReducer(listReducer, INITIAL_LIST_STATE);
@@ -116,7 +120,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
   const now = useMemo(() => sandboxClock?.now() ?? new Date(), [inventory.rows, clockEpoch, sandboxClock]);
   const bodyHeight = Math.max(3, terminal.rows - HEADER_LINES - FOOTER_LINES);
   const shell: Shell = { nav, navRef, navNow, setStatus, now, height: bodyHeight, width: terminal.columns };
-  const keys = useKeysScreen(shell, { inventory, list, listRef, listNow, thresholds, regions: session.regions });
+  const keys = useKeysScreen(shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions: session.regions });
   const detail = useDetailScreen(shell, {
     source,
     inventory,

@@ -87,8 +87,13 @@ describe.skipIf(externalEndpoint)('findings on the seeded estate', () => {
     expect(full(byName('ecs/fargate-ephemeral')).map((f) => f.severity)).toEqual(['low', 'low']);
   });
 
-  it('the keys list (row findings) agrees with the full set on rotation and usage', () => {
-    for (const row of rows) {
+  it('the keys list (row findings) agrees with the full set on rotation and usage once last use is read', () => {
+    for (const listed of rows) {
+      // The list's rows come with last use pending; it says so until the background reader's value arrives.
+      if (listed.metadata?.keyManager === 'CUSTOMER' && listed.metadata.state === 'Enabled') {
+        expect(rowFindings(listed, DEFAULT_THRESHOLDS, now()).map((f) => f.id), nameOf(listed)).toContain('usage-pending');
+      }
+      const row = { ...listed, lastUsage: details.get(listed.arn)!.row.lastUsage };
       const cheap = rowFindings(row, DEFAULT_THRESHOLDS, now()).map((f) => f.id);
       const fromFull = full(row).filter((f) => f.category === 'rotation' || f.category === 'usage').map((f) => f.id);
       expect(cheap, nameOf(row)).toEqual(fromFull);

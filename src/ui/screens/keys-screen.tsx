@@ -1,23 +1,26 @@
 // The keys list and its filter: the rows as the list state shows them (AWS-managed keys and the
 // findings toggle, the sort order, the filter) and the keys that move, filter, sort and open.
 
-import { useMemo, useRef, type ReactNode } from 'react';
-import { actionable, type Thresholds } from '../../domain/findings.js';
+import { useEffect, useMemo, useRef, type ReactNode } from 'react';
+import { needsAttention, type Thresholds } from '../../domain/findings.js';
 import type { KeyRow } from '../../domain/key.js';
-import { columnsFor, filterRows, refineFilter, sortRows, toRowView, withoutAwsManaged, type RowView } from '../../domain/table.js';
+import { columnsFor, filterRows, refineFilter, sortRows, toRowView, visibleWindow, withoutAwsManaged, type RowView } from '../../domain/table.js';
 import { Empty } from '../components/empty.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
 import type { Inventory } from '../hooks/use-inventory.js';
+import type { LastUse } from '../hooks/use-last-use.js';
 import type { Current } from '../hooks/use-sync-reducer.js';
 import type { CommandId } from '../keymap.js';
 import { selectedIndex, type ListEvent, type ListState } from '../state/list-state.js';
 import { typedText } from '../text-field.js';
-import { KeysView } from '../views/keys-view.js';
+import { KeysView, keysBodyHeight } from '../views/keys-view.js';
 import type { KeyHandler, ScreenController, Shell } from './screen.js';
 
 export interface KeysScreenDeps {
   inventory: Inventory;
+  /** The background reading of last use: its progress, and where the operator looks (read first). */
+  lastUse?: Pick<LastUse, 'progress' | 'focus' | 'reread'>;
   /** The list state as rendered, as it is now, and its dispatch (see useSyncReducer). */
   list: ListState;
   listRef: Current<ListState>;
@@ -91,10 +94,10 @@ function useFilteredRows(sorted: RowView[], filter: string): RowView[] {
 /** The keys the toggles let through: AWS-managed ones only when shown, only keys with findings to act on (`f`). */
 function scopedViews(views: RowView[], toggles: Pick<ListState, 'showAwsManaged' | 'onlyWithFindings'>): RowView[] {
   const managed = toggles.showAwsManaged ? views : withoutAwsManaged(views);
-  return toggles.onlyWithFindings ? managed.filter((view) => actionable(view.findings).length > 0) : managed;
+  return toggles.onlyWithFindings ? managed.filter((view) => needsAttention(view.findings)) : managed;
 }
 
-export function useKeysScreen(shell: Shell, { inventory, list, listRef, listNow, thresholds, regions }: KeysScreenDeps): ScreenController {
+export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions }: KeysScreenDeps): ScreenController {
   const views = useRowViews(inventory.rows, shell.now, thresholds);
   const columns = useMemo(() => columnsFor({ multiRegion: regions.length > 1 }), [regions.length]);
   const { showAwsManaged, onlyWithFindings } = list;
@@ -105,6 +108,20 @@ export function useKeysScreen(shell: Shell, { inventory, list, listRef, listNow,
   const shown = useFilteredRows(sorted, list.filter);
   const listBodyRows = Math.max(1, shell.height - 2);
   const awsManaged = useMemo(() => views.filter((view) => view.isAwsManaged).length, [views]);
+  const isOnKeys = shell.nav.screen.kind === 'list';
+
+  // The last-use reader reads what the operator looks at first: the selected key, then the rows
+  // on screen (the same window KeysView renders), as the selection, filter or sort changes.
+  const selectedIndexNow = selectedIndex(list, shown.length);
+  const selectedArn = shown[selectedIndexNow]?.arn;
+  const window = visibleWindow(shown.length, selectedIndexNow, keysBodyHeight(shell.height, inventory.status === 'loading'));
+  const visibleKey = isOnKeys ? shown.slice(window.start, window.end).map((view) => view.arn).join('\n') : '';
+  const focus = lastUse?.focus;
+  useEffect(() => {
+    if (!focus) return;
+    if (!isOnKeys) return; // the detail and other screens keep the last focus (the open key stays selected)
+    focus(selectedArn, visibleKey ? visibleKey.split('\n') : []);
+  }, [focus, selectedArn, visibleKey, isOnKeys]);
 
   /** The rows as the list state is now, which may be ahead of the last render within one burst of keys. */
   const currentShown = (): RowView[] => {
@@ -143,7 +160,12 @@ export function useKeysScreen(shell: Shell, { inventory, list, listRef, listNow,
     if (event && command && RESELECTS.has(command)) return keepingSelection(event);
     if (event) return listNow(event);
     if (command === 'list.open') return openSelected();
-    if (command === 'list.refresh') return inventory.refresh();
+    if (command === 'list.refresh') {
+      const rows = currentShown();
+      const arn = rows[selectedIndex(listRef.current, rows.length)]?.arn;
+      if (arn) lastUse?.reread(arn);
+      return inventory.refresh();
+    }
     // While the filter is being typed (the App's scope is 'filter' then), other keys are its text.
     const text = listRef.current.isFiltering ? typedText(command, input, key) : undefined;
     if (text !== undefined) listNow({ type: 'filter-type', text });
@@ -177,6 +199,7 @@ export function useKeysScreen(shell: Shell, { inventory, list, listRef, listNow,
         hiddenAwsManaged={hiddenAwsManaged}
         onlyWithFindings={list.onlyWithFindings}
         progress={inventory.status === 'loading' ? inventory.progress : undefined}
+        lastUseProgress={lastUse?.progress}
         staleSince={inventory.staleSince}
         now={shell.now}
         isRefreshing={inventory.status === 'loading'}

@@ -13,6 +13,7 @@ import {
   type ReadProblem,
   type RotationEntry,
 } from '../../domain/key.js';
+import { isStaleLastUse, lastUseReadAt } from '../../domain/last-use.js';
 import { rotationManagedElsewhere } from '../../domain/rotation.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { describeEncryptionContext, describePrincipal } from '../../domain/services.js';
@@ -47,7 +48,7 @@ function dateWithAge(iso: string | undefined, now: Date): string {
   return `${formatDateTime(iso)} UTC${age ? ` (${age})` : ''}`;
 }
 
-function lastUsageText(usage: LastUsage, now: Date): string {
+function lastUsageValue(usage: LastUsage, now: Date): string {
   switch (usage.kind) {
     case 'used':
       return `${clean(usage.operation)} at ${dateWithAge(usage.timestamp, now)}`;
@@ -55,9 +56,20 @@ function lastUsageText(usage: LastUsage, now: Date): string {
       return `never (tracked since ${formatDate(usage.trackingStartDate)})`;
     case 'not-since-tracking':
       return `not since tracking began ${formatDate(usage.trackingStartDate)}; earlier use unknown (see CloudTrail)`;
+    case 'pending':
+      return 'pending: not read yet (GetKeyLastUsage is read in the background, 5 per second)';
     case 'error':
       return `unknown: ${clean(usage.message)}`;
   }
+}
+
+/** The value with its age: "Decrypt at … (read 12 min ago)"; older than an hour, it says it is being read again. */
+function lastUsageText(usage: LastUsage, now: Date): string {
+  const value = lastUsageValue(usage, now);
+  const readAt = lastUseReadAt(usage);
+  if (!readAt) return value;
+  const age = formatAge(readAt, now) || 'just now';
+  return `${value} (read ${age}${isStaleLastUse(usage, now) ? ', older than an hour: reading again' : ''})`;
 }
 
 export function overviewLines(row: KeyRow, now: Date): DetailLine[] {
@@ -111,7 +123,7 @@ export function overviewLines(row: KeyRow, now: Date): DetailLine[] {
       for (const replica of replicas) lines.push(field('', `replica in ${clean(replica.region)}: ${clean(replica.arn)}`));
     }
   }
-  lines.push(field('Last used', lastUsageText(row.lastUsage, now), row.lastUsage.kind === 'error' ? 'warning' : undefined));
+  lines.push(field('Last used', lastUsageText(row.lastUsage, now), row.lastUsage.kind === 'error' || row.lastUsage.kind === 'pending' ? 'warning' : undefined));
   lines.push(line(''));
   lines.push(line(`Aliases (${row.aliases.length})`, 'heading'));
   if (row.aliases.length === 0) lines.push(line('  none', 'muted'));

@@ -28,6 +28,17 @@ describe('KeyDetailView', () => {
     expect(frame).toMatch(/Last used\s+Decrypt at 2026-11-20 08:01 UTC \(3d ago\)/);
   });
 
+  it('says when last use was read, and when it is pending', () => {
+    const readAt = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
+    const usage = ebsRow.lastUsage.kind === 'used' ? ebsRow.lastUsage : undefined;
+    const recent = show({ ...ebsDetail, row: { ...ebsRow, lastUsage: { ...usage!, readAt: readAt(12) } } }, 'overview').frame;
+    expect(recent).toMatch(/Last used\s+Decrypt at 2026-11-20 08:01 UTC \(3d ago\) \(read 12m ago\)/);
+    const old = show({ ...ebsDetail, row: { ...ebsRow, lastUsage: { ...usage!, readAt: readAt(90) } } }, 'overview').frame;
+    expect(old).toMatch(/\(read 1h ago, older than an hour: reading/);
+    const pending = show({ ...ebsDetail, row: { ...ebsRow, lastUsage: { kind: 'pending' } } }, 'overview').frame;
+    expect(pending).toMatch(/Last used\s+pending: not read yet/);
+  });
+
   it('shows a pending deletion and a key that could not be described', () => {
     expect(show({ ...ebsDetail, row: retiredRow }, 'overview').frame).toMatch(/Deletion\s+2026-12-20 12:00 UTC \(in 27 days\), waiting period 30 days/);
     const noAccess = show({ ...ebsDetail, row: noAccessRow }, 'overview').frame;

@@ -55,6 +55,33 @@ describe('KeysView', () => {
     expect(plain(lastFrame())).toContain('loading keys… 120 of 400 listed');
   });
 
+  it('shows "pending" for last use not read yet, and "…" for the findings that wait for it', () => {
+    const pending = ALL_ROWS.map((r) => (r.metadata ? { ...r, lastUsage: { kind: 'pending' as const } } : r));
+    const rows = sortRows(withoutAwsManaged(pending.map((r) => toRowView(r, NOW))), 'alias', 'asc');
+    const frame = plain(render(<KeysView {...props({ rows })} />).lastFrame());
+    expect(frame).toMatch(/ebs-volumes \+1\s+Enabled\s+…\s+on 365d next 2027-03-01\s+pending/);
+    expect(frame).toMatch(/global-secrets\s+Enabled\s+!1…\s+off\s+pending/);
+    expect(frame).toMatch(/release-signing\s+Enabled\s+…\s+n\/a\s+pending/);
+  });
+
+  it('marks a value read more than an hour ago with *', () => {
+    const readAt = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
+    const aged = ALL_ROWS.map((r) =>
+      r.lastUsage.kind === 'used' ? { ...r, lastUsage: { ...r.lastUsage, readAt: readAt(r.aliases.includes('alias/ebs-volumes') ? 90 : 5) } } : r,
+    );
+    const rows = sortRows(withoutAwsManaged(aged.map((r) => toRowView(r, NOW))), 'alias', 'asc');
+    const frame = plain(render(<KeysView {...props({ rows })} />).lastFrame());
+    expect(frame).toMatch(/ebs-volumes \+1.*2026-11-20 Decrypt \*/);
+    expect(frame).not.toMatch(/fargate.*\*/);
+  });
+
+  it('shows the last-use reading in the count line while it reads, and nothing once done', () => {
+    const reading = plain(render(<KeysView {...props({ lastUseProgress: { done: 120, total: 1016, perSecond: 5, secondsLeft: 180 } })} />).lastFrame());
+    expect(reading.split('\n')[0]).toContain('7 of 7 keys  last use 120 of 1,016 · 5/s · about 3 min');
+    const done = plain(render(<KeysView {...props({ lastUseProgress: { done: 1016, total: 1016, perSecond: 5, secondsLeft: 0 } })} />).lastFrame());
+    expect(done).not.toContain('last use');
+  });
+
   it('renders only the visible window of 10,000 rows, quickly', () => {
     const rows = manyRows(10_000).map((r) => toRowView(r, NOW));
     const started = performance.now();

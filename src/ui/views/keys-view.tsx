@@ -13,6 +13,7 @@ import {
   type SortOrder,
 } from '../../domain/table.js';
 import { formatAge } from '../../domain/format.js';
+import { isReadingLastUse, lastUseProgressText, type LastUseProgress } from '../../domain/last-use.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { progressSummary } from '../components/loading.js';
 import { useTheme, type Theme } from '../theme.js';
@@ -41,6 +42,13 @@ export interface KeysViewProps {
   isRefreshing?: boolean;
   /** The account's time (the sandbox's clock on a sandbox), against which the cache's age is told. */
   now?: Date;
+  /** The background reading of last use ("last use 120 of 1,016 · 5/s · about 3 min"), shown while it reads. */
+  lastUseProgress?: LastUseProgress | undefined;
+}
+
+/** Rows of keys the view shows in `height` lines: less the count line and titles, and the loading line while loading. */
+export function keysBodyHeight(height: number, isLoading: boolean): number {
+  return Math.max(1, height - 2 - (isLoading ? 1 : 0));
 }
 
 function toneStyle(theme: Theme, tone: RowView['tone']) {
@@ -68,11 +76,11 @@ const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { vie
 
 /** The keys table: a count line, the column titles and only the rows that fit on screen. */
 export function KeysView(props: KeysViewProps) {
-  const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress, staleSince, isRefreshing, onlyWithFindings, now } = props;
+  const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress, staleSince, isRefreshing, onlyWithFindings, now, lastUseProgress } = props;
   const theme = useTheme();
   const layout = useMemo(() => layoutColumns(columns, Math.max(1, width - SELECTION_MARKER_WIDTH)), [columns, width]);
   const isLoading = progress !== undefined;
-  const bodyHeight = Math.max(1, height - 2 - (isLoading ? 1 : 0));
+  const bodyHeight = keysBodyHeight(height, isLoading);
   const { start, end } = visibleWindow(rows.length, selected, bodyHeight);
   const visible = rows.slice(start, end);
   const sortTitle = columnById(sort.column).title.toLowerCase();
@@ -87,6 +95,12 @@ export function KeysView(props: KeysViewProps) {
             {rows.length} of {total} keys
             {onlyWithFindings ? ' with findings' : ''}
           </Text>
+          {isReadingLastUse(lastUseProgress) ? (
+            <Text {...theme.accent}>
+              {'  '}
+              {lastUseProgressText(lastUseProgress)}
+            </Text>
+          ) : null}
           {staleSince ? (
             <Text {...theme.warning}>
               {'  '}cached {formatAge(staleSince, now ?? new Date()) || 'earlier'}

@@ -56,7 +56,9 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
           ? `never (tracked since ${formatDate(usage.trackingStartDate)})`
           : usage.kind === 'not-since-tracking'
             ? `none since ${formatDate(usage.trackingStartDate)}; earlier use unknown`
-            : `unknown (${cleanText(usage.message)})`
+            : usage.kind === 'pending'
+              ? 'not read yet'
+              : `unknown (${cleanText(usage.message)})`
     }`,
   });
   if ('error' in preflight.usage) lines.push({ text: `  CloudTrail: cannot be read — ${cleanText(preflight.usage.error)}`, tone: 'warning' });

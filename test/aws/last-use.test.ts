@@ -1,0 +1,180 @@
+// The background last-use reader over HTTP against the sandbox: every key ends with a value, at
+// no more than GetKeyLastUsage's 5 requests per second (measured where the requests arrive), in
+// the operator's order, through throttling, and reused from disk for an hour.
+
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AwsKeySource } from '../../src/aws/inventory.js';
+import { LastUseReader } from '../../src/aws/last-use-reader.js';
+import { DiskLastUseStore, lastUseCacheFile } from '../../src/app/last-use-cache.js';
+import type { KeyRow } from '../../src/domain/key.js';
+import type { RequestLogEntry } from '../../src/sandbox/index.js';
+import { externalEndpoint, openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
+
+const sandboxOnly = externalEndpoint ? describe.skip : describe;
+const REGION = 'us-east-1';
+
+async function rowsOf(source: AwsKeySource): Promise<KeyRow[]> {
+  const rows: KeyRow[] = [];
+  await source.loadInventory({ onRows: (batch) => rows.push(...batch), onProgress: () => undefined });
+  return rows;
+}
+
+function lastUseCalls(requests: RequestLogEntry[]): RequestLogEntry[] {
+  return requests.filter((r) => r.operation === 'GetKeyLastUsage');
+}
+
+/**
+ * Replays the arrival times through a token bucket like AWS's (rate 5/s, a second's worth of
+ * burst): the lowest level the bucket reaches. Below zero, AWS would have throttled a request.
+ */
+function lowestBucketLevel(times: number[], rate = 5, burst = 5): number {
+  let tokens = burst;
+  let last = times[0] ?? 0;
+  let lowest = burst;
+  for (const at of times) {
+    tokens = Math.min(burst, tokens + ((at - last) / 1000) * rate);
+    last = at;
+    tokens -= 1;
+    lowest = Math.min(lowest, tokens);
+  }
+  return lowest;
+}
+
+sandboxOnly('last use, read in the background', () => {
+  let endpoint: TestEndpoint;
+  let rows: KeyRow[];
+  let readers: LastUseReader[] = [];
+  let previousHome: string | undefined;
+  const reader = (source: AwsKeySource, options: ConstructorParameters<typeof LastUseReader>[1] = {}) => {
+    const made = source.lastUseFeed(options) as LastUseReader;
+    readers.push(made);
+    return made;
+  };
+
+  beforeAll(async () => {
+    endpoint = await openEndpoint();
+    rows = await rowsOf(new AwsKeySource(endpoint.clients([REGION])));
+  });
+  afterAll(async () => {
+    await endpoint.close();
+  });
+  beforeEach(async () => {
+    previousHome = process.env.KEYWARDEN_HOME;
+    process.env.KEYWARDEN_HOME = await mkdtemp(path.join(tmpdir(), 'kw-last-use-'));
+    endpoint.sandbox!.clearRequests();
+  });
+  afterEach(async () => {
+    await Promise.all(readers.map((r) => r.close()));
+    readers = [];
+    endpoint.sandbox!.faults.throttle = undefined;
+    if (previousHome === undefined) delete process.env.KEYWARDEN_HOME;
+    else process.env.KEYWARDEN_HOME = previousHome;
+  });
+
+  it('fills every key, never faster than 5 requests per second as the sandbox receives them', async () => {
+    const source = new AwsKeySource(endpoint.clients([REGION]));
+    const feed = reader(source);
+    const described = rows.filter((row) => row.metadata);
+    expect(described.length).toBeGreaterThan(15);
+    feed.setRows(rows);
+    expect(feed.snapshot().progress).toMatchObject({ done: 0, total: described.length, perSecond: 5 });
+    await feed.idle();
+    const { values, progress } = feed.snapshot();
+    expect(progress).toMatchObject({ done: described.length, total: described.length });
+    for (const row of described) {
+      const value = values.get(row.arn);
+      expect(value?.kind, row.arn).toMatch(/^(used|never|not-since-tracking)$/);
+      expect(value && 'readAt' in value ? value.readAt : undefined).toBeDefined();
+    }
+    const kinds = new Set([...values.values()].map((v) => v.kind));
+    expect(kinds).toEqual(new Set(['used', 'never', 'not-since-tracking']));
+    const calls = lastUseCalls(endpoint.sandbox!.requests());
+    expect(calls.length).toBe(described.length);
+    const times = calls.map((c) => c.receivedAt).sort((a, b) => a - b);
+    expect(lowestBucketLevel(times)).toBeGreaterThanOrEqual(0);
+    expect((times.length - 1) / ((times.at(-1)! - times[0]!) / 1000)).toBeLessThanOrEqual(5.1);
+  }, 30_000);
+
+  it('reads the selected key first, then the rows on screen, then the rest', async () => {
+    const source = new AwsKeySource(endpoint.clients([REGION]));
+    const feed = reader(source);
+    const described = rows.filter((row) => row.metadata).map((row) => row.arn);
+    const selected = described.at(-1)!;
+    const visible = described.slice(-6, -1).reverse();
+    feed.focus(selected, visible);
+    feed.setRows(rows);
+    await feed.idle();
+    const order = lastUseCalls(endpoint.sandbox!.requests()).map((c) => (c.params as { KeyId: string }).KeyId);
+    expect(order.slice(0, 1 + visible.length)).toEqual([selected, ...visible]);
+    expect(order.slice(1 + visible.length)).toEqual(described.filter((arn) => arn !== selected && !visible.includes(arn)));
+  }, 30_000);
+
+  it('a throttled read goes back in the queue: every row still ends with a value, none an error', async () => {
+    // The first 20 calls are throttled: more than the SDK's 8 attempts for the first keys, so
+    // those reads fail and must be tried again later rather than become error rows.
+    endpoint.sandbox!.faults.throttle = { operations: ['GetKeyLastUsage'], count: 20 };
+    const source = new AwsKeySource(endpoint.clients([REGION]));
+    const feed = reader(source, { backoffMs: () => 50 });
+    const seen = new Set<string>();
+    feed.subscribe(() => {
+      for (const value of feed.snapshot().values.values()) seen.add(value.kind);
+    });
+    feed.setRows(rows);
+    await feed.idle();
+    const calls = lastUseCalls(endpoint.sandbox!.requests());
+    expect(calls.filter((c) => c.errorCode === 'ThrottlingException').length).toBe(20);
+    const { values } = feed.snapshot();
+    for (const row of rows.filter((r) => r.metadata)) expect(values.get(row.arn)?.kind, row.arn).toMatch(/^(used|never|not-since-tracking)$/);
+    expect(seen.has('error')).toBe(false);
+    expect(lowestBucketLevel(calls.map((c) => c.receivedAt).sort((a, b) => a - b))).toBeGreaterThanOrEqual(0);
+  }, 60_000);
+
+  it('keeps values on disk (0600) and reuses them for an hour; older ones are read again', async () => {
+    const caching = (now: () => Date) => {
+      const source = new AwsKeySource(endpoint.clients([REGION]));
+      return reader(source, { store: new DiskLastUseStore(async () => '111122223333', 'sandbox'), now, saveDelayMs: 10 });
+    };
+    const described = rows.filter((row) => row.metadata);
+    const first = caching(() => new Date());
+    first.setRows(rows);
+    await first.idle();
+    await first.close();
+    const file = lastUseCacheFile({ account: '111122223333', endpoint: 'sandbox', region: REGION });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(lastUseCalls(endpoint.sandbox!.requests()).length).toBe(described.length);
+
+    endpoint.sandbox!.clearRequests();
+    const soon = caching(() => new Date(Date.now() + 59 * 60_000));
+    soon.setRows(rows);
+    await soon.idle();
+    expect(soon.snapshot().progress).toMatchObject({ done: described.length, total: described.length });
+    expect(soon.snapshot().values.size).toBe(described.length);
+    expect(lastUseCalls(endpoint.sandbox!.requests())).toEqual([]);
+    await soon.close();
+
+    const later = caching(() => new Date(Date.now() + 61 * 60_000));
+    later.setRows(rows);
+    // Old values are shown while they are read again.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(later.snapshot().values.size).toBe(described.length);
+    expect(later.snapshot().progress.done).toBeLessThan(described.length);
+    await later.idle();
+    expect(lastUseCalls(endpoint.sandbox!.requests()).length).toBe(described.length);
+  }, 60_000);
+
+  it('reads one key again on demand (r), whatever the age of its value', async () => {
+    const source = new AwsKeySource(endpoint.clients([REGION]));
+    const feed = reader(source);
+    feed.setRows(rows);
+    await feed.idle();
+    const target = rows.find((row) => row.metadata)!.arn;
+    endpoint.sandbox!.clearRequests();
+    feed.reread(target);
+    expect(feed.snapshot().progress.done).toBe(feed.snapshot().progress.total - 1);
+    await feed.idle();
+    expect(lastUseCalls(endpoint.sandbox!.requests()).map((c) => (c.params as { KeyId: string }).KeyId)).toEqual([target]);
+  }, 30_000);
+});
