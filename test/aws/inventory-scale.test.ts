@@ -41,7 +41,7 @@ describeSandbox('inventory at scale, over HTTP', () => {
   beforeAll(async () => {
     // 40 generated keys beside the seeded ones, read in ListKeys pages of 20 (three pages in us-east-1).
     // Few keys on purpose: the test's length is the longest back-off chain, which grows with the calls made.
-    endpoint = await openEndpoint({ largeEstate: 40, regionDown: ['me-south-1'], quotaScale: 200 }); // until last use is read lazily
+    endpoint = await openEndpoint({ largeEstate: 40, regionDown: ['me-south-1'] });
   });
   const cleanups: Array<() => void> = [];
   afterAll(async () => {

@@ -81,7 +81,7 @@ describe('inventory over HTTP', () => {
   });
 
   sandboxOnly('pages through a large estate without losing or repeating a key', async () => {
-    const big = await openEndpoint({ largeEstate: 1100, quotaScale: 200 }); // until last use is read lazily
+    const big = await openEndpoint({ largeEstate: 1100 });
     try {
       const source = new AwsKeySource(big.clients(['us-east-1']), { concurrency: 48 });
       const { rows, batches } = await inventory(source);

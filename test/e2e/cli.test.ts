@@ -11,7 +11,8 @@ import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { CLI } from './terminal.js';
 
 /** `list` reads every key's last use at once today; the sandbox allows 5 GetKeyLastUsage a second. */
-const EAGER_LAST_USE = ['--quota-scale', '200']; // until last use is read lazily
+/** Listing tests that are not about last use skip reading it (5 keys a second: GetKeyLastUsage's quota). */
+const NO_LAST_USE = ['--no-last-use'];
 
 interface Run {
   code: number;
@@ -86,7 +87,7 @@ describe('keywarden on the command line', () => {
   });
 
   it('lists the seeded estate as JSON with stable fields', async () => {
-    const run = await keywarden(['list', '--json', '--sandbox', ...EAGER_LAST_USE]);
+    const run = await keywarden(['list', '--json', '--sandbox']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
     expect(doc.account).toBe('111122223333');
@@ -96,21 +97,21 @@ describe('keywarden on the command line', () => {
       expect(Object.keys(key)).toEqual(expect.arrayContaining(['keyId', 'arn', 'region', 'aliases', 'tags', 'metadata', 'rotation', 'lastUsage', 'problems']));
       expect(key.metadata.keyManager).toBe('CUSTOMER');
     }
-    const all = JSON.parse((await keywarden(['list', '--json', '--all', '--sandbox', ...EAGER_LAST_USE])).stdout);
+    const all = JSON.parse((await keywarden(['list', '--json', '--all', '--sandbox', ...NO_LAST_USE])).stdout);
     expect(all.keys.some((k: { metadata: { keyManager: string } }) => k.metadata.keyManager === 'AWS')).toBe(true);
   });
 
   it('merges regions in one list', async () => {
-    const run = await keywarden(['list', '--json', '--sandbox', '--region', 'us-east-1', '--region', 'eu-west-1', ...EAGER_LAST_USE]);
+    const run = await keywarden(['list', '--json', '--sandbox', '--region', 'us-east-1', '--region', 'eu-west-1', ...NO_LAST_USE]);
     const doc = JSON.parse(run.stdout);
     expect(new Set(doc.keys.map((k: { region: string }) => k.region))).toEqual(new Set(['us-east-1', 'eu-west-1']));
-    const text = await keywarden(['list', '--sandbox', '--region', 'us-east-1', '--region', 'eu-west-1', ...EAGER_LAST_USE]);
+    const text = await keywarden(['list', '--sandbox', '--region', 'us-east-1', '--region', 'eu-west-1', ...NO_LAST_USE]);
     expect(text.stdout).toMatch(/REGION/);
     expect(text.stdout).toMatch(/eu-west-1/);
   });
 
   it('shows one key by alias as JSON and as text, and fails clearly on an unknown key', async () => {
-    const list = JSON.parse((await keywarden(['list', '--json', '--sandbox', ...EAGER_LAST_USE])).stdout);
+    const list = JSON.parse((await keywarden(['list', '--json', '--sandbox', ...NO_LAST_USE])).stdout);
     const withGrants = list.keys.find((k: { aliases: string[] }) => k.aliases.some((a) => a.startsWith('alias/ebs/')));
     const alias = withGrants.aliases[0].replace(/^alias\//, '');
     const run = await keywarden(['show', alias, '--json', '--sandbox']);
@@ -132,7 +133,7 @@ describe('keywarden on the command line', () => {
     const dir = home();
     const state = join(dir, 'sandbox-state.json');
     writeFileSync(state, '{"this is": not json');
-    const run = await keywarden(['list', '--sandbox', ...EAGER_LAST_USE], { KEYWARDEN_HOME: dir });
+    const run = await keywarden(['list', '--sandbox', ...NO_LAST_USE], { KEYWARDEN_HOME: dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(state);
     expect(run.stderr).toMatch(/sandbox reset/);
@@ -145,7 +146,7 @@ describe('keywarden on the command line', () => {
     const backups = readdirSync(dir).filter((name) => name.startsWith('sandbox-state.json.bak-'));
     expect(backups).toHaveLength(1);
     expect(readFileSync(join(dir, backups[0]!), 'utf8')).toBe('{"this is": not json');
-    expect((await keywarden(['list', '--json', '--sandbox', ...EAGER_LAST_USE], { KEYWARDEN_HOME: dir })).code).toBe(0);
+    expect((await keywarden(['list', '--json', '--sandbox', ...NO_LAST_USE], { KEYWARDEN_HOME: dir })).code).toBe(0);
   });
 });
 

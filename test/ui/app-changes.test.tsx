@@ -19,7 +19,7 @@ const size = { columns: 140, rows: 40 };
 
 let endpoint: TestEndpoint;
 beforeAll(async () => {
-  endpoint = await openEndpoint({ quotaScale: 200 }); // until last use is read lazily
+  endpoint = await openEndpoint();
 });
 afterAll(async () => {
   await endpoint.close();
