@@ -25,7 +25,7 @@ describe('"public" and "cross-account" findings against an outside principal, ov
   let h: Harness;
   let partner: KMSClient;
   beforeAll(async () => {
-    h = await openHarness();
+    h = await openHarness({ quotaScale: 20 }); // each case creates a key and puts a policy with raw, unpaced calls
     partner = new KMSClient({ region: 'us-east-1', endpoint: h.sandbox.url, credentials: { accessKeyId: 'AKIAKEYWARDENPARTNER', secretAccessKey: 'x' }, maxAttempts: 1 });
   });
   afterAll(async () => {

@@ -51,7 +51,7 @@ const app = () => kmsAs('AKIAKEYWARDENAPPROLE');
 const partner = () => kmsAs('AKIAKEYWARDENPARTNER');
 
 beforeAll(async () => {
-  h = await openHarness({ lookupEventsPerSecond: 1000 });
+  h = await openHarness({ lookupEventsPerSecond: 1000, quotaScale: 20 }); // raw, unpaced calls well beyond an account's quotas
 });
 afterAll(async () => {
   for (const client of clients) client.destroy();
@@ -67,7 +67,7 @@ describe('seeded callers', () => {
       const identity = await sts.send(new GetCallerIdentityCommand({}));
       seen[caller.name] = [identity.Arn!, identity.Account!];
     }
-    expect(seen).toEqual({ operator: [OPERATOR, ACCOUNT], auditor: [AUDITOR, ACCOUNT], application: [APP, ACCOUNT], 'other-account': [PARTNER, OTHER] });
+    expect(seen).toEqual({ operator: [OPERATOR, ACCOUNT], colleague: [`arn:aws:sts::${ACCOUNT}:assumed-role/KeyAdmins/colleague`, ACCOUNT], auditor: [AUDITOR, ACCOUNT], application: [APP, ACCOUNT], 'other-account': [PARTNER, OTHER] });
     expect(SEEDED_CALLERS[0]!.accessKeyId).toBe(SANDBOX_CREDENTIALS.accessKeyId);
   });
 
