@@ -76,7 +76,7 @@ describe('time travel in the sandbox', () => {
       const early = await cli('retire', 'advance', alias, '--yes');
       expect(early.code).toBe(1);
       expect(early.stdout).toMatch(/nothing to do now/);
-      expect((await cli('retire', 'status', alias)).stdout).toMatch(/watched:\s+0 of 14 days/);
+      expect((await cli('retire', 'status', alias)).stdout).toMatch(/watched:\s+0 days \(14 required\)/);
 
       // The sandbox running in the terminal is reached through its presence record.
       const moved = await keywarden(['sandbox', 'clock', '+15d', '--state', state], home);
@@ -87,7 +87,7 @@ describe('time travel in the sandbox', () => {
       const status = await cli('retire', 'status', alias, '--json');
       const watched = JSON.parse(status.stdout);
       expect(new Date(watched.now).getTime() - Date.now()).toBeGreaterThan(15 * DAY_MS - 120_000);
-      expect((await cli('retire', 'status', alias)).stdout).toMatch(/watched:\s+15 of 14 days/);
+      expect((await cli('retire', 'status', alias)).stdout).toMatch(/watched:\s+15 days \(14 required\)/);
 
       const scheduled = await cli('retire', 'advance', alias, '--yes', '--json');
       expect(scheduled.code, scheduled.stderr).toBe(0);
@@ -164,11 +164,11 @@ describe('time travel in the sandbox', () => {
     await terminal.press('Enter');
     await terminal.waitFor(/› dev\/secrets .*14 days left/, 30_000);
     await terminal.press('Enter');
-    await terminal.waitFor(/watched 0 of 14 days/, 30_000);
+    await terminal.waitFor(/watched 0 days \(14 required\)/, 30_000);
     await terminal.type(':clock +15d');
     await terminal.press('Enter');
-    const after = await terminal.waitFor((s) => /watched 14 of 14 days/.test(s) && s.includes('SANDBOX TIME'), 60_000);
-    expect(after).toMatch(/n ▶ schedule-deletion/);
+    const after = await terminal.waitFor((s) => /watched 15 days \(14 required\) — the window has passed/.test(s) && s.includes('SANDBOX TIME'), 60_000);
+    expect(after).toMatch(/n ▶ schedule the deletion/);
     await terminal.type('q');
     expect(await terminal.exitCode()).toBe(0);
 
