@@ -70,6 +70,7 @@ sandboxOnly('last use, read in the background', () => {
     await Promise.all(readers.map((r) => r.close()));
     readers = [];
     endpoint.sandbox!.faults.throttle = undefined;
+    endpoint.sandbox!.faults.competitor = undefined;
     if (previousHome === undefined) delete process.env.KEYWARDEN_HOME;
     else process.env.KEYWARDEN_HOME = previousHome;
   });
@@ -131,6 +132,30 @@ sandboxOnly('last use, read in the background', () => {
     expect(seen.has('error')).toBe(false);
     expect(lowestBucketLevel(calls.map((c) => c.receivedAt).sort((a, b) => a - b))).toBeGreaterThanOrEqual(0);
   }, 60_000);
+
+  it('with a competing client using half of every quota, the rows and every last use still arrive, none an error', async () => {
+    // Another tool in the account takes half of each operation's quota (the sandbox's competitor).
+    endpoint.sandbox!.faults.competitor = { share: 0.5 };
+    const source = new AwsKeySource(endpoint.clients([REGION]));
+    const shared = await rowsOf(source);
+    expect(shared.length).toBe(rows.length);
+    for (const row of shared) expect(row.problems, row.arn).toEqual([]);
+    const feed = reader(source, { backoffMs: () => 200 });
+    const seen = new Set<string>();
+    feed.subscribe(() => {
+      for (const value of feed.snapshot().values.values()) seen.add(value.kind);
+    });
+    feed.setRows(shared);
+    await feed.idle();
+    const { values, progress } = feed.snapshot();
+    const described = shared.filter((row) => row.metadata);
+    expect(progress).toMatchObject({ done: described.length, total: described.length });
+    for (const row of described) expect(values.get(row.arn)?.kind, row.arn).toMatch(/^(used|never|not-since-tracking)$/);
+    expect(seen.has('error')).toBe(false);
+    // The quotas refill in real time: give the account a second's worth back before the next test.
+    endpoint.sandbox!.faults.competitor = undefined;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+  }, 90_000);
 
   it('keeps values on disk (0600) and reuses them for an hour; older ones are read again', async () => {
     const caching = (now: () => Date) => {
