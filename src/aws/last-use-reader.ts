@@ -25,7 +25,7 @@ import { KMS_QUOTAS, TokenBucket } from './rate-limit.js';
 export interface LastUseReaderOptions {
   /** Where values are kept between runs; none: every run reads again. */
   store?: LastUseStore;
-  /** Wall clock for read times and ages. */
+  /** Clock for read times and ages (default: the account's clock, `clients.now()`). */
   now?: () => Date;
   /** Requests per second per region (default: the GetKeyLastUsage quota). */
   perSecond?: number;
@@ -99,7 +99,9 @@ export class LastUseReader implements LastUseFeed {
     private readonly clients: Clients,
     private readonly options: LastUseReaderOptions = {},
   ) {
-    this.now = options.now ?? (() => new Date());
+    // Read times are the account's time (the sandbox's clock on a keywarden sandbox), the same
+    // clock the views tell ages by: a value just read is never "47 days old" after `sandbox clock`.
+    this.now = options.now ?? (() => clients.now());
     this.perSecond = options.perSecond ?? KMS_QUOTAS.GetKeyLastUsage ?? 5;
     this.maxAgeMs = options.maxAgeMs ?? LAST_USE_MAX_AGE_MS;
     this.maxRounds = options.maxRounds ?? 8;

@@ -203,3 +203,32 @@ sandboxOnly('last use, read in the background', () => {
     expect(lastUseCalls(endpoint.sandbox!.requests()).map((c) => (c.params as { KeyId: string }).KeyId)).toEqual([target]);
   }, 30_000);
 });
+
+sandboxOnly('last use read times in the account time', () => {
+  it("stamps each value with the sandbox's time, so a value read after `sandbox clock +30d` is fresh, not a month old", async () => {
+    const endpoint = await openEndpoint();
+    const previousHome = process.env.KEYWARDEN_HOME;
+    process.env.KEYWARDEN_HOME = await mkdtemp(path.join(tmpdir(), 'kw-last-use-clock-'));
+    try {
+      endpoint.sandbox!.advanceClock(30 * 86_400);
+      const clients = endpoint.clients([REGION]);
+      const source = new AwsKeySource(clients);
+      const rows = await rowsOf(source);
+      const feed = source.lastUseFeed() as LastUseReader;
+      feed.setRows(rows);
+      await feed.idle();
+      const sandboxNow = endpoint.sandbox!.now().getTime();
+      const values = [...feed.snapshot().values.values()];
+      expect(values.length).toBeGreaterThan(15);
+      for (const value of values) {
+        const readAt = 'readAt' in value && value.readAt ? Date.parse(value.readAt) : NaN;
+        expect(Math.abs(sandboxNow - readAt)).toBeLessThan(5 * 60_000);
+      }
+      await feed.close();
+    } finally {
+      if (previousHome === undefined) delete process.env.KEYWARDEN_HOME;
+      else process.env.KEYWARDEN_HOME = previousHome;
+      await endpoint.close();
+    }
+  }, 60_000);
+});
