@@ -450,7 +450,9 @@ export class Retirements {
     }
     if (record.disabledAt && reality.keyState !== 'gone') {
       try {
-        reality.attemptsSinceDisabled = await this.failedUsesSince(record, new Date(record.usesSeenUntil ?? record.disabledAt));
+        const seen = await this.cloudTrailSinceDisabled(record, new Date(record.usesSeenUntil ?? record.disabledAt));
+        reality.attemptsSinceDisabled = seen.attempts;
+        if (seen.enabledOutside) reality.enabledOutside = seen.enabledOutside;
         reality.cloudTrailReadable = true;
       } catch {
         reality.cloudTrailReadable = false;
@@ -478,11 +480,23 @@ export class Retirements {
     return states.filter((s): s is NonNullable<typeof s> => s !== undefined);
   }
 
-  /** Failed uses of the key because it is disabled or pending deletion, from CloudTrail: "who (operation) ×n". */
-  private async failedUsesSince(record: RetirementRecord, since: Date): Promise<string[]> {
+  /**
+   * From one CloudTrail read since the key was disabled: failed uses of the key because it is
+   * disabled or pending deletion since `since` ("who (operation) ×n"), and whether someone enabled
+   * the key after keywarden disabled it (keywarden's own EnableKey ends the retirement's live
+   * stages, so any successful EnableKey while one is live is someone else's). CloudTrail delivers
+   * with a delay (minutes in AWS): a change made moments ago may not be seen yet.
+   */
+  private async cloudTrailSinceDisabled(record: RetirementRecord, since: Date): Promise<{ attempts: string[]; enabledOutside?: string }> {
     const now = this.now(record.region);
-    const days = Math.max(1, Math.min(90, Math.ceil((now.getTime() - since.getTime()) / DAY_MS) + 1));
+    const disabledAt = new Date(record.disabledAt ?? since.toISOString());
+    const from = disabledAt.getTime() < since.getTime() ? disabledAt : since;
+    const days = Math.max(1, Math.min(90, Math.ceil((now.getTime() - from.getTime()) / DAY_MS) + 1));
     const loaded = await lookupKeyEvents(this.clients.cloudtrail(record.region), record.keyArn, { window: { days }, now });
+    const enabled = loaded.events
+      .filter((event) => event.operation === 'EnableKey' && !event.errorCode && new Date(event.time).getTime() >= Math.floor(disabledAt.getTime() / 1000) * 1000)
+      .sort((a, b) => a.time.localeCompare(b.time))
+      .at(-1);
     const counts = new Map<string, number>();
     for (const event of loaded.events) {
       // CloudTrail times have whole seconds: compare at that precision.
@@ -495,7 +509,8 @@ export class Retirements {
       const who = `${callerOf(event).description} (${event.operation})`;
       counts.set(who, (counts.get(who) ?? 0) + 1);
     }
-    return [...counts].map(([who, n]) => (n > 1 ? `${who} ×${n}` : who));
+    const attempts = [...counts].map(([who, n]) => (n > 1 ? `${who} ×${n}` : who));
+    return enabled ? { attempts, enabledOutside: `by ${callerOf(enabled).description} on ${new Date(enabled.time).toISOString()}` } : { attempts };
   }
 
   async status(record: RetirementRecord, given?: Finding[]): Promise<RetirementStatus> {

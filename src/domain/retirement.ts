@@ -502,6 +502,12 @@ export interface Reality {
   /** False when CloudTrail could not be read: the weaker watch then sees nothing and cannot clear a deletion. */
   cloudTrailReadable?: boolean;
   /**
+   * Someone enabled the key after keywarden disabled it (a successful EnableKey in CloudTrail), e.g.
+   * "role KeyAdmins (account …) on 2026-12-07T10:00:00Z": a disable in force now is then theirs,
+   * not keywarden's, and keywarden must not enable the key (invariant 1).
+   */
+  enabledOutside?: string;
+  /**
    * Why the alarm watch may not see a use any more, read right before deletion (KMS.md §12): the
    * trail stopped logging or delivering, the alarm or filter no longer as keywarden made them.
    */
@@ -541,6 +547,9 @@ export function stuckReason(record: RetirementRecord, reality: Reality): string 
   if (record.stage === 'deletion-scheduled' && (state === 'Disabled' || state === 'Enabled')) return `the deletion was cancelled outside this retirement (the key is ${state})`;
   if (live && state === 'Enabled') return 'the key was enabled again outside this retirement';
   if (live && state === 'Disabled' && record.disabledByKeywarden === false) return 'the key was already Disabled when this retirement started, so keywarden will not enable it';
+  if (live && state === 'Disabled' && reality.enabledOutside) {
+    return `the key was enabled outside this retirement (${reality.enabledOutside}) and is Disabled again: that disable is not keywarden's, so keywarden will not enable it`;
+  }
   if ((live || record.stage === 'preflight') && state === 'gone') return 'the key no longer exists (deleted outside this retirement)';
   if (live && alarmGone(record, reality)) return `keywarden's alarm or metric filter was deleted outside this retirement`;
   return undefined;
@@ -567,6 +576,7 @@ export function reconcile(record: RetirementRecord, reality: Reality): string[] 
     drift.push(record.stage === 'deletion-scheduled' ? 'the waiting period ended: KMS deleted the key' : 'the key no longer exists');
   }
   if (expectDisabled && keyState === 'Enabled') drift.push('the key was enabled again by someone else');
+  if (expectDisabled && keyState === 'Disabled' && reality.enabledOutside) drift.push(`the key was enabled by someone else (${reality.enabledOutside}) and disabled again: the disable in force is not keywarden's`);
   if (expectDisabled && (keyState === 'PendingDeletion' || keyState === 'PendingReplicaDeletion')) drift.push('someone scheduled the key for deletion outside this retirement');
   if (record.stage === 'deletion-scheduled' && keyState === 'Disabled') drift.push('the deletion was cancelled by someone else (the key is Disabled)');
   if (record.stage === 'deletion-scheduled' && keyState === 'Enabled') drift.push('the deletion was cancelled and the key enabled by someone else');
@@ -671,7 +681,13 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
   }
   // Never at preflight: keywarden has disabled nothing yet (invariant 1).
   if (state === 'Disabled' && (record.stage === 'disabled' || record.stage === 'watching' || record.stage === 'use-detected')) {
-    if (record.disabledByKeywarden === false) {
+    if (reality.enabledOutside) {
+      add(
+        're-enable',
+        false,
+        `someone enabled the key after keywarden disabled it (${reality.enabledOutside}) and it is Disabled again: that disable is theirs, so keywarden will not enable it. Whoever disabled it decides`,
+      );
+    } else if (record.disabledByKeywarden === false) {
       add(
         're-enable',
         false,

@@ -4,7 +4,7 @@
 
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeMetricFiltersCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeKeyCommand, DisableKeyCommand, GenerateDataKeyCommand, GetKeyPolicyCommand, PutKeyPolicyCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand, TagResourceCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, GenerateDataKeyCommand, GetKeyPolicyCommand, PutKeyPolicyCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand, TagResourceCommand } from '@aws-sdk/client-kms';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../src/aws/clients.js';
@@ -58,6 +58,26 @@ describe('the retirement keeps its promises', () => {
     expect(existsSync(retirementPath(k.arn, `${d.dir}/retirements`))).toBe(false);
     expect(await keyState(k.arn)).toBe('Disabled');
     expect(s.mutations().filter((op) => op === 'EnableKey')).toEqual([]);
+    await check(k, d);
+    colleague.destroy();
+  });
+
+  it('keywarden disabled the key, then a colleague enabled it and disabled it again on purpose: rollback never enables it; close is offered', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    const disabled = await d.retirements.disable(record, preflight.findings);
+    const colleague = outsider();
+    await colleague.kms('us-east-1').send(new EnableKeyCommand({ KeyId: k.arn }));
+    await colleague.kms('us-east-1').send(new DisableKeyCommand({ KeyId: k.arn }));
+    const status = await d.retirements.status(disabled);
+    expect(status.steps.find((st) => st.id === 're-enable')).toMatchObject({ allowed: false });
+    expect(status.steps.find((st) => st.id === 're-enable')?.why).toMatch(/someone enabled the key after keywarden disabled it \(by .*KeyAdmins.*\) and it is Disabled again/);
+    expect(status.steps.find((st) => st.id === 'close')).toMatchObject({ allowed: true });
+    expect(status.drift.join('\n')).toMatch(/enabled by someone else .* disabled again: the disable in force is not keywarden's/);
+    await expect(d.retirements.take(status, 're-enable')).rejects.toThrow();
+    expect(s.mutations().filter((op) => op === 'EnableKey')).toEqual(['EnableKey']); // the colleague's only
+    expect(await keyState(k.arn)).toBe('Disabled');
     await check(k, d);
     colleague.destroy();
   });
