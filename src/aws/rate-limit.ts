@@ -81,11 +81,14 @@ export class TokenBucket {
     }
     if (this.queue.length > 0) {
       const wait = Math.max(1, ((1 - this.tokens) / this.rate) * 1000);
+      // Not unref'd: a request waiting for its turn is work in progress. (An unref'd timer let the
+      // process end mid-command, exit 0, when nothing else kept it alive — an idle keep-alive
+      // socket does not — e.g. `retire start` against an external endpoint while a GetKeyLastUsage
+      // waited for its 5/s turn.)
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.drain();
       }, wait);
-      this.timer.unref?.();
     }
   }
 }

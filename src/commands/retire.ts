@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Connection } from '../app/connect.js';
 import { confirmationMatches, confirmationWord } from '../domain/actions.js';
 import { KeywardenError } from '../domain/errors.js';
+import { toDomainError } from '../aws/errors.js';
 import { parseDeletionWindow, parseWatchDays, unacknowledged, type Preflight, type RetirementRecord, type StepId } from '../domain/retirement.js';
 import { RETIREMENT_STEPS } from '../domain/retirement-steps.js';
 import { cleanText } from '../domain/sanitize.js';
@@ -213,7 +214,21 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
     await confirmStep('disable', probe, aliases, `Disable ${name}: every use of it fails until it is enabled again`, flags);
     let record = await retirements.start(key, { watchDays: parsed.watchDays, name, preflight });
     for (const id of parsed.acknowledge) record = await retirements.acknowledge(record, id);
-    record = await retirements.disable(record, preflight.findings);
+    try {
+      record = await retirements.disable(record, preflight.findings);
+    } catch (error) {
+      // AWS refused the DisableKey (the account's guard, access denied, the key's state): nothing
+      // changed, so the start leaves no record behind (invariant 6); the journal keeps the refusal.
+      // An unknown outcome (network, throttling that outlasted the retries) keeps the record, so
+      // `retire status` can find out what happened.
+      const refused = ['access-denied', 'invalid-state', 'disabled', 'unsupported', 'validation', 'limit-exceeded'].includes(toDomainError(error).kind);
+      if (!resuming && refused) {
+        await retirements.abandonAtPreflight(record).catch(() => undefined);
+        const domain = toDomainError(error);
+        throw new KeywardenError(domain.kind, `${domain.message.replace(/ Nothing else was changed; the retirement stays where it was\./, ' Nothing was changed and no retirement was recorded.')}`, { cause: error });
+      }
+      throw error;
+    }
     const status = await retirements.status(record, preflight.findings);
     output(status, 'the key is disabled (DisableKey); next: the alarm (keywarden retire advance)');
     return 0;

@@ -13,6 +13,7 @@ import { openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
 import { CLI } from './terminal.js';
 
 let endpoint: TestEndpoint;
+const sandboxOnlyIt = process.env.KEYWARDEN_TEST_ENDPOINT ? it.skip : it;
 let home: string;
 beforeAll(async () => {
   endpoint = await openEndpoint();
@@ -53,6 +54,16 @@ async function newAliasedKey(description: string, alias: string) {
 }
 
 describe('retire from the command line', () => {
+  sandboxOnlyIt('a start the account\'s guard refuses (kms:TrailingDaysWithoutKeyUsage) names the guard and leaves no record behind', async () => {
+    const before = await keywarden(['retirements', '--json']);
+    const refused = await keywarden(['retire', 'start', 'cloudtrail/management-events', '--yes', '--acknowledge', 'used-recently']);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/the account's guard refuses this: .*kms:TrailingDaysWithoutKeyUsage.*Nothing was changed and no retirement was recorded/s);
+    const state = (await endpoint.clients().kms('us-east-1').send(new DescribeKeyCommand({ KeyId: 'alias/cloudtrail/management-events' }))).KeyMetadata?.KeyState;
+    expect(state).toBe('Enabled');
+    expect((await keywarden(['retirements', '--json'])).stdout).toBe(before.stdout);
+  });
+
   it('starts, needs findings acknowledged, disables, arms the alarm, reports, and rolls back', async () => {
     const { kms, created, alias, arn } = await newAliasedKey('keywarden CLI retirement', `kw-retire-cli-${process.pid}`);
 
