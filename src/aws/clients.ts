@@ -6,6 +6,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { KeywardenError } from '../domain/errors.js';
+import { isThrottle } from './errors.js';
 import { OperationLimiter } from './rate-limit.js';
 import { assertEndpointIsSafe, guardEndpoint } from './endpoint-guard.js';
 import { isReadOperation } from './read-operations.js';
@@ -43,13 +44,22 @@ function guardReadOnly<T>(client: T): T {
 
 /**
  * Paces every attempt (retries included: the middleware sits inside the retry loop) to the
- * per-operation KMS quotas. One limiter per client = per account and region.
+ * per-operation KMS quotas, and tells the limiter which attempts were throttled, so the pace
+ * follows what other clients of the account leave. One limiter per client = per account and region.
  */
 function paceToQuotas<T>(client: T, limiter: OperationLimiter): T {
   (client as unknown as { middlewareStack: { add(m: unknown, o: unknown): void } }).middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-      await limiter.take((context.commandName ?? '').replace(/Command$/, ''));
-      return next(args);
+      const operation = (context.commandName ?? '').replace(/Command$/, '');
+      await limiter.take(operation);
+      try {
+        const out = await next(args);
+        limiter.answered(operation);
+        return out;
+      } catch (error) {
+        if (isThrottle(error)) limiter.throttled(operation);
+        throw error;
+      }
     },
     { step: 'finalizeRequest', name: 'keywardenQuotaPacing', priority: 'low' },
   );

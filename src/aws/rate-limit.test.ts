@@ -42,3 +42,27 @@ describe('OperationLimiter', () => {
     expect(KMS_QUOTAS).toMatchObject({ RotateKeyOnDemand: 5, RetireGrant: 50, RevokeGrant: 50, TagResource: 10, UntagResource: 5 });
   });
 });
+
+describe('OperationLimiter under someone else’s load', () => {
+  it('slows an operation to 70% after a throttle (once a second at most, never below a fifth of its quota) and climbs back per answer', () => {
+    let at = 0;
+    const limiter = new OperationLimiter({ GetKeyLastUsage: 5, DescribeKey: 2000 }, () => at);
+    expect(limiter.rate('GetKeyLastUsage')).toBe(5);
+    limiter.throttled('GetKeyLastUsage');
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(3.5);
+    at = 500;
+    limiter.throttled('GetKeyLastUsage'); // the same burst's retry: not another cut
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(3.5);
+    for (const t of [1_500, 3_000, 4_500, 6_000, 7_500]) {
+      at = t;
+      limiter.throttled('GetKeyLastUsage');
+    }
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(1); // a fifth of 5
+    expect(limiter.rate('DescribeKey')).toBe(2000); // other operations keep their pace
+    limiter.answered('GetKeyLastUsage');
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(1.1);
+    for (let i = 0; i < 100; i++) limiter.answered('GetKeyLastUsage');
+    expect(limiter.rate('GetKeyLastUsage')).toBe(5);
+    expect(limiter.rate('ListKeys')).toBeUndefined();
+  });
+});

@@ -2,7 +2,10 @@
 // shared by every caller of one KMS client (one client per account and region — the scope AWS
 // counts quotas in). The inventory's p-limit bounds requests in flight; these buckets bound
 // requests per second, so a fast endpoint never pushes the account into throttling. What still
-// gets throttled (other tools share the quota) is retried by the SDK and by retryThrottled.
+// gets throttled (other tools share the quota) is retried by the SDK and by retryThrottled, and
+// slows that operation's pace down (AIMD: 70% after a throttle, then back up by 2% of the quota
+// per answer), so a client sharing the account with another settles just under what is left to
+// it instead of being throttled on every other request.
 
 /**
  * Requests per second per account and region: AWS's 2026 defaults (KMS.md §7.1; the "Request
@@ -39,18 +42,31 @@ export const KMS_QUOTAS: Readonly<Record<string, number>> = {
 
 /** A token bucket: `rate` tokens per second, at most `burst` saved up. Waiters are served in order. */
 export class TokenBucket {
+  private currentRate: number;
   private tokens: number;
   private last: number;
   private queue: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly rate: number,
+    rate: number,
     readonly burst: number = Math.max(1, Math.round(rate / 10)),
     private readonly clock: () => number = () => performance.now(),
   ) {
+    this.currentRate = rate;
     this.tokens = burst;
     this.last = clock();
+  }
+
+  /** Tokens per second now. */
+  get rate(): number {
+    return this.currentRate;
+  }
+
+  /** Changes the pace from now on (tokens saved up so far are kept). */
+  setRate(rate: number): void {
+    this.refill();
+    this.currentRate = rate;
   }
 
   private refill(): void {
@@ -93,19 +109,60 @@ export class TokenBucket {
   }
 }
 
-/** One bucket per operation, created on first use. */
+/** After a throttle the pace drops to this share of what it was… */
+const THROTTLED_FACTOR = 0.7;
+/** …at most once per this long (the SDK's retries of one burst are one signal, not several)… */
+const CUT_INTERVAL_MS = 1_000;
+/** …never below this share of the quota; each answered request adds this share of the quota back. */
+const FLOOR_SHARE = 0.2;
+const RECOVERY_SHARE = 0.02;
+
+/**
+ * One bucket per operation, created on first use, at that operation's quota. A throttled attempt
+ * (someone else uses part of the quota) lowers the operation's pace; answered ones raise it back
+ * toward the quota.
+ */
 export class OperationLimiter {
-  private readonly buckets = new Map<string, TokenBucket>();
-  constructor(private readonly quotas: Readonly<Record<string, number>> = KMS_QUOTAS) {}
+  private readonly buckets = new Map<string, { bucket: TokenBucket; quota: number; lastCut: number }>();
+  constructor(
+    private readonly quotas: Readonly<Record<string, number>> = KMS_QUOTAS,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  private paced(operation: string) {
+    const quota = this.quotas[operation];
+    if (quota === undefined) return undefined;
+    let paced = this.buckets.get(operation);
+    if (!paced) {
+      paced = { bucket: new TokenBucket(quota, undefined, this.clock), quota, lastCut: -Infinity };
+      this.buckets.set(operation, paced);
+    }
+    return paced;
+  }
 
   take(operation: string): Promise<void> {
-    const rate = this.quotas[operation];
-    if (rate === undefined) return Promise.resolve();
-    let bucket = this.buckets.get(operation);
-    if (!bucket) {
-      bucket = new TokenBucket(rate);
-      this.buckets.set(operation, bucket);
-    }
-    return bucket.take();
+    return this.paced(operation)?.bucket.take() ?? Promise.resolve();
+  }
+
+  /** Requests per second this operation is paced at now (undefined: not paced). */
+  rate(operation: string): number | undefined {
+    return this.paced(operation)?.bucket.rate;
+  }
+
+  /** An attempt of this operation was throttled: slow down. */
+  throttled(operation: string): void {
+    const paced = this.paced(operation);
+    if (!paced) return;
+    const at = this.clock();
+    if (at - paced.lastCut < CUT_INTERVAL_MS) return;
+    paced.lastCut = at;
+    paced.bucket.setRate(Math.max(paced.quota * FLOOR_SHARE, paced.bucket.rate * THROTTLED_FACTOR));
+  }
+
+  /** An attempt of this operation was answered (not throttled): speed up again toward the quota. */
+  answered(operation: string): void {
+    const paced = this.paced(operation);
+    if (!paced || paced.bucket.rate >= paced.quota) return;
+    paced.bucket.setRate(Math.min(paced.quota, paced.bucket.rate + paced.quota * RECOVERY_SHARE));
   }
 }

@@ -157,6 +157,29 @@ sandboxOnly('last use, read in the background', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
   }, 90_000);
 
+  it('shares the quota with another client: settles under what is left, throttled only now and then', async () => {
+    // Another client of the account keeps using half of GetKeyLastUsage's 5 per second. Reading on
+    // at 5/s would be throttled on about every other request; the pace follows what is left.
+    endpoint.sandbox!.faults.competitor = { share: 0.5, operations: ['GetKeyLastUsage'] };
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // the sandbox's bucket full again
+    const source = new AwsKeySource(endpoint.clients([REGION]));
+    const feed = reader(source);
+    feed.setRows(rows);
+    await feed.idle();
+    const calls = lastUseCalls(endpoint.sandbox!.requests());
+    const answered = calls.filter((c) => !c.errorCode);
+    const throttled = calls.filter((c) => c.errorCode === 'ThrottlingException');
+    expect(answered.length).toBe(rows.filter((r) => r.metadata).length);
+    expect(throttled.length).toBeLessThanOrEqual(Math.ceil(answered.length / 5));
+    // …and still uses what is left: the whole read goes at least at 80% of 2.5 per second (the
+    // sandbox's bucket starts with a second's worth, 5 requests, saved up).
+    const times = answered.map((c) => c.receivedAt).sort((a, b) => a - b);
+    expect((times.length - 1 - 5) / ((times.at(-1)! - times[0]!) / 1000)).toBeGreaterThanOrEqual(2.5 * 0.8);
+    // The next tests count every call: leave them the sandbox's bucket full.
+    endpoint.sandbox!.faults.competitor = undefined;
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+  }, 60_000);
+
   it('keeps values on disk (0600) and reuses them for an hour; older ones are read again', async () => {
     const caching = (now: () => Date) => {
       const source = new AwsKeySource(endpoint.clients([REGION]));
