@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../../test/helpers/source-files.js';
 import { isReadOperation, READ_OPERATIONS } from './read-operations.js';
 
 /** Every operation keywarden sends that changes something. Read-only mode refuses each of them. */
@@ -23,13 +23,6 @@ const CHANGES = new Set([
   'DeleteAlarms',
 ]);
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [path] : [];
-  });
-}
 
 describe('read-only operations', () => {
   it('classifies every AWS command keywarden constructs as a read or a change (a new one must be added to one list)', () => {

@@ -1,17 +1,9 @@
 // Text keywarden shows to people speaks of AWS and of keywarden, never of the project's own
 // working files (a finding once told operators to read "KMS.md §11").
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return /\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [path] : [];
-  });
-}
+import { sourceFiles } from '../../test/helpers/source-files.js';
 
 describe('text shown to users', () => {
   it('names no internal design document outside comments', () => {
