@@ -248,11 +248,15 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
   }
   const r = status.record;
   const why = status.steps.find((st) => st.id === step)?.why ?? '';
+  // A detected use is said before the watch starts again, also with --yes: an operator who asked
+  // to go on (say, to schedule the deletion) learns why the deletion is not being scheduled.
+  const useNote = r.stage === 'use-detected' && r.useDetected ? `USE DETECTED since the key was disabled: ${cleanText(r.useDetected.summary)}. Deletion is not possible now. ` : '';
+  if (useNote && flags.yes && !flags.json) printError(useNote.trim());
   const what: Record<StepId, string> = {
     acknowledge: '',
     disable: '',
     'arm-watch': `Create keywarden's alarm on any use of ${r.name} and start the ${r.watchDays}-day watch`,
-    're-arm-watch': `Start the ${r.watchDays}-day watch of ${r.name} again from now`,
+    're-arm-watch': `${useNote}Start the ${r.watchDays}-day watch of ${r.name} again from now (the key stays Disabled)`,
     'schedule-deletion': `Schedule deletion of ${r.name} in ${parsed.deletionDays} days: after that the key and everything encrypted under it are gone`,
     'cancel-deletion': `Cancel the deletion of ${r.name} (the key returns to Disabled)`,
     're-enable': `Enable ${r.name} again and roll the retirement back`,
@@ -286,9 +290,10 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
     disable: '',
     'arm-watch': next.watch?.kind === 'alarm' ? `alarm ${next.watch.alarmName} armed; the ${next.watchDays}-day watch starts now` : 'WEAKER watch recorded (CloudTrail polling, no alarm)',
     're-arm-watch':
-      next.watch?.kind === 'alarm'
-        ? `alarm ${next.watch.alarmName} put back and self-tested; the ${next.watchDays}-day watch starts again now`
-        : `WEAKER watch started again from now: deletion is possible after ${next.watchDays} days without use; nothing changed on the key`,
+      useNote +
+      (next.watch?.kind === 'alarm'
+        ? `alarm ${next.watch.alarmName} put back and self-tested; the ${next.watchDays}-day watch starts again now (the key stays Disabled; keywarden retire rollback enables it instead)`
+        : `WEAKER watch started again from now: deletion is possible after ${next.watchDays} days without use; nothing changed on the key`),
     'schedule-deletion': `deletion scheduled for ${next.deletionDate ?? '(after the replicas are deleted)'}; keywarden retire rollback cancels it`,
     'cancel-deletion': 'deletion cancelled: the key is back to Disabled (not Enabled); run rollback again to enable it',
     're-enable': 'the key is enabled again; the retirement is rolled back (keywarden retire advance removes the alarm)',

@@ -2,7 +2,8 @@
 // `retirements`): exit codes, --yes, --json, and the sandbox's state after each step.
 
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
+import { createClients } from '../../src/aws/clients.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,20 @@ async function newAliasedKey(description: string, alias: string) {
 }
 
 describe('retire from the command line', () => {
+  sandboxOnlyIt('after a detected use, advance says so before the watch starts again (also with --yes)', async () => {
+    const { alias, arn } = await newAliasedKey('keywarden CLI use detected', `kw-retire-use-${process.pid}`);
+    expect((await keywarden(['retire', 'start', alias, '--yes'])).code).toBe(0);
+    expect((await keywarden(['retire', 'advance', alias, '--yes'])).code).toBe(0);
+    const colleague = createClients({ regions: ['us-east-1'], endpoint: endpoint.url, credentials: { accessKeyId: 'AKIAKEYWARDENCOLLEAGUE', secretAccessKey: 'x' } });
+    await expect(colleague.kms('us-east-1').send(new EncryptCommand({ KeyId: arn, Plaintext: new TextEncoder().encode('x') }))).rejects.toThrow(/is disabled/);
+    colleague.destroy();
+    const advance = await keywarden(['retire', 'advance', alias, '--yes', '--deletion-days', '7']);
+    expect(advance.code, advance.stderr).toBe(0);
+    expect(advance.stderr).toMatch(/USE DETECTED since the key was disabled: .*KeyAdmins.*Encrypt.*Deletion is not possible now/);
+    expect(advance.stdout).toMatch(/USE DETECTED .*the 14-day watch starts again now \(the key stays Disabled/s);
+    expect((await endpoint.clients().kms('us-east-1').send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Disabled');
+  });
+
   sandboxOnlyIt('a start the account\'s guard refuses (kms:TrailingDaysWithoutKeyUsage) names the guard and leaves no record behind', async () => {
     const before = await keywarden(['retirements', '--json']);
     const refused = await keywarden(['retire', 'start', 'cloudtrail/management-events', '--yes', '--acknowledge', 'used-recently']);
