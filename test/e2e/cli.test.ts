@@ -1,41 +1,26 @@
 // The built program as scripts use it: flags, JSON, exit codes, messages. No terminal here
 // (stdin and stdout are pipes), which is itself one of the cases under test.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { GetKeyLastUsageCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
-import { CLI } from './terminal.js';
+import { CLI, runKeywarden, type CliRun } from './terminal.js';
 
 /** `list` reads every key's last use at once today; the sandbox allows 5 GetKeyLastUsage a second. */
 /** Listing tests that are not about last use skip reading it (5 keys a second: GetKeyLastUsage's quota). */
 const NO_LAST_USE = ['--no-last-use'];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 function home(): string {
   return mkdtempSync(join(tmpdir(), 'kw-cli-home-'));
 }
 
-function keywarden(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { PATH: process.env.PATH ?? '', KEYWARDEN_HOME: env.KEYWARDEN_HOME ?? home(), AWS_EC2_METADATA_DISABLED: 'true', ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      },
-    );
-    child.stdin?.end();
-  });
+function keywarden(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runKeywarden(args, { KEYWARDEN_HOME: env.KEYWARDEN_HOME ?? home(), ...env });
 }
 
 describe('keywarden on the command line', () => {

@@ -4,14 +4,13 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
 import { createClients } from '../../src/aws/clients.js';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
-import { CLI } from './terminal.js';
+import { runKeywarden, type CliRun } from './terminal.js';
 
 let endpoint: TestEndpoint;
 const sandboxOnlyIt = process.env.KEYWARDEN_TEST_ENDPOINT ? it.skip : it;
@@ -24,26 +23,12 @@ afterAll(async () => {
   await endpoint.close();
 });
 
-function keywarden(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args, '--endpoint-url', endpoint.url],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
-          AWS_REGION: 'us-east-1',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          KEYWARDEN_HOME: home,
-        },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
+function keywarden(args: string[]): Promise<CliRun> {
+  return runKeywarden(
+    [...args, '--endpoint-url', endpoint.url],
+    { AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', KEYWARDEN_HOME: home },
+    60_000,
+  );
 }
 
 /** A new key in the sandbox with an alias (without its `alias/` prefix). */

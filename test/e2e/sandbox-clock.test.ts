@@ -3,7 +3,7 @@
 // Needs `npm run build` first.
 
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, ListKeysCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,30 +14,16 @@ import { connect, type Connection } from '../../src/app/connect.js';
 import { createClients } from '../../src/aws/clients.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { presencePath } from '../../src/sandbox/presence.js';
-import { CLI } from './terminal.js';
+import { CLI, runKeywarden, type CliRun } from './terminal.js';
 
 const DAY = 86_400;
 
-function keywarden(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
-          AWS_REGION: 'us-east-1',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          KEYWARDEN_HOME: home,
-        },
-        timeout: 120_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
+function keywarden(args: string[], home: string): Promise<CliRun> {
+  return runKeywarden(
+    args,
+    { AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', KEYWARDEN_HOME: home },
+    120_000,
+  );
 }
 
 /** `keywarden sandbox serve --state FILE` as a child process; resolves once it listens. */

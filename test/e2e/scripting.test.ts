@@ -2,18 +2,13 @@
 // codes, endpoints chosen by the environment or the shared config, and text from files that
 // anyone could have edited.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI } from './terminal.js';
+import { CLI, runKeywarden, type CliRun } from './terminal.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 function home(): string {
   return mkdtempSync(join(tmpdir(), 'kw-script-home-'));
@@ -23,16 +18,8 @@ function home(): string {
 const FAR_ENDPOINT = 'http://keywarden-test.invalid:9';
 const FAKE_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIAKEYWARDENTEST', AWS_SECRET_ACCESS_KEY: 'keywarden-test-secret-key-not-real-00000' };
 
-function keywarden(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { PATH: process.env.PATH ?? '', KEYWARDEN_HOME: env.KEYWARDEN_HOME ?? home(), AWS_EC2_METADATA_DISABLED: 'true', ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
+function keywarden(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runKeywarden(args, { KEYWARDEN_HOME: env.KEYWARDEN_HOME ?? home(), ...env });
 }
 
 /** Runs keywarden with stdout into a reader that closes after the first chunk, as `| head -1` does. */

@@ -12,6 +12,25 @@ const run = promisify(execFile);
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(PROJECT_ROOT, 'dist/cli.js');
 
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the built program as a script would: stdin closed, stdout and stderr pipes, only PATH, no
+ * instance metadata lookups, and `env` on top. Resolves with the exit code and both outputs.
+ */
+export function runKeywarden(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', AWS_EC2_METADATA_DISABLED: 'true', ...env }, timeout: timeoutMs }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end();
+  });
+}
+
 let counter = 0;
 
 export interface TerminalOptions {

@@ -3,7 +3,6 @@
 // in between; and `:clock +15d` in the TUI on --sandbox. Needs `npm run build` first.
 
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,30 +10,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../src/aws/clients.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { presencePath } from '../../src/sandbox/presence.js';
-import { CLI, Terminal } from './terminal.js';
+import { Terminal, runKeywarden, type CliRun } from './terminal.js';
 
 const DAY_MS = 86_400_000;
 
-function keywarden(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
-          AWS_REGION: 'us-east-1',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          KEYWARDEN_HOME: home,
-        },
-        timeout: 120_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
+function keywarden(args: string[], home: string): Promise<CliRun> {
+  return runKeywarden(
+    args,
+    { AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', KEYWARDEN_HOME: home },
+    120_000,
+  );
 }
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
