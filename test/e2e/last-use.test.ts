@@ -135,13 +135,15 @@ describe('the keys view in a terminal', () => {
     expect(lastUseCalls().length).toBeLessThan(40);
 
     await terminal.type('r');
-    await expect.poll(() => readsOf().length, { timeout: 10_000 }).toBe(2);
+    // Waits (does not time the product): under a loaded test run the read queue can be slowed by
+    // throttles left from the previous test on this sandbox, so the bound is generous.
+    await expect.poll(() => readsOf().length, { timeout: 30_000 }).toBe(2);
     // Every row ends with a value; the header's progress goes once all are read.
     const done = await terminal.waitFor((screen) => !screen.includes('last use ') && !screen.includes('pending'), 40_000);
     expect(done).not.toMatch(/\?\s*$/m);
     await terminal.type('q');
     expect(await terminal.exitCode()).toBe(0);
-  }, 90_000);
+  }, 150_000);
   it('quitting while reading keeps every value read so far on disk', async () => {
     const home = mkdtempSync(join(tmpdir(), 'kw-last-use-home-'));
     terminal = await Terminal.start({ args: ['--endpoint-url', endpoint.url], env: awsEnv(home) });
