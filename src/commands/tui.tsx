@@ -98,12 +98,20 @@ interface ScreenRun {
 
 async function runOnScreen(run: ScreenRun): Promise<number> {
   let connection = run.connection;
-  const [{ render }, { BootView }, { installFastOutput }, { drawableSize }] = await Promise.all([
+  // Ink draws only the last frame when it believes it runs in CI (any CI value but "false"/"0",
+  // read once when Ink loads). The TUI runs only on a terminal, where an operator's CI variable
+  // must not freeze the screen.
+  for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (process.env[name] !== undefined) process.env[name] = 'false';
+  const [{ render }, { BootView }, { installFastOutput }, { drawableSize }, { default: chalk }, { tuiColourLevel }] = await Promise.all([
     import('ink'),
     import('../ui/boot-view.js'),
     import('../ui/fast-output.js'),
     import('../ui/hooks/use-terminal-size.js'),
+    import('chalk'),
+    import('../ui/colour-level.js'),
   ]);
+  // Ink styles through chalk's shared instance: a `CI` variable must not take the selection away.
+  chalk.level = tuiColourLevel(process.env, chalk.level, process.stdout.isTTY === true);
   await installFastOutput();
   run.eraseSplash();
   // Ink's incrementalRendering (rewrite only changed lines) is not used: in Ink 6.8 it draws one

@@ -19,7 +19,7 @@ const stripForWidth = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g
 export function splashLines(session: SessionInfo, options: { colour: boolean; columns: number }): string[] {
   const { colour, columns } = options;
   const regions = session.regions.length > 0 ? session.regions.map((r) => cleanText(r)).join(', ') : '…';
-  const muted = (text: string) => style(text, '90;2', colour, '2');
+  const muted = (text: string) => style(text, '90', colour, '2');
   const parts = [
     style('keywarden', '36;1', colour, '1'),
     `${muted('account ')}…`,

@@ -31,7 +31,8 @@ export const COLOR_THEME: Theme = {
   danger: { color: 'red' },
   warning: { color: 'yellow' },
   success: { color: 'green' },
-  muted: { color: 'gray', dimColor: true },
+  // One means of muting, not two: grey that is also dim is unreadable on dark terminals.
+  muted: { color: 'gray' },
   accent: { color: 'cyan' },
   heading: { color: 'cyan', bold: true },
   selection: { color: 'black', backgroundColor: 'cyan', inverse: false },
@@ -51,6 +52,7 @@ export const MONOCHROME_THEME: Theme = {
   selection: { inverse: true },
   badge: { inverse: true, bold: true },
   dangerBadge: { inverse: true, bold: true },
+  muted: { dimColor: true },
 };
 
 /** The theme for an environment: monochrome when NO_COLOR is set to anything non-empty. */

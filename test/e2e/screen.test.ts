@@ -88,4 +88,21 @@ describe('the operator’s terminal', () => {
     expect(after).not.toContain('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
     expect(after).not.toContain('app/orders-queue');
   });
+  // chalk answers "no colour" whenever CI is set (even CI=false), which also drops inverse: the
+  // selection and the active tab vanished. Colour stays on a terminal; NO_COLOR keeps inverse.
+  it.each([
+    ['CI=false', { CI: 'false' } as Record<string, string>, /\u001b\[46m/],
+    ['CI=true and NO_COLOR', { CI: 'true', NO_COLOR: '1' }, /\u001b\[7m/],
+  ])('keeps the selection visible with %s', async (_name, env, selection) => {
+    const raw = join(mkdtempSync(join(tmpdir(), 'kw-raw-')), 'pane.out');
+    terminal = await Terminal.start({ args: ['--sandbox'], env, rawOutputFile: raw });
+    await terminal.waitFor(KEYS_LOADED);
+    await terminal.type('j');
+    await new Promise((r) => setTimeout(r, 300));
+    await terminal.type('q');
+    expect(await terminal.exitCode()).toBe(0);
+    const bytes = readFileSync(raw, 'latin1');
+    expect(bytes).toMatch(selection);
+    if (env.NO_COLOR) expect(bytes.slice(bytes.indexOf('app/orders-queue'))).not.toMatch(/\u001b\[(3[0-7]|4[0-7]|9[0-7])m/);
+  });
 });
