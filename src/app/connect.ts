@@ -108,15 +108,6 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
   // answer after: the account's time is the sandbox's. Any other endpoint answers the probe with an
   // error (no AWS API lives under /_sandbox/) and keeps this machine's time. AWS itself is not asked.
   const clock = new AccountClock();
-  let sandboxClock: SandboxClock | undefined;
-  if (flags.endpointUrl) {
-    const { readSandboxClock } = await import('../sandbox/clock-client.js');
-    const answer = await readSandboxClock(flags.endpointUrl, 2_000);
-    if (answer) {
-      clock.observe(answer.now);
-      sandboxClock = sandboxClockAt(flags.endpointUrl, clock);
-    }
-  }
   const clients = createClients({
     regions,
     readOnly: flags.readOnly,
@@ -125,6 +116,18 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
     ...(flags.profile ? { profile: flags.profile } : {}),
     ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
   });
+  // The endpoint KMS requests go to when it is not AWS: the flag, or one the SDK reads from
+  // AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL or endpoint_url in the shared config. The header names it.
+  const endpoint = flags.endpointUrl ?? (await configuredEndpoint(clients, regions[0]!));
+  let sandboxClock: SandboxClock | undefined;
+  if (endpoint) {
+    const { readSandboxClock } = await import('../sandbox/clock-client.js');
+    const answer = await readSandboxClock(endpoint, 2_000);
+    if (answer) {
+      clock.observe(answer.now);
+      sandboxClock = sandboxClockAt(endpoint, clock);
+    }
+  }
   return {
     clients,
     now: () => clock.now(),
@@ -133,11 +136,22 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
       regions,
       sandbox: false,
       readOnly: flags.readOnly,
-      ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
+      ...(endpoint ? { endpoint } : {}),
       ...(flags.profile ? { profile: flags.profile } : {}),
     },
     async close() {
       clients.destroy();
     },
   };
+}
+
+/** The endpoint the SDK took from the environment or the shared config for KMS, if any (a URL). */
+async function configuredEndpoint(clients: Clients, region: string): Promise<string | undefined> {
+  const config = clients.kms(region).config as { serviceConfiguredEndpoint?: () => Promise<string | undefined> };
+  try {
+    const url = await config.serviceConfiguredEndpoint?.();
+    return typeof url === 'string' && url !== '' ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
