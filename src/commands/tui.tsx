@@ -69,15 +69,43 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
   };
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
+  // From the first frame the keyboard is read raw (nothing typed is echoed over the splash): q or
+  // Ctrl-C ends the program at once, as they do once the keys are shown (exit 0). Ink takes the
+  // keyboard over when it draws.
+  const releaseKeys = quitKeysBeforeInk(process.stdin, () => stopper.stop(0));
   try {
     const eraseSplash = showSplash(process.stdout, initial, process.env);
-    return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect, stopper });
+    return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect, stopper, releaseKeys });
   } finally {
+    releaseKeys();
     for (const signal of signals) process.off(signal, onSignal);
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
     leaveScreen();
   }
+}
+
+/**
+ * Reads q and Ctrl-C in raw mode until Ink takes the keyboard (other keys are dropped, as the
+ * loading screen drops them). Returns the function that stops reading (the terminal stays raw for Ink).
+ */
+function quitKeysBeforeInk(stdin: NodeJS.ReadStream, quit: () => void): () => void {
+  if (!stdin.isTTY) return () => undefined;
+  stdin.setRawMode(true);
+  const onReadable = () => {
+    let chunk: Buffer | string | null;
+    while ((chunk = stdin.read() as Buffer | string | null) !== null) {
+      const text = chunk.toString();
+      if (text.includes('q') || text.includes('\u0003')) quit();
+    }
+  };
+  stdin.on('readable', onReadable);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    stdin.off('readable', onReadable);
+  };
 }
 
 /** How the program is ended from outside the app (a signal) or before the app is up (q while loading). */
@@ -94,6 +122,8 @@ interface ScreenRun {
   eraseSplash: () => void;
   connect: (flags: ConnectFlags) => Promise<Connection>;
   stopper: Stopper;
+  /** Stops the pre-Ink keyboard reader: Ink reads the keys from its first frame on. */
+  releaseKeys: () => void;
 }
 
 async function runOnScreen(run: ScreenRun): Promise<number> {
@@ -118,11 +148,18 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
   // line too low after a frame that ends in a newline, which every frame of ours does.
   let exitCode = 0;
   let stopped = false;
+  let appShown = false;
+  // Leaves the screen and ends the process (the stopper's first form).
+  const exitNow = run.stopper.stop;
   const stop = (code: number) => {
     exitCode = code;
     stopped = true;
     instance.unmount();
+    // While loading nothing is being written that an exit could cut short: end now rather than
+    // after the loading finishes, which can take seconds.
+    if (!appShown) exitNow(code);
   };
+  run.releaseKeys();
   const instance = render(<BootView session={run.initial} {...drawableSize(process.stdout)} onQuit={() => stop(0)} />, { exitOnCtrlC: false });
   // Waited on from the start, so an unmount during loading (q, a signal) ends the wait too.
   const exited = instance.waitUntilExit();
@@ -145,6 +182,7 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
       keySource = source;
       const changes = new AwsChangeSource(live.clients, () => source.identity());
       const retirements = retirementSource(live.clients, () => source.identity(), live.now);
+      appShown = true;
       instance.rerender(
         <App
           source={source}

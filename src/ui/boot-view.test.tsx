@@ -18,4 +18,16 @@ describe('BootView', () => {
     }
     expect(quits).toEqual(['q', '\u0003']);
   });
+
+  it('turns its spinner while loading', async () => {
+    const app = render(<BootView session={session} columns={100} rows={10} />);
+    await waitForText(app.lastFrame, 'loading keys');
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      seen.add(/(\S) loading keys/.exec(app.lastFrame() ?? '')?.[1] ?? '');
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    app.unmount();
+    expect(seen.size).toBeGreaterThan(2);
+  });
 });

@@ -2,6 +2,7 @@
 // of the app are loaded. Imports nothing heavier than Ink (and the key registry).
 
 import { Box, Text, useInput } from 'ink';
+import { useEffect, useState } from 'react';
 import type { SessionInfo } from '../domain/source.js';
 import { Header } from './components/header.js';
 import { matches } from './keymap.js';
@@ -15,8 +16,16 @@ export interface BootViewProps {
   onQuit?: () => void;
 }
 
+/** The splash's spinner, turning (the splash drew its first frame). */
+export const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
 export function BootView({ session, columns, rows, onQuit }: BootViewProps) {
   const theme = themeFor(process.env);
+  const [frame, setFrame] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setFrame((f) => (f + 1) % SPINNER_FRAMES.length), 80);
+    return () => clearInterval(timer);
+  }, []);
   // Other keys pressed while loading are dropped: nothing on this screen takes them.
   useInput(
     (input, key) => {
@@ -28,7 +37,7 @@ export function BootView({ session, columns, rows, onQuit }: BootViewProps) {
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={columns} height={rows}>
         <Header session={session} identity={{ status: 'loading' }} />
-        <Text {...theme.accent}>⠋ loading keys…</Text>
+        <Text {...theme.accent}>{SPINNER_FRAMES[frame]} loading keys…</Text>
       </Box>
     </ThemeContext.Provider>
   );

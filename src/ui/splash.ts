@@ -40,6 +40,8 @@ export function showSplash(out: NodeJS.WriteStream, session: SessionInfo, env: R
   const lines = splashLines(session, { colour: !env['NO_COLOR'], columns: out.columns || 80 });
   out.write(`${lines.join('\n')}`);
   return () => {
-    out.write(`\r${lines.length > 1 ? `${ESC}${lines.length - 1}A` : ''}${ESC}J`);
+    // Begins a synchronized update (DEC mode 2026) that Ink's first frame ends: the terminal shows
+    // the splash until the frame replaces it, never the blank screen in between.
+    out.write(`${ESC}?2026h\r${lines.length > 1 ? `${ESC}${lines.length - 1}A` : ''}${ESC}J`);
   };
 }

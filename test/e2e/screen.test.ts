@@ -45,6 +45,10 @@ describe('the operator’s terminal', () => {
     expect(bytes).toContain('\u001b[?1049h');
     expect(bytes).toContain('\u001b[?1049l');
     expect(bytes.indexOf('\u001b[?1049l')).toBeGreaterThan(bytes.lastIndexOf('app/orders-queue'));
+    // The splash is erased inside a synchronized update that Ink's first frame ends: no blank frame.
+    const erase = bytes.indexOf('\u001b[?2026h\r');
+    expect(erase).toBeGreaterThan(0);
+    expect(bytes.indexOf('\u001b[?2026l', erase)).toBeGreaterThan(erase);
     expect(bytes).not.toContain('\u001b[3J'); // erase scrollback
     expect(bytes).not.toContain('\u001b[2J'); // erase the whole screen
   });
@@ -68,8 +72,21 @@ describe('the operator’s terminal', () => {
     expect(await terminal.screen()).toContain('BEFORE-KEYWARDEN');
     const bytes = readFileSync(raw, 'latin1');
     expect(bytes).toContain('loading keys');
+
     expect(bytes).not.toContain('app/orders-queue');
     expect(bytes).not.toMatch(/q\S* quit/); // the keys view's footer: the app itself never came up
+  });
+
+  it('Ctrl-C while loading ends it as Ctrl-C does once the keys are shown: exit 0, screen given back', async () => {
+    terminal = await Terminal.start({ args: ['--sandbox'], before: 'echo BEFORE-KEYWARDEN' });
+    await terminal.waitFor('loading keys');
+    await terminal.press('C-c');
+    expect(await terminal.exitCode()).toBe(0);
+    expect(await terminal.screen()).toContain('BEFORE-KEYWARDEN');
+    terminal = await Terminal.start({ args: ['--sandbox'] });
+    await terminal.waitFor(KEYS_LOADED);
+    await terminal.press('C-c');
+    expect(await terminal.exitCode()).toBe(0);
   });
 
   it('an error nothing caught: the screen is left first, then the error is printed (secrets masked), exit 1', async () => {
