@@ -39,7 +39,10 @@ export interface UsageDocument {
   key: { arn: string; region: string };
   source: 'cloudtrail' | 'files';
   progress: UsageProgress;
-  summary: UsageSummary;
+  /** null when the usage could not be read (`unavailable` says why): unknown, never "no use". */
+  summary: UsageSummary | null;
+  /** Why the usage is unknown (CloudTrail refused, throttled, unreachable); absent when it was read. */
+  unavailable?: string;
   dependents: Dependent[];
   /** Reads that failed but did not stop the command (e.g. ListGrants refused). */
   problems: string[];
@@ -62,11 +65,29 @@ export async function collectUsage(
     problems.push(`ListGrants: ${describeError(error)}`);
     return [];
   });
-  const state = await source.loadUsage(
-    key,
-    { window, ...(options.cloudtrailDir ? { cloudtrailDir: options.cloudtrailDir } : {}), ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}) },
-    signal,
-  );
+  const sourceName = options.cloudtrailDir ? 'files' : 'cloudtrail';
+  let state: Awaited<ReturnType<typeof source.loadUsage>>;
+  try {
+    state = await source.loadUsage(
+      key,
+      { window, ...(options.cloudtrailDir ? { cloudtrailDir: options.cloudtrailDir } : {}), ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}) },
+      signal,
+    );
+  } catch (error) {
+    // The key is known, its usage is not: say so in the same document, never as "no use".
+    const reason = describeError(error);
+    return {
+      account: identity.account,
+      caller: identity.arn,
+      key,
+      source: sourceName,
+      progress: { source: sourceName, pages: 0, events: 0, throttled: 0, requestsPerSecond: 0, done: false, stopped: false },
+      summary: null,
+      unavailable: reason,
+      dependents: [],
+      problems: [...problems, `${sourceName === 'files' ? 'log files' : 'CloudTrail LookupEvents'}: ${reason}`],
+    };
+  }
   const summary = summarizeUsage(state.events, window, connection.now(), { keyArn: key.arn });
   const grants = await grantsPromise;
   return {
@@ -87,11 +108,16 @@ export async function runUsage(connection: Connection, keyRef: string, options: 
   if (showProgress) process.stderr.write('\r\u001b[K');
   if (options.json) printJson(document);
   else printSummary(document);
-  return 0;
+  return document.summary ? 0 : 1;
 }
 
 function printSummary(doc: UsageDocument): void {
   const { summary } = doc;
+  if (!summary) {
+    printLine(`${'Key'.padEnd(16)}${cleanText(doc.key.arn)}`);
+    printLine(`${'Usage'.padEnd(16)}unknown: ${cleanText(doc.unavailable ?? 'it could not be read')}`);
+    return;
+  }
   const c = (text: string) => cleanText(text);
   const field = (name: string, value: string) => printLine(`${name.padEnd(16)}${value}`);
   field('Key', c(doc.key.arn));

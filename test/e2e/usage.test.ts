@@ -6,7 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, Terminal } from './terminal.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
+import { CLI, Terminal, runKeywarden } from './terminal.js';
 
 describe('the Usage tab in a terminal', () => {
   let terminal: Terminal | undefined;
@@ -62,4 +64,22 @@ describe('keywarden usage', () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('--cloudtrail-dir');
   });
+  it('prints JSON saying the usage is unknown (exit 1) when CloudTrail refuses, never nothing or "no use"', async () => {
+    const sandbox = await startSandbox();
+    try {
+      sandbox.faults.accessDenied = [{ operations: ['LookupEvents'] }];
+      const env = { AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', KEYWARDEN_HOME: mkdtempSync(join(tmpdir(), 'kw-usage-home-')) };
+      const out = await runKeywarden(['usage', 'alias/ecs/fargate-ephemeral', '--json', '--endpoint-url', sandbox.url], env, 60_000);
+      expect(out.code).toBe(1);
+      const doc = JSON.parse(out.stdout) as { summary: unknown; unavailable: string; key: { arn: string } };
+      expect(doc.summary).toBeNull();
+      expect(doc.key.arn).toMatch(/^arn:aws:kms:us-east-1:/);
+      expect(doc.unavailable).toMatch(/access denied/i);
+      const text = await runKeywarden(['usage', 'alias/ecs/fargate-ephemeral', '--endpoint-url', sandbox.url], env, 60_000);
+      expect(text.code).toBe(1);
+      expect(text.stdout).toMatch(/Usage\s+unknown: .*access denied/i);
+    } finally {
+      await sandbox.close();
+    }
+  }, 90_000);
 });
