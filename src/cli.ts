@@ -397,6 +397,8 @@ async function main(): Promise<number> {
   }
   const { connect } = await import('./app/connect.js');
   const connection = await connect(connectFlags);
+  const { retryNotices } = await import('./commands/output.js');
+  connection.clients.onRetry(retryNotices());
   try {
     // Fail early, in words, when there are no credentials (before any screen is drawn).
     await connection.clients.sts().config.credentials();

@@ -10,7 +10,7 @@ import { isThrottle } from './errors.js';
 import { OperationLimiter } from './rate-limit.js';
 import { assertEndpointIsSafe, guardEndpoint } from './endpoint-guard.js';
 import { isReadOperation } from './read-operations.js';
-import { BudgetedRetryStrategy, shortBackoff } from './retry-budget.js';
+import { BudgetedRetryStrategy, shortBackoff, type RetryNotice } from './retry-budget.js';
 import { AccountClock, SANDBOX_TIME_HEADER } from '../domain/clock.js';
 
 export { isReadOperation } from './read-operations.js';
@@ -128,6 +128,8 @@ export interface Clients {
   cloudwatch(region: string): CloudWatchClient;
   /** The account's time: the sandbox's clock when the endpoint is a keywarden sandbox, else this machine's. */
   now(): Date;
+  /** Calls `listener` whenever a call is retried after an error that is not throttling; returns the unsubscribe. */
+  onRetry(listener: (notice: RetryNotice) => void): () => void;
   destroy(): void;
 }
 
@@ -222,7 +224,11 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
   // briefly (100 ms doubling to 3 s, with jitter) instead of the SDK's 0.5–20 s throttling curve.
   // Server errors (5xx, an unreadable answer, a reset) are retried for a few seconds in all, not
   // eight times over half a minute (src/aws/retry-budget.ts).
-  const retry = () => new BudgetedRetryStrategy(options.maxAttempts ?? 8, shortBackoff, options.serverErrorRetryBudgetMs);
+  const retryListeners = new Set<(notice: RetryNotice) => void>();
+  const notify = (notice: RetryNotice) => {
+    for (const listener of retryListeners) listener(notice);
+  };
+  const retry = () => new BudgetedRetryStrategy(options.maxAttempts ?? 8, shortBackoff, options.serverErrorRetryBudgetMs, undefined, notify);
   const kms = perRegion((region) => paceToQuotas(new KMSClient({ ...common, region, retryStrategy: retry() }), new OperationLimiter()));
   const cloudtrail = perRegion((region) => new CloudTrailClient({ ...common, region, retryMode: 'adaptive', maxAttempts: options.maxAttempts ?? 5 }));
   const logs = perRegion((region) => new CloudWatchLogsClient({ ...common, region, retryStrategy: retry() }));
@@ -237,6 +243,10 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
     cloudwatch,
     sts: () => sts(firstRegion),
     now: () => clock.now(),
+    onRetry(listener) {
+      retryListeners.add(listener);
+      return () => retryListeners.delete(listener);
+    },
     destroy() {
       for (const client of made) client.destroy();
     },

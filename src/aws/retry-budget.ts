@@ -10,6 +10,24 @@ import type { RetryErrorInfo, StandardRetryToken } from '@smithy/types';
 /** Default time spent retrying errors that are not throttling, per call. */
 export const SERVER_ERROR_RETRY_BUDGET_MS = 4_000;
 
+/** A retry of an error that is not throttling, as the operator is told about it. */
+export interface RetryNotice {
+  /** "HTTP 500", "ECONNRESET", "TimeoutError": what the endpoint did. */
+  reason: string;
+  /** The attempt about to be made (2 = the first retry). */
+  attempt: number;
+  delayMs: number;
+  budgetMs: number;
+}
+
+/** What went wrong, in the terms an operator can check: the HTTP status, else the error's name or code. */
+export function retryReason(error: unknown): string {
+  const e = error as { $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number }; code?: string; name?: string } | undefined;
+  const status = e?.$metadata?.httpStatusCode ?? e?.$response?.statusCode;
+  if (typeof status === 'number' && status >= 400) return `HTTP ${status}`;
+  return e?.code ?? e?.name ?? 'an error';
+}
+
 export class BudgetedRetryStrategy extends ConfiguredRetryStrategy {
   private readonly started = new WeakMap<StandardRetryToken, number>();
 
@@ -18,6 +36,7 @@ export class BudgetedRetryStrategy extends ConfiguredRetryStrategy {
     backoff: (attempt: number) => number,
     private readonly budgetMs: number = SERVER_ERROR_RETRY_BUDGET_MS,
     private readonly clock: () => number = () => performance.now(),
+    private readonly onRetry?: (notice: RetryNotice) => void,
   ) {
     super(maxAttempts, backoff);
   }
@@ -36,6 +55,9 @@ export class BudgetedRetryStrategy extends ConfiguredRetryStrategy {
       throw new Error('retry budget for server errors used up');
     }
     this.started.set(next, start);
+    if (errorInfo.errorType !== 'THROTTLING') {
+      this.onRetry?.({ reason: retryReason(errorInfo.error), attempt: next.getRetryCount() + 1, delayMs: next.getRetryDelay(), budgetMs: this.budgetMs });
+    }
     return next;
   }
 }

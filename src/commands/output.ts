@@ -41,3 +41,16 @@ export function printError(text: string): void {
   const clean = cleanText(redactSecrets(text, [process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN]), { singleLine: false });
   process.stderr.write(`keywarden: ${clean}\n`);
 }
+
+/**
+ * Says on stderr that calls are being retried after errors that are not throttling (at most once
+ * every two seconds), so a slow answer is not silence. Returns the listener for Clients.onRetry.
+ */
+export function retryNotices(now: () => number = () => Date.now()): (notice: { reason: string; attempt: number; budgetMs: number }) => void {
+  let last = -Infinity;
+  return (notice) => {
+    if (now() - last < 2_000) return;
+    last = now();
+    printError(`the endpoint answered ${notice.reason}; retrying (attempt ${notice.attempt}, for up to ${Math.round(notice.budgetMs / 1000)} s in all)`);
+  };
+}

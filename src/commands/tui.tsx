@@ -191,6 +191,7 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
           retirements={retirements}
           thresholds={run.thresholds}
           {...(live.sandboxClock ? { sandboxClock: live.sandboxClock } : {})}
+          onRetry={(listener) => live.clients.onRetry(listener)}
           onExit={(code) => {
             exitCode = code;
           }}

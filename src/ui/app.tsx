@@ -5,7 +5,7 @@
 // the command line). Each screen, in ./screens/, derives what it shows and handles its own keys.
 
 import { Box, useApp, useInput, type Key } from 'ink';
-import { useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { describeAmount, describeOffset, parseClockAmount, type SandboxClock } from '../domain/clock.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../domain/findings.js';
 import { formatDate, formatDateTime } from '../domain/format.js';
@@ -48,6 +48,8 @@ export interface AppProps {
   thresholds?: Thresholds;
   /** The sandbox's clock when the endpoint is a keywarden sandbox: the account's time, moved by `:clock +15d`. */
   sandboxClock?: SandboxClock;
+  /** Subscribes to retries after errors that are not throttling (the endpoint failing): the footer says so. */
+  onRetry?: (listener: (notice: { reason: string; attempt: number }) => void) => () => void;
 }
 
 const HEADER_LINES = 2;
@@ -95,7 +97,7 @@ function sandboxDate(clock: SandboxClock | undefined): string | undefined {
   return date === formatDate(new Date().toISOString()) ? undefined : date;
 }
 
-export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock }: AppProps) {
+export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock, onRetry }: AppProps) {
   const { exit } = useApp();
   const theme = useMemo(() => themeFor(process.env), []);
   const terminal = useTerminalSize(size);
@@ -111,6 +113,22 @@ export function App({ source, session, size, onExit, changes, retirements, thres
   const [dialog, dialogRef, dialogNow] = useSyncReducer(dialogReducer, NO_DIALOG);
   const [status, setStatus] = useState<StatusMessage | undefined>();
   const canChange = changes !== undefined && !session.readOnly;
+  // A slow answer is not silence: the endpoint failing and being retried is said in the footer
+  // (until a few seconds after the last retry; a failure the retries end in replaces it).
+  const [retrying, setRetrying] = useState<StatusMessage | undefined>();
+  useEffect(() => {
+    if (!onRetry) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const unsubscribe = onRetry((notice) => {
+      setRetrying({ text: `the endpoint answered ${notice.reason}; retrying (attempt ${notice.attempt})…`, tone: 'warning' });
+      clearTimeout(timer);
+      timer = setTimeout(() => setRetrying(undefined), 5_000);
+    });
+    return () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
+  }, [onRetry]);
 
   // Bumped when `:clock` moved the sandbox's time: "now" moves and every screen reads AWS again.
   const [clockEpoch, setClockEpoch] = useState(0);
@@ -281,7 +299,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
         </Box>
         <Footer
           scope={scope}
-          status={dialog.kind === 'command' ? { text: `:${dialog.input}█`, tone: 'accent' } : (status ?? inventoryStatus(inventory))}
+          status={dialog.kind === 'command' ? { text: `:${dialog.input}█`, tone: 'accent' } : (status ?? inventoryStatus(inventory) ?? retrying)}
           readOnly={!canChange}
           {...(scope === 'detail' && nav.screen.kind === 'detail' ? { tab: nav.screen.tab, unavailable: detail.unavailable } : {})}
         />

@@ -9,6 +9,7 @@ import { ListKeysCommand } from '@aws-sdk/client-kms';
 import { createClients } from '../../src/aws/clients.js';
 import { toDomainError } from '../../src/aws/errors.js';
 import { AwsKeySource } from '../../src/aws/inventory.js';
+import { Terminal, runKeywarden } from '../e2e/terminal.js';
 
 let server: Server | undefined;
 
@@ -58,6 +59,31 @@ describe('an endpoint that answers HTML', () => {
       expect(endpoint.hits()).toBeLessThan(8);
     } finally {
       clients.destroy();
+    }
+  });
+  it('the command line says it is retrying, then fails with the reason (exit 1)', async () => {
+    const endpoint = await htmlEndpoint(502);
+    const out = await runKeywarden(['list', '--endpoint-url', endpoint.url, '--region', 'us-east-1'], { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/keywarden: the endpoint answered HTTP 502; retrying \(attempt 2, for up to 4 s in all\)/);
+    expect(out.stderr).toMatch(/HTTP 502 with an HTML page/);
+  });
+  it('the TUI says in its footer that it is retrying', async () => {
+    const endpoint = await htmlEndpoint(502);
+    const terminal = await Terminal.start({
+      args: ['--endpoint-url', endpoint.url, '--region', 'us-east-1'],
+      env: { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey },
+    });
+    try {
+      await terminal.waitFor(/the endpoint answered HTTP 502; retrying \(attempt \d\)/, 20_000);
+      // Once the retries are spent the failure replaces the notice, and the keys are unknown, not "none".
+      const failed = await terminal.waitFor(/Could not list the keys/, 20_000);
+      expect(failed).toMatch(/us-east-1: the endpoint answered HTTP 502 with an HTML page/);
+      expect(failed).not.toMatch(/No customer-managed keys/);
+      await terminal.type('q');
+      expect(await terminal.exitCode()).toBe(0);
+    } finally {
+      await terminal.close();
     }
   });
 });

@@ -177,10 +177,17 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
       return <ErrorView title="Could not load the keys" message={inventory.error ?? 'unknown error'} hint="r to try again, q to quit" />;
     }
     const hiddenAwsManaged = list.showAwsManaged ? 0 : awsManaged;
+    // A region that could not be listed is unknown, never "no keys".
+    const failed = inventory.progress.filter((p) => p.error);
+    const listedRegions = regions.filter((r) => !failed.some((p) => p.region === r));
+    if (views.length === 0 && inventory.status === 'ready' && failed.length > 0 && listedRegions.length === 0) {
+      return <ErrorView title="Could not list the keys" message={failed.map((p) => `${p.region}: ${p.error}`).join('\n')} hint="r to try again, q to quit" />;
+    }
     if (scoped.length === 0 && inventory.status === 'ready') {
+      const unread = failed.length > 0 ? ` (${failed.map((p) => p.region).join(', ')} could not be listed)` : '';
       return (
         <Empty
-          title={list.onlyWithFindings ? 'No keys with findings: f shows every key.' : `No customer-managed keys in ${regions.join(', ') || 'this region'}.`}
+          title={list.onlyWithFindings ? 'No keys with findings: f shows every key.' : `No customer-managed keys in ${listedRegions.join(', ') || 'this region'}.${unread}`}
           hint={hiddenAwsManaged > 0 ? `${hiddenAwsManaged} AWS-managed keys are hidden: press a to show them.` : 'r to reload'}
         />
       );
