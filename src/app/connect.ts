@@ -31,7 +31,17 @@ export interface Connection {
   now: () => Date;
   /** Present when the endpoint is a keywarden sandbox: its clock, to show and move forward. */
   sandboxClock?: SandboxClock;
+  /**
+   * A connection to other Regions or through another profile, on the same endpoint (`:region`,
+   * `:profile`). This one stays open until closed; closing both is the caller's part.
+   */
+  switchTo?(change: ConnectionChange): Promise<Connection>;
   close(): Promise<void>;
+}
+
+export interface ConnectionChange {
+  regions?: string[];
+  profile?: string;
 }
 
 /** Flags that cannot go together, refused before anything starts. */
@@ -74,20 +84,37 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
         throw error;
       });
     }
-    const clock = new AccountClock();
-    clock.observe(sandbox.now());
-    const clients = createClients({ regions, endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS, readOnly: flags.readOnly, accountClock: clock });
-    return {
-      clients,
-      // Read from the sandbox itself: exact, and moved at once by `sandbox clock` from elsewhere.
-      now: () => sandbox.now(),
-      sandboxClock: sandboxClockAt(sandbox.url, clock, () => sandbox.now()),
-      session: { regions, sandbox: true, readOnly: flags.readOnly, endpoint: sandbox.url },
-      async close() {
-        clients.destroy();
-        await sandbox.close();
-      },
+    // Connections made by switchTo share this one sandbox; the last one closed stops it.
+    let users = 0;
+    const over = (forRegions: string[]): Connection => {
+      users += 1;
+      const clock = new AccountClock();
+      clock.observe(sandbox.now());
+      const clients = createClients({ regions: forRegions, endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS, readOnly: flags.readOnly, accountClock: clock });
+      let closed = false;
+      return {
+        clients,
+        // Read from the sandbox itself: exact, and moved at once by `sandbox clock` from elsewhere.
+        now: () => sandbox.now(),
+        sandboxClock: sandboxClockAt(sandbox.url, clock, () => sandbox.now()),
+        session: { regions: forRegions, sandbox: true, readOnly: flags.readOnly, endpoint: sandbox.url },
+        async switchTo(change) {
+          if (change.profile !== undefined) {
+            const { KeywardenError } = await import('../domain/errors.js');
+            throw new KeywardenError('usage', 'the sandbox has no AWS profiles: it is one account (start keywarden without --sandbox to use your profiles)');
+          }
+          return over(change.regions ? await resolveRegions({ regions: change.regions }) : forRegions);
+        },
+        async close() {
+          if (closed) return;
+          closed = true;
+          clients.destroy();
+          users -= 1;
+          if (users === 0) await sandbox.close();
+        },
+      };
     };
+    return over(regions);
   }
   if (flags.profile) await (await import('../aws/profiles.js')).assertProfileExists(flags.profile);
   let regions = await resolveRegions({ regions: flags.regions, ...(flags.profile ? { profile: flags.profile } : {}) }).catch((error: unknown) => {
@@ -138,6 +165,21 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
       readOnly: flags.readOnly,
       ...(endpoint ? { endpoint } : {}),
       ...(flags.profile ? { profile: flags.profile } : {}),
+    },
+    async switchTo(change) {
+      const next = await connect({
+        ...flags,
+        ...(change.regions ? { regions: change.regions, allRegions: false } : {}),
+        ...(change.profile !== undefined ? { profile: change.profile } : {}),
+      });
+      try {
+        // The new credentials are checked before anything is shown with them.
+        await next.clients.sts().config.credentials();
+      } catch (error) {
+        await next.close();
+        throw error;
+      }
+      return next;
     },
     async close() {
       clients.destroy();

@@ -7,7 +7,7 @@
 
 import { constants as osConstants } from 'node:os';
 import type { ThresholdOverrides } from '../app/config.js';
-import type { ConnectFlags, Connection } from '../app/connect.js';
+import type { ConnectFlags, Connection, ConnectionChange } from '../app/connect.js';
 import type { Thresholds } from '../domain/findings.js';
 import type { SessionInfo } from '../domain/source.js';
 
@@ -178,25 +178,46 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
       ]);
       connection = live;
       if (stopped) return exitCode;
-      const source = new CachingKeySource(new AwsKeySource(live.clients), cacheEndpointKey(live.session), live.now);
-      keySource = source;
-      const changes = new AwsChangeSource(live.clients, () => source.identity());
-      const retirements = retirementSource(live.clients, () => source.identity(), live.now);
-      appShown = true;
-      instance.rerender(
-        <App
-          source={source}
-          session={live.session}
-          changes={changes}
-          retirements={retirements}
-          thresholds={run.thresholds}
-          {...(live.sandboxClock ? { sandboxClock: live.sandboxClock } : {})}
-          onRetry={(listener) => live.clients.onRetry(listener)}
-          onExit={(code) => {
-            exitCode = code;
-          }}
-        />,
-      );
+      let generation = 0;
+      const { newCommandHistory } = await import('../ui/command-line.js');
+      const commandHistory = newCommandHistory();
+      /** Draws the app over a connection (a switch of Region or profile draws a fresh one). */
+      const show = (over: Connection) => {
+        const source = new CachingKeySource(new AwsKeySource(over.clients), cacheEndpointKey(over.session), over.now);
+        keySource = source;
+        const changes = new AwsChangeSource(over.clients, () => source.identity());
+        const retirements = retirementSource(over.clients, () => source.identity(), over.now);
+        appShown = true;
+        generation += 1;
+        instance.rerender(
+          <App
+            key={generation}
+            source={source}
+            session={over.session}
+            changes={changes}
+            retirements={retirements}
+            thresholds={run.thresholds}
+            {...(over.sandboxClock ? { sandboxClock: over.sandboxClock } : {})}
+            onRetry={(listener) => over.clients.onRetry(listener)}
+            {...(over.switchTo ? { onSwitch: switchTo } : {})}
+            commandHistory={commandHistory}
+            onExit={(code) => {
+              exitCode = code;
+            }}
+          />,
+        );
+      };
+      /** `:region` / `:profile`: connect anew; the old connection closes only once the new one is up. */
+      const switchTo = async (change: ConnectionChange): Promise<void> => {
+        const current = connection!;
+        const next = await current.switchTo!(change);
+        const previousSource = keySource;
+        connection = next;
+        show(next);
+        await previousSource?.close();
+        await current.close();
+      };
+      show(live);
     } catch (error) {
       instance.clear();
       instance.unmount();

@@ -19,6 +19,7 @@ import { useLastUse } from './hooks/use-last-use.js';
 import { useSyncReducer } from './hooks/use-sync-reducer.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { splitChunk } from './input-chunks.js';
+import { candidates, commandLineSummary, completeCommand, newCommandHistory, remember, resolveCommand, walkHistory, type CommandHistory } from './command-line.js';
 import { commandFor, TEXT_SCOPES, type Scope } from './keymap.js';
 import { useDetailScreen } from './screens/detail-screen.js';
 import { helpScreen } from './screens/help-screen.js';
@@ -48,6 +49,10 @@ export interface AppProps {
   thresholds?: Thresholds;
   /** The sandbox's clock when the endpoint is a keywarden sandbox: the account's time, moved by `:clock +15d`. */
   sandboxClock?: SandboxClock;
+  /** `:region` / `:profile`: connect anew and draw a fresh app (rejects with the reason, the current view stays). */
+  onSwitch?: (change: { regions?: string[]; profile?: string }) => Promise<void>;
+  /** The command line's history, kept by the caller across redraws (default: the app's own). */
+  commandHistory?: CommandHistory;
   /** Subscribes to retries after errors that are not throttling (the endpoint failing): the footer says so. */
   onRetry?: (listener: (notice: { reason: string; attempt: number }) => void) => () => void;
 }
@@ -75,20 +80,6 @@ function scopeOf(list: ListState, nav: Navigation, dialog: Dialog, retireFocus: 
   return list.isFiltering ? 'filter' : 'list';
 }
 
-const COMMAND_WORDS: Record<string, 'journal' | 'keys' | 'help' | 'quit' | 'retirements' | 'clock'> = {
-  clock: 'clock',
-  retirements: 'retirements',
-  retire: 'retirements',
-  journal: 'journal',
-  j: 'journal',
-  keys: 'keys',
-  k: 'keys',
-  list: 'keys',
-  help: 'help',
-  h: 'help',
-  quit: 'quit',
-  q: 'quit',
-};
 
 /** The sandbox's date, when it is not this machine's (the header shows it as a badge). */
 function sandboxDate(clock: SandboxClock | undefined): string | undefined {
@@ -97,7 +88,7 @@ function sandboxDate(clock: SandboxClock | undefined): string | undefined {
   return date === formatDate(new Date().toISOString()) ? undefined : date;
 }
 
-export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock, onRetry }: AppProps) {
+export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock, onRetry, onSwitch, commandHistory }: AppProps) {
   const { exit } = useApp();
   const theme = useMemo(() => themeFor(process.env), []);
   const terminal = useTerminalSize(size);
@@ -193,12 +184,36 @@ export function App({ source, session, size, onExit, changes, retirements, thres
     );
   };
 
+  // The command line's history: the session's (kept across a :region switch) or this app's own.
+  const ownHistory = useRef<CommandHistory>(newCommandHistory());
+  const history = (): CommandHistory => commandHistory ?? ownHistory.current;
+
+  const runSwitch = (what: string, change: { regions?: string[]; profile?: string }) => {
+    if (!onSwitch) return setStatus({ text: `:${what} is not available here`, tone: 'warning' });
+    setStatus({ text: `connecting: ${change.regions ? `Region ${change.regions.join(', ')}` : `profile ${change.profile}`}…`, tone: 'accent' });
+    onSwitch(change).catch((error: unknown) =>
+      setStatus({ text: `:${what}: ${cleanText(error instanceof Error ? error.message : String(error))}; still reading ${session.profile ? `profile ${session.profile}, ` : ''}${session.regions.join(', ')}`, tone: 'danger' }),
+    );
+  };
+
   const runCommandLine = (input: string) => {
     const [name = '', ...args] = input.trim().replace(/^:/, '').split(/\s+/);
-    const word = COMMAND_WORDS[name.toLowerCase()];
+    Object.assign(history(), { lines: remember(history().lines, input), position: 0, draft: '' });
+    const word = resolveCommand(name);
     dialogNow({ type: 'close' });
+    if (!name) return undefined;
     if (word === 'clock') return runClock(args.length > 0 ? args.join('') : undefined);
-    if (args.length > 0) return setStatus({ text: `":${input.trim()}": ${name} takes no argument`, tone: 'warning' });
+    if (word === 'region') {
+      const regions = args.join(',').split(',').map((r) => r.trim()).filter(Boolean);
+      if (regions.length === 0) return setStatus({ text: `reading ${session.regions.join(', ')}; :region NAME[,NAME…] reads other Regions`, tone: 'accent' });
+      return runSwitch('region', { regions: [...new Set(regions)] });
+    }
+    if (word === 'profile') {
+      if (args.length === 0) return setStatus({ text: `${session.profile ? `profile ${session.profile}` : 'the default credentials'}; :profile NAME reads with another profile`, tone: 'accent' });
+      if (args.length > 1) return setStatus({ text: `":${input.trim()}": one profile name, please`, tone: 'warning' });
+      return runSwitch('profile', { profile: args[0]! });
+    }
+    if (args.length > 0) return setStatus({ text: `":${input.trim()}": ${word ?? name} takes no argument`, tone: 'warning' });
     switch (word) {
       case 'journal': {
         const screen = navRef.current.screen;
@@ -213,9 +228,20 @@ export function App({ source, session, size, onExit, changes, retirements, thres
         return navNow({ type: 'help-toggle' });
       case 'quit':
         return quit();
-      default:
-        setStatus({ text: `unknown command ":${input.trim()}" — try :keys, :journal, :retirements, :clock, :help, :quit`, tone: 'warning' });
+      default: {
+        const could = candidates(name);
+        setStatus({
+          text: could.length > 1 ? `":${name}" could be ${could.map((c) => `:${c}`).join(' or ')}: type more (Tab completes)` : `unknown command ":${cleanText(input.trim())}" — try ${commandLineSummary()}`,
+          tone: 'warning',
+        });
+      }
     }
+  };
+
+  const setCommandText = (text: string) => {
+    dialogNow({ type: 'close' });
+    dialogNow({ type: 'open-command' });
+    if (text) dialogNow({ type: 'type', text });
   };
 
   const onCommandLineKey: KeyHandler = (command, input, key) => {
@@ -226,6 +252,19 @@ export function App({ source, session, size, onExit, changes, retirements, thres
         return dialogNow({ type: 'close' });
       case 'command.erase':
         return dialogNow({ type: 'erase' });
+      case 'command.complete': {
+        const current = dialogRef.current.kind === 'command' ? dialogRef.current.input : '';
+        return setCommandText(completeCommand(current));
+      }
+      case 'command.previous':
+      case 'command.next': {
+        const current = dialogRef.current.kind === 'command' ? dialogRef.current.input : '';
+        const h = history();
+        const draft = h.position === 0 ? current : h.draft;
+        const at = walkHistory(h.lines, h.position, command === 'command.previous' ? 1 : -1, draft);
+        Object.assign(h, { position: at.position, draft });
+        return setCommandText(at.text);
+      }
       default: {
         const text = typedText(command, input, key);
         if (text !== undefined) dialogNow({ type: 'type', text });

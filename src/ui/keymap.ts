@@ -49,7 +49,7 @@ export const COMMANDS = [
   // global — active in every scope, except where a binding says notIn (typing in the filter)
   { id: 'app.quit', scope: 'global', keys: [ch('q', ['filter', 'dialog', 'command']), ctrl('c')], description: 'quit keywarden', hint: 'quit' },
   { id: 'app.help', scope: 'global', keys: [ch('?', ['filter', 'dialog', 'command'])], description: 'show or hide this help', hint: 'help' },
-  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command: :keys, :journal, :retirements, :clock, :help, :quit', hint: 'command' },
+  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command: :keys :journal :ret :clock :region :profile :help :quit', hint: 'command' },
 
   // keys list
   { id: 'list.down', scope: 'list', keys: [ch('j'), sp('downArrow')], description: 'move down', hint: 'move' },
@@ -142,6 +142,9 @@ export const COMMANDS = [
   { id: 'command.run', scope: 'command', keys: [sp('return')], description: 'run the command', hint: 'run' },
   { id: 'command.cancel', scope: 'command', keys: [sp('escape')], description: 'close the command line', hint: 'cancel' },
   { id: 'command.erase', scope: 'command', keys: [sp('backspace'), sp('delete')], description: 'erase the last character' },
+  { id: 'command.complete', scope: 'command', keys: [sp('tab')], description: 'complete the command (:ret → :retirements)', hint: 'complete' },
+  { id: 'command.previous', scope: 'command', keys: [sp('upArrow')], description: 'the command run before (history)' },
+  { id: 'command.next', scope: 'command', keys: [sp('downArrow')], description: 'the command run after (history)' },
 
   // help overlay
   { id: 'help.close', scope: 'help', keys: [sp('escape')], description: 'close the help', hint: 'close' },
