@@ -276,9 +276,13 @@ describe('App', () => {
     await waitForText(app.lastFrame, '7 of 7 keys');
     await tick();
     await press(app.stdin, '?');
+    // It opens at the section of the screen it was asked from; g goes to the top.
     let frame = await waitForText(app.lastFrame, 'Keys list');
-    expect(frame).toContain('quit keywarden');
+    expect(frame.split('\n').find((l) => l.startsWith('Help'))).toBeDefined();
+    expect(frame.split('\n').slice(frame.split('\n').findIndex((l) => l.startsWith('Help')) + 1).find((l) => l.trim() !== '')?.trim()).toBe('Keys list');
     expect(frame).toContain('Esc close');
+    await press(app.stdin, 'g');
+    await waitForText(app.lastFrame, 'quit keywarden');
     await press(app.stdin, '?');
     await waitForText(app.lastFrame, '7 of 7 keys');
     await press(app.stdin, '?');
@@ -292,6 +296,8 @@ describe('App', () => {
     await waitForText(app.lastFrame, '7 of 7 keys');
     await tick();
     await press(app.stdin, '?');
+    await waitForText(app.lastFrame, 'Keys list');
+    await press(app.stdin, 'g');
     await waitForText(app.lastFrame, 'quit keywarden');
     await press(app.stdin, 'G');
     const end = await waitForText(app.lastFrame, 'erase the last character');
@@ -301,6 +307,18 @@ describe('App', () => {
     await press(app.stdin, 'pageDown');
     const paged = await waitForFrame(app.lastFrame, (f) => !f.includes('quit keywarden'));
     expect(paged).toMatch(/Filter \(after \/\)|Key detail/);
+  });
+
+  it('opens help at the Key detail section when asked from a key', async () => {
+    const app = track(renderApp(fixtureSource(ALL_ROWS, [ebsDetail, fargateDetail])));
+    await waitForText(app.lastFrame, '7 of 7 keys');
+    await tick();
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'Default key for prod EBS volumes');
+    await press(app.stdin, '?');
+    const frame = await waitForText(app.lastFrame, 'Key detail');
+    expect(frame).not.toContain('quit keywarden');
+    expect(frame).not.toContain('Filter (after /)');
   });
 
   it('refreshes with r', async () => {

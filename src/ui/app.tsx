@@ -34,6 +34,7 @@ import { INITIAL_NAVIGATION, navigationReducer, type Navigation } from './state/
 import { typedText } from './text-field.js';
 import { ThemeContext, themeFor } from './theme.js';
 import { ChangeDialogView } from './views/change-dialog-view.js';
+import { helpScrollFor } from './views/help-view.js';
 
 export interface AppProps {
   source: KeySource;
@@ -225,7 +226,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
       case 'retirements':
         return navNow({ type: 'open-retirements' });
       case 'help':
-        return navNow({ type: 'help-toggle' });
+        return toggleHelp(scopeOf(listRef.current, navRef.current, NO_DIALOG, retireFocus.current));
       case 'quit':
         return quit();
       default: {
@@ -277,12 +278,17 @@ export function App({ source, session, size, onExit, changes, retirements, thres
     for (const { input, key } of splitChunk(chunk, chunkKey, textField)) handleKey(input, key);
   });
 
+  /** `?` / `:help`: the help opens at the section of the screen it was asked from. */
+  function toggleHelp(scope: Scope) {
+    navNow({ type: 'help-toggle', scroll: helpScrollFor(scope === 'filter' ? 'list' : scope, bodyHeight, { readOnly: session.readOnly }) });
+  }
+
   function handleKey(input: string, key: Key) {
     const focus = scopeOf(listRef.current, navRef.current, dialogRef.current, retireFocus.current);
     const command = commandFor(focus, input, key);
     const onRetireScreen = navRef.current.screen.kind === 'retire' && dialogRef.current.kind === 'none';
     if (command === 'app.quit') return quit();
-    if (command === 'app.help') return navNow({ type: 'help-toggle' });
+    if (command === 'app.help') return toggleHelp(focus);
     if (command === 'app.command') return dialogNow({ type: 'open-command' });
     if (focus !== 'dialog' && focus !== 'command' && status && command !== undefined) setStatus(undefined);
     if (onRetireScreen && (focus === 'retire' || focus === 'dialog')) return retireHandler.current?.(command, input, key);

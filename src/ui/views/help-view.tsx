@@ -23,6 +23,17 @@ export function helpLines(options: { readOnly?: boolean } = {}): HelpLine[] {
   return lines;
 }
 
+/**
+ * Where help opens for a screen: its own section at the top (clamped so the last page is full),
+ * the general keys when the screen has no section of its own.
+ */
+export function helpScrollFor(scope: string, height: number, options: { readOnly?: boolean } = {}): number {
+  const title = helpSections(options).find((s) => s.scope === scope)?.title;
+  const lines = helpLines(options);
+  const at = title ? lines.findIndex((l) => l.isTitle && l.text === title) : 0;
+  return Math.max(0, Math.min(at, lines.length - (height - 1)));
+}
+
 export interface HelpViewProps {
   height: number;
   scroll: number;
