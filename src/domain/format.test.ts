@@ -43,3 +43,12 @@ describe('formatAge', () => {
     expect(daysUntil(undefined, now)).toBeUndefined();
   });
 });
+
+describe('regionsLabel', () => {
+  it('says loading while the Regions are being asked for, lists a few, and counts many', async () => {
+    const { regionsLabel } = await import('./format.js');
+    expect(regionsLabel([])).toBe('loading…');
+    expect(regionsLabel(['us-east-1', 'eu-west-1'])).toBe('us-east-1, eu-west-1');
+    expect(regionsLabel(['a-1', 'b-1', 'c-1', 'd-1', 'e-1', 'f-1', 'g-1'])).toBe('7: a-1, b-1 +5 more');
+  });
+});

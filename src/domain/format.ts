@@ -53,3 +53,13 @@ export function daysUntil(iso: string | undefined, now: Date): number | undefine
   if (!date) return undefined;
   return Math.ceil((date.getTime() - now.getTime()) / DAY_MS);
 }
+
+/**
+ * The Regions for the header: all of them when few, else the first two and how many more;
+ * "loading…" while `--all-regions` is still asking which are enabled.
+ */
+export function regionsLabel(regions: readonly string[]): string {
+  if (regions.length === 0) return 'loading…';
+  if (regions.length <= 6) return regions.join(', ');
+  return `${regions.length}: ${regions.slice(0, 2).join(', ')} +${regions.length - 2} more`;
+}

@@ -4,6 +4,7 @@
 
 import type { SessionInfo } from '../domain/source.js';
 import { cleanText } from '../domain/sanitize.js';
+import { regionsLabel } from '../domain/format.js';
 
 const ESC = '\u001b[';
 
@@ -18,12 +19,12 @@ const stripForWidth = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g
 /** The splash as lines (no trailing newline), for a terminal `columns` wide. */
 export function splashLines(session: SessionInfo, options: { colour: boolean; columns: number }): string[] {
   const { colour, columns } = options;
-  const regions = session.regions.length > 0 ? session.regions.map((r) => cleanText(r)).join(', ') : '…';
+  const regions = regionsLabel(session.regions.map((r) => cleanText(r)));
   const muted = (text: string) => style(text, '90', colour, '2');
   const parts = [
     style('keywarden', '36;1', colour, '1'),
     `${muted('account ')}…`,
-    `${muted(session.regions.length > 1 ? 'regions ' : 'region ')}${regions}`,
+    `${muted(session.regions.length === 1 ? 'region ' : 'regions ')}${regions}`,
     ...(session.sandbox ? [style(' SANDBOX ', '30;43;1', colour, '7;1')] : []),
     ...(session.readOnly ? [style(' READ-ONLY ', '37;41;1', colour, '7;1')] : []),
   ];

@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import type { SessionInfo } from '../../domain/source.js';
+import { regionsLabel } from '../../domain/format.js';
 import { cleanText } from '../../domain/sanitize.js';
 import type { IdentityState } from '../hooks/use-identity.js';
 import { useTheme } from '../theme.js';
@@ -14,7 +15,7 @@ export interface HeaderProps {
 /** App name, account, caller, regions and the SANDBOX / READ-ONLY badges. */
 export function Header({ session, identity, sandboxDate }: HeaderProps) {
   const theme = useTheme();
-  const regions = session.regions.length > 0 ? session.regions.map((r) => cleanText(r)).join(', ') : 'no region';
+  const regions = regionsLabel(session.regions.map((r) => cleanText(r)));
   return (
     <Box flexDirection="column">
       <Box gap={2}>
@@ -24,7 +25,7 @@ export function Header({ session, identity, sandboxDate }: HeaderProps) {
           {identity.status === 'ready' ? cleanText(identity.identity.account) : '…'}
         </Text>
         <Text>
-          <Text {...theme.muted}>{session.regions.length > 1 ? 'regions ' : 'region '}</Text>
+          <Text {...theme.muted}>{session.regions.length === 1 ? 'region ' : 'regions '}</Text>
           {regions}
         </Text>
         {session.sandbox ? <Text {...theme.badge}> SANDBOX </Text> : null}
