@@ -1,7 +1,6 @@
-import { useEffect, useState } from 'react';
-import { describeError } from '../../domain/errors.js';
 import type { CallerIdentity } from '../../domain/key.js';
 import type { KeySource } from '../../domain/source.js';
+import { useAsyncResource } from './use-async-resource.js';
 
 export type IdentityState =
   | { status: 'loading' }
@@ -10,17 +9,8 @@ export type IdentityState =
 
 /** The caller (STS GetCallerIdentity through the port), for the header. */
 export function useIdentity(source: KeySource): IdentityState {
-  const [state, setState] = useState<IdentityState>({ status: 'loading' });
-  useEffect(() => {
-    let live = true;
-    setState({ status: 'loading' });
-    source.identity().then(
-      (identity) => live && setState({ status: 'ready', identity }),
-      (error: unknown) => live && setState({ status: 'error', error: describeError(error) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [source]);
-  return state;
+  const state = useAsyncResource(() => source.identity(), [source]);
+  if (state.status === 'ready') return { status: 'ready', identity: state.value };
+  if (state.status === 'error') return { status: 'error', error: state.error };
+  return { status: 'loading' };
 }
