@@ -250,7 +250,7 @@ export class Trail {
     this.cursor = this.seededAt;
     this.historyCache.clear();
     if (!this.options.file) return;
-    let text = '';
+    let text: string;
     try {
       text = await readFile(this.options.file, 'utf8');
     } catch {

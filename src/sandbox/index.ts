@@ -202,7 +202,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const operation = service ? target.slice(service.targetPrefix.length) : target;
     const scope = parseAuthorization(req.headers.authorization, service?.name ?? 'unknown');
     const caller = callerFor(scope.accessKeyId);
-    let params: Record<string, unknown> = {};
+    let params: Record<string, unknown>;
     const entry = { service: service?.name ?? scope.service, operation, region: scope.region, caller: caller.arn, params: {} as unknown, receivedAt: arrivals.get(req) ?? Date.now() };
     const fail = (error: AwsError) => {
       record({ ...entry, status: error.status, errorCode: error.code });

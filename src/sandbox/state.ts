@@ -211,13 +211,13 @@ export async function readStateFile(file: string): Promise<SandboxState | undefi
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    throw new Error(`sandbox state file ${file} cannot be read (${code ?? (error as Error).message}); ${RESET_HINT}`);
+    throw new Error(`sandbox state file ${file} cannot be read (${code ?? (error as Error).message}); ${RESET_HINT}`, { cause: error });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new Error(`sandbox state file ${file} is not valid JSON (${(error as Error).message}); ${RESET_HINT}`);
+    throw new Error(`sandbox state file ${file} is not valid JSON (${(error as Error).message}); ${RESET_HINT}`, { cause: error });
   }
   const parsed = stateSchema.safeParse(raw);
   if (!parsed.success) {

@@ -1,0 +1,32 @@
+// ESLint (run by `npm test` through `npm run lint`): the recommended JavaScript and TypeScript
+// rules, and React's rules of hooks. Type-aware rules are left to `tsc --noEmit` (typecheck).
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '**/*.d.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      // Unused names starting with _ are deliberate (destructuring a field away).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    // Tests may poke at loosely typed answers, reassign a frame they wait for, and match the
+    // escape and control characters that must (not) reach the screen.
+    files: ['test/**', '**/*.test.{ts,tsx}'],
+    linterOptions: { reportUnusedDisableDirectives: 'off' },
+    rules: { '@typescript-eslint/no-explicit-any': 'off', 'no-useless-assignment': 'off', 'no-control-regex': 'off' },
+  },
+  {
+    files: ['**/*.{js,mjs}'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', performance: 'readonly', Buffer: 'readonly', TextEncoder: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
+  },
+);
