@@ -137,8 +137,6 @@ const FLAGS = {
   adminRoles: { type: 'string' },
 } as const;
 
-const COMMANDS = ['list', 'show', 'usage', 'report', 'rotation', 'grants', 'key', 'retire', 'retirements', 'journal', 'sandbox'];
-
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
@@ -195,6 +193,263 @@ function connectFlagsFrom(flags: typeof cli.flags): import('./app/connect.js').C
   };
 }
 
+type Flags = typeof cli.flags;
+type FlagName = keyof typeof FLAGS;
+
+/** What a command gets: its arguments, the flags, and the way to refuse a bad command line (exit 2). */
+interface CommandContext {
+  args: string[];
+  flags: Flags;
+  usage: (message: string) => number;
+  quotaScale: number | undefined;
+  thresholds: import('./app/config.js').ThresholdOverrides;
+}
+
+/** A command made ready to run: checked, its options parsed; `connects` ones get a connection. */
+type Prepared = number | { run: (connection: import('./app/connect.js').Connection) => Promise<number> } | { local: () => Promise<number> };
+
+interface CommandSpec {
+  name: string;
+  /** Flags the command takes besides the connection flags (when it connects). */
+  flags: readonly FlagName[];
+  /** Whether it talks to AWS (and so takes --profile, --region, --endpoint-url, --sandbox …). */
+  connects: boolean;
+  prepare: (context: CommandContext) => Promise<Prepared>;
+}
+
+/** The flags that choose where requests go, for every command that connects. */
+const CONNECTION_FLAGS: readonly FlagName[] = ['profile', 'region', 'endpointUrl', 'sandbox', 'allRegions', 'allowInsecureEndpoint', 'readOnly', 'quotaScale', 'state'];
+const THRESHOLD_FLAGS: readonly FlagName[] = ['unusedDays', 'disabledDays', 'recentUseDays', 'maxRotationDays', 'adminRoles'];
+
+function exactlyOneKey(name: string, context: CommandContext): number | undefined {
+  return context.args.length === 1 ? undefined : context.usage(`${name} needs exactly one key: an alias name, key id or key ARN`);
+}
+
+function noArguments(context: CommandContext): number | undefined {
+  return context.args.length > 0 ? context.usage(`unexpected argument "${context.args[0]}"`) : undefined;
+}
+
+const retireFlagsOf = (flags: Flags) => ({
+  json: flags.json,
+  yes: flags.yes,
+  watchDays: flags.watchDays,
+  windowDays: flags.windowDays,
+  deletionDays: flags.deletionDays,
+  acknowledge: flags.acknowledge,
+  logGroup: flags.logGroup,
+  logGroupRegion: flags.logGroupRegion,
+  snsTopic: flags.snsTopic,
+  weakerWatch: flags.weakerWatch,
+});
+
+/** A change command (rotation, grants, key): parsed by the change module, confirmed there. */
+const changeCommand = (name: string): CommandSpec => ({
+  name,
+  flags: ['json', 'yes', 'period'],
+  connects: true,
+  async prepare({ args, flags, usage }) {
+    const { parseChange } = await import('./commands/change.js');
+    const parsed = parseChange([name, ...args], { period: flags.period });
+    if (!parsed.ok) return usage(parsed.message);
+    return {
+      run: async (connection) => (await import('./commands/change.js')).runChange(connection, parsed, { json: flags.json, yes: flags.yes }),
+    };
+  },
+});
+
+/** Every command: what it takes, and how it is prepared and run. Help text above, in the same order. */
+const COMMAND_TABLE: readonly CommandSpec[] = [
+  {
+    name: 'list',
+    flags: ['json', 'all', 'lastUse'],
+    connects: true,
+    async prepare(context) {
+      const refused = noArguments(context);
+      if (refused !== undefined) return refused;
+      const { flags } = context;
+      return { run: async (connection) => (await import('./commands/inventory.js')).runList(connection, { json: flags.json, all: flags.all, lastUse: flags.lastUse }) };
+    },
+  },
+  {
+    name: 'show',
+    flags: ['json'],
+    connects: true,
+    async prepare(context) {
+      const refused = exactlyOneKey('show', context);
+      if (refused !== undefined) return refused;
+      return { run: async (connection) => (await import('./commands/inventory.js')).runShow(connection, context.args[0]!, { json: context.flags.json }) };
+    },
+  },
+  {
+    name: 'usage',
+    flags: ['json', 'days', 'cloudtrailDir'],
+    connects: true,
+    async prepare(context) {
+      const refused = exactlyOneKey('usage', context);
+      if (refused !== undefined) return refused;
+      const { flags } = context;
+      const { parseUsageFlags, runUsage } = await import('./commands/usage.js');
+      const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, json: flags.json });
+      if (!parsed.ok) return context.usage(parsed.message);
+      return { run: (connection) => runUsage(connection, context.args[0]!, parsed.options) };
+    },
+  },
+  {
+    name: 'report',
+    flags: ['json', 'format', 'days', ...THRESHOLD_FLAGS],
+    connects: true,
+    async prepare(context) {
+      const refused = exactlyOneKey('report', context);
+      if (refused !== undefined) return refused;
+      const { flags } = context;
+      const { parseReportFlags, runReport } = await import('./commands/report.js');
+      const parsed = parseReportFlags({ format: flags.format, days: flags.days, json: flags.json });
+      if (!parsed.ok) return context.usage(parsed.message);
+      return { run: (connection) => runReport(connection, context.args[0]!, { ...parsed.options, thresholds: context.thresholds }) };
+    },
+  },
+  changeCommand('rotation'),
+  changeCommand('grants'),
+  changeCommand('key'),
+  {
+    name: 'retire',
+    flags: ['json', 'yes', 'watchDays', 'windowDays', 'deletionDays', 'acknowledge', 'logGroup', 'logGroupRegion', 'snsTopic', 'weakerWatch'],
+    connects: true,
+    async prepare({ args, flags, usage }) {
+      const { parseRetire, runRetire } = await import('./commands/retire.js');
+      const retireFlags = retireFlagsOf(flags);
+      const parsed = parseRetire(['retire', ...args], retireFlags);
+      if (!parsed.ok) return usage(parsed.message);
+      return { run: (connection) => runRetire(connection, parsed, retireFlags) };
+    },
+  },
+  {
+    name: 'retirements',
+    flags: ['json'],
+    connects: true,
+    async prepare(context) {
+      const refused = noArguments(context);
+      if (refused !== undefined) return refused;
+      return { run: async (connection) => (await import('./commands/retire.js')).runRetirementsList(connection, { json: context.flags.json }) };
+    },
+  },
+  {
+    name: 'journal',
+    // --profile, --region … only to find the key behind an alias given to --key.
+    flags: ['json', 'key', ...CONNECTION_FLAGS],
+    connects: false,
+    async prepare(context) {
+      const refused = noArguments(context);
+      if (refused !== undefined) return refused;
+      return { local: () => runJournalCommand(context.flags) };
+    },
+  },
+  {
+    name: 'sandbox',
+    flags: ['json', 'yes', 'port', 'state', 'largeEstate', 'quotaScale', 'endpointUrl', 'sandbox'],
+    connects: false,
+    prepare: prepareSandbox,
+  },
+];
+
+const COMMANDS = COMMAND_TABLE.map((c) => c.name);
+
+/** Whether a flag was given on the command line (not its default). */
+function given(flags: Flags, name: FlagName): boolean {
+  const value = (flags as Record<string, unknown>)[name];
+  const definition = FLAGS[name] as { default?: unknown };
+  if (Array.isArray(value)) return value.length > 0;
+  return value !== undefined && value !== definition.default;
+}
+
+/** The flag as typed: --no-last-use for a flag whose default is true. */
+function flagLabel(name: FlagName): string {
+  return (FLAGS[name] as { default?: unknown }).default === true ? `--no-${kebab(name)}` : `--${kebab(name)}`;
+}
+
+async function runJournalCommand(flags: Flags): Promise<number> {
+  const { runJournal, isKeyIdOrArn } = await import('./commands/journal.js');
+  let key = flags.key;
+  if (key !== undefined && !isKeyIdOrArn(key)) {
+    // The journal records key ARNs; an alias is looked up where it lives (the same connection
+    // flags as every other command), so `journal --key alias/x` finds that key's entries.
+    const { connect } = await import('./app/connect.js');
+    const { resolveKey } = await import('./aws/inventory.js');
+    const alias = key;
+    const { KeywardenError } = await import('./domain/errors.js');
+    const { toDomainError } = await import('./aws/errors.js');
+    try {
+      const connection = await connect(connectFlagsFrom(flags));
+      try {
+        key = (await resolveKey(connection.clients, alias)).arn;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      const domain = toDomainError(error);
+      throw new KeywardenError(domain.kind, `to find the key behind "${alias}", keywarden asks AWS: ${domain.message} (or give the key id or key ARN)`, { cause: error });
+    }
+  }
+  return runJournal({ json: flags.json, ...(key ? { key } : {}) });
+}
+
+function wholeNumber(name: string, value: string | undefined): number | undefined | Error {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) return new Error(`--${name} must be a whole number, not "${value}"`);
+  return Number(value);
+}
+
+async function prepareSandbox({ args, flags, usage, quotaScale }: CommandContext): Promise<Prepared> {
+  const { didYouMean } = await import('./commands/suggest.js');
+  const [sub, ...extra] = args;
+  if (sub === 'clock') {
+    if (extra.length > 1) return usage(`unexpected argument "${extra[1]}"`);
+    if (flags.endpointUrl && flags.state) return usage('--endpoint-url and --state cannot be used together: name the running sandbox or its state file');
+    if (flags.sandbox && flags.endpointUrl) return usage('--sandbox and --endpoint-url cannot be used together');
+    let advanceSeconds: number | undefined;
+    if (extra.length === 1) {
+      const { parseClockAmount } = await import('./domain/clock.js');
+      const amount = parseClockAmount(extra[0]);
+      if (!amount.ok) return usage(`sandbox clock: ${amount.message}; nothing changed`);
+      advanceSeconds = amount.seconds;
+    }
+    return {
+      local: async () =>
+        (await import('./commands/sandbox.js')).runSandboxClock({
+          json: flags.json,
+          ...(advanceSeconds !== undefined ? { advanceSeconds } : {}),
+          ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
+          ...(flags.state ? { state: flags.state } : {}),
+        }),
+    };
+  }
+  if (extra.length > 0) return usage(`unexpected argument "${extra[0]}"`);
+  if (sub === 'serve') {
+    const port = wholeNumber('port', flags.port);
+    const largeEstate = wholeNumber('large-estate', flags.largeEstate);
+    if (port instanceof Error) return usage(port.message);
+    if (largeEstate instanceof Error) return usage(largeEstate.message);
+    if (port !== undefined && port > 65535) return usage(`--port must be 0–65535, not ${port}`);
+    return {
+      local: async () =>
+        (await import('./commands/sandbox.js')).runSandboxServe({
+          ...(port !== undefined ? { port } : {}),
+          ...(flags.state ? { state: flags.state } : {}),
+          ...(largeEstate ? { largeEstate } : {}),
+          ...(quotaScale !== undefined ? { quotaScale } : {}),
+        }),
+    };
+  }
+  if (sub === 'reset') {
+    if (quotaScale !== undefined) return usage('--quota-scale only goes with --sandbox or "sandbox serve"');
+    return { local: async () => (await import('./commands/sandbox.js')).runSandboxReset({ yes: flags.yes, ...(flags.state ? { state: flags.state } : {}) }) };
+  }
+  return usage(sub ? `unknown sandbox command "${sub}" (serve, reset, clock)${didYouMean(sub, ['serve', 'reset', 'clock'])}` : 'sandbox needs a command: serve, reset or clock');
+}
+
+/** The interactive view (no command): the connection flags and the findings thresholds. */
+const TUI_FLAGS: readonly FlagName[] = [...CONNECTION_FLAGS, ...THRESHOLD_FLAGS];
+
 async function main(): Promise<number> {
   const { printError, endOutputQuietlyWhenPipeCloses } = await import('./commands/output.js');
   endOutputQuietlyWhenPipeCloses();
@@ -227,11 +482,9 @@ async function main(): Promise<number> {
     const values = Array.isArray(value) ? value : [value];
     if (values.some((v) => typeof v === 'string' && v.trim() === '')) return usage(`--${kebab(name)} needs a value`);
   }
-  const wholeNumber = (name: string, value: string | undefined): number | undefined | Error => {
-    if (value === undefined) return undefined;
-    if (!/^\d+$/.test(value)) return new Error(`--${name} must be a whole number, not "${value}"`);
-    return Number(value);
-  };
+
+  const spec = command === undefined ? undefined : COMMAND_TABLE.find((c) => c.name === command);
+  if (command !== undefined && !spec) return usage(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
 
   let quotaScale: number | undefined;
   if (flags.quotaScale !== undefined) {
@@ -239,81 +492,15 @@ async function main(): Promise<number> {
     if (!(quotaScale > 0)) return usage(`--quota-scale must be a number above 0 (0.1 = a starved account, 100 = a fast one), not "${flags.quotaScale}"`);
     if (command !== 'sandbox' && !flags.sandbox) return usage('--quota-scale only goes with --sandbox or "sandbox serve"');
   }
-
-  if (command === 'sandbox') {
-    const [sub, ...extra] = rest;
-    if (sub === 'clock') {
-      if (extra.length > 1) return usage(`unexpected argument "${extra[1]}"`);
-      if (flags.endpointUrl && flags.state) return usage('--endpoint-url and --state cannot be used together: name the running sandbox or its state file');
-      if (flags.sandbox && flags.endpointUrl) return usage('--sandbox and --endpoint-url cannot be used together');
-      let advanceSeconds: number | undefined;
-      if (extra.length === 1) {
-        const { parseClockAmount } = await import('./domain/clock.js');
-        const amount = parseClockAmount(extra[0]);
-        if (!amount.ok) return usage(`sandbox clock: ${amount.message}; nothing changed`);
-        advanceSeconds = amount.seconds;
-      }
-      const { runSandboxClock } = await import('./commands/sandbox.js');
-      return runSandboxClock({
-        json: flags.json,
-        ...(advanceSeconds !== undefined ? { advanceSeconds } : {}),
-        ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
-        ...(flags.state ? { state: flags.state } : {}),
-      });
-    }
-    if (extra.length > 0) return usage(`unexpected argument "${extra[0]}"`);
-    if (sub === 'serve') {
-      const port = wholeNumber('port', flags.port);
-      const largeEstate = wholeNumber('large-estate', flags.largeEstate);
-      if (port instanceof Error) return usage(port.message);
-      if (largeEstate instanceof Error) return usage(largeEstate.message);
-      if (port !== undefined && port > 65535) return usage(`--port must be 0–65535, not ${port}`);
-      const { runSandboxServe } = await import('./commands/sandbox.js');
-      return runSandboxServe({
-        ...(port !== undefined ? { port } : {}),
-        ...(flags.state ? { state: flags.state } : {}),
-        ...(largeEstate ? { largeEstate } : {}),
-        ...(quotaScale !== undefined ? { quotaScale } : {}),
-      });
-    }
-    if (sub === 'reset') {
-      if (quotaScale !== undefined) return usage('--quota-scale only goes with --sandbox or "sandbox serve"');
-      const { runSandboxReset } = await import('./commands/sandbox.js');
-      return runSandboxReset({ yes: flags.yes, ...(flags.state ? { state: flags.state } : {}) });
-    }
-    return usage(sub ? `unknown sandbox command "${sub}" (serve, reset, clock)${didYouMean(sub, ['serve', 'reset', 'clock'])}` : 'sandbox needs a command: serve, reset or clock');
+  // One rule for every flag: it goes with the commands that list it (the table), else exit 2.
+  const accepted = new Set<FlagName>([...(spec ? spec.flags : TUI_FLAGS), ...(spec?.connects ? CONNECTION_FLAGS : [])]);
+  for (const name of Object.keys(FLAGS) as FlagName[]) {
+    if (!given(flags, name) || accepted.has(name)) continue;
+    const takers = COMMAND_TABLE.filter((c) => c.flags.includes(name)).map((c) => `"${c.name}"`);
+    const also = TUI_FLAGS.includes(name) ? [...takers, 'the interactive view'] : takers;
+    return usage(`${flagLabel(name)} only goes with ${also.join(', ').replace(/, ([^,]*)$/, ' or $1')}`);
   }
 
-  const changeCommand = command === 'rotation' || command === 'grants' || command === 'key';
-  let change: { request: import('./domain/actions.js').ActionRequest; key: string } | undefined;
-  if (changeCommand) {
-    const { parseChange } = await import('./commands/change.js');
-    const parsed = parseChange(cli.input, { period: flags.period });
-    if (!parsed.ok) return usage(parsed.message);
-    change = parsed;
-  } else if (flags.period !== undefined) {
-    return usage('--period only goes with "rotation enable"');
-  }
-  const retireFlags = {
-    json: flags.json,
-    yes: flags.yes,
-    watchDays: flags.watchDays,
-    windowDays: flags.windowDays,
-    deletionDays: flags.deletionDays,
-    acknowledge: flags.acknowledge,
-    logGroup: flags.logGroup,
-    logGroupRegion: flags.logGroupRegion,
-    snsTopic: flags.snsTopic,
-    weakerWatch: flags.weakerWatch,
-  };
-  let retire: Extract<import('./commands/retire.js').RetireParse, { ok: true }> | undefined;
-  if (command === 'retire') {
-    const { parseRetire } = await import('./commands/retire.js');
-    const parsed = parseRetire(cli.input, retireFlags);
-    if (!parsed.ok) return usage(parsed.message);
-    retire = parsed;
-  }
-  if (command === 'retirements' && rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
   const { parseThresholdFlags } = await import('./app/config.js');
   const thresholdFlags = parseThresholdFlags({
     unusedDays: flags.unusedDays,
@@ -323,78 +510,24 @@ async function main(): Promise<number> {
     adminRoles: flags.adminRoles,
   });
   if (!thresholdFlags.ok) return usage(thresholdFlags.message);
-  const hasThresholdFlags = Object.keys(thresholdFlags.overrides).length > 0;
-  if (hasThresholdFlags && command !== 'report' && command !== undefined) {
-    return usage('--unused-days, --disabled-days, --recent-use-days, --max-rotation-days and --admin-roles only go with "report" or the interactive view');
-  }
-  let reportOptions: import('./commands/report.js').ReportOptions | undefined;
-  if (command === 'report') {
-    if (rest.length !== 1) return usage('report needs exactly one key: an alias name, key id or key ARN');
-    if (flags.cloudtrailDir !== undefined) return usage('--cloudtrail-dir only goes with "usage"');
-    const { parseReportFlags } = await import('./commands/report.js');
-    const parsed = parseReportFlags({ format: flags.format, days: flags.days, json: flags.json });
-    if (!parsed.ok) return usage(parsed.message);
-    reportOptions = { ...parsed.options, thresholds: thresholdFlags.overrides };
-  } else if (flags.format !== undefined) {
-    return usage('--format only goes with "report"');
-  }
-  let usageOptions: import('./commands/usage.js').UsageOptions | undefined;
-  if (command === 'usage') {
-    if (rest.length !== 1) return usage('usage needs exactly one key: an alias name, key id or key ARN');
-    const { parseUsageFlags } = await import('./commands/usage.js');
-    const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, json: flags.json });
-    if (!parsed.ok) return usage(parsed.message);
-    usageOptions = parsed.options;
-  } else if (command !== 'report' && (flags.days !== undefined || flags.cloudtrailDir !== undefined)) {
-    return usage('--days and --cloudtrail-dir only go with "usage" (and --days with "report")');
-  }
-  if (command === 'journal') {
-    if (rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
-    const { runJournal, isKeyIdOrArn } = await import('./commands/journal.js');
-    let key = flags.key;
-    if (key !== undefined && !isKeyIdOrArn(key)) {
-      // The journal records key ARNs; an alias is looked up where it lives (the same connection
-      // flags as every other command), so `journal --key alias/x` finds that key's entries.
-      const { connect } = await import('./app/connect.js');
-      const { resolveKey } = await import('./aws/inventory.js');
-      const alias = key;
-      const { KeywardenError } = await import('./domain/errors.js');
-      const { toDomainError } = await import('./aws/errors.js');
-      try {
-        const connection = await connect(connectFlagsFrom(flags));
-        try {
-          key = (await resolveKey(connection.clients, alias)).arn;
-        } finally {
-          await connection.close();
-        }
-      } catch (error) {
-        const domain = toDomainError(error);
-        throw new KeywardenError(domain.kind, `to find the key behind "${alias}", keywarden asks AWS: ${domain.message} (or give the key id or key ARN)`, { cause: error });
-      }
-    }
-    return runJournal({ json: flags.json, ...(key ? { key } : {}) });
-  }
-  if (command !== undefined && command !== 'list' && command !== 'show' && command !== 'retire' && command !== 'retirements' && command !== 'usage' && command !== 'report' && !changeCommand) {
-    return usage(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
-  }
-  if (command === 'show' && rest.length !== 1) return usage('show needs exactly one key: an alias name, key id or key ARN');
-  if (command === 'list' && rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
-  if (!flags.lastUse && command !== 'list') return usage('--no-last-use only goes with "list"');
-  if (command === undefined && (!process.stdin.isTTY || !process.stdout.isTTY)) {
-    printError(
-      'the interactive view needs a terminal. For scripts and pipes use JSON:\n' +
-        '  keywarden list --json          every key\n' +
-        '  keywarden show KEY --json      one key',
-    );
-    return 2;
-  }
 
   const connectFlags = { ...connectFlagsFrom(flags), ...(quotaScale !== undefined ? { sandboxQuotaScale: quotaScale } : {}) };
-  if (command === undefined) {
+  if (!spec) {
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      printError(
+        'the interactive view needs a terminal. For scripts and pipes use JSON:\n' +
+          '  keywarden list --json          every key\n' +
+          '  keywarden show KEY --json      one key',
+      );
+      return 2;
+    }
     // The interactive view draws its first frame before the SDK and the sandbox load (commands/tui.tsx).
     const { runTui } = await import('./commands/tui.js');
     return runTui(connectFlags, thresholdFlags.overrides);
   }
+  const prepared = await spec.prepare({ args: rest, flags, usage, quotaScale, thresholds: thresholdFlags.overrides });
+  if (typeof prepared === 'number') return prepared;
+  if ('local' in prepared) return prepared.local();
   const { connect } = await import('./app/connect.js');
   const connection = await connect(connectFlags);
   const { retryNotices } = await import('./commands/output.js');
@@ -402,35 +535,7 @@ async function main(): Promise<number> {
   try {
     // Fail early, in words, when there are no credentials (before any screen is drawn).
     await connection.clients.sts().config.credentials();
-    if (command === 'list') {
-      const { runList } = await import('./commands/inventory.js');
-      return await runList(connection, { json: flags.json, all: flags.all, lastUse: flags.lastUse });
-    }
-    if (command === 'usage' && usageOptions) {
-      const { runUsage } = await import('./commands/usage.js');
-      return await runUsage(connection, rest[0]!, usageOptions);
-    }
-    if (command === 'report' && reportOptions) {
-      const { runReport } = await import('./commands/report.js');
-      return await runReport(connection, rest[0]!, reportOptions);
-    }
-    if (retire) {
-      const { runRetire } = await import('./commands/retire.js');
-      return await runRetire(connection, retire, retireFlags);
-    }
-    if (command === 'retirements') {
-      const { runRetirementsList } = await import('./commands/retire.js');
-      return await runRetirementsList(connection, { json: flags.json });
-    }
-    if (change) {
-      const { runChange } = await import('./commands/change.js');
-      return await runChange(connection, change, { json: flags.json, yes: flags.yes });
-    }
-    if (command === 'show') {
-      const { runShow } = await import('./commands/inventory.js');
-      return await runShow(connection, rest[0]!, { json: flags.json });
-    }
-    return 2; // not reached: every command is handled above
+    return await prepared.run(connection);
   } finally {
     await connection.close();
   }

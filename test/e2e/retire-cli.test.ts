@@ -119,7 +119,7 @@ describe('retire from the command line', () => {
     const close = await keywarden(['retire', 'advance', alias, '--yes']);
     expect(close.code).toBe(0);
     expect(close.stdout).toMatch(/retirement is closed/);
-  });
+  }, 90_000);
 
   it('a key that was already Disabled: rollback will not enable it, and closes the retirement leaving the key as it is', async () => {
     const { kms, alias, arn } = await newAliasedKey('keywarden CLI retirement of a disabled key', `kw-retire-disabled-${process.pid}`);
