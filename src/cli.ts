@@ -243,9 +243,9 @@ const retireFlagsOf = (flags: Flags) => ({
 });
 
 /** A change command (rotation, grants, key): parsed by the change module, confirmed there. */
-const changeCommand = (name: string): CommandSpec => ({
+const changeCommand = (name: string, extra: readonly FlagName[] = []): CommandSpec => ({
   name,
-  flags: ['json', 'yes', 'period'],
+  flags: ['json', 'yes', ...extra],
   connects: true,
   async prepare({ args, flags, usage }) {
     const { parseChange } = await import('./commands/change.js');
@@ -308,7 +308,7 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
       return { run: (connection) => runReport(connection, context.args[0]!, { ...parsed.options, thresholds: context.thresholds }) };
     },
   },
-  changeCommand('rotation'),
+  changeCommand('rotation', ['period']),
   changeCommand('grants'),
   changeCommand('key'),
   {
