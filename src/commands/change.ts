@@ -2,7 +2,6 @@
 // re-read and the exact call shown first, dangerous changes need the alias or key id typed
 // (or --yes when not interactive), read-only mode refuses before any request.
 
-import { createInterface } from 'node:readline/promises';
 import type { Connection } from '../app/connect.js';
 import type { ActionRequest } from '../domain/actions.js';
 import { periodFromInput } from '../domain/actions.js';
@@ -72,21 +71,6 @@ function printPreview(preview: ChangePreview): void {
   printLine(`  API call: ${preview.call.operation} ${JSON.stringify(preview.call.params)}`);
 }
 
-async function confirm(preview: ChangePreview): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    if (preview.confirm === 'typed') {
-      const answer = await rl.question(`Type "${cleanText(preview.word)}" (the alias or key id) to confirm: `);
-      const { confirmationMatches } = await import('../domain/actions.js');
-      return confirmationMatches(answer, preview.row);
-    }
-    const answer = await rl.question('Go ahead? [y/N] ');
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
-}
-
 export async function runChange(connection: Connection, parsed: { request: ActionRequest; key: string }, options: { json: boolean; yes: boolean }): Promise<number> {
   if (connection.session.readOnly) {
     throw new KeywardenError('read-only', 'read-only mode: no change was made and no request was sent (run without --read-only to make changes)');
@@ -112,10 +96,13 @@ export async function runChange(connection: Connection, parsed: { request: Actio
     else printError(message);
     return 1;
   }
-  if (!options.yes && !(await confirm(preview))) {
-    printError(preview.confirm === 'typed' ? `that is not "${cleanText(preview.word)}": nothing was changed` : 'not confirmed: nothing was changed');
-    return 1;
-  }
+  const { confirm } = await import('./confirm.js');
+  const { confirmationMatches } = await import('../domain/actions.js');
+  await confirm(
+    preview.title,
+    preview.confirm === 'typed' ? { kind: 'typed', word: preview.word, hint: 'the alias or key id', matches: (answer) => confirmationMatches(answer, preview.row) } : { kind: 'plain' },
+    { yes: options.yes },
+  );
   const result = await changer.apply(preview);
   if (options.json) {
     printJson({ ok: true, action: parsed.request.action, key: key.arn, call: result.preview.call, requestId: result.requestId ?? null, after: result.after });

@@ -1,7 +1,6 @@
 // `keywarden sandbox serve` and `keywarden sandbox reset`.
 
 import { rename, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
 import { printError, printJson, printLine } from './output.js';
 
 export async function runSandboxServe(options: { port?: number; state?: string; largeEstate?: number; quotaScale?: number }): Promise<number> {
@@ -49,19 +48,8 @@ export async function runSandboxReset(options: { state?: string; yes: boolean })
     printError(`a sandbox is running on ${statePath} (pid ${running.pid}, ${running.url}): stop it first, or reset it while it runs with POST ${running.url}/_sandbox/reset; nothing changed`);
     return 1;
   }
-  if (!options.yes) {
-    if (!process.stdin.isTTY) {
-      printError('sandbox reset needs confirmation: run it in a terminal, or pass --yes');
-      return 2;
-    }
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    const answer = await rl.question(`Reset the sandbox at ${statePath} to the seeded estate? Type "reset" to confirm: `);
-    rl.close();
-    if (answer.trim() !== 'reset') {
-      printError('not confirmed; nothing changed');
-      return 1;
-    }
-  }
+  const { confirm } = await import('./confirm.js');
+  await confirm(`Reset the sandbox at ${statePath} to the seeded estate`, { kind: 'typed', word: 'reset' }, { yes: options.yes });
   const exists = await stat(statePath).then(() => true, () => false);
   let backup: string | undefined;
   if (exists) {
