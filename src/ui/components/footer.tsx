@@ -15,14 +15,14 @@ export interface FooterProps {
   tab?: string;
   /** Commands the current key rules out (an enabled key cannot be enabled …): not hinted. */
   unavailable?: ReadonlySet<string>;
-  /** The screen's own hints for now (the retirement wizard's, which follow its stage and dialog), before the global ones. */
+  /** The screen's own hints for now, all of them (the retirement wizard's, which follow its stage and dialog). */
   hints?: readonly Hint[] | undefined;
 }
 
 /** Key hints for the focused area, from the keymap, and a status line. */
 export function Footer({ scope, status, readOnly = false, tab, unavailable, hints: own }: FooterProps) {
   const theme = useTheme();
-  const hints = own ? [...own, ...hintsFor('global', { readOnly })] : hintsFor(scope, { readOnly, ...(tab ? { tab } : {}), ...(unavailable ? { unavailable } : {}) });
+  const hints = own ? own : hintsFor(scope, { readOnly, ...(tab ? { tab } : {}), ...(unavailable ? { unavailable } : {}) });
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">

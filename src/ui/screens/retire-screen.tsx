@@ -13,7 +13,7 @@ import { followingStep, RETIREMENT_STEPS, stepCalls, stepToTake, stepWords, watc
 import { cleanText } from '../../domain/sanitize.js';
 import type { RetirementSource } from '../../domain/source.js';
 import { useRetirement } from '../hooks/use-retirement.js';
-import type { Hint, Scope } from '../keymap.js';
+import { hintsFor, type Hint, type Scope } from '../keymap.js';
 import { useTheme } from '../theme.js';
 import { askLayout, removedWords, retireHints } from '../views/retire-dialog.js';
 import { RetireView, retireLayout } from '../views/retire-view.js';
@@ -404,7 +404,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, width = 80, reg
     const shape = askLayout(ask, { word, arn: keyRef.arn, width, height });
     return ask.scroll < shape.maxScroll;
   })();
-  const hints = retireHints({ ask, askMore, ready: ready !== undefined, readOnly, busy: ready?.busy !== undefined, hasRecord: record !== undefined, openFindings: ready ? unacknowledged(ready.preflight.findings, record?.acknowledged ?? []).length > 0 && (!record || record.stage === 'preflight') : false, onStep: onStep?.id, backStep: backStep?.id, scrollable: maxScroll > 0, word });
+  const hints = retireHints({ ask, askMore, ready: ready !== undefined, readOnly, busy: ready?.busy !== undefined, hasRecord: record !== undefined, openFindings: ready ? unacknowledged(ready.preflight.findings, record?.acknowledged ?? []).length > 0 && (!record || record.stage === 'preflight') : false, onStep: onStep?.id, backStep: backStep?.id, scrollable: maxScroll > 0, word, global: hintsFor('global', { readOnly }) });
   const hintsKey = JSON.stringify(hints);
   useEffect(() => {
     onHints?.(hints);

@@ -107,17 +107,19 @@ export interface HintState {
   backStep?: StepId | undefined;
   scrollable: boolean;
   word: string;
+  /** The hints that work everywhere but in a text field (help, command line, quit). */
+  global: Hint[];
 }
 
 /** The keys that do something now on the wizard, in words: they follow the stage and the open dialog. */
 export function retireHints(state: HintState): Hint[] {
   const { ask } = state;
-  const cancel = { keys: 'Esc', description: 'cancel: nothing is changed' };
+  const cancel = { keys: 'Esc', description: 'cancel' };
   if (ask.kind !== 'none') {
     const more = state.askMore ? [{ keys: '↓', description: 'read the rest' }] : [];
     switch (ask.kind) {
       case 'confirm':
-        return [...more, { keys: 'Enter', description: ask.rule === 'typed' ? `${stepAndFollowing(ask.step)} (after typing "${cleanText(state.word)}")` : stepAndFollowing(ask.step) }, cancel];
+        return [...more, { keys: 'Enter', description: ask.rule === 'typed' ? `${stepAndFollowing(ask.step)} (type the alias or key id first)` : stepAndFollowing(ask.step) }, cancel];
       case 'deletion-days':
         return [{ keys: 'Enter', description: 'show the deletion date, then confirm' }, cancel];
       case 'alarm':
@@ -126,7 +128,7 @@ export function retireHints(state: HintState): Hint[] {
     }
   }
   const scroll = state.scrollable ? [{ keys: 'j/k', description: 'scroll' }] : [];
-  const always = [...scroll, { keys: 'r', description: 'read again' }, { keys: 'Esc', description: 'back' }];
+  const always = [...scroll, { keys: 'r', description: 'read again' }, { keys: 'Esc', description: 'back' }, ...state.global];
   if (!state.ready || state.readOnly || state.busy) return always;
   if (!state.hasRecord) return [{ keys: 's', description: 'start: record the evidence' }, ...(state.openFindings ? [{ keys: 'a', description: stepWords('acknowledge') }] : []), ...always];
   const hints: Hint[] = [];

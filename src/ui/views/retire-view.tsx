@@ -99,7 +99,11 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
     lines.push({ text: 'Now', tone: 'heading' });
     lines.push({ text: `  key state: ${status.reality.keyState}${status.reality.deletionDate ? ` — deletion on ${formatDateTime(status.reality.deletionDate)}` : ''}` });
     const w = status.record.watch;
-    if (w?.kind === 'alarm') {
+    if (w?.kind === 'alarm' && status.record.stage === 'closed') {
+      // Removed when the retirement ended (confirmed by a read then); still there is worth saying.
+      const left = status.reality.alarm?.exists || status.reality.alarm?.filterExists;
+      lines.push({ text: `  alarm ${w.alarmName} and its metric filter: ${left ? 'STILL THERE' : 'removed'}`, ...(left ? { tone: 'danger' as const } : {}) });
+    } else if (w?.kind === 'alarm') {
       lines.push({ text: `  alarm ${w.alarmName}: ${status.reality.alarm?.exists ? (status.reality.alarm.state ?? 'unknown') : 'MISSING'} · filter on ${w.logGroupName} (${w.logGroupRegion})${status.reality.alarm?.filterExists === false ? ' MISSING' : ''}`, tone: status.reality.alarm?.state === 'ALARM' ? 'danger' : undefined });
     } else if (w) {
       lines.push({ text: `  WEAKER WATCH: no alarm; keywarden reads CloudTrail when it runs (${cleanText(w.reason)})`, tone: 'warning' });
