@@ -112,13 +112,18 @@ describe('retire from the command line', () => {
     expect(status.stdout).toMatch(/stage:\s+watching/);
     expect(status.stdout).toMatch(/watched:\s+0 days \(14 required\)/);
 
+    // The way back ends the retirement: the key is enabled, then keywarden's alarm and filter are
+    // removed (confirmed by a read) under the same --yes; nothing is left for advance to do.
     const rollback = await keywarden(['retire', 'rollback', alias, '--yes']);
-    expect(rollback.code).toBe(0);
-    expect(rollback.stdout).toMatch(/enabled again/);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.stdout).toMatch(/enabled again; the retirement is rolled back; removed: alarm keywarden-retire-\S+ \(us-east-1\).*\(confirmed by a read\): the retirement is closed/);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Enabled');
-    const close = await keywarden(['retire', 'advance', alias, '--yes']);
-    expect(close.code).toBe(0);
-    expect(close.stdout).toMatch(/retirement is closed/);
+    const gone = await endpoint.clients().cloudwatch('us-east-1').send(new DescribeAlarmsCommand({ AlarmNames: [`keywarden-retire-${created.KeyMetadata!.KeyId}`] }));
+    expect(gone.MetricAlarms ?? []).toHaveLength(0);
+    expect(JSON.parse((await keywarden(['retire', 'status', alias, '--json'])).stdout).record.stage).toBe('closed');
+    const after = await keywarden(['retire', 'advance', alias, '--yes']);
+    expect(after.code).toBe(1);
+    expect(after.stdout).toMatch(/nothing to do now/);
   });
 
   it('a key that was already Disabled: rollback will not enable it, and closes the retirement leaving the key as it is', async () => {

@@ -241,7 +241,7 @@ describe.each(SIZES)('the retirement wizard at $columns×$rows', (size) => {
     await walk(key, 'watching');
     const app = await openWizard(key.alias, size);
     let frame = await hint(app, 'b enable the key again', 20_000);
-    expect(footer(frame)).toContain('b enable the key again, then remove the alarm and filter');
+    expect(footer(frame)).toContain('b enable the key again, remove the alarm');
     await press(app.stdin, 'b');
     frame = await seen(app, 'Enable the key again and end the retirement');
     let text = dialogText(frame);

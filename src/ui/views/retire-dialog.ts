@@ -91,7 +91,7 @@ export function removedWords(record: RetirementRecord): string {
 /** A step and what completes it under the same confirmation, in words. */
 export function stepAndFollowing(step: StepId): string {
   const then = followingStep(step);
-  return then ? `${stepWords(step)}, then ${stepWords(then).replace(/ and finish$/, '')}` : stepWords(step);
+  return then ? `${stepWords(step)}, ${stepWords(then).replace(/ and filter and finish$/, '')}` : stepWords(step);
 }
 
 export interface HintState {
