@@ -1,7 +1,9 @@
 // The retirement wizard screen: the view (retire-view.tsx) plus its own small dialog for what
 // the steps need typed (the alias or key id, a deletion waiting period, a log group name).
-// Keys reach it through the App's single input handler: the screen registers its handler and
-// says whether its dialog is taking text.
+// Every step goes through the port's one entry point, `take`, confirmed as the step catalogue
+// says (src/domain/retirement-steps.ts); n and b take the catalogue's first allowed step forward
+// or back, as `retire advance` and `retire rollback` do. Keys reach it through the App's single
+// input handler: the screen registers its handler and says whether its dialog is taking text.
 
 import { Box, Text, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
@@ -400,11 +402,22 @@ export function RetireScreen({ source, keyRef, readOnly, height, width = 80, reg
   };
 
   // The footer: the keys that do something now, in words.
-  const askMore = ask.kind !== 'none' && (() => {
-    const shape = askLayout(ask, { word, arn: keyRef.arn, width, height });
-    return ask.scroll < shape.maxScroll;
-  })();
-  const hints = retireHints({ ask, askMore, ready: ready !== undefined, readOnly, busy: ready?.busy !== undefined, hasRecord: record !== undefined, openFindings: ready ? unacknowledged(ready.preflight.findings, record?.acknowledged ?? []).length > 0 && (!record || record.stage === 'preflight') : false, onStep: onStep?.id, backStep: backStep?.id, scrollable: maxScroll > 0, word, global: hintsFor('global', { readOnly }) });
+  const askMore = ask.kind !== 'none' && ask.scroll < askLayout(ask, { word, arn: keyRef.arn, width, height }).maxScroll;
+  const openFindings = ready !== undefined && (!record || record.stage === 'preflight') && unacknowledged(ready.preflight.findings, record?.acknowledged ?? []).length > 0;
+  const hints = retireHints({
+    ask,
+    askMore,
+    ready: ready !== undefined,
+    readOnly,
+    busy: ready?.busy !== undefined,
+    hasRecord: record !== undefined,
+    openFindings,
+    onStep: onStep?.id,
+    backStep: backStep?.id,
+    scrollable: maxScroll > 0,
+    word,
+    global: hintsFor('global', { readOnly }),
+  });
   const hintsKey = JSON.stringify(hints);
   useEffect(() => {
     onHints?.(hints);
