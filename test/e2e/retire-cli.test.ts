@@ -124,7 +124,7 @@ describe('retire from the command line', () => {
     const after = await keywarden(['retire', 'advance', alias, '--yes']);
     expect(after.code).toBe(1);
     expect(after.stdout).toMatch(/nothing to do now/);
-  });
+  }, 120_000);
 
   it('a key that was already Disabled: rollback will not enable it, and closes the retirement leaving the key as it is', async () => {
     const { kms, alias, arn } = await newAliasedKey('keywarden CLI retirement of a disabled key', `kw-retire-disabled-${process.pid}`);
