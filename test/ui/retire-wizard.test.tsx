@@ -323,6 +323,37 @@ describe.each(SIZES)('the retirement wizard at $columns×$rows', (size) => {
   }, 60_000);
 });
 
+describe('the retirement wizard at 140×40: a way back that fails half way', () => {
+  it('the key enabled but the alarm not removed (DeleteAlarms denied): said so, never "removed"; b then removes it', async () => {
+    const key = await newKey();
+    await walk(key, 'watching');
+    const app = await openWizard(key.alias, LARGE);
+    await hint(app, 'b enable the key again, remove the alarm', 20_000);
+    endpoint.sandbox!.faults.accessDenied = [{ operations: ['DeleteAlarms'] }];
+    try {
+      await press(app.stdin, 'b');
+      await hint(app, 'Enter enable the key again');
+      await press(app.stdin, 'enter');
+      let frame = await seen(app, 'enable the key again: done, but remove the alarm and filter and finish failed:', 20_000);
+      expect(flat(frame)).toMatch(/cloudwatch:DeleteAlarms.*\(b tries again\)/);
+      expect(flat(frame)).not.toContain('removed:');
+      frame = await hint(app, 'b remove the alarm and filter and finish', 20_000);
+      expect(flat(frame)).toContain('stage: rolled back');
+      const clients = endpoint.clients();
+      expect((await clients.kms('us-east-1').send(new DescribeKeyCommand({ KeyId: key.arn }))).KeyMetadata!.KeyState).toBe('Enabled');
+      expect((await clients.cloudwatch('us-east-1').send(new DescribeAlarmsCommand({ AlarmNames: [`keywarden-retire-${key.keyId}`] }))).MetricAlarms).toHaveLength(1);
+    } finally {
+      endpoint.sandbox!.faults.accessDenied = [];
+    }
+    await press(app.stdin, 'b');
+    await seen(app, 'Remove the alarm and the metric filter');
+    await press(app.stdin, 'enter');
+    const frame = await seen(app, 'the retirement is closed', 20_000);
+    expect(flat(frame)).toContain(`removed: alarm keywarden-retire-${key.keyId} (us-east-1)`);
+    expect((await endpoint.clients().cloudwatch('us-east-1').send(new DescribeAlarmsCommand({ AlarmNames: [`keywarden-retire-${key.keyId}`] }))).MetricAlarms ?? []).toHaveLength(0);
+  }, 60_000);
+});
+
 describe('the retirement wizard at 80×24: long refusals', () => {
   it("the account's guard refusal is readable in full (wrapped, not cut), and nothing changed", async () => {
     // The seeded key whose policy carries AWS's kms:TrailingDaysWithoutKeyUsage guard (docs/sandbox.md).
