@@ -22,17 +22,8 @@ export function retirementSource(clients: Clients, identity: () => Promise<Calle
     find: async (key) => (await get()).find(key),
     start: async (key, options) => (await get()).start(key, options),
     status: async (record, findings) => (await get()).status(record, findings),
-    acknowledge: async (record, id) => (await get()).acknowledge(record, id),
-    disable: async (record, findings) => (await get()).disable(record, findings),
     findTrail: async (region) => (await get()).findTrail(region),
-    armAlarm: async (record, options) => (await get()).armAlarm(record, options),
-    armWeakerWatch: async (record, reason) => (await get()).armWeakerWatch(record, reason),
-    scheduleDeletion: async (record, days) => (await get()).scheduleDeletion(record, days),
-    cancelDeletion: async (record) => (await get()).cancelDeletion(record),
-    reEnable: async (record) => (await get()).reEnable(record),
-    removeWatch: async (record) => (await get()).removeWatch(record),
-    close: async (record) => (await get()).close(record),
-    abandonAtPreflight: async (record) => (await get()).abandonAtPreflight(record),
     list: async () => (await get()).list(),
+    take: async (status, step, input) => (await get()).take(status, step, input),
   };
 }

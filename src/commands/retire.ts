@@ -2,13 +2,13 @@
 // retirement for scripts. Same machine, same checks, same journal as the TUI; every change needs
 // --yes when not interactive (and the alias or key id typed when it is).
 
-import { createInterface } from 'node:readline/promises';
+import { confirm } from './confirm.js';
 import type { Connection } from '../app/connect.js';
 import { confirmationMatches, confirmationWord } from '../domain/actions.js';
 import { KeywardenError } from '../domain/errors.js';
 import { toDomainError } from '../aws/errors.js';
 import { parseDeletionWindow, parseWatchDays, unacknowledged, type Preflight, type RetirementRecord, type StepId } from '../domain/retirement.js';
-import { RETIREMENT_STEPS } from '../domain/retirement-steps.js';
+import { followingStep, RETIREMENT_STEPS, stepCalls, stepToTake, stepWords } from '../domain/retirement-steps.js';
 import { cleanText } from '../domain/sanitize.js';
 import type { RetirementStatus, Retirements } from '../aws/retirement.js';
 import { printError, printJson, printLine } from './output.js';
@@ -74,31 +74,6 @@ function statusJson(status: RetirementStatus) {
   return { record: status.record, keyState: status.reality.keyState, alarm: status.reality.alarm ?? null, attemptsSinceDisabled: status.reality.attemptsSinceDisabled, drift: status.drift, findings: status.findings, nextSteps: status.steps, now: status.now.toISOString() };
 }
 
-/** One question on the terminal; Ctrl-C answers "cancelled" (nothing was recorded or changed), never a silent exit. */
-async function ask(rl: ReturnType<typeof createInterface>, question: string): Promise<string> {
-  const cancel = new AbortController();
-  rl.once('SIGINT', () => cancel.abort());
-  try {
-    return await rl.question(question, { signal: cancel.signal });
-  } catch (error) {
-    if (cancel.signal.aborted) throw new KeywardenError('validation', 'cancelled (Ctrl-C): nothing was recorded or changed');
-    throw error;
-  }
-}
-
-async function confirmTyped(record: RetirementRecord, aliases: string[], what: string, yes: boolean): Promise<void> {
-  if (yes) return;
-  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('confirmation', `${what} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
-  const row = { aliases, keyId: record.keyId };
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = await ask(rl, `${what}. Type "${cleanText(confirmationWord(row))}" (the alias or key id) to confirm: `);
-    if (!confirmationMatches(answer, row)) throw new KeywardenError('validation', `"${answer.trim()}" is not "${confirmationWord(row)}": nothing was changed`);
-  } finally {
-    rl.close();
-  }
-}
-
 /**
  * Confirms a step as the catalogue says (the same rule as in the wizard and as `key enable` /
  * `key disable`): typed steps need the alias or key id, plain ones a yes on a terminal; --yes
@@ -107,19 +82,13 @@ async function confirmTyped(record: RetirementRecord, aliases: string[], what: s
 async function confirmStep(id: StepId, record: RetirementRecord, aliases: string[], what: string, flags: RetireFlags): Promise<boolean> {
   const spec = RETIREMENT_STEPS[id];
   if (spec.confirm === 'none' || flags.yes) return false;
-  if (!flags.json) printLine(`${what}\n  API calls: ${spec.calls(record).join('; ')}`);
-  if (spec.confirm === 'typed') {
-    await confirmTyped(record, aliases, what, flags.yes);
-    return true;
-  }
-  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new KeywardenError('confirmation', `${spec.words} needs confirmation: run it in a terminal, or pass --yes. Nothing was changed.`);
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = await ask(rl, 'Go ahead? [y/N] ');
-    if (!/^y(es)?$/i.test(answer.trim())) throw new KeywardenError('validation', 'not confirmed: nothing was changed');
-  } finally {
-    rl.close();
-  }
+  if (!flags.json) printLine(`${what}\n  API calls: ${stepCalls(id, record).join('; ')}`);
+  const row = { aliases, keyId: record.keyId };
+  await confirm(
+    spec.confirm === 'typed' ? what : spec.words,
+    spec.confirm === 'typed' ? { kind: 'typed', word: confirmationWord(row), hint: 'the alias or key id', matches: (answer) => confirmationMatches(answer, row) } : { kind: 'plain' },
+    { yes: flags.yes },
+  );
   return true;
 }
 
@@ -238,10 +207,10 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
   if (!record) throw new KeywardenError('not-found', `no retirement of ${parsed.key} is in progress (start one with: keywarden retire start ${parsed.key})`);
   let status = await retirements.status(record);
   const aliases = [`alias/${record.name}`];
-  // One ladder for both directions, in the catalogue's order; the first allowed step is taken
-  // through the driver's single entry point, confirmed by the catalogue's rule.
-  const ladder: StepId[] = parsed.verb === 'advance' ? ['arm-watch', 're-arm-watch', 'schedule-deletion', 'remove-watch'] : ['abandon', 'cancel-deletion', 're-enable', 'close'];
-  const step = ladder.find((id) => status.steps.some((st) => st.id === id && st.allowed));
+  // The catalogue's ways (src/domain/retirement-steps.ts), as the wizard's n and b: the first
+  // allowed step of that way is taken through the driver's single entry point, confirmed by the
+  // catalogue's rule.
+  const step = stepToTake(status.steps, parsed.verb === 'advance' ? 'on' : 'back', status.record.stage)?.id;
   if (!step) {
     output(status, parsed.verb === 'advance' ? 'nothing to do now' : 'no step back is possible now');
     return 1;
@@ -254,12 +223,12 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
   if (useNote && flags.yes && !flags.json) printError(useNote.trim());
   const what: Record<StepId, string> = {
     acknowledge: '',
-    disable: '',
+    disable: `Disable ${r.name}: every use of it fails until it is enabled again`,
     'arm-watch': `Create keywarden's alarm on any use of ${r.name} and start the ${r.watchDays}-day watch`,
     're-arm-watch': `${useNote}Start the ${r.watchDays}-day watch of ${r.name} again from now (the key stays Disabled)`,
     'schedule-deletion': `Schedule deletion of ${r.name} in ${parsed.deletionDays} days: after that the key and everything encrypted under it are gone`,
     'cancel-deletion': `Cancel the deletion of ${r.name} (the key returns to Disabled)`,
-    're-enable': `Enable ${r.name} again and roll the retirement back`,
+    're-enable': `Enable ${r.name} again and roll the retirement back; then keywarden's alarm and metric filter are removed and the retirement is closed`,
     'remove-watch': `Remove keywarden's alarm and metric filter of ${r.name} and finish the retirement`,
     close: cleanText(why),
     abandon: '',
@@ -283,11 +252,25 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
     else printLine(`the retirement of ${cleanText(r.name)} is abandoned at preflight: nothing had been changed in AWS, and its record is removed`);
     return 0;
   }
-  const after = await retirements.status(next);
+  let after = await retirements.status(next);
+  // The step that completes this one, under the same confirmation (re-enable → remove the alarm
+  // and filter: a rollback leaves nothing of keywarden behind, invariant 3).
+  const then = followingStep(step);
+  let following = '';
+  if (then && after.steps.some((st) => st.id === then && st.allowed)) {
+    try {
+      const final = await retirements.take(after, then, {});
+      after = await retirements.status(final);
+      following = `; ${cleanText(final.steps.filter((st) => st.ok).at(-1)?.step ?? '')} (confirmed by a read): the retirement is closed`;
+    } catch (error) {
+      const domain = toDomainError(error);
+      throw new KeywardenError(domain.kind, `${cleanText(r.name)} is enabled again, but ${stepWords(then)} failed: ${domain.message}. Run keywarden retire rollback ${parsed.key} again to remove them`, { cause: error });
+    }
+  }
   const removed = cleanText(next.steps.filter((st) => st.ok).at(-1)?.step ?? '');
   const done: Record<StepId, string> = {
     acknowledge: '',
-    disable: '',
+    disable: 'the key is disabled (DisableKey); next: the alarm (keywarden retire advance)',
     'arm-watch': next.watch?.kind === 'alarm' ? `alarm ${next.watch.alarmName} armed; the ${next.watchDays}-day watch starts now` : 'WEAKER watch recorded (CloudTrail polling, no alarm)',
     're-arm-watch':
       useNote +
@@ -296,7 +279,7 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
         : `WEAKER watch started again from now: deletion is possible after ${next.watchDays} days without use; nothing changed on the key`),
     'schedule-deletion': `deletion scheduled for ${next.deletionDate ?? '(after the replicas are deleted)'}; keywarden retire rollback cancels it`,
     'cancel-deletion': 'deletion cancelled: the key is back to Disabled (not Enabled); run rollback again to enable it',
-    're-enable': 'the key is enabled again; the retirement is rolled back (keywarden retire advance removes the alarm)',
+    're-enable': `the key is enabled again; the retirement is rolled back${following || ' (keywarden retire rollback removes the alarm and filter)'}`,
     'remove-watch': `${removed}; the retirement is closed`,
     close: `the retirement is closed without finishing (abandoned: ${cleanText(next.abandoned?.reason ?? 'closed')}). ${cleanText(next.steps.filter((st) => st.ok).at(-1)?.detail ?? '')}. keywarden removed its retirement tags; it did not enable, disable or delete the key, which is ${after.reality.keyState}. To retire the key later, start again: keywarden retire start ${parsed.key}`,
     abandon: '',

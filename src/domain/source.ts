@@ -4,7 +4,8 @@
 import type { ActionRequest, ChangePreview, ChangeResult } from './actions.js';
 import type { CallerIdentity, KeyDetail, KeyRow, LastUsage } from './key.js';
 import type { LastUseProgress, ReadLastUsage } from './last-use.js';
-import type { Finding, Preflight, RetirementRecord, RetirementStatus, TrailCheck } from './retirement.js';
+import type { Finding, Preflight, RetirementRecord, RetirementStatus, StepId, TrailCheck } from './retirement.js';
+import type { RetirementStepInput } from './retirement-steps.js';
 import type { UsageLoadState, UsageRequest } from './usage.js';
 
 export interface RegionProgress {
@@ -117,24 +118,22 @@ export interface ChangeSource {
 
 type KeyRef = { arn: string; region: string };
 
-/** The port for the guided retirement (src/aws/retirement.ts implements it). */
+/**
+ * The port for the guided retirement (src/aws/retirement.ts implements it): reads, and one
+ * mutating entry point. Every step of the catalogue (src/domain/retirement-steps.ts) is taken
+ * through `take`, from a status read just now; the wizard and `keywarden retire …` share it.
+ */
 export interface RetirementSource {
   preflight(key: KeyRef, windowDays: number): Promise<Preflight>;
   find(key: KeyRef): Promise<RetirementRecord | undefined>;
+  /** Records the preflight evidence (nothing changes in AWS); resumes an open retirement. */
   start(key: KeyRef, options: { watchDays: number; name: string; preflight: Preflight }): Promise<RetirementRecord>;
   status(record: RetirementRecord, findings?: Finding[]): Promise<RetirementStatus>;
-  acknowledge(record: RetirementRecord, findingId: string): Promise<RetirementRecord>;
-  disable(record: RetirementRecord, findings: Finding[]): Promise<RetirementRecord>;
   findTrail(region: string): Promise<TrailCheck>;
-  armAlarm(record: RetirementRecord, options?: { logGroupName?: string; logGroupRegion?: string; snsTopicArn?: string }): Promise<RetirementRecord>;
-  armWeakerWatch(record: RetirementRecord, reason: string): Promise<RetirementRecord>;
-  scheduleDeletion(record: RetirementRecord, pendingWindowDays: number): Promise<RetirementRecord>;
-  cancelDeletion(record: RetirementRecord): Promise<RetirementRecord>;
-  reEnable(record: RetirementRecord): Promise<RetirementRecord>;
-  removeWatch(record: RetirementRecord): Promise<RetirementRecord>;
-  /** Closes a retirement that can go neither on nor back; never touches the key itself. */
-  close(record: RetirementRecord): Promise<RetirementRecord>;
-  /** Abandons a retirement at preflight (nothing was changed in AWS): its record is removed. */
-  abandonAtPreflight(record: RetirementRecord): Promise<RetirementRecord>;
   list(): Promise<Array<RetirementStatus | { file: string; problem: string }>>;
+  /**
+   * Takes one step, refused unless `status` (read just now) allows it. Abandon returns the record
+   * as it was, and the record is removed.
+   */
+  take(status: RetirementStatus, step: StepId, input?: RetirementStepInput): Promise<RetirementRecord>;
 }

@@ -20,7 +20,7 @@ import { useSyncReducer } from './hooks/use-sync-reducer.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { splitChunk } from './input-chunks.js';
 import { candidates, commandLineSummary, completeCommand, newCommandHistory, remember, resolveCommand, walkHistory, type CommandHistory } from './command-line.js';
-import { commandFor, TEXT_SCOPES, type Scope } from './keymap.js';
+import { commandFor, TEXT_SCOPES, type Hint, type Scope } from './keymap.js';
 import { useDetailScreen } from './screens/detail-screen.js';
 import { helpScreen } from './screens/help-screen.js';
 import { useJournalScreen } from './screens/journal-screen.js';
@@ -152,6 +152,8 @@ export function App({ source, session, size, onExit, changes, retirements, thres
     retireHandler.current = handler;
     retireFocus.current = focus;
   }, []);
+  // The wizard's footer: the keys that do something at its stage and in its open dialog, in words.
+  const [retireHints, setRetireHints] = useState<Hint[] | undefined>();
 
   const scope = scopeOf(list, nav, dialog, retireFocus.current);
 
@@ -324,7 +326,9 @@ export function App({ source, session, size, onExit, changes, retirements, thres
           keyRef={nav.screen.key}
           readOnly={!canChange}
           height={bodyHeight}
+          width={terminal.columns}
           register={registerRetire}
+          onHints={setRetireHints}
           onBack={() => navNow({ type: 'back' })}
         />
       );
@@ -346,6 +350,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
           scope={scope}
           status={dialog.kind === 'command' ? { text: `:${dialog.input}█`, tone: 'accent' } : (status ?? inventoryStatus(inventory) ?? retrying)}
           readOnly={!canChange}
+          {...(nav.screen.kind === 'retire' && retirements && retireHints && dialog.kind === 'none' && nav.overlay.kind !== 'help' ? { hints: retireHints } : {})}
           {...(scope === 'detail' && nav.screen.kind === 'detail' ? { tab: nav.screen.tab, unavailable: detail.unavailable } : {})}
         />
       </Box>

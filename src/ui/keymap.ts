@@ -109,7 +109,7 @@ export const COMMANDS = [
   { id: 'retire.start', scope: 'retire', keys: [ch('s')], description: 'start: record the evidence (changes nothing in AWS)', hint: 'start', dangerous: true },
   { id: 'retire.acknowledge', scope: 'retire', keys: [ch('a')], description: 'acknowledge the next blocking finding (one at a time)', hint: 'acknowledge', dangerous: true },
   { id: 'retire.next', scope: 'retire', keys: [ch('n')], description: 'take the next step: disable, alarm, schedule deletion, remove the alarm', hint: 'next step', dangerous: true },
-  { id: 'retire.back-step', scope: 'retire', keys: [ch('b')], description: 'one step back: cancel the deletion, or enable the key again', hint: 'way back', dangerous: true },
+  { id: 'retire.back-step', scope: 'retire', keys: [ch('b')], description: 'one step back: cancel the deletion, or enable the key and remove the alarm', hint: 'way back', dangerous: true },
   { id: 'retire.logGroup', scope: 'retire', keys: [ch('l')], description: 'alarm on a log group you name (when no trail fits)', dangerous: true },
   { id: 'retire.weaker', scope: 'retire', keys: [ch('w')], description: 'continue with the weaker watch: no alarm, CloudTrail polled', dangerous: true },
   { id: 'retire.down', scope: 'retire', keys: [ch('j'), sp('downArrow')], description: 'scroll down', hint: 'scroll' },

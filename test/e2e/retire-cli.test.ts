@@ -3,7 +3,9 @@
 
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EncryptCommand } from '@aws-sdk/client-kms';
+import { retirementSource } from '../../src/app/retirement-source.js';
 import { createClients } from '../../src/aws/clients.js';
+import { AwsKeySource } from '../../src/aws/inventory.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +42,31 @@ async function newAliasedKey(description: string, alias: string) {
 }
 
 describe('retire from the command line', () => {
+  it('advance from a retirement the wizard started (preflight): the catalogue\'s next step, disable, confirmed by its rule (the alias on a terminal, --yes in scripts)', async () => {
+    const { alias, arn } = await newAliasedKey('keywarden CLI from preflight', `kw-retire-pre-${process.pid}`);
+    // The wizard's s records the preflight (the TUI's port, on the same data directory).
+    const saved = process.env.KEYWARDEN_HOME;
+    process.env.KEYWARDEN_HOME = home;
+    try {
+      const clients = endpoint.clients(['us-east-1']);
+      const keys = new AwsKeySource(clients);
+      const source = retirementSource(clients, () => keys.identity(), () => new Date());
+      const ref = { arn, region: 'us-east-1' };
+      await source.start(ref, { watchDays: 14, name: alias, preflight: await source.preflight(ref, 30) });
+    } finally {
+      if (saved === undefined) delete process.env.KEYWARDEN_HOME;
+      else process.env.KEYWARDEN_HOME = saved;
+    }
+    const unconfirmed = await keywarden(['retire', 'advance', alias]);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/Disable kw-retire-pre-\d+: .*needs confirmation: run it in a terminal, or pass --yes\. Nothing was changed/);
+    expect((await endpoint.clients().kms('us-east-1').send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Enabled');
+    const disabled = await keywarden(['retire', 'advance', alias, '--yes', '--json']);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(JSON.parse(disabled.stdout)).toMatchObject({ done: expect.stringMatching(/the key is disabled/), record: { stage: 'disabled' } });
+    expect((await endpoint.clients().kms('us-east-1').send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Disabled');
+  }, 120_000);
+
   sandboxOnlyIt('after a detected use, advance says so before the watch starts again (also with --yes)', async () => {
     const { alias, arn } = await newAliasedKey('keywarden CLI use detected', `kw-retire-use-${process.pid}`);
     expect((await keywarden(['retire', 'start', alias, '--yes'])).code).toBe(0);
@@ -112,14 +139,19 @@ describe('retire from the command line', () => {
     expect(status.stdout).toMatch(/stage:\s+watching/);
     expect(status.stdout).toMatch(/watched:\s+0 days \(14 required\)/);
 
+    // The way back ends the retirement: the key is enabled, then keywarden's alarm and filter are
+    // removed (confirmed by a read) under the same --yes; nothing is left for advance to do.
     const rollback = await keywarden(['retire', 'rollback', alias, '--yes']);
-    expect(rollback.code).toBe(0);
-    expect(rollback.stdout).toMatch(/enabled again/);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.stdout).toMatch(/enabled again; the retirement is rolled back; removed: alarm keywarden-retire-\S+ \(us-east-1\).*\(confirmed by a read\): the retirement is closed/);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Enabled');
-    const close = await keywarden(['retire', 'advance', alias, '--yes']);
-    expect(close.code).toBe(0);
-    expect(close.stdout).toMatch(/retirement is closed/);
-  }, 90_000);
+    const gone = await endpoint.clients().cloudwatch('us-east-1').send(new DescribeAlarmsCommand({ AlarmNames: [`keywarden-retire-${created.KeyMetadata!.KeyId}`] }));
+    expect(gone.MetricAlarms ?? []).toHaveLength(0);
+    expect(JSON.parse((await keywarden(['retire', 'status', alias, '--json'])).stdout).record.stage).toBe('closed');
+    const after = await keywarden(['retire', 'advance', alias, '--yes']);
+    expect(after.code).toBe(1);
+    expect(after.stdout).toMatch(/nothing to do now/);
+  }, 120_000);
 
   it('a key that was already Disabled: rollback will not enable it, and closes the retirement leaving the key as it is', async () => {
     const { kms, alias, arn } = await newAliasedKey('keywarden CLI retirement of a disabled key', `kw-retire-disabled-${process.pid}`);

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { hintsFor, type Scope } from '../keymap.js';
+import { hintsFor, type Hint, type Scope } from '../keymap.js';
 import { useTheme, type ThemeRole } from '../theme.js';
 
 export interface StatusMessage {
@@ -15,12 +15,14 @@ export interface FooterProps {
   tab?: string;
   /** Commands the current key rules out (an enabled key cannot be enabled …): not hinted. */
   unavailable?: ReadonlySet<string>;
+  /** The screen's own hints for now, all of them (the retirement wizard's, which follow its stage and dialog). */
+  hints?: readonly Hint[] | undefined;
 }
 
 /** Key hints for the focused area, from the keymap, and a status line. */
-export function Footer({ scope, status, readOnly = false, tab, unavailable }: FooterProps) {
+export function Footer({ scope, status, readOnly = false, tab, unavailable, hints: own }: FooterProps) {
   const theme = useTheme();
-  const hints = hintsFor(scope, { readOnly, ...(tab ? { tab } : {}), ...(unavailable ? { unavailable } : {}) });
+  const hints = own ? own : hintsFor(scope, { readOnly, ...(tab ? { tab } : {}), ...(unavailable ? { unavailable } : {}) });
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">

@@ -18,20 +18,36 @@ export function Header({ session, identity, sandboxDate }: HeaderProps) {
   const regions = regionsLabel(session.regions.map((r) => cleanText(r)));
   return (
     <Box flexDirection="column">
-      <Box gap={2}>
+      {/* One row, cut at the terminal's edge: a row that wrapped (a narrow terminal, the sandbox's
+          date badge) would push the whole screen down a line and garble it. */}
+      <Text wrap="truncate-end">
         <Text {...theme.heading}>keywarden</Text>
-        <Text>
-          <Text {...theme.muted}>account </Text>
-          {identity.status === 'ready' ? cleanText(identity.identity.account) : '…'}
-        </Text>
-        <Text>
-          <Text {...theme.muted}>{session.regions.length === 1 ? 'region ' : 'regions '}</Text>
-          {regions}
-        </Text>
-        {session.sandbox ? <Text {...theme.badge}> SANDBOX </Text> : null}
-        {sandboxDate ? <Text {...theme.badge}> SANDBOX TIME {sandboxDate} </Text> : null}
-        {session.readOnly ? <Text {...theme.dangerBadge}> READ-ONLY </Text> : null}
-      </Box>
+        {'  '}
+        <Text {...theme.muted}>account </Text>
+        {identity.status === 'ready' ? cleanText(identity.identity.account) : '…'}
+        {'  '}
+        <Text {...theme.muted}>{session.regions.length === 1 ? 'region ' : 'regions '}</Text>
+        {regions}
+        {/* The date badge says SANDBOX too: one badge, so the row fits 80 columns. */}
+        {session.sandbox && !sandboxDate ? (
+          <>
+            {'  '}
+            <Text {...theme.badge}> SANDBOX </Text>
+          </>
+        ) : null}
+        {sandboxDate ? (
+          <>
+            {'  '}
+            <Text {...theme.badge}> SANDBOX TIME {sandboxDate} </Text>
+          </>
+        ) : null}
+        {session.readOnly ? (
+          <>
+            {'  '}
+            <Text {...theme.dangerBadge}> READ-ONLY </Text>
+          </>
+        ) : null}
+      </Text>
       <Text wrap="truncate-end">
         <Text {...theme.muted}>as </Text>
         {identity.status === 'ready' ? (

@@ -1,30 +1,39 @@
 // The retirement wizard screen: the view (retire-view.tsx) plus its own small dialog for what
 // the steps need typed (the alias or key id, a deletion waiting period, a log group name).
-// Keys reach it through the App's single input handler: the screen registers its handler and
-// says whether its dialog is taking text.
+// Every step goes through the port's one entry point, `take`, confirmed as the step catalogue
+// says (src/domain/retirement-steps.ts); n and b take the catalogue's first allowed step forward
+// or back, as `retire advance` and `retire rollback` do. Keys reach it through the App's single
+// input handler: the screen registers its handler and says whether its dialog is taking text.
 
 import { Box, Text, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { confirmationMatches, confirmationWord } from '../../domain/actions.js';
+import { describeError, KeywardenError } from '../../domain/errors.js';
 import { displayName } from '../../domain/key.js';
 import { parseDeletionWindow, unacknowledged, type RetirementRecord, type StepId } from '../../domain/retirement.js';
-import { RETIREMENT_STEPS } from '../../domain/retirement-steps.js';
+import { followingStep, RETIREMENT_STEPS, stepCalls, stepToTake, stepWords, watchCalls, type RetirementStepInput } from '../../domain/retirement-steps.js';
 import { cleanText } from '../../domain/sanitize.js';
 import type { RetirementSource } from '../../domain/source.js';
 import { useRetirement } from '../hooks/use-retirement.js';
-import type { Scope } from '../keymap.js';
+import { hintsFor, type Hint, type Scope } from '../keymap.js';
 import { useTheme } from '../theme.js';
-import { RetireView, retireLines } from '../views/retire-view.js';
+import { askLayout, removedWords, retireHints } from '../views/retire-dialog.js';
+import { RetireView, retireLayout } from '../views/retire-view.js';
 
-/** What the dialog asks for, and what happens with the answer. */
-type Ask =
+/**
+ * What the dialog asks for, and what happens with the answer. A step's confirmation follows the
+ * catalogue (RETIREMENT_STEPS[step].confirm): 'typed' asks for the alias or key id, 'plain' for
+ * Enter (or y), 'none' opens no dialog at all.
+ */
+export type Ask =
   | { kind: 'none' }
-  | { kind: 'typed'; title: string; lines: string[]; input: string; error?: string; run: () => void }
-  | { kind: 'plain'; title: string; lines: string[]; input: string; error?: string; run: () => void }
-  | { kind: 'deletion-days'; input: string; error?: string }
-  | { kind: 'log-group'; input: string; error?: string }
-  /** Creating the alarm: names the log group it will watch; the input is an optional SNS topic ARN to notify. */
-  | { kind: 'alarm'; lines: string[]; input: string; error?: string };
+  | { kind: 'confirm'; rule: 'typed' | 'plain'; step: StepId; title: string; lines: string[]; input: string; error?: string; scroll: number; run: () => void }
+  /** schedule-deletion: the waiting period first, then the typed confirmation with the date. */
+  | { kind: 'deletion-days'; input: string; error?: string; scroll: number }
+  /** arm-watch on a log group the operator names. */
+  | { kind: 'log-group'; input: string; error?: string; scroll: number }
+  /** arm-watch: names the log group it will watch; the input is an optional SNS topic ARN to notify. */
+  | { kind: 'alarm'; lines: string[]; input: string; error?: string; scroll: number };
 
 export type RetireKeyHandler = (command: string | undefined, input: string, key: Key) => void;
 
@@ -33,12 +42,19 @@ export interface RetireScreenProps {
   keyRef: { arn: string; region: string };
   readOnly: boolean;
   height: number;
+  /** Columns: long lines are wrapped to them, never cut. */
+  width?: number;
   /** The App routes keys here while this screen is shown. */
   register: (handler: RetireKeyHandler, focus: () => Scope) => void;
+  /** The keys that do something now, in words, for the footer (they follow the stage and any open dialog). */
+  onHints?: (hints: Hint[]) => void;
   onBack: () => void;
 }
 
-export function RetireScreen({ source, keyRef, readOnly, height, register, onBack }: RetireScreenProps) {
+const WEAKER_REASON = 'chosen by the operator: no alarm; keywarden polls CloudTrail';
+const WEAKER_AGAIN_REASON = 'started again by the operator: the earlier weaker watch aged out of CloudTrail; keywarden polls CloudTrail';
+
+export function RetireScreen({ source, keyRef, readOnly, height, width = 80, register, onHints, onBack }: RetireScreenProps) {
   const theme = useTheme();
   const retirement = useRetirement(source, keyRef);
   const [ask, setAskState] = useState<Ask>({ kind: 'none' });
@@ -52,17 +68,64 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
   const ready = view.phase === 'ready' ? view : undefined;
   const row = ready?.preflight.detail.row;
   const word = row ? confirmationWord(row) : '';
-  const lineCount = ready ? retireLines(ready).length : 0;
-  const maxScroll = Math.max(0, lineCount - (height - 2));
+  const layout = ready ? retireLayout(ready, width, height) : undefined;
+  const maxScroll = layout ? layout.maxScroll : 0;
 
   const record = ready?.record;
-  const steps = ready?.status?.steps ?? [];
-  const allowed = (id: string) => steps.find((s) => s.id === id && s.allowed);
-  /** The step's API calls from the catalogue (tags included), for its preview. */
-  const calls = (id: StepId, r: RetirementRecord) => `API calls: ${RETIREMENT_STEPS[id].calls(r).join('; ') || 'none'}`;
+  const status = ready?.status;
+  const steps = status?.steps ?? [];
+  const onStep = record ? stepToTake(steps, 'on', record.stage) : undefined;
+  const backStep = record ? stepToTake(steps, 'back', record.stage) : undefined;
+  /** The step's API calls from the catalogue (tags included; with the step that completes it), for its preview. */
+  const calls = (id: StepId, r: RetirementRecord) => `API calls: ${stepCalls(id, r).join('; ') || 'none'}`;
 
   const startIfNeeded = async (current: { record?: RetirementRecord; preflight: NonNullable<typeof ready>['preflight'] }) =>
     current.record ?? (await source.start(keyRef, { watchDays: 14, name: row ? displayName(row) : keyRef.arn, preflight: current.preflight }));
+
+  /**
+   * Takes `step` through the port's one entry point, from a status read again now (a dialog takes
+   * human time; someone else may have changed the key meanwhile): a step the fresh status does
+   * not allow is not taken, and says why in words. The step that completes it (re-enable → remove
+   * the alarm and filter) follows under the same confirmation.
+   */
+  const take = (step: StepId, input: RetirementStepInput, label: string, done: (record: RetirementRecord) => string) =>
+    retirement.run(
+      label,
+      async (c) => {
+        const current = await startIfNeeded(c);
+        const fresh = await source.status(current, c.preflight.findings);
+        const decision = fresh.steps.find((s) => s.id === step);
+        if (!decision?.allowed) throw new KeywardenError('invalid-state', `not now: ${stepWords(step)} — ${decision?.why ?? `not a step of the ${fresh.record.stage} stage`}. Nothing was changed`);
+        const taken = await source.take(fresh, step, input);
+        const then = followingStep(step);
+        if (!then) return taken;
+        try {
+          const after = await source.status(taken, c.preflight.findings);
+          if (!after.steps.some((s) => s.id === then && s.allowed)) return taken;
+          return await source.take(after, then, {});
+        } catch (error) {
+          throw new KeywardenError('invalid-state', `${stepWords(step)}: done, but ${stepWords(then)} failed: ${describeError(error)} (b tries again)`, { cause: error });
+        }
+      },
+      done,
+    );
+
+  /** Asks as the catalogue says for `step`, then runs it; a step that needs nothing confirmed runs at once. */
+  const confirm = (step: StepId, title: string, lines: string[], run: () => void) => {
+    const rule = RETIREMENT_STEPS[step].confirm;
+    if (rule === 'none') return run();
+    setAsk({ kind: 'confirm', rule, step, title, lines, input: '', scroll: 0, run });
+  };
+
+  /** After a dialog that asked for input (and whose Enter is a yes): a typed step still asks for the alias. */
+  const confirmAfterInput = (step: StepId, title: string, lines: string[], run: () => void) => {
+    if (RETIREMENT_STEPS[step].confirm === 'typed') return confirm(step, title, lines, run);
+    setAsk({ kind: 'none' });
+    run();
+  };
+
+  const armAlarmDone = (topic: string | undefined) => (r: RetirementRecord) =>
+    `alarm armed${r.watch?.kind === 'alarm' ? ` (${r.watch.alarmName}${topic ? `, notifying ${topic}` : ''})` : ''}; the ${r.watchDays}-day watch starts now`;
 
   const next = () => {
     if (!ready) return;
@@ -70,154 +133,146 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
       retirement.run('recording the preflight', (c) => startIfNeeded(c), () => 'retirement started: the evidence is recorded; nothing changed in AWS');
       return;
     }
-    if (allowed('disable')) {
-      setAsk({
-        kind: 'typed',
-        title: `Disable ${cleanText(word)}`,
-        lines: [
-          'Every cryptographic use of the key fails with DisabledException from now on: anything still using it stops working.',
-          'Nothing is deleted; the way back is to enable it again (b).',
-          calls('disable', record),
-        ],
-        input: '',
-        run: () => retirement.run('disabling the key', (c) => source.disable(c.record!, c.preflight.findings), () => 'the key is disabled; next: the alarm (n)'),
-      });
+    if (!onStep) {
+      const waiting = steps.find((s) => !s.allowed && RETIREMENT_STEPS[s.id].way === 'on');
+      retirement.say(waiting ? `not yet: ${stepWords(waiting.id)} — ${cleanText(waiting.why)}` : 'nothing to do now', 'warning');
       return;
     }
-    if (allowed('arm-watch')) {
-      const explain = [
-        'A metric filter matches failed uses of THIS key (its ARN in "… is disabled." / "… is pending deletion."),',
-        'self-tested with TestMetricFilter on synthetic failed uses, then a CloudWatch alarm: ≥ 1 in 5 minutes, missing data not breaching.',
-        calls('arm-watch', record),
-      ];
-      // Name the log group before anything is created: the trail that can see this key's use (KMS.md §12).
-      source.findTrail(record.region).then(
-        (check) =>
-          setAsk({
-            kind: 'alarm',
-            lines: [
-              check.trail
-                ? `Log group: ${cleanText(check.trail.logGroupName)} (${check.trail.logGroupRegion}), where the trail ${cleanText(check.trail.name)} delivers this region's KMS events.`
-                : `No trail can show a use of this key: ${cleanText(check.problems.join('; '))}. Esc, then l names a log group or w the weaker watch.`,
-              ...explain,
+    switch (onStep.id) {
+      case 'disable':
+        return confirm(
+          'disable',
+          `Disable ${cleanText(word)}`,
+          [
+            'Every cryptographic use of the key fails with DisabledException from now on: anything still using it stops working.',
+            'Nothing is deleted; the way back is to enable it again (b).',
+            calls('disable', record),
+          ],
+          () => take('disable', { findings: ready.preflight.findings }, 'disabling the key', () => 'the key is disabled; next: the alarm (n)'),
+        );
+      case 'arm-watch': {
+        const explain = [
+          'A metric filter matches failed uses of THIS key (its ARN in "… is disabled." / "… is pending deletion."),',
+          'self-tested with TestMetricFilter on synthetic failed uses, then a CloudWatch alarm: ≥ 1 in 5 minutes, missing data not breaching.',
+          calls('arm-watch', record),
+        ];
+        // Name the log group before anything is created: the trail that can see this key's use (KMS.md §12).
+        source.findTrail(record.region).then(
+          (check) =>
+            setAsk({
+              kind: 'alarm',
+              lines: [
+                check.trail
+                  ? `Log group: ${cleanText(check.trail.logGroupName)} (${check.trail.logGroupRegion}), where the trail ${cleanText(check.trail.name)} delivers this region's KMS events.`
+                  : `No trail can show a use of this key: ${cleanText(check.problems.join('; '))}. Esc, then l names a log group or w the weaker watch.`,
+                ...explain,
+              ],
+              input: '',
+              scroll: 0,
+            }),
+          (error: unknown) => retirement.say(`the trails cannot be read: ${cleanText(error instanceof Error ? error.message : String(error))}`, 'danger'),
+        );
+        return;
+      }
+      case 're-arm-watch': {
+        const watch = record.watch;
+        if (watch?.kind === 'alarm') {
+          return confirm(
+            're-arm-watch',
+            'Put the alarm back and start the watch again',
+            [
+              `keywarden's metric filter and alarm on ${cleanText(watch.logGroupName)} (${watch.logGroupRegion}) are made again as keywarden makes them and self-tested.`,
+              `The ${record.watchDays}-day watch starts again now; the key stays Disabled.`,
+              calls('re-arm-watch', record),
             ],
-            input: '',
-          }),
-        (error: unknown) => retirement.say(`the trails cannot be read: ${cleanText(error instanceof Error ? error.message : String(error))}`, 'danger'),
-      );
-      return;
+            () => take('re-arm-watch', watch.snsTopicArn ? { snsTopicArn: watch.snsTopicArn } : {}, 'putting the alarm back', (r) => `alarm armed again; the ${r.watchDays}-day watch starts now`),
+          );
+        }
+        return confirm(
+          're-arm-watch',
+          'Start the WEAKER watch again from now',
+          [
+            'CloudTrail keeps 90 days: the earlier weaker watch started before that, so keywarden cannot see its first days.',
+            `The watch starts again now and runs ${record.watchDays} days. Nothing changes on the key.`,
+            calls('re-arm-watch', record),
+          ],
+          () => take('re-arm-watch', { weakerWatch: WEAKER_AGAIN_REASON }, 'starting the watch again', (r) => `WEAKER watch started again; ${r.watchDays} days from now`),
+        );
+      }
+      case 'schedule-deletion':
+        return setAsk({ kind: 'deletion-days', input: '30', scroll: 0 });
+      case 'remove-watch':
+        return confirm('remove-watch', 'Remove the alarm and the metric filter', ['The retirement is closed afterwards.', calls('remove-watch', record)], () =>
+          take('remove-watch', {}, 'removing the alarm and filter', (r) => `${removedWords(r)}: the retirement is closed`),
+        );
+      default:
+        return;
     }
-    if (allowed('re-arm-watch') && record.watch?.kind === 'alarm') {
-      setAsk({
-        kind: 'plain',
-        title: 'Put the alarm back and start the watch again',
-        lines: [
-          `keywarden's metric filter and alarm on ${cleanText(record.watch.logGroupName)} (${record.watch.logGroupRegion}) are made again as keywarden makes them and self-tested.`,
-          `The ${record.watchDays}-day watch starts again now; the key stays Disabled.`,
-          calls('re-arm-watch', record),
-        ],
-        input: '',
-        run: () => retirement.run('putting the alarm back', (c) => source.armAlarm(c.record!), (r) => `alarm armed again; the ${r.watchDays}-day watch starts now`),
-      });
-      return;
-    }
-    if (allowed('re-arm-watch')) {
-      setAsk({
-        kind: 'plain',
-        title: 'Start the WEAKER watch again from now',
-        lines: [
-          "CloudTrail keeps 90 days: the earlier weaker watch started before that, so keywarden cannot see its first days.",
-          `The watch starts again now and runs ${record.watchDays} days. Nothing changes on the key.`,
-          calls('re-arm-watch', record),
-        ],
-        input: '',
-        run: () =>
-          retirement.run(
-            'starting the watch again',
-            (c) => source.armWeakerWatch(c.record!, 'started again by the operator: the earlier weaker watch aged out of CloudTrail; keywarden polls CloudTrail'),
-            (r) => `WEAKER watch started again; ${r.watchDays} days from now`,
-          ),
-      });
-      return;
-    }
-    if (allowed('schedule-deletion')) {
-      setAsk({ kind: 'deletion-days', input: '30' });
-      return;
-    }
-    if (allowed('remove-watch')) {
-      setAsk({
-        kind: 'plain',
-        title: 'Remove the alarm and the metric filter',
-        lines: ['The retirement is closed afterwards.', calls('remove-watch', record)],
-        input: '',
-        run: () => retirement.run('removing the alarm and filter', (c) => source.removeWatch(c.record!), () => 'alarm and filter removed: the retirement is closed'),
-      });
-      return;
-    }
-    const blocked = steps.find((s) => !s.allowed);
-    retirement.run('checking', async (c) => c.record!, () => (blocked ? `not yet: ${blocked.why}` : 'nothing to do now'));
   };
 
   const back = () => {
     if (!record) return;
-    if (allowed('abandon')) {
-      setAsk({
-        kind: 'plain',
-        title: 'Abandon this retirement',
-        lines: ['Nothing was changed in AWS yet: the record of this retirement is removed (the journal keeps that it was abandoned).', 'The key is left exactly as it is.'],
-        input: '',
-        run: () => retirement.run('abandoning the retirement', async (c) => source.abandonAtPreflight(c.record!), () => 'abandoned: nothing was changed; the record is removed'),
-      });
+    if (!backStep) {
+      retirement.say('no step back is possible now', 'warning');
       return;
     }
-    if (allowed('cancel-deletion')) {
-      setAsk({
-        kind: 'plain',
-        title: 'Cancel the deletion',
-        lines: ['The key returns to Disabled — not Enabled. Press b again afterwards to enable it.', calls('cancel-deletion', record)],
-        input: '',
-        run: () => retirement.run('cancelling the deletion', (c) => source.cancelDeletion(c.record!), () => 'deletion cancelled: the key is Disabled again (b enables it)'),
-      });
-    } else if (allowed('re-enable')) {
-      setAsk({
-        kind: 'plain',
-        title: 'Enable the key again',
-        lines: ['The retirement is rolled back; the alarm stays until you remove it (n).', calls('re-enable', record)],
-        input: '',
-        run: () => retirement.run('enabling the key', (c) => source.reEnable(c.record!), () => 'the key is enabled again: the retirement is rolled back'),
-      });
-    } else {
-      const close = allowed('close');
-      if (!close) return;
-      setAsk({
-        kind: 'plain',
-        title: 'Close this retirement without finishing it',
-        lines: [
-          cleanText(close.why),
-          `${calls('close', record)}. No EnableKey, DisableKey, ScheduleKeyDeletion or CancelKeyDeletion.`,
-        ],
-        input: '',
-        run: () => retirement.run('closing the retirement', (c) => source.close(c.record!), () => 'the retirement is closed (abandoned); the key was left as it is'),
-      });
+    switch (backStep.id) {
+      case 'abandon':
+        return confirm(
+          'abandon',
+          'Abandon this retirement',
+          ['Nothing was changed in AWS yet: the record of this retirement is removed (the journal keeps that it was abandoned).', 'The key is left exactly as it is.'],
+          () => take('abandon', {}, 'abandoning the retirement', () => 'abandoned: nothing was changed; the record is removed'),
+        );
+      case 'cancel-deletion':
+        return confirm('cancel-deletion', 'Cancel the deletion', ['The key returns to Disabled — not Enabled. Press b again afterwards to enable it.', calls('cancel-deletion', record)], () =>
+          take('cancel-deletion', {}, 'cancelling the deletion', () => 'deletion cancelled: the key is Disabled again (b enables it)'),
+        );
+      case 're-enable':
+        return confirm(
+          're-enable',
+          'Enable the key again and end the retirement',
+          ["The retirement is rolled back: the key is enabled, then keywarden's alarm and metric filter are removed and the retirement is closed.", calls('re-enable', record)],
+          () =>
+            take('re-enable', {}, 'enabling the key', (r) =>
+              r.stage === 'closed' ? `the key is enabled again; ${removedWords(r)}: the retirement is rolled back and closed` : 'the key is enabled again: the retirement is rolled back',
+            ),
+        );
+      case 'remove-watch':
+        return confirm('remove-watch', 'Remove the alarm and the metric filter', ['The key is enabled again; the retirement is closed afterwards.', calls('remove-watch', record)], () =>
+          take('remove-watch', {}, 'removing the alarm and filter', (r) => `${removedWords(r)}: the retirement is closed`),
+        );
+      case 'close':
+        return confirm(
+          'close',
+          'Close this retirement without finishing it',
+          [cleanText(backStep.why), `${calls('close', record)}. No EnableKey, DisableKey, ScheduleKeyDeletion or CancelKeyDeletion.`],
+          () => take('close', {}, 'closing the retirement', () => 'the retirement is closed (abandoned); the key was left as it is'),
+        );
+      default:
+        return;
     }
   };
 
   /** The date KMS will delete the key when scheduled now, in the account's time. */
-  const deletionDate = (days: number) => new Date((ready?.status?.now ?? new Date()).getTime() + days * 86_400_000).toISOString().slice(0, 10);
+  const deletionDate = (days: number) => new Date((status?.now ?? new Date()).getTime() + days * 86_400_000).toISOString().slice(0, 10);
 
   const submit = () => {
     const current = askRef.current;
+    if (current.kind !== 'none' && current.kind !== 'deletion-days') {
+      const shape = askLayout(current, { word, arn: keyRef.arn, width, height });
+      if (current.scroll < shape.maxScroll) {
+        setAsk({ ...current, scroll: shape.maxScroll, error: 'read the rest first (shown now): nothing was changed' });
+        return;
+      }
+    }
     switch (current.kind) {
-      case 'typed':
-        if (!row || !confirmationMatches(current.input, row)) {
+      case 'confirm':
+        if (current.rule === 'typed' && (!row || !confirmationMatches(current.input, row))) {
           setAsk({ ...current, error: current.input.trim() ? `"${current.input.trim()}" is not "${word}": nothing was changed` : `type "${word}" to confirm` });
           return;
         }
-        setAsk({ kind: 'none' });
-        current.run();
-        return;
-      case 'plain':
-        if (current.input.trim() !== '' && !/^y(es)?$/i.test(current.input.trim())) {
+        if (current.rule === 'plain' && current.input.trim() !== '' && !/^y(es)?$/i.test(current.input.trim())) {
           setAsk({ ...current, error: `"${current.input.trim()}" is not a yes: Enter confirms, Esc cancels` });
           return;
         }
@@ -230,19 +285,19 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
           setAsk({ ...current, error: `${days.message}: nothing was changed` });
           return;
         }
-        setAsk({
-          kind: 'typed',
-          title: `Schedule deletion of ${cleanText(word)} in ${days.days} days`,
-          lines: [
+        confirmAfterInput(
+          'schedule-deletion',
+          `Schedule deletion of ${cleanText(word)} in ${days.days} days`,
+          [
             `After ${days.days} days KMS deletes the key material and everything encrypted under it can never be decrypted again.`,
             `Deletion on ${deletionDate(days.days)} (account time now plus ${days.days} days). Until then CancelKeyDeletion (b) brings it back, Disabled.`,
             'The alarm now also catches "pending deletion" failures.',
             calls('schedule-deletion', record!),
             `ScheduleKeyDeletion {"KeyId":"${keyRef.arn}","PendingWindowInDays":${days.days}}`,
           ],
-          input: '',
-          run: () => retirement.run('scheduling the deletion', (c) => source.scheduleDeletion(c.record!, days.days), (r) => `deletion scheduled for ${r.deletionDate?.slice(0, 10) ?? '(after the replicas are deleted)'}; b cancels it`),
-        });
+          () =>
+            take('schedule-deletion', { pendingWindowDays: days.days }, 'scheduling the deletion', (r) => `deletion scheduled for ${r.deletionDate?.slice(0, 10) ?? '(after the replicas are deleted)'}; b cancels it`),
+        );
         return;
       }
       case 'alarm': {
@@ -251,12 +306,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
           setAsk({ ...current, error: `"${topic}" is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME): nothing was created` });
           return;
         }
-        setAsk({ kind: 'none' });
-        retirement.run(
-          'creating the alarm',
-          (c) => source.armAlarm(c.record!, topic ? { snsTopicArn: topic } : {}),
-          (r) => `alarm armed${r.watch?.kind === 'alarm' ? ` (${r.watch.alarmName}${topic ? `, notifying ${topic}` : ''})` : ''}; the ${r.watchDays}-day watch starts now`,
-        );
+        confirmAfterInput('arm-watch', 'Create the alarm', current.lines, () => take('arm-watch', topic ? { snsTopicArn: topic } : {}, 'creating the alarm', armAlarmDone(topic || undefined)));
         return;
       }
       case 'log-group': {
@@ -265,8 +315,9 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
           setAsk({ ...current, error: 'a log group name has letters, digits and . - _ / # only' });
           return;
         }
-        setAsk({ kind: 'none' });
-        retirement.run(`creating the alarm on ${name}`, (c) => source.armAlarm(c.record!, { logGroupName: name }), (r) => `alarm armed on ${name}; the ${r.watchDays}-day watch starts now`);
+        confirmAfterInput('arm-watch', `Create the alarm on ${name}`, [calls('arm-watch', record!)], () =>
+          take('arm-watch', { logGroupName: name }, `creating the alarm on ${name}`, (r) => `alarm armed on ${name}; the ${r.watchDays}-day watch starts now`),
+        );
         return;
       }
       case 'none':
@@ -279,12 +330,17 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
     if (current.kind !== 'none') {
       if (command === 'dialog.cancel') return setAsk({ kind: 'none' });
       if (command === 'dialog.confirm') return submit();
+      if (command === 'dialog.down' || command === 'dialog.up' || command === 'dialog.pageDown' || command === 'dialog.pageUp') {
+        const shape = askLayout(current, { word, arn: keyRef.arn, width, height });
+        const by = command === 'dialog.down' ? 1 : command === 'dialog.up' ? -1 : command === 'dialog.pageDown' ? shape.bodyRows : -shape.bodyRows;
+        return setAsk({ ...current, scroll: Math.max(0, Math.min(shape.maxScroll, current.scroll + by)) });
+      }
       if (command === 'dialog.erase') {
-        const { error: _e, ...rest } = current as Ask & { input: string; error?: string };
+        const { error: _e, ...rest } = current;
         return setAsk({ ...rest, input: [...current.input].slice(0, -1).join('') } as Ask);
       }
       if (!command && !key.ctrl && !key.meta && input !== '') {
-        const { error: _e, ...rest } = current as Ask & { input: string; error?: string };
+        const { error: _e, ...rest } = current;
         // eslint-disable-next-line no-control-regex
         setAsk({ ...rest, input: (current.input + input.replace(/[\u0000-\u001f\u007f]/g, '')).slice(0, 512) } as Ask);
       }
@@ -314,35 +370,59 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
       case 'retire.acknowledge': {
         const open = unacknowledged(ready.preflight.findings, record?.acknowledged ?? []);
         const first = open[0];
-        if (!first) return;
-        retirement.run(`acknowledging "${first.title}"`, async (c) => source.acknowledge(await startIfNeeded(c), first.id), () => `acknowledged: ${first.title}`);
-        return;
+        if (!first || (record && record.stage !== 'preflight')) return;
+        return confirm('acknowledge', `Acknowledge "${cleanText(first.title)}"`, [cleanText(first.detail)], () =>
+          take('acknowledge', { findingId: first.id }, `acknowledging "${cleanText(first.title)}"`, () => `acknowledged: ${cleanText(first.title)}`),
+        );
       }
       case 'retire.next':
         return next();
       case 'retire.back-step':
         return back();
       case 'retire.logGroup':
-        if (allowed('arm-watch')) setAsk({ kind: 'log-group', input: '' });
+        if (onStep?.id === 'arm-watch') setAsk({ kind: 'log-group', input: '', scroll: 0 });
         return;
       case 'retire.weaker':
-        if (allowed('arm-watch')) {
-          setAsk({
-            kind: 'plain',
-            title: 'Continue with the WEAKER watch',
-            lines: [
+        if (onStep?.id === 'arm-watch') {
+          confirm(
+            'arm-watch',
+            'Continue with the WEAKER watch',
+            [
               'No alarm: nothing notifies anyone when the key is used. keywarden reads CloudTrail for failed uses each time it looks at this retirement.',
               'This is recorded as weaker in the journal, the record and the key tags.',
+              `API calls: ${watchCalls(record!, true).join('; ')}`,
             ],
-            input: '',
-            run: () => retirement.run('recording the weaker watch', (c) => source.armWeakerWatch(c.record!, 'chosen by the operator: no alarm; keywarden polls CloudTrail'), () => 'WEAKER watch recorded'),
-          });
+            () => take('arm-watch', { weakerWatch: WEAKER_REASON }, 'recording the weaker watch', () => 'WEAKER watch recorded'),
+          );
         }
         return;
       default:
         return;
     }
   };
+
+  // The footer: the keys that do something now, in words.
+  const askMore = ask.kind !== 'none' && ask.scroll < askLayout(ask, { word, arn: keyRef.arn, width, height }).maxScroll;
+  const openFindings = ready !== undefined && (!record || record.stage === 'preflight') && unacknowledged(ready.preflight.findings, record?.acknowledged ?? []).length > 0;
+  const hints = retireHints({
+    ask,
+    askMore,
+    ready: ready !== undefined,
+    readOnly,
+    busy: ready?.busy !== undefined,
+    hasRecord: record !== undefined,
+    openFindings,
+    onStep: onStep?.id,
+    backStep: backStep?.id,
+    scrollable: maxScroll > 0,
+    word,
+    global: hintsFor('global', { readOnly }),
+  });
+  const hintsKey = JSON.stringify(hints);
+  useEffect(() => {
+    onHints?.(hints);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [hintsKey, onHints]);
 
   const handlerRef = useRef(handler);
   handlerRef.current = handler;
@@ -354,39 +434,36 @@ export function RetireScreen({ source, keyRef, readOnly, height, register, onBac
   }, [register]);
 
   if (ask.kind !== 'none') {
-    const typed = ask.kind === 'typed';
-    const label =
-      ask.kind === 'typed'
-        ? `Type "${cleanText(word)}" (the alias or key id) and press Enter:`
-        : ask.kind === 'deletion-days'
-          ? `Waiting period before deletion, in days (7–30):`
-          : ask.kind === 'log-group'
-            ? `Log group that receives this region's CloudTrail events:`
-            : ask.kind === 'alarm'
-              ? 'SNS topic ARN to notify (optional), then Enter:'
-              : 'Press Enter (or type y) to confirm:';
-    const title = ask.kind === 'typed' || ask.kind === 'plain' ? ask.title : ask.kind === 'deletion-days' ? 'Schedule deletion' : ask.kind === 'alarm' ? 'Create the alarm' : 'Alarm on a log group you name';
-    const lines = ask.kind === 'typed' || ask.kind === 'plain' || ask.kind === 'alarm' ? ask.lines : [];
+    const shape = askLayout(ask, { word, arn: keyRef.arn, width, height });
     return (
-      <Box flexDirection="column" height={height} borderStyle="round" borderColor={typed ? 'red' : 'yellow'} paddingX={1}>
-        <Text {...(typed ? theme.danger : theme.warning)} bold>
-          {title}
+      <Box flexDirection="column" height={height} borderStyle="round" borderColor={shape.typed ? 'red' : 'yellow'} paddingX={1}>
+        <Text {...(shape.typed ? theme.danger : theme.warning)} bold wrap="truncate-end">
+          {shape.title}
         </Text>
-        <Text {...theme.muted}>{cleanText(keyRef.arn)}</Text>
-        {lines.map((line, i) => (
-          <Text key={i}>{line}</Text>
-        ))}
-        <Box marginTop={1}>
-          <Text>
-            {label} <Text {...theme.accent}>{cleanText(ask.input)}</Text>
-            <Text inverse> </Text>
+        <Text {...theme.muted} wrap="truncate-end">
+          {shape.arn}
+        </Text>
+        {shape.body.map((line, i) => (
+          <Text key={`${ask.scroll}-${i}`} wrap="truncate-end">
+            {line || ' '}
           </Text>
-        </Box>
-        <Text {...theme.danger}>{ask.error ?? ' '}</Text>
-        <Text {...theme.muted}>Enter: confirm · Esc: cancel, nothing is changed</Text>
+        ))}
+        {shape.more ? (
+          <Text {...theme.accent} wrap="truncate-end">
+            {shape.more}
+          </Text>
+        ) : null}
+        <Text wrap="truncate-start">
+          {shape.label} <Text {...theme.accent}>{cleanText(ask.input)}</Text>
+          <Text inverse> </Text>
+        </Text>
+        {shape.error.map((line, i) => (
+          <Text key={`e${i}`} {...theme.danger} wrap="truncate-end">
+            {line}
+          </Text>
+        ))}
       </Box>
     );
   }
-  return <RetireView view={view} title={keyRef.arn} height={height} scroll={Math.min(scroll, maxScroll)} />;
+  return <RetireView view={view} title={keyRef.arn} height={height} width={width} scroll={Math.min(scroll, maxScroll)} />;
 }
-

@@ -4,31 +4,39 @@
 import { Box, Text } from 'ink';
 import { formatDate, formatDateTime } from '../../domain/format.js';
 import { displayName, isReadProblem } from '../../domain/key.js';
-import { unacknowledged, watchEndsAt, type StepId } from '../../domain/retirement.js';
-import { stageProgress, stepWords } from '../../domain/retirement-steps.js';
+import { unacknowledged, watchEndsAt, type NextStep, type RetirementStage, type StepId } from '../../domain/retirement.js';
+import { stageProgress, stepToTake, stepWords } from '../../domain/retirement-steps.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
 import type { RetirementView } from '../hooks/use-retirement.js';
 import { useTheme, type ThemeRole } from '../theme.js';
+import { wrapLines } from './retire-dialog.js';
 
 export interface RetireLine {
   text: string;
   tone?: ThemeRole;
 }
 
-export const STEP_KEYS: Record<StepId, string> = {
-  acknowledge: 'a',
-  disable: 'n',
-  'arm-watch': 'n',
-  're-arm-watch': 'n',
-  'schedule-deletion': 'n',
-  'remove-watch': 'n',
-  'cancel-deletion': 'b',
-  're-enable': 'b',
-  close: 'b',
-  abandon: 'b',
+/** The stages in words (never their ids). */
+const STAGE_WORDS: Record<RetirementStage, string> = {
+  preflight: 'preflight',
+  disabled: 'disabled',
+  watching: 'watching',
+  'use-detected': 'use detected',
+  'deletion-scheduled': 'deletion scheduled',
+  deleted: 'deleted',
+  'rolled-back': 'rolled back',
+  closed: 'closed',
 };
+
+/** The key that takes a step now (n, b or a), from the catalogue's ways; undefined when none does. */
+export function stepKey(steps: readonly NextStep[], id: StepId, stage: RetirementStage): string | undefined {
+  if (id === 'acknowledge') return 'a';
+  if (stepToTake(steps, 'on', stage)?.id === id) return 'n';
+  if (stepToTake(steps, 'back', stage)?.id === id) return 'b';
+  return undefined;
+}
 
 const DAY_MS = 86_400_000;
 
@@ -39,8 +47,10 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
   const lines: RetireLine[] = [];
   const stage = record?.stage;
   // Each stage is marked from what really happened (and was not undone), never from a later stage.
-  const path = stageProgress(record).map((s) => `${s.done ? '✓' : '·'} ${s.label}`).join('  →  ');
-  lines.push({ text: stage ? `stage: ${stage}   ${path}` : `not started   ${path}`, tone: 'heading' });
+  // With a status, from what AWS shows now: a deletion cancelled by someone else is not "scheduled".
+  const progress = status ? stageProgress(status.record, status.reality) : stageProgress(record);
+  const path = progress.map((s) => `${s.done ? '✓' : '·'} ${s.label}`).join('  →  ');
+  lines.push({ text: stage ? `stage: ${STAGE_WORDS[stage]}   ${path}` : `not started   ${path}`, tone: 'heading' });
   if (stage === 'rolled-back') lines.push({ text: 'rolled back: the key was enabled again; remove the alarm and filter to close the retirement', tone: 'warning' });
   if (record?.abandoned) lines.push({ text: `closed without finishing: ${cleanText(record.abandoned.reason)} — the key was left as it was`, tone: 'warning' });
   if (stage === 'use-detected') lines.push({ text: `USE DETECTED: ${cleanText(record?.useDetected?.summary ?? '')} — deletion is off; roll back (b) or find the caller`, tone: 'danger' });
@@ -89,7 +99,11 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
     lines.push({ text: 'Now', tone: 'heading' });
     lines.push({ text: `  key state: ${status.reality.keyState}${status.reality.deletionDate ? ` — deletion on ${formatDateTime(status.reality.deletionDate)}` : ''}` });
     const w = status.record.watch;
-    if (w?.kind === 'alarm') {
+    if (w?.kind === 'alarm' && status.record.stage === 'closed') {
+      // Removed when the retirement ended (confirmed by a read then); still there is worth saying.
+      const left = status.reality.alarm?.exists || status.reality.alarm?.filterExists;
+      lines.push({ text: `  alarm ${w.alarmName} and its metric filter: ${left ? 'STILL THERE' : 'removed'}`, ...(left ? { tone: 'danger' as const } : {}) });
+    } else if (w?.kind === 'alarm') {
       lines.push({ text: `  alarm ${w.alarmName}: ${status.reality.alarm?.exists ? (status.reality.alarm.state ?? 'unknown') : 'MISSING'} · filter on ${w.logGroupName} (${w.logGroupRegion})${status.reality.alarm?.filterExists === false ? ' MISSING' : ''}`, tone: status.reality.alarm?.state === 'ALARM' ? 'danger' : undefined });
     } else if (w) {
       lines.push({ text: `  WEAKER WATCH: no alarm; keywarden reads CloudTrail when it runs (${cleanText(w.reason)})`, tone: 'warning' });
@@ -108,7 +122,8 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
     lines.push({ text: '' });
     lines.push({ text: 'Next', tone: 'heading' });
     for (const step of status.steps) {
-      lines.push({ text: `  ${step.allowed ? `${STEP_KEYS[step.id]} ▶` : '  ·'} ${stepWords(step.id)}: ${cleanText(step.why)}`, tone: step.allowed ? 'accent' : 'muted' });
+      const key = step.allowed ? stepKey(status.steps, step.id, status.record.stage) : undefined;
+      lines.push({ text: `  ${key ? `${key} ▶` : '  ·'} ${stepWords(step.id)}: ${cleanText(step.why)}`, tone: key ? 'accent' : 'muted' });
     }
     if (status.steps.length === 0) lines.push({ text: '  nothing left to do', tone: 'muted' });
   } else {
@@ -118,27 +133,41 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
   return lines;
 }
 
-export function RetireView({ view, title, height, scroll }: { view: RetirementView; title: string; height: number; scroll: number }) {
+/** The wizard laid out for a screen: every line wrapped to `width` (never cut), the message too. */
+export function retireLayout(view: Extract<RetirementView, { phase: 'ready' }>, width: number, height: number) {
+  const lines = retireLines(view).flatMap((line) => wrapLines([line.text], width).map((text) => ({ text, ...(line.tone ? { tone: line.tone } : {}) })));
+  const text = view.busy ? `${view.busy}…` : view.message?.text;
+  const message = text ? wrapLines([cleanText(text)], width) : [' '];
+  // Rows: the title, the lines, the message (at most half the screen; the rest scrolls with j/k).
+  const shown = message.slice(0, Math.max(1, Math.floor(height / 2)));
+  const body = Math.max(1, height - 1 - shown.length);
+  return { lines, message: shown, body, maxScroll: Math.max(0, lines.length - body) };
+}
+
+export function RetireView({ view, title, height, width = 80, scroll }: { view: RetirementView; title: string; height: number; width?: number; scroll: number }) {
   const theme = useTheme();
   if (view.phase === 'loading') return <Loading label={view.what} />;
   if (view.phase === 'error') return <ErrorView title="The retirement cannot be shown" message={view.error} hint="r to try again, Esc to go back" />;
-  const lines = retireLines(view);
-  const body = Math.max(1, height - 2);
+  const layout = retireLayout(view, width, height);
   const name = cleanText(displayName(view.preflight.detail.row));
+  const top = Math.min(scroll, layout.maxScroll);
   return (
     <Box flexDirection="column" height={height}>
       <Text wrap="truncate-end">
         <Text {...theme.heading}>Retire {name}</Text>
         <Text {...theme.muted}> {cleanText(title)}</Text>
       </Text>
-      {lines.slice(scroll, scroll + body).map((line, i) => (
-        <Text key={scroll + i} wrap="truncate-end" {...(line.tone ? theme[line.tone] : {})}>
+      {layout.lines.slice(top, top + layout.body).map((line, i) => (
+        <Text key={top + i} wrap="truncate-end" {...(line.tone ? theme[line.tone] : {})}>
           {line.text || ' '}
         </Text>
       ))}
-      <Text wrap="truncate-end" {...(view.busy ? theme.accent : view.message ? theme[view.message.tone] : theme.muted)}>
-        {view.busy ? `${view.busy}…` : view.message?.text ?? ' '}
-      </Text>
+      <Box flexGrow={1} />
+      {layout.message.map((line, i) => (
+        <Text key={`m${i}`} wrap="truncate-end" {...(view.busy ? theme.accent : view.message ? theme[view.message.tone] : theme.muted)}>
+          {line || ' '}
+        </Text>
+      ))}
     </Box>
   );
 }
