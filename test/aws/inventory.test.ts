@@ -94,7 +94,8 @@ describe('inventory over HTTP', () => {
     } finally {
       await big.close();
     }
-  });
+    // 3,300 requests through an in-process sandbox: minutes on a loaded machine, not a timing check.
+  }, 120_000);
 
   sandboxOnly('survives throttling without losing rows', async () => {
     endpoint.sandbox!.faults.throttle = { rate: 0.3 };
