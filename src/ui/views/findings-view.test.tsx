@@ -33,9 +33,11 @@ function detail(policy: string, rotationOff = false): KeyDetail {
   };
 }
 
-const ROOT_ONLY = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] });
+/** The account root, and the guard against disabling or deleting a key in use (policy-no-usage-guard). */
+const GUARD = { Effect: 'Deny', Principal: '*', Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'], Resource: '*', Condition: { NumericLessThanEquals: { 'kms:TrailingDaysWithoutKeyUsage': '365' } } };
+const ROOT_ONLY = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }, GUARD] });
 const HOSTILE = JSON.stringify({
-  Statement: [{ Sid: 'pwn\u001b[2J\u001b]52;c;ZXZpbA==\u0007\u202e', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }],
+  Statement: [{ Sid: 'pwn\u001b[2J\u001b]52;c;ZXZpbA==\u0007\u202e', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }, GUARD],
 });
 
 describe('findingsMarker', () => {
