@@ -22,6 +22,13 @@ const help = `
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
     $ keywarden usage KEY [--days N] [--cloudtrail-dir DIR] [--json]
                                           who used the key, how, and what depends on it (CloudTrail)
+    $ keywarden findings [--json | --sarif | --asff] [--min-severity S] [--fail-on S] [--only IDS] [--skip IDS]
+                                          every finding on every customer-managed key in scope, grouped
+                                          by severity and key; --sarif: SARIF 2.1.0; --asff: AWS Security
+                                          Finding Format, one BatchImportFindings request (≤ 100) a line;
+                                          --fail-on S: exit 1 when a finding at least S is not suppressed
+    $ keywarden findings --catalogue [--json]
+                                          every finding keywarden reports: id, severity, fix, AWS docs
     $ keywarden report KEY [--format md|json] [--days N]
                                           evidence for a change board: metadata, grants, policy and its
                                           findings, usage, the retirement record and journal entries
@@ -75,6 +82,12 @@ const help = `
     --days N              usage: the window in days (1–90 from CloudTrail; more with --cloudtrail-dir)
     --cloudtrail-dir DIR  usage: read CloudTrail log files delivered to S3 (plain or .gz, a file or a tree)
     --format md|json      report: Markdown with tables (default) or JSON (same as --json)
+    --sarif, --asff       findings: SARIF 2.1.0, or ASFF for Security Hub, instead of the table
+    --min-severity S      findings: only high, medium, low or info (default) and above
+    --fail-on S           findings: exit code 1 when a finding of severity S or above is not suppressed
+    --only IDS, --skip IDS
+                          findings: only / not these finding ids (comma-separated; see --catalogue)
+    --catalogue           findings: print the finding catalogue instead of scanning
     --unused-days N       findings: flag enabled keys unused this long (default 90)
     --disabled-days N     findings: flag keys disabled this long with no retirement (default 30)
     --recent-use-days N   findings: flag keys pending deletion used within N days (default 30)
@@ -135,9 +148,16 @@ const FLAGS = {
   recentUseDays: { type: 'string' },
   maxRotationDays: { type: 'string' },
   adminRoles: { type: 'string' },
+  sarif: { type: 'boolean', default: false },
+  asff: { type: 'boolean', default: false },
+  catalogue: { type: 'boolean', default: false },
+  minSeverity: { type: 'string' },
+  failOn: { type: 'string' },
+  only: { type: 'string' },
+  skip: { type: 'string' },
 } as const;
 
-const COMMANDS = ['list', 'show', 'usage', 'report', 'rotation', 'grants', 'key', 'retire', 'retirements', 'journal', 'sandbox'];
+const COMMANDS = ['list', 'show', 'usage', 'report', 'findings', 'rotation', 'grants', 'key', 'retire', 'retirements', 'journal', 'sandbox'];
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -324,8 +344,25 @@ async function main(): Promise<number> {
   });
   if (!thresholdFlags.ok) return usage(thresholdFlags.message);
   const hasThresholdFlags = Object.keys(thresholdFlags.overrides).length > 0;
-  if (hasThresholdFlags && command !== 'report' && command !== undefined) {
-    return usage('--unused-days, --disabled-days, --recent-use-days, --max-rotation-days and --admin-roles only go with "report" or the interactive view');
+  if (hasThresholdFlags && command !== 'report' && command !== 'findings' && command !== 'list' && command !== undefined) {
+    return usage('--unused-days, --disabled-days, --recent-use-days, --max-rotation-days and --admin-roles only go with "findings", "list", "report" or the interactive view');
+  }
+  let findingsOptions: import('./commands/findings.js').FindingsOptions | undefined;
+  if (command === 'findings') {
+    if (rest.length > 0) return usage(`unexpected argument "${rest[0]}" (findings scans every key in scope; use --only/--skip to choose findings)`);
+    if (flags.catalogue) {
+      const others = (['sarif', 'asff', 'minSeverity', 'failOn', 'only', 'skip'] as const).filter((name) => flags[name] !== undefined && flags[name] !== false);
+      if (others.length > 0) return usage(`--catalogue only goes with --json, not --${kebab(others[0]!)}`);
+      const { runCatalogue } = await import('./commands/findings.js');
+      return runCatalogue(flags.json);
+    }
+    const { parseFindingsFlags } = await import('./commands/findings.js');
+    const parsed = parseFindingsFlags({ json: flags.json, sarif: flags.sarif, asff: flags.asff, minSeverity: flags.minSeverity, failOn: flags.failOn, only: flags.only, skip: flags.skip });
+    if (!parsed.ok) return usage(parsed.message);
+    findingsOptions = { ...parsed.options, thresholds: thresholdFlags.overrides, version: cli.pkg.version ?? '0.0.0' };
+  } else {
+    const stray = (['sarif', 'asff', 'catalogue', 'minSeverity', 'failOn', 'only', 'skip'] as const).find((name) => flags[name] !== undefined && flags[name] !== false);
+    if (stray) return usage(`--${kebab(stray)} only goes with "findings"`);
   }
   let reportOptions: import('./commands/report.js').ReportOptions | undefined;
   if (command === 'report') {
@@ -374,7 +411,7 @@ async function main(): Promise<number> {
     }
     return runJournal({ json: flags.json, ...(key ? { key } : {}) });
   }
-  if (command !== undefined && command !== 'list' && command !== 'show' && command !== 'retire' && command !== 'retirements' && command !== 'usage' && command !== 'report' && !changeCommand) {
+  if (command !== undefined && command !== 'list' && command !== 'findings' && command !== 'show' && command !== 'retire' && command !== 'retirements' && command !== 'usage' && command !== 'report' && !changeCommand) {
     return usage(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
   }
   if (command === 'show' && rest.length !== 1) return usage('show needs exactly one key: an alias name, key id or key ARN');
@@ -402,7 +439,12 @@ async function main(): Promise<number> {
     await connection.clients.sts().config.credentials();
     if (command === 'list') {
       const { runList } = await import('./commands/inventory.js');
-      return await runList(connection, { json: flags.json, all: flags.all, lastUse: flags.lastUse });
+      const { loadThresholds } = await import('./app/config.js');
+      return await runList(connection, { json: flags.json, all: flags.all, lastUse: flags.lastUse, thresholds: await loadThresholds(thresholdFlags.overrides) });
+    }
+    if (command === 'findings' && findingsOptions) {
+      const { runFindings } = await import('./commands/findings.js');
+      return await runFindings(connection, findingsOptions);
     }
     if (command === 'usage' && usageOptions) {
       const { runUsage } = await import('./commands/usage.js');

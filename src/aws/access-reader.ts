@@ -14,6 +14,7 @@
 //   `maxRounds` failures, or an answer that asking again cannot change (access denied), does
 //   the part that failed become a ReadProblem (its findings say so: policy-unreadable …).
 
+import { setMaxListeners } from 'node:events';
 import { KeywardenError } from '../domain/errors.js';
 import type { Grant, KeyAccess, KeyRow, ReadProblem } from '../domain/key.js';
 import { LAST_USE_MAX_AGE_MS, readingOrder, secondsLeft, type LastUseProgress } from '../domain/last-use.js';
@@ -110,6 +111,8 @@ export class AccessReader implements AccessFeed {
     this.maxInFlight = options.maxInFlight ?? 16;
     this.saveDelayMs = options.saveDelayMs ?? 2_000;
     this.notifyMs = options.notifyMs ?? 250;
+    // Every read in flight listens on the one signal (two operations, their pages and retries).
+    setMaxListeners(0, this.abort.signal);
   }
 
   setRows(rows: readonly KeyRow[]): void {

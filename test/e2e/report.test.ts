@@ -39,7 +39,7 @@ describe('keywarden report', () => {
     expect(run.code).toBe(0);
     const md = run.stdout;
     expect(md).toMatch(/^# Key evidence report: imagebuilder\/workflows$/m);
-    for (const heading of ['## Key', '## Findings (2)', '## Tags', '## Rotation', '## Grants (0)', '## Depends on this key', '## Usage (CloudTrail, last 7 days)', '## Key policy', '## Retirement', '## Journal (0)']) {
+    for (const heading of ['## Key', '## Findings (3)', '## Tags', '## Rotation', '## Grants (0)', '## Depends on this key', '## Usage (CloudTrail, last 7 days)', '## Key policy', '## Retirement', '## Journal (0)']) {
       expect(md).toContain(heading);
     }
     expect(md).toContain('| medium | usage | unused |');
