@@ -53,6 +53,20 @@ describe('keywarden findings', { timeout: 120_000 }, () => {
     expect(doc.findings.filter((f) => f.id === 'policy-no-usage-guard').map((f) => f.key.name)).not.toContain('cloudtrail/management-events');
   });
 
+  it('--sarif and --asff over the seeded estate: one result / one ASFF finding per finding, the key ARN as location', async () => {
+    const doc = JSON.parse((await run(['findings', '--sandbox', '--json'])).stdout) as Doc;
+    const sarif = await run(['findings', '--sandbox', '--sarif']);
+    expect(sarif.code).toBe(0);
+    const log = JSON.parse(sarif.stdout) as { version: string; runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }> };
+    expect(log.version).toBe('2.1.0');
+    expect(log.runs[0]!.results.map((r) => `${r.ruleId} ${r.locations[0]!.physicalLocation.artifactLocation.uri}`).sort()).toEqual(doc.findings.map((f) => `${f.id} ${f.key.arn}`).sort());
+    const asff = await run(['findings', '--sandbox', '--asff']);
+    expect(asff.code).toBe(0);
+    const batches = asff.stdout.trim().split('\n').map((line) => JSON.parse(line) as { Findings: Array<{ GeneratorId: string; Resources: Array<{ Id: string }> }> });
+    expect(batches.every((b) => b.Findings.length <= 100)).toBe(true);
+    expect(batches.flatMap((b) => b.Findings).map((f) => `${f.GeneratorId.replace('keywarden/', '')} ${f.Resources[0]!.Id}`).sort()).toEqual(doc.findings.map((f) => `${f.id} ${f.key.arn}`).sort());
+  });
+
   it('--min-severity, --only and --skip choose findings; --fail-on sets the exit code', async () => {
     const medium = JSON.parse((await run(['findings', '--sandbox', '--json', '--min-severity', 'medium'])).stdout) as Doc;
     expect(medium.findings.length).toBeGreaterThan(0);
