@@ -4,7 +4,7 @@
 // suppressed (never dropped) until they expire, and bad flag values exit 2 changing nothing.
 // `list --json` carries the same findings per key.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,18 @@ function home(config?: object): string {
   return dir;
 }
 
-const run = (args: string[], config?: object) => runKeywarden(args, { KEYWARDEN_HOME: home(config) }, 60_000);
+// One home for the runs that only differ in flags and config: the sandbox's state and the values
+// read (last use, policies and grants, reused for an hour) carry over, so each run after the
+// first reads little. The config file is written (or removed) before each run.
+const shared = home();
+function run(args: string[], config?: object) {
+  const file = join(shared, 'config', 'config.json');
+  if (config) {
+    mkdirSync(join(shared, 'config'), { recursive: true });
+    writeFileSync(file, JSON.stringify(config));
+  } else rmSync(file, { force: true });
+  return runKeywarden(args, { KEYWARDEN_HOME: shared }, 60_000);
+}
 
 interface Doc {
   keysChecked: number;
