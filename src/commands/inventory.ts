@@ -120,21 +120,21 @@ export async function runList(connection: Connection, options: { json: boolean; 
   // FIND and the JSON findings cover the policy and grants too: read them (ListGrants, 100/s).
   const { document } = await collectInventory(connection, { lastUse: options.lastUse ?? true, access: true });
   const keys = options.all ? document.keys : document.keys.filter((row) => row.metadata?.keyManager !== 'AWS');
+  const thresholds = options.thresholds ?? (await (await import('../app/config.js')).loadThresholds());
+  const now = connection.now();
   if (options.json) {
-    const thresholds = options.thresholds ?? (await (await import('../app/config.js')).loadThresholds());
-    const now = connection.now();
     printJson({ ...document, keys: keys.map((row) => listedKey(row, thresholds, now)) });
   } else {
-    printTable(keys, document.regions.length > 1, connection.now());
+    printTable(keys, document.regions.length > 1, now, thresholds);
     for (const failure of document.regionErrors) printLine(`region ${failure.region}: ${cleanText(failure.error)}`);
   }
   return document.regionErrors.length > 0 ? 1 : 0;
 }
 
 /** `now` is the account's time (the sandbox's clock on a sandbox): ages and countdowns count from it. */
-function printTable(rows: KeyRow[], multiRegion: boolean, now: Date): void {
+function printTable(rows: KeyRow[], multiRegion: boolean, now: Date, thresholds: Thresholds): void {
   const columns = columnsFor({ multiRegion });
-  const cells = rows.map((row) => keyToCells(row, now));
+  const cells = rows.map((row) => keyToCells(row, now, rowFindings(row, thresholds, now)));
   const titles = headerCells();
   const widths = columns.map((column) => Math.max(titles[column.id].length, ...cells.map((c) => [...c[column.id]].length)));
   const line = (values: string[]) => values.map((value, i) => value + ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...value].length))).join('  ').trimEnd();

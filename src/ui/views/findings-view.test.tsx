@@ -68,6 +68,12 @@ describe('findingLines', () => {
     expect(lines.slice(4).every((l) => l.text.startsWith('    ') && [...l.text].length <= 40 && l.tone === 'muted')).toBe(true);
   });
 
+  it('a catalogued finding carries its title and the AWS documentation it rests on', () => {
+    const lines = findingLines([{ ...finding('low', 'policy-no-usage-guard'), explanation: 'why. Fix: add the guard' }], 100);
+    expect(lines[2]!.text).toBe('LOW    policy   policy-no-usage-guard  No guard against disabling or deleting a key in use');
+    expect(lines.at(-1)).toEqual({ text: '    docs: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html', tone: 'muted' });
+  });
+
   it('wrapText cuts words longer than the width', () => {
     expect(wrapText('a'.repeat(25), 10)).toEqual(['a'.repeat(10), 'a'.repeat(10), 'a'.repeat(5)]);
     expect(wrapText('one two three', 10)).toEqual(['one two', 'three']);
