@@ -32,6 +32,12 @@ const help = `
     $ keywarden report KEY [--format md|json] [--days N]
                                           evidence for a change board: metadata, grants, policy and its
                                           findings, usage, the retirement record and journal entries
+    $ keywarden guard add KEY [--days N] [--except-role ARN]
+                                          add the guard AWS recommends to the key policy: deny DisableKey and
+                                          ScheduleKeyDeletion while the key was used within N days (default
+                                          365, config thresholds.guardDays), except a break-glass role;
+                                          previews the diff and the calls of 90 days it would have refused
+    $ keywarden guard remove KEY          take keywarden's guard out of the key policy again
     $ keywarden rotation enable KEY [--period DAYS]   automatic rotation on (90–2560 days, default 365)
     $ keywarden rotation disable KEY                  automatic rotation off (type the alias or id)
     $ keywarden rotation rotate-now KEY               on-demand rotation (25 per key)
@@ -88,6 +94,7 @@ const help = `
     --only IDS, --skip IDS
                           findings: only / not these finding ids (comma-separated; see --catalogue)
     --catalogue           findings: print the finding catalogue instead of scanning
+    --except-role ARN     guard add: the break-glass role the guard exempts (config thresholds.breakGlassRole)
     --unused-days N       findings: flag enabled keys unused this long (default 90)
     --disabled-days N     findings: flag keys disabled this long with no retirement (default 30)
     --recent-use-days N   findings: flag keys pending deletion used within N days (default 30)
@@ -155,9 +162,10 @@ const FLAGS = {
   failOn: { type: 'string' },
   only: { type: 'string' },
   skip: { type: 'string' },
+  exceptRole: { type: 'string' },
 } as const;
 
-const COMMANDS = ['list', 'show', 'usage', 'report', 'findings', 'rotation', 'grants', 'key', 'retire', 'retirements', 'journal', 'sandbox'];
+const COMMANDS = ['list', 'show', 'usage', 'report', 'findings', 'guard', 'rotation', 'grants', 'key', 'retire', 'retirements', 'journal', 'sandbox'];
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -382,8 +390,18 @@ async function main(): Promise<number> {
     const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, json: flags.json });
     if (!parsed.ok) return usage(parsed.message);
     usageOptions = parsed.options;
-  } else if (command !== 'report' && (flags.days !== undefined || flags.cloudtrailDir !== undefined)) {
-    return usage('--days and --cloudtrail-dir only go with "usage" (and --days with "report")');
+  } else if (command !== 'report' && command !== 'guard' && (flags.days !== undefined || flags.cloudtrailDir !== undefined)) {
+    return usage('--days and --cloudtrail-dir only go with "usage" (and --days with "report" and "guard add")');
+  }
+  let guardCommand: import('./commands/guard.js').GuardCommand | undefined;
+  if (command === 'guard') {
+    if (flags.cloudtrailDir !== undefined) return usage('--cloudtrail-dir only goes with "usage"');
+    const { parseGuard } = await import('./commands/guard.js');
+    const parsed = parseGuard(cli.input, { days: flags.days, exceptRole: flags.exceptRole });
+    if (!parsed.ok) return usage(parsed.message);
+    guardCommand = parsed.command;
+  } else if (flags.exceptRole !== undefined) {
+    return usage('--except-role only goes with "guard add"');
   }
   if (command === 'journal') {
     if (rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
@@ -411,7 +429,7 @@ async function main(): Promise<number> {
     }
     return runJournal({ json: flags.json, ...(key ? { key } : {}) });
   }
-  if (command !== undefined && command !== 'list' && command !== 'findings' && command !== 'show' && command !== 'retire' && command !== 'retirements' && command !== 'usage' && command !== 'report' && !changeCommand) {
+  if (command !== undefined && command !== 'list' && command !== 'findings' && command !== 'guard' && command !== 'show' && command !== 'retire' && command !== 'retirements' && command !== 'usage' && command !== 'report' && !changeCommand) {
     return usage(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
   }
   if (command === 'show' && rest.length !== 1) return usage('show needs exactly one key: an alias name, key id or key ARN');
@@ -441,6 +459,10 @@ async function main(): Promise<number> {
       const { runList } = await import('./commands/inventory.js');
       const { loadThresholds } = await import('./app/config.js');
       return await runList(connection, { json: flags.json, all: flags.all, lastUse: flags.lastUse, thresholds: await loadThresholds(thresholdFlags.overrides) });
+    }
+    if (guardCommand) {
+      const { runGuard } = await import('./commands/guard.js');
+      return await runGuard(connection, guardCommand, { json: flags.json, yes: flags.yes });
     }
     if (command === 'findings' && findingsOptions) {
       const { runFindings } = await import('./commands/findings.js');
