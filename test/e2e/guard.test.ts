@@ -48,6 +48,12 @@ describe('keywarden guard', { timeout: 120_000 }, () => {
     const { kms, arn } = await usedKey(alias);
     const home = mkdtempSync(join(tmpdir(), 'kw-guard-home-'));
     const before = (await kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))).Policy!;
+    const unguarded = async () => {
+      const out = await runKeywarden(['findings', '--json', '--only', 'policy-no-usage-guard', '--endpoint-url', endpoint.url], env(home), 60_000);
+      return (JSON.parse(out.stdout) as { findings: Array<{ key: { arn: string } }> }).findings.map((f) => f.key.arn).includes(arn);
+    };
+    // Read (and kept on disk for an hour) before the change: the change must not leave it stale.
+    expect(await unguarded()).toBe(true);
 
     terminal = await Terminal.start({ args: ['guard', 'add', alias, '--days', '30', '--endpoint-url', endpoint.url], env: env(home), rows: 60, columns: 160 });
     const prompt = await terminal.waitFor(`Type "${alias}"`, 30_000);
@@ -71,8 +77,7 @@ describe('keywarden guard', { timeout: 120_000 }, () => {
     );
     expect(refused).toMatch(/^AccessDeniedException: .*kms:DisableKey.*explicit deny in a resource-based policy/);
     expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata!.KeyState).toBe('Enabled');
-    const findings = await runKeywarden(['findings', '--json', '--only', 'policy-no-usage-guard', '--endpoint-url', endpoint.url], env(home), 60_000);
-    expect((JSON.parse(findings.stdout) as { findings: Array<{ key: { arn: string } }> }).findings.map((f) => f.key.arn)).not.toContain(arn);
+    expect(await unguarded()).toBe(false);
 
     // guard remove, confirmed with --yes (not on a terminal): the key can be disabled again.
     const removed = await runKeywarden(['guard', 'remove', alias, '--yes', '--endpoint-url', endpoint.url], env(home), 60_000);
