@@ -133,7 +133,7 @@ export const FINDING_CATALOGUE: readonly CatalogueEntry[] = [
     title: 'No guard against disabling or deleting a key in use',
     checks: 'The key policy has neither a kms:TrailingDaysWithoutKeyUsage guard on DisableKey/ScheduleKeyDeletion nor a kms:ScheduleKeyDeletionPendingWindowInDays minimum.',
     why: 'Nothing in the policy stops anyone allowed to (an IAM administrator, an automation) from disabling or scheduling the deletion of a key that workloads used yesterday.',
-    fix: 'Add the Deny statement AWS recommends: deny kms:DisableKey and kms:ScheduleKeyDeletion while kms:TrailingDaysWithoutKeyUsage is at most N days (optionally exempting a break-glass role); it never denies kms:PutKeyPolicy.',
+    fix: 'keywarden guard add KEY: the Deny statement AWS recommends — deny kms:DisableKey and kms:ScheduleKeyDeletion while kms:TrailingDaysWithoutKeyUsage is at most N days (optionally exempting a break-glass role); it never denies kms:PutKeyPolicy.',
     docs: `${KMS_DG}/conditions-kms.html`,
   },
   {

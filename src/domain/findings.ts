@@ -704,7 +704,7 @@ function usageGuardFinding(statements: readonly PolicyStatement[], ctx: PolicyCo
       explanation:
         'The key policy has neither a kms:TrailingDaysWithoutKeyUsage condition on DisableKey/ScheduleKeyDeletion nor a kms:ScheduleKeyDeletionPendingWindowInDays minimum: anyone IAM allows can disable or schedule the deletion of this key the day after a workload used it. ' +
         '(A guard in an Organizations SCP is not visible from the key: if yours carries one, suppress this finding in config.json with that reason.) ' +
-        `Fix: add this statement to the key policy (it denies both while the key was used within ${days} days${ctx.thresholds.breakGlassRole ? `, except ${ctx.thresholds.breakGlassRole}` : ''}; it never denies kms:PutKeyPolicy): ${JSON.stringify(statement)}`,
+        `Fix: keywarden guard add KEY${ctx.thresholds.guardDays !== undefined && ctx.thresholds.guardDays !== DEFAULT_GUARD_DAYS ? ` --days ${days}` : ''} (previews the diff, asks, journals), which adds this statement to the key policy (it denies both while the key was used within ${days} days${ctx.thresholds.breakGlassRole ? `, except ${ctx.thresholds.breakGlassRole}` : ''}; it never denies kms:PutKeyPolicy): ${JSON.stringify(statement)}`,
       statement,
     },
   ];

@@ -47,7 +47,7 @@ describe('keywarden findings', { timeout: 120_000 }, () => {
     expect(headings.map((h) => h.split(' ')[0])).toEqual(['MEDIUM', 'LOW']);
     expect(table.stdout).toMatch(/^  ecs\/fargate-ephemeral  us-east-1  arn:aws:kms:us-east-1:111122223333:key\/\S+$/m);
     expect(table.stdout).toMatch(/^    policy-no-usage-guard$/m);
-    expect(table.stdout).toMatch(/^      Fix: add this statement to the key policy .*"kms:TrailingDaysWithoutKeyUsage":"365"/m);
+    expect(table.stdout).toMatch(/^      Fix: keywarden guard add KEY \(previews the diff, asks, journals\), which adds this statement to the key policy .*"kms:TrailingDaysWithoutKeyUsage":"365"/m);
     expect(table.stdout).toMatch(/^16 customer-managed keys checked in us-east-1$/m);
 
     const json = await run(['findings', '--sandbox', '--json']);
