@@ -152,6 +152,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
     canRetire: retirements !== undefined,
     dialogRef,
     dialogNow,
+    rereadAccess,
   });
   const journal = useJournalScreen(shell, changes);
   const retirementsScreen = useRetirementsScreen(shell, retirements);

@@ -3,6 +3,7 @@
 // whose only findings are in their policy no longer show a blank FIND, and a key stays "…"
 // (pending) until everything its findings need is read.
 
+import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, RevokeGrantCommand } from '@aws-sdk/client-kms';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,32 @@ describe.skipIf(externalEndpoint)('FIND and f with the policy and grant findings
       await press(app.stdin, 'f');
       const filtered = plain(await waitForFrame(app.lastFrame, (f) => !plain(f).includes('cloudtrail/management-events'), { timeoutMs: 5_000 }));
       expect(filtered).toContain('ecs/fargate-ephemeral');
+    } finally {
+      app.unmount();
+    }
+  });
+
+  it('a fresh read of a key (opening it) reads its policy and grants again, so FIND follows a change', async () => {
+    const kms = endpoint.clients(['us-east-1']).kms('us-east-1');
+    const created = await kms.send(new CreateKeyCommand({ Description: 'keywarden FIND test' }));
+    const arn = created.KeyMetadata!.Arn!;
+    const alias = `kw-find-${process.pid}`;
+    await kms.send(new CreateAliasCommand({ AliasName: `alias/${alias}`, TargetKeyId: created.KeyMetadata!.KeyId! }));
+    const grant = await kms.send(new CreateGrantCommand({ KeyId: arn, GranteePrincipal: 'arn:aws:iam::111122223333:role/PaymentsApi', Operations: ['Decrypt'] }));
+    const source = new AwsKeySource(endpoint.clients(['us-east-1']));
+    const app = render(<App source={source} session={{ regions: ['us-east-1'], sandbox: true, readOnly: true }} size={size} />);
+    const cell = (frame: string | undefined) => new RegExp(`${alias}\\s+Enabled\\s+(\\S+)`).exec(plain(frame))?.[1];
+    try {
+      // Rotation off, an unconstrained grant (both medium) and no guard (low): !3 once all is read.
+      await waitForFrame(app.lastFrame, (f) => cell(f) === '!3', { timeoutMs: 20_000 });
+      await kms.send(new RevokeGrantCommand({ KeyId: arn, GrantId: grant.GrantId! }));
+      await press(app.stdin, '/');
+      await press(app.stdin, alias);
+      await press(app.stdin, 'enter');
+      await press(app.stdin, 'enter');
+      await waitForFrame(app.lastFrame, (f) => plain(f).includes('Key spec'), { timeoutMs: 10_000 });
+      await press(app.stdin, 'escape');
+      await waitForFrame(app.lastFrame, (f) => cell(f) === '!2', { timeoutMs: 10_000 });
     } finally {
       app.unmount();
     }
