@@ -91,3 +91,17 @@ export class DiskAccessStore implements AccessStore {
     if (scope) await writeAccessCache(scope, values);
   }
 }
+
+/**
+ * Drops one key's policy and grants from the disk cache after keywarden changed them (PutKeyPolicy,
+ * RevokeGrant, RetireGrant), so the next run reads them again instead of showing findings an hour stale.
+ */
+export async function forgetAccess(endpoint: string, account: string, key: { arn: string; region: string }): Promise<void> {
+  const store = new DiskAccessStore(async () => account, endpoint);
+  try {
+    const values = await store.load(key.region);
+    if (values.delete(key.arn)) await store.save(key.region, values);
+  } catch {
+    // A cache that cannot be rewritten only costs a stale hour; the change itself is made and journalled.
+  }
+}

@@ -59,18 +59,6 @@ function replayLines(replay: readonly GuardReplay[], problem: string | undefined
   });
 }
 
-/** The policy read for the findings (kept an hour on disk) is out of date now: the next run reads it again. */
-async function forgetCachedAccess(connection: Connection, account: string, arn: string, region: string): Promise<void> {
-  const [{ DiskAccessStore }, { cacheEndpointKey }] = await Promise.all([import('../app/access-cache.js'), import('../app/inventory-cache.js')]);
-  const store = new DiskAccessStore(async () => account, cacheEndpointKey(connection.session));
-  try {
-    const values = await store.load(region);
-    if (values.delete(arn)) await store.save(region, values);
-  } catch {
-    // A cache that cannot be rewritten only costs a stale hour; the change itself is made and journalled.
-  }
-}
-
 export async function runGuard(connection: Connection, command: GuardCommand, options: { json: boolean; yes: boolean }): Promise<number> {
   if (connection.session.readOnly) throw new KeywardenError('read-only', 'read-only mode: no change was made and no request was sent (run without --read-only to make changes)');
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !options.json;
@@ -123,7 +111,9 @@ export async function runGuard(connection: Connection, command: GuardCommand, op
     }
   }
   const result = await putGuardPolicy(connection.clients, new Journal(undefined, { now: connection.now }), identity, { arn: row.arn, region: row.region }, context.policy, plan.after);
-  await forgetCachedAccess(connection, identity.account, row.arn, row.region);
+  // The policy kept on disk for the findings is out of date now: the next run reads it again.
+  const [{ forgetAccess }, { cacheEndpointKey }] = await Promise.all([import('../app/access-cache.js'), import('../app/inventory-cache.js')]);
+  await forgetAccess(cacheEndpointKey(connection.session), identity.account, row);
   if (options.json) {
     printJson({ ok: true, action: `guard.${command.action}`, key: row.arn, requestId: result.requestId ?? null, readBack: result.readBack, policy: JSON.parse(plan.after), replay });
   } else {

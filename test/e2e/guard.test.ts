@@ -4,7 +4,7 @@
 // policy evaluator), the finding goes away, and `guard remove` takes it out again. Every
 // PutKeyPolicy is in the journal. Bad input exits 2 and changes nothing.
 
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EncryptCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EncryptCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,5 +117,20 @@ describe('keywarden guard', { timeout: 120_000 }, () => {
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toMatch(/no keywarden guard .* nothing to remove\. Nothing was changed\./);
     expect((await kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))).Policy).toBe(before);
+  });
+
+  it('grants revoke forgets the grants kept on disk for the findings: the next findings run reads them again', async () => {
+    const alias = `kw-guard-grant-${process.pid}`;
+    const { kms, arn } = await usedKey(alias);
+    const grant = await kms.send(new CreateGrantCommand({ KeyId: arn, GranteePrincipal: 'arn:aws:iam::111122223333:role/PaymentsApi', Operations: ['Decrypt'] }));
+    const home = mkdtempSync(join(tmpdir(), 'kw-guard-home-'));
+    const flagged = async () => {
+      const out = await runKeywarden(['findings', '--json', '--only', 'grant-unconstrained', '--endpoint-url', endpoint.url], env(home), 60_000);
+      return (JSON.parse(out.stdout) as { findings: Array<{ key: { arn: string } }> }).findings.some((f) => f.key.arn === arn);
+    };
+    expect(await flagged()).toBe(true);
+    const revoked = await runKeywarden(['grants', 'revoke', alias, grant.GrantId!, '--yes', '--endpoint-url', endpoint.url], env(home), 60_000);
+    expect(revoked.code).toBe(0);
+    expect(await flagged()).toBe(false);
   });
 });
