@@ -22,9 +22,22 @@ const help = `
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
     $ keywarden usage KEY [--days N] [--cloudtrail-dir DIR] [--json]
                                           who used the key, how, and what depends on it (CloudTrail)
+    $ keywarden findings [--json | --sarif | --asff] [--min-severity S] [--fail-on S] [--only IDS] [--skip IDS]
+                                          every finding on every customer-managed key in scope, grouped
+                                          by severity and key; --sarif: SARIF 2.1.0; --asff: AWS Security
+                                          Finding Format, one BatchImportFindings request (≤ 100) a line;
+                                          --fail-on S: exit 1 when a finding at least S is not suppressed
+    $ keywarden findings --catalogue [--json]
+                                          every finding keywarden reports: id, severity, fix, AWS docs
     $ keywarden report KEY [--format md|json] [--days N]
                                           evidence for a change board: metadata, grants, policy and its
                                           findings, usage, the retirement record and journal entries
+    $ keywarden guard add KEY [--days N] [--except-role ARN]
+                                          add the guard AWS recommends to the key policy: deny DisableKey and
+                                          ScheduleKeyDeletion while the key was used within N days (default
+                                          365, config thresholds.guardDays), except a break-glass role;
+                                          previews the diff and the calls of 90 days it would have refused
+    $ keywarden guard remove KEY          take keywarden's guard out of the key policy again
     $ keywarden rotation enable KEY [--period DAYS]   automatic rotation on (90–2560 days, default 365)
     $ keywarden rotation disable KEY                  automatic rotation off (type the alias or id)
     $ keywarden rotation rotate-now KEY               on-demand rotation (25 per key)
@@ -75,6 +88,13 @@ const help = `
     --days N              usage: the window in days (1–90 from CloudTrail; more with --cloudtrail-dir)
     --cloudtrail-dir DIR  usage: read CloudTrail log files delivered to S3 (plain or .gz, a file or a tree)
     --format md|json      report: Markdown with tables (default) or JSON (same as --json)
+    --sarif, --asff       findings: SARIF 2.1.0, or ASFF for Security Hub, instead of the table
+    --min-severity S      findings: only high, medium, low or info (default) and above
+    --fail-on S           findings: exit code 1 when a finding of severity S or above is not suppressed
+    --only IDS, --skip IDS
+                          findings: only / not these finding ids (comma-separated; see --catalogue)
+    --catalogue           findings: print the finding catalogue instead of scanning
+    --except-role ARN     guard add: the break-glass role the guard exempts (config thresholds.breakGlassRole)
     --unused-days N       findings: flag enabled keys unused this long (default 90)
     --disabled-days N     findings: flag keys disabled this long with no retirement (default 30)
     --recent-use-days N   findings: flag keys pending deletion used within N days (default 30)
@@ -135,6 +155,14 @@ const FLAGS = {
   recentUseDays: { type: 'string' },
   maxRotationDays: { type: 'string' },
   adminRoles: { type: 'string' },
+  sarif: { type: 'boolean', default: false },
+  asff: { type: 'boolean', default: false },
+  catalogue: { type: 'boolean', default: false },
+  minSeverity: { type: 'string' },
+  failOn: { type: 'string' },
+  only: { type: 'string' },
+  skip: { type: 'string' },
+  exceptRole: { type: 'string' },
 } as const;
 
 function kebab(name: string): string {
@@ -261,13 +289,44 @@ const changeCommand = (name: string, extra: readonly FlagName[] = []): CommandSp
 const COMMAND_TABLE: readonly CommandSpec[] = [
   {
     name: 'list',
-    flags: ['json', 'all', 'lastUse'],
+    flags: ['json', 'all', 'lastUse', ...THRESHOLD_FLAGS],
     connects: true,
     async prepare(context) {
       const refused = noArguments(context);
       if (refused !== undefined) return refused;
       const { flags } = context;
-      return { run: async (connection) => (await import('./commands/inventory.js')).runList(connection, { json: flags.json, all: flags.all, lastUse: flags.lastUse }) };
+      // config.json is read (and a broken one refused) before anything is sent.
+      const thresholds = await (await import('./app/config.js')).loadThresholds(context.thresholds);
+      return { run: async (connection) => (await import('./commands/inventory.js')).runList(connection, { json: flags.json, all: flags.all, lastUse: flags.lastUse, thresholds }) };
+    },
+  },
+  {
+    name: 'findings',
+    flags: ['json', 'sarif', 'asff', 'catalogue', 'minSeverity', 'failOn', 'only', 'skip', ...THRESHOLD_FLAGS],
+    connects: true,
+    async prepare({ args, flags, usage, thresholds }) {
+      if (args.length > 0) return usage(`unexpected argument "${args[0]}" (findings scans every key in scope; use --only/--skip to choose findings)`);
+      const findings = await import('./commands/findings.js');
+      if (flags.catalogue) {
+        const others = (['sarif', 'asff', 'minSeverity', 'failOn', 'only', 'skip'] as const).filter((name) => given(flags, name));
+        if (others.length > 0) return usage(`--catalogue only goes with --json, not --${kebab(others[0]!)}`);
+        return { local: async () => findings.runCatalogue(flags.json) };
+      }
+      const parsed = findings.parseFindingsFlags({ json: flags.json, sarif: flags.sarif, asff: flags.asff, minSeverity: flags.minSeverity, failOn: flags.failOn, only: flags.only, skip: flags.skip });
+      if (!parsed.ok) return usage(parsed.message);
+      const options = { ...parsed.options, thresholds, version: cli.pkg.version ?? '0.0.0' };
+      return { run: (connection) => findings.runFindings(connection, options) };
+    },
+  },
+  {
+    name: 'guard',
+    flags: ['json', 'yes', 'days', 'exceptRole'],
+    connects: true,
+    async prepare({ args, flags, usage }) {
+      const { parseGuard, runGuard } = await import('./commands/guard.js');
+      const parsed = parseGuard(['guard', ...args], { days: flags.days, exceptRole: flags.exceptRole });
+      if (!parsed.ok) return usage(parsed.message);
+      return { run: (connection) => runGuard(connection, parsed.command, { json: flags.json, yes: flags.yes }) };
     },
   },
   {

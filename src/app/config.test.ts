@@ -45,6 +45,28 @@ describe('the config file', () => {
     expect(config.thresholds).toEqual({ ...DEFAULT_THRESHOLDS, unusedDays: 60, adminRoles: ['PlatformOwners'] });
   });
 
+  it('the guard and the suppressions', async () => {
+    const role = 'arn:aws:iam::111122223333:role/BreakGlass';
+    const suppression = { id: 'rotation-off', key: 'alias/legacy/old-batch', reason: 'retired in Q1', expires: '2027-03-31' };
+    write(JSON.stringify({ thresholds: { guardDays: 180, breakGlassRole: role }, suppressions: [suppression] }));
+    const config = await loadConfig();
+    expect(config.thresholds).toMatchObject({ guardDays: 180, breakGlassRole: role });
+    expect(config.suppressions).toEqual([suppression]);
+    expect((await loadConfig(path.join(home, 'nowhere.json'))).suppressions).toEqual([]);
+  });
+
+  it.each([
+    ['a break-glass role that is not a role ARN', '{"thresholds": {"breakGlassRole": "BreakGlass"}}', /thresholds\.breakGlassRole: must be an IAM role ARN/],
+    ['a guard of 0 days', '{"thresholds": {"guardDays": 0}}', /thresholds\.guardDays/],
+    ['a suppression without a reason', '{"suppressions": [{"id": "unused", "reason": " ", "expires": "2027-01-01"}]}', /suppressions\.0\.reason: a suppression needs a reason/],
+    ['a suppression without an expiry', '{"suppressions": [{"id": "unused", "reason": "r"}]}', /suppressions\.0\.expires/],
+    ['an expiry that is no date', '{"suppressions": [{"id": "unused", "reason": "r", "expires": "2027-02-31x"}]}', /suppressions\.0\.expires: must be a date, YYYY-MM-DD/],
+  ])('refuses %s, naming the field', async (_name, text, message) => {
+    const file = write(text);
+    await expect(loadConfig()).rejects.toThrow(message);
+    await expect(loadConfig()).rejects.toThrow(file);
+  });
+
   it.each([
     ['not JSON', '{"thresholds": ', /not valid JSON/],
     ['a wrong type', '{"thresholds": {"unusedDays": "ninety"}}', /thresholds\.unusedDays/],

@@ -5,9 +5,17 @@
 //   {
 //     "thresholds": {
 //       "unusedDays": 90, "disabledDays": 30, "recentUseDays": 30, "maxRotationDays": 365,
-//       "adminRoles": ["Admin", "KeyAdmin", "OrganizationAccountAccessRole"]
-//     }
+//       "adminRoles": ["Admin", "KeyAdmin", "OrganizationAccountAccessRole"],
+//       "guardDays": 365, "breakGlassRole": "arn:aws:iam::111122223333:role/BreakGlass"
+//     },
+//     "suppressions": [
+//       { "id": "rotation-off", "key": "alias/legacy/old-batch", "reason": "retired in Q1", "expires": "2027-03-31" }
+//     ]
 //   }
+//
+// A suppression names a finding id, optionally a key (alias, key id or key ARN; every key when
+// absent), a reason and an expiry date: `keywarden findings` shows suppressed findings as
+// suppressed (never drops them) and an expired suppression no longer applies.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,15 +33,32 @@ export const thresholdsSchema = z
     recentUseDays: days(3650),
     maxRotationDays: z.number().int().min(90).max(2560),
     adminRoles: z.array(z.string().min(1)),
+    guardDays: days(3650),
+    breakGlassRole: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)'),
   })
   .partial()
   .strict();
+
+export const suppressionSchema = z
+  .object({
+    /** The finding id (catalogue: keywarden findings --catalogue). */
+    id: z.string().min(1),
+    /** Alias (with or without alias/), key id or key ARN; every key when absent. */
+    key: z.string().min(1).optional(),
+    reason: z.string().trim().min(1, 'a suppression needs a reason'),
+    /** YYYY-MM-DD: the suppression applies up to and including this day (UTC). */
+    expires: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD').refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'is not a real date'),
+  })
+  .strict();
+
+export type SuppressionConfig = z.infer<typeof suppressionSchema>;
 
 export const configSchema = z
   .object({
     /** Lets a config file name its schema for editors; ignored. */
     $schema: z.string().optional(),
     thresholds: thresholdsSchema.optional(),
+    suppressions: z.array(suppressionSchema).optional(),
   })
   .strict();
 
@@ -45,6 +70,8 @@ export interface KeywardenConfig {
   /** Whether the file existed. */
   found: boolean;
   thresholds: Thresholds;
+  /** Findings the operator accepts for a while, with a reason (keywarden findings shows them as suppressed). */
+  suppressions: SuppressionConfig[];
 }
 
 /** `<config dir>/config.json`. */
@@ -68,14 +95,20 @@ export async function loadConfig(file: string = configPath()): Promise<Keywarden
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { file, found: false, thresholds: { ...DEFAULT_THRESHOLDS, adminRoles: [...DEFAULT_THRESHOLDS.adminRoles] } };
+    if (code === 'ENOENT') return { file, found: false, thresholds: { ...DEFAULT_THRESHOLDS, adminRoles: [...DEFAULT_THRESHOLDS.adminRoles] }, suppressions: [] };
     throw new KeywardenError('validation', `the config file ${file} cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})`, { cause: error });
   }
-  return { file, found: true, thresholds: parseConfigText(text, file) };
+  return { file, found: true, thresholds: parseConfigText(text, file), suppressions: parseConfigFile(text, file).suppressions ?? [] };
 }
 
 /** Validates config text; throws a validation error naming `file` when it is not usable. */
 export function parseConfigText(text: string, file: string): Thresholds {
+  const data = parseConfigFile(text, file);
+  return { ...DEFAULT_THRESHOLDS, ...data.thresholds, adminRoles: [...(data.thresholds?.adminRoles ?? DEFAULT_THRESHOLDS.adminRoles)] };
+}
+
+/** The whole config file, validated; throws a validation error naming `file` when it is not usable. */
+export function parseConfigFile(text: string, file: string): ConfigFile {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -84,7 +117,7 @@ export function parseConfigText(text: string, file: string): Thresholds {
   }
   const parsed = configSchema.safeParse(json);
   if (!parsed.success) throw new KeywardenError('validation', `the config file ${file} is not valid: ${describeIssues(parsed.error)}; fix or remove it`);
-  return { ...DEFAULT_THRESHOLDS, ...parsed.data.thresholds, adminRoles: [...(parsed.data.thresholds?.adminRoles ?? DEFAULT_THRESHOLDS.adminRoles)] };
+  return parsed.data;
 }
 
 // ---------------------------------------------------------------------------------------------

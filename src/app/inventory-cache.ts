@@ -12,10 +12,11 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { CallerIdentity, KeyRow } from '../domain/key.js';
-import type { CachedInventory, InventoryHandlers, KeySource, LastUseFeed, LastUseStore, RegionProgress } from '../domain/source.js';
+import type { AccessFeed, AccessStore, CachedInventory, InventoryHandlers, KeySource, LastUseFeed, LastUseStore, RegionProgress } from '../domain/source.js';
 import { readRecord, writeRecord } from '../journal/atomic-record.js';
 import { dataDir } from '../journal/paths.js';
 import { DiskLastUseStore } from './last-use-cache.js';
+import { DiskAccessStore } from './access-cache.js';
 
 export interface CacheScope {
   account: string;
@@ -98,7 +99,7 @@ export async function readInventoryCache(scope: CacheScope): Promise<CacheRead> 
  */
 export class CachingKeySource implements KeySource {
   private identityPromise: Promise<CallerIdentity> | undefined;
-  private readonly feeds = new Set<LastUseFeed>();
+  private readonly feeds = new Set<LastUseFeed | AccessFeed>();
 
   constructor(
     private readonly inner: KeySource,
@@ -193,7 +194,18 @@ export class CachingKeySource implements KeySource {
     };
   }
 
-  /** Stops every last-use reader made here and waits until their values are on disk (before the program exits). */
+  /** The inner source's policy and grant reader, keeping its values on disk for this account and endpoint. */
+  get accessFeed(): ((options?: { store?: AccessStore }) => AccessFeed) | undefined {
+    const inner = this.inner.accessFeed?.bind(this.inner);
+    if (!inner) return undefined;
+    return (options = {}) => {
+      const feed = inner({ store: options.store ?? new DiskAccessStore(async () => (await this.identity()).account, this.endpoint) });
+      this.feeds.add(feed);
+      return feed;
+    };
+  }
+
+  /** Stops every last-use and access reader made here and waits until their values are on disk (before the program exits). */
   async close(): Promise<void> {
     const feeds = [...this.feeds];
     this.feeds.clear();

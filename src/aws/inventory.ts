@@ -10,7 +10,8 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import pLimit from 'p-limit';
 import { KeywardenError } from '../domain/errors.js';
 import { ON_DEMAND_ROTATION_LIMIT, type CallerIdentity, type KeyDetail, type KeyRow, type LastUsage, type ReadProblem } from '../domain/key.js';
-import type { InventoryHandlers, KeySource, LastUseFeed, RegionProgress } from '../domain/source.js';
+import type { AccessFeed, InventoryHandlers, KeySource, LastUseFeed, RegionProgress } from '../domain/source.js';
+import { AccessReader, type AccessReaderOptions } from './access-reader.js';
 import { LastUseReader, type LastUseReaderOptions } from './last-use-reader.js';
 import type { UsageLoadState, UsageRequest } from '../domain/usage.js';
 import type { Clients } from './clients.js';
@@ -131,6 +132,11 @@ export class AwsKeySource implements KeySource {
     this.clients = clients;
     this.regions = clients.regions;
     this.options = { concurrency: options.concurrency ?? 24, flushIntervalMs: options.flushIntervalMs ?? 40, pageSize: options.pageSize ?? 1000 };
+  }
+
+  /** A background reader of policies and grants for this source's rows (see src/aws/access-reader.ts). */
+  accessFeed(options: AccessReaderOptions = {}): AccessFeed {
+    return new AccessReader(this.clients, options);
   }
 
   /** A background reader of last use for this source's rows (see src/aws/last-use-reader.ts). */

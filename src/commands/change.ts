@@ -104,6 +104,11 @@ export async function runChange(connection: Connection, parsed: { request: Actio
     { yes: options.yes },
   );
   const result = await changer.apply(preview);
+  if (parsed.request.action === 'grant.revoke' || parsed.request.action === 'grant.retire') {
+    // The grants kept on disk for the findings are out of date now: the next run reads them again.
+    const [{ forgetAccess }, { cacheEndpointKey }] = await Promise.all([import('../app/access-cache.js'), import('../app/inventory-cache.js')]);
+    await forgetAccess(cacheEndpointKey(connection.session), identity.account, key);
+  }
   if (options.json) {
     printJson({ ok: true, action: parsed.request.action, key: key.arn, call: result.preview.call, requestId: result.requestId ?? null, after: result.after });
   } else {

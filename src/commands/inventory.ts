@@ -1,6 +1,8 @@
 // `keywarden list` and `keywarden show KEY`: the same data as the views, for scripts.
 
 import type { Connection } from '../app/connect.js';
+import { toFindingRecord, type FindingRecord } from '../domain/finding-catalogue.js';
+import { rowFindings, type Thresholds } from '../domain/findings.js';
 import { rotationPeriodWords, type CallerIdentity, type KeyDetail, type KeyRow } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
 import { isReadingLastUse, lastUseProgressText } from '../domain/last-use.js';
@@ -20,6 +22,8 @@ export interface ListDocument {
 export interface CollectOptions {
   /** Read every key's last use (cached values younger than an hour, then fresh reads at 5/s); false leaves it "pending". */
   lastUse?: boolean;
+  /** Read every customer-managed key's policy and grants (cached values younger than an hour, then ListGrants at 100/s) into `row.access`. */
+  access?: boolean;
   /** Where progress goes (default: stderr). */
   progress?: NodeJS.WritableStream & { isTTY?: boolean };
 }
@@ -38,7 +42,12 @@ export async function collectInventory(connection: Connection, options: CollectO
       regionErrors = progress.filter((p) => p.error).map((p) => ({ region: p.region, error: p.error! }));
     },
   });
-  if (options.lastUse !== false && identity.account) await fillLastUse(source, connection, identity.account, rows, options.progress ?? process.stderr);
+  const out = options.progress ?? process.stderr;
+  // Last use (5/s) and policies and grants (100/s) are read side by side, each within its own quota.
+  await Promise.all([
+    options.lastUse !== false && identity.account ? fillLastUse(source, connection, identity.account, rows, out) : undefined,
+    options.access && identity.account ? fillAccess(source, connection, identity.account, rows) : undefined,
+  ]);
   const keys = [...rows.values()].sort((a, b) => a.region.localeCompare(b.region) || a.keyId.localeCompare(b.keyId));
   return { identity, document: { account: identity.account, caller: identity.arn, regions: [...connection.session.regions], regionErrors, keys } };
 }
@@ -83,22 +92,49 @@ async function fillLastUse(
   }
 }
 
-export async function runList(connection: Connection, options: { json: boolean; all: boolean; lastUse?: boolean }): Promise<number> {
-  const { document } = await collectInventory(connection, { lastUse: options.lastUse ?? true });
+/** Policy and grants for every customer-managed row (src/aws/access-reader.ts), values younger than an hour reused from disk. */
+async function fillAccess(source: import('../aws/inventory.js').AwsKeySource, connection: Connection, account: string, rows: Map<string, KeyRow>): Promise<void> {
+  const [{ DiskAccessStore }, { cacheEndpointKey }] = await Promise.all([import('../app/access-cache.js'), import('../app/inventory-cache.js')]);
+  const feed = source.accessFeed({ store: new DiskAccessStore(async () => account, cacheEndpointKey(connection.session)) });
+  try {
+    feed.setRows([...rows.values()]);
+    await feed.idle();
+  } finally {
+    await feed.close();
+  }
+  for (const [arn, access] of feed.snapshot().values) {
+    const row = rows.get(arn);
+    if (row) rows.set(arn, { ...row, access });
+  }
+}
+
+/** A key of `list --json`: the row (without the policy text and grants it was checked against) and its findings. */
+export type ListedKey = Omit<KeyRow, 'access'> & { findings: FindingRecord[] };
+
+export function listedKey(row: KeyRow, thresholds: Thresholds, now: Date): ListedKey {
+  const { access: _access, ...rest } = row;
+  return { ...rest, findings: rowFindings(row, thresholds, now).map(toFindingRecord) };
+}
+
+export async function runList(connection: Connection, options: { json: boolean; all: boolean; lastUse?: boolean; thresholds?: Thresholds }): Promise<number> {
+  // FIND and the JSON findings cover the policy and grants too: read them (ListGrants, 100/s).
+  const { document } = await collectInventory(connection, { lastUse: options.lastUse ?? true, access: true });
   const keys = options.all ? document.keys : document.keys.filter((row) => row.metadata?.keyManager !== 'AWS');
+  const thresholds = options.thresholds ?? (await (await import('../app/config.js')).loadThresholds());
+  const now = connection.now();
   if (options.json) {
-    printJson({ ...document, keys });
+    printJson({ ...document, keys: keys.map((row) => listedKey(row, thresholds, now)) });
   } else {
-    printTable(keys, document.regions.length > 1, connection.now());
+    printTable(keys, document.regions.length > 1, now, thresholds);
     for (const failure of document.regionErrors) printLine(`region ${failure.region}: ${cleanText(failure.error)}`);
   }
   return document.regionErrors.length > 0 ? 1 : 0;
 }
 
 /** `now` is the account's time (the sandbox's clock on a sandbox): ages and countdowns count from it. */
-function printTable(rows: KeyRow[], multiRegion: boolean, now: Date): void {
+function printTable(rows: KeyRow[], multiRegion: boolean, now: Date, thresholds: Thresholds): void {
   const columns = columnsFor({ multiRegion });
-  const cells = rows.map((row) => keyToCells(row, now));
+  const cells = rows.map((row) => keyToCells(row, now, rowFindings(row, thresholds, now)));
   const titles = headerCells();
   const widths = columns.map((column) => Math.max(titles[column.id].length, ...cells.map((c) => [...c[column.id]].length)));
   const line = (values: string[]) => values.map((value, i) => value + ' '.repeat(Math.max(0, (widths[i] ?? 0) - [...value].length))).join('  ').trimEnd();

@@ -28,6 +28,11 @@ export function printJson(value: unknown): void {
   write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** One JSON document on one line (JSON Lines). */
+export function printJsonLine(value: unknown): void {
+  write(`${JSON.stringify(value)}\n`);
+}
+
 export function printLine(text = ''): void {
   write(`${cleanText(text, { singleLine: false })}\n`);
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_THRESHOLDS,
+  guardStatement,
+  hasUsageGuard,
   findingsForKey,
   findingsMarker,
   needsAttention,
@@ -13,6 +15,7 @@ import {
 } from './findings.js';
 import type { Grant, KeyDetail, KeyMetadata, KeyRow, LastUsage, RotationStatus } from './key.js';
 import { startRetirement, TAG_STAGE } from './retirement.js';
+import { parsePolicy, type PolicyStatement } from './policy.js';
 import { keyMetadata } from '../../test/helpers/kms-fixtures.js';
 
 const ACCOUNT = '111122223333';
@@ -22,7 +25,14 @@ const DAY = 86_400_000;
 const ago = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString();
 const T = DEFAULT_THRESHOLDS;
 
-const ids = (findings: readonly KeyFinding[]) => findings.map((f) => f.id);
+/** Every finding's id. */
+const allIds = (findings: readonly KeyFinding[]) => findings.map((f) => f.id);
+/**
+ * The ids without the two that almost every key carries — the missing usage guard (its own tests
+ * below) and the pending policy note of a row whose policy is not read yet — so each case shows
+ * what it is about.
+ */
+const ids = (findings: readonly KeyFinding[]) => allIds(findings).filter((id) => id !== 'policy-no-usage-guard' && id !== 'policy-pending');
 const policy = (statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
 // ----- Policies shaped like the seeds (/work/shared/seeds, src/sandbox/seed.ts)
@@ -90,6 +100,12 @@ const CONSOLE = policy([
   },
 ]);
 
+/** The default policy with the guard AWS recommends. */
+const GUARDED_DEFAULT = policy([
+  ROOT,
+  { Effect: 'Deny', Principal: { AWS: '*' }, Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'], Resource: '*', Condition: { NumericLessThanEquals: { 'kms:TrailingDaysWithoutKeyUsage': '365' } } },
+]);
+
 const GUARD = {
   NumericGreaterThanEquals: { 'kms:ScheduleKeyDeletionPendingWindowInDays': '30', 'kms:TrailingDaysWithoutKeyUsage': '30' },
 };
@@ -106,7 +122,8 @@ describe('policy findings on the seed shapes', () => {
   });
 
   it('rates the Fargate confused deputy low: the context already names the account', () => {
-    const findings = policyFindings(FARGATE, ACCOUNT);
+    const findings = policyFindings(FARGATE, ACCOUNT).filter((f) => f.id === 'policy-service-no-source');
+    expect(findings).toHaveLength(2);
     expect(findings.every((f) => f.severity === 'low')).toBe(true);
     expect(findings[0]!.explanation).toMatch(/aws:SourceArn/);
   });
@@ -114,7 +131,7 @@ describe('policy findings on the seed shapes', () => {
   it('the console policy with a deletion guard is clean', () => {
     const guarded = JSON.parse(CONSOLE);
     guarded.Statement[1].Condition = GUARD;
-    expect(policyFindings(JSON.stringify(guarded), ACCOUNT)).toEqual([]);
+    expect(ids(policyFindings(JSON.stringify(guarded), ACCOUNT))).toEqual([]);
     const denied = JSON.parse(CONSOLE);
     denied.Statement.push({ Effect: 'Deny', Principal: '*', Action: 'kms:ScheduleKeyDeletion', Resource: '*', Condition: { NumericLessThan: { 'kms:TrailingDaysWithoutKeyUsage': '30' } } });
     expect(policyFindings(JSON.stringify(denied), ACCOUNT)).toEqual([]);
@@ -127,7 +144,9 @@ describe('policy findings on edge shapes', () => {
     ['Principal "*" with no condition', allow({ Principal: '*', Action: 'kms:Decrypt' }), ['policy-public']],
     ['{"AWS": "*"} with kms:*', allow({ Principal: { AWS: '*' }, Action: 'kms:*' }), ['policy-public', 'policy-no-deletion-guard']],
     ['{"AWS": ["*"]} limited by kms:CallerAccount', allow({ Principal: { AWS: ['*'] }, Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:CallerAccount': ACCOUNT } } }), []],
-    ['a wildcard account in the principal ARN', allow({ Principal: { AWS: 'arn:aws:iam::*:root' }, Action: 'kms:Decrypt' }), ['policy-public']],
+    // IAM does not expand a wildcard inside a principal ARN: it matches no one (not public), which is its own finding.
+    ['a wildcard account in the principal ARN', allow({ Principal: { AWS: 'arn:aws:iam::*:root' }, Action: 'kms:Decrypt' }), ['policy-principal-pattern']],
+    ['a policy variable in the principal ARN', allow({ Principal: { AWS: 'arn:aws:iam::${aws:PrincipalAccount}:root' }, Action: 'kms:Decrypt' }), ['policy-principal-pattern']],
     ['"*" limited only by an IfExists condition', allow({ Principal: '*', Action: 'kms:Decrypt', Condition: { StringEqualsIfExists: { 'aws:SourceAccount': ACCOUNT } } }), ['policy-public']],
     ['"*" limited by aws:PrincipalOrgID (any case)', allow({ Principal: '*', Action: 'kms:Decrypt', Condition: { StringEquals: { 'AWS:PrincipalOrgId': 'o-abc' } } }), []],
     ['"*" with StringNotEquals on the account (not a restriction)', allow({ Principal: '*', Action: 'kms:Decrypt', Condition: { StringNotEquals: { 'kms:CallerAccount': OTHER } } }), ['policy-public']],
@@ -278,9 +297,24 @@ describe('usage findings', () => {
     expect(needsAttention(pending)).toBe(true);
     const rotationOffAndPending = rowFindings(row({ rotation: { kind: 'disabled' }, lastUsage: { kind: 'pending' } }), T, NOW);
     expect(findingsMarker(rotationOffAndPending)).toBe('!1…');
-    const read = rowFindings(row(), T, NOW);
+    const read = rowFindings({ ...row(), access: { policy: GUARDED_DEFAULT, grants: [] } }, T, NOW);
     expect(findingsMarker(read)).toBe('');
     expect(needsAttention(read)).toBe(false);
+  });
+
+  it('a row whose policy and grants are not read yet is pending too: "…", kept by f, never "fine"', () => {
+    const unread = rowFindings(row(), T, NOW);
+    expect(allIds(unread)).toEqual(['policy-pending']);
+    expect(unread[0]!.message).toMatch(/^pending/);
+    expect(findingsMarker(unread)).toBe('…');
+    expect(needsAttention(unread)).toBe(true);
+    // Once read, the row's findings are the key detail's: FIND and the Findings tab agree.
+    const publicPolicy = policy([ROOT, { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }]);
+    const r = { ...row(), access: { policy: publicPolicy, grants: [grant({ granteePrincipal: `arn:aws:iam::${ACCOUNT}:role/App` })] } };
+    const fromRow = rowFindings(r, T, NOW);
+    expect(allIds(fromRow)).toEqual(['policy-public', 'grant-unconstrained', 'policy-no-usage-guard']);
+    expect(fromRow).toEqual(findingsForKey({ key: { row: r, policy: publicPolicy, grants: r.access.grants, rotations: [] }, now: NOW, thresholds: T, account: '' }));
+    expect(findingsMarker(fromRow)).toBe('!3');
   });
 
   it('thresholds are configurable', () => {
@@ -348,7 +382,7 @@ describe('findingsForKey', () => {
   it('no false positives on the default key policy, an HMAC key or an asymmetric key in use', () => {
     const hmac = row({ meta: { keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC' }, rotation: { kind: 'unsupported', reason: 'HMAC' }, lastUsage: { kind: 'used', operation: 'GenerateMac', timestamp: ago(3) } });
     const signing = row({ meta: { keySpec: 'RSA_2048', keyUsage: 'SIGN_VERIFY' }, rotation: { kind: 'unsupported', reason: 'asymmetric' }, lastUsage: { kind: 'used', operation: 'Sign', timestamp: ago(2) } });
-    for (const r of [row(), hmac, signing]) expect(findingsForKey({ key: detail(r, DEFAULT_POLICY), now: NOW, thresholds: T, account: ACCOUNT })).toEqual([]);
+    for (const r of [row(), hmac, signing]) expect(ids(findingsForKey({ key: detail(r, DEFAULT_POLICY), now: NOW, thresholds: T, account: ACCOUNT }))).toEqual([]);
   });
 
   it('a key without access gets nothing', () => {
@@ -360,5 +394,51 @@ describe('findingsForKey', () => {
     const a: KeyFinding = { id: 'b', severity: 'low', category: 'usage', message: '', explanation: '' };
     const b: KeyFinding = { id: 'a', severity: 'low', category: 'usage', message: '', explanation: '' };
     expect(sortFindings([a, b]).map((f) => f.id)).toEqual(['a', 'b']);
+  });
+});
+
+// ----- The guard against disabling or deleting a key in use (KMS.md §11)
+
+describe('policy-no-usage-guard', () => {
+  const statements = (text: string): PolicyStatement[] => {
+    const parsed = parsePolicy(text);
+    if (!parsed.ok) throw new Error(parsed.error);
+    return parsed.statements;
+  };
+  const deny = (condition: object, action: string | string[] = ['kms:DisableKey', 'kms:ScheduleKeyDeletion']) => ({ Effect: 'Deny', Principal: '*', Action: action, Resource: '*', Condition: condition });
+
+  it.each<[string, string, boolean]>([
+    ['the default key policy', DEFAULT_POLICY, false],
+    ['the console policy (admins may delete, no condition)', CONSOLE, false],
+    ['AWS\'s recommended Deny on both actions', GUARDED_DEFAULT, true],
+    ['a Deny on DisableKey only, by trailing use', policy([ROOT, deny({ NumericLessThanEquals: { 'kms:TrailingDaysWithoutKeyUsage': '90' } }, 'kms:DisableKey')]), true],
+    ['a Deny of short waiting periods', policy([ROOT, deny({ NumericLessThan: { 'kms:ScheduleKeyDeletionPendingWindowInDays': '30' } }, 'kms:ScheduleKeyDeletion')]), true],
+    ['a Deny with an unrelated condition', policy([ROOT, deny({ Bool: { 'aws:SecureTransport': 'false' } })]), false],
+    ['the guard key on the admins\' Allow while the root still allows kms:* unguarded', JSON.stringify({ ...JSON.parse(CONSOLE), Statement: JSON.parse(CONSOLE).Statement.map((s: object, i: number) => (i === 1 ? { ...s, Condition: GUARD } : s)) }), false],
+    ['every Allow of ScheduleKeyDeletion carries a waiting-period minimum', policy([{ ...ROOT, Action: ['kms:Encrypt', 'kms:Decrypt'] }, { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/KeyAdmin` }, Action: 'kms:ScheduleKeyDeletion', Resource: '*', Condition: { NumericGreaterThanEquals: { 'kms:ScheduleKeyDeletionPendingWindowInDays': '30' } } }]), true],
+  ])('%s: guarded %s', (_name, text, guarded) => {
+    expect(hasUsageGuard(statements(text))).toBe(guarded);
+    expect(allIds(policyFindings(text, ACCOUNT)).includes('policy-no-usage-guard')).toBe(!guarded);
+  });
+
+  it('shows the statement AWS recommends, with the configured days and break-glass role', () => {
+    const [finding] = policyFindings(DEFAULT_POLICY, ACCOUNT);
+    expect(finding!.id).toBe('policy-no-usage-guard');
+    expect(finding!.statement).toEqual(guardStatement(365));
+    expect(finding!.explanation).toContain('"kms:TrailingDaysWithoutKeyUsage":"365"');
+    const role = `arn:aws:iam::${ACCOUNT}:role/BreakGlass`;
+    const [configured] = policyFindings(DEFAULT_POLICY, ACCOUNT, { ...T, guardDays: 180, breakGlassRole: role });
+    expect(configured!.statement).toEqual({
+      Sid: 'KeywardenDenyDisableOrDeleteWhileInUse',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+      Resource: '*',
+      Condition: { NumericLessThanEquals: { 'kms:TrailingDaysWithoutKeyUsage': '180' }, ArnNotEquals: { 'aws:PrincipalArn': role } },
+    });
+    // Applied, the guard silences its own finding, and it never denies kms:PutKeyPolicy.
+    const applied = policy([ROOT, configured!.statement as object]);
+    expect(allIds(policyFindings(applied, ACCOUNT))).not.toContain('policy-no-usage-guard');
+    expect(JSON.stringify(configured!.statement)).not.toMatch(/PutKeyPolicy|kms:\*/);
   });
 });

@@ -12,6 +12,7 @@ import {
   coversAllKmsActions,
   isAccountRoot,
   isRestrictive,
+  isAnyonePrincipal,
   isWildcardPrincipal,
   looksLikeDeletedPrincipal,
   matchesAdminPattern,
@@ -43,6 +44,8 @@ export interface KeyFinding {
   explanation: string;
   /** What the finding is about: a statement (`statement 2 "Sid"`), a grant id, a principal … */
   subject?: string;
+  /** A key-policy statement the fix adds (the guard finding), as an object ready for JSON. */
+  statement?: unknown;
 }
 
 export interface Thresholds {
@@ -56,7 +59,14 @@ export interface Thresholds {
   maxRotationDays: number;
   /** Role-name patterns treated as key administrators (plain word: contained in the name; `*`/`?`: wildcard). */
   adminRoles: string[];
+  /** The guard statement denies DisableKey/ScheduleKeyDeletion while the key was used within this many days (default 365). */
+  guardDays?: number;
+  /** A break-glass role ARN the guard statement exempts (none by default). */
+  breakGlassRole?: string;
 }
+
+/** The guard's window when none is configured: AWS's own example denies while the key was used within 365 days (KMS.md §11). */
+export const DEFAULT_GUARD_DAYS = 365;
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
   unusedDays: 90,
@@ -64,6 +74,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   recentUseDays: 30,
   maxRotationDays: 365,
   adminRoles: ['Admin', 'KeyAdmin', 'OrganizationAccountAccessRole'],
+  guardDays: DEFAULT_GUARD_DAYS,
 };
 
 const DAY = 86_400_000;
@@ -101,15 +112,19 @@ export function actionable(findings: readonly KeyFinding[]): KeyFinding[] {
 /** The id of the note that says the usage findings wait for the key's last use to be read. */
 export const USAGE_PENDING = 'usage-pending';
 
-/** Whether some findings cannot be known yet because the key's last use has not been read. */
+/** The id of the note that says the policy and grant findings wait for the key's policy and grants to be read. */
+export const POLICY_PENDING = 'policy-pending';
+
+/** Whether some findings cannot be known yet because the key's last use, or its policy and grants, have not been read. */
 export function isUsagePending(findings: readonly KeyFinding[]): boolean {
-  return findings.some((f) => f.id === USAGE_PENDING);
+  return findings.some((f) => f.id === USAGE_PENDING || f.id === POLICY_PENDING);
 }
 
 /**
  * The keys-list marker: `!N` when any finding is high or medium, `·N` when only low ones, '' when
  * there is nothing to act on (info findings are notes). N counts the findings to act on. A
- * trailing `…` (alone: `…`) says the usage findings are pending: last use is not read yet.
+ * trailing `…` (alone: `…`) says some findings are pending: last use, or the policy and grants,
+ * are not read yet.
  */
 export function findingsMarker(findings: readonly KeyFinding[]): string {
   const acting = actionable(findings);
@@ -284,11 +299,26 @@ function usageFindings(row: KeyRow, thresholds: Thresholds, now: Date, retiremen
 }
 
 /**
- * The cheap findings for the keys list: only what an inventory row carries (rotation and usage).
- * A retirement in progress is read from the key's retirement tag.
+ * The findings for the keys list: what an inventory row carries (rotation and usage) and, once
+ * the background reader has read them (`row.access`), the key's policy and grants — until then a
+ * `policy-pending` note says those checks wait. A retirement in progress is read from the key's
+ * retirement tag. The same function as findingsForKey, so FIND and the Findings tab agree.
  */
 export function rowFindings(row: KeyRow, thresholds: Thresholds, now: Date): KeyFinding[] {
-  return sortFindings([...rotationFindings(row, thresholds), ...usageFindings(row, thresholds, now, undefined, undefined)]);
+  return findingsForKey({ key: row, thresholds, now, account: '' });
+}
+
+function policyPendingFinding(): KeyFinding {
+  return {
+    id: POLICY_PENDING,
+    severity: 'info',
+    category: 'policy',
+    message: 'pending: key policy and grants not read yet (policy and grant checks wait for them)',
+    explanation:
+      'keywarden reads each key\'s policy (GetKeyPolicy) and grants (ListGrants, 100 requests per second) in the background, the keys on screen first. ' +
+      'Until this key\'s arrive, the policy and grant findings cannot be known: this is not a clean bill of health. ' +
+      'Fix: wait for the reading to reach the key (select it to read it next), or open it (Enter) to read everything now.',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,8 +361,6 @@ const USE_ACTIONS = [
 ];
 /** Operations that take an encryption context (where an encryption-context condition applies). */
 const CONTEXT_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:CreateGrant'];
-/** Operations a key administrator holds; in other hands they let the holder take the key over or destroy it. */
-const ADMIN_ACTIONS = ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:CreateGrant', 'kms:UpdateKeyDescription', 'kms:DeleteImportedKeyMaterial'];
 const DESTRUCTIVE_ACTIONS = ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DeleteImportedKeyMaterial'];
 
 /**
@@ -388,19 +416,35 @@ function publicFindings(statement: PolicyStatement): KeyFinding[] {
   if (statement.effect !== 'Allow') return [];
   const out: KeyFinding[] = [];
   const label = statementLabel(statement);
-  const wildcard = (statement.principals ?? []).filter((p) => (p.type === '*' || p.type === 'AWS') && isWildcardPrincipal(p));
-  if (wildcard.length > 0 && !hasRestrictingCondition(statement, PUBLIC_RESTRICTING_KEYS)) {
+  // Only "*" itself is anyone: IAM does not expand wildcards or policy variables inside a principal
+  // ARN ("arn:aws:iam::*:root" matches no one; IAM User Guide, "AWS JSON policy elements:
+  // Principal"), and the sandbox's evaluator (src/sandbox/policy-eval.ts) agrees.
+  const anyone = (statement.principals ?? []).filter((p) => (p.type === '*' || p.type === 'AWS') && isAnyonePrincipal(p));
+  if (anyone.length > 0 && !hasRestrictingCondition(statement, PUBLIC_RESTRICTING_KEYS)) {
     const all = coversAllKmsActions(statement);
     out.push({
       id: 'policy-public',
       severity: 'high',
       category: 'policy',
       subject: label,
-      message: `${label} allows ${wildcard.map(principalText).join(', ')} with no restricting condition${all ? ' — every KMS action' : ''}`,
+      message: `${label} allows ${anyone.map(principalText).join(', ')} with no restricting condition${all ? ' — every KMS action' : ''}`,
       explanation:
-        `A wildcard principal (or a policy variable in the principal) without a condition such as kms:CallerAccount, aws:PrincipalOrgID, aws:SourceAccount or kms:ViaService lets any AWS account that can reach this key use it as far as the statement allows. ` +
+        `A "*" principal without a condition such as kms:CallerAccount, aws:PrincipalOrgID, aws:SourceAccount or kms:ViaService lets any AWS account that can reach this key use it as far as the statement allows. ` +
         'Conditions with …IfExists or ForAllValues: do not count: they let requests without the key through. ' +
         'Fix: name the principals (role ARNs) instead of "*", or add "StringEquals": {"kms:CallerAccount": "<your account>"} (and kms:ViaService for a service-only key) to the statement.',
+    });
+  }
+  const patterns = (statement.principals ?? []).filter((p) => p.type === 'AWS' && !isAnyonePrincipal(p) && isWildcardPrincipal(p));
+  if (patterns.length > 0) {
+    out.push({
+      id: 'policy-principal-pattern',
+      severity: 'low',
+      category: 'policy',
+      subject: label,
+      message: `${label} names ${patterns.map(principalText).join(', ')}: a wildcard or variable in a principal matches no one`,
+      explanation:
+        'IAM does not expand wildcards or policy variables in the Principal element (IAM User Guide, "AWS JSON policy elements: Principal"), so this principal matches no caller: the access the statement was meant to give is missing, and replacing it with "*" would make the key public. ' +
+        'Fix: name the principals exactly, or use Principal "*" with a restricting condition such as "StringEquals": {"aws:PrincipalOrgID": "<your organization>"} or "ArnLike": {"aws:PrincipalArn": "<pattern>"}.',
     });
   }
   if (statement.notPrincipals && statement.notPrincipals.length > 0) {
@@ -598,6 +642,72 @@ function deletionGuardFinding(statements: readonly PolicyStatement[], ctx: Polic
   ];
 }
 
+/** The Sid of the guard statement keywarden recommends (and `guard add` would write). */
+export const GUARD_SID = 'KeywardenDenyDisableOrDeleteWhileInUse';
+
+/**
+ * The statement AWS recommends against disabling or deleting a key in use (KMS.md §11; AWS
+ * Security Blog, 2026-06-02, "Identify unused AWS KMS keys and prevent accidental key deletions";
+ * KMS Developer Guide, "Condition keys for AWS KMS", kms:TrailingDaysWithoutKeyUsage): deny
+ * kms:DisableKey and kms:ScheduleKeyDeletion to everyone while the key was used within `days`
+ * days, except a named break-glass role. It never denies kms:PutKeyPolicy, so whoever may change
+ * the policy keeps the right to change it back.
+ */
+export function guardStatement(days: number, breakGlassRole?: string): Record<string, unknown> {
+  return {
+    Sid: GUARD_SID,
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+    Resource: '*',
+    Condition: {
+      NumericLessThanEquals: { 'kms:TrailingDaysWithoutKeyUsage': String(days) },
+      ...(breakGlassRole ? { ArnNotEquals: { 'aws:PrincipalArn': breakGlassRole } } : {}),
+    },
+  };
+}
+
+const GUARDED_ACTIONS = ['kms:DisableKey', 'kms:ScheduleKeyDeletion'];
+
+/**
+ * Whether the policy guards `action` with condition `key`: a Deny covering the action that
+ * carries it, or — every Allow covering the action carries it (an Allow without it, such as the
+ * account root's kms:*, lets IAM policies allow the action unguarded).
+ */
+function guardedBy(statements: readonly PolicyStatement[], action: string, key: string): boolean {
+  const covering = statements.filter((s) => statementCoversAction(s, action));
+  if (covering.some((s) => s.effect === 'Deny' && s.conditions.some((c) => c.key === key))) return true;
+  const allows = covering.filter((s) => s.effect === 'Allow');
+  return allows.length > 0 && allows.every((s) => s.conditions.some((c) => c.key === key));
+}
+
+/** Whether a key policy has a kms:TrailingDaysWithoutKeyUsage guard or a kms:ScheduleKeyDeletionPendingWindowInDays minimum. */
+export function hasUsageGuard(statements: readonly PolicyStatement[]): boolean {
+  return (
+    GUARDED_ACTIONS.some((action) => guardedBy(statements, action, 'kms:trailingdayswithoutkeyusage')) ||
+    guardedBy(statements, 'kms:ScheduleKeyDeletion', 'kms:schedulekeydeletionpendingwindowindays')
+  );
+}
+
+function usageGuardFinding(statements: readonly PolicyStatement[], ctx: PolicyContext): KeyFinding[] {
+  if (hasUsageGuard(statements)) return [];
+  const days = ctx.thresholds.guardDays ?? DEFAULT_GUARD_DAYS;
+  const statement = guardStatement(days, ctx.thresholds.breakGlassRole);
+  return [
+    {
+      id: 'policy-no-usage-guard',
+      severity: 'low',
+      category: 'policy',
+      message: 'no guard against disabling or deleting the key while it is in use (kms:TrailingDaysWithoutKeyUsage, kms:ScheduleKeyDeletionPendingWindowInDays)',
+      explanation:
+        'The key policy has neither a kms:TrailingDaysWithoutKeyUsage condition on DisableKey/ScheduleKeyDeletion nor a kms:ScheduleKeyDeletionPendingWindowInDays minimum: anyone IAM allows can disable or schedule the deletion of this key the day after a workload used it. ' +
+        '(A guard in an Organizations SCP is not visible from the key: if yours carries one, suppress this finding in config.json with that reason.) ' +
+        `Fix: keywarden guard add KEY${ctx.thresholds.guardDays !== undefined && ctx.thresholds.guardDays !== DEFAULT_GUARD_DAYS ? ` --days ${days}` : ''} (previews the diff, asks, journals), which adds this statement to the key policy (it denies both while the key was used within ${days} days${ctx.thresholds.breakGlassRole ? `, except ${ctx.thresholds.breakGlassRole}` : ''}; it never denies kms:PutKeyPolicy): ${JSON.stringify(statement)}`,
+      statement,
+    },
+  ];
+}
+
 /** Findings on one key policy (JSON text or object). A policy that cannot be parsed is itself a finding. */
 export function policyFindings(policy: unknown, account: string, thresholds: Thresholds = DEFAULT_THRESHOLDS): KeyFinding[] {
   const parsed = parsePolicy(policy);
@@ -617,7 +727,7 @@ export function policyFindings(policy: unknown, account: string, thresholds: Thr
   for (const statement of parsed.statements) {
     out.push(...publicFindings(statement), ...privilegeFindings(statement, ctx), ...crossAccountFindings(statement, ctx), ...serviceFindings(statement, ctx), ...deletedPrincipalFindings(statement));
   }
-  out.push(...deletionGuardFinding(parsed.statements, ctx));
+  out.push(...deletionGuardFinding(parsed.statements, ctx), ...usageGuardFinding(parsed.statements, ctx));
   if (parsed.problems.length > 0) {
     out.push({
       id: 'policy-parts-ignored',
@@ -760,7 +870,8 @@ export function findingsForKey(input: KeyFindingsInput): KeyFinding[] {
   if (!meta || meta.keyManager === 'AWS') return [];
   const account = meta.accountId || input.account;
   const out: KeyFinding[] = [...rotationFindings(row, input.thresholds), ...usageFindings(row, input.thresholds, input.now, input.retirement, input.disabledSince)];
-  const policy = input.policy ?? detail?.policy;
+  const policy = input.policy ?? detail?.policy ?? row.access?.policy;
+  if (policy === undefined) out.push(policyPendingFinding());
   if (typeof policy === 'string') out.push(...policyFindings(policy, account, input.thresholds));
   else if (policy && isReadProblem(policy)) {
     out.push({
@@ -771,7 +882,7 @@ export function findingsForKey(input: KeyFindingsInput): KeyFinding[] {
       explanation: 'The policy checks did not run. Fix: read it with a principal allowed kms:GetKeyPolicy.',
     });
   }
-  const grants = input.grants ?? detail?.grants;
+  const grants = input.grants ?? detail?.grants ?? row.access?.grants;
   if (Array.isArray(grants)) out.push(...grantFindings(grants, account));
   else if (grants && isReadProblem(grants)) {
     out.push({

@@ -95,6 +95,19 @@ export interface KeyRow {
   lastUsage: LastUsage;
   /** Reads that failed for this key (access denied, throttled beyond retries …). */
   problems: ReadProblem[];
+  /**
+   * The key policy and grants, once the background reader has read them (GetKeyPolicy, ListGrants;
+   * src/aws/access-reader.ts). Absent: not read yet — the policy and grant findings are pending.
+   */
+  access?: KeyAccess;
+}
+
+/** A key's policy and grants as read for the findings; either may be unreadable on its own. */
+export interface KeyAccess {
+  policy: string | ReadProblem;
+  grants: Grant[] | ReadProblem;
+  /** When they were read (ISO-8601): values are reused for an hour. */
+  readAt?: string;
 }
 
 export interface Tag {

@@ -239,7 +239,15 @@ export function principalAccount(value: string): string | undefined {
   return match ? match[1] : undefined;
 }
 
-/** True for `*`, any principal holding a wildcard or a policy variable (AWS Config treats these as public). */
+/** Principal "*" or {"AWS": "*"}: every principal of every account. */
+export function isAnyonePrincipal(principal: PolicyPrincipal): boolean {
+  return principal.type === '*' || principal.value.trim() === '*';
+}
+
+/**
+ * True for `*` and for any principal holding a wildcard or a policy variable. Only "*" itself
+ * matches anyone (isAnyonePrincipal); IAM does not expand the others, so they match no one.
+ */
 export function isWildcardPrincipal(principal: PolicyPrincipal): boolean {
   return principal.type === '*' || principal.value.includes('*') || principal.value.includes('${');
 }

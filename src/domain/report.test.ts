@@ -101,7 +101,7 @@ describe('buildReport', () => {
     expect(doc.reportVersion).toBe(REPORT_VERSION);
     expect(doc.generatedAt).toBe(NOW.toISOString());
     expect(doc.key.name).toBe('legacy/reporting-2023');
-    expect(doc.findings.items.map((f) => f.id)).toEqual(['policy-public']);
+    expect(doc.findings.items.map((f) => f.id)).toEqual(['policy-public', 'policy-no-usage-guard']);
     expect(doc.dependents.map((d) => d.description)).toEqual(['report=monthly']);
     expect(doc.retirement.record?.stage).toBe('disabled');
     // The same input gives the same JSON, byte for byte.
@@ -136,7 +136,7 @@ describe('renderMarkdown', () => {
   const md = renderMarkdown(buildReport(input()));
 
   it('has the sections a change board expects', () => {
-    for (const heading of ['# Key evidence report: legacy/reporting-2023', '## Key', '## Findings (1)', '## Tags', '## Rotation', '## Grants (1)', '## Depends on this key', '## Usage (CloudTrail, last 30 days)', '## Key policy', '## Retirement', '## Journal (1)']) {
+    for (const heading of ['# Key evidence report: legacy/reporting-2023', '## Key', '## Findings (2)', '## Tags', '## Rotation', '## Grants (1)', '## Depends on this key', '## Usage (CloudTrail, last 30 days)', '## Key policy', '## Retirement', '## Journal (1)']) {
       expect(md).toContain(heading);
     }
     expect(md).toContain('| Field | Value |');

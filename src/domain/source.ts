@@ -2,7 +2,7 @@
 // Views never see an SDK type.
 
 import type { ActionRequest, ChangePreview, ChangeResult } from './actions.js';
-import type { CallerIdentity, KeyDetail, KeyRow, LastUsage } from './key.js';
+import type { CallerIdentity, KeyAccess, KeyDetail, KeyRow, LastUsage } from './key.js';
 import type { LastUseProgress, ReadLastUsage } from './last-use.js';
 import type { Finding, Preflight, RetirementRecord, RetirementStatus, StepId, TrailCheck } from './retirement.js';
 import type { RetirementStepInput } from './retirement-steps.js';
@@ -67,6 +67,34 @@ export interface LastUseFeed {
   close(): Promise<void>;
 }
 
+/** Policies and grants kept between runs, per region of one account and endpoint (src/app/access-cache.ts). */
+export interface AccessStore {
+  load(region: string): Promise<Map<string, KeyAccess>>;
+  save(region: string, values: ReadonlyMap<string, KeyAccess>): Promise<void>;
+}
+
+export interface AccessSnapshot {
+  /** Key ARN → its policy and grants, for every key read (fresh or older than an hour). */
+  values: ReadonlyMap<string, KeyAccess>;
+  progress: LastUseProgress;
+}
+
+/**
+ * The background reader of key policies and grants (GetKeyPolicy 1,000/s, ListGrants 100/s per
+ * account and Region): the same contract as LastUseFeed — told the rows and what the operator
+ * looks at, it reads in that order, reuses values younger than an hour and reports each as it
+ * arrives (src/aws/access-reader.ts).
+ */
+export interface AccessFeed {
+  setRows(rows: readonly KeyRow[]): void;
+  focus(selected: string | undefined, visible: readonly string[]): void;
+  reread(arn: string): void;
+  subscribe(listener: () => void): () => void;
+  snapshot(): AccessSnapshot;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface KeySource {
   readonly regions: readonly string[];
   identity(): Promise<CallerIdentity>;
@@ -84,6 +112,8 @@ export interface KeySource {
   loadUsage?(key: { arn: string; region: string }, request: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState>;
   /** A background reader of last use for the inventory's rows (optional: fixtures without one show "pending"). */
   lastUseFeed?(options?: { store?: LastUseStore }): LastUseFeed;
+  /** A background reader of policies and grants for the findings (optional: fixtures without one show the policy checks "pending"). */
+  accessFeed?(options?: { store?: AccessStore }): AccessFeed;
 }
 
 /** How the program is connected, for the header badges. */

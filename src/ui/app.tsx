@@ -15,6 +15,7 @@ import { Footer, type StatusMessage } from './components/footer.js';
 import { Header } from './components/header.js';
 import { useIdentity } from './hooks/use-identity.js';
 import { useInventory, type Inventory } from './hooks/use-inventory.js';
+import { useAccess } from './hooks/use-access.js';
 import { useLastUse } from './hooks/use-last-use.js';
 import { useSyncReducer } from './hooks/use-sync-reducer.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -96,8 +97,28 @@ export function App({ source, session, size, onExit, changes, retirements, thres
   const identity = useIdentity(source);
   const loaded = useInventory(source);
   // Rows come complete but for last use, which the source's reader fills in the background.
-  const lastUse = useLastUse(source, loaded.rows);
-  const inventory: Inventory = { ...loaded, rows: lastUse.rows };
+  const lastUseOnly = useLastUse(source, loaded.rows);
+  // Policies and grants, for the policy and grant findings (FIND, f), are read the same way.
+  const access = useAccess(source, lastUseOnly.rows);
+  const inventory: Inventory = { ...loaded, rows: access.rows };
+  // Both readers follow what the operator looks at; `r` reads both again.
+  const { focus: focusLastUse, reread: rereadLastUse } = lastUseOnly;
+  const { focus: focusAccess, reread: rereadAccess } = access;
+  const focus = useCallback(
+    (selected: string | undefined, visible: readonly string[]) => {
+      focusLastUse(selected, visible);
+      focusAccess(selected, visible);
+    },
+    [focusLastUse, focusAccess],
+  );
+  const reread = useCallback(
+    (arn: string) => {
+      rereadLastUse(arn);
+      rereadAccess(arn);
+    },
+    [rereadLastUse, rereadAccess],
+  );
+  const lastUse = { progress: lastUseOnly.progress, focus, reread };
   // Focus moves synchronously: these dispatches update a ref at once, so a key typed right after
   // `/` (before React has re-rendered) already goes to the filter and is never lost.
   const [list, listRef, listNow] = useSyncReducer(listReducer, INITIAL_LIST_STATE);
@@ -141,6 +162,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
     canRetire: retirements !== undefined,
     dialogRef,
     dialogNow,
+    rereadAccess,
   });
   const journal = useJournalScreen(shell, changes);
   const retirementsScreen = useRetirementsScreen(shell, retirements);

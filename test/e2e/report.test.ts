@@ -39,7 +39,7 @@ describe('keywarden report', () => {
     expect(run.code).toBe(0);
     const md = run.stdout;
     expect(md).toMatch(/^# Key evidence report: imagebuilder\/workflows$/m);
-    for (const heading of ['## Key', '## Findings (2)', '## Tags', '## Rotation', '## Grants (0)', '## Depends on this key', '## Usage (CloudTrail, last 7 days)', '## Key policy', '## Retirement', '## Journal (0)']) {
+    for (const heading of ['## Key', '## Findings (3)', '## Tags', '## Rotation', '## Grants (0)', '## Depends on this key', '## Usage (CloudTrail, last 7 days)', '## Key policy', '## Retirement', '## Journal (0)']) {
       expect(md).toContain(heading);
     }
     expect(md).toContain('| medium | usage | unused |');
@@ -58,7 +58,7 @@ describe('keywarden report', () => {
     ]);
     expect(doc.reportVersion).toBe(1);
     expect(doc.key.metadata.state).toBe('Disabled');
-    expect(doc.findings.items.map((f: { id: string }) => f.id)).toEqual(['disabled-no-retirement']);
+    expect(doc.findings.items.map((f: { id: string }) => f.id)).toEqual(['policy-no-usage-guard', 'disabled-no-retirement']);
     expect(doc.usage.windowDays).toBe(30);
     const again = await keywarden(['report', 'alias/legacy/reporting-2023', '--sandbox', '--json']);
     expect(Object.keys(JSON.parse(again.stdout))).toEqual(Object.keys(doc));
@@ -69,9 +69,9 @@ describe('keywarden report', () => {
     mkdirSync(join(dir, 'config'), { recursive: true });
     writeFileSync(join(dir, 'config', 'config.json'), JSON.stringify({ thresholds: { maxRotationDays: 800 } }));
     const run = await keywarden(['report', 'imagebuilder/workflows', '--sandbox', '--json'], { KEYWARDEN_HOME: dir });
-    expect(JSON.parse(run.stdout).findings.items.map((f: { id: string }) => f.id)).toEqual(['unused']);
+    expect(JSON.parse(run.stdout).findings.items.map((f: { id: string }) => f.id)).toEqual(['unused', 'policy-no-usage-guard']);
     const flagged = await keywarden(['report', 'imagebuilder/workflows', '--sandbox', '--json', '--unused-days', '200'], { KEYWARDEN_HOME: dir });
-    expect(JSON.parse(flagged.stdout).findings.items).toEqual([]);
+    expect(JSON.parse(flagged.stdout).findings.items.map((f: { id: string }) => f.id)).toEqual(['policy-no-usage-guard']);
   });
 
   it('a corrupt config file is an error naming it', async () => {

@@ -4,9 +4,9 @@
 // flagged "no SourceArn" accepts a call made for another account's resource; a key not flagged
 // does neither.
 
-import { CreateKeyCommand, DescribeKeyCommand, EncryptCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, EnableKeyCommand, EncryptCommand, KMSClient, PutKeyPolicyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { policyFindings } from '../../src/domain/findings.js';
+import { DEFAULT_THRESHOLDS, policyFindings } from '../../src/domain/findings.js';
 import { kmsService } from '../../src/sandbox/kms.js';
 import { callerFor, AwsError, type CallerIdentity, type RequestContext } from '../../src/sandbox/protocol.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
@@ -41,16 +41,17 @@ describe('"public" and "cross-account" findings against an outside principal, ov
     ['"*" limited to use through EC2', policy({ Effect: 'Allow', Principal: { AWS: '*' }, Action: USE, Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 'ec2.us-east-1.amazonaws.com', 'kms:CallerAccount': ACCOUNT } } }), undefined, false],
     ['another account named', policy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: USE, Resource: '*' }), 'policy-cross-account', true],
     ['the console default: the account only', policy(), undefined, false],
-    // Known disagreement: findings flag a wildcard inside a principal ARN as public (as AWS Config
-    // does), but IAM does not expand wildcards in principal ARNs ("You cannot use a wildcard to match
-    // part of a principal name or ARN", IAM User Guide, Principal element), so it matches no one.
-    ['a wildcard inside a principal ARN (flagged, matches no one)', policy({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::*:root' }, Action: USE, Resource: '*' }), 'policy-public', false],
+    // IAM does not expand wildcards in principal ARNs ("You cannot use a wildcard to match part of
+    // a principal name or ARN", IAM User Guide, Principal element): it matches no one, so it is not
+    // public — the finding says the statement matches no one instead, and the evaluator agrees.
+    ['a wildcard inside a principal ARN (matches no one)', policy({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::*:root' }, Action: USE, Resource: '*' }), 'policy-principal-pattern', false],
   ];
 
   it.each(cases)('%s', async (_name, text, flagged, getsIn) => {
     const found = ids(text);
     if (flagged) expect(found).toContain(flagged);
-    else expect(found.filter((id) => id === 'policy-public' || id === 'policy-cross-account')).toEqual([]);
+    // "public" or "cross-account" exactly when the outside principal really gets in.
+    expect(found.some((id) => id === 'policy-public' || id === 'policy-cross-account')).toBe(getsIn);
     const arn = (await h.kms().send(new CreateKeyCommand({ Description: 'findings check' }))).KeyMetadata!.Arn!;
     await h.kms().send(new PutKeyPolicyCommand({ KeyId: arn, Policy: text }));
     const outcome = await partner.send(new EncryptCommand({ KeyId: arn, Plaintext: new TextEncoder().encode('from outside') })).then(
@@ -106,5 +107,46 @@ describe('"no SourceArn" on a service principal against a call made for another 
     expect(outcome).toBe(flagged ? 'allowed' : 'AccessDeniedException');
     // The account's own trail is accepted either way.
     expect(() => run(cloudtrail(ACCOUNT), 'GenerateDataKey', { ...params, EncryptionContext: { 'aws:cloudtrail:arn': `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/their-trail` } })).not.toThrow();
+  });
+});
+
+describe('the guard finding\'s statement, applied, against the evaluator (over HTTP)', () => {
+  // The break-glass role is the seeded key administrators' role; its "colleague" session is a
+  // second caller with its own access key (src/sandbox/principals.ts).
+  const BREAK_GLASS = `arn:aws:iam::${ACCOUNT}:role/KeyAdmins`;
+  let h: Harness;
+  let colleague: KMSClient;
+  beforeAll(async () => {
+    h = await openHarness({ quotaScale: 20 });
+    colleague = new KMSClient({ region: 'us-east-1', endpoint: h.sandbox.url, credentials: { accessKeyId: 'AKIAKEYWARDENCOLLEAGUE', secretAccessKey: 'x' }, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    colleague.destroy();
+    await h.close();
+  });
+
+  it('refuses DisableKey and ScheduleKeyDeletion on a key used recently, lets the break-glass role through, and never locks the policy', async () => {
+    const before = policy();
+    const finding = policyFindings(before, ACCOUNT, { ...DEFAULT_THRESHOLDS, guardDays: 30, breakGlassRole: BREAK_GLASS }).find((f) => f.id === 'policy-no-usage-guard');
+    expect(finding?.statement).toBeDefined();
+    const arn = (await h.kms().send(new CreateKeyCommand({ Description: 'guard check' }))).KeyMetadata!.Arn!;
+    const guarded = JSON.stringify({ Version: '2012-10-17', Statement: [...JSON.parse(before).Statement, finding!.statement] });
+    await h.kms().send(new PutKeyPolicyCommand({ KeyId: arn, Policy: guarded }));
+    expect(ids(guarded)).not.toContain('policy-no-usage-guard');
+    await h.kms().send(new EncryptCommand({ KeyId: arn, Plaintext: new TextEncoder().encode('in use') }));
+
+    const refused = (call: Promise<unknown>) => call.then(() => 'allowed', (error: Error) => `${error.name}: ${error.message}`);
+    expect(await refused(h.kms().send(new DisableKeyCommand({ KeyId: arn })))).toMatch(/^AccessDeniedException: .*not authorized to perform: kms:DisableKey.* with an explicit deny in a resource-based policy$/);
+    expect(await refused(h.kms().send(new ScheduleKeyDeletionCommand({ KeyId: arn, PendingWindowInDays: 30 })))).toMatch(/^AccessDeniedException: .*explicit deny/);
+    expect((await h.kms().send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata!.KeyState).toBe('Enabled');
+
+    // The named break-glass role is exempt.
+    expect(await refused(colleague.send(new DisableKeyCommand({ KeyId: arn })))).toBe('allowed');
+    expect((await h.kms().send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata!.KeyState).toBe('Disabled');
+    await colleague.send(new EnableKeyCommand({ KeyId: arn }));
+
+    // The guard never denies kms:PutKeyPolicy: the operator can take it out again.
+    await h.kms().send(new PutKeyPolicyCommand({ KeyId: arn, Policy: before }));
+    expect(await refused(h.kms().send(new DisableKeyCommand({ KeyId: arn })))).toBe('allowed');
   });
 });

@@ -34,6 +34,8 @@ export interface DetailScreenDeps {
   /** The App's dialog as it is now, and its dispatch (see useSyncReducer). */
   dialogRef: Current<Dialog>;
   dialogNow: (event: DialogEvent) => void;
+  /** Reads the key's policy and grants for FIND again (after a fresh read of the key: a change may have altered them). */
+  rereadAccess?: (arn: string) => void;
 }
 
 export interface DetailScreenController extends ScreenController {
@@ -84,10 +86,14 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
   // Each fresh read of the key (opening it, after a change, back from the retirement wizard)
   // also brings its row in the keys list up to date: the list never shows a state the key left.
   const { update } = inventory;
+  const { rereadAccess } = deps;
   const fresh = detail.status === 'ready' ? detail.detail : undefined;
   useEffect(() => {
-    if (fresh) update([fresh.row]);
-  }, [fresh, update]);
+    if (!fresh) return;
+    update([fresh.row]);
+    // FIND reads the policy and grants kept by the background reader: have it read them again too.
+    rereadAccess?.(fresh.row.arn);
+  }, [fresh, update, rereadAccess]);
   const tab = screen?.tab ?? 'overview';
   const grantCursor = screen?.grantCursor ?? 0;
   const selectedGrants = screen?.selectedGrants;

@@ -33,9 +33,11 @@ function detail(policy: string, rotationOff = false): KeyDetail {
   };
 }
 
-const ROOT_ONLY = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }] });
+/** The account root, and the guard against disabling or deleting a key in use (policy-no-usage-guard). */
+const GUARD = { Effect: 'Deny', Principal: '*', Action: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'], Resource: '*', Condition: { NumericLessThanEquals: { 'kms:TrailingDaysWithoutKeyUsage': '365' } } };
+const ROOT_ONLY = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }, GUARD] });
 const HOSTILE = JSON.stringify({
-  Statement: [{ Sid: 'pwn\u001b[2J\u001b]52;c;ZXZpbA==\u0007\u202e', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }],
+  Statement: [{ Sid: 'pwn\u001b[2J\u001b]52;c;ZXZpbA==\u0007\u202e', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }, GUARD],
 });
 
 describe('findingsMarker', () => {
@@ -64,6 +66,12 @@ describe('findingLines', () => {
     expect(lines[2]).toEqual({ text: 'HIGH   policy   f-high', tone: 'danger' });
     expect(lines[3]!.text).toBe('  high message');
     expect(lines.slice(4).every((l) => l.text.startsWith('    ') && [...l.text].length <= 40 && l.tone === 'muted')).toBe(true);
+  });
+
+  it('a catalogued finding carries its title and the AWS documentation it rests on', () => {
+    const lines = findingLines([{ ...finding('low', 'policy-no-usage-guard'), explanation: 'why. Fix: add the guard' }], 100);
+    expect(lines[2]!.text).toBe('LOW    policy   policy-no-usage-guard  No guard against disabling or deleting a key in use');
+    expect(lines.at(-1)).toEqual({ text: '    docs: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html', tone: 'muted' });
   });
 
   it('wrapText cuts words longer than the width', () => {

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
 import { actionable, countBySeverity, findingsForKey, findingsMarker, worstSeverity, type KeyFinding, type Severity, type Thresholds } from '../../domain/findings.js';
+import { catalogueEntry } from '../../domain/finding-catalogue.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { ErrorView } from '../components/error-view.js';
 import { Empty } from '../components/empty.js';
@@ -59,9 +60,11 @@ export function findingLines(findings: readonly KeyFinding[], width: number): Fi
   const lines: FindingLine[] = [{ text: `${findings.length} finding${findings.length === 1 ? '' : 's'}: ${c.high} high · ${c.medium} medium · ${c.low} low · ${c.info} info` }];
   for (const f of findings) {
     lines.push({ text: '' });
-    lines.push({ text: `${SEVERITY_LABEL[f.severity].padEnd(7)}${f.category.padEnd(9)}${cleanText(f.id)}`, tone: SEVERITY_TONE[f.severity] });
+    const entry = catalogueEntry(f.id);
+    lines.push({ text: `${SEVERITY_LABEL[f.severity].padEnd(7)}${f.category.padEnd(9)}${cleanText(f.id)}${entry ? `  ${entry.title}` : ''}`, tone: SEVERITY_TONE[f.severity] });
     for (const part of wrapText(cleanText(f.message), width - 2)) lines.push({ text: `  ${part}` });
     for (const part of wrapText(cleanText(f.explanation), width - 4)) lines.push({ text: `    ${part}`, tone: 'muted' });
+    if (entry) lines.push({ text: `    docs: ${entry.docs}`, tone: 'muted' });
   }
   return lines;
 }

@@ -32,9 +32,10 @@ describe('KeysView', () => {
     expect(frame).toContain('7 of 7 keys');
     expect(frame).toContain('1 AWS-managed hidden');
     expect(frame).toMatch(/ALIAS ↑\s+STATE\s+FIND\s+ROTATION\s+LAST USED/);
-    expect(frame).toMatch(/ebs-volumes \+1\s+Enabled\s+on 365d next 2027-03-01\s+2026-11-20 Decrypt/);
-    expect(frame).toMatch(/release-signing\s+Enabled\s+!1\s+n\/a\s+never/);
-    expect(frame).toMatch(/old-backups\s+PendingDeletion\s+off\s+not since 2026-04-15/);
+    // The fixture rows carry no policy and grants yet: their policy checks are pending (…).
+    expect(frame).toMatch(/ebs-volumes \+1\s+Enabled\s+…\s+on 365d next 2027-03-01\s+2026-11-20 Decrypt/);
+    expect(frame).toMatch(/release-signing\s+Enabled\s+!1…\s+n\/a\s+never/);
+    expect(frame).toMatch(/old-backups\s+PendingDeletion\s+…\s+off\s+not since 2026-04-15/);
     expect(frame).toMatch(/c0ffee00-1111-4222-8\S*…\s+no access\s+\?\s+\?/);
     expect(frame).not.toContain('aws/ebs');
   });
