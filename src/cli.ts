@@ -69,6 +69,7 @@ const help = `
     --read-only           refuse every change to AWS
     --json                print JSON (list, show) instead of text
     --no-last-use         list: skip last use (GetKeyLastUsage, 5 per second); lastUsage stays "pending"
+    --no-clipboard        interactive view: c and y do not copy to the clipboard (OSC 52); the text is shown instead
     --yes                 confirm without asking (changes, sandbox reset); required when not interactive
     --period DAYS         rotation period for "rotation enable" (90–2560, default 365)
     --key KEY             journal: only the entries of this key
@@ -111,6 +112,7 @@ const FLAGS = {
   readOnly: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   lastUse: { type: 'boolean', default: true },
+  clipboard: { type: 'boolean', default: true },
   yes: { type: 'boolean', default: false },
   all: { type: 'boolean', default: false },
   port: { type: 'string' },
@@ -380,6 +382,7 @@ async function main(): Promise<number> {
   if (command === 'show' && rest.length !== 1) return usage('show needs exactly one key: an alias name, key id or key ARN');
   if (command === 'list' && rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
   if (!flags.lastUse && command !== 'list') return usage('--no-last-use only goes with "list"');
+  if (!flags.clipboard && command !== undefined) return usage('--no-clipboard only goes with the interactive view (keywarden without a command)');
   if (command === undefined && (!process.stdin.isTTY || !process.stdout.isTTY)) {
     printError(
       'the interactive view needs a terminal. For scripts and pipes use JSON:\n' +
@@ -393,7 +396,7 @@ async function main(): Promise<number> {
   if (command === undefined) {
     // The interactive view draws its first frame before the SDK and the sandbox load (commands/tui.tsx).
     const { runTui } = await import('./commands/tui.js');
-    return runTui(connectFlags, thresholdFlags.overrides);
+    return runTui(connectFlags, thresholdFlags.overrides, { clipboard: flags.clipboard });
   }
   const { connect } = await import('./app/connect.js');
   const connection = await connect(connectFlags);

@@ -11,7 +11,12 @@ import type { ConnectFlags, Connection } from '../app/connect.js';
 import type { Thresholds } from '../domain/findings.js';
 import type { SessionInfo } from '../domain/source.js';
 
-export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdOverrides = {}): Promise<number> {
+export interface TuiOptions {
+  /** Copy to the clipboard with OSC 52 (c, y); false with --no-clipboard. Default true. */
+  clipboard?: boolean;
+}
+
+export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdOverrides = {}, options: TuiOptions = {}): Promise<number> {
   // A corrupt config file is reported before any screen is drawn.
   const { loadThresholds } = await import('../app/config.js');
   const thresholds = await loadThresholds(thresholdOverrides);
@@ -71,7 +76,7 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
   process.on('unhandledRejection', onCrash);
   try {
     const eraseSplash = showSplash(process.stdout, initial, process.env);
-    return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect, stopper });
+    return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect, stopper, clipboard: options.clipboard ?? true });
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
     process.off('uncaughtException', onCrash);
@@ -94,6 +99,8 @@ interface ScreenRun {
   eraseSplash: () => void;
   connect: (flags: ConnectFlags) => Promise<Connection>;
   stopper: Stopper;
+  /** Copy to the clipboard (OSC 52 written to the terminal). */
+  clipboard: boolean;
 }
 
 async function runOnScreen(run: ScreenRun): Promise<number> {
@@ -144,6 +151,7 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
           changes={changes}
           retirements={retirements}
           thresholds={run.thresholds}
+          writeClipboard={run.clipboard ? (sequence) => process.stdout.write(sequence) : undefined}
           {...(live.sandboxClock ? { sandboxClock: live.sandboxClock } : {})}
           onExit={(code) => {
             exitCode = code;

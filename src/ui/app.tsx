@@ -18,6 +18,7 @@ import { useInventory, type Inventory } from './hooks/use-inventory.js';
 import { useLastUse } from './hooks/use-last-use.js';
 import { useSyncReducer } from './hooks/use-sync-reducer.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { clipboardText, osc52 } from './clipboard.js';
 import { splitChunk } from './input-chunks.js';
 import { commandFor, TEXT_SCOPES, type Scope } from './keymap.js';
 import { useDetailScreen } from './screens/detail-screen.js';
@@ -30,7 +31,7 @@ import type { KeyHandler, Shell } from './screens/screen.js';
 import { dialogReducer, NO_DIALOG, type Dialog } from './state/dialog.js';
 import { INITIAL_LIST_STATE, listReducer, type ListState } from './state/list-state.js';
 import { INITIAL_NAVIGATION, navigationReducer, type Navigation } from './state/navigation.js';
-import { typedText } from './text-field.js';
+import { textEditFor } from './text-field.js';
 import { ThemeContext, themeFor } from './theme.js';
 import { ChangeDialogView } from './views/change-dialog-view.js';
 
@@ -48,6 +49,8 @@ export interface AppProps {
   thresholds?: Thresholds;
   /** The sandbox's clock when the endpoint is a keywarden sandbox: the account's time, moved by `:clock +15d`. */
   sandboxClock?: SandboxClock;
+  /** Writes an OSC 52 sequence to the terminal (copy to the clipboard); absent: copying is off (--no-clipboard). */
+  writeClipboard?: ((sequence: string) => void) | undefined;
 }
 
 const HEADER_LINES = 2;
@@ -70,6 +73,7 @@ function scopeOf(list: ListState, nav: Navigation, dialog: Dialog, retireFocus: 
   if (nav.screen.kind === 'journal') return 'journal';
   if (nav.screen.kind === 'retire') return retireFocus();
   if (nav.screen.kind === 'retirements') return 'retirements';
+  if (list.chooser !== undefined) return 'columns';
   return list.isFiltering ? 'filter' : 'list';
 }
 
@@ -95,7 +99,7 @@ function sandboxDate(clock: SandboxClock | undefined): string | undefined {
   return date === formatDate(new Date().toISOString()) ? undefined : date;
 }
 
-export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock }: AppProps) {
+export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock, writeClipboard }: AppProps) {
   const { exit } = useApp();
   const theme = useMemo(() => themeFor(process.env), []);
   const terminal = useTerminalSize(size);
@@ -119,7 +123,13 @@ export function App({ source, session, size, onExit, changes, retirements, thres
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const now = useMemo(() => sandboxClock?.now() ?? new Date(), [inventory.rows, clockEpoch, sandboxClock]);
   const bodyHeight = Math.max(3, terminal.rows - HEADER_LINES - FOOTER_LINES);
-  const shell: Shell = { nav, navRef, navNow, setStatus, now, height: bodyHeight, width: terminal.columns };
+  const copy = (text: string, what: string) => {
+    const clean = clipboardText(text);
+    if (!writeClipboard) return setStatus({ text: `copying is off (--no-clipboard): ${what} is ${clean}`, tone: 'warning' });
+    writeClipboard(osc52(clean));
+    setStatus({ text: `copied ${what} to the clipboard: ${clean}`, tone: 'success' });
+  };
+  const shell: Shell = { nav, navRef, navNow, setStatus, copy, now, height: bodyHeight, width: terminal.columns };
   const keys = useKeysScreen(shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions: session.regions });
   const detail = useDetailScreen(shell, {
     source,
@@ -206,11 +216,9 @@ export function App({ source, session, size, onExit, changes, retirements, thres
         return runCommandLine(dialogRef.current.kind === 'command' ? dialogRef.current.input : '');
       case 'command.cancel':
         return dialogNow({ type: 'close' });
-      case 'command.erase':
-        return dialogNow({ type: 'erase' });
       default: {
-        const text = typedText(command, input, key);
-        if (text !== undefined) dialogNow({ type: 'type', text });
+        const edit = textEditFor(command, input, key);
+        if (edit) dialogNow({ type: 'edit', edit });
       }
     }
   };
@@ -241,6 +249,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
         return journal.onKey(command, input, key);
       case 'list':
       case 'filter':
+      case 'columns':
         return keys.onKey(command, input, key);
       case 'detail':
         return detail.onKey(command, input, key);
@@ -283,6 +292,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
           scope={scope}
           status={dialog.kind === 'command' ? { text: `:${dialog.input}█`, tone: 'accent' } : (status ?? inventoryStatus(inventory))}
           readOnly={!canChange}
+          width={terminal.columns}
           {...(scope === 'detail' && nav.screen.kind === 'detail' ? { tab: nav.screen.tab, unavailable: detail.unavailable } : {})}
         />
       </Box>

@@ -1,5 +1,5 @@
-import { Box, Text } from 'ink';
-import { hintsFor, type Scope } from '../keymap.js';
+import { Box, Text, useStdout } from 'ink';
+import { fitHints, hintsFor, type Scope } from '../keymap.js';
 import { useTheme, type ThemeRole } from '../theme.js';
 
 export interface StatusMessage {
@@ -14,13 +14,17 @@ export interface FooterProps {
   /** Key-detail tab, so only its actions are hinted. */
   tab?: string;
   /** Commands the current key rules out (an enabled key cannot be enabled …): not hinted. */
-  unavailable?: ReadonlySet<string>;
+  unavailable?: ReadonlySet<string> | undefined;
+  /** The terminal's width: the hints that fit are kept by rank (help and the screen's main actions first), never cut mid-word. */
+  width?: number;
 }
 
 /** Key hints for the focused area, from the keymap, and a status line. */
-export function Footer({ scope, status, readOnly = false, tab, unavailable }: FooterProps) {
+export function Footer({ scope, status, readOnly = false, tab, unavailable, width }: FooterProps) {
   const theme = useTheme();
-  const hints = hintsFor(scope, { readOnly, ...(tab ? { tab } : {}), ...(unavailable ? { unavailable } : {}) });
+  const { stdout } = useStdout();
+  const all = hintsFor(scope, { readOnly, ...(tab ? { tab } : {}), ...(unavailable ? { unavailable } : {}) });
+  const hints = fitHints(all, width ?? stdout.columns ?? 80);
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
