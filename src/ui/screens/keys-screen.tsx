@@ -153,6 +153,8 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   // The columns on screen: the only ones `s` and the column keys sort by.
   const layout = useMemo(() => keysLayout(columns, shell.width, content, list.sort), [columns, shell.width, content, list.sort]);
   const filterError = useMemo(() => parseFilter(list.filter).error, [list.filter]);
+  /** The key selected when `/` was pressed: selected again if the filter clears while it lists nothing. */
+  const selectedBeforeFilter = useRef<string | undefined>(undefined);
   // Sorted once per sort order or row change; a keystroke in the filter only filters the sorted
   // rows (the filter keeps their order), so typing never re-sorts 10,000 rows.
   const sorted = useMemo(() => sortRows(scoped, list.sort.column, list.sort.direction), [scoped, list.sort]);
@@ -225,13 +227,18 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   /** Applies a change of order or of the rows shown, keeping the selection on the same key. */
   const keepingSelection = (event: ListEvent) => {
     const before = currentShown();
-    const arn = before[selectedIndex(listRef.current, before.length)]?.arn;
+    // With nothing listed (a filter that matches nothing), the key selected before the filter began.
+    const arn = before[selectedIndex(listRef.current, before.length)]?.arn ?? selectedBeforeFilter.current;
     listNow(event);
     if (arn === undefined) return;
     listNow({ type: 'select', index: currentShown().findIndex((view) => view.arn === arn) });
   };
 
   const onKey: KeyHandler = (command, input, key) => {
+    if (command === 'list.filter') {
+      const rows = currentShown();
+      selectedBeforeFilter.current = rows[selectedIndex(listRef.current, rows.length)]?.arn;
+    }
     const sortColumn = command ? SORT_COMMANDS[command] : undefined;
     const refused = sortColumn ? notSortable(sortColumn) : undefined;
     if (refused) return shell.setStatus({ text: refused, tone: 'warning' });
