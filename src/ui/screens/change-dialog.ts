@@ -51,7 +51,7 @@ export function changeDialog({ changes, readOnly, dialogRef, dialogNow, setStatu
         const same = previews.map((p) => noChangeReason(p.request, p.row));
         if (previews.length > 0 && same.every((reason) => reason !== undefined)) {
           dialogNow({ type: 'close' });
-          return setStatus({ text: `${title}: ${same[0]}: nothing to change, nothing was sent`, tone: 'muted' });
+          return setStatus({ text: `${same[0]}: nothing to change, nothing sent`, tone: 'muted' });
         }
         dialogNow({ type: 'previews', previews });
       },
@@ -97,7 +97,7 @@ export function changeDialog({ changes, readOnly, dialogRef, dialogNow, setStatu
       // The same period again would send EnableKeyRotation for no change: nothing is sent.
       if (current.current === period.days) {
         dialogNow({ type: 'close' });
-        return setStatus({ text: `automatic rotation is already on every ${period.days} days: nothing to change, nothing was sent`, tone: 'muted' });
+        return setStatus({ text: `already rotating every ${period.days} days: nothing to change, nothing sent`, tone: 'muted' });
       }
       return prepare([{ action: 'rotation.enable', periodDays: period.days }], current.key, 'Enable automatic rotation');
     }

@@ -61,7 +61,7 @@ describe('detailAction', () => {
   it('says "nothing to change" for disabling rotation that is already off, and opens nothing', () => {
     const off = context('rotation', { detail: { status: 'ready', detail: { ...enabledKey, row: { ...enabledKey.row, rotation: { kind: 'disabled' } } } } });
     expect(detailAction('detail.rotationDisable', off)).toBe(true);
-    expect(off.setStatus).toHaveBeenCalledWith({ text: 'automatic rotation is already off: nothing to change, nothing was sent (r reads the key again)', tone: 'warning' });
+    expect(off.setStatus).toHaveBeenCalledWith({ text: 'automatic rotation is already off: nothing to change, nothing sent', tone: 'warning' });
     expect(off.dialog.prepare).not.toHaveBeenCalled();
     const on = context('rotation');
     detailAction('detail.rotationDisable', on);

@@ -55,7 +55,7 @@ function refusal(command: CommandId, spec: Command, { screen, detail, canChange,
   if (reason) return `${spec.description.replace(/ \(.*\)$/, '')}: not possible — ${reason}`;
   // Disabling rotation that is already off would be a real call for nothing.
   const same = command === 'detail.rotationDisable' && detail.status === 'ready' ? noChangeReason({ action: 'rotation.disable' }, detail.detail.row) : undefined;
-  return same ? `${same}: nothing to change, nothing was sent (r reads the key again)` : undefined;
+  return same ? `${same}: nothing to change, nothing sent` : undefined;
 }
 
 /** Retire or revoke the selected grants, or else the one under the cursor. */

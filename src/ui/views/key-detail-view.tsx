@@ -64,11 +64,15 @@ export function KeyDetailView({ row, state, tab, scroll, height, width, now, mar
   const lines = useMemo(() => (state.status === 'ready' ? detailLines(state.detail, tab, now, marks, width) : []), [state, tab, now, marks, width]);
   const bodyHeight = Math.max(1, height - DETAIL_CHROME_LINES);
   const title = detailRow ? cleanText(displayName(detailRow)) : 'key';
+  // The ARN beside the name when it fits whole, else the key id; never a cut ARN (Overview has it, c copies it).
+  const subtitle = detailRow
+    ? [cleanText(detailRow.arn), cleanText(detailRow.keyId)].find((text) => [...title].length + 1 + [...text].length <= width && text !== title)
+    : undefined;
   return (
     <Box flexDirection="column" height={height}>
       <Text wrap="truncate-end">
         <Text {...theme.heading}>{title}</Text>
-        {detailRow ? <Text {...theme.muted}> {cleanText(detailRow.arn)}</Text> : null}
+        {subtitle ? <Text {...theme.muted}> {subtitle}</Text> : null}
       </Text>
       <TabBar tab={tab} />
       {(tab === 'usage' || tab === 'findings') && usage ? (
