@@ -130,14 +130,17 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
   let keySource: { close(): Promise<void> } | undefined;
   try {
     try {
-      const [live, { App }, { AwsKeySource }, { AwsChangeSource }, { CachingKeySource, cacheEndpointKey }, { retirementSource }] = await Promise.all([
+      const [live, { App }, { AwsKeySource }, { AwsChangeSource }, { CachingKeySource, cacheEndpointKey }, { retirementSource }, { loadUiPreferences, saveUiPreferences }] = await Promise.all([
         connection ?? run.connect(run.flags),
         import('../ui/app.js'),
         import('../aws/inventory.js'),
         import('../app/change-source.js'),
         import('../app/inventory-cache.js'),
         import('../app/retirement-source.js'),
+        import('../app/ui-preferences.js'),
       ]);
+      // The columns chosen at the last start; a preferences file that cannot be used is left as it is.
+      const preferences = await loadUiPreferences();
       connection = live;
       if (stopped) return exitCode;
       const source = new CachingKeySource(new AwsKeySource(live.clients), cacheEndpointKey(live.session), live.now);
@@ -152,6 +155,15 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
           retirements={retirements}
           thresholds={run.thresholds}
           writeClipboard={run.clipboard ? (sequence) => process.stdout.write(sequence) : undefined}
+          hiddenColumns={preferences.preferences.hiddenColumns}
+          onHiddenColumnsChange={
+            preferences.canSave
+              ? (hidden) => {
+                  // A preference that cannot be written costs nothing but the next start's columns.
+                  saveUiPreferences({ hiddenColumns: [...hidden] }).catch(() => undefined);
+                }
+              : undefined
+          }
           {...(live.sandboxClock ? { sandboxClock: live.sandboxClock } : {})}
           onExit={(code) => {
             exitCode = code;

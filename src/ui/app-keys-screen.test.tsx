@@ -175,6 +175,27 @@ describe.each(SIZES)('the keys list at $columns × $rows', (size) => {
   });
 });
 
+describe('the columns chosen', () => {
+  it('start as they were kept, and every change is handed on to be kept', async () => {
+    const kept: Array<readonly string[]> = [];
+    const size = { columns: 140, rows: 40 };
+    const app = renderSized(
+      <App source={source(ALL_ROWS)} session={session} size={size} hiddenColumns={['keyId']} onHiddenColumnsChange={(hidden) => void kept.push(hidden)} />,
+      size.columns,
+    );
+    cleanups.push(() => app.unmount());
+    let frame = await waitForText(app.lastFrame, '7 of 7 keys');
+    expect(header(frame)).not.toContain('KEY ID');
+    expect(kept).toEqual([]);
+    await press(app.stdin, 'v');
+    await press(app.stdin, 'j');
+    await press(app.stdin, ' ');
+    await press(app.stdin, 'escape');
+    frame = await waitForFrame(app.lastFrame, (f) => header(f).includes('KEY ID'));
+    expect(kept).toEqual([[]]);
+  });
+});
+
 describe('copying with --no-clipboard', () => {
   it('sends nothing to the terminal and shows the text instead', async () => {
     const app = await start({ columns: 140, rows: 40 });

@@ -5,12 +5,13 @@
 // the command line). Each screen, in ./screens/, derives what it shows and handles its own keys.
 
 import { Box, useApp, useInput, type Key } from 'ink';
-import { useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { describeAmount, describeOffset, parseClockAmount, type SandboxClock } from '../domain/clock.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../domain/findings.js';
 import { formatDate, formatDateTime } from '../domain/format.js';
 import { cleanText } from '../domain/sanitize.js';
 import type { ChangeSource, KeySource, RetirementSource, SessionInfo } from '../domain/source.js';
+import type { ColumnId } from '../domain/table.js';
 import { Footer, type StatusMessage } from './components/footer.js';
 import { Header } from './components/header.js';
 import { useIdentity } from './hooks/use-identity.js';
@@ -51,6 +52,10 @@ export interface AppProps {
   sandboxClock?: SandboxClock;
   /** Writes an OSC 52 sequence to the terminal (copy to the clipboard); absent: copying is off (--no-clipboard). */
   writeClipboard?: ((sequence: string) => void) | undefined;
+  /** The keys list's columns hidden at the last start (kept by the caller, see src/app/ui-preferences.ts). */
+  hiddenColumns?: readonly ColumnId[];
+  /** Called when the operator hides or shows a column, to keep the choice for the next start. */
+  onHiddenColumnsChange?: ((hidden: readonly ColumnId[]) => void) | undefined;
 }
 
 const HEADER_LINES = 2;
@@ -99,7 +104,8 @@ function sandboxDate(clock: SandboxClock | undefined): string | undefined {
   return date === formatDate(new Date().toISOString()) ? undefined : date;
 }
 
-export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock, writeClipboard }: AppProps) {
+export function App(props: AppProps) {
+  const { source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock, writeClipboard, hiddenColumns, onHiddenColumnsChange } = props;
   const { exit } = useApp();
   const theme = useMemo(() => themeFor(process.env), []);
   const terminal = useTerminalSize(size);
@@ -110,7 +116,12 @@ export function App({ source, session, size, onExit, changes, retirements, thres
   const inventory: Inventory = { ...loaded, rows: lastUse.rows };
   // Focus moves synchronously: these dispatches update a ref at once, so a key typed right after
   // `/` (before React has re-rendered) already goes to the filter and is never lost.
-  const [list, listRef, listNow] = useSyncReducer(listReducer, INITIAL_LIST_STATE);
+  const [list, listRef, listNow] = useSyncReducer(listReducer, hiddenColumns && hiddenColumns.length > 0 ? { ...INITIAL_LIST_STATE, hiddenColumns } : INITIAL_LIST_STATE);
+  // A column hidden or shown again is kept for the next start (not the columns it started with).
+  const startedWith = useRef(list.hiddenColumns);
+  useEffect(() => {
+    if (list.hiddenColumns !== startedWith.current) onHiddenColumnsChange?.(list.hiddenColumns);
+  }, [list.hiddenColumns, onHiddenColumnsChange]);
   const [nav, navRef, navNow] = useSyncReducer(navigationReducer, INITIAL_NAVIGATION);
   const [dialog, dialogRef, dialogNow] = useSyncReducer(dialogReducer, NO_DIALOG);
   const [status, setStatus] = useState<StatusMessage | undefined>();

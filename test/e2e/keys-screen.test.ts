@@ -65,6 +65,30 @@ describe('the keys list in a terminal', () => {
     expect(await terminal.exitCode()).toBe(0);
   });
 
+  it('keeps the columns chosen with v for the next start', async () => {
+    terminal = await Terminal.start({ args: ['--sandbox', '--read-only'], columns: 140, rows: 40 });
+    const home = terminal.home;
+    let screen = await terminal.waitFor(KEYS_LOADED, 30_000);
+    expect(screen.split('\n')[3]).toContain('KEY ID');
+    await terminal.type('v');
+    await terminal.waitFor('Columns of the keys list');
+    await terminal.type('j');
+    await terminal.type(' ');
+    await terminal.waitFor(/\[ \] KEY ID\s+hidden/);
+    await terminal.press('Enter');
+    screen = await terminal.waitFor((s) => KEYS_LOADED(s) && !s.split('\n')[3]!.includes('KEY ID'));
+    await terminal.type('q');
+    expect(await terminal.exitCode()).toBe(0);
+    await terminal.close();
+
+    terminal = await Terminal.start({ args: ['--sandbox', '--read-only'], columns: 140, rows: 40, env: { KEYWARDEN_HOME: home } });
+    screen = await terminal.waitFor(KEYS_LOADED, 30_000);
+    expect(screen.split('\n')[3]).toMatch(/ALIAS ↑\s+STATE/);
+    expect(screen).not.toContain('KEY ID');
+    await terminal.type('q');
+    expect(await terminal.exitCode()).toBe(0);
+  });
+
   it('copies the selected key\'s ARN, and a grant id from the detail, with OSC 52; nothing with --no-clipboard', async () => {
     terminal = await Terminal.start({ args: ['--sandbox', '--read-only'], columns: 140, rows: 40 });
     await terminal.tmux('set-option', '-g', 'set-clipboard', 'on');

@@ -29,7 +29,7 @@ export function ColumnChooserView({ columns, hidden, shown, cursor, sort, height
   return (
     <Box flexDirection="column" height={height}>
       <Text {...theme.heading}>Columns of the keys list</Text>
-      <Text {...theme.muted}>Space or x shows or hides a column · Enter, Esc or v closes</Text>
+      <Text {...theme.muted}>Space or x shows or hides a column · Enter, Esc or v closes · kept for the next start</Text>
       {columns.map((column, i) => {
         const isCursor = i === cursor;
         const box = hidden.includes(column.id) ? '[ ]' : '[x]';
