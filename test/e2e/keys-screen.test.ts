@@ -4,7 +4,7 @@
 // `set-clipboard on` takes it into its paste buffer, where the test reads it back.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { Terminal } from './terminal.js';
+import { runKeywarden, Terminal } from './terminal.js';
 
 const KEYS_LOADED = (s: string) => s.includes('ecs/fargate-ephemeral') && !s.includes('loading keys');
 const selected = (screen: string) => screen.split('\n').find((line) => line.startsWith('›'))?.slice(2).trim().split(/\s+/)[0];
@@ -63,6 +63,15 @@ describe('the keys list in a terminal', () => {
 
     await terminal.type('q');
     expect(await terminal.exitCode()).toBe(0);
+  });
+
+  it('refuses --no-clipboard with a command (exit 2, before any request), and documents it', async () => {
+    const run = await runKeywarden(['list', '--no-clipboard', '--sandbox'], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--no-clipboard only goes with the interactive view');
+    expect(run.stdout).toBe('');
+    const help = await runKeywarden(['--help'], {});
+    expect(help.stdout).toMatch(/--no-clipboard\s+interactive view: c and y do not copy/);
   });
 
   it('keeps the columns chosen with v for the next start', async () => {
