@@ -3,9 +3,9 @@
 import { helpLines, HelpView } from '../views/help-view.js';
 import { stepOf, type ScreenController, type Shell } from './screen.js';
 
-export function helpScreen({ nav, navNow, height }: Shell, readOnly: boolean): ScreenController {
+export function helpScreen({ nav, navNow, height, width }: Shell, readOnly: boolean): ScreenController {
   // Below the title line; counted only when a key scrolls, not on every render.
-  const maxScroll = () => Math.max(0, helpLines({ readOnly }).length - (height - 1));
+  const maxScroll = () => Math.max(0, helpLines({ readOnly, width }).length - (height - 1));
   return {
     onKey: (command) => {
       const page = Math.max(1, height - 2);
@@ -17,6 +17,6 @@ export function helpScreen({ nav, navNow, height }: Shell, readOnly: boolean): S
       if (by !== 0) return navNow({ type: 'help-scroll', by, maxScroll: max });
       if (command === 'help.close') navNow({ type: 'help-close' });
     },
-    body: () => <HelpView height={height} scroll={nav.overlay.kind === 'help' ? nav.overlay.scroll : 0} readOnly={readOnly} />,
+    body: () => <HelpView height={height} scroll={nav.overlay.kind === 'help' ? nav.overlay.scroll : 0} readOnly={readOnly} width={width} />,
   };
 }

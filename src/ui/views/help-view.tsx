@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { helpSections } from '../keymap.js';
 import { useTheme } from '../theme.js';
+import { wrapLine } from './key-detail-lines.js';
 
 export interface HelpLine {
   text: string;
@@ -8,8 +9,8 @@ export interface HelpLine {
   isDangerous?: boolean;
 }
 
-/** The help screen as lines, generated from the keymap. */
-export function helpLines(options: { readOnly?: boolean } = {}): HelpLine[] {
+/** The help screen as lines, generated from the keymap; with `width`, descriptions wrap under themselves instead of being cut. */
+export function helpLines(options: { readOnly?: boolean; width?: number } = {}): HelpLine[] {
   const sections = helpSections(options);
   const keysWidth = Math.max(...sections.flatMap((s) => s.entries.map((e) => e.keys.length))) + 2;
   const lines: HelpLine[] = [];
@@ -17,7 +18,9 @@ export function helpLines(options: { readOnly?: boolean } = {}): HelpLine[] {
     if (lines.length > 0) lines.push({ text: '' });
     lines.push({ text: section.title, isTitle: true });
     for (const entry of section.entries) {
-      lines.push({ text: `  ${entry.keys.padEnd(keysWidth)}${entry.description}`, isDangerous: entry.dangerous });
+      const text = `  ${entry.keys.padEnd(keysWidth)}${entry.description}`;
+      const wrapped = options.width === undefined ? [{ text }] : wrapLine({ text, indent: 2 + keysWidth }, options.width);
+      for (const part of wrapped) lines.push({ text: part.text, isDangerous: entry.dangerous });
     }
   }
   return lines;
@@ -27,12 +30,14 @@ export interface HelpViewProps {
   height: number;
   scroll: number;
   readOnly?: boolean;
+  /** The terminal's width: long descriptions wrap. */
+  width?: number;
 }
 
 /** Every key binding, scrollable; replaces the screen while open. */
-export function HelpView({ height, scroll, readOnly = false }: HelpViewProps) {
+export function HelpView({ height, scroll, readOnly = false, width }: HelpViewProps) {
   const theme = useTheme();
-  const lines = helpLines({ readOnly });
+  const lines = helpLines({ readOnly, ...(width !== undefined ? { width } : {}) });
   const bodyHeight = Math.max(1, height - 1);
   const visible = lines.slice(scroll, scroll + bodyHeight);
   return (
