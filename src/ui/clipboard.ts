@@ -1,4 +1,6 @@
-// Copying to the clipboard through the terminal: OSC 52 ("set the selection"), which xterm, iTerm2,
+// Copying to the clipboard through the terminal: OSC 52 ("Manipulate Selection Data", xterm's
+// control sequences: https://invisible-island.net/xterm/ctlseqs/ctlseqs.html, `OSC 52 ; Pc ; Pd BEL`
+// with Pc = c for the clipboard and Pd the text in base64), which xterm, iTerm2,
 // kitty, WezTerm, Windows Terminal, Alacritty and tmux (with `set-clipboard on`) understand, also over
 // SSH. The text is cleaned first (no control characters, one line), so nothing copied can carry an
 // escape sequence into the shell it is pasted into.

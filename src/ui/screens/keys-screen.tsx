@@ -15,7 +15,6 @@ import {
   toRowView,
   visibleWindow,
   withoutAwsManaged,
-  type Column,
   type ColumnId,
   type RowView,
 } from '../../domain/table.js';
