@@ -60,14 +60,16 @@ async function openKey(alias: string, size: { columns: number; rows: number }, c
   await waitForFrame(app.lastFrame, (f) => /\d+ of \d+ keys/.test(f) && !f.includes('loading keys'), { timeoutMs: 10_000 });
   await press(app.stdin, '/');
   await press(app.stdin, `alias:${alias}`);
-  await waitForText(app.lastFrame, '1 of', { timeoutMs: 10_000 });
+  await seen(app.lastFrame, '1 of');
   await press(app.stdin, 'enter');
   await press(app.stdin, 'enter');
-  await waitForText(app.lastFrame, 'Key spec', { timeoutMs: 10_000 });
+  await seen(app.lastFrame, 'Key spec');
   endpoint.sandbox!.clearRequests();
   return app;
 }
 
+/** Waits for a frame with the text; generous, as the suite runs this beside other tests on two cores. */
+const seen = (lastFrame: () => string | undefined, text: string) => waitForText(lastFrame, text, { timeoutMs: 15_000 });
 const lines = (frame: string) => frame.split('\n');
 const footer = (frame: string) => lines(frame).at(-2) ?? '';
 /** The text of the body with wrapped lines joined back (continuations are indented). */
@@ -92,7 +94,7 @@ describe.each([
     expect(footer(overview)).toContain('? help');
 
     await press(app.stdin, '3');
-    const grants = await waitForText(app.lastFrame, '1 grant');
+    const grants = await seen(app.lastFrame, '1 grant');
     for (const line of lines(grants)) expect([...line].length).toBeLessThanOrEqual(size.columns);
     expect(grants).not.toMatch(/[0-9a-f]{16,}…/);
     expect(unwrapped(grants)).toContain(grant.GrantId);
@@ -110,26 +112,26 @@ describe.each([
     }
     const app = await openKey(key.alias, size);
     await press(app.stdin, '3');
-    await waitForText(app.lastFrame, '2 grants');
+    await seen(app.lastFrame, '2 grants');
     await press(app.stdin, 'j');
-    await waitForFrame(app.lastFrame, (f) => lines(f).some((l) => l.startsWith('› [ ] IAM role keywarden-test-second') || /^› .*keywarden-test-second/.test(l)));
+    await waitForFrame(app.lastFrame, (f) => lines(f).some((l) => l.startsWith('› [ ] IAM role keywarden-test-second') || /^› .*keywarden-test-second/.test(l)), { timeoutMs: 15_000 });
     await press(app.stdin, 'x');
-    await waitForText(app.lastFrame, 'Revoke grant —');
+    await seen(app.lastFrame, 'Revoke grant —');
     for (let i = 0; i < 4; i++) await press(app.stdin, 'pageDown'); // everything read before confirming
     await press(app.stdin, key.alias);
     await press(app.stdin, 'enter');
-    await waitForText(app.lastFrame, 'Revoke grant: done');
-    const after = await waitForText(app.lastFrame, '1 grant');
+    await seen(app.lastFrame, 'Revoke grant: done');
+    const after = await seen(app.lastFrame, '1 grant');
     // The cursor is on the grant that is left.
     expect(lines(after).some((l) => l.startsWith('›') && l.includes('keywarden-test-first'))).toBe(true);
     endpoint.sandbox!.clearRequests();
     await press(app.stdin, 'x');
-    const dialog = await waitForText(app.lastFrame, 'Revoke grant —');
+    const dialog = await seen(app.lastFrame, 'Revoke grant —');
     expect(dialog).not.toContain('no grant to act on');
     for (let i = 0; i < 4; i++) await press(app.stdin, 'pageDown');
     await press(app.stdin, key.alias);
     await press(app.stdin, 'enter');
-    await waitForText(app.lastFrame, 'no grants on this key');
+    await seen(app.lastFrame, 'no grants on this key');
     expect((await kms.send(new ListGrantsCommand({ KeyId: key.arn }))).Grants).toEqual([]);
     expect(mutations()).toEqual(['RevokeGrant']);
   });
@@ -138,35 +140,35 @@ describe.each([
     const key = await newKey();
     const app = await openKey(key.alias, size);
     await press(app.stdin, '2');
-    await waitForText(app.lastFrame, 'Automatic');
+    await seen(app.lastFrame, 'Automatic');
     await press(app.stdin, 'd');
-    await waitForText(app.lastFrame, 'automatic rotation is already off: nothing to change');
+    await seen(app.lastFrame, 'automatic rotation is already off: nothing to change');
     // The period field opens with the default selected: 200 typed over it is 200.
     await press(app.stdin, 'e');
-    await waitForText(app.lastFrame, 'Rotation period in days: 365');
+    await seen(app.lastFrame, 'Rotation period in days: 365');
     await press(app.stdin, '200');
     await press(app.stdin, 'enter');
-    const preview = await waitForText(app.lastFrame, 'This API call will be made');
+    const preview = await seen(app.lastFrame, 'This API call will be made');
     expect(preview).toContain('every 200 days');
     await press(app.stdin, 'escape');
-    await waitForText(app.lastFrame, 'cancelled: nothing was changed');
+    await seen(app.lastFrame, 'cancelled: nothing was changed');
     expect(mutations()).toEqual([]);
     // Rotation on every 180 days (outside keywarden): the same 180 again sends nothing.
     await endpoint.clients().kms('us-east-1').send(new EnableKeyRotationCommand({ KeyId: key.arn, RotationPeriodInDays: 180 }));
     await press(app.stdin, 'r');
-    await waitForText(app.lastFrame, 'on, every 180 days');
+    await seen(app.lastFrame, 'on, every 180 days');
     endpoint.sandbox!.clearRequests();
     await press(app.stdin, 'e');
-    await waitForText(app.lastFrame, 'Rotation period in days: 180');
+    await seen(app.lastFrame, 'Rotation period in days: 180');
     await press(app.stdin, 'enter');
-    await waitForText(app.lastFrame, 'already rotating every 180 days: nothing to change, nothing sent');
+    await seen(app.lastFrame, 'already rotating every 180 days: nothing to change, nothing sent');
     // Ctrl-U erases the field; 180 typed again is still no change.
     await press(app.stdin, 'e');
-    await waitForText(app.lastFrame, 'Rotation period in days: 180');
+    await seen(app.lastFrame, 'Rotation period in days: 180');
     await press(app.stdin, '\u0015');
     await press(app.stdin, '180');
     await press(app.stdin, 'enter');
-    await waitForText(app.lastFrame, 'already rotating every 180 days: nothing to change, nothing sent');
+    await seen(app.lastFrame, 'already rotating every 180 days: nothing to change, nothing sent');
     expect(mutations()).toEqual([]);
   });
 });
@@ -180,17 +182,17 @@ describe('copying from the key detail', () => {
     const app = await openKey(key.alias, { columns: 140, rows: 40 }, copied);
     const decoded = () => copied.map((sequence) => Buffer.from(/^\u001b\]52;c;([A-Za-z0-9+/=]*)\u0007$/.exec(sequence)![1]!, 'base64').toString('utf8'));
     await press(app.stdin, 'c');
-    await waitForText(app.lastFrame, 'copied the ARN');
+    await seen(app.lastFrame, 'copied the ARN');
     await press(app.stdin, 'y');
-    await waitForText(app.lastFrame, 'copied the key id');
+    await seen(app.lastFrame, 'copied the key id');
     await press(app.stdin, 'Y');
-    await waitForText(app.lastFrame, 'copied the AWS CLI command');
+    await seen(app.lastFrame, 'copied the AWS CLI command');
     await press(app.stdin, '3');
-    await waitForText(app.lastFrame, '1 grant');
+    await seen(app.lastFrame, '1 grant');
     await press(app.stdin, 'c');
-    await waitForText(app.lastFrame, 'copied the grant id');
+    await seen(app.lastFrame, 'copied the grant id');
     await press(app.stdin, 'Y');
-    await waitForFrame(app.lastFrame, () => copied.length === 5);
+    await waitForFrame(app.lastFrame, () => copied.length === 5, { timeoutMs: 15_000 });
     expect(decoded()).toEqual([
       key.arn,
       key.keyId,
