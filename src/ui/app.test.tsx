@@ -275,8 +275,11 @@ describe('App', () => {
     await waitForText(app.lastFrame, '7 of 7 keys');
     await tick();
     await press(app.stdin, '?');
+    // The help opens at the keys list's own section.
     let frame = await waitForText(app.lastFrame, 'Keys list');
-    expect(frame).toContain('quit keywarden');
+    expect(frame.split('\n')[3]).toBe('Keys list');
+    expect(frame).toContain('open the selected key');
+    expect(frame).not.toContain('quit keywarden');
     expect(frame).toContain('Esc close');
     await press(app.stdin, '?');
     await waitForText(app.lastFrame, '7 of 7 keys');
@@ -291,7 +294,7 @@ describe('App', () => {
     await waitForText(app.lastFrame, '7 of 7 keys');
     await tick();
     await press(app.stdin, '?');
-    await waitForText(app.lastFrame, 'quit keywarden');
+    await waitForText(app.lastFrame, 'open the selected key');
     await press(app.stdin, 'G');
     const end = await waitForText(app.lastFrame, 'erase the last character');
     expect(end).not.toContain('quit keywarden');
@@ -300,6 +303,21 @@ describe('App', () => {
     await press(app.stdin, 'pageDown');
     const paged = await waitForFrame(app.lastFrame, (f) => !f.includes('quit keywarden'));
     expect(paged).toMatch(/Filter \(after \/\)|Key detail/);
+  });
+
+  it('opens the help at the section of the screen it is asked from', async () => {
+    const app = track(render(<App source={fixtureSource(ALL_ROWS, [ebsDetail])} session={session} size={{ columns: 100, rows: 40 }} />));
+    await waitForText(app.lastFrame, '7 of 7 keys');
+    await tick();
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'Key spec');
+    await press(app.stdin, '?');
+    const frame = await waitForText(app.lastFrame, 'Key detail');
+    expect(frame.split('\n')[3]).toBe('Key detail');
+    expect(frame).toContain('next tab');
+    expect(frame).not.toContain('quit keywarden');
+    await press(app.stdin, 'g');
+    await waitForText(app.lastFrame, 'quit keywarden');
   });
 
   it('refreshes with r', async () => {

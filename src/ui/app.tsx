@@ -213,7 +213,8 @@ export function App(props: AppProps) {
       case 'retirements':
         return navNow({ type: 'open-retirements' });
       case 'help':
-        return navNow({ type: 'help-toggle' });
+        // At the section of the screen under the command line.
+        return navNow({ type: 'help-toggle', scroll: help.openAt(scopeOf(listRef.current, navRef.current, NO_DIALOG, retireFocus.current)) });
       case 'quit':
         return quit();
       default:
@@ -244,7 +245,8 @@ export function App(props: AppProps) {
     const command = commandFor(focus, input, key);
     const onRetireScreen = navRef.current.screen.kind === 'retire' && dialogRef.current.kind === 'none';
     if (command === 'app.quit') return quit();
-    if (command === 'app.help') return navNow({ type: 'help-toggle' });
+    // The help opens at the section of the screen it was asked from (the keys that work there).
+    if (command === 'app.help') return navNow({ type: 'help-toggle', ...(navRef.current.overlay.kind === 'help' ? {} : { scroll: help.openAt(focus) }) });
     if (command === 'app.command') return dialogNow({ type: 'open-command' });
     if (focus !== 'dialog' && focus !== 'command' && status && command !== undefined) setStatus(undefined);
     if (onRetireScreen && (focus === 'retire' || focus === 'dialog')) return retireHandler.current?.(command, input, key);

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { helpSections } from '../keymap.js';
+import { helpSections, type Scope } from '../keymap.js';
 import { useTheme } from '../theme.js';
 import { wrapLine } from './key-detail-lines.js';
 
@@ -7,6 +7,8 @@ export interface HelpLine {
   text: string;
   isTitle?: boolean;
   isDangerous?: boolean;
+  /** On a section's title: the scope the section is about. */
+  scope?: Scope;
 }
 
 /** The help screen as lines, generated from the keymap; with `width`, descriptions wrap under themselves instead of being cut. */
@@ -16,7 +18,7 @@ export function helpLines(options: { readOnly?: boolean; width?: number } = {}):
   const lines: HelpLine[] = [];
   for (const section of sections) {
     if (lines.length > 0) lines.push({ text: '' });
-    lines.push({ text: section.title, isTitle: true });
+    lines.push({ text: section.title, isTitle: true, scope: section.scope });
     for (const entry of section.entries) {
       const text = `  ${entry.keys.padEnd(keysWidth)}${entry.description}`;
       const wrapped = options.width === undefined ? [{ text }] : wrapLine({ text, indent: 2 + keysWidth }, options.width);
@@ -24,6 +26,11 @@ export function helpLines(options: { readOnly?: boolean; width?: number } = {}):
     }
   }
   return lines;
+}
+
+/** The line where the section of a scope starts (the keys that work where the help was asked for); 0 when it has none. */
+export function helpSectionStart(lines: readonly HelpLine[], scope: Scope): number {
+  return Math.max(0, lines.findIndex((line) => line.isTitle && line.scope === scope));
 }
 
 export interface HelpViewProps {
