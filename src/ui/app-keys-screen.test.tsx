@@ -145,8 +145,9 @@ describe.each(SIZES)('the keys list at $columns × $rows', (size) => {
     // A regular expression that does not compile says why and lists nothing.
     await press(app.stdin, '/');
     await press(app.stdin, '/eb(/');
-    frame = await waitForText(app.lastFrame, 'is not a regular expression');
+    frame = await waitForText(app.lastFrame, 'no keys listed: /eb(/ is not a regular expression (Unterminated group)');
     expect(frame).toContain('0 of 7 keys');
+    expect(frame).toContain('the filter cannot be used (below)');
     // Esc while typing: the filter goes, the selection stays.
     await press(app.stdin, 'escape');
     frame = await waitForText(app.lastFrame, '7 of 7 keys');

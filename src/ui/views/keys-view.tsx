@@ -129,7 +129,7 @@ export function KeysView(props: KeysViewProps) {
           ) : filter ? (
             <Text {...theme.accent}> (filter: {filter})</Text>
           ) : null}
-          {filterError ? <Text {...theme.warning}>{`  ${filterError}`}</Text> : null}
+          {filterError ? <Text {...theme.warning}>{'  the filter cannot be used (below)'}</Text> : null}
           <Text {...theme.muted}>
             {'  '}sorted by {sortTitle} {sort.direction === 'asc' ? '↑' : '↓'}
             {hiddenAwsManaged > 0 ? `  ·  ${hiddenAwsManaged} AWS-managed hidden` : ''}
@@ -141,7 +141,8 @@ export function KeysView(props: KeysViewProps) {
         {header}
       </Text>
       {rows.length === 0 ? (
-        <Text {...theme.muted}>{filter ? `no keys match "${filter}"` : 'no keys'}</Text>
+        // A filter that cannot be used says why here, in full (it wraps; the count line is one line).
+        <Text {...(filterError ? theme.warning : theme.muted)}>{filterError ? `no keys listed: ${filterError}` : filter ? `no keys match "${filter}"` : 'no keys'}</Text>
       ) : (
         visible.map((view, i) => (
           <KeyLine key={view.arn} view={view} layout={layout} isSelected={start + i === selected} theme={theme} />
