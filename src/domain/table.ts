@@ -45,10 +45,6 @@ export interface RowView {
   sortKeys: Record<ColumnId, string>;
   /** Lowercase aliases, key id, ARN, description, tag keys and values, separated by newlines. */
   haystack: string;
-  /** Lowercase text of each field a filter can name (`state:Disabled`, `alias:ebs/` …). */
-  fields: Record<FilterField, string>;
-  /** Lowercase tag keys and values, for `tag:Key=value`. */
-  tags: ReadonlyArray<readonly [string, string]>;
   isAwsManaged: boolean;
   /** The cheap findings (rotation, usage) of the row: the FINDINGS column and the `f` filter. */
   findings: KeyFinding[];
@@ -117,25 +113,39 @@ export interface LaidOutColumn {
 /** What the rows hold per column: the widest cell, and the widest short form (see RowView.short). */
 export type ContentWidths = Partial<Record<ColumnId, { full: number; short: number }>>;
 
-const cellWidth = (text: string): number => [...text].length;
+/** Terminal cells of a cleaned single-line text: one per code point (only astral characters make `length` wrong). */
+const cellWidth = (text: string): number => (/[\uD800-\uDFFF]/.test(text) ? [...text].length : text.length);
+
+/** Each row's cell widths, worked out once per rendered row (a row is re-rendered when it changes). */
+const rowWidths = new WeakMap<RowView, Float64Array>();
+
+function widthsOf(view: RowView): Float64Array {
+  let widths = rowWidths.get(view);
+  if (!widths) {
+    widths = new Float64Array(COLUMN_IDS.length * 2);
+    COLUMN_IDS.forEach((id, i) => {
+      const full = cellWidth(view.cells[id]);
+      const s = view.short[id];
+      widths![i * 2] = full;
+      widths![i * 2 + 1] = s === undefined ? full : Math.min(full, cellWidth(s));
+    });
+    rowWidths.set(view, widths);
+  }
+  return widths;
+}
 
 /** The widest cell and short form of each column over `views`. */
 export function contentWidths(views: readonly RowView[]): ContentWidths {
-  const widths: ContentWidths = {};
-  for (const id of COLUMN_IDS) {
-    let full = 0;
-    let short = 0;
-    for (const view of views) {
-      const text = view.cells[id];
-      const w = cellWidth(text);
-      if (w > full) full = w;
-      const s = view.short[id];
-      const sw = s === undefined ? w : Math.min(w, cellWidth(s));
-      if (sw > short) short = sw;
-    }
-    widths[id] = { full, short };
+  const max = new Float64Array(COLUMN_IDS.length * 2);
+  for (const view of views) {
+    const widths = widthsOf(view);
+    for (let i = 0; i < widths.length; i++) if (widths[i]! > max[i]!) max[i] = widths[i]!;
   }
-  return widths;
+  const result: ContentWidths = {};
+  COLUMN_IDS.forEach((id, i) => {
+    result[id] = { full: max[i * 2]!, short: max[i * 2 + 1]! };
+  });
+  return result;
 }
 
 export interface LayoutOptions {
@@ -234,8 +244,9 @@ function fitColumns(columns: readonly Column[], totalWidth: number, options: Lay
 
 /** Pads or truncates (with `…`) to exactly `width` cells. */
 export function fitCell(text: string, width: number, cut: CutPolicy = 'chars'): string {
+  const cells = cellWidth(text);
+  if (cells <= width) return text + ' '.repeat(width - cells);
   const chars = [...text];
-  if (chars.length <= width) return text + ' '.repeat(width - chars.length);
   if (cut === 'words') {
     // Whole words from the start while they and " …" fit; a first word too long falls back to chars.
     const words = text.split(' ');
@@ -412,30 +423,12 @@ export function toRowView(row: KeyRow, now: Date, thresholds: Thresholds = DEFAU
   ]
     .map((part) => clean(part).toLowerCase())
     .join('\n');
-  const meta = row.metadata;
-  const fields: Record<FilterField, string> = {
-    alias: '',
-    id: row.keyId,
-    arn: row.arn,
-    state: meta ? meta.state : 'no access',
-    account: meta?.accountId ?? row.arn.split(':')[4] ?? '',
-    region: row.region,
-    desc: meta?.description ?? '',
-    spec: meta ? `${meta.keySpec} ${meta.keyUsage}` : '',
-    origin: meta?.origin ?? '',
-    rotation: cells.rotation,
-  };
-  for (const name of FILTER_FIELDS) fields[name] = clean(fields[name]).toLowerCase();
-  // Every alias on its own line, with and without its prefix: alias:/^ebs\// finds alias/ebs/….
-  fields.alias = row.aliases.flatMap((a) => [a, a.replace(/^alias\//, '')].map((part) => clean(part).toLowerCase())).join('\n');
   return {
     arn: row.arn,
     row,
     cells,
     short: shortCells(row, now),
-    ...(meta?.deletionDate ? { stateWithDeletion: `del. ${formatDate(meta.deletionDate)}` } : {}),
-    fields,
-    tags: row.tags.map((t) => [clean(t.key).toLowerCase(), clean(t.value).toLowerCase()] as const),
+    ...(row.metadata?.deletionDate ? { stateWithDeletion: `del. ${formatDate(row.metadata.deletionDate)}` } : {}),
     sortKeys: sortKeysFor(row, cells, findings),
     haystack,
     isAwsManaged: row.metadata?.keyManager === 'AWS',
@@ -520,6 +513,41 @@ export function parseFilter(query: string): ParsedFilter {
   return error ? { terms, error } : { terms };
 }
 
+interface RowFields {
+  /** Lowercase text of each field a filter can name (`state:Disabled`, `alias:ebs/` …). */
+  fields: Record<FilterField, string>;
+  /** Lowercase tag keys and values, for `tag:Key=value`. */
+  tags: ReadonlyArray<readonly [string, string]>;
+}
+
+/** A row's fields, worked out the first time a field term is matched against it (plain words need only the haystack). */
+const rowFields = new WeakMap<RowView, RowFields>();
+
+export function fieldsOf(view: RowView): RowFields {
+  let known = rowFields.get(view);
+  if (known) return known;
+  const { row, cells } = view;
+  const meta = row.metadata;
+  const fields: Record<FilterField, string> = {
+    alias: '',
+    id: row.keyId,
+    arn: row.arn,
+    state: meta ? meta.state : 'no access',
+    account: meta?.accountId ?? row.arn.split(':')[4] ?? '',
+    region: row.region,
+    desc: meta?.description ?? '',
+    spec: meta ? `${meta.keySpec} ${meta.keyUsage}` : '',
+    origin: meta?.origin ?? '',
+    rotation: cells.rotation,
+  };
+  for (const name of FILTER_FIELDS) fields[name] = clean(fields[name]).toLowerCase();
+  // Every alias on its own line, with and without its prefix: alias:/^ebs\// finds alias/ebs/….
+  fields.alias = row.aliases.flatMap((a) => [a, a.replace(/^alias\//, '')].map((part) => clean(part).toLowerCase())).join('\n');
+  known = { fields, tags: row.tags.map((t) => [clean(t.key).toLowerCase(), clean(t.value).toLowerCase()] as const) };
+  rowFields.set(view, known);
+  return known;
+}
+
 function matcherHits(matcher: Matcher, text: string): boolean {
   return matcher.kind === 'text' ? text.includes(matcher.text) : matcher.regex.test(text);
 }
@@ -527,9 +555,9 @@ function matcherHits(matcher: Matcher, text: string): boolean {
 function termHits(term: FilterTerm, view: RowView): boolean {
   if (term.where === 'tag') {
     const { key, value } = term;
-    return view.tags.some(([k, v]) => (value === undefined ? matcherHits(key, k) : key.kind === 'text' && k === key.text && v.includes(value)));
+    return fieldsOf(view).tags.some(([k, v]) => (value === undefined ? matcherHits(key, k) : key.kind === 'text' && k === key.text && v.includes(value)));
   }
-  return matcherHits(term.match, term.where === 'any' ? view.haystack : view.fields[term.where]);
+  return matcherHits(term.match, term.where === 'any' ? view.haystack : fieldsOf(view).fields[term.where]);
 }
 
 /** Whether a row passes every term of the filter. */
