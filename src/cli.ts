@@ -82,6 +82,7 @@ const help = `
     --read-only           refuse every change to AWS
     --json                print JSON (list, show) instead of text
     --no-last-use         list: skip last use (GetKeyLastUsage, 5 per second); lastUsage stays "pending"
+    --no-clipboard        interactive view: c and y do not copy to the clipboard (OSC 52); the text is shown instead
     --yes                 confirm without asking (changes, sandbox reset); required when not interactive
     --period DAYS         rotation period for "rotation enable" (90–2560, default 365)
     --key KEY             journal: only the entries of this key
@@ -131,6 +132,7 @@ const FLAGS = {
   readOnly: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   lastUse: { type: 'boolean', default: true },
+  clipboard: { type: 'boolean', default: true },
   yes: { type: 'boolean', default: false },
   all: { type: 'boolean', default: false },
   port: { type: 'string' },
@@ -507,7 +509,7 @@ async function prepareSandbox({ args, flags, usage, quotaScale }: CommandContext
 }
 
 /** The interactive view (no command): the connection flags and the findings thresholds. */
-const TUI_FLAGS: readonly FlagName[] = [...CONNECTION_FLAGS, ...THRESHOLD_FLAGS];
+const TUI_FLAGS: readonly FlagName[] = [...CONNECTION_FLAGS, ...THRESHOLD_FLAGS, 'clipboard'];
 
 async function main(): Promise<number> {
   const { printError, endOutputQuietlyWhenPipeCloses } = await import('./commands/output.js');
@@ -582,7 +584,7 @@ async function main(): Promise<number> {
     }
     // The interactive view draws its first frame before the SDK and the sandbox load (commands/tui.tsx).
     const { runTui } = await import('./commands/tui.js');
-    return runTui(connectFlags, thresholdFlags.overrides);
+    return runTui(connectFlags, thresholdFlags.overrides, { clipboard: flags.clipboard });
   }
   const prepared = await spec.prepare({ args: rest, flags, usage, quotaScale, thresholds: thresholdFlags.overrides });
   if (typeof prepared === 'number') return prepared;

@@ -11,7 +11,12 @@ import type { ConnectFlags, Connection, ConnectionChange } from '../app/connect.
 import type { Thresholds } from '../domain/findings.js';
 import type { SessionInfo } from '../domain/source.js';
 
-export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdOverrides = {}): Promise<number> {
+export interface TuiOptions {
+  /** Copy to the clipboard with OSC 52 (c, y); false with --no-clipboard. Default true. */
+  clipboard?: boolean;
+}
+
+export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdOverrides = {}, options: TuiOptions = {}): Promise<number> {
   // A corrupt config file is reported before any screen is drawn.
   const { loadThresholds } = await import('../app/config.js');
   const thresholds = await loadThresholds(thresholdOverrides);
@@ -75,7 +80,7 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
   const releaseKeys = quitKeysBeforeInk(process.stdin, () => stopper.stop(0));
   try {
     const eraseSplash = showSplash(process.stdout, initial, process.env);
-    return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect, stopper, releaseKeys });
+    return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect, stopper, releaseKeys, clipboard: options.clipboard ?? true });
   } finally {
     releaseKeys();
     for (const signal of signals) process.off(signal, onSignal);
@@ -124,6 +129,8 @@ interface ScreenRun {
   stopper: Stopper;
   /** Stops the pre-Ink keyboard reader: Ink reads the keys from its first frame on. */
   releaseKeys: () => void;
+  /** Copy to the clipboard (OSC 52 written to the terminal). */
+  clipboard: boolean;
 }
 
 async function runOnScreen(run: ScreenRun): Promise<number> {
@@ -168,17 +175,22 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
   let keySource: { close(): Promise<void> } | undefined;
   try {
     try {
-      const [live, { App }, { AwsKeySource }, { AwsChangeSource }, { CachingKeySource, cacheEndpointKey }, { retirementSource }] = await Promise.all([
+      const [live, { App }, { AwsKeySource }, { AwsChangeSource }, { CachingKeySource, cacheEndpointKey }, { retirementSource }, { loadUiPreferences, saveUiPreferences }] = await Promise.all([
         connection ?? run.connect(run.flags),
         import('../ui/app.js'),
         import('../aws/inventory.js'),
         import('../app/change-source.js'),
         import('../app/inventory-cache.js'),
         import('../app/retirement-source.js'),
+        import('../app/ui-preferences.js'),
       ]);
+      // The columns chosen at the last start; a preferences file that cannot be used is left as it is.
+      const preferences = await loadUiPreferences();
       connection = live;
       if (stopped) return exitCode;
       let generation = 0;
+      // Kept across a :region / :profile switch (a fresh app), and for the next start.
+      let hiddenColumns = preferences.preferences.hiddenColumns;
       const { newCommandHistory } = await import('../ui/command-line.js');
       const commandHistory = newCommandHistory();
       /** Draws the app over a connection (a switch of Region or profile draws a fresh one). */
@@ -201,6 +213,17 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
             onRetry={(listener) => over.clients.onRetry(listener)}
             {...(over.switchTo ? { onSwitch: switchTo } : {})}
             commandHistory={commandHistory}
+            writeClipboard={run.clipboard ? (sequence) => process.stdout.write(sequence) : undefined}
+            hiddenColumns={hiddenColumns}
+            onHiddenColumnsChange={
+              preferences.canSave
+                ? (hidden) => {
+                    hiddenColumns = [...hidden];
+                    // A preference that cannot be written costs nothing but the next start's columns.
+                    saveUiPreferences({ hiddenColumns: [...hidden] }).catch(() => undefined);
+                  }
+                : undefined
+            }
             onExit={(code) => {
               exitCode = code;
             }}

@@ -172,6 +172,20 @@ export function actionBlockedReason(request: ActionRequest, meta: KeyMetadata | 
   }
 }
 
+/**
+ * Why the action would change nothing on this key as read (rotation already off, or already on
+ * with the same period), or undefined when it would change something. Sending it anyway would be
+ * a real call (journalled, CloudTrail-logged) for nothing.
+ */
+export function noChangeReason(request: ActionRequest, row: Pick<KeyRow, 'rotation'>): string | undefined {
+  const rotation = row.rotation;
+  if (request.action === 'rotation.disable' && rotation.kind === 'disabled') return 'automatic rotation is already off';
+  if (request.action === 'rotation.enable' && rotation.kind === 'enabled' && rotation.periodDays === request.periodDays) {
+    return `automatic rotation is already on every ${request.periodDays} days`;
+  }
+  return undefined;
+}
+
 /** Accepts the alias (with or without `alias/`) or the key id, exactly. */
 export function confirmationMatches(typed: string, row: Pick<KeyRow, 'aliases' | 'keyId'>): boolean {
   const text = typed.trim();

@@ -14,13 +14,17 @@ import {
 } from '../../test/helpers/kms-fixtures.js';
 import type { KeyRow } from './key.js';
 import {
-  COLUMNS,
   columnsFor,
   filterRows,
   refineFilter,
+  cellsFor,
+  contentWidths,
   fitCell,
   keyToCells,
   layoutColumns,
+  parseFilter,
+  renderHeader,
+  type ColumnId,
   nextSortColumn,
   renderLine,
   sortRows,
@@ -120,7 +124,7 @@ describe('filterRows', () => {
   });
 
   it('refines from the previous matches exactly as a full search would, for any two queries', () => {
-    const piece = fc.constantFrom('e', 'b', 's', 'E', 'ebs', ' ', 'prod', 'team', '1234', 'x', 'fargate', 'İ', 'ß');
+    const piece = fc.constantFrom('e', 'b', 's', 'E', 'ebs', ' ', 'prod', 'team', '1234', 'x', 'fargate', 'İ', 'ß', '!', ':', 'state:', 'tag:', '=', '/', '/^e', 'd/');
     const query = fc.array(piece, { maxLength: 5 }).map((parts) => parts.join(''));
     fc.assert(
       fc.property(query, query, fc.boolean(), (first, rest, extend) => {
@@ -136,6 +140,41 @@ describe('filterRows', () => {
       previous = { query: typed, rows: refineFilter(views, typed, previous) };
     }
     expect(previous?.rows.map((v) => v.cells.alias)).toEqual(aliases('ebs pr'));
+  });
+
+  it.each<[string, string[]]>([
+    ['state:Disabled', ['legacy-app']],
+    ['state:pending', ['old-backups']],
+    ['STATE:disabled', ['legacy-app']],
+    ['alias:prod/', ['ebs-volumes +1']],
+    ['alias:aws/', ['aws/ebs']],
+    ['tag:team', ['ebs-volumes +1', 'fargate-ephemeral']],
+    ['tag:Team=platform', ['fargate-ephemeral']],
+    ['tag:team=plat', ['fargate-ephemeral']],
+    ['tag:retire=yes state:pendingdeletion', ['old-backups']],
+    ['desc:backups', ['old-backups']],
+    ['rotation:off !state:pending', ['global-secrets', 'legacy-app']],
+    ['!state:enabled', ['old-backups', 'c0ffee00-1111-4222-8333-944455556666', 'legacy-app']],
+    ['/^release-/', ['release-signing']],
+    ['alias:/^(old|legacy)-/', ['old-backups', 'legacy-app']],
+    ['!/ebs/ !/^alias/', ['c0ffee00-1111-4222-8333-944455556666']],
+    ['account:111122223333 state:disabled', ['legacy-app']],
+    ['id:c0ffee00', ['c0ffee00-1111-4222-8333-944455556666']],
+    // An unknown field name is plain text: a pasted ARN is found.
+    [ebsRow.arn, ['ebs-volumes +1']],
+    ['nosuchfield:x', []],
+    ['!', ALL_ROWS.map((r) => toRowView(r, NOW).cells.alias)],
+  ])('field, negated and regular-expression filter %j', (query, expected) => {
+    expect(aliases(query)).toEqual(expected);
+  });
+
+  it('says why a regular expression cannot be used, and matches nothing with it', () => {
+    expect(parseFilter('/eb(/').error).toBe('/eb(/ is not a regular expression (Unterminated group)');
+    expect(aliases('/eb(/')).toEqual([]);
+    expect(aliases('!/eb(/')).toEqual([]);
+    expect(parseFilter('state:disabled /ebs/').error).toBeUndefined();
+    // Not closed yet while it is typed: plain text.
+    expect(parseFilter('/ebs').terms).toEqual([{ negate: false, where: 'any', match: { kind: 'text', text: '/ebs' } }]);
   });
 
   it('hides AWS-managed keys', () => {
@@ -173,48 +212,101 @@ describe('sortRows', () => {
 });
 
 describe('columns and layout', () => {
+  const views = withoutAwsManaged(ALL_ROWS.map((r) => toRowView(r, NOW)));
+  const content = contentWidths(views);
+  const columns = columnsFor({ multiRegion: false });
+  const lay = (width: number, sorted: ColumnId = 'alias') => layoutColumns(columns, width, { content, sorted });
+  const ids = (width: number, sorted: ColumnId = 'alias') => lay(width, sorted).map((c) => c.column.id);
+  const lines = (width: number, sorted: ColumnId = 'alias') => {
+    const layout = lay(width, sorted);
+    return [renderHeader(layout, { column: sorted, direction: 'asc' }), ...views.map((v) => renderLine(cellsFor(v, layout), layout, v.short))];
+  };
+
   it('shows the region column only for several regions', () => {
     expect(columnsFor({ multiRegion: false }).map((c) => c.id)).not.toContain('region');
     expect(columnsFor({ multiRegion: true }).map((c) => c.id)).toContain('region');
   });
 
-  it.each([60, 100, 160, 300])('fits %i columns exactly', (width) => {
-    const layout = layoutColumns(COLUMNS, width);
-    const used = layout.reduce((sum, c) => sum + c.width, 0) + layout.length - 1;
-    expect(used).toBeLessThanOrEqual(width);
-    expect(used).toBe(width);
+  it.each([40, 60, 80, 100, 140, 160, 300])('never uses more than %i columns, and always shows the alias', (width) => {
+    const layout = lay(width);
+    expect(layout.reduce((sum, c) => sum + c.width, 0) + layout.length - 1).toBeLessThanOrEqual(width);
     expect(layout.map((c) => c.column.id)).toContain('alias');
-    expect(layout.map((c) => c.column.id)).toContain('state');
+    for (const line of lines(width)) expect([...line].length).toBeLessThanOrEqual(width);
   });
 
-  it('renders a line with truncation', () => {
-    expect(fitCell('abcdef', 4)).toBe('abc…');
-    expect(fitCell('ab', 4)).toBe('ab  ');
-    const layout = layoutColumns(columnsFor({ multiRegion: false }), 100);
-    const line = renderLine(toRowView(ebsRow, NOW).cells, layout);
-    expect(line.length).toBeLessThanOrEqual(100);
-    expect(line).toContain('ebs-volumes +1');
-    expect(line).toContain('on 365d next 2027-03-01');
-    expect(line).toContain('2026-11-20 Decrypt');
+  it('makes each column as wide as its widest cell, not wider', () => {
+    const layout = lay(300);
+    const width = (id: ColumnId) => layout.find((c) => c.column.id === id)?.width;
+    // With the KEY ID column on screen, ALIAS is as wide as the longest alias (the key without one says "—").
+    expect(width('alias')).toBe('fargate-ephemeral'.length);
+    expect(width('keyId')).toBe(36);
+    expect(width('state')).toBe('PendingDeletion'.length);
+    expect(width('findings')).toBe('FIND'.length);
+    expect(width('deletion')).toBe('2026-12-20 (27d)'.length);
+    const used = layout.reduce((sum, c) => sum + c.width, 0) + layout.length - 1;
+    expect(used).toBeLessThan(300); // the rest is left empty, not given to a column that does not need it
   });
 
-  it('only ever adds columns as the terminal widens, findings and deletion dates early', () => {
-    const ids = (width: number) => layoutColumns(columnsFor({ multiRegion: false }), width).map((c) => c.column.id);
+  it('never cuts a date or a key id, at any width', () => {
+    for (let width = 40; width <= 240; width++) {
+      for (const line of lines(width)) {
+        expect(line, `at ${width}: ${line}`).not.toMatch(/\d{4}-\d\d-?\d?…|\d{4}-\d?…|\d{2,3}…/);
+        expect(line, `at ${width}: ${line}`).not.toMatch(/[0-9a-f]{8}-[0-9a-f-]{0,26}…/);
+      }
+    }
+  });
+
+  it('always shows a pending deletion key\'s deletion date once the alias and state fit', () => {
+    const pending = views.findIndex((v) => v.row.metadata?.state === 'PendingDeletion');
+    for (let width = 36 + 1 + 15; width <= 240; width++) {
+      expect(lines(width)[pending + 1], `at ${width}`).toMatch(/2026-12-20/);
+    }
+    expect(ids(60)).not.toContain('deletion');
+    expect(lines(60)[pending + 1]).toMatch(/old-backups\s+del\. 2026-12-20/);
+    expect(ids(80)).toContain('deletion');
+  });
+
+  it('only ever adds columns as the terminal widens', () => {
     for (let width = 40; width < 300; width++) {
       const wider = new Set(ids(width + 1));
       for (const id of ids(width)) expect(wider.has(id), `${id} at ${width} but not at ${width + 1}`).toBe(true);
     }
-    // An 80-column terminal (78 after the selection marker) shows the findings and when a key was last used.
-    expect(ids(78)).toEqual(['alias', 'state', 'findings', 'rotation', 'lastUsed']);
-    expect(ids(118)).toContain('deletion');
   });
 
-  it('keeps key ids whole or leaves them out', () => {
-    for (const width of [80, 100, 120, 140, 200]) {
-      const keyId = layoutColumns(COLUMNS, width).find((c) => c.column.id === 'keyId');
-      if (keyId) expect(keyId.width).toBeGreaterThanOrEqual(36);
+  it('drops the operation of the last use, then the next rotation date, before a date would be cut', () => {
+    const at = (width: number) => lines(width).find((l) => l.includes('ebs-volumes'))!;
+    expect(at(118)).toMatch(/ebs-volumes \+1\s+Enabled\s+(?:…\s+)?on 365d\s+2026-11-20 Decrypt/);
+    expect(at(98)).toMatch(/ebs-volumes \+1\s+Enabled\s+(?:…\s+)?on 365d next 2027-03-01/);
+    // 140 columns (138 after the selection marker): KEY ID too, the operation of the last use gives way.
+    expect(ids(138)).toEqual(['alias', 'keyId', 'state', 'findings', 'rotation', 'lastUsed', 'deletion']);
+    expect(at(138)).toMatch(/ebs-volumes \+1\s+1234abcd-12ab-34cd-56ef-1234567890ab\s+Enabled\s+(?:…\s+)?on 365d next 2027-03-01 2026-11-20 Decrypt/);
+  });
+
+  it('keeps the sorted column on screen before less important ones, with its arrow', () => {
+    for (const width of [80, 100, 138, 200]) {
+      for (const sorted of ids(width)) {
+        expect(ids(width, sorted), `${sorted} at ${width}`).toContain(sorted);
+        expect(lines(width, sorted)[0]).toMatch(/ ↑/);
+      }
     }
-    expect(layoutColumns(COLUMNS, 200).map((c) => c.column.id)).toContain('keyId');
+    // Sorting by KEY ID at 118 columns keeps it, in place of what matters less (the rotation and last use).
+    expect(ids(118)).not.toContain('keyId');
+    expect(ids(118, 'keyId')).toEqual(['alias', 'keyId', 'state', 'findings', 'rotation', 'deletion']);
+    // Never in place of the deletion date.
+    expect(ids(78, 'keyId')).toContain('deletion');
+  });
+
+  it('leaves out a column no key has a value in', () => {
+    const live = views.filter((v) => !v.row.metadata?.deletionDate);
+    expect(layoutColumns(columns, 300, { content: contentWidths(live) }).map((c) => c.column.id)).not.toContain('deletion');
+    expect(layoutColumns(columns, 300, { content: contentWidths(live), sorted: 'deletion' }).map((c) => c.column.id)).toContain('deletion');
+  });
+
+  it('cuts by words, never half a word when a whole one fits, and short forms first', () => {
+    expect(fitCell('abcdef', 4)).toBe('abc…');
+    expect(fitCell('ab', 4)).toBe('ab  ');
+    expect(fitCell('2026-11-20 GenerateDataKey', 14, 'words')).toBe('2026-11-20 …  ');
+    expect(fitCell('on 365d next 2027-03-01', 16, 'words')).toBe('on 365d next …  ');
   });
 });
 

@@ -11,6 +11,7 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from '../domain/findings.js';
 import { formatDate, formatDateTime } from '../domain/format.js';
 import { cleanText } from '../domain/sanitize.js';
 import type { ChangeSource, KeySource, RetirementSource, SessionInfo } from '../domain/source.js';
+import type { ColumnId } from '../domain/table.js';
 import { Footer, type StatusMessage } from './components/footer.js';
 import { Header } from './components/header.js';
 import { useIdentity } from './hooks/use-identity.js';
@@ -19,6 +20,7 @@ import { useAccess } from './hooks/use-access.js';
 import { useLastUse } from './hooks/use-last-use.js';
 import { useSyncReducer } from './hooks/use-sync-reducer.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
+import { clipboardText, osc52 } from './clipboard.js';
 import { splitChunk } from './input-chunks.js';
 import { candidates, commandLineSummary, completeCommand, newCommandHistory, remember, resolveCommand, walkHistory, type CommandHistory } from './command-line.js';
 import { commandFor, TEXT_SCOPES, type Hint, type Scope } from './keymap.js';
@@ -32,10 +34,9 @@ import type { KeyHandler, Shell } from './screens/screen.js';
 import { dialogReducer, NO_DIALOG, type Dialog } from './state/dialog.js';
 import { INITIAL_LIST_STATE, listReducer, type ListState } from './state/list-state.js';
 import { INITIAL_NAVIGATION, navigationReducer, type Navigation } from './state/navigation.js';
-import { typedText } from './text-field.js';
+import { textEditFor } from './text-field.js';
 import { ThemeContext, themeFor } from './theme.js';
 import { ChangeDialogView } from './views/change-dialog-view.js';
-import { helpScrollFor } from './views/help-view.js';
 
 export interface AppProps {
   source: KeySource;
@@ -57,6 +58,12 @@ export interface AppProps {
   commandHistory?: CommandHistory;
   /** Subscribes to retries after errors that are not throttling (the endpoint failing): the footer says so. */
   onRetry?: (listener: (notice: { reason: string; attempt: number }) => void) => () => void;
+  /** Writes an OSC 52 sequence to the terminal (copy to the clipboard); absent: copying is off (--no-clipboard). */
+  writeClipboard?: ((sequence: string) => void) | undefined;
+  /** The keys list's columns hidden at the last start (kept by the caller, see src/app/ui-preferences.ts). */
+  hiddenColumns?: readonly ColumnId[];
+  /** Called when the operator hides or shows a column, to keep the choice for the next start. */
+  onHiddenColumnsChange?: ((hidden: readonly ColumnId[]) => void) | undefined;
 }
 
 const HEADER_LINES = 2;
@@ -79,6 +86,7 @@ function scopeOf(list: ListState, nav: Navigation, dialog: Dialog, retireFocus: 
   if (nav.screen.kind === 'journal') return 'journal';
   if (nav.screen.kind === 'retire') return retireFocus();
   if (nav.screen.kind === 'retirements') return 'retirements';
+  if (list.chooser !== undefined) return 'columns';
   return list.isFiltering ? 'filter' : 'list';
 }
 
@@ -90,7 +98,8 @@ function sandboxDate(clock: SandboxClock | undefined): string | undefined {
   return date === formatDate(new Date().toISOString()) ? undefined : date;
 }
 
-export function App({ source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock, onRetry, onSwitch, commandHistory }: AppProps) {
+export function App(props: AppProps) {
+  const { source, session, size, onExit, changes, retirements, thresholds = DEFAULT_THRESHOLDS, sandboxClock, writeClipboard, hiddenColumns, onHiddenColumnsChange, onRetry, onSwitch, commandHistory } = props;
   const { exit } = useApp();
   const theme = useMemo(() => themeFor(process.env), []);
   const terminal = useTerminalSize(size);
@@ -121,7 +130,12 @@ export function App({ source, session, size, onExit, changes, retirements, thres
   const lastUse = { progress: lastUseOnly.progress, focus, reread };
   // Focus moves synchronously: these dispatches update a ref at once, so a key typed right after
   // `/` (before React has re-rendered) already goes to the filter and is never lost.
-  const [list, listRef, listNow] = useSyncReducer(listReducer, INITIAL_LIST_STATE);
+  const [list, listRef, listNow] = useSyncReducer(listReducer, hiddenColumns && hiddenColumns.length > 0 ? { ...INITIAL_LIST_STATE, hiddenColumns } : INITIAL_LIST_STATE);
+  // A column hidden or shown again is kept for the next start (not the columns it started with).
+  const startedWith = useRef(list.hiddenColumns);
+  useEffect(() => {
+    if (list.hiddenColumns !== startedWith.current) onHiddenColumnsChange?.(list.hiddenColumns);
+  }, [list.hiddenColumns, onHiddenColumnsChange]);
   const [nav, navRef, navNow] = useSyncReducer(navigationReducer, INITIAL_NAVIGATION);
   const [dialog, dialogRef, dialogNow] = useSyncReducer(dialogReducer, NO_DIALOG);
   const [status, setStatus] = useState<StatusMessage | undefined>();
@@ -150,7 +164,13 @@ export function App({ source, session, size, onExit, changes, retirements, thres
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const now = useMemo(() => sandboxClock?.now() ?? new Date(), [inventory.rows, clockEpoch, sandboxClock]);
   const bodyHeight = Math.max(3, terminal.rows - HEADER_LINES - FOOTER_LINES);
-  const shell: Shell = { nav, navRef, navNow, setStatus, now, height: bodyHeight, width: terminal.columns };
+  const copy = (text: string, what: string) => {
+    const clean = clipboardText(text);
+    if (!writeClipboard) return setStatus({ text: `copying is off (--no-clipboard): ${what} is ${clean}`, tone: 'warning' });
+    writeClipboard(osc52(clean));
+    setStatus({ text: `copied ${what} to the clipboard: ${clean}`, tone: 'success' });
+  };
+  const shell: Shell = { nav, navRef, navNow, setStatus, copy, now, height: bodyHeight, width: terminal.columns };
   const keys = useKeysScreen(shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions: session.regions });
   const detail = useDetailScreen(shell, {
     source,
@@ -250,7 +270,8 @@ export function App({ source, session, size, onExit, changes, retirements, thres
       case 'retirements':
         return navNow({ type: 'open-retirements' });
       case 'help':
-        return toggleHelp(scopeOf(listRef.current, navRef.current, NO_DIALOG, retireFocus.current));
+        // At the section of the screen under the command line.
+        return navNow({ type: 'help-toggle', scroll: help.openAt(scopeOf(listRef.current, navRef.current, NO_DIALOG, retireFocus.current)) });
       case 'quit':
         return quit();
       default: {
@@ -275,8 +296,6 @@ export function App({ source, session, size, onExit, changes, retirements, thres
         return runCommandLine(dialogRef.current.kind === 'command' ? dialogRef.current.input : '');
       case 'command.cancel':
         return dialogNow({ type: 'close' });
-      case 'command.erase':
-        return dialogNow({ type: 'erase' });
       case 'command.complete': {
         const current = dialogRef.current.kind === 'command' ? dialogRef.current.input : '';
         return setCommandText(completeCommand(current));
@@ -291,8 +310,8 @@ export function App({ source, session, size, onExit, changes, retirements, thres
         return setCommandText(at.text);
       }
       default: {
-        const text = typedText(command, input, key);
-        if (text !== undefined) dialogNow({ type: 'type', text });
+        const edit = textEditFor(command, input, key);
+        if (edit) dialogNow({ type: 'edit', edit });
       }
     }
   };
@@ -302,17 +321,14 @@ export function App({ source, session, size, onExit, changes, retirements, thres
     for (const { input, key } of splitChunk(chunk, chunkKey, textField)) handleKey(input, key);
   });
 
-  /** `?` / `:help`: the help opens at the section of the screen it was asked from. */
-  function toggleHelp(scope: Scope) {
-    navNow({ type: 'help-toggle', scroll: helpScrollFor(scope === 'filter' ? 'list' : scope, bodyHeight, { readOnly: session.readOnly }) });
-  }
 
   function handleKey(input: string, key: Key) {
     const focus = scopeOf(listRef.current, navRef.current, dialogRef.current, retireFocus.current);
     const command = commandFor(focus, input, key);
     const onRetireScreen = navRef.current.screen.kind === 'retire' && dialogRef.current.kind === 'none';
     if (command === 'app.quit') return quit();
-    if (command === 'app.help') return toggleHelp(focus);
+    // The help opens at the section of the screen it was asked from (the keys that work there).
+    if (command === 'app.help') return navNow({ type: 'help-toggle', ...(navRef.current.overlay.kind === 'help' ? {} : { scroll: help.openAt(focus) }) });
     if (command === 'app.command') return dialogNow({ type: 'open-command' });
     if (focus !== 'dialog' && focus !== 'command' && status && command !== undefined) setStatus(undefined);
     if (onRetireScreen && (focus === 'retire' || focus === 'dialog')) return retireHandler.current?.(command, input, key);
@@ -328,6 +344,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
         return journal.onKey(command, input, key);
       case 'list':
       case 'filter':
+      case 'columns':
         return keys.onKey(command, input, key);
       case 'detail':
         return detail.onKey(command, input, key);
@@ -373,6 +390,7 @@ export function App({ source, session, size, onExit, changes, retirements, thres
           status={dialog.kind === 'command' ? { text: `:${dialog.input}█`, tone: 'accent' } : (status ?? inventoryStatus(inventory) ?? retrying)}
           readOnly={!canChange}
           {...(nav.screen.kind === 'retire' && retirements && retireHints && dialog.kind === 'none' && nav.overlay.kind !== 'help' ? { hints: retireHints } : {})}
+          width={terminal.columns}
           {...(scope === 'detail' && nav.screen.kind === 'detail' ? { tab: nav.screen.tab, unavailable: detail.unavailable } : {})}
         />
       </Box>

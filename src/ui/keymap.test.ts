@@ -7,6 +7,7 @@ import {
   bindingIdentity,
   commandFor,
   commandsIn,
+  fitHints,
   helpSections,
   hintsFor,
   matches,
@@ -131,14 +132,28 @@ describe('hints and help', () => {
   it('builds the footer from the registry', () => {
     expect(hintsFor('list')).toEqual(
       expect.arrayContaining([
-        { keys: 'j', description: 'move' },
-        { keys: '/', description: 'filter' },
-        { keys: 'q', description: 'quit' },
+        { keys: 'j', description: 'move', rank: 4 },
+        { keys: '/', description: 'filter', rank: 1 },
+        { keys: 'q', description: 'quit', rank: 2 },
       ]),
     );
     // Typing in the filter: q and ? are text, so quit is hinted as Ctrl-C.
-    expect(hintsFor('filter')).toContainEqual({ keys: 'Ctrl-C', description: 'quit' });
+    expect(hintsFor('filter')).toContainEqual({ keys: 'Ctrl-C', description: 'quit', rank: 2 });
     expect(hintsFor('filter').map((h) => h.description)).not.toContain('help');
+  });
+
+  it('keeps help and the most important hints when the footer is narrow, in their order', () => {
+    const text = (hints: ReturnType<typeof fitHints>) => hints.map((h) => `${h.keys} ${h.description}`).join('  ');
+    for (const scope of SCOPES.filter((s) => s !== 'global' && s !== 'filter' && s !== 'dialog' && s !== 'command')) {
+      for (const width of [20, 40, 80, 140]) {
+        const fitted = fitHints(hintsFor(scope, { tab: 'grants' }), width);
+        expect(text(fitted).length, `${scope} at ${width}`).toBeLessThanOrEqual(width);
+        expect(fitted.map((h) => h.description), `${scope} at ${width}`).toContain('help');
+      }
+    }
+    expect(text(fitHints(hintsFor('list'), 40))).toBe('Enter open  / filter  q quit  ? help');
+    expect(text(fitHints(hintsFor('detail', { tab: 'grants' }), 80))).toBe('Esc back  R retire key  Space select  t retire grant  x revoke grant  ? help');
+    expect(text(fitHints(hintsFor('detail', { tab: 'rotation' }), 60))).toContain('d disable');
   });
 
   it('lists every command in the help', () => {

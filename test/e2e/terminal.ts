@@ -116,6 +116,12 @@ export class Terminal {
     await run('tmux', ['-L', this.socket, 'send-keys', '-t', this.session, ...keys]);
   }
 
+  /** Runs a tmux command against this terminal's server (e.g. `show-buffer`); its output. */
+  async tmux(...args: string[]): Promise<string> {
+    const { stdout } = await run('tmux', ['-L', this.socket, ...args]);
+    return stdout;
+  }
+
   /** Waits for the program to exit and returns its exit code. */
   async exitCode(timeoutMs = 10_000): Promise<number> {
     const screen = await this.waitFor(/\[exit:\d+\]/, timeoutMs);

@@ -1,6 +1,8 @@
 // Helpers for ink-testing-library: wait for a frame instead of sleeping, and send keys by name.
 
 import { stripVTControlCharacters } from 'node:util';
+import { render } from 'ink-testing-library';
+import type { ReactElement } from 'react';
 
 /** The last frame with colours and other escape sequences removed. */
 export function plain(frame: string | undefined): string {
@@ -80,4 +82,15 @@ export async function press(stdin: { write(data: string): void }, key: KeyName |
   stdin.write(data);
   if (data === KEYS.escape) await tick(5);
   await settle();
+}
+
+/**
+ * ink-testing-library with a terminal `columns` wide (its fake stdout is always 100 columns, and
+ * Ink cuts every line at the stdout's width): the width is set, then the tree is drawn again.
+ */
+export function renderSized(tree: ReactElement, columns: number): ReturnType<typeof render> {
+  const app = render(tree);
+  Object.defineProperty(app.stdout, 'columns', { get: () => columns, configurable: true });
+  app.rerender(tree);
+  return app;
 }

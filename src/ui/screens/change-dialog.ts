@@ -3,14 +3,14 @@
 // after the other and say how it went. Its state is the App's dialog (shared with the command
 // line, so only one of them is ever open); this only drives it.
 
-import type { ActionRequest, ChangePreview } from '../../domain/actions.js';
+import { noChangeReason, type ActionRequest, type ChangePreview } from '../../domain/actions.js';
 import { describeError } from '../../domain/errors.js';
 import type { KeyRow } from '../../domain/key.js';
 import type { ChangeSource } from '../../domain/source.js';
 import type { StatusMessage } from '../components/footer.js';
 import type { Current } from '../hooks/use-sync-reducer.js';
 import { checkConfirmation, checkPeriod, runnable, type Dialog, type DialogEvent, type KeyRef } from '../state/dialog.js';
-import { typedText } from '../text-field.js';
+import { textEditFor } from '../text-field.js';
 import { confirmLayout } from '../views/change-dialog-lines.js';
 import type { KeyHandler } from './screen.js';
 
@@ -31,8 +31,8 @@ export interface ChangeDialogDeps {
 export interface ChangeDialog {
   /** Re-reads the key and shows what the change(s) would do; nothing is sent yet. */
   prepare: (requests: ActionRequest[], key: KeyRef, title: string) => void;
-  /** Asks for the automatic rotation period, starting from `initial` days. */
-  askPeriod: (key: KeyRef, initial: number) => void;
+  /** Asks for the automatic rotation period, starting from `initial` days (selected: typing replaces it); `current` is the period already set, if rotation is on. */
+  askPeriod: (key: KeyRef, initial: number, current?: number) => void;
   onKey: KeyHandler;
 }
 
@@ -46,7 +46,15 @@ export function changeDialog({ changes, readOnly, dialogRef, dialogNow, setStatu
     setStatus(undefined);
     dialogNow({ type: 'preparing', title });
     Promise.all(requests.map((request) => changes.preview(request, key))).then(
-      (previews) => dialogNow({ type: 'previews', previews }),
+      (previews) => {
+        // The key as re-read may already be as asked (changed since it was shown): nothing to send.
+        const same = previews.map((p) => noChangeReason(p.request, p.row));
+        if (previews.length > 0 && same.every((reason) => reason !== undefined)) {
+          dialogNow({ type: 'close' });
+          return setStatus({ text: `${same[0]}: nothing to change, nothing sent`, tone: 'muted' });
+        }
+        dialogNow({ type: 'previews', previews });
+      },
       (error: unknown) => {
         dialogNow({ type: 'close' });
         setStatus({ text: `${title}: ${describeError(error)} — nothing was changed`, tone: 'danger' });
@@ -86,6 +94,11 @@ export function changeDialog({ changes, readOnly, dialogRef, dialogNow, setStatu
     if (current.kind === 'period') {
       const period = checkPeriod(current.input);
       if (!period.ok) return dialogNow({ type: 'reject', error: period.error });
+      // The same period again would send EnableKeyRotation for no change: nothing is sent.
+      if (current.current === period.days) {
+        dialogNow({ type: 'close' });
+        return setStatus({ text: `already rotating every ${period.days} days: nothing to change, nothing sent`, tone: 'muted' });
+      }
       return prepare([{ action: 'rotation.enable', periodDays: period.days }], current.key, 'Enable automatic rotation');
     }
     if (current.kind === 'confirm') {
@@ -115,8 +128,6 @@ export function changeDialog({ changes, readOnly, dialogRef, dialogNow, setStatu
         if (current.kind === 'applying') return;
         dialogNow({ type: 'close' });
         return setStatus({ text: 'cancelled: nothing was changed', tone: 'muted' });
-      case 'dialog.erase':
-        return dialogNow({ type: 'erase' });
       case 'dialog.confirm':
         return confirm();
       case 'dialog.down':
@@ -125,12 +136,13 @@ export function changeDialog({ changes, readOnly, dialogRef, dialogNow, setStatu
       case 'dialog.pageUp':
         return scroll(command);
       default: {
-        const text = current.kind === 'period' || current.kind === 'confirm' ? typedText(command, input, key) : undefined;
-        if (text !== undefined) dialogNow({ type: 'type', text });
+        const edit = current.kind === 'period' || current.kind === 'confirm' ? textEditFor(command, input, key) : undefined;
+        if (edit) dialogNow({ type: 'edit', edit });
       }
     }
   };
 
-  const askPeriod = (key: KeyRef, initial: number) => dialogNow({ type: 'open-period', key, initial });
+  const askPeriod = (key: KeyRef, initial: number, current?: number) =>
+    dialogNow({ type: 'open-period', key, initial, ...(current !== undefined ? { current } : {}) });
   return { prepare, askPeriod, onKey };
 }

@@ -52,7 +52,20 @@ describe('detailAction', () => {
   it('asks for the rotation period, starting from the current one', () => {
     const c = context('rotation');
     detailAction('detail.rotationEnable', c);
-    expect(c.dialog.askPeriod).toHaveBeenCalledWith(c.screen.key, 180);
+    expect(c.dialog.askPeriod).toHaveBeenCalledWith(c.screen.key, 180, 180);
+    const off = context('rotation', { detail: { status: 'ready', detail: { ...enabledKey, row: { ...enabledKey.row, rotation: { kind: 'disabled' } } } } });
+    detailAction('detail.rotationEnable', off);
+    expect(off.dialog.askPeriod).toHaveBeenCalledWith(off.screen.key, 365, undefined);
+  });
+
+  it('says "nothing to change" for disabling rotation that is already off, and opens nothing', () => {
+    const off = context('rotation', { detail: { status: 'ready', detail: { ...enabledKey, row: { ...enabledKey.row, rotation: { kind: 'disabled' } } } } });
+    expect(detailAction('detail.rotationDisable', off)).toBe(true);
+    expect(off.setStatus).toHaveBeenCalledWith({ text: 'automatic rotation is already off: nothing to change, nothing sent', tone: 'warning' });
+    expect(off.dialog.prepare).not.toHaveBeenCalled();
+    const on = context('rotation');
+    detailAction('detail.rotationDisable', on);
+    expect(on.dialog.prepare).toHaveBeenCalledWith([{ action: 'rotation.disable' }], on.screen.key, 'Disable automatic rotation');
   });
 
   it('acts on the selected grants, else on the one under the cursor', () => {

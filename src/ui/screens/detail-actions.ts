@@ -2,7 +2,7 @@
 // selection they act on. Each works only when changes are possible and on its own tab; a change
 // the key's state rules out is refused at once, the rest open the change dialog.
 
-import { actionBlockedReason, type ActionRequest } from '../../domain/actions.js';
+import { actionBlockedReason, noChangeReason, type ActionRequest } from '../../domain/actions.js';
 import type { Grant, KeyDetail } from '../../domain/key.js';
 import { ROTATION_PERIOD_DEFAULT } from '../../domain/rotation.js';
 import type { StatusMessage } from '../components/footer.js';
@@ -52,7 +52,10 @@ function refusal(command: CommandId, spec: Command, { screen, detail, canChange,
   const request = CHECKED_REQUESTS[command];
   const known = detail.status === 'ready' ? detail.detail.row.metadata : undefined;
   const reason = request && known ? actionBlockedReason(request, known) : undefined;
-  return reason ? `${spec.description.replace(/ \(.*\)$/, '')}: not possible — ${reason}` : undefined;
+  if (reason) return `${spec.description.replace(/ \(.*\)$/, '')}: not possible — ${reason}`;
+  // Disabling rotation that is already off would be a real call for nothing.
+  const same = command === 'detail.rotationDisable' && detail.status === 'ready' ? noChangeReason({ action: 'rotation.disable' }, detail.detail.row) : undefined;
+  return same ? `${same}: nothing to change, nothing sent` : undefined;
 }
 
 /** Retire or revoke the selected grants, or else the one under the cursor. */
@@ -79,7 +82,8 @@ function act(command: CommandId, context: DetailActionContext) {
       return dialog.prepare([{ action: 'key.disable' }], key, 'Disable key');
     case 'detail.rotationEnable': {
       const rotation = detail.status === 'ready' ? detail.detail.row.rotation : undefined;
-      return dialog.askPeriod(key, rotation?.kind === 'enabled' ? (rotation.periodDays ?? ROTATION_PERIOD_DEFAULT) : ROTATION_PERIOD_DEFAULT);
+      const current = rotation?.kind === 'enabled' ? rotation.periodDays : undefined;
+      return dialog.askPeriod(key, current ?? ROTATION_PERIOD_DEFAULT, current);
     }
     case 'detail.rotationDisable':
       return dialog.prepare([{ action: 'rotation.disable' }], key, 'Disable automatic rotation');

@@ -5,6 +5,7 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { findingsForKey, type Thresholds } from '../../domain/findings.js';
 import type { ChangeSource, KeySource } from '../../domain/source.js';
+import { cliCommandFor } from '../../domain/cli-command.js';
 import { DEFAULT_USAGE_WINDOW, nextWindow, windowLabel, type UsageWindow } from '../../domain/usage.js';
 import type { Inventory } from '../hooks/use-inventory.js';
 import { useKeyDetail, type KeyDetailState } from '../hooks/use-key-detail.js';
@@ -57,8 +58,8 @@ const TAB_KEYS: Partial<Record<CommandId, DetailTab>> = {
 /** The current tab's line count (the Usage tab reports its own instead), and on Grants where each grant starts. */
 function useTabLines(detail: KeyDetailState, tab: DetailTab, marks: GrantMarks | undefined, thresholds: Thresholds, now: Date, width: number) {
   const grantStarts = useMemo(
-    () => (detail.status === 'ready' && tab === 'grants' ? grantsLayout(detail.detail, now, marks).starts : []),
-    [detail, tab, now, marks],
+    () => (detail.status === 'ready' && tab === 'grants' ? grantsLayout(detail.detail, now, marks, width).starts : []),
+    [detail, tab, now, marks, width],
   );
   const keyFindings = useMemo(
     () => (detail.status === 'ready' && tab === 'findings' ? findingsForKey({ key: detail.detail, thresholds, now, account: '' }) : []),
@@ -70,10 +71,15 @@ function useTabLines(detail: KeyDetailState, tab: DetailTab, marks: GrantMarks |
         ? 0
         : tab === 'findings'
           ? findingLines(keyFindings, width).length
-          : detailLines(detail.detail, tab, now, marks).length,
+          : detailLines(detail.detail, tab, now, marks, width).length,
     [detail, tab, now, marks, keyFindings, width],
   );
   return { grantStarts, lineCount };
+}
+
+/** A cursor within `count` items (0 when there are none). */
+export function clampCursor(cursor: number, count: number): number {
+  return count === 0 ? 0 : Math.max(0, Math.min(cursor, count - 1));
 }
 
 export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScreenController {
@@ -95,13 +101,15 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     rereadAccess?.(fresh.row.arn);
   }, [fresh, update, rereadAccess]);
   const tab = screen?.tab ?? 'overview';
-  const grantCursor = screen?.grantCursor ?? 0;
+  const grants = useMemo(() => (detail.status === 'ready' && Array.isArray(detail.detail.grants) ? detail.detail.grants : []), [detail]);
+  // The cursor stays on a grant that is listed: after the last grant of the list went (retired,
+  // revoked) it moves to the one before it instead of pointing past the end.
+  const grantCursor = clampCursor(screen?.grantCursor ?? 0, grants.length);
   const selectedGrants = screen?.selectedGrants;
   const marks = useMemo(
     () => (selectedGrants ? { cursor: grantCursor, selected: selectedGrants, selectable: canChange } : undefined),
     [grantCursor, selectedGrants, canChange],
   );
-  const grants = detail.status === 'ready' && Array.isArray(detail.detail.grants) ? detail.detail.grants : [];
   const { grantStarts, lineCount } = useTabLines(detail, tab, marks, thresholds, now, width);
   const page = Math.max(1, height - DETAIL_CHROME_LINES);
   // The Usage tab lays out its own lines and reports how far they scroll.
@@ -149,7 +157,9 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
 
   const moveKey = (command: CommandId, current: DetailScreen) => {
     if (current.tab === 'grants' && grants.length > 0 && (command === 'detail.down' || command === 'detail.up')) {
-      return navNow({ type: 'grant-cursor', by: command === 'detail.down' ? 1 : -1, count: grants.length });
+      const by = command === 'detail.down' ? 1 : -1;
+      // From where the cursor is shown (a stored cursor past the end counts as the last grant).
+      return navNow({ type: 'grant-cursor', by: clampCursor(current.grantCursor, grants.length) + by - current.grantCursor, count: grants.length });
     }
     switch (command) {
       case 'detail.back':
@@ -177,15 +187,26 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     }
   };
 
+  /** c, y, Y: the ARN (on Grants the grant id under the cursor), the key id, the AWS CLI command for the tab. */
+  const copyKey = (command: 'detail.copy' | 'detail.copyId' | 'detail.copyCli', current: DetailScreen) => {
+    const cursorGrant = current.tab === 'grants' ? grants[clampCursor(current.grantCursor, grants.length)] : undefined;
+    if (command === 'detail.copyCli') return shell.copy(cliCommandFor(current.tab, current.key, cursorGrant?.grantId), 'the AWS CLI command');
+    if (command === 'detail.copy' && cursorGrant) return shell.copy(cursorGrant.grantId, 'the grant id');
+    if (command === 'detail.copy') return shell.copy(current.key.arn, 'the ARN');
+    const keyId = fresh?.row.keyId ?? detailRow?.keyId ?? current.key.arn.split('/').pop() ?? current.key.arn;
+    return shell.copy(keyId, 'the key id');
+  };
+
   const onKey: KeyHandler = (command) => {
     const current = navRef.current.screen;
     if (command === undefined || current.kind !== 'detail') return;
+    if (command === 'detail.copy' || command === 'detail.copyId' || command === 'detail.copyCli') return copyKey(command, current);
     const tabKey = TAB_KEYS[command];
     if (tabKey) return navNow({ type: 'tab', tab: tabKey });
     if (command === 'detail.retire') return retire(current);
     if (command === 'detail.usageWindow' || command === 'detail.usageStop') return usageKey(command, current);
     if (command === 'detail.refresh' && current.tab === 'usage') return usage.reload();
-    const context = { screen: current, detail, grants, canChange, readOnly: deps.readOnly, dialog, navNow, setStatus };
+    const context = { screen: { ...current, grantCursor: clampCursor(current.grantCursor, grants.length) }, detail, grants, canChange, readOnly: deps.readOnly, dialog, navNow, setStatus };
     if (detailAction(command, context)) return;
     moveKey(command, current);
   };

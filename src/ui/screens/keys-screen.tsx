@@ -4,7 +4,20 @@
 import { useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { needsAttention, type Thresholds } from '../../domain/findings.js';
 import type { KeyRow } from '../../domain/key.js';
-import { columnsFor, filterRows, refineFilter, sortRows, toRowView, visibleWindow, withoutAwsManaged, type RowView } from '../../domain/table.js';
+import {
+  columnById,
+  columnsFor,
+  contentWidths,
+  filterRows,
+  parseFilter,
+  refineFilter,
+  sortRows,
+  toRowView,
+  visibleWindow,
+  withoutAwsManaged,
+  type ColumnId,
+  type RowView,
+} from '../../domain/table.js';
 import { Empty } from '../components/empty.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
@@ -13,8 +26,9 @@ import type { LastUse } from '../hooks/use-last-use.js';
 import type { Current } from '../hooks/use-sync-reducer.js';
 import type { CommandId } from '../keymap.js';
 import { selectedIndex, type ListEvent, type ListState } from '../state/list-state.js';
-import { typedText } from '../text-field.js';
-import { KeysView, keysBodyHeight } from '../views/keys-view.js';
+import { textEditFor } from '../text-field.js';
+import { ColumnChooserView } from '../views/column-chooser-view.js';
+import { KeysView, keysBodyHeight, keysLayout } from '../views/keys-view.js';
 import type { KeyHandler, ScreenController, Shell } from './screen.js';
 
 export interface KeysScreenDeps {
@@ -39,11 +53,40 @@ const FIXED_EVENTS: Partial<Record<CommandId, ListEvent>> = {
   'list.toggleFindings': { type: 'toggle-findings' },
   'filter.accept': { type: 'filter-accept' },
   'filter.cancel': { type: 'filter-cancel' },
-  'filter.erase': { type: 'filter-erase' },
+  'list.columns': { type: 'chooser-open' },
+  'columns.close': { type: 'chooser-close' },
 };
 
-/** Commands that change the order or the rows shown: the selection stays on its key when it is still listed. */
-const RESELECTS: ReadonlySet<CommandId> = new Set(['list.sortNext', 'list.sortReverse', 'list.toggleAwsManaged', 'list.toggleFindings']);
+/** Each column's own sort key (k9s-style: Shift and a letter; see the keymap). */
+export const SORT_COMMANDS: Readonly<Partial<Record<CommandId, ColumnId>>> = {
+  'list.sortAlias': 'alias',
+  'list.sortKeyId': 'keyId',
+  'list.sortRegion': 'region',
+  'list.sortState': 'state',
+  'list.sortFindings': 'findings',
+  'list.sortSpec': 'spec',
+  'list.sortOrigin': 'origin',
+  'list.sortMultiRegion': 'multiRegion',
+  'list.sortCreated': 'created',
+  'list.sortRotation': 'rotation',
+  'list.sortLastUsed': 'lastUsed',
+  'list.sortDeletion': 'deletion',
+};
+
+/**
+ * Commands that change the order or the rows shown: the selection stays on its key when it is
+ * still listed — clearing the filter (Esc) included, so the key found with it stays selected.
+ */
+const RESELECTS: ReadonlySet<CommandId> = new Set([
+  'list.sortNext',
+  'list.sortReverse',
+  'list.toggleAwsManaged',
+  'list.toggleFindings',
+  'list.clearFilter',
+  'filter.cancel',
+  'columns.toggle',
+  ...(Object.keys(SORT_COMMANDS) as CommandId[]),
+]);
 
 /** How many rows a command moves the selection (a page is the rows on screen); undefined when it does not move it. */
 function rowsMoved(command: CommandId, page: number): number | undefined {
@@ -99,9 +142,18 @@ function scopedViews(views: RowView[], toggles: Pick<ListState, 'showAwsManaged'
 
 export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions }: KeysScreenDeps): ScreenController {
   const views = useRowViews(inventory.rows, shell.now, thresholds);
-  const columns = useMemo(() => columnsFor({ multiRegion: regions.length > 1 }), [regions.length]);
+  const candidates = useMemo(() => columnsFor({ multiRegion: regions.length > 1 }), [regions.length]);
+  const { hiddenColumns } = list;
+  const columns = useMemo(() => candidates.filter((c) => !hiddenColumns.includes(c.id)), [candidates, hiddenColumns]);
   const { showAwsManaged, onlyWithFindings } = list;
   const scoped = useMemo(() => scopedViews(views, { showAwsManaged, onlyWithFindings }), [views, showAwsManaged, onlyWithFindings]);
+  // Columns as wide as what every listed key holds (not only the rows on screen: widths do not jump while scrolling).
+  const content = useMemo(() => contentWidths(scoped), [scoped]);
+  // The columns on screen: the only ones `s` and the column keys sort by.
+  const layout = useMemo(() => keysLayout(columns, shell.width, content, list.sort), [columns, shell.width, content, list.sort]);
+  const filterError = useMemo(() => parseFilter(list.filter).error, [list.filter]);
+  /** The key selected when `/` was pressed: selected again if the filter clears while it lists nothing. */
+  const selectedBeforeFilter = useRef<string | undefined>(undefined);
   // Sorted once per sort order or row change; a keystroke in the filter only filters the sorted
   // rows (the filter keeps their order), so typing never re-sorts 10,000 rows.
   const sorted = useMemo(() => sortRows(scoped, list.sort.column, list.sort.direction), [scoped, list.sort]);
@@ -142,20 +194,54 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
     const by = rowsMoved(command, listBodyRows);
     if (by !== undefined) return { type: 'move', by, count: shown.length };
     if (command === 'list.bottom') return { type: 'bottom', count: shown.length };
-    if (command === 'list.sortNext') return { type: 'sort-next', columns: columns.map((c) => c.id) };
+    if (command === 'list.sortNext') return { type: 'sort-next', columns: layout.map((c) => c.column.id) };
+    if (command === 'columns.down' || command === 'columns.up') return { type: 'chooser-move', by: command === 'columns.down' ? 1 : -1, count: candidates.length };
+    if (command === 'columns.toggle') {
+      const column = candidates[listRef.current.chooser ?? -1];
+      return column ? { type: 'column-toggle', column: column.id } : undefined;
+    }
+    const sortColumn = SORT_COMMANDS[command];
+    if (sortColumn) return { type: 'sort-by', column: sortColumn };
     return FIXED_EVENTS[command];
+  };
+
+  /** Why a column's sort key cannot be used now: only a column on screen is sorted by. */
+  const notSortable = (column: ColumnId): string | undefined => {
+    if (layout.some((c) => c.column.id === column)) return undefined;
+    const title = columnById(column).title;
+    if (!candidates.some((c) => c.id === column)) return `${title} is only shown with several regions: nothing to sort by`;
+    if (hiddenColumns.includes(column)) return `${title} is hidden: show it with v (the column chooser) to sort by it`;
+    if ((content[column]?.full ?? 0) === 0) return `no key listed has a ${title} value: nothing to sort by`;
+    return `${title} does not fit at ${shell.width} columns: widen the terminal, or hide other columns with v, to sort by it`;
+  };
+
+  /** Copies a text of the selected key (its ARN, its key id) and says so. */
+  const copySelected = (what: 'arn' | 'id') => {
+    const rows = currentShown();
+    const view = rows[selectedIndex(listRef.current, rows.length)];
+    if (!view) return shell.setStatus({ text: 'no key selected: nothing to copy', tone: 'warning' });
+    shell.copy(what === 'arn' ? view.arn : view.row.keyId, what === 'arn' ? 'the ARN' : 'the key id');
   };
 
   /** Applies a change of order or of the rows shown, keeping the selection on the same key. */
   const keepingSelection = (event: ListEvent) => {
     const before = currentShown();
-    const arn = before[selectedIndex(listRef.current, before.length)]?.arn;
+    // With nothing listed (a filter that matches nothing), the key selected before the filter began.
+    const arn = before[selectedIndex(listRef.current, before.length)]?.arn ?? selectedBeforeFilter.current;
     listNow(event);
     if (arn === undefined) return;
     listNow({ type: 'select', index: currentShown().findIndex((view) => view.arn === arn) });
   };
 
   const onKey: KeyHandler = (command, input, key) => {
+    if (command === 'list.filter') {
+      const rows = currentShown();
+      selectedBeforeFilter.current = rows[selectedIndex(listRef.current, rows.length)]?.arn;
+    }
+    const sortColumn = command ? SORT_COMMANDS[command] : undefined;
+    const refused = sortColumn ? notSortable(sortColumn) : undefined;
+    if (refused) return shell.setStatus({ text: refused, tone: 'warning' });
+    if (command === 'list.copy' || command === 'list.copyId') return copySelected(command === 'list.copy' ? 'arn' : 'id');
     const event = command && listEvent(command);
     if (event && command && RESELECTS.has(command)) return keepingSelection(event);
     if (event) return listNow(event);
@@ -166,9 +252,14 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
       if (arn) lastUse?.reread(arn);
       return inventory.refresh();
     }
-    // While the filter is being typed (the App's scope is 'filter' then), other keys are its text.
-    const text = listRef.current.isFiltering ? typedText(command, input, key) : undefined;
-    if (text !== undefined) listNow({ type: 'filter-type', text });
+    // While the filter is being typed (the App's scope is 'filter' then), other keys edit it.
+    const edit = listRef.current.isFiltering ? textEditFor(command, input, key) : undefined;
+    if (!edit) return;
+    // Erased to nothing: every key is listed again and the selected one stays selected.
+    const clears = edit.kind === 'erase-line' || edit.kind === 'erase-word' || edit.kind === 'erase-char';
+    const editEvent: ListEvent = { type: 'filter-edit', edit };
+    if (clears) return keepingSelection(editEvent);
+    listNow(editEvent);
   };
 
   const body = (): ReactNode => {
@@ -192,10 +283,15 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
         />
       );
     }
+    if (list.chooser !== undefined) {
+      return <ColumnChooserView columns={candidates} hidden={hiddenColumns} shown={layout.map((c) => c.column.id)} cursor={list.chooser} sort={list.sort} height={shell.height} />;
+    }
     return (
       <KeysView
         rows={shown}
         columns={columns}
+        content={content}
+        filterError={filterError}
         selected={selectedIndex(list, shown.length)}
         height={shell.height}
         width={shell.width}

@@ -27,6 +27,8 @@ export interface Shell {
   navRef: Current<Navigation>;
   navNow: (event: NavigationEvent) => void;
   setStatus: (status: StatusMessage | undefined) => void;
+  /** Puts a text on the clipboard (OSC 52, cleaned) and says so on the status line; `what` names it ("the ARN"). */
+  copy: (text: string, what: string) => void;
   /** Moves on each time the inventory's rows change, so ages and countdowns stay honest. */
   now: Date;
   /** The body's size: the terminal less the header and the footer. */

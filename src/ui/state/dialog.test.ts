@@ -26,6 +26,22 @@ const preview = (patch: Partial<ChangePreview> = {}): ChangePreview => ({
 });
 
 describe('dialogReducer', () => {
+  it('opens the rotation period with the current period selected: typing replaces it, Ctrl-U and Ctrl-W erase', () => {
+    const key = { arn: row.arn, region: row.region };
+    let state: Dialog = dialogReducer(NO_DIALOG, { type: 'open-period', key, initial: 365 });
+    expect(state).toEqual({ kind: 'period', key, input: '365', selected: true });
+    for (const digit of '180') state = dialogReducer(state, { type: 'edit', edit: { kind: 'type', text: digit } });
+    expect(state).toEqual({ kind: 'period', key, input: '180' });
+    state = dialogReducer(state, { type: 'edit', edit: { kind: 'erase-line' } });
+    expect(state).toEqual({ kind: 'period', key, input: '' });
+    state = dialogReducer(dialogReducer(NO_DIALOG, { type: 'open-period', key, initial: 180, current: 180 }), { type: 'erase' });
+    expect(state).toEqual({ kind: 'period', key, input: '', current: 180 });
+    let command: Dialog = dialogReducer(NO_DIALOG, { type: 'open-command' });
+    command = dialogReducer(command, { type: 'type', text: 'clock +15d' });
+    command = dialogReducer(command, { type: 'edit', edit: { kind: 'erase-word' } });
+    expect(command).toEqual({ kind: 'command', input: 'clock ' });
+  });
+
   it('types, erases and closes the command line', () => {
     let state: Dialog = dialogReducer(NO_DIALOG, { type: 'open-command' });
     state = dialogReducer(state, { type: 'type', text: 'jour' });

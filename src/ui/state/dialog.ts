@@ -3,22 +3,30 @@
 
 import { confirmationMatches, type ChangePreview } from '../../domain/actions.js';
 import { parseRotationPeriod } from '../../domain/rotation.js';
+import { applyEdit, type TextEdit } from '../text-field.js';
 
 export type KeyRef = { arn: string; region: string };
 
 export type Dialog =
   | { kind: 'none' }
   | { kind: 'command'; input: string }
-  | { kind: 'period'; key: KeyRef; input: string; error?: string }
+  /**
+   * The rotation period field. It opens with the current period (or the default) selected: the
+   * first key typed replaces it. `current` is the key's period when rotation is already on, to
+   * say "nothing to change" when the same period is entered again.
+   */
+  | { kind: 'period'; key: KeyRef; input: string; selected?: boolean; current?: number; error?: string }
   | { kind: 'preparing'; title: string }
   | { kind: 'confirm'; previews: ChangePreview[]; input: string; error?: string; /** Lines scrolled down in the list of changes and calls. */ scroll?: number }
   | { kind: 'applying'; title: string; done: number; total: number };
 
 export type DialogEvent =
   | { type: 'open-command' }
-  | { type: 'open-period'; key: KeyRef; initial: number }
+  | { type: 'open-period'; key: KeyRef; initial: number; current?: number }
   | { type: 'type'; text: string }
   | { type: 'erase' }
+  /** Any edit of the open field (text, Backspace, Ctrl-W, Ctrl-U): see src/ui/text-field.ts. */
+  | { type: 'edit'; edit: TextEdit }
   | { type: 'close' }
   | { type: 'preparing'; title: string }
   | { type: 'previews'; previews: ChangePreview[] }
@@ -35,17 +43,19 @@ export function dialogReducer(state: Dialog, event: DialogEvent): Dialog {
     case 'open-command':
       return state.kind === 'none' ? { kind: 'command', input: '' } : state;
     case 'open-period':
-      return state.kind === 'none' ? { kind: 'period', key: event.key, input: String(event.initial) } : state;
+      return state.kind === 'none'
+        ? { kind: 'period', key: event.key, input: String(event.initial), selected: true, ...(event.current !== undefined ? { current: event.current } : {}) }
+        : state;
     case 'type':
-      if (state.kind === 'command' || state.kind === 'period' || state.kind === 'confirm') {
-        const { error: _error, ...rest } = state as typeof state & { error?: string };
-        return { ...rest, input: (state.input + event.text).slice(0, 256) } as Dialog;
-      }
-      return state;
+      return dialogReducer(state, { type: 'edit', edit: { kind: 'type', text: event.text } });
     case 'erase':
+      return dialogReducer(state, { type: 'edit', edit: { kind: 'erase-char' } });
+    case 'edit':
       if (state.kind === 'command' || state.kind === 'period' || state.kind === 'confirm') {
-        const { error: _error, ...rest } = state as typeof state & { error?: string };
-        return { ...rest, input: [...state.input].slice(0, -1).join('') } as Dialog;
+        const { error: _error, selected, ...rest } = state as typeof state & { error?: string; selected?: boolean };
+        const field = applyEdit({ value: state.input, ...(selected ? { selected } : {}) }, event.edit);
+        // Control characters alone leave a selected default as it is (the error still clears).
+        return { ...rest, input: field.value, ...(field.selected ? { selected: true } : {}) } as Dialog;
       }
       return state;
     case 'close':

@@ -22,6 +22,15 @@ describe('listReducer', () => {
     ['next sort column', at({}), { type: 'sort-next', columns: ['alias', 'keyId', 'state'] }, { sort: { column: 'keyId', direction: 'asc' } }],
     ['sort wraps', at({ sort: { column: 'state', direction: 'desc' } }), { type: 'sort-next', columns: ['alias', 'keyId', 'state'] }, { sort: { column: 'alias', direction: 'asc' } }],
     ['reverse sort', at({}), { type: 'sort-reverse' }, { sort: { column: 'alias', direction: 'desc' } }],
+    ['sort by a column', at({}), { type: 'sort-by', column: 'lastUsed' }, { sort: { column: 'lastUsed', direction: 'asc' } }],
+    ['the same column again reverses', at({ sort: { column: 'lastUsed', direction: 'asc' } }), { type: 'sort-by', column: 'lastUsed' }, { sort: { column: 'lastUsed', direction: 'desc' } }],
+    ['erases a word of the filter', at({ isFiltering: true, filter: 'state:disabled tag:x' }), { type: 'filter-edit', edit: { kind: 'erase-word' } }, { filter: 'state:disabled ' }],
+    ['erases the whole filter', at({ isFiltering: true, filter: 'state:disabled tag:x' }), { type: 'filter-edit', edit: { kind: 'erase-line' } }, { filter: '' }],
+    ['opens the column chooser', at({}), { type: 'chooser-open' }, { chooser: 0 }],
+    ['moves in the chooser', at({ chooser: 0 }), { type: 'chooser-move', by: 1, count: 3 }, { chooser: 1 }],
+    ['hides a column', at({}), { type: 'column-toggle', column: 'keyId' }, { hiddenColumns: ['keyId'] }],
+    ['shows it again', at({ hiddenColumns: ['keyId', 'created'] }), { type: 'column-toggle', column: 'keyId' }, { hiddenColumns: ['created'] }],
+    ['hiding the sorted column sorts by alias', at({ sort: { column: 'created', direction: 'desc' } }), { type: 'column-toggle', column: 'created' }, { hiddenColumns: ['created'], sort: { column: 'alias', direction: 'asc' } }],
     ['toggle AWS-managed keys', at({ selected: 3 }), { type: 'toggle-aws-managed' }, { showAwsManaged: true, selected: 0 }],
   ])('%s', (_name, state, event, expected) => {
     expect(listReducer(state, event)).toEqual({ ...state, ...expected });
@@ -34,6 +43,8 @@ describe('listReducer', () => {
     { type: 'filter-cancel' },
     { type: 'filter-erase' },
     { type: 'filter-clear' },
+    { type: 'column-toggle', column: 'alias' },
+    { type: 'chooser-close' },
   ])('returns the same state for an inapplicable %o', (event) => {
     expect(listReducer(INITIAL_LIST_STATE, event)).toBe(INITIAL_LIST_STATE);
   });

@@ -3,6 +3,7 @@
 // so the reducer never sees the rows. Inapplicable events return the same state.
 
 import type { ColumnId, SortOrder } from '../../domain/table.js';
+import { applyEdit, type TextEdit } from '../text-field.js';
 
 export interface ListState {
   selected: number;
@@ -12,6 +13,10 @@ export interface ListState {
   showAwsManaged: boolean;
   /** Only keys with findings to act on (the `f` toggle). */
   onlyWithFindings: boolean;
+  /** Columns the operator switched off in the column chooser (v). */
+  hiddenColumns: readonly ColumnId[];
+  /** The column chooser, when open: the row under its cursor. */
+  chooser?: number;
 }
 
 export type ListEvent =
@@ -23,12 +28,21 @@ export type ListEvent =
   | { type: 'filter-start' }
   | { type: 'filter-type'; text: string }
   | { type: 'filter-erase' }
+  /** Any edit of the filter being typed (text, Backspace, Ctrl-W, Ctrl-U). */
+  | { type: 'filter-edit'; edit: TextEdit }
+  /** Sort by a column (a column's own key); the same column again reverses the order. */
+  | { type: 'sort-by'; column: ColumnId }
   | { type: 'filter-accept' }
   | { type: 'filter-cancel' }
   | { type: 'filter-clear' }
   | { type: 'sort-next'; columns: readonly ColumnId[] }
   | { type: 'sort-reverse' }
   | { type: 'toggle-aws-managed' }
+  | { type: 'chooser-open' }
+  | { type: 'chooser-close' }
+  | { type: 'chooser-move'; by: number; count: number }
+  /** Shows or hides a column; the alias (each row's name) is always shown. Hiding the sorted column sorts by alias. */
+  | { type: 'column-toggle'; column: ColumnId }
   | { type: 'toggle-findings' };
 
 export const INITIAL_LIST_STATE: ListState = {
@@ -38,6 +52,7 @@ export const INITIAL_LIST_STATE: ListState = {
   sort: { column: 'alias', direction: 'asc' },
   showAwsManaged: false,
   onlyWithFindings: false,
+  hiddenColumns: [],
 };
 
 function clamp(value: number, count: number): number {
@@ -68,11 +83,14 @@ export function listReducer(state: ListState, event: ListEvent): ListState {
       // A new `/` starts a new filter, as a new search does in less or vim.
       return state.isFiltering ? state : { ...state, isFiltering: true, filter: '', selected: 0 };
     case 'filter-type':
-      if (!state.isFiltering || event.text === '') return state;
-      return { ...state, filter: state.filter + event.text, selected: 0 };
+      return listReducer(state, { type: 'filter-edit', edit: { kind: 'type', text: event.text } });
     case 'filter-erase':
-      if (!state.isFiltering || state.filter === '') return state;
-      return { ...state, filter: [...state.filter].slice(0, -1).join(''), selected: 0 };
+      return listReducer(state, { type: 'filter-edit', edit: { kind: 'erase-char' } });
+    case 'filter-edit': {
+      if (!state.isFiltering) return state;
+      const filter = applyEdit({ value: state.filter }, event.edit).value;
+      return filter === state.filter ? state : { ...state, filter, selected: 0 };
+    }
     case 'filter-accept':
       return state.isFiltering ? { ...state, isFiltering: false } : state;
     case 'filter-cancel':
@@ -85,8 +103,30 @@ export function listReducer(state: ListState, event: ListEvent): ListState {
       const column = event.columns[(index + 1) % event.columns.length] ?? state.sort.column;
       return { ...state, sort: { column, direction: 'asc' } };
     }
+    case 'sort-by':
+      return state.sort.column === event.column
+        ? { ...state, sort: { column: event.column, direction: state.sort.direction === 'asc' ? 'desc' : 'asc' } }
+        : { ...state, sort: { column: event.column, direction: 'asc' } };
     case 'sort-reverse':
       return { ...state, sort: { ...state.sort, direction: state.sort.direction === 'asc' ? 'desc' : 'asc' } };
+    case 'chooser-open':
+      return state.chooser === undefined ? { ...state, chooser: 0 } : state;
+    case 'chooser-close': {
+      if (state.chooser === undefined) return state;
+      const { chooser: _chooser, ...rest } = state;
+      return rest;
+    }
+    case 'chooser-move': {
+      if (state.chooser === undefined || event.count === 0) return state;
+      const chooser = clamp(state.chooser + event.by, event.count);
+      return chooser === state.chooser ? state : { ...state, chooser };
+    }
+    case 'column-toggle': {
+      if (event.column === 'alias') return state;
+      if (state.hiddenColumns.includes(event.column)) return { ...state, hiddenColumns: state.hiddenColumns.filter((id) => id !== event.column) };
+      const hiddenColumns = [...state.hiddenColumns, event.column];
+      return state.sort.column === event.column ? { ...state, hiddenColumns, sort: { column: 'alias', direction: 'asc' } } : { ...state, hiddenColumns };
+    }
     case 'toggle-aws-managed':
       return { ...state, showAwsManaged: !state.showAwsManaged, selected: 0 };
     case 'toggle-findings':

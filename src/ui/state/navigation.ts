@@ -47,7 +47,8 @@ export type NavigationEvent =
   | { type: 'tab-step'; by: 1 | -1 }
   | { type: 'scroll'; by: number; maxScroll: number }
   | { type: 'scroll-to'; to: 'top' | 'bottom'; maxScroll: number }
-  | { type: 'help-toggle'; /** Where it opens (the current screen's section). */ scroll?: number }
+  /** Opens the help (at line `scroll`: the current screen's section) or closes it. */
+  | { type: 'help-toggle'; scroll?: number }
   | { type: 'help-close' }
   | { type: 'help-scroll'; by: number; maxScroll: number }
   | { type: 'grant-cursor'; by: number; count: number }
@@ -147,7 +148,7 @@ export function navigationReducer(state: Navigation, event: NavigationEvent): Na
       return scroll === screen.scroll ? state : { ...state, screen: { ...screen, scroll } };
     }
     case 'help-toggle':
-      return { ...state, overlay: overlay.kind === 'help' ? { kind: 'none' } : { kind: 'help', scroll: event.scroll ?? 0 } };
+      return { ...state, overlay: overlay.kind === 'help' ? { kind: 'none' } : { kind: 'help', scroll: Math.max(0, event.scroll ?? 0) } };
     case 'help-close':
       return overlay.kind === 'help' ? { ...state, overlay: { kind: 'none' } } : state;
     case 'help-scroll': {

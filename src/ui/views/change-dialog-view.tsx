@@ -10,13 +10,15 @@ import { needsTypedWord, type Dialog } from '../state/dialog.js';
 import { useTheme } from '../theme.js';
 import { confirmLayout, type DialogLine } from './change-dialog-lines.js';
 
-function Field({ label, input, error }: { label: string; input: string; error?: string | undefined }) {
+/** A text field; a selected default is shown in inverse video with a note: the first key typed replaces it. */
+function Field({ label, input, selected, error }: { label: string; input: string; selected?: boolean | undefined; error?: string | undefined }) {
   const theme = useTheme();
   return (
     <Box flexDirection="column" marginTop={1}>
       <Text>
-        {label} <Text {...theme.accent}>{cleanText(input)}</Text>
+        {label} {selected ? <Text inverse>{cleanText(input)}</Text> : <Text {...theme.accent}>{cleanText(input)}</Text>}
         <Text inverse> </Text>
+        {selected ? <Text {...theme.muted}>  (type to replace · Enter keeps it)</Text> : null}
       </Text>
       <Text {...theme.danger}>{error ?? ' '}</Text>
     </Box>
@@ -54,8 +56,8 @@ export function ChangeDialogView({ dialog, width, height }: { dialog: Exclude<Di
             KMS creates new key material every period ({ROTATION_PERIOD_MIN}–{ROTATION_PERIOD_MAX} days). Old material is kept, so existing
             ciphertext still decrypts.
           </Text>
-          <Field label="Rotation period in days:" input={dialog.input} error={dialog.error} />
-          <Text {...theme.muted}>Enter: preview the change · Esc: cancel</Text>
+          <Field label="Rotation period in days:" input={dialog.input} selected={dialog.selected} error={dialog.error} />
+          <Text {...theme.muted}>Enter: preview the change · Esc: cancel · Ctrl-U: erase · Ctrl-W: erase a word</Text>
         </Box>
       );
     case 'preparing':

@@ -15,6 +15,15 @@ describe('HelpView', () => {
     expect(frame).toContain('Key detail');
   });
 
+  it.each([80, 140])('wraps long descriptions under themselves at %i columns, cutting nothing', (width) => {
+    const lines = helpLines({ width });
+    for (const line of lines) expect([...line.text].length).toBeLessThanOrEqual(width);
+    const words = (text: string) => text.split(/\s+/).filter(Boolean);
+    const all = words(lines.map((l) => l.text).join(' ')).join(' ');
+    for (const command of COMMANDS) expect(all, command.id).toContain(words(command.description).join(' '));
+    if (width === 80) expect(lines.length).toBeGreaterThan(helpLines().length);
+  });
+
   it('scrolls when it does not fit', () => {
     const frame = plain(render(<HelpView height={6} scroll={2} />).lastFrame());
     expect(frame).toMatch(/Help {2}\(3–7 of \d+\)/);

@@ -1,49 +1,50 @@
 import { Box, Text } from 'ink';
-import { helpSections } from '../keymap.js';
+import { helpSections, type Scope } from '../keymap.js';
 import { useTheme } from '../theme.js';
+import { wrapLine } from './key-detail-lines.js';
 
 export interface HelpLine {
   text: string;
   isTitle?: boolean;
   isDangerous?: boolean;
+  /** On a section's title: the scope the section is about. */
+  scope?: Scope;
 }
 
-/** The help screen as lines, generated from the keymap. */
-export function helpLines(options: { readOnly?: boolean } = {}): HelpLine[] {
+/** The help screen as lines, generated from the keymap; with `width`, descriptions wrap under themselves instead of being cut. */
+export function helpLines(options: { readOnly?: boolean; width?: number } = {}): HelpLine[] {
   const sections = helpSections(options);
   const keysWidth = Math.max(...sections.flatMap((s) => s.entries.map((e) => e.keys.length))) + 2;
   const lines: HelpLine[] = [];
   for (const section of sections) {
     if (lines.length > 0) lines.push({ text: '' });
-    lines.push({ text: section.title, isTitle: true });
+    lines.push({ text: section.title, isTitle: true, scope: section.scope });
     for (const entry of section.entries) {
-      lines.push({ text: `  ${entry.keys.padEnd(keysWidth)}${entry.description}`, isDangerous: entry.dangerous });
+      const text = `  ${entry.keys.padEnd(keysWidth)}${entry.description}`;
+      const wrapped = options.width === undefined ? [{ text }] : wrapLine({ text, indent: 2 + keysWidth }, options.width);
+      for (const part of wrapped) lines.push({ text: part.text, isDangerous: entry.dangerous });
     }
   }
   return lines;
 }
 
-/**
- * Where help opens for a screen: its own section at the top (clamped so the last page is full),
- * the general keys when the screen has no section of its own.
- */
-export function helpScrollFor(scope: string, height: number, options: { readOnly?: boolean } = {}): number {
-  const title = helpSections(options).find((s) => s.scope === scope)?.title;
-  const lines = helpLines(options);
-  const at = title ? lines.findIndex((l) => l.isTitle && l.text === title) : 0;
-  return Math.max(0, Math.min(at, lines.length - (height - 1)));
+/** The line where the section of a scope starts (the keys that work where the help was asked for); 0 when it has none. */
+export function helpSectionStart(lines: readonly HelpLine[], scope: Scope): number {
+  return Math.max(0, lines.findIndex((line) => line.isTitle && line.scope === scope));
 }
 
 export interface HelpViewProps {
   height: number;
   scroll: number;
   readOnly?: boolean;
+  /** The terminal's width: long descriptions wrap. */
+  width?: number;
 }
 
 /** Every key binding, scrollable; replaces the screen while open. */
-export function HelpView({ height, scroll, readOnly = false }: HelpViewProps) {
+export function HelpView({ height, scroll, readOnly = false, width }: HelpViewProps) {
   const theme = useTheme();
-  const lines = helpLines({ readOnly });
+  const lines = helpLines({ readOnly, ...(width !== undefined ? { width } : {}) });
   const bodyHeight = Math.max(1, height - 1);
   const visible = lines.slice(scroll, scroll + bodyHeight);
   return (

@@ -24,6 +24,8 @@ export type LineTone = 'danger' | 'warning' | 'success' | 'muted' | 'accent' | '
 export interface DetailLine {
   text: string;
   tone?: LineTone;
+  /** Where a wrapped continuation starts (a field's value column); the line's own indentation when absent. */
+  indent?: number;
 }
 
 const clean = (text: string): string => cleanText(text, { singleLine: true });
@@ -34,7 +36,45 @@ function line(text: string, tone?: LineTone): DetailLine {
 
 const LABEL_WIDTH = 16;
 function field(label: string, value: string, tone?: LineTone): DetailLine {
-  return line(`${label.padEnd(LABEL_WIDTH)}${value}`, tone);
+  return { ...line(`${label.padEnd(LABEL_WIDTH)}${value}`, tone), indent: LABEL_WIDTH };
+}
+
+/**
+ * A line cut into lines of at most `width` columns, never truncated: breaks at spaces where it
+ * can, inside a word (an ARN, a grant id) only when the word alone is too long; continuations
+ * start at the line's value column, so a wrapped ARN reads as one value.
+ */
+export function wrapLine(detail: DetailLine, width: number): DetailLine[] {
+  const chars = [...detail.text];
+  if (width < 1 || chars.length <= width) return [detail];
+  const own = chars.length - [...detail.text.trimStart()].length;
+  const indent = Math.min(detail.indent ?? own, Math.floor(width / 2));
+  const pad = ' '.repeat(indent);
+  const out: DetailLine[] = [];
+  let rest = chars;
+  let first = true;
+  while (rest.length > 0) {
+    const room = first ? width : width - indent;
+    let take: number;
+    if (rest.length <= room) take = rest.length;
+    else {
+      // The last space within the room (not the indentation), else cut the word.
+      const space = rest.slice(0, room + 1).lastIndexOf(' ');
+      take = space > (first ? indent : 0) ? space : room;
+    }
+    const text = rest.slice(0, take).join('');
+    const { indent: _indent, ...style } = detail;
+    out.push({ ...style, text: first ? text.trimEnd() : `${pad}${text.trim()}` });
+    rest = rest.slice(take);
+    while (rest[0] === ' ') rest = rest.slice(1);
+    first = false;
+  }
+  return out;
+}
+
+/** Every line wrapped to `width` (no wrapping when width is undefined). */
+export function wrapLines(lines: readonly DetailLine[], width: number | undefined): DetailLine[] {
+  return width === undefined ? [...lines] : lines.flatMap((l) => wrapLine(l, width));
 }
 
 /** "cannot read the policy: access denied … (GetKeyPolicy, AccessDeniedException)" */
@@ -240,7 +280,7 @@ export interface GrantMarks {
 }
 
 /** The Grants tab, and the line where each grant's block starts (to keep the cursor in view). */
-export function grantsLayout(detail: KeyDetail, now: Date, marks?: GrantMarks): { lines: DetailLine[]; starts: number[] } {
+export function grantsLayout(detail: KeyDetail, now: Date, marks?: GrantMarks, width?: number): { lines: DetailLine[]; starts: number[] } {
   if (isReadProblem(detail.grants)) return { lines: [problemLine('the grants', detail.grants)], starts: [] };
   if (detail.grants.length === 0) return { lines: [line('no grants on this key', 'muted')], starts: [] };
   const selectedCount = marks ? detail.grants.filter((g) => marks.selected.includes(g.grantId)).length : 0;
@@ -255,16 +295,20 @@ export function grantsLayout(detail: KeyDetail, now: Date, marks?: GrantMarks): 
       const pointer = index === marks.cursor ? '›' : ' ';
       const box = marks.selectable ? (marks.selected.includes(grant.grantId) ? '[x] ' : '[ ] ') : '';
       const first = block[0]!;
-      block[0] = { ...first, text: `${pointer} ${box}${first.text}` };
-      for (let i = 1; i < block.length; i++) block[i] = { ...block[i]!, text: `  ${marks.selectable ? '    ' : ''}${block[i]!.text}` };
+      const shift = 2 + box.length;
+      block[0] = { ...first, text: `${pointer} ${box}${first.text}`, indent: shift };
+      for (let i = 1; i < block.length; i++) {
+        const next = block[i]!;
+        block[i] = { ...next, text: `  ${marks.selectable ? '    ' : ''}${next.text}`, ...(next.indent !== undefined ? { indent: next.indent + shift } : {}) };
+      }
     }
-    lines.push(...block);
+    lines.push(...wrapLines(block, width));
   });
   return { lines, starts };
 }
 
-export function grantsLines(detail: KeyDetail, now: Date, marks?: GrantMarks): DetailLine[] {
-  return grantsLayout(detail, now, marks).lines;
+export function grantsLines(detail: KeyDetail, now: Date, marks?: GrantMarks, width?: number): DetailLine[] {
+  return grantsLayout(detail, now, marks, width).lines;
 }
 
 /** The policy pretty-printed (2-space JSON), or the raw text when it is not JSON; always cleaned. */
@@ -285,16 +329,17 @@ export function policyLines(detail: KeyDetail): DetailLine[] {
     .map((text) => line(text));
 }
 
-export function detailLines(detail: KeyDetail, tab: DetailTab, now: Date, marks?: GrantMarks): DetailLine[] {
+/** A tab's lines; with `width`, wrapped to it (nothing is ever cut off at the right edge). */
+export function detailLines(detail: KeyDetail, tab: DetailTab, now: Date, marks?: GrantMarks, width?: number): DetailLine[] {
   switch (tab) {
     case 'overview':
-      return overviewLines(detail.row, now);
+      return wrapLines(overviewLines(detail.row, now), width);
     case 'rotation':
-      return rotationLines(detail, now);
+      return wrapLines(rotationLines(detail, now), width);
     case 'grants':
-      return grantsLines(detail, now, marks);
+      return grantsLines(detail, now, marks, width);
     case 'policy':
-      return policyLines(detail);
+      return wrapLines(policyLines(detail), width);
     case 'usage':
       return []; // the Usage tab is its own view (usage-view.tsx), fed by CloudTrail
     case 'findings':

@@ -57,17 +57,22 @@ function Lines({ lines, scroll, height }: { lines: DetailLine[]; scroll: number;
 }
 
 /** One key: a tab bar and the current tab's lines, scrolled. */
-export function KeyDetailView({ row, state, tab, scroll, height, now, marks, usage }: KeyDetailViewProps) {
+export function KeyDetailView({ row, state, tab, scroll, height, width, now, marks, usage }: KeyDetailViewProps) {
   const theme = useTheme();
   const detailRow = state.status === 'ready' ? state.detail.row : row;
-  const lines = useMemo(() => (state.status === 'ready' ? detailLines(state.detail, tab, now, marks) : []), [state, tab, now, marks]);
+  // Wrapped to the width: an ARN, a grant id or a principal is never cut at the right edge.
+  const lines = useMemo(() => (state.status === 'ready' ? detailLines(state.detail, tab, now, marks, width) : []), [state, tab, now, marks, width]);
   const bodyHeight = Math.max(1, height - DETAIL_CHROME_LINES);
   const title = detailRow ? cleanText(displayName(detailRow)) : 'key';
+  // The ARN beside the name when it fits whole, else the key id; never a cut ARN (Overview has it, c copies it).
+  const subtitle = detailRow
+    ? [cleanText(detailRow.arn), cleanText(detailRow.keyId)].find((text) => [...title].length + 1 + [...text].length <= width && text !== title)
+    : undefined;
   return (
     <Box flexDirection="column" height={height}>
       <Text wrap="truncate-end">
         <Text {...theme.heading}>{title}</Text>
-        {detailRow ? <Text {...theme.muted}> {cleanText(detailRow.arn)}</Text> : null}
+        {subtitle ? <Text {...theme.muted}> {subtitle}</Text> : null}
       </Text>
       <TabBar tab={tab} />
       {(tab === 'usage' || tab === 'findings') && usage ? (

@@ -1,9 +1,9 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { columnsFor, sortRows, toRowView, withoutAwsManaged, type SortOrder } from '../../domain/table.js';
+import { columnById, columnsFor, contentWidths, sortRows, toRowView, withoutAwsManaged, type SortOrder } from '../../domain/table.js';
 import { ALL_ROWS, NOW, manyRows } from '../../../test/helpers/kms-fixtures.js';
-import { plain } from '../../../test/helpers/ink.js';
-import { KeysView, type KeysViewProps } from './keys-view.js';
+import { plain, renderSized } from '../../../test/helpers/ink.js';
+import { KeysView, keysLayout, type KeysViewProps } from './keys-view.js';
 
 const columns = columnsFor({ multiRegion: false });
 const sort: SortOrder = { column: 'alias', direction: 'asc' };
@@ -31,13 +31,18 @@ describe('KeysView', () => {
     const frame = plain(lastFrame());
     expect(frame).toContain('7 of 7 keys');
     expect(frame).toContain('1 AWS-managed hidden');
-    expect(frame).toMatch(/ALIAS ↑\s+STATE\s+FIND\s+ROTATION\s+LAST USED/);
-    // The fixture rows carry no policy and grants yet: their policy checks are pending (…).
-    expect(frame).toMatch(/ebs-volumes \+1\s+Enabled\s+…\s+on 365d next 2027-03-01\s+2026-11-20 Decrypt/);
-    expect(frame).toMatch(/release-signing\s+Enabled\s+!1…\s+n\/a\s+never/);
-    expect(frame).toMatch(/old-backups\s+PendingDeletion\s+…\s+off\s+not since 2026-04-15/);
-    expect(frame).toMatch(/c0ffee00-1111-4222-8\S*…\s+no access\s+\?\s+\?/);
+    // 100 columns: the key without an alias is named by its whole key id; the last use does not fit.
+    expect(frame).toMatch(/ALIAS ↑\s+STATE\s+FIND\s+ROTATION\s+DELETION/);
+    expect(frame).toMatch(/ebs-volumes \+1\s+Enabled\s+(?:…\s+)?on 365d next 2027-03-01/);
+    expect(frame).toMatch(/release-signing\s+Enabled\s+!1…?\s+n\/a/);
+    expect(frame).toMatch(/old-backups\s+PendingDeletion\s+(?:…\s+)?off\s+2026-12-20 \(27d\)/);
+    expect(frame).toMatch(/c0ffee00-1111-4222-8333-944455556666 no access\s+\?/);
     expect(frame).not.toContain('aws/ebs');
+    const wide = plain(renderSized(<KeysView {...props({ width: 160 })} />, 160).lastFrame());
+    expect(wide).toMatch(/ALIAS ↑\s+KEY ID\s+STATE\s+FIND\s+ROTATION\s+LAST USED\s+DELETION/);
+    expect(wide).toMatch(/ebs-volumes \+1\s+1234abcd-12ab-34cd-56ef-1234567890ab Enabled\s+(?:…\s+)?on 365d next 2027-03-01 2026-11-20 Decrypt/);
+    expect(wide).toMatch(/old-backups\s+7f3e2d1c-0b9a-4887-a665-544332211000 PendingDeletion\s+(?:…\s+)?off\s+not since 2026-04-15\s+2026-12-20 \(27d\)/);
+    expect(wide).toMatch(/—\s+c0ffee00-1111-4222-8333-944455556666 no access/);
   });
 
   it('shows the filter being typed and the count it leaves', () => {
@@ -59,10 +64,10 @@ describe('KeysView', () => {
   it('shows "pending" for last use not read yet, and "…" for the findings that wait for it', () => {
     const pending = ALL_ROWS.map((r) => (r.metadata ? { ...r, lastUsage: { kind: 'pending' as const } } : r));
     const rows = sortRows(withoutAwsManaged(pending.map((r) => toRowView(r, NOW))), 'alias', 'asc');
-    const frame = plain(render(<KeysView {...props({ rows })} />).lastFrame());
-    expect(frame).toMatch(/ebs-volumes \+1\s+Enabled\s+…\s+on 365d next 2027-03-01\s+pending/);
-    expect(frame).toMatch(/global-secrets\s+Enabled\s+!1…\s+off\s+pending/);
-    expect(frame).toMatch(/release-signing\s+Enabled\s+…\s+n\/a\s+pending/);
+    const frame = plain(renderSized(<KeysView {...props({ rows, width: 160 })} />, 160).lastFrame());
+    expect(frame).toMatch(/ebs-volumes \+1\s+\S+\s+Enabled\s+…\s+.*on 365d next 2027-03-01\s+pending/);
+    expect(frame).toMatch(/global-secrets\s+\S+\s+Enabled\s+!1…\s+.*off\s+pending/);
+    expect(frame).toMatch(/release-signing\s+\S+\s+Enabled\s+…\s+.*n\/a\s+pending/);
   });
 
   it('marks a value read more than an hour ago with *', () => {
@@ -71,8 +76,10 @@ describe('KeysView', () => {
       r.lastUsage.kind === 'used' ? { ...r, lastUsage: { ...r.lastUsage, readAt: readAt(r.aliases.includes('alias/ebs-volumes') ? 90 : 5) } } : r,
     );
     const rows = sortRows(withoutAwsManaged(aged.map((r) => toRowView(r, NOW))), 'alias', 'asc');
-    const frame = plain(render(<KeysView {...props({ rows })} />).lastFrame());
+    const frame = plain(renderSized(<KeysView {...props({ rows, width: 160 })} />, 160).lastFrame());
     expect(frame).toMatch(/ebs-volumes \+1.*2026-11-20 Decrypt \*/);
+    // Where only the date fits, the mark stays with it.
+    expect(rows.find((r) => r.row.aliases.includes('alias/ebs-volumes'))?.short.lastUsed).toBe('2026-11-20 *');
     expect(frame).not.toMatch(/fargate.*\*/);
   });
 
@@ -111,9 +118,9 @@ describe('KeysView', () => {
   it('shows more columns when the terminal is wider', () => {
     const wide = props({ width: 100 });
     const some = columns.filter((c) => ['alias', 'keyId', 'state', 'spec', 'deletion'].includes(c.id));
-    const frame = plain(render(<KeysView {...wide} columns={some} />).lastFrame());
+    const frame = plain(render(<KeysView {...wide} columns={some.filter((c) => c.id !== 'spec')} />).lastFrame());
     expect(frame).toMatch(/ALIAS ↑\s+KEY ID\s+STATE\s+DELETION/);
-    expect(frame).toMatch(/old-backups\s+7f3e2d1c-0b9a-4887-a665-544332211000\s+PendingDeletion\s+2026-12-20 \(27d\)/);
+    expect(frame).toMatch(/old-backups\s+7f3e2d1c-0b9a-4887-a665-544332211000\s+PendingDeletion\s+(?:…\s+)?2026-12-20 \(27d\)/);
     const specs = plain(render(<KeysView {...wide} columns={some.filter((c) => c.id !== 'keyId')} />).lastFrame());
     expect(specs).toMatch(/release-signing\s+Enabled\s+RSA_2048 sign/);
     expect(specs).toMatch(/ebs-volumes \+1\s+Enabled\s+SYMMETRIC_DEFAULT encrypt/);
@@ -123,5 +130,37 @@ describe('KeysView', () => {
     const frame = plain(render(<KeysView {...props({ width: 80 })} />).lastFrame());
     for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     expect(frame).toContain('ebs-volumes +1');
+  });
+
+  it.each([
+    [80, 24],
+    [140, 40],
+  ])('at %i × %i: no date or key id cut, a pending deletion dated, the sorted column with its arrow', (width, height) => {
+    const shownAt = (sort: SortOrder) => keysLayout(columns, width, contentWidths(props().rows), sort).map((c) => c.column.id);
+    const visible = shownAt(sort);
+    expect(visible.length).toBeGreaterThanOrEqual(width === 80 ? 4 : 7);
+    for (const column of visible) {
+      for (const direction of ['asc', 'desc'] as const) {
+        const order: SortOrder = { column, direction };
+        // Sorting by a column on screen keeps it on screen.
+        expect(shownAt(order)).toContain(column);
+        const frame = plain(renderSized(<KeysView {...props({ rows: sortRows(props().rows, column, direction), sort: order, width, height: height - 4 })} />, width).lastFrame());
+        const lines = frame.split('\n');
+        for (const line of lines) {
+          expect([...line].length).toBeLessThanOrEqual(width);
+          expect(line).not.toMatch(/\d{4}-\d\d-?\d?…|[0-9a-f]{8}-[0-9a-f-]{0,26}…/);
+        }
+        expect(lines[1]).toContain(`${columnById(column).title} ${direction === 'asc' ? '↑' : '↓'}`);
+        expect(lines.find((l) => l.includes('old-backups'))).toMatch(/2026-12-20/);
+      }
+    }
+    const frame = plain(renderSized(<KeysView {...props({ width, height: height - 4 })} />, width).lastFrame());
+    if (width === 140) {
+      // Every column fits its content: the key id is there, the last use keeps its date.
+      expect(frame.split('\n')[1]).toMatch(/^ {2}ALIAS ↑ {11}KEY ID {31}STATE {11}FIND ROTATION {16}LAST USED/);
+      expect(frame).toMatch(/ebs-volumes \+1\s+1234abcd-12ab-34cd-56ef-1234567890ab Enabled\s+(?:…\s+)?on 365d next 2027-03-01 2026-11-20/);
+    } else {
+      expect(frame).toMatch(/old-backups\s+PendingDeletion\s+(?:…\s+)?2026-12-20 \(27d\)/);
+    }
   });
 });

@@ -2,12 +2,15 @@ import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
 import type { RegionProgress } from '../../domain/source.js';
 import {
+  cellsFor,
   columnById,
-  headerCells,
+  contentWidths,
   layoutColumns,
+  renderHeader,
   renderLine,
   visibleWindow,
   type Column,
+  type ContentWidths,
   type LaidOutColumn,
   type RowView,
   type SortOrder,
@@ -22,12 +25,16 @@ export interface KeysViewProps {
   /** Rows already filtered and sorted. */
   rows: readonly RowView[];
   columns: readonly Column[];
+  /** The widest cell of each column over every listed key (contentWidths), so columns fit their content. */
+  content?: ContentWidths;
   selected: number;
   /** Lines this view may use, including its count line, header row and progress line. */
   height: number;
   width: number;
   filter: string;
   isFiltering: boolean;
+  /** Why the filter cannot be used as typed (a regular expression that does not compile). */
+  filterError?: string | undefined;
   sort: SortOrder;
   /** Keys before the filter (AWS-managed ones excluded unless shown). */
   total: number;
@@ -57,6 +64,11 @@ function toneStyle(theme: Theme, tone: RowView['tone']) {
 
 const SELECTION_MARKER_WIDTH = 2;
 
+/** The columns the keys table shows at `width` terminal columns: the same layout the view draws (`s` cycles through these). */
+export function keysLayout(columns: readonly Column[], width: number, content: ContentWidths | undefined, sort: SortOrder): LaidOutColumn[] {
+  return layoutColumns(columns, Math.max(1, width - SELECTION_MARKER_WIDTH), { ...(content ? { content } : {}), sorted: sort.column });
+}
+
 /** One region in the loading line: "eu-west-1 120/400", "us-east-1 done", "me-south-1 failed". */
 function regionProgressShort(p: RegionProgress): string {
   const region = cleanText(p.region);
@@ -66,7 +78,7 @@ function regionProgressShort(p: RegionProgress): string {
 
 const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { view: RowView; layout: readonly LaidOutColumn[]; isSelected: boolean; theme: Theme }) {
   // The marker shows the selection even where the terminal has no colour or inverse video.
-  const text = `${isSelected ? '›' : ' '} ${renderLine(view.cells, layout)}`;
+  const text = `${isSelected ? '›' : ' '} ${renderLine(cellsFor(view, layout), layout, view.short)}`;
   return (
     <Text wrap="truncate-end" {...(isSelected ? theme.selection : toneStyle(theme, view.tone))}>
       {text}
@@ -76,16 +88,17 @@ const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { vie
 
 /** The keys table: a count line, the column titles and only the rows that fit on screen. */
 export function KeysView(props: KeysViewProps) {
-  const { rows, columns, selected, height, width, filter, isFiltering, sort, total, hiddenAwsManaged, progress, staleSince, isRefreshing, onlyWithFindings, now, lastUseProgress } = props;
+  const { rows, columns, content, selected, height, width, filter, isFiltering, filterError, sort, total, hiddenAwsManaged, progress, staleSince, isRefreshing, onlyWithFindings, now, lastUseProgress } = props;
   const theme = useTheme();
-  const layout = useMemo(() => layoutColumns(columns, Math.max(1, width - SELECTION_MARKER_WIDTH)), [columns, width]);
+  // Without the widths over every listed key (the screen passes them), the rows given decide.
+  const fitted = useMemo(() => content ?? contentWidths(rows), [content, rows]);
+  const layout = useMemo(() => keysLayout(columns, width, fitted, sort), [columns, width, fitted, sort]);
   const isLoading = progress !== undefined;
   const bodyHeight = keysBodyHeight(height, isLoading);
   const { start, end } = visibleWindow(rows.length, selected, bodyHeight);
   const visible = rows.slice(start, end);
   const sortTitle = columnById(sort.column).title.toLowerCase();
-  const titles = headerCells();
-  const header = renderLine({ ...titles, [sort.column]: `${titles[sort.column]} ${sort.direction === 'asc' ? '↑' : '↓'}` }, layout);
+  const header = renderHeader(layout, sort);
 
   return (
     <Box flexDirection="column" height={height}>
@@ -116,6 +129,7 @@ export function KeysView(props: KeysViewProps) {
           ) : filter ? (
             <Text {...theme.accent}> (filter: {filter})</Text>
           ) : null}
+          {filterError ? <Text {...theme.warning}>{'  the filter cannot be used (below)'}</Text> : null}
           <Text {...theme.muted}>
             {'  '}sorted by {sortTitle} {sort.direction === 'asc' ? '↑' : '↓'}
             {hiddenAwsManaged > 0 ? `  ·  ${hiddenAwsManaged} AWS-managed hidden` : ''}
@@ -127,7 +141,8 @@ export function KeysView(props: KeysViewProps) {
         {header}
       </Text>
       {rows.length === 0 ? (
-        <Text {...theme.muted}>{filter ? `no keys match "${filter}"` : 'no keys'}</Text>
+        // A filter that cannot be used says why here, in full (it wraps; the count line is one line).
+        <Text {...(filterError ? theme.warning : theme.muted)}>{filterError ? `no keys listed: ${filterError}` : filter ? `no keys match "${filter}"` : 'no keys'}</Text>
       ) : (
         visible.map((view, i) => (
           <KeyLine key={view.arn} view={view} layout={layout} isSelected={start + i === selected} theme={theme} />

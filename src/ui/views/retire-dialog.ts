@@ -112,7 +112,15 @@ export interface HintState {
 }
 
 /** The keys that do something now on the wizard, in words: they follow the stage and the open dialog. */
+/** The wizard's hints for now, most important first (that order is their rank when the footer must drop some). */
 export function retireHints(state: HintState): Hint[] {
+  // The keys that work everywhere keep their own rank (? help first of all).
+  return hintList(state).map((hint, index) => ({ ...hint, rank: 'rank' in hint && typeof hint.rank === 'number' ? hint.rank : index + 1 }));
+}
+
+type HintText = Pick<Hint, 'keys' | 'description'>;
+
+function hintList(state: HintState): HintText[] {
   const { ask } = state;
   const cancel = { keys: 'Esc', description: 'cancel' };
   if (ask.kind !== 'none') {
@@ -131,7 +139,7 @@ export function retireHints(state: HintState): Hint[] {
   const always = [...scroll, { keys: 'r', description: 'read again' }, { keys: 'Esc', description: 'back' }, ...state.global];
   if (!state.ready || state.readOnly || state.busy) return always;
   if (!state.hasRecord) return [{ keys: 's', description: 'start: record the evidence' }, ...(state.openFindings ? [{ keys: 'a', description: stepWords('acknowledge') }] : []), ...always];
-  const hints: Hint[] = [];
+  const hints: HintText[] = [];
   if (state.onStep) hints.push({ keys: 'n', description: stepWords(state.onStep) });
   if (state.backStep) hints.push({ keys: 'b', description: stepAndFollowing(state.backStep) });
   if (state.openFindings) hints.push({ keys: 'a', description: stepWords('acknowledge') });

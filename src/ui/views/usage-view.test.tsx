@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { plain, waitForFrame, waitForText } from '../../../test/helpers/ink.js';
+import { plain, renderSized, waitForFrame, waitForText } from '../../../test/helpers/ink.js';
 import type { Grant } from '../../domain/key.js';
 import type { KeySource } from '../../domain/source.js';
 import { parseCloudTrailRecord, type UsageEvent, type UsageLoadState, type UsageProgress, type UsageRequest } from '../../domain/usage.js';
@@ -71,7 +71,7 @@ const grants: Grant[] = [
 ];
 
 function show(state: UsageState, height = 60, width = 140) {
-  const { lastFrame } = render(<UsageView state={state} window="7d" keyArn={KEY} grants={grants} now={NOW} height={height} width={width} />);
+  const { lastFrame } = renderSized(<UsageView state={state} window="7d" keyArn={KEY} grants={grants} now={NOW} height={height} width={width} />, width);
   return { frame: plain(lastFrame()), raw: lastFrame() ?? '' };
 }
 
@@ -93,6 +93,20 @@ describe('UsageView', () => {
     expect(frame).toMatch(/ECS cluster \(Fargate ephemeral storage\) 111122223333\/payments-prod\s+\(1 grant, 2 events, last 30m/);
     expect(frame).toMatch(/role Backup \(account 111122223333\)\s+\(1 grant, not seen in use\)/);
     expect(frame).toMatch(/2026-11-23 02:00\s+Decrypt\s+DisabledException\s+role ReportingEtl/);
+  });
+
+  it.each([80, 140])('wraps what does not fit in %i columns under its value, cutting nothing', (width) => {
+    const { frame } = show({ status: 'ready', loaded: loaded({ done: true }) }, 80, width);
+    const lines = frame.split('\n');
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(width);
+    expect(frame).not.toMatch(/…$/m);
+    const joined = lines.map((l) => l.trim()).join(' ').replace(/\s+/g, ' ');
+    expect(joined).toContain('Last use 2026-11-23 11:30 UTC (30m ago) GenerateDataKeyWithoutPlaintext by AWS service ec2-frontend-api');
+    expect(joined).toMatch(/ECS cluster \(Fargate ephemeral storage\) 111122223333\/payments-prod\s+\(1 grant, 2 events, last 30m ago\)/);
+    if (width === 80) {
+      const at = lines.findIndex((l) => l.startsWith('Last use'));
+      expect(lines[at + 1]).toMatch(/^ {12}\S/); // the continuation starts under the value
+    }
   });
 
   it('keeps untrusted text inert', () => {

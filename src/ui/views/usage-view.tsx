@@ -20,6 +20,7 @@ import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
 import type { UsageState } from '../hooks/use-usage.js';
 import { useTheme, type ThemeRole } from '../theme.js';
+import { wrapLine } from './key-detail-lines.js';
 
 export interface UsageViewProps {
   state: UsageState;
@@ -41,6 +42,8 @@ export interface UsageViewProps {
 export interface UsageLine {
   text: string;
   tone?: ThemeRole;
+  /** Where a wrapped continuation starts (the value column). */
+  indent?: number;
 }
 
 const c = (text: string) => cleanText(text);
@@ -65,8 +68,13 @@ function WindowBar({ window }: { window: UsageWindow }) {
   );
 }
 
-/** The Usage tab's body as lines (pure), so it scrolls like the other tabs. */
+/** The Usage tab's body as lines (pure), so it scrolls like the other tabs; wrapped to `width`, never cut. */
 export function usageLines(summary: UsageSummary, progress: UsageProgress | undefined, deps: ReturnType<typeof dependents>, now: Date, width: number): UsageLine[] {
+  const lines = usageLinesUnwrapped(summary, progress, deps, now, width);
+  return lines.flatMap((line) => wrapLine({ text: line.text, indent: line.indent ?? 12 }, width).map((part) => ({ ...line, text: part.text })));
+}
+
+function usageLinesUnwrapped(summary: UsageSummary, progress: UsageProgress | undefined, deps: ReturnType<typeof dependents>, now: Date, width: number): UsageLine[] {
   const lines: UsageLine[] = [];
   const heading = (text: string) => lines.push({ text: '' }, { text, tone: 'heading' });
   const failedNote = (n: number) => (n > 0 ? `  (${n} failed)` : '');
@@ -85,14 +93,14 @@ export function usageLines(summary: UsageSummary, progress: UsageProgress | unde
   }
 
   heading('Callers');
-  for (const p of summary.principals) lines.push({ text: `  ${String(p.count).padStart(6)}  ${c(p.description)}  ${c(p.operations.join(', '))}${failedNote(p.failed)}`, ...(p.failed ? { tone: 'warning' as const } : {}) });
+  for (const p of summary.principals) lines.push({ text: `  ${String(p.count).padStart(6)}  ${c(p.description)}  ${c(p.operations.join(', '))}${failedNote(p.failed)}`, indent: 10, ...(p.failed ? { tone: 'warning' as const } : {}) });
   heading('Operations');
-  for (const op of summary.operations) lines.push({ text: `  ${String(op.count).padStart(6)}  ${c(op.operation)}${failedNote(op.failed)}` });
+  for (const op of summary.operations) lines.push({ text: `  ${String(op.count).padStart(6)}  ${c(op.operation)}${failedNote(op.failed)}`, indent: 10 });
   heading('Encryption contexts');
   if (summary.contexts.length === 0) lines.push({ text: '  none seen', tone: 'muted' });
   for (const ctx of summary.contexts) {
     const distinct = ctx.resources > 0 ? `  (${ctx.resources} distinct)` : '';
-    lines.push({ text: `  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${distinct}${failedNote(ctx.failed)}` });
+    lines.push({ text: `  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${distinct}${failedNote(ctx.failed)}`, indent: 10 });
   }
   heading('Depends on this key');
   if (deps.length === 0) lines.push({ text: '  nothing seen: no grants, no encryption context in use', tone: 'muted' });
@@ -102,12 +110,12 @@ export function usageLines(summary: UsageSummary, progress: UsageProgress | unde
       d.events ? count(d.events, 'event') : '',
       d.lastSeen ? `last ${formatAge(d.lastSeen, now)}` : 'not seen in use',
     ].filter(Boolean);
-    lines.push({ text: `  ${c(d.description)}  (${parts.join(', ')})`, ...(d.lastSeen ? {} : { tone: 'muted' as const }) });
+    lines.push({ text: `  ${c(d.description)}  (${parts.join(', ')})`, indent: 4, ...(d.lastSeen ? {} : { tone: 'muted' as const }) });
   }
   heading(`Failed attempts${summary.failures.length > 0 ? ` (${summary.failures.length}, newest first)` : ''}`);
   if (summary.failures.length === 0) lines.push({ text: '  none in this window', tone: 'muted' });
   for (const f of summary.failures) {
-    lines.push({ text: `  ${formatDateTime(f.time)}  ${c(f.operation)}  ${c(f.errorCode)}  ${c(f.caller.description)}`, tone: 'danger' });
+    lines.push({ text: `  ${formatDateTime(f.time)}  ${c(f.operation)}  ${c(f.errorCode)}  ${c(f.caller.description)}`, tone: 'danger', indent: 20 });
   }
   return lines;
 }
