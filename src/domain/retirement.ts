@@ -546,6 +546,9 @@ export function stuckReason(record: RetirementRecord, reality: Reality): string 
   const live = record.stage === 'disabled' || record.stage === 'watching' || record.stage === 'use-detected';
   if (record.stage === 'deletion-scheduled' && (state === 'Disabled' || state === 'Enabled')) return `the deletion was cancelled outside this retirement (the key is ${state})`;
   if (live && state === 'Enabled') return 'the key was enabled again outside this retirement';
+  // Not keywarden's ScheduleKeyDeletion (its own is adopted before this is asked): keywarden never
+  // cancels a deletion it did not schedule, so the retirement can only be closed.
+  if (live && (state === 'PendingDeletion' || state === 'PendingReplicaDeletion')) return `someone scheduled the key for deletion outside this retirement (it is ${state}): keywarden will not cancel a deletion it did not schedule`;
   if (live && state === 'Disabled' && record.disabledByKeywarden === false) return 'the key was already Disabled when this retirement started, so keywarden will not enable it';
   if (live && state === 'Disabled' && reality.enabledOutside) {
     return `the key was enabled outside this retirement (${reality.enabledOutside}) and is Disabled again: that disable is not keywarden's, so keywarden will not enable it`;
@@ -563,7 +566,12 @@ export function alarmGone(record: RetirementRecord, reality: Reality): boolean {
 /** What the `close` step does and does not do, in words (for the step, the CLI and the wizard). */
 export function closeStepText(record: RetirementRecord, keyState: Reality['keyState']): string {
   const watch = record.watch?.kind === 'alarm' ? `removes keywarden's alarm ${record.watch.alarmName} and metric filter ${record.watch.filterName} (those that still exist), ` : '';
-  const tags = keyState === 'gone' ? '' : "removes the keywarden:retirement-* tags from the key, ";
+  const tags =
+    keyState === 'gone'
+      ? ''
+      : keyState === 'PendingDeletion' || keyState === 'PendingReplicaDeletion'
+        ? 'leaves the keywarden:retirement-* tags on the key (a key pending deletion cannot be untagged; they go with it), '
+        : 'removes the keywarden:retirement-* tags from the key, ';
   return `close the retirement without finishing it: keywarden ${watch}${tags}and records it as closed (abandoned) with the reason. It does NOT enable, disable, delete or cancel the deletion of the key: the key stays ${keyState === 'gone' ? 'gone' : keyState}. Start a new retirement later if you still want it gone`;
 }
 

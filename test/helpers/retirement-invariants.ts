@@ -107,7 +107,9 @@ export async function checkRetirementInvariants(ctx: InvariantContext): Promise<
     );
     if (alarms.length > 0) fail(3, `the retirement ended but the alarm ${names.alarmName} still exists`);
     if (filters.length > 0) fail(3, `the retirement ended but the metric filter ${names.filterName} still exists on ${filters.map((f) => f.logGroupName).join(', ')}`);
-    if (records.length > 0 && retirementTags.length > 0) fail(3, `the retirement ended but the key still has ${retirementTags.join(', ')}`);
+    // A key pending deletion cannot be untagged (KMS.md §1.3): its tags go with it.
+    const untaggable = state === 'PendingDeletion' || state === 'PendingReplicaDeletion';
+    if (records.length > 0 && retirementTags.length > 0 && !untaggable) fail(3, `the retirement ended but the key still has ${retirementTags.join(', ')}`);
   }
 
   for (const [i, machine] of ctx.machines.entries()) {

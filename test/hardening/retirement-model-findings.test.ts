@@ -1,0 +1,77 @@
+// What the model-based test (retirement-model.test.ts) found, each replayed as a plain test
+// against the sandbox over HTTP, with the seven invariants checked from the outside after the steps.
+
+import { ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createClients } from '../../src/aws/clients.js';
+import { checkRetirementInvariants } from '../helpers/retirement-invariants.js';
+import { driver, newKey, prepare, RestartableSandbox, tempDir, type Driver } from './helpers.js';
+
+const DAY = 86_400;
+let s: RestartableSandbox;
+beforeEach(async () => {
+  s = await RestartableSandbox.start();
+});
+afterEach(async () => {
+  await s.close();
+});
+
+async function check(k: Awaited<ReturnType<typeof newKey>>, ...machines: Driver[]) {
+  await checkRetirementInvariants({ sandbox: s.sandbox, clients: s.clients(), key: { arn: k.arn, keyId: k.keyId, region: 'us-east-1' }, machines });
+}
+
+const sent = (op: string) => s.sandbox.requests().filter((r) => r.operation === op && r.caller.includes('KeywardenOperator'));
+
+describe('found by the model-based test', () => {
+  it('someone else schedules the deletion while keywarden watches: close is offered (not a dead end), removes the alarm and filter, never cancels the deletion', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    const disabled = await d.retirements.disable(record, preflight.findings);
+    const colleague = createClients({ regions: ['us-east-1'], endpoint: s.sandbox.url, credentials: { accessKeyId: 'AKIAKEYWARDENCOLLEAGUE', secretAccessKey: 'colleague-secret' } });
+    try {
+      await colleague.kms('us-east-1').send(new ScheduleKeyDeletionCommand({ KeyId: k.arn, PendingWindowInDays: 7 }));
+    } finally {
+      colleague.destroy();
+    }
+    const status = await d.retirements.status(disabled);
+    expect(status.steps.filter((st) => st.allowed).map((st) => st.id)).toEqual(['close']);
+    expect(status.steps.find((st) => st.id === 'close')?.why).toMatch(/someone scheduled the key for deletion outside this retirement.*will not cancel a deletion it did not schedule/);
+    expect(status.steps.find((st) => st.id === 'close')?.why).toMatch(/leaves the keywarden:retirement-\* tags on the key \(a key pending deletion cannot be untagged/);
+    await check(k, d);
+    const closed = await d.retirements.take(status, 'close');
+    expect(closed.stage).toBe('closed');
+    expect(sent('CancelKeyDeletion')).toEqual([]);
+    expect(sent('EnableKey')).toEqual([]);
+    // No UntagResource: it would only fail on a key pending deletion.
+    expect(sent('UntagResource')).toEqual([]);
+    await check(k, d);
+  });
+
+  it("a colleague's keywarden schedules the deletion of the same retirement: the other machine follows it (cancel offered), never blames someone else or offers close", async () => {
+    const a = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(a, k);
+    await a.retirements.armAlarm(await a.retirements.disable(record, preflight.findings));
+    const b = await driver(s, tempDir('kw-colleague-'));
+    const picked = await b.retirements.find(k.key);
+    expect(picked?.stage).toBe('watching');
+    s.sandbox.advanceClock(15 * DAY);
+    const onA = await a.retirements.status((await a.retirements.find(k.key))!);
+    await a.retirements.take(onA, 'schedule-deletion', { pendingWindowDays: 7 });
+    const seen = await b.retirements.status((await b.retirements.find(k.key))!);
+    expect(seen.record.stage).toBe('deletion-scheduled');
+    expect(seen.record.steps.at(-1)?.detail).toMatch(/colleague's keywarden/);
+    expect(seen.steps.filter((st) => st.allowed).map((st) => st.id)).toEqual(['cancel-deletion']);
+    expect(seen.drift).toEqual([]);
+    await check(k, a, b);
+
+    // And back: B cancels; A follows to watching instead of reading it as someone else's cancellation.
+    await b.retirements.take(seen, 'cancel-deletion');
+    const back = await a.retirements.status((await a.retirements.find(k.key))!);
+    expect(back.record.stage).toBe('watching');
+    expect(back.drift).toEqual([]);
+    expect(back.steps.some((st) => st.id === 'close')).toBe(false);
+    await check(k, a, b);
+  });
+});
