@@ -11,6 +11,7 @@ import { KeywardenError } from '../domain/errors.js';
 import type { KeyMetadata } from '../domain/key.js';
 import {
   alarmFiredSince,
+  disabledOutside,
   enabledOutside,
   failedUses,
   lookbackDays,
@@ -54,6 +55,8 @@ export class Observer {
     private readonly clients: Clients,
     private readonly trails: TrailChecks,
     private readonly now: () => Date,
+    /** keywarden's own principal: its calls are not someone else's. */
+    private readonly ownArn: string,
   ) {}
 
   /**
@@ -129,6 +132,8 @@ export class Observer {
         reality.attemptsSinceDisabled = failedUses(events, record.keyArn, since);
         const outside = enabledOutside(events, disabledAt);
         if (outside) reality.enabledOutside = outside;
+        const alsoDisabled = disabledOutside(events, disabledAt, this.ownArn);
+        if (alsoDisabled) reality.disabledOutside = alsoDisabled;
         reality.cloudTrailReadable = true;
       } catch {
         reality.cloudTrailReadable = false;

@@ -133,7 +133,7 @@ export class Retirements {
     this.identity = options.identity;
     this.clock = options.now ?? (() => new Date());
     this.trails = new TrailChecks(this.clients, this.clock);
-    this.observer = new Observer(this.clients, this.trails, this.clock);
+    this.observer = new Observer(this.clients, this.trails, this.clock, this.identity.arn);
   }
 
   /** The account's time, in which windows (the watch, the usage window) are measured. */

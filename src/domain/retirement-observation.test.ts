@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   alarmFiredSince,
   disabledByKeywarden,
+  disabledOutside,
   enabledOutside,
   eventSelectorProblem,
   explanationNeeded,
@@ -97,6 +98,15 @@ describe('what counts as a use (invariant 7)', () => {
     expect(enabledOutside([event({ operation: 'EnableKey', time: at(2).toISOString() })], at(1))).toMatch(/^by .* on 2026-11-03T00:00:00.000Z$/);
     expect(enabledOutside([event({ operation: 'EnableKey', time: at(0).toISOString() })], at(1))).toBeUndefined();
     expect(enabledOutside([event({ operation: 'EnableKey', errorCode: 'AccessDeniedException' })], at(0))).toBeUndefined();
+  });
+
+  it('someone else disabled the key too after keywarden did: a successful DisableKey by another principal since the disable', () => {
+    const own = 'arn:aws:sts::111122223333:assumed-role/KeywardenOperator/operator';
+    const theirs = event({ operation: 'DisableKey', time: at(2).toISOString(), arn: 'arn:aws:sts::111122223333:assumed-role/KeyAdmins/bob' });
+    expect(disabledOutside([theirs], at(1), own)).toMatch(/^by .* on 2026-11-03T00:00:00.000Z$/);
+    expect(disabledOutside([{ ...theirs, arn: own }], at(1), own)).toBeUndefined();
+    expect(disabledOutside([{ ...theirs, time: at(0).toISOString() }], at(1), own)).toBeUndefined();
+    expect(disabledOutside([{ ...theirs, errorCode: 'AccessDeniedException' }], at(1), own)).toBeUndefined();
   });
 
   it("the alarm's history counts only since the watch started", () => {

@@ -102,6 +102,20 @@ export function enabledOutside(events: readonly UsageEvent[], disabledAt: Date):
   return enabled ? `by ${callerOf(enabled).description} on ${new Date(enabled.time).toISOString()}` : undefined;
 }
 
+/**
+ * Someone else disabled the key after keywarden did: the last successful DisableKey since
+ * `disabledAt` by a principal other than keywarden's (`ownArn`), "by … on …". A DisableKey of a key
+ * that is already Disabled changes nothing in KMS, but it is someone's decision that the key stays
+ * disabled: keywarden never enables it over that (invariant 1).
+ */
+export function disabledOutside(events: readonly UsageEvent[], disabledAt: Date, ownArn: string): string | undefined {
+  const disabled = events
+    .filter((event) => event.operation === 'DisableKey' && !event.errorCode && event.arn !== ownArn && new Date(event.time).getTime() >= wholeSecond(disabledAt))
+    .sort((a, b) => a.time.localeCompare(b.time))
+    .at(-1);
+  return disabled ? `by ${callerOf(disabled).description} on ${new Date(disabled.time).toISOString()}` : undefined;
+}
+
 /** The days of CloudTrail to read to see everything since `from` (at least 1, at most LookupEvents' 90). */
 export function lookbackDays(from: Date, now: Date): number {
   return Math.max(1, Math.min(90, Math.ceil((now.getTime() - from.getTime()) / 86_400_000) + 1));

@@ -508,6 +508,12 @@ export interface Reality {
    */
   enabledOutside?: string;
   /**
+   * Someone else disabled the key too after keywarden did (a successful DisableKey by another
+   * principal in CloudTrail), "by … on …": the key is then Disabled on their decision as well, and
+   * keywarden must not enable it (invariant 1).
+   */
+  disabledOutside?: string;
+  /**
    * Why the alarm watch may not see a use any more, read right before deletion (KMS.md §12): the
    * trail stopped logging or delivering, the alarm or filter no longer as keywarden made them.
    */
@@ -553,6 +559,9 @@ export function stuckReason(record: RetirementRecord, reality: Reality): string 
   if (live && state === 'Disabled' && reality.enabledOutside) {
     return `the key was enabled outside this retirement (${reality.enabledOutside}) and is Disabled again: that disable is not keywarden's, so keywarden will not enable it`;
   }
+  if (live && state === 'Disabled' && reality.disabledOutside) {
+    return `someone else disabled the key too (${reality.disabledOutside}): keywarden will not enable a key someone else disabled`;
+  }
   if ((live || record.stage === 'preflight') && state === 'gone') return 'the key no longer exists (deleted outside this retirement)';
   if (live && alarmGone(record, reality)) return `keywarden's alarm or metric filter was deleted outside this retirement`;
   return undefined;
@@ -585,6 +594,7 @@ export function reconcile(record: RetirementRecord, reality: Reality): string[] 
   }
   if (expectDisabled && keyState === 'Enabled') drift.push('the key was enabled again by someone else');
   if (expectDisabled && keyState === 'Disabled' && reality.enabledOutside) drift.push(`the key was enabled by someone else (${reality.enabledOutside}) and disabled again: the disable in force is not keywarden's`);
+  if (expectDisabled && keyState === 'Disabled' && reality.disabledOutside && !reality.enabledOutside) drift.push(`someone else disabled the key too (${reality.disabledOutside}): it is disabled on their decision as well`);
   if (expectDisabled && (keyState === 'PendingDeletion' || keyState === 'PendingReplicaDeletion')) drift.push('someone scheduled the key for deletion outside this retirement');
   if (record.stage === 'deletion-scheduled' && keyState === 'Disabled') drift.push('the deletion was cancelled by someone else (the key is Disabled)');
   if (record.stage === 'deletion-scheduled' && keyState === 'Enabled') drift.push('the deletion was cancelled and the key enabled by someone else');
@@ -694,6 +704,12 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
         're-enable',
         false,
         `someone enabled the key after keywarden disabled it (${reality.enabledOutside}) and it is Disabled again: that disable is theirs, so keywarden will not enable it. Whoever disabled it decides`,
+      );
+    } else if (reality.disabledOutside) {
+      add(
+        're-enable',
+        false,
+        `someone else disabled the key too after keywarden did (${reality.disabledOutside}): it is disabled on their decision as well, so keywarden will not enable it. Whoever disabled it decides`,
       );
     } else if (record.disabledByKeywarden === false) {
       add(

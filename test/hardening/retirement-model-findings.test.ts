@@ -1,7 +1,7 @@
 // What the model-based test (retirement-model.test.ts) found, each replayed as a plain test
 // against the sandbox over HTTP, with the seven invariants checked from the outside after the steps.
 
-import { ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { DisableKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients } from '../../src/aws/clients.js';
 import { checkRetirementInvariants } from '../helpers/retirement-invariants.js';
@@ -18,6 +18,10 @@ afterEach(async () => {
 
 async function check(k: Awaited<ReturnType<typeof newKey>>, ...machines: Driver[]) {
   await checkRetirementInvariants({ sandbox: s.sandbox, clients: s.clients(), key: { arn: k.arn, keyId: k.keyId, region: 'us-east-1' }, machines });
+}
+
+function colleague() {
+  return createClients({ regions: ['us-east-1'], endpoint: s.sandbox.url, credentials: { accessKeyId: 'AKIAKEYWARDENCOLLEAGUE', secretAccessKey: 'colleague-secret' } });
 }
 
 const sent = (op: string) => s.sandbox.requests().filter((r) => r.operation === op && r.caller.includes('KeywardenOperator'));
@@ -45,6 +49,27 @@ describe('found by the model-based test', () => {
     expect(sent('EnableKey')).toEqual([]);
     // No UntagResource: it would only fail on a key pending deletion.
     expect(sent('UntagResource')).toEqual([]);
+    await check(k, d);
+  });
+
+  it('someone else disables the key again during the watch (it was already Disabled): rollback never enables it; close is offered, the watch may go on', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    const armed = await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+    const other = colleague();
+    try {
+      // Incident response disables the key: KMS changes nothing (it is Disabled), but it is their decision.
+      await other.kms('us-east-1').send(new DisableKeyCommand({ KeyId: k.arn }));
+    } finally {
+      other.destroy();
+    }
+    const status = await d.retirements.status(armed);
+    expect(status.reality.disabledOutside).toMatch(/^by role KeyAdmins/);
+    expect(status.steps.find((st) => st.id === 're-enable')).toMatchObject({ allowed: false, why: expect.stringMatching(/someone else disabled the key too/) });
+    expect(status.steps.find((st) => st.id === 'close')).toMatchObject({ allowed: true });
+    await expect(d.retirements.reEnable(armed)).rejects.toThrow(/re-enable is not allowed now/);
+    expect(sent('EnableKey')).toEqual([]);
     await check(k, d);
   });
 
