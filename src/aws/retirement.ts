@@ -28,7 +28,9 @@ import {
   disabledByKeywarden,
   explanationNeeded,
   isPendingDeletion,
+  isRefusal,
   learnedFromAws,
+  STATE_CALLS,
   reachedAws,
   type Explanation,
   type OwnCall,
@@ -315,14 +317,14 @@ export class Retirements {
     const known: Explanation = {};
     for (let guard = 0; guard < 4; guard += 1) {
       for (let need = explanationNeeded(current, reality, known); need; need = explanationNeeded(current, reality, known)) {
-        if (need === 'journal') known.ownCall = await this.lastOwnDeletionCall(current);
+        if (need === 'journal') known.ownCall = await this.lastOwnCall(current);
         else known.tags = await this.observer.retirementTags(current);
       }
       const event = learnedFromAws(current, reality, known, now);
       if (!event) break;
       current = await this.advance(current, event, now);
       // Colleagues see it on the key too (a failed tag write is noted in the record, not fatal).
-      if ((event.type === 'use-detected' || event.type === 'deletion-cancelled') && !this.clients.readOnly) current = await this.mirror(current);
+      if (event.type !== 'key-deleted' && event.type !== 'deletion-scheduled' && !this.clients.readOnly) current = await this.mirror(current);
     }
     return { record: current, reality, drift: reconcile(current, reality), steps: nextSteps(current, reality, findings, now), findings, now };
   }
@@ -340,22 +342,25 @@ export class Retirements {
   }
 
   /**
-   * keywarden's own last deletion call for this retirement (ScheduleKeyDeletion or CancelKeyDeletion,
-   * journalled after the record started), whatever its journalled outcome: ok (crash before the
-   * record was saved), unknown (crash before the answer), or failed (the answer was lost and the
-   * SDK's resend was refused because the first attempt had already done it).
+   * keywarden's own last call on the key's state for this retirement (DisableKey, EnableKey,
+   * ScheduleKeyDeletion, CancelKeyDeletion, journalled after the record started), whatever its
+   * journalled outcome: ok (crash before the record was saved), unknown (crash before the answer),
+   * or failed (the answer was lost and the SDK's resend was refused because the first attempt had
+   * already done it); a refusal by AWS is marked as such.
    */
-  private async lastOwnDeletionCall(record: RetirementRecord): Promise<OwnCall | undefined> {
+  private async lastOwnCall(record: RetirementRecord): Promise<OwnCall | undefined> {
     const { entries } = await this.journal.read({ keyArn: record.keyArn });
     const last = pairEntries(entries)
-      .filter((op) => (op.intent.action === 'ScheduleKeyDeletion' || op.intent.action === 'CancelKeyDeletion') && op.intent.time >= record.startedAt)
+      .filter((op) => (STATE_CALLS as readonly string[]).includes(op.intent.action) && op.intent.time >= record.startedAt)
       .at(-1);
     if (!last) return undefined;
     const days = Number(last.intent.params.PendingWindowInDays);
+    const outcome = last.result?.outcome;
     return {
       action: last.intent.action as OwnCall['action'],
       time: last.intent.time,
       outcome: describeOutcome(last),
+      ...(outcome && outcome.ok === false && isRefusal(outcome.code) ? { refused: true } : {}),
       ...(Number.isInteger(days) ? { pendingWindowDays: days } : {}),
     };
   }

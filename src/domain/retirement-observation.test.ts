@@ -7,6 +7,7 @@ import {
   eventSelectorProblem,
   explanationNeeded,
   failedUses,
+  isRefusal,
   learnedFromAws,
   lookbackDays,
   observationPlan,
@@ -175,6 +176,24 @@ describe('what the record learns from AWS', () => {
     expect(learnedFromAws(record, disabled, { ownCall: { action: 'CancelKeyDeletion', time: at(16).toISOString(), outcome: 'ok' } }, at(16))).toMatchObject({ type: 'deletion-cancelled' });
     expect(learnedFromAws(record, disabled, { ownCall: undefined, tags: { stage: 'watching', since: record.startedAt } }, at(16))).toMatchObject({ type: 'deletion-cancelled', detail: expect.stringMatching(/colleague/) });
     expect(learnedFromAws(record, disabled, { ownCall: undefined, tags: { stage: 'deletion-scheduled', since: record.startedAt } }, at(16))).toBeUndefined();
+  });
+
+  it("keywarden's own DisableKey or EnableKey whose answer was lost (or killed before the save) is adopted; a refusal by AWS is not", () => {
+    const preflight = inStage('preflight');
+    expect(explanationNeeded(preflight, reality())).toBe('journal');
+    expect(explanationNeeded(preflight, reality({ keyState: 'Enabled' }))).toBeUndefined();
+    const disable = { action: 'DisableKey' as const, time: at(0).toISOString(), outcome: 'no answer recorded' };
+    expect(learnedFromAws(preflight, reality(), { ownCall: disable }, at(0))).toMatchObject({ type: 'disabled', byKeywarden: true, detail: expect.stringMatching(/^adopted/) });
+    expect(learnedFromAws(preflight, reality(), { ownCall: { ...disable, outcome: 'failed: access denied', refused: true } }, at(0))).toBeUndefined();
+    expect(learnedFromAws(preflight, reality(), { ownCall: undefined }, at(0))).toBeUndefined();
+    const watching = inStage('watching');
+    expect(explanationNeeded(watching, reality({ keyState: 'Enabled' }))).toBe('journal');
+    expect(learnedFromAws(watching, reality({ keyState: 'Enabled' }), { ownCall: { action: 'EnableKey', time: at(3).toISOString(), outcome: 'ok' } }, at(3))).toMatchObject({ type: 're-enabled' });
+    // Enabled by someone else: no own EnableKey; that is drift (close), never adopted.
+    expect(learnedFromAws(watching, reality({ keyState: 'Enabled' }), { ownCall: disable }, at(3))).toBeUndefined();
+    expect(isRefusal('AccessDeniedException')).toBe(true);
+    expect(isRefusal('network')).toBe(false);
+    expect(isRefusal('KMSInternalException')).toBe(false);
   });
 
   it('a use while watching or disabled; nothing to learn otherwise', () => {

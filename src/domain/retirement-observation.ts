@@ -256,13 +256,23 @@ export function eventSelectorProblem(selectors: EventSelectorFacts): string | un
 // ---------------------------------------------------------------------------------------------
 // What the record learns from what AWS shows
 
-/** keywarden's own last deletion call of this retirement, from its journal. */
+/** The calls on the key's state keywarden makes in a retirement, looked for in its journal. */
+export const STATE_CALLS = ['DisableKey', 'EnableKey', 'ScheduleKeyDeletion', 'CancelKeyDeletion'] as const;
+
+/** keywarden's own last call on the key's state in this retirement, from its journal. */
 export interface OwnCall {
-  action: 'ScheduleKeyDeletion' | 'CancelKeyDeletion';
+  action: (typeof STATE_CALLS)[number];
   time: string;
   /** 'ok', 'failed: …', 'no answer recorded'. */
   outcome: string;
+  /** AWS answered with a refusal (access denied, wrong state …): the call did not change the key. */
+  refused?: boolean;
   pendingWindowDays?: number;
+}
+
+/** Whether a journalled failure is AWS refusing the call (it changed nothing), not a lost or failed answer. */
+export function isRefusal(code: string | undefined): boolean {
+  return /AccessDenied|InvalidState|DisabledException|NotFound|Validation|LimitExceeded|UnsupportedOperation|InvalidArn|DependencyTimeout|access-denied|invalid-state|not-found|validation/i.test(code ?? '');
 }
 
 /** What may explain the key's state, read only when `explanationNeeded` asks for it. */
@@ -282,6 +292,10 @@ export interface Explanation {
 export function explanationNeeded(record: RetirementRecord, reality: Reality, known: Explanation = {}): 'journal' | 'tags' | undefined {
   const pendingWhileLive = isLive(record.stage) && isPendingDeletion(String(reality.keyState));
   const cancelledWhileScheduled = record.stage === 'deletion-scheduled' && reality.keyState === 'Disabled';
+  // keywarden's own DisableKey or EnableKey whose answer was lost (or killed before the save)?
+  const disabledAtPreflight = record.stage === 'preflight' && reality.keyState === 'Disabled';
+  const enabledWhileLive = isLive(record.stage) && reality.keyState === 'Enabled';
+  if (disabledAtPreflight || enabledWhileLive) return 'ownCall' in known ? undefined : 'journal';
   if (!pendingWhileLive && !cancelledWhileScheduled) return undefined;
   if (!('ownCall' in known)) return 'journal';
   const ownExplains = record.stage === 'watching' ? known.ownCall?.action === 'ScheduleKeyDeletion' : cancelledWhileScheduled && known.ownCall?.action === 'CancelKeyDeletion';
@@ -301,6 +315,15 @@ export function explanationNeeded(record: RetirementRecord, reality: Reality, kn
 export function learnedFromAws(record: RetirementRecord, reality: Reality, known: Explanation, now: Date): RetirementEvent | undefined {
   const state = String(reality.keyState);
   if (reality.keyState === 'gone' && record.stage === 'deletion-scheduled') return { type: 'key-deleted' };
+  const own = known.ownCall && !known.ownCall.refused ? known.ownCall : undefined;
+  if (record.stage === 'preflight' && reality.keyState === 'Disabled' && own?.action === 'DisableKey') {
+    // Killed (or the answer lost) after keywarden's DisableKey, before the record learnt it: the
+    // retirement is at the disable, never abandoned as if nothing had changed.
+    return { type: 'disabled', byKeywarden: true, detail: `adopted: keywarden's DisableKey of ${own.time} (journal: ${own.outcome}) reached AWS — DescribeKey shows Disabled; not sent again` };
+  }
+  if (isLive(record.stage) && reality.keyState === 'Enabled' && own?.action === 'EnableKey') {
+    return { type: 're-enabled', detail: `adopted: keywarden's EnableKey of ${own.time} (journal: ${own.outcome}) reached AWS — DescribeKey shows Enabled; not sent again` };
+  }
   const colleague = known.tags?.since === record.startedAt ? known.tags.stage : undefined;
   if (record.stage === 'watching' && isPendingDeletion(state)) {
     const when = `${reality.keyState}${reality.deletionDate ? `, deletion on ${reality.deletionDate}` : ''}`;

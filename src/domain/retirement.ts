@@ -358,7 +358,7 @@ export function parseRetirementTags(tags: Readonly<Record<string, string>>, keyI
 export type RetirementEvent =
   | { type: 'acknowledge'; findingId: string }
   /** `byKeywarden`: keywarden's DisableKey did it (false when the key was already Disabled). */
-  | { type: 'disabled'; requestId?: string; byKeywarden?: boolean }
+  | { type: 'disabled'; requestId?: string; byKeywarden?: boolean; detail?: string }
   | { type: 'watch-armed'; watch: Watch; detail?: string }
   /**
    * The watch starts again from now: the weaker watch's evidence aged out of CloudTrail, the alarm
@@ -370,7 +370,7 @@ export type RetirementEvent =
   /** `detail`: how it was learnt, when the answer to keywarden's own call was lost and the key's state was adopted. */
   | { type: 'deletion-scheduled'; deletionDate?: string; pendingWindowDays: number; requestId?: string; detail?: string }
   | { type: 'deletion-cancelled'; requestId?: string; detail?: string }
-  | { type: 're-enabled'; requestId?: string }
+  | { type: 're-enabled'; requestId?: string; detail?: string }
   | { type: 'key-deleted' }
   /** `removed`: what keywarden deleted, confirmed by a read afterwards (e.g. "alarm … and metric filter …"; "nothing was left"). */
   | { type: 'watch-removed'; removed?: string }

@@ -3,7 +3,13 @@
 
 import { DisableKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { createClients } from '../../src/aws/clients.js';
+import { AwsKeySource } from '../../src/aws/inventory.js';
+import { Retirements } from '../../src/aws/retirement.js';
+import { Journal } from '../../src/journal/journal.js';
+import { RetirementStore } from '../../src/journal/retirements.js';
+import { Mortal } from '../helpers/mortal.js';
 import { checkRetirementInvariants } from '../helpers/retirement-invariants.js';
 import { driver, newKey, prepare, RestartableSandbox, tempDir, type Driver } from './helpers.js';
 
@@ -71,6 +77,36 @@ describe('found by the model-based test', () => {
     await expect(d.retirements.reEnable(armed)).rejects.toThrow(/re-enable is not allowed now/);
     expect(sent('EnableKey')).toEqual([]);
     await check(k, d);
+  });
+
+  it('killed after DisableKey reached AWS, before the record learnt it: the restart adopts the disable (rollback offered), never abandons as if nothing changed', async () => {
+    const home = tempDir();
+    const d = await driver(s, home);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    // The same data directory, through a process that dies when DisableKey's answer is on its way.
+    const mortal = new Mortal();
+    const dying = new Retirements({
+      clients: mortal.clients(d.clients),
+      journal: mortal.files(new Journal(join(home, 'journal.jsonl'), { now: () => s.sandbox.now() }), 'journal'),
+      store: mortal.files(new RetirementStore(join(home, 'retirements')), 'store'),
+      identity: await new AwsKeySource(s.clients()).identity(),
+      now: () => s.sandbox.now(),
+    });
+    mortal.arm({ on: 'kms:DisableKey', lost: true });
+    const outcome = await Promise.race([dying.disable(record, preflight.findings).then(() => 'finished'), mortal.died.then(() => 'killed')]);
+    expect(outcome).toBe('killed');
+    expect((await d.store.load(k.arn))?.stage).toBe('preflight');
+
+    const restarted = await driver(s, home);
+    const status = await restarted.retirements.status((await restarted.retirements.find(k.key))!);
+    expect(status.record.stage).toBe('disabled');
+    expect(status.record.disabledByKeywarden).toBe(true);
+    expect(status.record.steps.at(-1)?.detail).toMatch(/^adopted: keywarden's DisableKey/);
+    expect(status.steps.filter((st) => st.allowed).map((st) => st.id)).toEqual(expect.arrayContaining(['arm-watch', 're-enable']));
+    expect(status.steps.some((st) => st.id === 'abandon')).toBe(false);
+    expect(sent('DisableKey')).toHaveLength(1);
+    await check(k, restarted);
   });
 
   it("a colleague's keywarden schedules the deletion of the same retirement: the other machine follows it (cancel offered), never blames someone else or offers close", async () => {

@@ -13,8 +13,10 @@ import type { Journal } from '../../src/journal/journal.js';
 import type { RetirementStore } from '../../src/journal/retirements.js';
 
 export interface KillPoint {
-  /** The n-th I/O operation (1-based: requests and disk writes, in the order they are started). */
-  at: number;
+  /** The n-th I/O operation (1-based: requests and disk writes, in the order they are started)… */
+  at?: number;
+  /** …or the first one named so ("kms:DisableKey", "store:save"). */
+  on?: string;
   /** true: the request is sent (the write made) and the process dies before the answer; false: it dies before sending. */
   lost: boolean;
 }
@@ -33,7 +35,7 @@ const WRITES = new Set(['recordIntent', 'recordResult', 'save', 'remove']);
 
 export class Mortal {
   private count = 0;
-  private point: KillPoint | undefined;
+  private point: { at?: number; on?: string; lost: boolean } | undefined;
   private dead: Death | undefined;
   private resolveDeath!: (death: Death) => void;
   /** Settles when the process dies. */
@@ -57,7 +59,7 @@ export class Mortal {
 
   /** Arms the kill at `point` (counted from now), or disarms it. */
   arm(point: KillPoint | undefined): void {
-    this.point = point ? { at: this.count + point.at, lost: point.lost } : undefined;
+    this.point = point ? { ...(point.at !== undefined ? { at: this.count + point.at } : {}), ...(point.on !== undefined ? { on: point.on } : {}), lost: point.lost } : undefined;
   }
 
   private die(what: string, lost: boolean): void {
@@ -72,7 +74,7 @@ export class Mortal {
     if (counted) {
       this.count += 1;
       this.operations.push(what);
-      if (this.point && this.count === this.point.at) {
+      if (this.point && (this.count === this.point.at || what === this.point.on)) {
         if (!this.point.lost) {
           this.die(what, false);
           return never();

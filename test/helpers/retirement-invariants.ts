@@ -118,7 +118,9 @@ export async function checkRetirementInvariants(ctx: InvariantContext): Promise<
     // 6. A refused start writes nothing: no record of a key that cannot be retired.
     if (record.stage === 'preflight' && record.evidence.findings.some((f) => f.startsWith('stop:'))) fail(6, `machine ${i} keeps a preflight record of a key that cannot be retired`);
     if (record.stage === 'closed') continue;
-    const status = await machine.retirements.status(record);
+    // At preflight abandon is always allowed and nothing is shown done but the preflight: the
+    // findings need not be read again for the checks below.
+    const status = await machine.retirements.status(record, record.stage === 'preflight' ? [] : undefined);
     // 4. Every retirement can end: some step is allowed now.
     if (!status.steps.some((s) => s.allowed)) fail(4, `machine ${i}: no step is allowed at stage ${status.record.stage} (key ${state}): ${status.steps.map((s) => `${s.id}: ${s.why}`).join('; ')}`);
     // 5. What is shown matches AWS: the stage list marks only what happened, or the difference is named.
@@ -138,6 +140,18 @@ export async function checkRetirementInvariants(ctx: InvariantContext): Promise<
       if (!used) fail(7, `machine ${i} reports a use, but no use of a key failed since ${status.record.disabledAt}`);
     }
   }
+  // 4. The way back exists: a key whose state keywarden's own DisableKey set (the last change that
+  //    ran on it) is known to a retirement that can enable it again — also after a kill between
+  //    the DisableKey and the record, or an abandon.
+  const lastChange = changes.at(-1);
+  if (state === 'Disabled' && lastChange?.operation === 'DisableKey' && mine(lastChange)) {
+    // Read after the machines' status reads above: reading the retirement is when a restarted
+    // process learns what its killed predecessor did.
+    const now = (await Promise.all(ctx.machines.map((m) => m.store.load(ctx.key.arn)))).filter((r): r is RetirementRecord => r !== undefined);
+    const live = now.filter((r) => r.stage === 'disabled' || r.stage === 'watching' || r.stage === 'use-detected');
+    if (live.length === 0) fail(4, `keywarden disabled the key (request ${lastChange.seq}) but no retirement knows it: ${now.map((r) => r.stage).join(', ') || 'no record'}`);
+  }
+
   if (ctx.colleague && tags['keywarden:retirement-stage'] === 'deletion-scheduled' && state !== 'PendingDeletion' && state !== 'PendingReplicaDeletion' && state !== 'gone') {
     const colleague = ctx.colleague();
     const found = await colleague.retirements.find({ arn: ctx.key.arn, region: ctx.key.region });
