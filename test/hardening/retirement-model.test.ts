@@ -9,8 +9,9 @@
 // seven invariants are checked from the outside (test/helpers/retirement-invariants.ts).
 //
 // KEYWARDEN_MODEL_RUNS=<n> sequences (default 200), KEYWARDEN_MODEL_SEED=<seed> (default: a new
-// one each run). A failure prints the seed and path to replay it:
-//   KEYWARDEN_MODEL_SEED=<seed> KEYWARDEN_MODEL_PATH=<path> npx vitest run test/hardening/retirement-model.test.ts
+// one each run). A failure prints the seed, path and commands' replay path to replay it:
+//   KEYWARDEN_MODEL_SEED=<seed> KEYWARDEN_MODEL_PATH=<path> KEYWARDEN_MODEL_REPLAY=<replayPath> npx vitest run test/hardening/retirement-model.test.ts
+// KEYWARDEN_MODEL_STATS=1 prints how deep the sequences went (=log: every sequence's steps).
 
 import { DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -59,7 +60,8 @@ let outsider: Clients;
 let admin: Clients;
 let scratch: string;
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, regionDown: [], quotaScale: QUOTA_SCALE });
+  // The seeded estate's workloads would run weeks of calls at every time jump: the model watches only its own keys.
+  sandbox = await startSandbox({ port: 0, regionDown: [], quotaScale: QUOTA_SCALE, workloads: false });
   admin = createClients({ regions: [REGION], endpoint: sandbox.url, credentials: SANDBOX_CREDENTIALS, quotaScale: QUOTA_SCALE });
   identity = await new AwsKeySource(admin).identity();
   // A colleague with key-administrator rights (docs/sandbox.md, callers).
@@ -127,7 +129,7 @@ interface Step {
 function describeStep(s: Step): string {
   const what = s.direction === 'start' ? 'start' : `${s.direction === 'next' ? 'n' : 'b'} (choice ${s.pick}${s.weaker ? ', weaker watch' : ''}, ${s.viaTake ? 'take' : 'step method'})`;
   const fault = s.fault ? `, ${s.fault.kind} on ${s.fault.operation}` : '';
-  const kill = s.kill ? `, killed at I/O #${s.kill.at} (${s.kill.lost ? 'sent, answer lost' : 'not sent'})` : '';
+  const kill = s.kill ? `, killed at I/O #${s.kill.at ?? s.kill.on} (${s.kill.lost ? 'sent, answer lost' : 'not sent'})` : '';
   return `machine ${s.machine}: ${what}${fault}${kill}`;
 }
 
@@ -252,8 +254,11 @@ type Cmd = fc.AsyncCommand<object, World>;
 const command = (name: string, run: (world: World) => Promise<void>): Cmd => ({
   check: () => true,
   async run(_model, world) {
+    const t0 = Date.now();
     await run(world);
+    const t1 = Date.now();
     await check(world);
+    if (process.env.KEYWARDEN_MODEL_STATS === 'log') world.log.push(`  (${t1 - t0} ms, check ${Date.now() - t1} ms)`);
   },
   toString: () => name,
 });
@@ -326,24 +331,55 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   },
 );
 
+/**
+ * Where a sequence starts: machine 0 drives the retirement there first (no faults), so random
+ * commands also begin deep in the flow — the watch, past its window, the deletion scheduled.
+ */
+type Prefix = 'nothing' | 'started' | 'disabled' | 'watching' | 'weaker watch' | 'watched' | 'deletion scheduled';
+const PREFIXES: Prefix[] = ['nothing', 'started', 'disabled', 'watching', 'weaker watch', 'watched', 'deletion scheduled'];
+
+async function drive(world: World, prefix: Prefix): Promise<void> {
+  if (prefix === 'nothing') return;
+  const r = world.procs[0].retirements;
+  const key = { arn: world.key.arn, region: REGION };
+  const preflight = await r.preflight(key, 30);
+  let record = await r.start(key, { watchDays: 14, name: world.key.name, preflight });
+  for (const f of preflight.findings.filter((x) => x.severity === 'blocking')) record = await r.acknowledge(record, f.id);
+  if (prefix === 'started') return;
+  record = await r.take(await r.status(record, preflight.findings), 'disable');
+  if (prefix === 'disabled') return;
+  record = await r.take(await r.status(record), 'arm-watch', prefix === 'weaker watch' ? { weakerWatch: 'model test: weaker watch' } : {});
+  if (prefix === 'watching' || prefix === 'weaker watch') return;
+  sandbox.advanceClock(15 * DAY);
+  if (prefix === 'watched') return;
+  await r.take(await r.status(record), 'schedule-deletion', { pendingWindowDays: 7 });
+}
+
 /** What the sequences reached (KEYWARDEN_MODEL_STATS=1 prints it): a test that never gets deep proves little. */
-const stats = { sequences: 0, kills: 0, stages: new Map<string, number>() };
+const stats = { sequences: 0, kills: 0, requests: 0, ms: 0, stages: new Map<string, number>() };
 
 describe('the retirement under random steps, outside events, faults and kills', () => {
   it(`keeps its seven promises after every command (${RUNS} sequences)`, { timeout: 900_000 }, async () => {
     const seed = process.env.KEYWARDEN_MODEL_SEED ? Number(process.env.KEYWARDEN_MODEL_SEED) : Date.now() ^ (Math.random() * 0x7fffffff);
     const path = process.env.KEYWARDEN_MODEL_PATH;
+    const replay = process.env.KEYWARDEN_MODEL_REPLAY;
     const result = await fc.check(
-      fc.asyncProperty(fc.commands([commandArb], { maxCommands: 14 }), async (cmds) => {
+      fc.asyncProperty(fc.constantFrom(...PREFIXES), fc.commands([commandArb], { maxCommands: 12, ...(replay ? { replayPath: replay } : {}) }), async (prefix, cmds) => {
         replaceFaults(sandbox.faults, { ...BASE_FAULTS });
         sandbox.clearRequests();
         const key = await freshKey();
         const dirs = [mkdtempSync(join(scratch, 'a-')), mkdtempSync(join(scratch, 'b-'))];
+        const started = Date.now();
         const world: World = { key, procs: [startProcess(dirs[0]!), startProcess(dirs[1]!)], spare: [], log: [] };
         try {
+          await drive(world, prefix);
+          world.log.push(`machine 0 drove the retirement to: ${prefix}`);
+          await check(world);
           await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
         } finally {
           stats.sequences += 1;
+          stats.requests += sandbox.requests().length;
+          stats.ms += Date.now() - started;
           if (process.env.KEYWARDEN_MODEL_STATS === 'log') console.log(world.log.join('\n'));
           stats.kills += world.log.filter((l) => l.includes('KILLED')).length;
           const reached = new Set(world.log.flatMap((l) => /: (started|disable|arm-watch|re-arm-watch|schedule-deletion|cancel-deletion|re-enable|remove-watch|close|abandon)$/.exec(l)?.[1] ?? []));
@@ -353,12 +389,12 @@ describe('the retirement under random steps, outside events, faults and kills', 
       }),
       { numRuns: RUNS, seed, ...(path ? { path, endOnFailure: true } : {}) },
     );
-    if (process.env.KEYWARDEN_MODEL_STATS) console.log(`model: ${stats.sequences} sequences, ${stats.kills} kills; steps taken (sequences): ${[...stats.stages].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (process.env.KEYWARDEN_MODEL_STATS) console.log(`model: ${stats.sequences} sequences, ${stats.kills} kills, ${Math.round(stats.requests / stats.sequences)} requests and ${Math.round(stats.ms / stats.sequences)} ms per sequence; steps taken (sequences): ${[...stats.stages].map(([k, v]) => `${k} ${v}`).join(', ')}`);
     if (result.failed) {
       const error = result.errorInstance as Error | undefined;
       throw new Error(
-        `the retirement broke a promise. Replay: KEYWARDEN_MODEL_SEED=${result.seed} KEYWARDEN_MODEL_PATH=${result.counterexamplePath ?? ''} npx vitest run test/hardening/retirement-model.test.ts\n` +
-          `commands: ${result.counterexample ? String(result.counterexample[0]) : '?'}\n${error?.stack ?? error?.message ?? String(result.errorInstance)}`,
+        `the retirement broke a promise. Replay: KEYWARDEN_MODEL_SEED=${result.seed} KEYWARDEN_MODEL_PATH=${result.counterexamplePath ?? ''} KEYWARDEN_MODEL_REPLAY='${/replayPath="([^"]*)"/.exec(String(result.counterexample?.[1] ?? ''))?.[1] ?? ''}' npx vitest run test/hardening/retirement-model.test.ts\n` +
+          `start: ${result.counterexample ? String(result.counterexample[0]) : '?'}; commands: ${result.counterexample ? String(result.counterexample[1]) : '?'}\n${error?.stack ?? error?.message ?? String(result.errorInstance)}`,
       );
     }
   });
