@@ -1,5 +1,5 @@
 // Send once, adopt the lost answer. A state-changing KMS call whose resend is not harmless
-// (ScheduleKeyDeletion, CancelKeyDeletion) is sent once: the SDK resends when an answer is lost,
+// (DisableKey, EnableKey, ScheduleKeyDeletion, CancelKeyDeletion) is sent once: the SDK resends when an answer is lost,
 // and before each resend the key is read again — when it already is in the state the call
 // produces, the resend is not made (the first attempt reached AWS; a resend would only fail with
 // "… is pending deletion", a failed call on this key that the alarm and CloudTrail would take for a

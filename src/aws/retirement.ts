@@ -18,6 +18,8 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   type CancelKeyDeletionCommandOutput,
+  type DisableKeyCommandOutput,
+  type EnableKeyCommandOutput,
   type ScheduleKeyDeletionCommandOutput,
 } from '@aws-sdk/client-kms';
 import { KeywardenError } from '../domain/errors.js';
@@ -549,7 +551,7 @@ export class Retirements {
     let byKeywarden: boolean;
     if (status.reality.keyState === 'Enabled') {
       const out = await this.call(status.record, 'DisableKey', record.region, { KeyId: record.keyArn }, () =>
-        this.clients.kms(record.region).send(new DisableKeyCommand({ KeyId: record.keyArn })),
+        sendOnce<DisableKeyCommandOutput>(this.clients.kms(record.region), { arn: record.keyArn, region: record.region }, new DisableKeyCommand({ KeyId: record.keyArn }), (state) => reachedAws('DisableKey', state)),
       ).catch(async (error: unknown) => {
         throw (await this.guardRefusalOf(record, 'kms:DisableKey', error)) ?? error;
       });
@@ -795,7 +797,8 @@ export class Retirements {
   async reEnable(record: RetirementRecord): Promise<RetirementRecord> {
     const status = await this.require(record, 're-enable');
     const out = await this.call(status.record, 'EnableKey', record.region, { KeyId: record.keyArn }, () =>
-      this.clients.kms(record.region).send(new EnableKeyCommand({ KeyId: record.keyArn })),
+      // Never resent once the key shows Enabled: someone may disable it between the attempts (invariant 1).
+      sendOnce<EnableKeyCommandOutput>(this.clients.kms(record.region), { arn: record.keyArn, region: record.region }, new EnableKeyCommand({ KeyId: record.keyArn }), (state) => reachedAws('EnableKey', state)),
     );
     const next = await this.advance(status.record, { type: 're-enabled', ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}) }, this.now(record.region));
     return this.mirror(next);

@@ -359,11 +359,20 @@ export function learnedFromAws(record: RetirementRecord, reality: Reality, known
 }
 
 /**
- * After a deletion call failed: the state the key shows when that call did reach AWS (only its
- * answer was lost) — then it is adopted, never sent again.
+ * Whether the key's state shows that a call on it already reached AWS (its answer was lost): the
+ * SDK's resend is then not made (a resent EnableKey could enable a key someone disabled in the
+ * meantime; a resent ScheduleKeyDeletion fails like a use), and the outcome is adopted.
  */
-export function reachedAws(action: 'ScheduleKeyDeletion' | 'CancelKeyDeletion', keyState: string): boolean {
-  return action === 'ScheduleKeyDeletion' ? isPendingDeletion(keyState) : keyState === 'Disabled';
+export function reachedAws(action: (typeof STATE_CALLS)[number], keyState: string): boolean {
+  switch (action) {
+    case 'ScheduleKeyDeletion':
+      return isPendingDeletion(keyState);
+    case 'EnableKey':
+      return keyState === 'Enabled';
+    case 'DisableKey':
+    case 'CancelKeyDeletion':
+      return keyState === 'Disabled';
+  }
 }
 
 /**

@@ -109,6 +109,21 @@ describe('found by the model-based test', () => {
     await check(k, restarted);
   });
 
+  it("rollback's EnableKey whose answer was lost is not resent (someone may disable the key in between); the next status adopts it", async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    const disabled = await d.retirements.disable(record, preflight.findings);
+    s.sandbox.faults.reset = { operations: ['EnableKey'], count: 1, after: true };
+    await expect(d.retirements.reEnable(disabled)).rejects.toMatchObject({ kind: 'network' });
+    // It ran once; the SDK's retry read the key (Enabled) instead of sending it again.
+    expect(s.sandbox.requests().filter((r) => r.operation === 'EnableKey')).toHaveLength(1);
+    const status = await d.retirements.status((await d.retirements.find(k.key))!);
+    expect(status.record.stage).toBe('rolled-back');
+    expect(status.record.steps.some((st) => st.step === 'EnableKey' && /^adopted/.test(st.detail ?? ''))).toBe(true);
+    await check(k, d);
+  });
+
   it("a colleague's keywarden schedules the deletion of the same retirement: the other machine follows it (cancel offered), never blames someone else or offers close", async () => {
     const a = await driver(s);
     const k = await newKey(s);
