@@ -839,9 +839,13 @@ export class Retirements {
     const known = w?.kind === 'alarm' && w.logGroupName && status.reality.alarm ? { alarm: status.reality.alarm.exists, filterGroups: status.reality.alarm.filterExists ? [w.logGroupName] : [] } : undefined;
     const removed = await this.removeWatchResources(status.record, await this.watchRegions(status.record), known);
     const what = removed.length ? removed.join(', ') : 'nothing of keywarden was left';
-    const next = await this.advance(status.record, { ...event, removed: what }, this.now(status.record.region));
+    const closed = applyEvent(status.record, { ...event, removed: what }, this.now(status.record.region), this.identity.arn);
+    // The tags go before the record says closed: killed in between, the retirement is still open
+    // and closing it again removes them (a closed record would leave them on the key for good).
     // A key KMS deleted has no tags; a key pending deletion cannot be untagged (KMS.md §1.3): they go with it.
-    return status.reality.keyState === 'gone' || isPendingDeletion(status.reality.keyState) ? next : this.mirror(next);
+    const next = status.reality.keyState === 'gone' || isPendingDeletion(status.reality.keyState) ? closed : await this.mirror(closed);
+    await this.store.save(next);
+    return next;
   }
 
   /**

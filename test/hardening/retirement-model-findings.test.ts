@@ -1,7 +1,7 @@
 // What the model-based test (retirement-model.test.ts) found, each replayed as a plain test
 // against the sandbox over HTTP, with the seven invariants checked from the outside after the steps.
 
-import { DisableKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { DisableKeyCommand, EnableKeyCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createClients } from '../../src/aws/clients.js';
@@ -122,6 +122,39 @@ describe('found by the model-based test', () => {
     expect(status.record.stage).toBe('rolled-back');
     expect(status.record.steps.some((st) => st.step === 'EnableKey' && /^adopted/.test(st.detail ?? ''))).toBe(true);
     await check(k, d);
+  });
+
+  it('killed between closing and removing the tags: the record is not closed yet, and closing again removes them (never a closed retirement with its tags left on the key)', async () => {
+    const home = tempDir();
+    const d = await driver(s, home);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+    const other = colleague();
+    try {
+      await other.kms('us-east-1').send(new EnableKeyCommand({ KeyId: k.arn }));
+    } finally {
+      other.destroy();
+    }
+    const mortal = new Mortal();
+    const dying = new Retirements({
+      clients: mortal.clients(d.clients),
+      journal: mortal.files(new Journal(join(home, 'journal.jsonl'), { now: () => s.sandbox.now() }), 'journal'),
+      store: mortal.files(new RetirementStore(join(home, 'retirements')), 'store'),
+      identity: await new AwsKeySource(s.clients()).identity(),
+      now: () => s.sandbox.now(),
+    });
+    const status = await dying.status((await dying.find(k.key))!);
+    mortal.arm({ on: 'kms:UntagResource', lost: false });
+    expect(await Promise.race([dying.take(status, 'close').then(() => 'finished'), mortal.died.then(() => 'killed')])).toBe('killed');
+    expect((await d.store.load(k.arn))?.stage).not.toBe('closed');
+
+    const restarted = await driver(s, home);
+    const again = await restarted.retirements.status((await restarted.retirements.find(k.key))!);
+    expect((await restarted.retirements.take(again, 'close')).stage).toBe('closed');
+    const tags = (await s.clients().kms('us-east-1').send(new ListResourceTagsCommand({ KeyId: k.arn }))).Tags ?? [];
+    expect(tags.filter((t) => t.TagKey?.startsWith('keywarden:retirement-'))).toEqual([]);
+    await check(k, restarted);
   });
 
   it("a colleague's keywarden schedules the deletion of the same retirement: the other machine follows it (cancel offered), never blames someone else or offers close", async () => {
