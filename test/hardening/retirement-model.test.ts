@@ -60,6 +60,8 @@ let identity: CallerIdentity;
 let outsider: Clients;
 let admin: Clients;
 let scratch: string;
+/** Where keywarden's metric filters go (the trail's log group). */
+let trailGroup: { name: string; region: string } | undefined;
 beforeAll(async () => {
   // The seeded estate's workloads would run weeks of calls at every time jump: the model watches only its own keys.
   sandbox = await startSandbox({ port: 0, regionDown: [], quotaScale: QUOTA_SCALE, workloads: false });
@@ -68,6 +70,10 @@ beforeAll(async () => {
   // A colleague with key-administrator rights (docs/sandbox.md, callers).
   outsider = createClients({ regions: [REGION], endpoint: sandbox.url, credentials: { accessKeyId: 'AKIAKEYWARDENCOLLEAGUE', secretAccessKey: 'colleague-secret' }, quotaScale: QUOTA_SCALE });
   scratch = mkdtempSync(join(SCRATCH, 'kw-model-'));
+  const probe = startProcess(scratch);
+  const trail = (await probe.retirements.findTrail(REGION)).trail;
+  probe.base.destroy();
+  if (trail) trailGroup = { name: trail.logGroupName, region: trail.logGroupRegion };
 });
 afterAll(async () => {
   outsider.destroy();
@@ -379,6 +385,10 @@ describe('the retirement under random steps, outside events, faults and kills', 
           await check(world);
           await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
         } finally {
+          // The sandbox evaluates every alarm on every request: what this key's retirement left goes.
+          const names = watchNames(key.keyId);
+          await admin.cloudwatch(REGION).send(new DeleteAlarmsCommand({ AlarmNames: [names.alarmName] })).catch(() => undefined);
+          if (trailGroup) await admin.logs(trailGroup.region).send(new DeleteMetricFilterCommand({ logGroupName: trailGroup.name, filterName: names.filterName })).catch(() => undefined);
           stats.sequences += 1;
           stats.requests += sandbox.requests().length;
           stats.ms += Date.now() - started;

@@ -82,7 +82,9 @@ export async function checkRetirementInvariants(ctx: InvariantContext): Promise<
     if (lastState?.operation !== 'DisableKey') fail(2, `ScheduleKeyDeletion (request ${e.seq}) on a key that was not Disabled`);
     const alarmName = watchNames(ctx.key.keyId).alarmName;
     const armed = log.filter((c) => c.seq < e.seq && ran(c) && c.operation === 'PutMetricAlarm' && (c.params as { AlarmName?: string })?.AlarmName === alarmName).at(-1);
-    const record = records.find((r) => r.deletionScheduledAt !== undefined || r.stage === 'deletion-scheduled' || r.stage === 'deleted');
+    // The record that scheduled it — or, once the deletion was cancelled (the record forgets the
+    // schedule), any record's watch.
+    const record = records.find((r) => r.deletionScheduledAt !== undefined || r.stage === 'deletion-scheduled' || r.stage === 'deleted') ?? records.find((r) => r.watch !== undefined);
     const watchDays = record?.watchDays ?? 1;
     const weaker = record?.watch?.kind === 'cloudtrail-poll';
     const from = weaker ? (record?.watchStartedAt ? new Date(record.watchStartedAt).getTime() : undefined) : armed ? new Date(armed.time).getTime() : undefined;
