@@ -20,7 +20,7 @@ import {
   type AlarmFacts,
   type FilterFacts,
 } from '../domain/retirement-observation.js';
-import { METRIC_NAMESPACE, TAG_SINCE, TAG_STAGE, watchNames, type Reality, type RetirementRecord, type Watch } from '../domain/retirement.js';
+import { alarmEvidenceFrom, METRIC_NAMESPACE, TAG_SINCE, TAG_STAGE, watchNames, type Reality, type RetirementRecord, type Watch } from '../domain/retirement.js';
 import type { UsageEvent } from '../domain/usage.js';
 import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
@@ -113,7 +113,7 @@ export class Observer {
         filterExists: filter !== undefined,
         everAlarmed: alarmFiredSince(
           (history.AlarmHistoryItems ?? []).map((item) => ({ ...(item.HistorySummary ? { summary: item.HistorySummary } : {}), ...(item.Timestamp ? { time: item.Timestamp } : {}) })),
-          record.watchStartedAt ? new Date(record.watchStartedAt) : undefined,
+          alarmEvidenceFrom(record),
         ),
         ...(alarm?.StateValue ? { state: alarm.StateValue as 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' } : {}),
       };

@@ -14,6 +14,7 @@ import {
   legacyMetricFilterPattern,
   metricFilterPattern,
   WATCHED_OPERATIONS,
+  useSeen,
   type Reality,
   type RetirementEvent,
   type RetirementRecord,
@@ -127,10 +128,6 @@ export function alarmFiredSince(history: ReadonlyArray<{ summary?: string; time?
   return history.some((item) => / to ALARM/.test(item.summary ?? '') && (item.time?.getTime() ?? from) >= from);
 }
 
-/** Someone tried to use the key while it was disabled: from CloudTrail or the alarm. */
-export function useSeen(reality: Reality): boolean {
-  return reality.attemptsSinceDisabled.length > 0 || reality.alarm?.state === 'ALARM' || reality.alarm?.everAlarmed === true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The alarm and the filter as keywarden makes them; drift from that
@@ -351,7 +348,7 @@ export function learnedFromAws(record: RetirementRecord, reality: Reality, known
     if (own) return { type: 'deletion-cancelled', detail: `adopted: keywarden's CancelKeyDeletion of ${own.time} (journal: ${own.outcome}) reached AWS — DescribeKey shows Disabled; not sent again` };
     if (colleague === 'watching') return { type: 'deletion-cancelled', detail: "cancelled by a colleague's keywarden on this retirement (the key's tags say watching): DescribeKey shows Disabled" };
   }
-  if ((record.stage === 'watching' || record.stage === 'disabled') && useSeen(reality)) {
+  if ((record.stage === 'watching' || record.stage === 'disabled') && useSeen(record, reality, now)) {
     const summary = reality.attemptsSinceDisabled.join(', ') || `the alarm ${record.watch?.kind === 'alarm' ? record.watch.alarmName : ''} went to ALARM`;
     return { type: 'use-detected', summary };
   }

@@ -531,6 +531,30 @@ export interface NextStep {
   why: string;
 }
 
+/** The alarm's evaluation period (keywarden's alarm: Sum over 1 × 300 s). */
+const ALARM_PERIOD_MS = 300_000;
+
+/**
+ * Since when the alarm's ALARM is evidence of a use in this watch. After a detected use the watch
+ * starts again, but the metric of that old use stays in the alarm's evaluation period for up to
+ * 300 s: an ALARM then may be the old use. Until that period has passed, only CloudTrail (failed
+ * uses since the restart) can tell a new use, and it is always read while the key is expected
+ * Disabled.
+ */
+export function alarmEvidenceFrom(record: RetirementRecord): Date | undefined {
+  const started = record.watchStartedAt ? new Date(record.watchStartedAt).getTime() : undefined;
+  const settled = record.usesSeenUntil ? new Date(record.usesSeenUntil).getTime() + ALARM_PERIOD_MS : undefined;
+  if (started === undefined && settled === undefined) return undefined;
+  return new Date(Math.max(started ?? 0, settled ?? 0));
+}
+
+/** Someone tried to use the key while it was disabled: CloudTrail, or the alarm once it is evidence of this watch. */
+export function useSeen(record: RetirementRecord, reality: Reality, now: Date): boolean {
+  const from = alarmEvidenceFrom(record);
+  const alarmCounts = from === undefined || now.getTime() >= from.getTime();
+  return reality.attemptsSinceDisabled.length > 0 || (alarmCounts && reality.alarm?.state === 'ALARM') || reality.alarm?.everAlarmed === true;
+}
+
 export function watchEndsAt(record: RetirementRecord): Date | undefined {
   if (!record.watchStartedAt) return undefined;
   return new Date(new Date(record.watchStartedAt).getTime() + record.watchDays * DAY_MS);
@@ -612,7 +636,7 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
   const state = reality.keyState;
   const add = (id: StepId, allowed: boolean, why: string) => steps.push({ id, allowed, why });
   const drift = reconcile(record, reality);
-  const used = reality.attemptsSinceDisabled.length > 0 || reality.alarm?.state === 'ALARM' || reality.alarm?.everAlarmed === true;
+  const used = useSeen(record, reality, now);
 
   switch (record.stage) {
     case 'preflight': {

@@ -1,7 +1,7 @@
 // What the model-based test (retirement-model.test.ts) found, each replayed as a plain test
 // against the sandbox over HTTP, with the seven invariants checked from the outside after the steps.
 
-import { DisableKeyCommand, EnableKeyCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { DisableKeyCommand, EnableKeyCommand, GenerateDataKeyCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createClients } from '../../src/aws/clients.js';
@@ -155,6 +155,31 @@ describe('found by the model-based test', () => {
     const tags = (await s.clients().kms('us-east-1').send(new ListResourceTagsCommand({ KeyId: k.arn }))).Tags ?? [];
     expect(tags.filter((t) => t.TagKey?.startsWith('keywarden:retirement-'))).toEqual([]);
     await check(k, restarted);
+  });
+
+  it("after a detected use the watch starts again without the alarm re-detecting that old use (its metric is still in the alarm's period); a new use is still seen", async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+    const other = colleague();
+    try {
+      await expect(other.kms('us-east-1').send(new GenerateDataKeyCommand({ KeyId: k.arn, KeySpec: 'AES_256' }))).rejects.toThrow(/disabled/);
+      const used = await d.retirements.status((await d.retirements.find(k.key))!);
+      expect(used.record.stage).toBe('use-detected');
+      await d.retirements.take(used, 're-arm-watch');
+      const again = await d.retirements.status((await d.retirements.find(k.key))!);
+      expect(again.record.stage).toBe('watching');
+      s.sandbox.advanceClock(60);
+      expect((await d.retirements.status((await d.retirements.find(k.key))!)).record.stage).toBe('watching');
+      await check(k, d);
+      // A new use after the restart is a use.
+      await expect(other.kms('us-east-1').send(new GenerateDataKeyCommand({ KeyId: k.arn, KeySpec: 'AES_256' }))).rejects.toThrow(/disabled/);
+      expect((await d.retirements.status((await d.retirements.find(k.key))!)).record.stage).toBe('use-detected');
+    } finally {
+      other.destroy();
+    }
+    await check(k, d);
   });
 
   it("a colleague's keywarden schedules the deletion of the same retirement: the other machine follows it (cancel offered), never blames someone else or offers close", async () => {
