@@ -143,14 +143,17 @@ export async function checkRetirementInvariants(ctx: InvariantContext): Promise<
     }
   }
   // 4. The way back exists: a key whose state keywarden's own DisableKey set (the last change that
-  //    ran on it) is known to a retirement that can enable it again — also after a kill between
-  //    the DisableKey and the record, or an abandon.
+  //    ran on it) is known to a retirement past preflight — also after a kill between the
+  //    DisableKey and the record, or an abandon.
   const lastChange = changes.at(-1);
   if (state === 'Disabled' && lastChange?.operation === 'DisableKey' && mine(lastChange)) {
     // Read after the machines' status reads above: reading the retirement is when a restarted
     // process learns what its killed predecessor did.
     const now = (await Promise.all(ctx.machines.map((m) => m.store.load(ctx.key.arn)))).filter((r): r is RetirementRecord => r !== undefined);
-    const live = now.filter((r) => r.stage === 'disabled' || r.stage === 'watching' || r.stage === 'use-detected');
+    // Closed on purpose (close leaves the key as it is, and says so) is an end, and a retirement
+    // started after that DisableKey did not make it; no record, or only the preflight of the
+    // retirement that sent it, is a disable nobody can undo.
+    const live = now.filter((r) => r.stage !== 'preflight' || new Date(r.startedAt).getTime() > new Date(lastChange.time).getTime());
     if (live.length === 0) fail(4, `keywarden disabled the key (request ${lastChange.seq}) but no retirement knows it: ${now.map((r) => r.stage).join(', ') || 'no record'}`);
   }
 
