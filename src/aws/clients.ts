@@ -7,7 +7,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { KeywardenError } from '../domain/errors.js';
 import { isThrottle } from './errors.js';
-import { OperationLimiter } from './rate-limit.js';
+import { KMS_QUOTAS, OperationLimiter } from './rate-limit.js';
+import { limiterFor, LOOKUP_EVENTS_PER_SECOND } from './usage.js';
 import { assertEndpointIsSafe, guardEndpoint } from './endpoint-guard.js';
 import { isReadOperation } from './read-operations.js';
 import { BudgetedRetryStrategy, shortBackoff, type RetryNotice } from './retry-budget.js';
@@ -114,6 +115,12 @@ export interface ConnectOptions {
    * machine's. Default: a clock of its own.
    */
   accountClock?: AccountClock;
+  /**
+   * The endpoint's request quotas are AWS's × this (a keywarden sandbox started with the same
+   * `quotaScale`, for tests that drive more load than an account allows): keywarden's own pacing
+   * (KMS per operation, CloudTrail LookupEvents) follows. Default 1: AWS's quotas.
+   */
+  quotaScale?: number;
 }
 
 export interface Clients {
@@ -229,8 +236,14 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
     for (const listener of retryListeners) listener(notice);
   };
   const retry = () => new BudgetedRetryStrategy(options.maxAttempts ?? 8, shortBackoff, options.serverErrorRetryBudgetMs, undefined, notify);
-  const kms = perRegion((region) => paceToQuotas(new KMSClient({ ...common, region, retryStrategy: retry() }), new OperationLimiter()));
-  const cloudtrail = perRegion((region) => new CloudTrailClient({ ...common, region, retryMode: 'adaptive', maxAttempts: options.maxAttempts ?? 5 }));
+  const scale = options.quotaScale ?? 1;
+  const quotas = scale === 1 ? KMS_QUOTAS : Object.fromEntries(Object.entries(KMS_QUOTAS).map(([op, rate]) => [op, rate * scale]));
+  const kms = perRegion((region) => paceToQuotas(new KMSClient({ ...common, region, retryStrategy: retry() }), new OperationLimiter(quotas)));
+  const cloudtrail = perRegion((region) => {
+    const client = new CloudTrailClient({ ...common, region, retryMode: 'adaptive', maxAttempts: options.maxAttempts ?? 5 });
+    if (scale !== 1) limiterFor(client, LOOKUP_EVENTS_PER_SECOND * scale);
+    return client;
+  });
   const logs = perRegion((region) => new CloudWatchLogsClient({ ...common, region, retryStrategy: retry() }));
   const cloudwatch = perRegion((region) => new CloudWatchClient({ ...common, region, retryStrategy: retry() }));
   const sts = perRegion((region) => new STSClient({ ...common, region, retryStrategy: retry() }));

@@ -1,38 +1,42 @@
-// Carries out the guided retirement (src/domain/retirement.ts decides; this file acts).
-// Before every change the key, the alarm and the filter are read again and the machine asked
-// whether the step is allowed now; every change is written to the audit journal before it is
-// sent and after it returns; the retirement record is saved after each step; the stage is
-// mirrored as tags on the key so a colleague's keywarden picks the retirement up.
+// The guided retirement's steps: src/domain/retirement.ts decides what may happen, and this file
+// carries it out. Reading what AWS shows is src/aws/retirement-observe.ts (the key, the alarm and
+// filter, CloudTrail since the watch; only what the stage needs), the trail checks are
+// src/aws/retirement-trail.ts, sending a deletion call once and adopting a lost answer is
+// src/aws/retirement-send-once.ts; every decision on what they read is in
+// src/domain/retirement-observation.ts. Before every change the step is checked against a status
+// read just now; every change is written to the audit journal before it is sent and after it
+// returns; the record is saved after each step; the stage is mirrored as tags on the key so a
+// colleague's keywarden picks the retirement up.
 
-import {
-  DeleteAlarmsCommand,
-  DescribeAlarmHistoryCommand,
-  DescribeAlarmsCommand,
-  PutMetricAlarmCommand,
-  type MetricAlarm,
-} from '@aws-sdk/client-cloudwatch';
-import {
-  DeleteMetricFilterCommand,
-  DescribeMetricFiltersCommand,
-  PutMetricFilterCommand,
-  TestMetricFilterCommand,
-  type MetricFilter,
-} from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, type Trail } from '@aws-sdk/client-cloudtrail';
+import { DeleteAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { DeleteMetricFilterCommand, PutMetricFilterCommand, TestMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CancelKeyDeletionCommand,
   DisableKeyCommand,
   EnableKeyCommand,
-  ListResourceTagsCommand,
   ScheduleKeyDeletionCommand,
   TagResourceCommand,
   UntagResourceCommand,
   type CancelKeyDeletionCommandOutput,
+  type DisableKeyCommandOutput,
+  type EnableKeyCommandOutput,
   type ScheduleKeyDeletionCommandOutput,
 } from '@aws-sdk/client-kms';
 import { KeywardenError } from '../domain/errors.js';
 import type { CallerIdentity, KeyMetadata } from '../domain/key.js';
 import { isReadProblem } from '../domain/key.js';
+import {
+  ALARM_SHAPE,
+  disabledByKeywarden,
+  explanationNeeded,
+  isPendingDeletion,
+  isRefusal,
+  learnedFromAws,
+  STATE_CALLS,
+  reachedAws,
+  type Explanation,
+  type OwnCall,
+} from '../domain/retirement-observation.js';
 import {
   applyEvent,
   METRIC_NAMESPACE,
@@ -54,9 +58,6 @@ import {
   stuckReason,
   guardRefusal,
   trailingDaysGuard,
-  legacyMetricFilterPattern,
-  WATCHED_OPERATIONS,
-  RETIREMENT_STAGES,
   type Finding,
   type Preflight,
   type Reality,
@@ -68,7 +69,7 @@ import {
   type StepId,
   type Watch,
 } from '../domain/retirement.js';
-import { callerOf, summarizeUsage, USE_OPERATIONS } from '../domain/usage.js';
+import { summarizeUsage, USE_OPERATIONS } from '../domain/usage.js';
 import { pairEntries, type Journal, type JournalOperation } from '../journal/journal.js';
 import type { RetirementStore } from '../journal/retirements.js';
 import type { Clients } from './clients.js';
@@ -76,9 +77,11 @@ import { toDomainError } from './errors.js';
 import { journaledCall } from './journaled-call.js';
 import { AwsKeySource } from './inventory.js';
 import { describeKey, readLastUsage, readPolicy } from './kms-reads.js';
+import { Observer, unreadableTags } from './retirement-observe.js';
+import { adoptedError, rereadAfterFailure, sendOnce, UNKNOWN_OUTCOME } from './retirement-send-once.js';
+import { TrailChecks } from './retirement-trail.js';
 import { lookupKeyEvents } from './usage.js';
 
-const DAY_MS = 86_400_000;
 /** The usage window of a preflight re-read for `status` (the CLI's --window-days default). */
 const PREFLIGHT_WINDOW_DAYS = 30;
 
@@ -98,56 +101,11 @@ export interface RetirementsOptions {
   now?: () => Date;
 }
 
-function logGroupFromArn(arn: string): { name: string; region: string } | undefined {
-  const match = /^arn:aws[\w-]*:logs:([a-z0-9-]+):\d{12}:log-group:([^:]+)(?::\*)?$/.exec(arn);
-  return match ? { region: match[1]!, name: match[2]! } : undefined;
-}
-
 function describeOutcome(op: JournalOperation): string {
   if (op.status === 'unknown') return 'no answer recorded';
   const outcome = op.result?.outcome;
   return outcome && outcome.ok === false ? `failed: ${outcome.message}` : 'ok';
 }
-
-/** Thrown inside the SDK's retry loop to stop a resend: not retryable, unwrapped by `sendOnce`. */
-class AlreadyApplied extends Error {
-  constructor(
-    readonly state: string,
-    readonly firstError: unknown,
-  ) {
-    super(`the key is already ${state}: an earlier attempt of this request reached AWS; not sent again`);
-    this.name = 'KeywardenAlreadyApplied';
-  }
-}
-
-/** How the alarm and the filter differ from what keywarden put (someone changed them: the alarm may not fire). */
-function watchConfigProblems(record: RetirementRecord, w: Extract<Watch, { kind: 'alarm' }>, alarm: MetricAlarm | undefined, filter: MetricFilter | undefined): string[] {
-  const problems: string[] = [];
-  if (alarm) {
-    const what = `the alarm ${w.alarmName}`;
-    if (alarm.ActionsEnabled === false) problems.push(`${what} has its actions disabled (ActionsEnabled false): it would notify nobody`);
-    if (alarm.Namespace !== w.metricNamespace || alarm.MetricName !== w.metricName) problems.push(`${what} now watches ${alarm.Namespace ?? '?'}/${alarm.MetricName ?? '?'}, not ${w.metricNamespace}/${w.metricName}`);
-    if (alarm.Threshold !== ALARM_SHAPE.Threshold || alarm.ComparisonOperator !== ALARM_SHAPE.ComparisonOperator) {
-      problems.push(`${what} fires on ${alarm.ComparisonOperator ?? '?'} ${alarm.Threshold ?? '?'}, not ${ALARM_SHAPE.ComparisonOperator} ${ALARM_SHAPE.Threshold}`);
-    }
-    if (alarm.Period !== ALARM_SHAPE.Period || alarm.EvaluationPeriods !== ALARM_SHAPE.EvaluationPeriods || alarm.Statistic !== ALARM_SHAPE.Statistic) {
-      problems.push(`${what} now evaluates ${alarm.Statistic ?? '?'} over ${alarm.EvaluationPeriods ?? '?'} × ${alarm.Period ?? '?'} s, not ${ALARM_SHAPE.Statistic} over ${ALARM_SHAPE.EvaluationPeriods} × ${ALARM_SHAPE.Period} s`);
-    }
-  }
-  if (filter) {
-    const what = `the metric filter ${w.filterName}`;
-    if (filter.filterPattern !== metricFilterPattern(record.keyArn) && filter.filterPattern !== legacyMetricFilterPattern(record.keyArn)) problems.push(`${what} has a different pattern than keywarden set: it may not match a use of this key`);
-    const t = filter.metricTransformations?.[0];
-    if (!t || t.metricName !== w.metricName || t.metricNamespace !== w.metricNamespace) problems.push(`${what} now feeds ${t?.metricNamespace ?? '?'}/${t?.metricName ?? '?'}, not the alarm's ${w.metricNamespace}/${w.metricName}`);
-  }
-  return problems;
-}
-
-/** What keywarden's alarm looks like (besides its names); a different one is reported as drift. */
-const ALARM_SHAPE = { Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' } as const;
-
-/** CloudWatch Logs delivery older than this means the alarm is not seeing the trail's events. */
-const DELIVERY_STALE_MS = 6 * 3_600_000;
 
 /** What a step needs besides the record (the CLI's flags, the wizard's dialogs). */
 export interface StepInput {
@@ -169,6 +127,8 @@ export class Retirements {
   private readonly store: RetirementStore;
   private readonly identity: CallerIdentity;
   private readonly clock: () => Date;
+  private readonly trails: TrailChecks;
+  private readonly observer: Observer;
 
   constructor(options: RetirementsOptions) {
     this.clients = options.clients;
@@ -176,6 +136,8 @@ export class Retirements {
     this.store = options.store;
     this.identity = options.identity;
     this.clock = options.now ?? (() => new Date());
+    this.trails = new TrailChecks(this.clients, this.clock);
+    this.observer = new Observer(this.clients, this.trails, this.clock, this.identity.arn);
   }
 
   /** The account's time, in which windows (the watch, the usage window) are measured. */
@@ -251,19 +213,13 @@ export class Retirements {
    * gains nothing. A read that fails is reported, never guessed around.
    */
   private async pickUpFromTags(key: { arn: string; region: string }): Promise<RetirementRecord | undefined> {
-    let tags: Record<string, string>;
+    let tags: Record<string, string> | undefined;
     try {
-      const out = await this.clients.kms(key.region).send(new ListResourceTagsCommand({ KeyId: key.arn }));
-      tags = Object.fromEntries((out.Tags ?? []).map((t) => [t.TagKey ?? '', t.TagValue ?? '']));
+      tags = await this.observer.tags(key);
     } catch (error) {
-      const domain = toDomainError(error, 'ListResourceTags');
-      if (domain.kind === 'not-found') return undefined;
-      throw new KeywardenError(
-        domain.kind,
-        `${domain.message}. keywarden cannot read the key's tags, so it cannot tell whether a colleague's retirement of this key is in progress. Nothing was recorded or changed; try again once the tags can be read`,
-        { cause: error },
-      );
+      throw unreadableTags(error);
     }
+    if (tags === undefined) return undefined;
     if (tags[TAG_STAGE] === undefined) return undefined;
     const meta = await describeKey(this.clients.kms(key.region), key.arn, key.region);
     const now = this.now(key.region);
@@ -294,7 +250,7 @@ export class Retirements {
     let watch: Watch | undefined;
     let watchStartedAt: string | undefined;
     if (watched) {
-      const found = await this.findAlarm(meta.keyId, key.region).catch((error: unknown) => {
+      const found = await this.observer.findAlarm(meta.keyId, key.region).catch((error: unknown) => {
         throw reading('reading the alarm')(error);
       });
       if (found && found.exists) {
@@ -342,247 +298,73 @@ export class Retirements {
     return record;
   }
 
-  /**
-   * The keywarden alarm of a key, looked for in the key's region, then in the trail's home region.
-   * When it exists nowhere, the watch it would be (`exists: false`) in the trail's region. Read
-   * errors are thrown.
-   */
-  private async findAlarm(keyId: string, region: string): Promise<{ watch: Extract<Watch, { kind: 'alarm' }>; exists: boolean; configuredAt?: string }> {
-    const names = watchNames(keyId);
-    const lookIn = async (r: string) => {
-      const out = await this.clients.cloudwatch(r).send(new DescribeAlarmsCommand({ AlarmNames: [names.alarmName] }));
-      const alarm = out.MetricAlarms?.[0];
-      const filters = await this.clients
-        .logs(r)
-        .send(new DescribeMetricFiltersCommand({ metricName: alarm?.MetricName ?? names.metricName, metricNamespace: alarm?.Namespace ?? METRIC_NAMESPACE }));
-      const filter = (filters.metricFilters ?? []).find((f) => f.filterName === names.filterName);
-      return { alarm, filter };
-    };
-    let found = await lookIn(region);
-    let where = region;
-    let trailGroup: string | undefined;
-    if (!found.alarm) {
-      const trail = await this.findTrail(region);
-      if (trail.trail) {
-        trailGroup = trail.trail.logGroupName;
-        if (trail.trail.logGroupRegion !== region) {
-          const there = await lookIn(trail.trail.logGroupRegion);
-          if (there.alarm || !found.filter) {
-            found = there;
-            where = trail.trail.logGroupRegion;
-          }
-        }
-      }
-    }
-    const { alarm, filter } = found;
-    return {
-      exists: alarm !== undefined,
-      ...(alarm?.AlarmConfigurationUpdatedTimestamp ? { configuredAt: alarm.AlarmConfigurationUpdatedTimestamp.toISOString() } : {}),
-      watch: {
-        kind: 'alarm',
-        logGroupRegion: where,
-        logGroupName: filter?.logGroupName ?? trailGroup ?? '',
-        filterName: names.filterName,
-        metricNamespace: alarm?.Namespace ?? METRIC_NAMESPACE,
-        metricName: alarm?.MetricName ?? names.metricName,
-        alarmName: names.alarmName,
-        ...(alarm?.AlarmActions?.[0] ? { snsTopicArn: alarm.AlarmActions[0] } : {}),
-      },
-    };
-  }
-
-  /** Reads what AWS shows now: the key's state, the alarm and filter, failed uses since it was disabled. */
+  /** Reads what AWS shows now (what the record's stage needs: src/domain/retirement-observation.ts). */
   async observe(record: RetirementRecord): Promise<Reality> {
-    const reality: Reality = { keyState: 'gone', attemptsSinceDisabled: [] };
-    try {
-      const meta = await describeKey(this.clients.kms(record.region), record.keyArn, record.region);
-      reality.keyState = meta.state;
-      if (meta.deletionDate) reality.deletionDate = meta.deletionDate;
-      if (record.stage === 'watching' && meta.multiRegionRole === 'PRIMARY' && (meta.replicaKeys?.length ?? 0) > 0) reality.replicas = await this.replicaStates(meta);
-    } catch (error) {
-      const domain = toDomainError(error, 'DescribeKey');
-      if (domain.kind !== 'not-found') throw domain;
-    }
-    if (record.watch?.kind === 'alarm') {
-      const w = record.watch;
-      const [alarms, filters, history] = await Promise.all([
-        this.clients.cloudwatch(w.logGroupRegion).send(new DescribeAlarmsCommand({ AlarmNames: [w.alarmName] })),
-        this.clients
-          .logs(w.logGroupRegion)
-          .send(
-            new DescribeMetricFiltersCommand(
-              // A watch picked up with its log group unknown (alarm and filter gone): look by metric.
-              w.logGroupName ? { logGroupName: w.logGroupName, filterNamePrefix: w.filterName } : { metricName: w.metricName, metricNamespace: w.metricNamespace },
-            ),
-          )
-          .catch((error: unknown) => {
-          if ((error as { name?: string }).name === 'ResourceNotFoundException') return { metricFilters: [] };
-          throw error;
-        }),
-        // Only this retirement's watch counts: the alarm's name is fixed per key, so its history may
-        // hold an earlier retirement's ALARM. Read only where a use still decides something (the
-        // watch); after the deletion or the rollback it is not asked.
-        record.stage === 'watching' || record.stage === 'disabled' || record.stage === 'use-detected'
-          ? this.clients.cloudwatch(w.logGroupRegion).send(
-              new DescribeAlarmHistoryCommand({
-                AlarmName: w.alarmName,
-                HistoryItemType: 'StateUpdate',
-                MaxRecords: 100,
-                ...(record.watchStartedAt ? { StartDate: new Date(record.watchStartedAt) } : {}),
-              }),
-            )
-          : Promise.resolve({ AlarmHistoryItems: [] }),
-      ]).catch((error: unknown) => {
-        throw toDomainError(error, 'reading the alarm');
-      });
-      const alarm: MetricAlarm | undefined = alarms.MetricAlarms?.[0];
-      const since = record.watchStartedAt ? new Date(record.watchStartedAt).getTime() : 0;
-      reality.alarm = {
-        exists: alarm !== undefined,
-        filterExists: (filters.metricFilters ?? []).some((f) => f.filterName === w.filterName),
-        everAlarmed: (history.AlarmHistoryItems ?? []).some((item) => / to ALARM/.test(item.HistorySummary ?? '') && (item.Timestamp?.getTime() ?? since) >= since),
-        ...(alarm?.StateValue ? { state: alarm.StateValue as 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' } : {}),
-      };
-      if (record.stage === 'watching') {
-        const filter = (filters.metricFilters ?? []).find((f) => f.filterName === w.filterName);
-        reality.watchProblems = [...watchConfigProblems(record, w, alarm, filter), ...(w.trailArn ? await this.trailStatusProblems(w.trailArn) : [])];
-      }
-    }
-    if (record.disabledAt && reality.keyState !== 'gone') {
-      try {
-        const seen = await this.cloudTrailSinceDisabled(record, new Date(record.usesSeenUntil ?? record.disabledAt));
-        reality.attemptsSinceDisabled = seen.attempts;
-        if (seen.enabledOutside) reality.enabledOutside = seen.enabledOutside;
-        reality.cloudTrailReadable = true;
-      } catch {
-        reality.cloudTrailReadable = false;
-      }
-    }
-    return reality;
-  }
-
-  /**
-   * The state of each replica of a multi-Region primary (KMS.md §1.2, §5): deleting the primary
-   * while one is not pending deletion leaves it PendingReplicaDeletion. A replica that cannot be
-   * read counts as not pending deletion; one KMS no longer knows is left out.
-   */
-  private async replicaStates(meta: KeyMetadata): Promise<NonNullable<Reality['replicas']>> {
-    const states = await Promise.all(
-      (meta.replicaKeys ?? []).map(async (replica) => {
-        try {
-          return { ...replica, state: (await describeKey(this.clients.kms(replica.region), replica.arn, replica.region)).state as string };
-        } catch (error) {
-          const domain = toDomainError(error, 'DescribeKey');
-          return domain.kind === 'not-found' ? undefined : { ...replica, state: `unreadable: ${domain.message}` };
-        }
-      }),
-    );
-    return states.filter((s): s is NonNullable<typeof s> => s !== undefined);
-  }
-
-  /**
-   * From one CloudTrail read since the key was disabled: failed uses of the key because it is
-   * disabled or pending deletion since `since` ("who (operation) ×n"), and whether someone enabled
-   * the key after keywarden disabled it (keywarden's own EnableKey ends the retirement's live
-   * stages, so any successful EnableKey while one is live is someone else's). CloudTrail delivers
-   * with a delay (minutes in AWS): a change made moments ago may not be seen yet.
-   */
-  private async cloudTrailSinceDisabled(record: RetirementRecord, since: Date): Promise<{ attempts: string[]; enabledOutside?: string }> {
-    const now = this.now(record.region);
-    const disabledAt = new Date(record.disabledAt ?? since.toISOString());
-    const from = disabledAt.getTime() < since.getTime() ? disabledAt : since;
-    const days = Math.max(1, Math.min(90, Math.ceil((now.getTime() - from.getTime()) / DAY_MS) + 1));
-    const loaded = await lookupKeyEvents(this.clients.cloudtrail(record.region), record.keyArn, { window: { days }, now });
-    const enabled = loaded.events
-      .filter((event) => event.operation === 'EnableKey' && !event.errorCode && new Date(event.time).getTime() >= Math.floor(disabledAt.getTime() / 1000) * 1000)
-      .sort((a, b) => a.time.localeCompare(b.time))
-      .at(-1);
-    const counts = new Map<string, number>();
-    for (const event of loaded.events) {
-      // CloudTrail times have whole seconds: compare at that precision.
-      if (new Date(event.time).getTime() < Math.floor(since.getTime() / 1000) * 1000) continue;
-      // Only a use counts: keywarden's own calls (DisableKey, TagResource, a ScheduleKeyDeletion
-      // refused because a colleague's came first) fail with the same message but are no use.
-      if (!WATCHED_OPERATIONS.includes(event.operation)) continue;
-      const message = event.errorMessage ?? '';
-      if (!message.startsWith(record.keyArn) || !/ is (disabled|pending deletion|pending replica deletion)\.$/.test(message)) continue;
-      const who = `${callerOf(event).description} (${event.operation})`;
-      counts.set(who, (counts.get(who) ?? 0) + 1);
-    }
-    const attempts = [...counts].map(([who, n]) => (n > 1 ? `${who} ×${n}` : who));
-    return enabled ? { attempts, enabledOutside: `by ${callerOf(enabled).description} on ${new Date(enabled.time).toISOString()}` } : { attempts };
+    return this.observer.observe(record);
   }
 
   async status(record: RetirementRecord, given?: Finding[]): Promise<RetirementStatus> {
     // At preflight the blocking findings decide the way on: re-read them when not given, so every
-    // entry point (the CLI's status, the list, the wizard) says the same.
-    const findings = given ?? (record.stage === 'preflight' ? await this.preflightFindings(record) : []);
-    const reality = await this.observe(record);
+    // entry point (the CLI's status, the list, the wizard) says the same. The key read for them is
+    // the key's state: it is not read a second time.
+    const preflight = given === undefined && record.stage === 'preflight' ? await this.preflightFindings(record) : undefined;
+    const findings = given ?? preflight?.findings ?? [];
+    const reality = await this.observer.observe(record, preflight?.meta);
     const now = this.now(record.region);
     let current = record;
     // The machine follows what really happened to the key (deleted at the end of its waiting
-    // period, use detected by the alarm); everything else is reported as drift for the operator.
-    if (reality.keyState === 'gone' && record.stage === 'deletion-scheduled') current = await this.advance(current, { type: 'key-deleted' }, now);
-    if (current.stage === 'watching' && (reality.keyState === 'PendingDeletion' || reality.keyState === 'PendingReplicaDeletion')) {
-      // Our ScheduleKeyDeletion reached AWS but the record never learnt it (answer lost, crash before
-      // the record was saved): adopt it, never send it again.
-      const ours = await this.lastOwnDeletionCall(current, 'ScheduleKeyDeletion');
-      if (ours) {
-        const days = Number(ours.intent.params.PendingWindowInDays);
-        current = await this.advance(
-          current,
-          {
-            type: 'deletion-scheduled',
-            pendingWindowDays: Number.isInteger(days) ? days : 30,
-            ...(reality.deletionDate ? { deletionDate: reality.deletionDate } : {}),
-            detail: `adopted: keywarden's ScheduleKeyDeletion of ${ours.intent.time} (journal: ${describeOutcome(ours)}) reached AWS — DescribeKey shows ${reality.keyState}${reality.deletionDate ? `, deletion on ${reality.deletionDate}` : ''}; not sent again`,
-          },
-          now,
-        );
+    // period, keywarden's own call whose answer was lost, a colleague's keywarden on this
+    // retirement, use detected); everything else is reported as drift for the operator. The
+    // journal and the key's tags are read only when the key's state needs explaining.
+    const known: Explanation = {};
+    for (let guard = 0; guard < 4; guard += 1) {
+      for (let need = explanationNeeded(current, reality, known); need; need = explanationNeeded(current, reality, known)) {
+        if (need === 'journal') known.ownCall = await this.lastOwnCall(current);
+        else known.tags = await this.observer.retirementTags(current);
       }
-    }
-    if (current.stage === 'deletion-scheduled' && reality.keyState === 'Disabled') {
-      // Our CancelKeyDeletion reached AWS but the record never learnt it: the key is Disabled again.
-      const ours = await this.lastOwnDeletionCall(current, 'CancelKeyDeletion');
-      if (ours) {
-        current = await this.advance(
-          current,
-          { type: 'deletion-cancelled', detail: `adopted: keywarden's CancelKeyDeletion of ${ours.intent.time} (journal: ${describeOutcome(ours)}) reached AWS — DescribeKey shows Disabled; not sent again` },
-          now,
-        );
-      }
-    }
-    if ((current.stage === 'watching' || current.stage === 'disabled') && (reality.attemptsSinceDisabled.length > 0 || reality.alarm?.state === 'ALARM' || reality.alarm?.everAlarmed)) {
-      const summary = reality.attemptsSinceDisabled.join(', ') || `the alarm ${current.watch?.kind === 'alarm' ? current.watch.alarmName : ''} went to ALARM`;
-      current = await this.advance(current, { type: 'use-detected', summary }, now);
+      const event = learnedFromAws(current, reality, known, now);
+      if (!event) break;
+      current = await this.advance(current, event, now);
       // Colleagues see it on the key too (a failed tag write is noted in the record, not fatal).
-      if (!this.clients.readOnly) current = await this.mirror(current);
+      if (event.type !== 'key-deleted' && event.type !== 'deletion-scheduled' && !this.clients.readOnly) current = await this.mirror(current);
     }
     return { record: current, reality, drift: reconcile(current, reality), steps: nextSteps(current, reality, findings, now), findings, now };
   }
 
-  /** The preflight findings of a record at preflight, read again; none when KMS no longer knows the key. */
-  private async preflightFindings(record: RetirementRecord): Promise<Finding[]> {
+  /** The preflight findings of a record at preflight, read again, with the key they were read from; none when KMS no longer knows the key. */
+  private async preflightFindings(record: RetirementRecord): Promise<{ findings: Finding[]; meta?: KeyMetadata }> {
     try {
-      return (await this.preflight({ arn: record.keyArn, region: record.region }, PREFLIGHT_WINDOW_DAYS)).findings;
+      const preflight = await this.preflight({ arn: record.keyArn, region: record.region }, PREFLIGHT_WINDOW_DAYS);
+      const meta = preflight.detail.row.metadata;
+      return { findings: preflight.findings, ...(meta ? { meta } : {}) };
     } catch (error) {
-      if (toDomainError(error).kind === 'not-found') return [];
+      if (toDomainError(error).kind === 'not-found') return { findings: [] };
       throw error;
     }
   }
 
   /**
-   * keywarden's own last deletion call for this retirement (ScheduleKeyDeletion or CancelKeyDeletion,
-   * journalled after the record started), when it is `action` — whatever its journalled outcome: ok
-   * (crash before the record was saved), unknown (crash before the answer), or failed (the answer
-   * was lost and the SDK's resend was refused because the first attempt had already done it).
+   * keywarden's own last call on the key's state for this retirement (DisableKey, EnableKey,
+   * ScheduleKeyDeletion, CancelKeyDeletion, journalled after the record started), whatever its
+   * journalled outcome: ok (crash before the record was saved), unknown (crash before the answer),
+   * or failed (the answer was lost and the SDK's resend was refused because the first attempt had
+   * already done it); a refusal by AWS is marked as such.
    */
-  private async lastOwnDeletionCall(record: RetirementRecord, action: 'ScheduleKeyDeletion' | 'CancelKeyDeletion'): Promise<JournalOperation | undefined> {
+  private async lastOwnCall(record: RetirementRecord): Promise<OwnCall | undefined> {
     const { entries } = await this.journal.read({ keyArn: record.keyArn });
     const last = pairEntries(entries)
-      .filter((op) => (op.intent.action === 'ScheduleKeyDeletion' || op.intent.action === 'CancelKeyDeletion') && op.intent.time >= record.startedAt)
+      .filter((op) => (STATE_CALLS as readonly string[]).includes(op.intent.action) && op.intent.time >= record.startedAt)
       .at(-1);
-    return last?.intent.action === action ? last : undefined;
+    if (!last) return undefined;
+    const days = Number(last.intent.params.PendingWindowInDays);
+    const outcome = last.result?.outcome;
+    return {
+      action: last.intent.action as OwnCall['action'],
+      time: last.intent.time,
+      outcome: describeOutcome(last),
+      ...(outcome && outcome.ok === false && isRefusal(outcome.code) ? { refused: true } : {}),
+      ...(Number.isInteger(days) ? { pendingWindowDays: days } : {}),
+    };
   }
 
   async list(): Promise<Array<RetirementStatus | { file: string; problem: string }>> {
@@ -594,86 +376,12 @@ export class Retirements {
     return out;
   }
 
-  /** Whether the trail that feeds the alarm still delivers (KMS.md §12): logging, CloudWatch Logs delivery recent and without error. */
-  private async trailStatusProblems(trailArn: string): Promise<string[]> {
-    const home = /^arn:aws[\w-]*:cloudtrail:([a-z0-9-]+):/.exec(trailArn)?.[1];
-    const name = trailArn.split('/').pop() ?? trailArn;
-    let status;
-    try {
-      status = await this.clients.cloudtrail(home ?? 'us-east-1').send(new GetTrailStatusCommand({ Name: trailArn }));
-    } catch (error) {
-      return [`the status of the trail ${name} that feeds the alarm cannot be read (${toDomainError(error, 'GetTrailStatus').message}): nobody can vouch that the alarm sees a use`];
-    }
-    const problems: string[] = [];
-    if (!status.IsLogging) problems.push(`the trail ${name} that feeds the alarm is not logging: a use of the key would not reach the alarm`);
-    if (status.LatestCloudWatchLogsDeliveryError) problems.push(`the trail ${name} fails to deliver to CloudWatch Logs (${status.LatestCloudWatchLogsDeliveryError}): the alarm sees nothing`);
-    const last = status.LatestCloudWatchLogsDeliveryTime?.getTime();
-    if (last === undefined || this.clock().getTime() - last > DELIVERY_STALE_MS) {
-      problems.push(`the trail ${name} has not delivered to CloudWatch Logs ${last === undefined ? 'at all' : `since ${new Date(last).toISOString()}`}: the alarm sees nothing newer`);
-    }
-    return problems;
-  }
-
   /**
    * Trails that can see a use of a key in `region` (KMS.md §12): logging, covering the region,
    * delivering to CloudWatch Logs without errors, read-only management events from KMS included.
    */
   async findTrail(region: string): Promise<TrailCheck> {
-    const trails = await this.trailsFor(region);
-    const problems: string[] = [];
-    for (const t of trails) {
-      if (t.problem || !t.group) problems.push(`${t.name}: ${t.problem}`);
-      else return { trail: { arn: t.arn, name: t.name, logGroupName: t.group.name, logGroupRegion: t.group.region }, problems };
-    }
-    if (trails.length === 0) problems.push(`no CloudTrail trail covers ${region}`);
-    return { problems };
-  }
-
-  /** Every trail, with its CloudWatch Logs group and why it cannot see a use of a key in `region`. */
-  private async trailsFor(region: string): Promise<Array<{ arn: string; name: string; group?: { name: string; region: string }; problem?: string }>> {
-    const out = await this.clients.cloudtrail(region).send(new DescribeTrailsCommand({ includeShadowTrails: true })).catch((error: unknown) => {
-      throw toDomainError(error, 'CloudTrail DescribeTrails');
-    });
-    const trails = [];
-    for (const trail of out.trailList ?? []) {
-      const problem = await this.trailProblem(trail, region);
-      const group = trail.CloudWatchLogsLogGroupArn ? logGroupFromArn(trail.CloudWatchLogsLogGroupArn) : undefined;
-      trails.push({ arn: trail.TrailARN ?? '', name: trail.Name ?? trail.TrailARN ?? '', ...(group ? { group } : {}), ...(problem ? { problem } : {}) });
-    }
-    return trails;
-  }
-
-  private async trailProblem(trail: Trail, region: string): Promise<string | undefined> {
-    if (!trail.IsMultiRegionTrail && trail.HomeRegion !== region) return `covers only ${trail.HomeRegion}, not ${region}`;
-    if (!trail.CloudWatchLogsLogGroupArn) return 'does not deliver to CloudWatch Logs';
-    if (!logGroupFromArn(trail.CloudWatchLogsLogGroupArn)) return `unreadable log group ARN ${trail.CloudWatchLogsLogGroupArn}`;
-    const home = trail.HomeRegion ?? region;
-    const ct = this.clients.cloudtrail(home);
-    const name = trail.TrailARN ?? trail.Name ?? '';
-    const status = await ct.send(new GetTrailStatusCommand({ Name: name }));
-    if (!status.IsLogging) return 'is not logging';
-    if (status.LatestCloudWatchLogsDeliveryError) return `its CloudWatch Logs delivery fails: ${status.LatestCloudWatchLogsDeliveryError}`;
-    const selectors = await ct.send(new GetEventSelectorsCommand({ TrailName: name }));
-    if (selectors.AdvancedEventSelectors && selectors.AdvancedEventSelectors.length > 0) {
-      const sees = selectors.AdvancedEventSelectors.some((selector) => {
-        const fields = selector.FieldSelectors ?? [];
-        const category = fields.find((f) => f.Field === 'eventCategory');
-        if (!category?.Equals?.includes('Management')) return false;
-        const source = fields.find((f) => f.Field === 'eventSource');
-        if (source?.NotEquals?.includes('kms.amazonaws.com')) return false;
-        if (source?.Equals && !source.Equals.includes('kms.amazonaws.com')) return false;
-        const readOnly = fields.find((f) => f.Field === 'readOnly');
-        if (readOnly?.Equals?.includes('false')) return false;
-        return true;
-      });
-      return sees ? undefined : 'its advanced event selectors leave out KMS read-only management events (Decrypt is read-only)';
-    }
-    const basic = selectors.EventSelectors ?? [];
-    if (basic.length === 0) return undefined; // default: all management events
-    const sees = basic.some(
-      (s) => s.IncludeManagementEvents !== false && s.ReadWriteType !== 'WriteOnly' && !(s.ExcludeManagementEventSources ?? []).includes('kms.amazonaws.com'),
-    );
-    return sees ? undefined : 'its event selectors leave out KMS read-only management events (Decrypt is read-only, or kms.amazonaws.com is excluded)';
+    return this.trails.findTrail(region);
   }
 
   // ------------------------------------------------------------------ changing
@@ -843,7 +551,7 @@ export class Retirements {
     let byKeywarden: boolean;
     if (status.reality.keyState === 'Enabled') {
       const out = await this.call(status.record, 'DisableKey', record.region, { KeyId: record.keyArn }, () =>
-        this.clients.kms(record.region).send(new DisableKeyCommand({ KeyId: record.keyArn })),
+        sendOnce<DisableKeyCommandOutput>(this.clients.kms(record.region), { arn: record.keyArn, region: record.region }, new DisableKeyCommand({ KeyId: record.keyArn }), (state) => reachedAws('DisableKey', state)),
       ).catch(async (error: unknown) => {
         throw (await this.guardRefusalOf(record, 'kms:DisableKey', error)) ?? error;
       });
@@ -853,7 +561,8 @@ export class Retirements {
       // Already Disabled: by an earlier DisableKey of this retirement whose answer was lost, or by
       // someone else before it started — then a rollback must not enable it.
       const { entries } = await this.journal.read({ keyArn: record.keyArn });
-      byKeywarden = pairEntries(entries).some((op) => op.intent.action === 'DisableKey' && op.intent.time >= record.startedAt);
+      const ownDisable = pairEntries(entries).some((op) => op.intent.action === 'DisableKey' && op.intent.time >= record.startedAt);
+      byKeywarden = disabledByKeywarden(status.reality.keyState, ownDisable);
     }
     const next = await this.advance(status.record, { type: 'disabled', byKeywarden, ...(requestId ? { requestId } : {}) }, this.now(record.region));
     return this.mirror(next);
@@ -873,7 +582,7 @@ export class Retirements {
       // The named group must be where a trail that sees this region's KMS events delivers: a filter
       // on any other group would never see a use, and the alarm would stay silent forever.
       const group = { name: options.logGroupName, region: options.logGroupRegion ?? record.region };
-      const trails = await this.trailsFor(record.region);
+      const trails = await this.trails.trailsFor(record.region);
       const feeding = trails.find((t) => t.group?.name === group.name && t.group.region === group.region);
       if (!feeding || feeding.problem) {
         const known = trails.map((t) => `${t.name} → ${t.group ? `${t.group.name} (${t.group.region})` : 'no CloudWatch Logs group'}${t.problem ? ` [${t.problem}]` : ''}`);
@@ -994,11 +703,11 @@ export class Retirements {
     const status = await this.require(record, 'schedule-deletion');
     // The stage goes on the key first: a pending-deletion key can no longer be tagged.
     const tagged = await this.mirror(status.record, 'deletion-scheduled');
-    const pending = (state: string) => state === 'PendingDeletion' || state === 'PendingReplicaDeletion';
+    const target = { arn: record.keyArn, region: record.region };
     let out;
     try {
       out = await this.call(tagged, 'ScheduleKeyDeletion', record.region, { KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays }, () =>
-        this.sendOnce<ScheduleKeyDeletionCommandOutput>(record, new ScheduleKeyDeletionCommand({ KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays }), pending),
+        sendOnce<ScheduleKeyDeletionCommandOutput>(this.clients.kms(record.region), target, new ScheduleKeyDeletionCommand({ KeyId: record.keyArn, PendingWindowInDays: pendingWindowDays }), (state) => reachedAws('ScheduleKeyDeletion', state)),
       );
     } catch (error) {
       // The account's guard (kms:TrailingDaysWithoutKeyUsage) refused it: say so and stop — no
@@ -1006,9 +715,9 @@ export class Retirements {
       // by every keywarden (the key is not pending deletion).
       const guard = await this.guardRefusalOf(record, 'kms:ScheduleKeyDeletion', error);
       if (guard) throw guard;
-      const meta = await this.rereadAfterFailure(record);
+      const meta = await rereadAfterFailure(this.clients.kms(record.region), target);
       const base = (await this.store.load(record.keyArn).catch(() => undefined)) ?? tagged;
-      if (meta && pending(meta.state)) {
+      if (meta && reachedAws('ScheduleKeyDeletion', meta.state)) {
         // The request reached AWS; only its answer was lost. Adopt it — never send it again.
         const how = `the key is ${meta.state}${meta.deletionDate ? ` with deletion on ${meta.deletionDate}` : ''}`;
         await this.advance(
@@ -1021,12 +730,12 @@ export class Retirements {
           },
           this.now(record.region),
         );
-        throw this.adoptedError(
+        throw adoptedError(
           error,
           `The request did reach AWS: DescribeKey shows ${how}. keywarden recorded the deletion as scheduled (stage deletion-scheduled) and did not send it again. To undo it: keywarden retire rollback (CancelKeyDeletion)`,
         );
       }
-      if (meta === undefined) throw this.adoptedError(error, 'keywarden could not re-read the key to see whether the request reached AWS: run keywarden retire status before trying again');
+      if (meta === undefined) throw adoptedError(error, UNKNOWN_OUTCOME);
       // Nothing happened: the stage tag written just before the call is put back.
       await this.mirror(base);
       throw error;
@@ -1045,62 +754,28 @@ export class Retirements {
 
   async cancelDeletion(record: RetirementRecord): Promise<RetirementRecord> {
     const status = await this.require(record, 'cancel-deletion');
+    const target = { arn: record.keyArn, region: record.region };
     let out;
     try {
       out = await this.call(status.record, 'CancelKeyDeletion', record.region, { KeyId: record.keyArn }, () =>
-        this.sendOnce<CancelKeyDeletionCommandOutput>(record, new CancelKeyDeletionCommand({ KeyId: record.keyArn }), (state) => state === 'Disabled'),
+        sendOnce<CancelKeyDeletionCommandOutput>(this.clients.kms(record.region), target, new CancelKeyDeletionCommand({ KeyId: record.keyArn }), (state) => reachedAws('CancelKeyDeletion', state)),
       );
     } catch (error) {
-      const meta = await this.rereadAfterFailure(record);
-      if (meta?.state === 'Disabled') {
+      const meta = await rereadAfterFailure(this.clients.kms(record.region), target);
+      if (meta && reachedAws('CancelKeyDeletion', meta.state)) {
         const base = (await this.store.load(record.keyArn).catch(() => undefined)) ?? status.record;
         const next = await this.advance(base, { type: 'deletion-cancelled', detail: `adopted: the answer was lost (${(error as Error).message}); DescribeKey shows the key Disabled again` }, this.now(record.region));
         await this.mirror(next);
-        throw this.adoptedError(
+        throw adoptedError(
           error,
           'The request did reach AWS: DescribeKey shows the key Disabled (no longer pending deletion). keywarden recorded the deletion as cancelled (stage watching) and did not send it again. The key stays Disabled; keywarden retire rollback enables it',
         );
       }
-      if (meta === undefined) throw this.adoptedError(error, 'keywarden could not re-read the key to see whether the request reached AWS: run keywarden retire status before trying again');
+      if (meta === undefined) throw adoptedError(error, UNKNOWN_OUTCOME);
       throw error;
     }
     const next = await this.advance(status.record, { type: 'deletion-cancelled', ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}) }, this.now(record.region));
     return this.mirror(next);
-  }
-
-  /**
-   * Sends a state-changing KMS call whose resend is not harmless (ScheduleKeyDeletion,
-   * CancelKeyDeletion). The SDK resends when an answer is lost; before each resend the key is read
-   * again and, when it already is in the state the call produces (`done`), the resend is not made:
-   * the first attempt reached AWS. The resend would only fail ("… is pending deletion") — a failed
-   * call on this key that the alarm and CloudTrail would take for a use of the key.
-   */
-  private async sendOnce<O>(record: RetirementRecord, command: { middlewareStack: { add: (...args: never[]) => void } }, done: (state: string) => boolean): Promise<O> {
-    let attempts = 0;
-    let lastError: unknown;
-    const guard =
-      (next: (args: unknown) => Promise<unknown>) =>
-      async (args: unknown): Promise<unknown> => {
-        attempts += 1;
-        if (attempts > 1) {
-          const meta = await describeKey(this.clients.kms(record.region), record.keyArn, record.region).catch(() => undefined);
-          if (meta && done(meta.state)) throw new AlreadyApplied(meta.state, lastError);
-        }
-        try {
-          return await next(args);
-        } catch (error) {
-          lastError = error;
-          throw error;
-        }
-      };
-    (command.middlewareStack.add as (mw: unknown, options: unknown) => void)(guard, { step: 'deserialize', priority: 'high', name: 'keywardenRereadBeforeResend' });
-    try {
-      return (await this.clients.kms(record.region).send(command as never)) as O;
-    } catch (error) {
-      // The caller sees why the first attempt got no answer; the re-read after the failure adopts it.
-      if (error instanceof AlreadyApplied) throw error.firstError ?? error;
-      throw error;
-    }
   }
 
   /**
@@ -1119,20 +794,11 @@ export class Retirements {
     return new KeywardenError('access-denied', guardRefusal(action, guard, lastUsage, this.now(record.region)), { ...(domain.code ? { code: domain.code } : {}), cause: error });
   }
 
-  /** The key as it is now, after a failed step; undefined when it cannot be read either. */
-  private async rereadAfterFailure(record: RetirementRecord): Promise<KeyMetadata | undefined> {
-    return describeKey(this.clients.kms(record.region), record.keyArn, record.region).catch(() => undefined);
-  }
-
-  private adoptedError(error: unknown, note: string): KeywardenError {
-    const domain = toDomainError(error);
-    return new KeywardenError(domain.kind, `${domain.message}. ${note}`, { ...(domain.code ? { code: domain.code } : {}), ...(domain.requestId ? { requestId: domain.requestId } : {}), cause: error });
-  }
-
   async reEnable(record: RetirementRecord): Promise<RetirementRecord> {
     const status = await this.require(record, 're-enable');
     const out = await this.call(status.record, 'EnableKey', record.region, { KeyId: record.keyArn }, () =>
-      this.clients.kms(record.region).send(new EnableKeyCommand({ KeyId: record.keyArn })),
+      // Never resent once the key shows Enabled: someone may disable it between the attempts (invariant 1).
+      sendOnce<EnableKeyCommandOutput>(this.clients.kms(record.region), { arn: record.keyArn, region: record.region }, new EnableKeyCommand({ KeyId: record.keyArn }), (state) => reachedAws('EnableKey', state)),
     );
     const next = await this.advance(status.record, { type: 're-enabled', ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}) }, this.now(record.region));
     return this.mirror(next);
@@ -1173,8 +839,13 @@ export class Retirements {
     const known = w?.kind === 'alarm' && w.logGroupName && status.reality.alarm ? { alarm: status.reality.alarm.exists, filterGroups: status.reality.alarm.filterExists ? [w.logGroupName] : [] } : undefined;
     const removed = await this.removeWatchResources(status.record, await this.watchRegions(status.record), known);
     const what = removed.length ? removed.join(', ') : 'nothing of keywarden was left';
-    const next = await this.advance(status.record, { ...event, removed: what }, this.now(status.record.region));
-    return status.reality.keyState !== 'gone' ? this.mirror(next) : next;
+    const closed = applyEvent(status.record, { ...event, removed: what }, this.now(status.record.region), this.identity.arn);
+    // The tags go before the record says closed: killed in between, the retirement is still open
+    // and closing it again removes them (a closed record would leave them on the key for good).
+    // A key KMS deleted has no tags; a key pending deletion cannot be untagged (KMS.md §1.3): they go with it.
+    const next = status.reality.keyState === 'gone' || isPendingDeletion(status.reality.keyState) ? closed : await this.mirror(closed);
+    await this.store.save(next);
+    return next;
   }
 
   /**
@@ -1185,30 +856,7 @@ export class Retirements {
   private async watchRegions(record: RetirementRecord): Promise<string[]> {
     if (record.watch?.kind === 'alarm') return [record.watch.logGroupRegion];
     if (record.stage === 'preflight') return [];
-    const out = await this.clients.cloudtrail(record.region).send(new DescribeTrailsCommand({ includeShadowTrails: true })).catch((error: unknown) => {
-      throw toDomainError(error, 'CloudTrail DescribeTrails');
-    });
-    const regions = new Set([record.region]);
-    for (const trail of out.trailList ?? []) {
-      const group = trail.CloudWatchLogsLogGroupArn ? logGroupFromArn(trail.CloudWatchLogsLogGroupArn) : undefined;
-      if (group) regions.add(group.region);
-    }
-    return [...regions];
-  }
-
-  /** keywarden's alarm and metric filters of this key in `region`, found by their predictable names. */
-  private async findWatchResources(record: RetirementRecord, region: string): Promise<{ alarm: boolean; filterGroups: string[] }> {
-    const names = watchNames(record.keyId);
-    const [alarms, filters] = await Promise.all([
-      this.clients.cloudwatch(region).send(new DescribeAlarmsCommand({ AlarmNames: [names.alarmName] })),
-      this.clients.logs(region).send(new DescribeMetricFiltersCommand({ metricName: names.metricName, metricNamespace: METRIC_NAMESPACE })),
-    ]).catch((error: unknown) => {
-      throw toDomainError(error, "looking for keywarden's alarm and metric filter");
-    });
-    return {
-      alarm: (alarms.MetricAlarms ?? []).some((a) => a.AlarmName === names.alarmName),
-      filterGroups: (filters.metricFilters ?? []).filter((f) => f.filterName === names.filterName && f.logGroupName).map((f) => f.logGroupName!),
-    };
+    return this.trails.watchRegions(record.region);
   }
 
   /**
@@ -1220,7 +868,7 @@ export class Retirements {
     const names = watchNames(record.keyId);
     const removed: string[] = [];
     for (const region of regions) {
-      const found = known && regions.length === 1 ? known : await this.findWatchResources(record, region);
+      const found = known && regions.length === 1 ? known : await this.observer.watchResources(record.keyId, region);
       if (!found.alarm && found.filterGroups.length === 0) continue;
       if (found.alarm) {
         await this.call(record, 'DeleteAlarms', region, { AlarmNames: [names.alarmName] }, () => this.clients.cloudwatch(region).send(new DeleteAlarmsCommand({ AlarmNames: [names.alarmName] })));
@@ -1234,7 +882,7 @@ export class Retirements {
           }),
         );
       }
-      const after = await this.findWatchResources(record, region);
+      const after = await this.observer.watchResources(record.keyId, region);
       if (after.alarm || after.filterGroups.length > 0) {
         throw new KeywardenError(
           'invalid-state',

@@ -358,7 +358,7 @@ export function parseRetirementTags(tags: Readonly<Record<string, string>>, keyI
 export type RetirementEvent =
   | { type: 'acknowledge'; findingId: string }
   /** `byKeywarden`: keywarden's DisableKey did it (false when the key was already Disabled). */
-  | { type: 'disabled'; requestId?: string; byKeywarden?: boolean }
+  | { type: 'disabled'; requestId?: string; byKeywarden?: boolean; detail?: string }
   | { type: 'watch-armed'; watch: Watch; detail?: string }
   /**
    * The watch starts again from now: the weaker watch's evidence aged out of CloudTrail, the alarm
@@ -370,7 +370,7 @@ export type RetirementEvent =
   /** `detail`: how it was learnt, when the answer to keywarden's own call was lost and the key's state was adopted. */
   | { type: 'deletion-scheduled'; deletionDate?: string; pendingWindowDays: number; requestId?: string; detail?: string }
   | { type: 'deletion-cancelled'; requestId?: string; detail?: string }
-  | { type: 're-enabled'; requestId?: string }
+  | { type: 're-enabled'; requestId?: string; detail?: string }
   | { type: 'key-deleted' }
   /** `removed`: what keywarden deleted, confirmed by a read afterwards (e.g. "alarm … and metric filter …"; "nothing was left"). */
   | { type: 'watch-removed'; removed?: string }
@@ -508,6 +508,12 @@ export interface Reality {
    */
   enabledOutside?: string;
   /**
+   * Someone else disabled the key too after keywarden did (a successful DisableKey by another
+   * principal in CloudTrail), "by … on …": the key is then Disabled on their decision as well, and
+   * keywarden must not enable it (invariant 1).
+   */
+  disabledOutside?: string;
+  /**
    * Why the alarm watch may not see a use any more, read right before deletion (KMS.md §12): the
    * trail stopped logging or delivering, the alarm or filter no longer as keywarden made them.
    */
@@ -523,6 +529,30 @@ export interface NextStep {
   allowed: boolean;
   /** Why it is or is not allowed now, in words. */
   why: string;
+}
+
+/** The alarm's evaluation period (keywarden's alarm: Sum over 1 × 300 s). */
+const ALARM_PERIOD_MS = 300_000;
+
+/**
+ * Since when the alarm's ALARM is evidence of a use in this watch. After a detected use the watch
+ * starts again, but the metric of that old use stays in the alarm's evaluation period for up to
+ * 300 s: an ALARM then may be the old use. Until that period has passed, only CloudTrail (failed
+ * uses since the restart) can tell a new use, and it is always read while the key is expected
+ * Disabled.
+ */
+export function alarmEvidenceFrom(record: RetirementRecord): Date | undefined {
+  const started = record.watchStartedAt ? new Date(record.watchStartedAt).getTime() : undefined;
+  const settled = record.usesSeenUntil ? new Date(record.usesSeenUntil).getTime() + ALARM_PERIOD_MS : undefined;
+  if (started === undefined && settled === undefined) return undefined;
+  return new Date(Math.max(started ?? 0, settled ?? 0));
+}
+
+/** Someone tried to use the key while it was disabled: CloudTrail, or the alarm once it is evidence of this watch. */
+export function sawUse(record: RetirementRecord, reality: Reality, now: Date): boolean {
+  const from = alarmEvidenceFrom(record);
+  const alarmCounts = from === undefined || now.getTime() >= from.getTime();
+  return reality.attemptsSinceDisabled.length > 0 || (alarmCounts && reality.alarm?.state === 'ALARM') || reality.alarm?.everAlarmed === true;
 }
 
 export function watchEndsAt(record: RetirementRecord): Date | undefined {
@@ -546,9 +576,15 @@ export function stuckReason(record: RetirementRecord, reality: Reality): string 
   const live = record.stage === 'disabled' || record.stage === 'watching' || record.stage === 'use-detected';
   if (record.stage === 'deletion-scheduled' && (state === 'Disabled' || state === 'Enabled')) return `the deletion was cancelled outside this retirement (the key is ${state})`;
   if (live && state === 'Enabled') return 'the key was enabled again outside this retirement';
+  // Not keywarden's ScheduleKeyDeletion (its own is adopted before this is asked): keywarden never
+  // cancels a deletion it did not schedule, so the retirement can only be closed.
+  if (live && (state === 'PendingDeletion' || state === 'PendingReplicaDeletion')) return `someone scheduled the key for deletion outside this retirement (it is ${state}): keywarden will not cancel a deletion it did not schedule`;
   if (live && state === 'Disabled' && record.disabledByKeywarden === false) return 'the key was already Disabled when this retirement started, so keywarden will not enable it';
   if (live && state === 'Disabled' && reality.enabledOutside) {
     return `the key was enabled outside this retirement (${reality.enabledOutside}) and is Disabled again: that disable is not keywarden's, so keywarden will not enable it`;
+  }
+  if (live && state === 'Disabled' && reality.disabledOutside) {
+    return `someone else disabled the key too (${reality.disabledOutside}): keywarden will not enable a key someone else disabled`;
   }
   if ((live || record.stage === 'preflight') && state === 'gone') return 'the key no longer exists (deleted outside this retirement)';
   if (live && alarmGone(record, reality)) return `keywarden's alarm or metric filter was deleted outside this retirement`;
@@ -563,7 +599,12 @@ export function alarmGone(record: RetirementRecord, reality: Reality): boolean {
 /** What the `close` step does and does not do, in words (for the step, the CLI and the wizard). */
 export function closeStepText(record: RetirementRecord, keyState: Reality['keyState']): string {
   const watch = record.watch?.kind === 'alarm' ? `removes keywarden's alarm ${record.watch.alarmName} and metric filter ${record.watch.filterName} (those that still exist), ` : '';
-  const tags = keyState === 'gone' ? '' : "removes the keywarden:retirement-* tags from the key, ";
+  const tags =
+    keyState === 'gone'
+      ? ''
+      : keyState === 'PendingDeletion' || keyState === 'PendingReplicaDeletion'
+        ? 'leaves the keywarden:retirement-* tags on the key (a key pending deletion cannot be untagged; they go with it), '
+        : 'removes the keywarden:retirement-* tags from the key, ';
   return `close the retirement without finishing it: keywarden ${watch}${tags}and records it as closed (abandoned) with the reason. It does NOT enable, disable, delete or cancel the deletion of the key: the key stays ${keyState === 'gone' ? 'gone' : keyState}. Start a new retirement later if you still want it gone`;
 }
 
@@ -577,6 +618,7 @@ export function reconcile(record: RetirementRecord, reality: Reality): string[] 
   }
   if (expectDisabled && keyState === 'Enabled') drift.push('the key was enabled again by someone else');
   if (expectDisabled && keyState === 'Disabled' && reality.enabledOutside) drift.push(`the key was enabled by someone else (${reality.enabledOutside}) and disabled again: the disable in force is not keywarden's`);
+  if (expectDisabled && keyState === 'Disabled' && reality.disabledOutside && !reality.enabledOutside) drift.push(`someone else disabled the key too (${reality.disabledOutside}): it is disabled on their decision as well`);
   if (expectDisabled && (keyState === 'PendingDeletion' || keyState === 'PendingReplicaDeletion')) drift.push('someone scheduled the key for deletion outside this retirement');
   if (record.stage === 'deletion-scheduled' && keyState === 'Disabled') drift.push('the deletion was cancelled by someone else (the key is Disabled)');
   if (record.stage === 'deletion-scheduled' && keyState === 'Enabled') drift.push('the deletion was cancelled and the key enabled by someone else');
@@ -594,7 +636,7 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
   const state = reality.keyState;
   const add = (id: StepId, allowed: boolean, why: string) => steps.push({ id, allowed, why });
   const drift = reconcile(record, reality);
-  const used = reality.attemptsSinceDisabled.length > 0 || reality.alarm?.state === 'ALARM' || reality.alarm?.everAlarmed === true;
+  const used = sawUse(record, reality, now);
 
   switch (record.stage) {
     case 'preflight': {
@@ -686,6 +728,12 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
         're-enable',
         false,
         `someone enabled the key after keywarden disabled it (${reality.enabledOutside}) and it is Disabled again: that disable is theirs, so keywarden will not enable it. Whoever disabled it decides`,
+      );
+    } else if (reality.disabledOutside) {
+      add(
+        're-enable',
+        false,
+        `someone else disabled the key too after keywarden did (${reality.disabledOutside}): it is disabled on their decision as well, so keywarden will not enable it. Whoever disabled it decides`,
       );
     } else if (record.disabledByKeywarden === false) {
       add(

@@ -79,10 +79,13 @@ describe('retirement under network faults', () => {
     const again = await driver(s, home);
     const found = await again.retirements.find(k.key);
     expect(found?.stage).toBe('preflight');
+    // The status read adopts the disable from the journal (its DisableKey reached AWS): never
+    // abandon at preflight as if nothing had changed.
     const status = await again.retirements.status(found!, preflight.findings);
-    expect(status.steps.find((st) => st.id === 'disable')).toMatchObject({ allowed: true, why: expect.stringMatching(/already disabled/) });
-    const disabled = await again.retirements.disable(found!, preflight.findings);
+    const disabled = status.record;
     expect(disabled.stage).toBe('disabled');
+    expect(disabled.disabledByKeywarden).toBe(true);
+    expect(status.steps.find((st) => st.id === 'arm-watch')).toMatchObject({ allowed: true });
     expect(s.mutations()).not.toContain('DisableKey'); // recorded from the re-read, not sent again
     const armed = await again.retirements.armAlarm(disabled);
     expect(armed.stage).toBe('watching');

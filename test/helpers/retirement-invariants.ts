@@ -82,7 +82,9 @@ export async function checkRetirementInvariants(ctx: InvariantContext): Promise<
     if (lastState?.operation !== 'DisableKey') fail(2, `ScheduleKeyDeletion (request ${e.seq}) on a key that was not Disabled`);
     const alarmName = watchNames(ctx.key.keyId).alarmName;
     const armed = log.filter((c) => c.seq < e.seq && ran(c) && c.operation === 'PutMetricAlarm' && (c.params as { AlarmName?: string })?.AlarmName === alarmName).at(-1);
-    const record = records.find((r) => r.deletionScheduledAt !== undefined || r.stage === 'deletion-scheduled' || r.stage === 'deleted');
+    // The record that scheduled it — or, once the deletion was cancelled (the record forgets the
+    // schedule), any record's watch.
+    const record = records.find((r) => r.deletionScheduledAt !== undefined || r.stage === 'deletion-scheduled' || r.stage === 'deleted') ?? records.find((r) => r.watch !== undefined);
     const watchDays = record?.watchDays ?? 1;
     const weaker = record?.watch?.kind === 'cloudtrail-poll';
     const from = weaker ? (record?.watchStartedAt ? new Date(record.watchStartedAt).getTime() : undefined) : armed ? new Date(armed.time).getTime() : undefined;
@@ -107,7 +109,9 @@ export async function checkRetirementInvariants(ctx: InvariantContext): Promise<
     );
     if (alarms.length > 0) fail(3, `the retirement ended but the alarm ${names.alarmName} still exists`);
     if (filters.length > 0) fail(3, `the retirement ended but the metric filter ${names.filterName} still exists on ${filters.map((f) => f.logGroupName).join(', ')}`);
-    if (records.length > 0 && retirementTags.length > 0) fail(3, `the retirement ended but the key still has ${retirementTags.join(', ')}`);
+    // A key pending deletion cannot be untagged (KMS.md §1.3): its tags go with it.
+    const untaggable = state === 'PendingDeletion' || state === 'PendingReplicaDeletion';
+    if (records.length > 0 && retirementTags.length > 0 && !untaggable) fail(3, `the retirement ended but the key still has ${retirementTags.join(', ')}`);
   }
 
   for (const [i, machine] of ctx.machines.entries()) {
@@ -116,7 +120,9 @@ export async function checkRetirementInvariants(ctx: InvariantContext): Promise<
     // 6. A refused start writes nothing: no record of a key that cannot be retired.
     if (record.stage === 'preflight' && record.evidence.findings.some((f) => f.startsWith('stop:'))) fail(6, `machine ${i} keeps a preflight record of a key that cannot be retired`);
     if (record.stage === 'closed') continue;
-    const status = await machine.retirements.status(record);
+    // At preflight abandon is always allowed and nothing is shown done but the preflight: the
+    // findings need not be read again for the checks below.
+    const status = await machine.retirements.status(record, record.stage === 'preflight' ? [] : undefined);
     // 4. Every retirement can end: some step is allowed now.
     if (!status.steps.some((s) => s.allowed)) fail(4, `machine ${i}: no step is allowed at stage ${status.record.stage} (key ${state}): ${status.steps.map((s) => `${s.id}: ${s.why}`).join('; ')}`);
     // 5. What is shown matches AWS: the stage list marks only what happened, or the difference is named.
@@ -136,6 +142,21 @@ export async function checkRetirementInvariants(ctx: InvariantContext): Promise<
       if (!used) fail(7, `machine ${i} reports a use, but no use of a key failed since ${status.record.disabledAt}`);
     }
   }
+  // 4. The way back exists: a key whose state keywarden's own DisableKey set (the last change that
+  //    ran on it) is known to a retirement past preflight — also after a kill between the
+  //    DisableKey and the record, or an abandon.
+  const lastChange = changes.at(-1);
+  if (state === 'Disabled' && lastChange?.operation === 'DisableKey' && mine(lastChange)) {
+    // Read after the machines' status reads above: reading the retirement is when a restarted
+    // process learns what its killed predecessor did.
+    const now = (await Promise.all(ctx.machines.map((m) => m.store.load(ctx.key.arn)))).filter((r): r is RetirementRecord => r !== undefined);
+    // Closed on purpose (close leaves the key as it is, and says so) is an end, and a retirement
+    // started after that DisableKey did not make it; no record, or only the preflight of the
+    // retirement that sent it, is a disable nobody can undo.
+    const live = now.filter((r) => r.stage !== 'preflight' || new Date(r.startedAt).getTime() > new Date(lastChange.time).getTime());
+    if (live.length === 0) fail(4, `keywarden disabled the key (request ${lastChange.seq}) but no retirement knows it: ${now.map((r) => r.stage).join(', ') || 'no record'}`);
+  }
+
   if (ctx.colleague && tags['keywarden:retirement-stage'] === 'deletion-scheduled' && state !== 'PendingDeletion' && state !== 'PendingReplicaDeletion' && state !== 'gone') {
     const colleague = ctx.colleague();
     const found = await colleague.retirements.find({ arn: ctx.key.arn, region: ctx.key.region });
