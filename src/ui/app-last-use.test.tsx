@@ -141,4 +141,55 @@ describe('the keys list and last use read in the background', () => {
     await waitForFrame(app.lastFrame, () => source.loads === 2);
     expect(source.feed.rereads).toEqual([arnOfAlias(rows, 'bulk-00002')]);
   });
+
+  it('r re-reads the key the selection is on after more keys arrived above it while the list loaded', async () => {
+    const rows = pendingRows(20);
+    let release!: () => void;
+    const rest = new Promise<void>((resolve) => (release = resolve));
+    const source = sourceWithFeed(rows);
+    source.loadInventory = async (handlers: InventoryHandlers) => {
+      source.loads += 1;
+      if (source.loads > 1) return handlers.onRows(rows);
+      // The last ten aliases are listed first; the first ten (sorted above them) come later.
+      handlers.onRows(rows.slice(10));
+      await rest;
+      handlers.onRows(rows.slice(0, 10));
+    };
+    const app = render(<App source={source} session={session} size={size} />);
+    cleanups.push(() => app.unmount());
+    await waitForText(app.lastFrame, '10 of 10 keys');
+    await press(app.stdin, 'G');
+    const last = arnOfAlias(rows, 'bulk-00019');
+    await waitForFrame(app.lastFrame, () => source.feed.lastFocus?.selected === last);
+    release();
+    await waitForText(app.lastFrame, '20 of 20 keys');
+    expect(source.feed.lastFocus?.selected).toBe(last);
+    expect(app.lastFrame()).toMatch(/›\s+bulk-00019/);
+    await press(app.stdin, 'r');
+    await waitForFrame(app.lastFrame, () => source.loads === 2);
+    expect(source.feed.rereads).toEqual([last]);
+  });
+
+  it('a refresh that lists the keys in another order keeps the selection on the same key', async () => {
+    // Keys without an alias keep the order they were listed in; a refresh may list them in another.
+    const rows = pendingRows(10).map((row) => ({ ...row, aliases: [] }));
+    const source = sourceWithFeed(rows);
+    source.loadInventory = async (handlers: InventoryHandlers) => {
+      source.loads += 1;
+      handlers.onRows(source.loads === 1 ? rows : [...rows].reverse());
+      handlers.onProgress([{ region: REGION, listed: rows.length, loaded: rows.length, done: true }]);
+    };
+    const app = render(<App source={source} session={session} size={size} />);
+    cleanups.push(() => app.unmount());
+    await waitForText(app.lastFrame, '10 of 10 keys');
+    await press(app.stdin, 'j');
+    await press(app.stdin, 'j');
+    await press(app.stdin, 'r');
+    await waitForFrame(app.lastFrame, () => source.loads === 2);
+    await waitForFrame(app.lastFrame, () => source.feed.rows[0]?.arn === rows[9]!.arn);
+    await press(app.stdin, 'r');
+    await waitForFrame(app.lastFrame, () => source.loads === 3);
+    expect(source.feed.rereads).toEqual([rows[2]!.arn, rows[2]!.arn]);
+    expect(source.feed.lastFocus?.selected).toBe(rows[2]!.arn);
+  });
 });

@@ -1,7 +1,7 @@
 // The keys list and its filter: the rows as the list state shows them (AWS-managed keys and the
 // findings toggle, the sort order, the filter) and the keys that move, filter, sort and open.
 
-import { useEffect, useMemo, useRef, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
 import { needsAttention, type Thresholds } from '../../domain/findings.js';
 import type { KeyRow } from '../../domain/key.js';
 import {
@@ -167,6 +167,23 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   const selectedIndexNow = selectedIndex(list, shown.length);
   const selectedArn = shown[selectedIndexNow]?.arn;
   const window = visibleWindow(shown.length, selectedIndexNow, keysBodyHeight(shell.height, inventory.status === 'loading'));
+  // The selection stays on its key when the rows change under it: keys still arriving while the
+  // list loads (an aliased key sorts in above the selection), or a refresh (`r`) that lists the
+  // keys in another order (keys without an alias keep the order they were listed in). The list
+  // state holds an index, so without this the selection — and the key `r`, Enter or a change acts
+  // on — would silently move to another key. Only when the rows changed and the list state did
+  // not: a move, sort or filter of the operator's own places the selection itself.
+  const followed = useRef<{ shown: RowView[]; list: ListState; arn: string | undefined } | undefined>(undefined);
+  useLayoutEffect(() => {
+    const last = followed.current;
+    followed.current = { shown, list, arn: selectedArn };
+    if (!last || last.shown === shown || last.list !== list || listRef.current !== list) return;
+    if (last.arn === undefined || last.arn === selectedArn) return;
+    const index = shown.findIndex((view) => view.arn === last.arn);
+    if (index < 0) return; // the key is gone: the selection stays where it was
+    followed.current = { shown, list, arn: last.arn };
+    listNow({ type: 'select', index });
+  });
   const visibleKey = isOnKeys ? shown.slice(window.start, window.end).map((view) => view.arn).join('\n') : '';
   const focus = lastUse?.focus;
   useEffect(() => {
