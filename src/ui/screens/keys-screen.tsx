@@ -151,6 +151,10 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   const content = useMemo(() => contentWidths(scoped), [scoped]);
   // The columns on screen: the only ones `s` and the column keys sort by.
   const layout = useMemo(() => keysLayout(columns, shell.width, content, list.sort), [columns, shell.width, content, list.sort]);
+  // The latest render's layout for the key handlers: a key can arrive before the handler of the
+  // latest render is installed (a loaded machine), and must not judge by the rows of an older one.
+  const latest = useRef({ layout, content });
+  latest.current = { layout, content };
   const filterError = useMemo(() => parseFilter(list.filter).error, [list.filter]);
   /** The key selected when `/` was pressed: selected again if the filter clears while it lists nothing. */
   const selectedBeforeFilter = useRef<string | undefined>(undefined);
@@ -211,7 +215,7 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
     const by = rowsMoved(command, listBodyRows);
     if (by !== undefined) return { type: 'move', by, count: shown.length };
     if (command === 'list.bottom') return { type: 'bottom', count: shown.length };
-    if (command === 'list.sortNext') return { type: 'sort-next', columns: layout.map((c) => c.column.id) };
+    if (command === 'list.sortNext') return { type: 'sort-next', columns: latest.current.layout.map((c) => c.column.id) };
     if (command === 'columns.down' || command === 'columns.up') return { type: 'chooser-move', by: command === 'columns.down' ? 1 : -1, count: candidates.length };
     if (command === 'columns.toggle') {
       const column = candidates[listRef.current.chooser ?? -1];
@@ -224,6 +228,7 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
 
   /** Why a column's sort key cannot be used now: only a column on screen is sorted by. */
   const notSortable = (column: ColumnId): string | undefined => {
+    const { layout, content } = latest.current;
     if (layout.some((c) => c.column.id === column)) return undefined;
     const title = columnById(column).title;
     if (!candidates.some((c) => c.id === column)) return `${title} is only shown with several regions: nothing to sort by`;
