@@ -86,7 +86,10 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
   lines.push({ text: 'Findings', tone: 'heading' });
   if (preflight.findings.length === 0) lines.push({ text: '  none: no recent use, no service grants, nothing that blocks', tone: 'success' });
   const open = unacknowledged(preflight.findings, record?.acknowledged ?? []);
-  for (const f of preflight.findings) {
+  // Once this retirement has scheduled the deletion, the key's PendingDeletion state is its own
+  // doing (shown under Now), not a reason the key cannot be retired.
+  const ownState = stage === 'deletion-scheduled' || stage === 'deleted';
+  for (const f of preflight.findings.filter((finding) => !(ownState && finding.id === 'state'))) {
     const acked = record?.acknowledged.includes(f.id);
     const mark = f.severity === 'stop' ? '✗ cannot retire' : f.severity === 'blocking' ? (acked ? '✓ acknowledged' : '! must acknowledge') : '· note';
     lines.push({ text: `  ${mark}: ${cleanText(f.title)}`, tone: f.severity === 'stop' ? 'danger' : f.severity === 'blocking' && !acked ? 'warning' : 'muted' });
