@@ -96,8 +96,15 @@ export async function runChange(connection: Connection, parsed: { request: Actio
     else printError(message);
     return 1;
   }
+  // The key already is as asked (rotation already off, the same period): nothing to confirm or send.
+  const { confirmationMatches, noChangeReason } = await import('../domain/actions.js');
+  const same = noChangeReason(parsed.request, preview.row);
+  if (same) {
+    if (options.json) printJson({ ok: true, action: parsed.request.action, key: key.arn, call: null, unchanged: same });
+    else printLine(`nothing to change: ${same}; nothing was sent`);
+    return 0;
+  }
   const { confirm } = await import('./confirm.js');
-  const { confirmationMatches } = await import('../domain/actions.js');
   await confirm(
     preview.title,
     preview.confirm === 'typed' ? { kind: 'typed', word: preview.word, hint: 'the alias or key id', matches: (answer) => confirmationMatches(answer, preview.row) } : { kind: 'plain' },

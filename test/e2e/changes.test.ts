@@ -78,6 +78,19 @@ describe('changes from the command line', () => {
     expect(journal.entries.map((e: { phase: string; action: string }) => `${e.phase}:${e.action}`)).toEqual(['intent:EnableKeyRotation', 'result:EnableKeyRotation']);
   });
 
+  it('a change that changes nothing (rotation already off, the same period again) is said and not sent: exit 0', async () => {
+    const key = await newKey(); // a new key: rotation off
+    const off = await keywarden(['rotation', 'disable', key.alias, '--yes']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toMatch(/nothing to change: automatic rotation is already off; nothing was sent/);
+    expect(mutations()).toEqual([]);
+    expect((await keywarden(['rotation', 'enable', key.alias, '--period', '180', '--yes'])).code).toBe(0);
+    endpoint.sandbox!.clearRequests();
+    const same = JSON.parse((await keywarden(['rotation', 'enable', key.alias, '--period', '180', '--yes', '--json'])).stdout);
+    expect(same).toMatchObject({ ok: true, call: null, unchanged: 'automatic rotation is already on every 180 days' });
+    expect(mutations()).toEqual([]);
+  });
+
   it('needs --yes when not interactive; nothing changes without it', async () => {
     const key = await newKey();
     const run = await keywarden(['key', 'disable', key.alias]);
