@@ -307,8 +307,7 @@ describe.each(SIZES)('the retirement wizard at $columns×$rows', (size) => {
     await hint(app, 'n schedule the deletion', 20_000);
     await press(app.stdin, 'n');
     await seen(app, 'Waiting period before deletion');
-    await press(app.stdin, 'backspace');
-    await press(app.stdin, 'backspace');
+    // The default (30) is selected: typing replaces it, as in every other text field.
     await press(app.stdin, '9');
     await press(app.stdin, 'enter');
     await seen(app, `Type "${key.alias}"`);

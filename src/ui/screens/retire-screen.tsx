@@ -16,6 +16,7 @@ import { cleanText } from '../../domain/sanitize.js';
 import type { RetirementSource } from '../../domain/source.js';
 import { useRetirement } from '../hooks/use-retirement.js';
 import { hintsFor, type Hint, type Scope } from '../keymap.js';
+import { applyEdit, textEditFor } from '../text-field.js';
 import { useTheme } from '../theme.js';
 import { askLayout, removedWords, retireHints } from '../views/retire-dialog.js';
 import { RetireView, retireLayout } from '../views/retire-view.js';
@@ -29,7 +30,7 @@ export type Ask =
   | { kind: 'none' }
   | { kind: 'confirm'; rule: 'typed' | 'plain'; step: StepId; title: string; lines: string[]; input: string; error?: string; scroll: number; run: () => void }
   /** schedule-deletion: the waiting period first, then the typed confirmation with the date. */
-  | { kind: 'deletion-days'; input: string; error?: string; scroll: number }
+  | { kind: 'deletion-days'; input: string; error?: string; scroll: number; /** The default is selected: the first key typed replaces it. */ selected?: boolean }
   /** arm-watch on a log group the operator names. */
   | { kind: 'log-group'; input: string; error?: string; scroll: number }
   /** arm-watch: names the log group it will watch; the input is an optional SNS topic ARN to notify. */
@@ -200,7 +201,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, width = 80, reg
         );
       }
       case 'schedule-deletion':
-        return setAsk({ kind: 'deletion-days', input: '30', scroll: 0 });
+        return setAsk({ kind: 'deletion-days', input: '30', scroll: 0, selected: true });
       case 'remove-watch':
         return confirm('remove-watch', 'Remove the alarm and the metric filter', ['The retirement is closed afterwards.', calls('remove-watch', record)], () =>
           take('remove-watch', {}, 'removing the alarm and filter', (r) => `${removedWords(r)}: the retirement is closed`),
@@ -335,14 +336,12 @@ export function RetireScreen({ source, keyRef, readOnly, height, width = 80, reg
         const by = command === 'dialog.down' ? 1 : command === 'dialog.up' ? -1 : command === 'dialog.pageDown' ? shape.bodyRows : -shape.bodyRows;
         return setAsk({ ...current, scroll: Math.max(0, Math.min(shape.maxScroll, current.scroll + by)) });
       }
-      if (command === 'dialog.erase') {
+      // The same editing keys as every text field: Backspace, Ctrl-W, Ctrl-U, a selected default replaced.
+      const edit = textEditFor(command, input, key);
+      if (edit) {
         const { error: _e, ...rest } = current;
-        return setAsk({ ...rest, input: [...current.input].slice(0, -1).join('') } as Ask);
-      }
-      if (!command && !key.ctrl && !key.meta && input !== '') {
-        const { error: _e, ...rest } = current;
-        // eslint-disable-next-line no-control-regex
-        setAsk({ ...rest, input: (current.input + input.replace(/[\u0000-\u001f\u007f]/g, '')).slice(0, 512) } as Ask);
+        const field = applyEdit({ value: current.input, selected: current.kind === 'deletion-days' && current.selected === true }, edit, 512);
+        setAsk({ ...rest, input: field.value, ...(current.kind === 'deletion-days' ? { selected: false } : {}) } as Ask);
       }
       return;
     }
