@@ -67,7 +67,14 @@ function describeStatus(status: RetirementStatus): void {
   if (status.reality.attemptsSinceDisabled.length > 0) printLine(`  USE DETECTED:   ${cleanText(status.reality.attemptsSinceDisabled.join(', '))}`);
   for (const drift of status.drift) printLine(`  CHANGED:        ${drift}`);
   for (const finding of status.findings) printLine(`  finding:        [${finding.severity}] ${finding.id}: ${finding.title}${record.acknowledged.includes(finding.id) ? ' (acknowledged)' : ''}`);
-  for (const step of status.steps) printLine(`  ${step.allowed ? 'next:' : 'not yet:'}${' '.repeat(step.allowed ? 10 : 7)}${step.id} — ${cleanText(step.why)}`);
+  for (const step of status.steps) printLine(`  ${step.allowed ? 'next:' : 'not yet:'}${' '.repeat(step.allowed ? 10 : 7)}${stepInWords(step.id)} — ${cleanText(step.why)}`);
+}
+
+/** A step for people: its words and the command that takes it (ids stay in --json). */
+function stepInWords(id: StepId): string {
+  const spec = RETIREMENT_STEPS[id];
+  const how = spec.way === 'on' ? 'retire advance' : spec.way === 'back' ? 'retire rollback' : id === 'acknowledge' ? 'retire start --acknowledge ID' : '';
+  return how ? `${spec.words} (${how})` : spec.words;
 }
 
 function statusJson(status: RetirementStatus) {
@@ -303,7 +310,7 @@ export async function runRetirementsList(connection: Connection, options: { json
     }
     const next = item.steps.find((s) => s.allowed);
     const watch = item.record.watch?.kind === 'alarm' ? `alarm ${item.reality.alarm?.state ?? '?'}` : item.record.watch ? 'WEAKER watch' : 'no watch';
-    printLine(`${cleanText(item.record.name).padEnd(28)} ${item.record.stage.padEnd(19)} key ${String(item.reality.keyState).padEnd(16)} ${watch.padEnd(18)} next: ${next ? `${next.id} — ${cleanText(next.why)}` : item.steps[0]?.why ?? '—'}`);
+    printLine(`${cleanText(item.record.name).padEnd(28)} ${item.record.stage.padEnd(19)} key ${String(item.reality.keyState).padEnd(16)} ${watch.padEnd(18)} next: ${next ? `${stepInWords(next.id)} — ${cleanText(next.why)}` : item.steps[0]?.why ?? '—'}`);
   }
   return 0;
 }

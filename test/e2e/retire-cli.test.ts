@@ -138,6 +138,9 @@ describe('retire from the command line', () => {
     const status = await keywarden(['retire', 'status', alias]);
     expect(status.stdout).toMatch(/stage:\s+watching/);
     expect(status.stdout).toMatch(/watched:\s+0 days \(14 required\)/);
+    // Steps in words with the command that takes them; ids only in --json.
+    expect(status.stdout).toMatch(/not yet:\s+schedule the deletion \(retire advance\) — /);
+    expect(status.stdout).not.toMatch(/\b(arm-watch|schedule-deletion|remove-watch)\b/);
 
     // The way back ends the retirement: the key is enabled, then keywarden's alarm and filter are
     // removed (confirmed by a read) under the same --yes; nothing is left for advance to do.
