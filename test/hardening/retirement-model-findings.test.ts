@@ -182,6 +182,34 @@ describe('found by the model-based test', () => {
     await check(k, d);
   });
 
+  it('a deletion scheduled after a full watch, cancelled, then a use and the weaker watch started again: that earlier deletion is judged by the watch in force when it was sent', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(d, k);
+    await d.retirements.armAlarm(await d.retirements.disable(record, preflight.findings));
+    s.sandbox.advanceClock(15 * DAY);
+    const watched = await d.retirements.status((await d.retirements.find(k.key))!);
+    await d.retirements.take(watched, 'schedule-deletion', { pendingWindowDays: 7 });
+    await d.retirements.take(await d.retirements.status((await d.retirements.find(k.key))!), 'cancel-deletion');
+    s.sandbox.advanceClock(DAY);
+    const other = colleague();
+    try {
+      await expect(other.kms('us-east-1').send(new GenerateDataKeyCommand({ KeyId: k.arn, KeySpec: 'AES_256' }))).rejects.toThrow(/disabled/);
+    } finally {
+      other.destroy();
+    }
+    const used = await d.retirements.status((await d.retirements.find(k.key))!);
+    expect(used.record.stage).toBe('use-detected');
+    const again = await d.retirements.take(used, 're-arm-watch', { weakerWatch: 'no trail delivers to CloudWatch Logs' });
+    expect(again.stage).toBe('watching');
+    expect(again.watch?.kind).toBe('cloudtrail-poll');
+    expect(sent('ScheduleKeyDeletion')).toHaveLength(1);
+    await check(k, d);
+    // The new watch holds: no deletion until it has run its 14 days.
+    const now = await d.retirements.status((await d.retirements.find(k.key))!);
+    expect(now.steps.find((st) => st.id === 'schedule-deletion')?.allowed).toBe(false);
+  });
+
   it("a colleague's keywarden schedules the deletion of the same retirement: the other machine follows it (cancel offered), never blames someone else or offers close", async () => {
     const a = await driver(s);
     const k = await newKey(s);

@@ -55,6 +55,9 @@ async function keyState(ctx: InvariantContext): Promise<string> {
   }
 }
 
+/** The record's steps that start a watch (src/domain/retirement.ts applyEvent). */
+const WATCH_STEP = /^(alarm armed|alarm re-armed|weaker CloudTrail watch (recorded|started again))/;
+
 export async function checkRetirementInvariants(ctx: InvariantContext): Promise<void> {
   const log = ctx.sandbox.requests();
   const mine = (e: RequestLogEntry) => e.caller === SANDBOX_CALLER_ARN;
@@ -86,8 +89,13 @@ export async function checkRetirementInvariants(ctx: InvariantContext): Promise<
     // schedule), any record's watch.
     const record = records.find((r) => r.deletionScheduledAt !== undefined || r.stage === 'deletion-scheduled' || r.stage === 'deleted') ?? records.find((r) => r.watch !== undefined);
     const watchDays = record?.watchDays ?? 1;
-    const weaker = record?.watch?.kind === 'cloudtrail-poll';
-    const from = weaker ? (record?.watchStartedAt ? new Date(record.watchStartedAt).getTime() : undefined) : armed ? new Date(armed.time).getTime() : undefined;
+    // The watch in force when it was sent: a watch started again later (after a cancelled
+    // deletion and a detected use, say) does not judge a deletion scheduled before it.
+    const sentAt = new Date(e.time).getTime();
+    const inForce = (record?.steps ?? []).filter((st) => WATCH_STEP.test(st.step) && new Date(st.at).getTime() <= sentAt).at(-1);
+    const weaker = inForce ? inForce.step.startsWith('weaker') : record?.watch?.kind === 'cloudtrail-poll';
+    const weakerFrom = inForce ? inForce.at : record?.watchStartedAt;
+    const from = weaker ? (weakerFrom ? new Date(weakerFrom).getTime() : undefined) : armed ? new Date(armed.time).getTime() : undefined;
     if (from === undefined) fail(2, `ScheduleKeyDeletion (request ${e.seq}) without an alarm (or a recorded weaker watch)`);
     if (new Date(e.time).getTime() - from < watchDays * DAY_MS - 1000) fail(2, `ScheduleKeyDeletion (request ${e.seq}) before the ${watchDays}-day watch ended`);
   }
