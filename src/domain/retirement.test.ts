@@ -394,4 +394,10 @@ describe('the stage list shows what holds now', () => {
     expect(again.useDetected).toBeUndefined();
     expect(again.steps.map((st) => st.step)).toContain('use detected');
   });
+  it("the watch started again after a use accounts for uses up to the next whole second (CloudTrail's precision): the old use stamped in the restart's second is not seen again", () => {
+    const used = applyEvent(inStage('watching'), { type: 'use-detected', summary: 'role app (Decrypt)' }, new Date(at(6).getTime() + 200), BY);
+    const again = applyEvent(used, { type: 'watch-rearmed', watch: alarmWatch }, new Date(at(6).getTime() + 700), BY);
+    expect(again.usesSeenUntil).toBe(new Date(at(6).getTime() + 1000).toISOString());
+    expect(again.watchStartedAt).toBe(new Date(at(6).getTime() + 700).toISOString());
+  });
 });

@@ -101,7 +101,8 @@ export interface RetirementRecord {
   useDetected?: { at: string; summary: string };
   /**
    * Failed uses before this time are already accounted for: the operator kept the key disabled
-   * after a detected use (recorded in `steps`) and started the watch again.
+   * after a detected use (recorded in `steps`) and started the watch again. The restart's time
+   * rounded up to a whole second, CloudTrail's precision.
    */
   usesSeenUntil?: string;
   /** Closed without finishing (the `close` step): why. The key was left as it was. */
@@ -453,7 +454,10 @@ export function applyEvent(record: RetirementRecord, event: RetirementEvent, at:
         stage: 'watching',
         watch: event.watch,
         watchStartedAt: time,
-        ...(useDetected ? { usesSeenUntil: time } : record.usesSeenUntil ? { usesSeenUntil: record.usesSeenUntil } : {}),
+        // CloudTrail times have whole seconds: a use detected just before the restart may carry the
+        // restart's own second, so uses are accounted for up to the next whole second (as those
+        // between the detection and the restart are).
+        ...(useDetected ? { usesSeenUntil: new Date(Math.ceil(at.getTime() / 1000) * 1000).toISOString() } : record.usesSeenUntil ? { usesSeenUntil: record.usesSeenUntil } : {}),
         steps: step(event.watch.kind === 'alarm' ? 'alarm re-armed: the watch starts again' : 'weaker CloudTrail watch started again', event.detail ? { detail: event.detail } : {}),
       };
     }
