@@ -116,6 +116,7 @@ export class Observer {
           alarmEvidenceFrom(record),
         ),
         ...(alarm?.StateValue ? { state: alarm.StateValue as 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' } : {}),
+        ...(alarm?.AlarmConfigurationUpdatedTimestamp ? { configuredAt: alarm.AlarmConfigurationUpdatedTimestamp.toISOString() } : {}),
       };
       if (plan.watchConfig) {
         reality.watchProblems = [

@@ -500,7 +500,7 @@ export interface Reality {
   keyState: KeyMetadata['state'] | 'gone';
   deletionDate?: string;
   /** For the alarm watch: whether the alarm and filter exist, and the alarm's state. */
-  alarm?: { exists: boolean; filterExists: boolean; state?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; everAlarmed: boolean };
+  alarm?: { exists: boolean; filterExists: boolean; state?: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; everAlarmed: boolean; configuredAt?: string };
   /** Failed attempts to use the key seen since it was disabled (CloudTrail), e.g. "role app (Decrypt) ×3". */
   attemptsSinceDisabled: string[];
   /** False when CloudTrail could not be read: the weaker watch then sees nothing and cannot clear a deletion. */
@@ -659,7 +659,10 @@ export function nextSteps(record: RetirementRecord, reality: Reality, findings: 
       else add('arm-watch', true, 'create the metric filter and the alarm that fire on any use of the key');
       break;
     case 'watching': {
-      const ends = watchEndsAt(record);
+      // The alarm configured after this watch started (a colleague's keywarden put it back): the
+      // watch counts from that change, as a retirement picked up from the key's tags does.
+      const configured = record.watch?.kind === 'alarm' && reality.alarm?.configuredAt && record.watchStartedAt && reality.alarm.configuredAt > record.watchStartedAt ? reality.alarm.configuredAt : undefined;
+      const ends = configured ? new Date(new Date(configured).getTime() + record.watchDays * DAY_MS) : watchEndsAt(record);
       const agedOut = weakerWatchAgedOut(record, now);
       const replicasLeft = (reality.replicas ?? []).filter((r) => r.state !== 'PendingDeletion');
       const watchOk =

@@ -2,6 +2,7 @@
 // against the sandbox over HTTP, with the seven invariants checked from the outside after the steps.
 
 import { DisableKeyCommand, EnableKeyCommand, GenerateDataKeyCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { DeleteMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { createClients } from '../../src/aws/clients.js';
@@ -208,6 +209,27 @@ describe('found by the model-based test', () => {
     // The new watch holds: no deletion until it has run its 14 days.
     const now = await d.retirements.status((await d.retirements.find(k.key))!);
     expect(now.steps.find((st) => st.id === 'schedule-deletion')?.allowed).toBe(false);
+  });
+
+  it("a colleague's keywarden puts the deleted filter and alarm back: the other machine's watch counts from that, not from its own earlier start", async () => {
+    const a = await driver(s);
+    const k = await newKey(s);
+    const { record, preflight } = await prepare(a, k);
+    const armed = await a.retirements.armAlarm(await a.retirements.disable(record, preflight.findings));
+    const b = await driver(s, tempDir('kw-colleague-'));
+    expect((await b.retirements.find(k.key))?.stage).toBe('watching');
+    s.sandbox.advanceClock(15 * DAY);
+    const w = armed.watch!;
+    if (w.kind !== 'alarm') throw new Error('expected the alarm watch');
+    await s.clients().logs(w.logGroupRegion).send(new DeleteMetricFilterCommand({ logGroupName: w.logGroupName, filterName: w.filterName }));
+    s.sandbox.advanceClock(DAY);
+    const onB = await b.retirements.status((await b.retirements.find(k.key))!);
+    await b.retirements.take(onB, 're-arm-watch');
+    const onA = await a.retirements.status((await a.retirements.find(k.key))!);
+    expect(onA.record.stage).toBe('watching');
+    expect(onA.steps.find((st) => st.id === 'schedule-deletion')).toMatchObject({ allowed: false, why: expect.stringMatching(/the watch runs until .* \(14 days left\)/) });
+    expect(sent('ScheduleKeyDeletion')).toEqual([]);
+    await check(k, a, b);
   });
 
   it("a colleague's keywarden schedules the deletion of the same retirement: the other machine follows it (cancel offered), never blames someone else or offers close", async () => {
