@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { KeyAccess } from '../domain/key.js';
 import type { AccessStore } from '../domain/source.js';
 import { readRecord, writeRecord } from '../journal/atomic-record.js';
+import { DiskRegionStore } from './region-store.js';
 import { inventoryCacheDir, type CacheScope } from './inventory-cache.js';
 
 const ACCESS_VERSION = 1;
@@ -68,27 +69,10 @@ export async function writeAccessCache(scope: CacheScope, values: ReadonlyMap<st
   await writeRecord(accessCacheFile(scope), { version: ACCESS_VERSION, account: scope.account, endpoint: scope.endpoint, region: scope.region, values: own });
 }
 
-/** The store for one account (asked of STS when first needed) and endpoint. Without an account id nothing is read or written. */
-export class DiskAccessStore implements AccessStore {
-  constructor(
-    private readonly account: () => Promise<string>,
-    /** "aws", "sandbox" or the endpoint URL (see CacheScope). */
-    private readonly endpoint: string,
-  ) {}
-
-  private async scope(region: string): Promise<CacheScope | undefined> {
-    const account = await this.account().catch(() => '');
-    return account ? { account, endpoint: this.endpoint, region } : undefined;
-  }
-
-  async load(region: string): Promise<Map<string, KeyAccess>> {
-    const scope = await this.scope(region);
-    return scope ? readAccessCache(scope) : new Map();
-  }
-
-  async save(region: string, values: ReadonlyMap<string, KeyAccess>): Promise<void> {
-    const scope = await this.scope(region);
-    if (scope) await writeAccessCache(scope, values);
+/** The store for one account and endpoint (see DiskRegionStore). */
+export class DiskAccessStore extends DiskRegionStore<KeyAccess> implements AccessStore {
+  constructor(account: () => Promise<string>, endpoint: string) {
+    super(account, endpoint, readAccessCache, writeAccessCache);
   }
 }
 

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { ReadLastUsage } from '../domain/last-use.js';
 import type { LastUseStore } from '../domain/source.js';
 import { readRecord, writeRecord } from '../journal/atomic-record.js';
+import { DiskRegionStore } from './region-store.js';
 import { inventoryCacheDir, type CacheScope } from './inventory-cache.js';
 
 const LAST_USE_VERSION = 1;
@@ -64,26 +65,9 @@ export async function writeLastUseCache(scope: CacheScope, values: ReadonlyMap<s
   await writeRecord(lastUseCacheFile(scope), { version: LAST_USE_VERSION, account: scope.account, endpoint: scope.endpoint, region: scope.region, values: own });
 }
 
-/** The store for one account (asked of STS when first needed) and endpoint. Without an account id nothing is read or written. */
-export class DiskLastUseStore implements LastUseStore {
-  constructor(
-    private readonly account: () => Promise<string>,
-    /** "aws", "sandbox" or the endpoint URL (see CacheScope). */
-    private readonly endpoint: string,
-  ) {}
-
-  private async scope(region: string): Promise<CacheScope | undefined> {
-    const account = await this.account().catch(() => '');
-    return account ? { account, endpoint: this.endpoint, region } : undefined;
-  }
-
-  async load(region: string): Promise<Map<string, ReadLastUsage>> {
-    const scope = await this.scope(region);
-    return scope ? readLastUseCache(scope) : new Map();
-  }
-
-  async save(region: string, values: ReadonlyMap<string, ReadLastUsage>): Promise<void> {
-    const scope = await this.scope(region);
-    if (scope) await writeLastUseCache(scope, values);
+/** The store for one account and endpoint (see DiskRegionStore). */
+export class DiskLastUseStore extends DiskRegionStore<ReadLastUsage> implements LastUseStore {
+  constructor(account: () => Promise<string>, endpoint: string) {
+    super(account, endpoint, readLastUseCache, writeLastUseCache);
   }
 }

@@ -25,6 +25,7 @@ import {
 import { KeywardenError } from '../domain/errors.js';
 import type { CallerIdentity, KeyMetadata } from '../domain/key.js';
 import { isReadProblem } from '../domain/key.js';
+import type { RetirementStepInput } from '../domain/retirement-steps.js';
 import {
   ALARM_SHAPE,
   disabledByKeywarden,
@@ -107,17 +108,8 @@ function describeOutcome(op: JournalOperation): string {
   return outcome && outcome.ok === false ? `failed: ${outcome.message}` : 'ok';
 }
 
-/** What a step needs besides the record (the CLI's flags, the wizard's dialogs). */
-export interface StepInput {
-  findings?: Finding[];
-  pendingWindowDays?: number;
-  logGroupName?: string;
-  logGroupRegion?: string;
-  snsTopicArn?: string;
-  /** Arm (or re-arm) the weaker CloudTrail watch instead of the alarm, for this reason. */
-  weakerWatch?: string;
-  findingId?: string;
-}
+/** What a step needs besides the record: the domain's (the CLI's flags, the wizard's dialogs). */
+export type StepInput = RetirementStepInput;
 
 export class Retirements {
   /** The status `take` just read, handed to the step it runs so AWS is not read twice. */
