@@ -672,13 +672,16 @@ export class Retirements {
 
   /** No alarm can see the key: record the weaker watch (CloudTrail polled by keywarden), as such. */
   async armWeakerWatch(record: RetirementRecord, reason: string): Promise<RetirementRecord> {
-    // 're-arm-watch': the weaker watch aged out of CloudTrail's 90 days; it starts again from now.
+    // 're-arm-watch': a use was detected and the operator keeps the key disabled, or the weaker
+    // watch aged out of CloudTrail's 90 days; either way it starts again from now.
     const { status, step } = await this.requireOneOf(record, ['arm-watch', 're-arm-watch']);
     const watch: Watch = { kind: 'cloudtrail-poll', reason };
+    const why =
+      status.record.stage === 'use-detected'
+        ? `after the use detected${status.record.useDetected ? ` (${status.record.useDetected.summary})` : ''}, the key stays Disabled`
+        : `the earlier start (${status.record.watchStartedAt ?? '?'}) is beyond CloudTrail's ${CLOUDTRAIL_LOOKBACK_DAYS} days`;
     const event: RetirementEvent =
-      step === 're-arm-watch'
-        ? { type: 'watch-rearmed', watch, detail: `WEAKER WATCH started again from now: the earlier start (${status.record.watchStartedAt ?? '?'}) is beyond CloudTrail's ${CLOUDTRAIL_LOOKBACK_DAYS} days; ${reason}` }
-        : { type: 'watch-armed', watch, detail: `WEAKER WATCH: ${reason}` };
+      step === 're-arm-watch' ? { type: 'watch-rearmed', watch, detail: `WEAKER WATCH started again from now: ${why}; ${reason}` } : { type: 'watch-armed', watch, detail: `WEAKER WATCH: ${reason}` };
     const next = await this.advance(status.record, event, this.now(record.region));
     await this.journal.recordIntent({
       action: 'RecordWeakerWatch',

@@ -557,6 +557,24 @@ describe('evidence that ages out and multi-Region replicas', () => {
     expect((await d.retirements.status(again)).steps.find((st) => st.id === 'schedule-deletion')?.allowed).toBe(true);
   });
 
+  it('a weaker watch started again after a detected use says so (not that CloudTrail aged out)', async () => {
+    const d = await driver(s);
+    const k = await newKey(s);
+    const blob = (await s.clients().kms('us-east-1').send(new EncryptCommand({ KeyId: k.arn, Plaintext: new TextEncoder().encode('x') }))).CiphertextBlob!;
+    const { record, preflight } = await prepare(d, k);
+    const weaker = await d.retirements.armWeakerWatch(await d.retirements.disable(record, preflight.findings), 'test');
+    s.sandbox.advanceClock(60);
+    await expect(s.clients().kms('us-east-1').send(new DecryptCommand({ CiphertextBlob: blob }))).rejects.toThrow(/disabled/);
+    s.sandbox.advanceClock(600);
+    const used = await d.retirements.status(weaker);
+    expect(used.record.stage).toBe('use-detected');
+    const again = await d.retirements.armWeakerWatch(used.record, 'kept disabled');
+    expect(again.stage).toBe('watching');
+    const detail = again.steps.at(-1)?.detail ?? '';
+    expect(detail).toMatch(/after the use detected \(.*Decrypt.*\), the key stays Disabled; kept disabled/);
+    expect(detail).not.toMatch(/90 days/);
+  });
+
   it('a multi-Region primary whose replica is not pending deletion: deletion refused, naming the replica; nothing sent', async () => {
     const kms = s.clients().kms('us-east-1');
     const created = await kms.send(new CreateKeyCommand({ MultiRegion: true }));
