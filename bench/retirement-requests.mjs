@@ -1,6 +1,6 @@
 // Requests per retirement step, counted from the sandbox's request log: one retirement walked
 // from preflight to a closed record (alarm watch), each step measured alone, and `retire advance`
-// as the CLI runs it (find + status + the step + status). `KEYWARDEN_BENCH_DIST=<dir>` measures
+// as the CLI runs it (find + status + the step + the status it prints). `KEYWARDEN_BENCH_DIST=<dir>` measures
 // another build (e.g. an older commit's dist/) for a before/after comparison.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +56,9 @@ export async function run() {
         const before = sandbox.requests().length;
         const out = retirements.take ? await retirements.take(status, id, { pendingWindowDays: 7 }) : await act(status.record);
         stepAlone = sandbox.requests().slice(before);
-        await retirements.status(out);
+        // What the CLI prints: derived from the step's answers where the build can (statusAfter), else read.
+        if (retirements.statusAfter) await retirements.statusAfter(status, id, out);
+        else await retirements.status(out);
         return out;
       });
       rows.at(-1).step_alone = stepAlone.length;

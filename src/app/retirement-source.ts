@@ -25,5 +25,6 @@ export function retirementSource(clients: Clients, identity: () => Promise<Calle
     findTrail: async (region) => (await get()).findTrail(region),
     list: async () => (await get()).list(),
     take: async (status, step, input) => (await get()).take(status, step, input),
+    statusAfter: async (before, step, next) => (await get()).statusAfter(before, step, next),
   };
 }

@@ -35,6 +35,7 @@ import {
   learnedFromAws,
   STATE_CALLS,
   reachedAws,
+  realityAfter,
   type Explanation,
   type OwnCall,
 } from '../domain/retirement-observation.js';
@@ -321,6 +322,18 @@ export class Retirements {
       if (event.type !== 'key-deleted' && event.type !== 'deletion-scheduled' && !this.clients.readOnly) current = await this.mirror(current);
     }
     return { record: current, reality, drift: reconcile(current, reality), steps: nextSteps(current, reality, findings, now), findings, now };
+  }
+
+  /**
+   * The status right after `step` was taken from `before`: derived from the step's own calls and
+   * answers when that is exact (src/domain/retirement-observation.ts `realityAfter`), read from
+   * AWS otherwise. What the CLI prints after a step, without a second full read.
+   */
+  async statusAfter(before: RetirementStatus, step: StepId, next: RetirementRecord): Promise<RetirementStatus> {
+    const reality = realityAfter(step, before, next);
+    if (!reality) return this.status(next);
+    const now = this.now(next.region);
+    return { record: next, reality, drift: reconcile(next, reality), steps: nextSteps(next, reality, before.findings, now), findings: before.findings, now };
   }
 
   /** The preflight findings of a record at preflight, read again, with the key they were read from; none when KMS no longer knows the key. */

@@ -259,7 +259,8 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
     else printLine(`the retirement of ${cleanText(r.name)} is abandoned at preflight: nothing had been changed in AWS, and its record is removed`);
     return 0;
   }
-  let after = await retirements.status(next);
+  // What the step's own calls answered: no second full read (src/domain/retirement-observation.ts).
+  let after = await retirements.statusAfter(status, step, next);
   // The step that completes this one, under the same confirmation (re-enable → remove the alarm
   // and filter: a rollback leaves nothing of keywarden behind, invariant 3).
   const then = followingStep(step);
@@ -267,7 +268,7 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
   if (then && after.steps.some((st) => st.id === then && st.allowed)) {
     try {
       const final = await retirements.take(after, then, {});
-      after = await retirements.status(final);
+      after = await retirements.statusAfter(after, then, final);
       following = `; ${cleanText(final.steps.filter((st) => st.ok).at(-1)?.step ?? '')} (confirmed by a read): the retirement is closed`;
     } catch (error) {
       const domain = toDomainError(error);

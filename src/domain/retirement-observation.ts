@@ -19,6 +19,8 @@ import {
   type RetirementEvent,
   type RetirementRecord,
   type RetirementStage,
+  type RetirementStatus,
+  type StepId,
   type Watch,
 } from './retirement.js';
 
@@ -379,4 +381,71 @@ export function reachedAws(action: (typeof STATE_CALLS)[number], keyState: strin
  */
 export function disabledByKeywarden(keyState: string, ownDisableSinceStart: boolean): boolean {
   return keyState === 'Enabled' || ownDisableSinceStart;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What AWS shows right after a step, without reading it again
+
+/**
+ * What AWS shows right after `step` succeeded, from the status read just before it and the calls
+ * the step made (their answers): the key state the step set, the alarm and filter it created or
+ * removed (removal is confirmed by a read inside the step), the evidence that starts again with
+ * it. Everything else is as read a moment ago, trimmed to what the new stage reads
+ * (`observationPlan`). Undefined when the step leaves something it cannot know without reading:
+ * CloudTrail from the disable on (CloudTrail times have whole seconds, so someone else's DisableKey
+ * in the same second counts as after it: src/domain/retirement-observation.ts `disabledOutside`),
+ * and CancelKeyDeletion resumes the watch, whose uses tried while the deletion was pending are only
+ * in CloudTrail. So a `retire advance` costs its safety reads and its calls, not a second full read.
+ */
+export function realityAfter(step: StepId, before: RetirementStatus, next: RetirementRecord): Reality | undefined {
+  const was = before.reality;
+  const reality: Reality = { ...was, attemptsSinceDisabled: [...was.attemptsSinceDisabled] };
+  switch (step) {
+    case 'acknowledge':
+      break;
+    case 'arm-watch':
+    case 're-arm-watch':
+      if (next.watch?.kind === 'alarm') {
+        // PutMetricAlarm keeps an existing alarm's state and starts a new one at INSUFFICIENT_DATA;
+        // its history counts from this watch's start (nothing yet); the alarm, filter and trail
+        // were checked by the step itself.
+        reality.alarm = { exists: true, filterExists: true, state: was.alarm?.exists && was.alarm.state ? was.alarm.state : 'INSUFFICIENT_DATA', everAlarmed: false, ...(next.watchStartedAt ? { configuredAt: next.watchStartedAt } : {}) };
+        reality.watchProblems = [];
+      }
+      // After a detected use the uses are counted again from the restart.
+      if (next.usesSeenUntil !== before.record.usesSeenUntil) reality.attemptsSinceDisabled = [];
+      break;
+    case 'schedule-deletion':
+      if (reality.keyState === 'gone') break;
+      // ScheduleKeyDeletion's answer has no DeletionDate for a multi-Region primary with replicas:
+      // the key is then PendingReplicaDeletion (KMS API reference, ScheduleKeyDeletion).
+      reality.keyState = next.deletionDate ? 'PendingDeletion' : 'PendingReplicaDeletion';
+      if (next.deletionDate) reality.deletionDate = next.deletionDate;
+      break;
+    case 're-enable':
+      reality.keyState = 'Enabled';
+      delete reality.deletionDate;
+      break;
+    case 'remove-watch':
+    case 'close':
+      // The step deleted keywarden's alarm and filter and read again to confirm them gone.
+      delete reality.alarm;
+      break;
+    case 'disable':
+    case 'cancel-deletion':
+    case 'abandon':
+      return undefined;
+  }
+  const plan = observationPlan(next);
+  if (!plan.alarm || next.watch?.kind !== 'alarm') delete reality.alarm;
+  else if (!plan.alarmHistory && reality.alarm) reality.alarm = { ...reality.alarm, everAlarmed: false };
+  if (!plan.watchConfig) delete reality.watchProblems;
+  if (!plan.replicas) delete reality.replicas;
+  if (!plan.cloudTrail || reality.keyState === 'gone') {
+    reality.attemptsSinceDisabled = [];
+    delete reality.enabledOutside;
+    delete reality.disabledOutside;
+    delete reality.cloudTrailReadable;
+  }
+  return reality;
 }

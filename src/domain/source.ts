@@ -166,4 +166,6 @@ export interface RetirementSource {
    * as it was, and the record is removed.
    */
   take(status: RetirementStatus, step: StepId, input?: RetirementStepInput): Promise<RetirementRecord>;
+  /** The status right after `take(before, step)` returned `next`: from the step's own answers when exact, read otherwise. */
+  statusAfter(before: RetirementStatus, step: StepId, next: RetirementRecord): Promise<RetirementStatus>;
 }

@@ -165,7 +165,25 @@ async function act(p: Proc, world: World, s: Step): Promise<string> {
   const weaker = s.weaker || record.watch?.kind === 'cloudtrail-poll';
   const input: StepInput = { pendingWindowDays: 7, ...(weaker && (step === 'arm-watch' || step === 're-arm-watch') ? { weakerWatch: 'model test: weaker watch' } : {}) };
   if (s.viaTake) {
-    await r.take(status, step, input);
+    const next = await r.take(status, step, input);
+    // What the CLI prints after a step is derived from the step's own answers, not read again:
+    // with nothing else happening in between it must say what a fresh read says.
+    if (!s.fault && !s.kill && step !== 'abandon') {
+      const shown = await r.statusAfter(status, step, next);
+      const fresh = await r.status(next);
+      const view = (st: typeof fresh) => ({
+        stage: st.record.stage,
+        keyState: st.reality.keyState,
+        deletionDate: st.reality.deletionDate,
+        alarm: st.reality.alarm && { exists: st.reality.alarm.exists, filterExists: st.reality.alarm.filterExists, everAlarmed: st.reality.alarm.everAlarmed },
+        attempts: st.reality.attemptsSinceDisabled,
+        drift: st.drift,
+        steps: st.steps.map((x) => `${x.id}:${x.allowed}`),
+      });
+      const a = JSON.stringify(view(shown));
+      const b = JSON.stringify(view(fresh));
+      if (a !== b) throw new Error(`after ${step}, the status shown (${a}) differs from a fresh read (${b})`);
+    }
     return step;
   }
   switch (step) {

@@ -101,7 +101,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, width = 80, reg
         const then = followingStep(step);
         if (!then) return taken;
         try {
-          const after = await source.status(taken, c.preflight.findings);
+          const after = await source.statusAfter(fresh, step, taken);
           if (!after.steps.some((s) => s.id === then && s.allowed)) return taken;
           return await source.take(after, then, {});
         } catch (error) {
