@@ -356,6 +356,22 @@ describe('the retirement wizard at 140×40: a way back that fails half way', () 
   }, 60_000);
 });
 
+describe('the retirement wizard at 80×24: what to do next stays on screen', () => {
+  it('with more evidence and findings than fit, "Next" stays below the part that scrolls, which says how much more there is', async () => {
+    // A seeded key with a note and a blocking finding (a grant held by an AWS service): more than 24 rows.
+    const app = await openWizard('ebs/analytics-scratch', SMALL);
+    let frame = plain(app.lastFrame());
+    expect(rowsOf(frame)).toHaveLength(SMALL.rows);
+    expect(frame).toMatch(/^Next$/m);
+    expect(frame).toContain('s ▶ start: record the evidence');
+    expect(frame).toMatch(/↓ \d+ more \(j\/k scroll\)/);
+    for (let i = 0; i < 20; i++) await press(app.stdin, 'j');
+    frame = await waitForFrame(app.lastFrame, (f) => /↑ \d+ more \(j\/k scroll\)/.test(f) && !f.includes('↓'), { timeoutMs: 5_000 });
+    expect(frame).toContain('s ▶ start: record the evidence');
+    expect(flat(frame)).toContain('must acknowledge');
+  }, 60_000);
+});
+
 describe('the retirement wizard at 80×24: long refusals', () => {
   it("the account's guard refusal is readable in full (wrapped, not cut), and nothing changed", async () => {
     // The seeded key whose policy carries AWS's kms:TrailingDaysWithoutKeyUsage guard (docs/sandbox.md).
@@ -373,7 +389,7 @@ describe('the retirement wizard at 80×24: long refusals', () => {
     await press(app.stdin, alias);
     await press(app.stdin, 'enter');
     frame = await seen(app, "the account's guard refuses this", 20_000);
-    frame = await waitForFrame(app.lastFrame, (f) => !f.includes('disabling the key…') && f.includes('Retire the key once'), { timeoutMs: 20_000 });
+    frame = await waitForFrame(app.lastFrame, (f) => !f.includes('disabling the key…') && flat(f).includes('Retire the key once'), { timeoutMs: 20_000 });
     expect(rowsOf(frame)).toHaveLength(SMALL.rows);
     expect(flat(frame)).toMatch(
       /disabling the key: the account's guard refuses this: .*The key policy denies kms:DisableKey .*while .*kms:TrailingDaysWithoutKeyUsage .*Nothing else was changed; the retirement stays where it was\. Retire the key once it has gone unused for that long, or ask whoever owns the guard/,

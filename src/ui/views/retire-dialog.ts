@@ -34,10 +34,11 @@ export interface AskLayout {
 function wrapKeepingIndent(text: string, width: number): string[] {
   if (text === '') return [''];
   const indent = /^ */.exec(text)![0];
-  const inner = Math.max(10, width - indent.length);
-  const out = wrapText(text, inner).map((line, i) => (i === 0 ? indent : `${indent}  `) + line);
-  // Continuation rows are indented two more: re-wrap them if that made them too wide.
-  return out.flatMap((line, i) => (i > 0 && [...line].length > width ? wrapText(line, width) : [line]));
+  // Continuation rows are indented two more than the first: wrapped to the width left after that,
+  // so every row keeps its indentation (a very narrow screen keeps at least 10 columns of text).
+  const inner = Math.max(10, width - indent.length - 2);
+  const [first = '', ...rest] = wrapText(text.slice(indent.length), inner);
+  return [indent + first, ...rest.map((line) => `${indent}  ${line}`)];
 }
 
 /** Wraps every line to `width` columns, keeping each line's indentation on its following rows. */

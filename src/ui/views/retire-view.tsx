@@ -56,6 +56,40 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
   if (stage === 'use-detected') lines.push({ text: `USE DETECTED: ${cleanText(record?.useDetected?.summary ?? '')} — deletion is off; roll back (b) or find the caller`, tone: 'danger' });
   lines.push({ text: '' });
 
+  // What AWS shows now: past the preflight it comes before the preflight's evidence (that is what
+  // the operator acts on); at the preflight the evidence comes first.
+  const now: RetireLine[] = [];
+  if (status) {
+    now.push({ text: 'Now', tone: 'heading' });
+    now.push({ text: `  key state: ${status.reality.keyState}${status.reality.deletionDate ? ` — deletion on ${formatDateTime(status.reality.deletionDate)}` : ''}` });
+    const w = status.record.watch;
+    if (w?.kind === 'alarm' && status.record.stage === 'closed') {
+      // Removed when the retirement ended (confirmed by a read then); still there is worth saying.
+      const left = status.reality.alarm?.exists || status.reality.alarm?.filterExists;
+      now.push({ text: `  alarm ${w.alarmName} and its metric filter: ${left ? 'STILL THERE' : 'removed'}`, ...(left ? { tone: 'danger' as const } : {}) });
+    } else if (w?.kind === 'alarm') {
+      now.push({ text: `  alarm ${w.alarmName}: ${status.reality.alarm?.exists ? (status.reality.alarm.state ?? 'unknown') : 'MISSING'} · filter on ${w.logGroupName} (${w.logGroupRegion})${status.reality.alarm?.filterExists === false ? ' MISSING' : ''}`, tone: status.reality.alarm?.state === 'ALARM' ? 'danger' : undefined });
+    } else if (w) {
+      now.push({ text: `  WEAKER WATCH: no alarm; keywarden reads CloudTrail when it runs (${cleanText(w.reason)})`, tone: 'warning' });
+    }
+    const ends = watchEndsAt(status.record);
+    if (status.record.watchStartedAt && ends) {
+      const watched = Math.max(0, Math.floor((status.now.getTime() - new Date(status.record.watchStartedAt).getTime()) / DAY_MS));
+      const left = Math.max(0, Math.ceil((ends.getTime() - status.now.getTime()) / DAY_MS));
+      now.push({ text: `  watched ${watched} days (${status.record.watchDays} required)${left > 0 ? `, ${left} left (until ${formatDate(ends.toISOString())})` : ' — the window has passed'}` });
+    }
+    if (status.record.disabledAt || status.reality.attemptsSinceDisabled.length > 0) {
+      now.push({
+        text: `  attempts to use it since it was disabled: ${status.reality.attemptsSinceDisabled.length ? cleanText(status.reality.attemptsSinceDisabled.join(', ')) : 'none'}`,
+        tone: status.reality.attemptsSinceDisabled.length ? 'danger' : undefined,
+      });
+    }
+    for (const drift of status.drift) now.push({ text: `  CHANGED OUTSIDE THIS RETIREMENT: ${drift}`, tone: 'danger' });
+    now.push({ text: '' });
+  }
+  const past = stage !== undefined && stage !== 'preflight';
+  if (past) lines.push(...now);
+
   lines.push({ text: `Evidence (${preflight.windowDays} days)`, tone: 'heading' });
   const usage = row.lastUsage;
   lines.push({
@@ -97,34 +131,12 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
   }
   if (open.length > 0 && (stage === undefined || stage === 'preflight')) lines.push({ text: `  a: acknowledge "${cleanText(open[0]!.title)}" (one at a time)`, tone: 'accent' });
   lines.push({ text: '' });
+  if (!past) lines.push(...now);
 
   if (status) {
-    lines.push({ text: 'Now', tone: 'heading' });
-    lines.push({ text: `  key state: ${status.reality.keyState}${status.reality.deletionDate ? ` — deletion on ${formatDateTime(status.reality.deletionDate)}` : ''}` });
-    const w = status.record.watch;
-    if (w?.kind === 'alarm' && status.record.stage === 'closed') {
-      // Removed when the retirement ended (confirmed by a read then); still there is worth saying.
-      const left = status.reality.alarm?.exists || status.reality.alarm?.filterExists;
-      lines.push({ text: `  alarm ${w.alarmName} and its metric filter: ${left ? 'STILL THERE' : 'removed'}`, ...(left ? { tone: 'danger' as const } : {}) });
-    } else if (w?.kind === 'alarm') {
-      lines.push({ text: `  alarm ${w.alarmName}: ${status.reality.alarm?.exists ? (status.reality.alarm.state ?? 'unknown') : 'MISSING'} · filter on ${w.logGroupName} (${w.logGroupRegion})${status.reality.alarm?.filterExists === false ? ' MISSING' : ''}`, tone: status.reality.alarm?.state === 'ALARM' ? 'danger' : undefined });
-    } else if (w) {
-      lines.push({ text: `  WEAKER WATCH: no alarm; keywarden reads CloudTrail when it runs (${cleanText(w.reason)})`, tone: 'warning' });
-    }
-    const ends = watchEndsAt(status.record);
-    if (status.record.watchStartedAt && ends) {
-      const watched = Math.max(0, Math.floor((status.now.getTime() - new Date(status.record.watchStartedAt).getTime()) / DAY_MS));
-      const left = Math.max(0, Math.ceil((ends.getTime() - status.now.getTime()) / DAY_MS));
-      lines.push({ text: `  watched ${watched} days (${status.record.watchDays} required)${left > 0 ? `, ${left} left (until ${formatDate(ends.toISOString())})` : ' — the window has passed'}` });
-    }
-    lines.push({
-      text: `  attempts to use it since it was disabled: ${status.reality.attemptsSinceDisabled.length ? cleanText(status.reality.attemptsSinceDisabled.join(', ')) : status.record.disabledAt ? 'none' : '—'}`,
-      tone: status.reality.attemptsSinceDisabled.length ? 'danger' : undefined,
-    });
-    for (const drift of status.drift) lines.push({ text: `  CHANGED OUTSIDE THIS RETIREMENT: ${drift}`, tone: 'danger' });
-    lines.push({ text: '' });
     lines.push({ text: 'Next', tone: 'heading' });
-    for (const step of status.steps) {
+    // What can be done now first: when the screen is short, those are the rows that stay.
+    for (const step of [...status.steps.filter((st) => st.allowed), ...status.steps.filter((st) => !st.allowed)]) {
       const key = step.allowed ? stepKey(status.steps, step.id, status.record.stage) : undefined;
       lines.push({ text: `  ${key ? `${key} ▶` : '  ·'} ${stepWords(step.id)}: ${cleanText(step.why)}`, tone: key ? 'accent' : 'muted' });
     }
@@ -136,15 +148,37 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
   return lines;
 }
 
-/** The wizard laid out for a screen: every line wrapped to `width` (never cut), the message too. */
+/**
+ * The wizard laid out for a screen: every line wrapped to `width` (never cut), the message too.
+ * When it does not fit, the "Next" section (what the operator can do now) stays on screen below
+ * the rest, which scrolls with j/k under a line saying how much more there is.
+ */
 export function retireLayout(view: Extract<RetirementView, { phase: 'ready' }>, width: number, height: number) {
-  const lines = retireLines(view).flatMap((line) => wrapLines([line.text], width).map((text) => ({ text, ...(line.tone ? { tone: line.tone } : {}) })));
+  const wrap = (items: readonly RetireLine[]) => items.flatMap((line) => wrapLines([line.text], width).map((text) => ({ text, ...(line.tone ? { tone: line.tone } : {}) })));
+  const all = retireLines(view);
   const text = view.busy ? `${view.busy}…` : view.message?.text;
   const message = text ? wrapLines([cleanText(text)], width) : [' '];
-  // Rows: the title, the lines, the message (at most half the screen; the rest scrolls with j/k).
+  // Rows: the title, the lines, the message (at most half the screen).
   const shown = message.slice(0, Math.max(1, Math.floor(height / 2)));
   const body = Math.max(1, height - 1 - shown.length);
-  return { lines, message: shown, body, maxScroll: Math.max(0, lines.length - body) };
+  const lines = wrap(all);
+  const at = all.findLastIndex((line) => line.text === 'Next' && line.tone === 'heading');
+  const next = at >= 0 ? wrap(all.slice(at)) : [];
+  if (lines.length <= body || next.length === 0) return { lines, pinned: [] as typeof lines, message: shown, body, maxScroll: Math.max(0, lines.length - body) };
+  // The "Next" section gets at most half the body; what is above it scrolls in the rest (one row
+  // says there is more).
+  const pinned = next.slice(0, Math.max(1, Math.floor(body / 2)));
+  const above = wrap(all.slice(0, at));
+  const rows = Math.max(1, body - pinned.length - 1);
+  return { lines: above, pinned, message: shown, body: rows, maxScroll: Math.max(0, above.length - rows) };
+}
+
+/** The row between the scrolled part and the pinned "Next": how much is hidden, and how to see it. */
+function moreLine(top: number, maxScroll: number): string {
+  const below = maxScroll - top;
+  if (top === 0 && below === 0) return ' ';
+  const parts = [top > 0 ? `↑ ${top} more` : '', below > 0 ? `↓ ${below} more` : ''].filter(Boolean);
+  return `  ${parts.join(' · ')} (j/k scroll)`;
 }
 
 export function RetireView({ view, title, height, width = 80, scroll }: { view: RetirementView; title: string; height: number; width?: number; scroll: number }) {
@@ -162,6 +196,16 @@ export function RetireView({ view, title, height, width = 80, scroll }: { view: 
       </Text>
       {layout.lines.slice(top, top + layout.body).map((line, i) => (
         <Text key={top + i} wrap="truncate-end" {...(line.tone ? theme[line.tone] : {})}>
+          {line.text || ' '}
+        </Text>
+      ))}
+      {layout.pinned.length > 0 && (
+        <Text wrap="truncate-end" {...theme.muted}>
+          {moreLine(top, layout.maxScroll)}
+        </Text>
+      )}
+      {layout.pinned.map((line, i) => (
+        <Text key={`n${i}`} wrap="truncate-end" {...(line.tone ? theme[line.tone] : {})}>
           {line.text || ' '}
         </Text>
       ))}
