@@ -34,66 +34,50 @@ export interface CachedInventory {
   notices: string[];
 }
 
-/** Last-use values kept between runs, per region of one account and endpoint (src/app/last-use-cache.ts). */
-export interface LastUseStore {
-  load(region: string): Promise<Map<string, ReadLastUsage>>;
-  save(region: string, values: ReadonlyMap<string, ReadLastUsage>): Promise<void>;
+/** Values of one kind kept between runs, per region of one account and endpoint (src/app/region-store.ts). */
+export interface KeyValueStore<V> {
+  load(region: string): Promise<Map<string, V>>;
+  save(region: string, values: ReadonlyMap<string, V>): Promise<void>;
 }
 
-export interface LastUseSnapshot {
-  /** Key ARN → last use, for every key whose value is known (fresh or older than an hour). */
-  values: ReadonlyMap<string, LastUsage>;
+export interface KeyFeedSnapshot<V> {
+  /** Key ARN → its value, for every key whose value is known (fresh or older than an hour). */
+  values: ReadonlyMap<string, V>;
   progress: LastUseProgress;
 }
 
 /**
- * The background reader of last use (GetKeyLastUsage, 5 requests/s per account and Region):
- * told which keys exist and which the operator is looking at, it reads them in that order,
- * reuses values younger than an hour and reports each value as it arrives.
+ * A background reader of one value per key within a quota (src/aws/background-reader.ts): told
+ * which keys exist and which the operator is looking at, it reads them in that order, reuses
+ * values younger than an hour and reports each value as it arrives.
  */
-export interface LastUseFeed {
-  /** The inventory's rows (again, whenever they change): their keys' last use is to be read. */
+export interface KeyFeed<V> {
+  /** The inventory's rows (again, whenever they change): their keys' values are to be read. */
   setRows(rows: readonly KeyRow[]): void;
   /** What the operator looks at: the selected key is read first, then the rows on screen. */
   focus(selected: string | undefined, visible: readonly string[]): void;
-  /** Reads this key's last use again now, whatever the age of its value. */
+  /** Reads this key's value again now, whatever its age. */
   reread(arn: string): void;
   /** Called (batched) whenever a value or the progress changes; returns the unsubscribe. */
   subscribe(listener: () => void): () => void;
-  snapshot(): LastUseSnapshot;
+  snapshot(): KeyFeedSnapshot<V>;
   /** Resolves when every key given so far has a value: read, reused, or failed after its retries. */
   idle(): Promise<void>;
   /** Stops reading and saves what was read. */
   close(): Promise<void>;
 }
 
-/** Policies and grants kept between runs, per region of one account and endpoint (src/app/access-cache.ts). */
-export interface AccessStore {
-  load(region: string): Promise<Map<string, KeyAccess>>;
-  save(region: string, values: ReadonlyMap<string, KeyAccess>): Promise<void>;
-}
+/** Last-use values kept between runs (src/app/last-use-cache.ts). */
+export type LastUseStore = KeyValueStore<ReadLastUsage>;
+export type LastUseSnapshot = KeyFeedSnapshot<LastUsage>;
+/** Last use (GetKeyLastUsage, 5 requests/s per account and Region), read in the background. */
+export type LastUseFeed = KeyFeed<LastUsage>;
 
-export interface AccessSnapshot {
-  /** Key ARN → its policy and grants, for every key read (fresh or older than an hour). */
-  values: ReadonlyMap<string, KeyAccess>;
-  progress: LastUseProgress;
-}
-
-/**
- * The background reader of key policies and grants (GetKeyPolicy 1,000/s, ListGrants 100/s per
- * account and Region): the same contract as LastUseFeed — told the rows and what the operator
- * looks at, it reads in that order, reuses values younger than an hour and reports each as it
- * arrives (src/aws/access-reader.ts).
- */
-export interface AccessFeed {
-  setRows(rows: readonly KeyRow[]): void;
-  focus(selected: string | undefined, visible: readonly string[]): void;
-  reread(arn: string): void;
-  subscribe(listener: () => void): () => void;
-  snapshot(): AccessSnapshot;
-  idle(): Promise<void>;
-  close(): Promise<void>;
-}
+/** Policies and grants kept between runs (src/app/access-cache.ts). */
+export type AccessStore = KeyValueStore<KeyAccess>;
+export type AccessSnapshot = KeyFeedSnapshot<KeyAccess>;
+/** Key policies and grants (GetKeyPolicy 1,000/s, ListGrants 100/s per account and Region), read in the background. */
+export type AccessFeed = KeyFeed<KeyAccess>;
 
 export interface KeySource {
   readonly regions: readonly string[];
