@@ -181,10 +181,20 @@ function fingerprint(f: EstateFinding): string {
   return `${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
 }
 
+/**
+ * A rule's friendly name (SARIF §3.49.7), PascalCase from its id: "rotation-off" → "RotationOff".
+ * It must differ from the id, which is the stable opaque identifier (§3.49.3; the SARIF validator's
+ * rule SARIF1001 compares them ignoring case), so a one-word id names what it is about: "UnusedKey".
+ */
+export function ruleName(id: string): string {
+  const name = id.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, c: string) => c.toUpperCase());
+  return name.toLowerCase() === id.toLowerCase() ? `${name}Key` : name;
+}
+
 export function toSarif(findings: readonly EstateFinding[], tool: { version: string }): Record<string, unknown> {
   const rules = FINDING_CATALOGUE.map((entry) => ({
     id: entry.id,
-    name: entry.id.replace(/(^|-)([a-z])/g, (_m, _d: string, c: string) => c.toUpperCase()),
+    name: ruleName(entry.id),
     shortDescription: { text: entry.title },
     fullDescription: { text: `${entry.checks} ${entry.why}` },
     help: { text: `${entry.fix} (${entry.docs})`, markdown: `${entry.fix}\n\nSee [the AWS documentation](${entry.docs}).` },

@@ -4,11 +4,16 @@
 // suppressed (never dropped) until they expire, and bad flag values exit 2 changing nothing.
 // `list --json` carries the same findings per key.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runKeywarden } from './terminal.js';
+
+/** The SARIF Multitool's binary for this platform (its package resolves it). */
+const multitool = createRequire(import.meta.url)('@microsoft/sarif-multitool') as string;
 
 function home(config?: object): string {
   const dir = mkdtempSync(join(tmpdir(), 'kw-findings-home-'));
@@ -76,6 +81,36 @@ describe('keywarden findings', { timeout: 120_000 }, () => {
     const batches = asff.stdout.trim().split('\n').map((line) => JSON.parse(line) as { Findings: Array<{ GeneratorId: string; Resources: Array<{ Id: string }> }> });
     expect(batches.every((b) => b.Findings.length <= 100)).toBe(true);
     expect(batches.flatMap((b) => b.Findings).map((f) => `${f.GeneratorId.replace('keywarden/', '')} ${f.Resources[0]!.Id}`).sort()).toEqual(doc.findings.map((f) => `${f.id} ${f.key.arn}`).sort());
+  });
+
+  it('--sarif validates with the SARIF Multitool (the published 2.1.0 schema and its rules): no error, with suppressions too', async () => {
+    // Microsoft's validator (npm @microsoft/sarif-multitool, a self-contained binary): the OASIS
+    // SARIF 2.1.0 JSON schema plus the SARIF rules (SARIF1xxx errors, SARIF2xxx advice); its verdicts
+    // are written as SARIF to -o. It exits 0 either way, so the output is what is checked.
+    const dir = mkdtempSync(join(tmpdir(), 'kw-sarif-'));
+    const suppressed = { suppressions: [{ id: 'rotation-off', reason: 'rotation set by the platform team', expires: '2099-12-31' }] };
+    for (const [name, config] of [['plain', undefined], ['suppressed', suppressed]] as const) {
+      const sarif = await run(['findings', '--sandbox', '--sarif'], config);
+      expect(sarif.code).toBe(0);
+      const file = join(dir, `${name}.sarif`);
+      writeFileSync(file, sarif.stdout);
+      const out = join(dir, `${name}.validation.sarif`);
+      const result = spawnSync(multitool, ['validate', file, '-o', out, '--log', 'ForceOverwrite'], { encoding: 'utf8', timeout: 60_000 });
+      expect(result.status, result.stderr).toBe(0);
+      const verdicts = JSON.parse(readFileSync(out, 'utf8')) as { runs: Array<{ results?: Array<{ ruleId: string; level?: string; message: { text?: string } }> }> };
+      const verdict = (verdicts.runs[0]!.results ?? []).map((r) => ({ rule: r.ruleId, level: r.level ?? 'warning', text: r.message.text ?? '' }));
+      expect(verdict.filter((r) => r.level === 'error')).toEqual([]);
+      // Rule names are friendly names, not the ids again (SARIF §3.49.7).
+      expect(verdict.filter((r) => r.rule === 'SARIF1001')).toEqual([]);
+      expect(result.stdout).toMatch(/1 files scanned/);
+    }
+    // The validator does refuse what the schema does not allow: a message that is not an object.
+    const broken = JSON.parse(readFileSync(join(dir, 'plain.sarif'), 'utf8')) as { runs: Array<{ results: Array<Record<string, unknown>> }> };
+    broken.runs[0]!.results[0]!['message'] = 5;
+    writeFileSync(join(dir, 'broken.sarif'), JSON.stringify(broken));
+    spawnSync(multitool, ['validate', join(dir, 'broken.sarif'), '-o', join(dir, 'broken.validation.sarif'), '--log', 'ForceOverwrite'], { encoding: 'utf8', timeout: 60_000 });
+    const refused = JSON.parse(readFileSync(join(dir, 'broken.validation.sarif'), 'utf8')) as { runs: Array<{ results?: Array<{ level?: string }> }> };
+    expect((refused.runs[0]!.results ?? []).some((r) => r.level === 'error')).toBe(true);
   });
 
   it('--min-severity, --only and --skip choose findings; --fail-on sets the exit code', async () => {
