@@ -68,6 +68,17 @@ function printPreview(preview: ChangePreview): void {
   }
   printLine(`  ${preview.explain}`);
   printLine(`  change: ${cleanText(preview.change)}`);
+  if (preview.policy) {
+    if (preview.request.action === 'guard.add') {
+      printLine('  Calls of the last 90 days it would have refused:');
+      for (const line of preview.policy.replay) printLine(`    ${line}`);
+    }
+    printLine('  The policy, before → after:');
+    for (const line of preview.policy.diff) printLine(`  ${line}`);
+    // The whole new policy is in the diff above: the call names it instead of repeating it.
+    printLine(`  API call: ${preview.call.operation} ${JSON.stringify({ ...preview.call.params, Policy: '(the policy after, as above)' })}`);
+    return;
+  }
   printLine(`  API call: ${preview.call.operation} ${JSON.stringify(preview.call.params)}`);
 }
 
@@ -111,18 +122,21 @@ export async function runChange(connection: Connection, parsed: { request: Actio
     { yes: options.yes },
   );
   const result = await changer.apply(preview);
-  if (parsed.request.action === 'grant.revoke' || parsed.request.action === 'grant.retire') {
-    // The grants kept on disk for the findings are out of date now: the next run reads them again.
+  if (parsed.request.action === 'grant.revoke' || parsed.request.action === 'grant.retire' || result.preview.policy) {
+    // The grants or the policy kept on disk for the findings are out of date now: the next run reads them again.
     const [{ forgetAccess }, { cacheEndpointKey }] = await Promise.all([import('../app/access-cache.js'), import('../app/inventory-cache.js')]);
     await forgetAccess(cacheEndpointKey(connection.session), identity.account, key);
   }
   if (options.json) {
-    printJson({ ok: true, action: parsed.request.action, key: key.arn, call: result.preview.call, requestId: result.requestId ?? null, after: result.after });
+    const policy = result.preview.policy ? { policy: JSON.parse(result.preview.policy.after) as unknown, diff: result.preview.policy.diff, replay: result.preview.policy.replay, readBack: result.readBack ?? false } : {};
+    printJson({ ok: result.readBack !== false, action: parsed.request.action, key: key.arn, call: result.preview.call, requestId: result.requestId ?? null, after: result.after, ...policy });
+  } else if (result.readBack !== undefined) {
+    printLine(`done${result.requestId ? ` (request id ${result.requestId})` : ''}; ${result.readBack ? 'the policy read back is the new one' : 'WARNING: the policy read back differs from the one sent — check it with keywarden show KEY'}`);
   } else {
     printLine(`done${result.requestId ? ` (request id ${result.requestId})` : ''}; state now: ${result.after.metadata?.state ?? 'unknown'}`);
     const rotation = result.after.rotation;
     if (rotation.kind === 'enabled') printLine(`rotation: on, ${rotationPeriodWords(rotation.periodDays)}${rotation.nextRotationDate ? `, next ${rotation.nextRotationDate.slice(0, 10)}` : ''}`);
     if (rotation.kind === 'disabled') printLine('rotation: off');
   }
-  return 0;
+  return result.readBack === false ? 1 : 0;
 }

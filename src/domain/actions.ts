@@ -12,7 +12,9 @@ export type ActionId =
   | 'grant.retire'
   | 'grant.revoke'
   | 'key.enable'
-  | 'key.disable';
+  | 'key.disable'
+  | 'guard.add'
+  | 'guard.remove';
 
 export type ActionRequest =
   | { action: 'rotation.enable'; periodDays: number }
@@ -21,7 +23,9 @@ export type ActionRequest =
   | { action: 'grant.retire'; grantId: string }
   | { action: 'grant.revoke'; grantId: string }
   | { action: 'key.enable' }
-  | { action: 'key.disable' };
+  | { action: 'key.disable' }
+  | { action: 'guard.add'; days: number; exceptRole?: string }
+  | { action: 'guard.remove' };
 
 export interface ActionSpec {
   id: ActionId;
@@ -87,9 +91,24 @@ export const ACTIONS: Record<ActionId, ActionSpec> = {
     explain:
       'Every cryptographic operation with this key fails with DisabledException until it is enabled again: anything still using it (volumes, services, applications) stops working. Nothing is deleted; EnableKey undoes it.',
   },
+  'guard.add': {
+    id: 'guard.add',
+    title: 'Add the guard to the key policy',
+    operation: 'PutKeyPolicy',
+    dangerous: true,
+    explain:
+      "Adds the statement AWS recommends (the kms:TrailingDaysWithoutKeyUsage example in the AWS KMS Developer Guide): DisableKey and ScheduleKeyDeletion are denied while the key was used within the guard's days (kms:TrailingDaysWithoutKeyUsage), except for the break-glass role if one is named. It never denies kms:PutKeyPolicy, so it can always be taken out again (U here, keywarden guard remove).",
+  },
+  'guard.remove': {
+    id: 'guard.remove',
+    title: 'Remove the guard from the key policy',
+    operation: 'PutKeyPolicy',
+    dangerous: true,
+    explain: "Takes keywarden's guard statement out of the key policy: DisableKey and ScheduleKeyDeletion are then allowed whatever the key's recent use, as the rest of the policy says.",
+  },
 };
 
-/** The exact API call an action makes, for the preview and the journal. */
+/** The exact API call an action makes, for the preview and the journal (a policy change carries the new policy: see KeyChanger.preview). */
 export function apiCall(request: ActionRequest, keyArn: string): { operation: string; params: Record<string, unknown> } {
   const operation = ACTIONS[request.action].operation;
   switch (request.action) {
@@ -134,6 +153,10 @@ export function describeChange(request: ActionRequest, row: KeyRow): string {
       return `grant ${request.grantId}: retired (gone)`;
     case 'grant.revoke':
       return `grant ${request.grantId}: revoked (gone)`;
+    case 'guard.add':
+      return `key policy: + the guard (deny DisableKey and ScheduleKeyDeletion while the key was used within ${request.days} days${request.exceptRole ? `, except ${request.exceptRole}` : ''})`;
+    case 'guard.remove':
+      return "key policy: − keywarden's guard statement";
   }
 }
 
@@ -168,6 +191,10 @@ export function actionBlockedReason(request: ActionRequest, meta: KeyMetadata | 
       if (pending) return 'the key is pending deletion, so it is already unusable';
       if (meta.state === 'Disabled') return 'the key is already disabled';
       if (meta.state !== 'Enabled') return `the key is ${meta.state} and cannot be disabled now`;
+      return undefined;
+    case 'guard.add':
+    case 'guard.remove':
+      // The policy decides (read for the preview: src/domain/guard.ts); KMS decides the key state.
       return undefined;
   }
 }
@@ -227,11 +254,25 @@ export interface ChangePreview {
   blocked?: string;
   /** The grant concerned (retire / revoke), as listed now. */
   grant?: Grant;
+  /** A key policy change (the guard): the policy as read and as it will be, their diff, and the past calls it would have refused. */
+  policy?: PolicyChange;
+}
+
+export interface PolicyChange {
+  /** The policy as read for this preview (the change is refused if it is not the same when made). */
+  before: string;
+  after: string;
+  /** Line diff, `  ` same, `- ` removed, `+ ` added. */
+  diff: string[];
+  /** The guard replayed on CloudTrail's 90 days, in words (add only). */
+  replay: string[];
 }
 
 export interface ChangeResult {
   preview: ChangePreview;
   requestId?: string;
+  /** A policy change: whether the policy read back after it is the one sent. */
+  readBack?: boolean;
   /** The key re-read after the change. */
   after: KeyRow;
 }

@@ -6,6 +6,7 @@
 
 import { GUARD_SID, guardStatement } from './findings.js';
 import { parsePolicy, statementCoversAction } from './policy.js';
+import { cleanText } from './sanitize.js';
 import { USE_OPERATIONS, type UsageEvent } from './usage.js';
 
 export type GuardPlan =
@@ -123,4 +124,21 @@ export function replayGuard(events: readonly UsageEvent[], options: { days: numb
     out.push({ ...base, verdict: seenDays > options.days ? 'allowed' : 'unknown' });
   }
   return out;
+}
+
+/** The replay in words, one line per past call (no indentation): the preview's "would have refused". */
+export function replayWords(replay: readonly GuardReplay[], problem: string | undefined, days: number): string[] {
+  if (problem) return [`CloudTrail could not be read (${cleanText(problem)}): which past calls the guard would have refused is not known.`];
+  if (replay.length === 0) return ['No DisableKey or ScheduleKeyDeletion call in the last 90 days (CloudTrail).'];
+  return replay.map((r) => {
+    const words =
+      r.verdict === 'refused'
+        ? `would have been REFUSED: used ${r.daysSinceUse} day${r.daysSinceUse === 1 ? '' : 's'} before (≤ ${days})`
+        : r.verdict === 'exempt'
+          ? 'allowed: the break-glass role'
+          : r.verdict === 'allowed'
+            ? `allowed: no use in the ${r.daysSinceUse ?? 'more than ' + days} days before`
+            : `not known: no use in CloudTrail's window before it, which is shorter than ${days} days`;
+    return `${r.time} ${r.operation} by ${cleanText(r.caller)}: ${words}`;
+  });
 }

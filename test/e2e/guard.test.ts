@@ -36,6 +36,26 @@ const env = (home: string) => ({
   KEYWARDEN_HOME: home,
 });
 
+/** Everything a change dialog says, paged to its end (PgDn until nothing is below). */
+async function readDialog(terminal: Terminal, title: string): Promise<string> {
+  let screen = await terminal.waitFor(title, 30_000);
+  const pages = [screen];
+  for (let i = 0; i < 20 && /more below/.test(screen); i++) {
+    await terminal.press('PageDown');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    screen = await terminal.screen();
+    pages.push(screen);
+  }
+  expect(screen).not.toMatch(/more below/);
+  // The dialog's text as one line: borders and wrapping undone.
+  return pages
+    .join('\n')
+    .split('\n')
+    .map((line) => line.replace(/^\s*[│╭╰]/, '').replace(/[│╮╯]\s*$/, '').trim())
+    .join(' ')
+    .replace(/\s+/g, ' ');
+}
+
 describe('keywarden guard', { timeout: 120_000 }, () => {
   let terminal: Terminal | undefined;
   afterEach(async () => {
@@ -57,7 +77,7 @@ describe('keywarden guard', { timeout: 120_000 }, () => {
 
     terminal = await Terminal.start({ args: ['guard', 'add', alias, '--days', '30', '--endpoint-url', endpoint.url], env: env(home), rows: 60, columns: 160 });
     const prompt = await terminal.waitFor(`Type "${alias}"`, 30_000);
-    expect(prompt).toContain('Denies kms:DisableKey and kms:ScheduleKeyDeletion while the key was used within 30 days');
+    expect(prompt).toContain('key policy: + the guard (deny DisableKey and ScheduleKeyDeletion while the key was used within 30 days)');
     expect(prompt).toContain('No DisableKey or ScheduleKeyDeletion call in the last 90 days');
     expect(prompt).toMatch(/\+\s+"Sid": "KeywardenDenyDisableOrDeleteWhileInUse"/);
     expect(prompt).toMatch(/\+\s+"kms:TrailingDaysWithoutKeyUsage": "30"/);
@@ -117,6 +137,57 @@ describe('keywarden guard', { timeout: 120_000 }, () => {
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toMatch(/no keywarden guard .* nothing to remove\. Nothing was changed\./);
     expect((await kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))).Policy).toBe(before);
+  });
+
+  it('in the TUI at 80×24: P on the Findings tab previews the guard (diff, past calls), takes the typed alias, and the guard refuses DisableKey; U takes it out', async () => {
+    const alias = `kw-guard-tui-${process.pid}`;
+    const { kms, arn } = await usedKey(alias);
+    const before = (await kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))).Policy!;
+    const home = mkdtempSync(join(tmpdir(), 'kw-guard-home-'));
+    terminal = await Terminal.start({ args: ['--endpoint-url', endpoint.url], env: env(home), rows: 24, columns: 80 });
+    await terminal.waitFor(/\d+ of \d+ keys/, 30_000);
+    await terminal.press('/');
+    await terminal.type(alias);
+    await terminal.waitFor(`1 of`, 20_000);
+    await terminal.press('Enter'); // keep the filter
+    await terminal.waitFor(`(filter: ${alias})`, 20_000);
+    await terminal.press('Enter'); // open the key
+    await terminal.waitFor('Key spec', 20_000);
+    await terminal.press('6');
+    await terminal.waitFor('policy-no-usage-guard', 20_000);
+    await terminal.press('P');
+    // The dialog scrolls: a typed confirmation needs it read to the end (PgDn), which is where the diff is.
+    const read = await readDialog(terminal, 'Add the guard to the key policy');
+    expect(read).toContain('key policy: + the guard (deny DisableKey and ScheduleKeyDeletion while the key was used within 365 days)');
+    expect(read).toContain('No DisableKey or ScheduleKeyDeletion call in the last 90 days');
+    expect(read).toContain('The key policy, before → after:');
+    expect(read).toMatch(/\+\s+"Sid": "KeywardenDenyDisableOrDeleteWhileInUse"/);
+    expect(read).toMatch(/\+\s+"kms:TrailingDaysWithoutKeyUsage": "365"/);
+    expect(read).toContain('PutKeyPolicy {"KeyId":');
+    // Nothing is sent before the alias is typed.
+    expect((await kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))).Policy).toBe(before);
+    await terminal.type(alias);
+    await terminal.press('Enter');
+    await terminal.waitFor((text) => !text.includes('Add the guard to the key policy —'), 20_000);
+    await expect.poll(async () => (await kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))).Policy!.includes('KeywardenDenyDisableOrDeleteWhileInUse'), { timeout: 20_000 }).toBe(true);
+    const refused = await kms.send(new DisableKeyCommand({ KeyId: arn })).then(
+      () => 'allowed',
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
+    expect(refused).toMatch(/^AccessDeniedException: .*kms:DisableKey.*explicit deny/);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata!.KeyState).toBe('Enabled');
+
+    // U takes keywarden's guard out again, the same way.
+    await terminal.waitFor((s) => !s.includes('The key policy, before'), 20_000);
+    await terminal.press('r');
+    await terminal.press('U');
+    expect(await readDialog(terminal, 'Remove the guard from the key policy')).toMatch(/-\s+"Sid": "KeywardenDenyDisableOrDeleteWhileInUse"/);
+    await terminal.type(alias);
+    await terminal.press('Enter');
+    await expect.poll(async () => JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))).Policy!) as unknown, { timeout: 20_000 }).toEqual(JSON.parse(before));
+    await kms.send(new DisableKeyCommand({ KeyId: arn }));
+    const journal = JSON.parse((await runKeywarden(['journal', '--json', '--key', arn], env(home))).stdout) as { entries: Array<{ phase: string; action: string }> };
+    expect(journal.entries.map((e) => `${e.phase}:${e.action}`)).toEqual(['intent:PutKeyPolicy', 'result:PutKeyPolicy', 'intent:PutKeyPolicy', 'result:PutKeyPolicy']);
   });
 
   it('grants revoke forgets the grants kept on disk for the findings: the next findings run reads them again', async () => {

@@ -3,7 +3,9 @@
 // the key's state rules out is refused at once, the rest open the change dialog.
 
 import { actionBlockedReason, noChangeReason, type ActionRequest } from '../../domain/actions.js';
+import { DEFAULT_GUARD_DAYS, GUARD_SID, type Thresholds } from '../../domain/findings.js';
 import type { Grant, KeyDetail } from '../../domain/key.js';
+import { isReadProblem } from '../../domain/key.js';
 import { ROTATION_PERIOD_DEFAULT } from '../../domain/rotation.js';
 import type { StatusMessage } from '../components/footer.js';
 import type { KeyDetailState } from '../hooks/use-key-detail.js';
@@ -21,6 +23,14 @@ export interface DetailActionContext {
   dialog: ChangeDialog;
   navNow: (event: NavigationEvent) => void;
   setStatus: (status: StatusMessage | undefined) => void;
+  /** The guard's days and break-glass role (config thresholds). */
+  thresholds?: Pick<Thresholds, 'guardDays' | 'breakGlassRole'>;
+}
+
+/** Whether the key policy as last read has keywarden's guard statement; undefined when the policy is not known. */
+function hasGuard(detail: KeyDetailState): boolean | undefined {
+  if (detail.status !== 'ready' || isReadProblem(detail.detail.policy)) return undefined;
+  return detail.detail.policy.includes(`"${GUARD_SID}"`);
 }
 
 /** What the key-level actions ask of KMS, checked against the key as last read before any dialog opens. */
@@ -39,7 +49,7 @@ export function unavailableActions(detail: KeyDetail | undefined): ReadonlySet<C
   const ruledOut = Object.entries(CHECKED_REQUESTS).filter(([, request]) => request && actionBlockedReason(request, known) !== undefined);
   const ids = ruledOut.map(([id]) => id as CommandId);
   // Nothing about an AWS managed key can be changed, so it cannot be retired either.
-  if (known.keyManager === 'AWS') ids.push('detail.retire', 'detail.grantSelect', 'detail.grantSelectGrantee', 'detail.grantRetire', 'detail.grantRevoke');
+  if (known.keyManager === 'AWS') ids.push('detail.retire', 'detail.grantSelect', 'detail.grantSelectGrantee', 'detail.grantRetire', 'detail.grantRevoke', 'detail.guardAdd', 'detail.guardRemove');
   return new Set(ids);
 }
 
@@ -55,7 +65,10 @@ function refusal(command: CommandId, spec: Command, { screen, detail, canChange,
   if (reason) return `${spec.description.replace(/ \(.*\)$/, '')}: not possible — ${reason}`;
   // Disabling rotation that is already off would be a real call for nothing.
   const same = command === 'detail.rotationDisable' && detail.status === 'ready' ? noChangeReason({ action: 'rotation.disable' }, detail.detail.row) : undefined;
-  return same ? `${same}: nothing to change, nothing sent` : undefined;
+  if (same) return `${same}: nothing to change, nothing sent`;
+  // The preview reads the policy again and says the same; this only saves opening a dialog for nothing.
+  if (command === 'detail.guardRemove' && hasGuard(detail) === false) return `the key policy has no keywarden guard (no statement with Sid ${GUARD_SID}): nothing to remove, nothing sent`;
+  return undefined;
 }
 
 /** Retire or revoke the selected grants, or else the one under the cursor. */
@@ -98,6 +111,12 @@ function act(command: CommandId, context: DetailActionContext) {
     case 'detail.grantRetire':
     case 'detail.grantRevoke':
       return actOnGrants(command, context);
+    case 'detail.guardAdd': {
+      const exceptRole = context.thresholds?.breakGlassRole;
+      return dialog.prepare([{ action: 'guard.add', days: context.thresholds?.guardDays ?? DEFAULT_GUARD_DAYS, ...(exceptRole ? { exceptRole } : {}) }], key, 'Add the guard');
+    }
+    case 'detail.guardRemove':
+      return dialog.prepare([{ action: 'guard.remove' }], key, 'Remove the guard');
     default:
       return;
   }

@@ -206,7 +206,7 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     if (command === 'detail.retire') return retire(current);
     if (command === 'detail.usageWindow' || command === 'detail.usageStop') return usageKey(command, current);
     if (command === 'detail.refresh' && current.tab === 'usage') return usage.reload();
-    const context = { screen: { ...current, grantCursor: clampCursor(current.grantCursor, grants.length) }, detail, grants, canChange, readOnly: deps.readOnly, dialog, navNow, setStatus };
+    const context = { screen: { ...current, grantCursor: clampCursor(current.grantCursor, grants.length) }, detail, grants, canChange, readOnly: deps.readOnly, dialog, navNow, setStatus, thresholds };
     if (detailAction(command, context)) return;
     moveKey(command, current);
   };

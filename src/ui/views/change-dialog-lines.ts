@@ -29,6 +29,15 @@ export function dialogInside(width: number, height: number): { columns: number; 
 const wrapped = (text: string, columns: number, style: Omit<DialogLine, 'text'> = {}, indent = ''): DialogLine[] =>
   wrapText(text, columns - indent.length).map((line) => ({ text: `${indent}${line}`, ...style }));
 
+/** A diff line (`+ `, `- ` or `  `, then indented JSON) wrapped with its mark and its indentation kept. */
+function diffRows(line: string, columns: number): DialogLine[] {
+  const mark = line.slice(0, 2);
+  const body = line.slice(2);
+  const indent = /^ */.exec(body)![0];
+  const tone: ThemeRole | undefined = mark === '+ ' ? 'success' : mark === '- ' ? 'danger' : undefined;
+  return wrapText(body.trim(), columns - 4 - indent.length).map((text, i) => ({ text: `  ${i === 0 ? mark : '  '}${indent}${text}`, ...(tone ? { tone } : {}) }));
+}
+
 /** The title and the key: always shown. */
 function topLines(dialog: ConfirmDialog, columns: number): DialogLine[] {
   const first = dialog.previews[0]!;
@@ -49,9 +58,19 @@ function middleLines(dialog: ConfirmDialog, columns: number): DialogLine[] {
   if (go.length > 0) {
     lines.push({ text: '' }, { text: go.length === 1 ? 'What changes:' : `What changes (${go.length}):`, bold: true });
     for (const p of go) lines.push(...wrapped(cleanText(p.change), columns, {}, '  '));
+    for (const p of go.filter((x) => x.policy)) {
+      if (p.request.action === 'guard.add') {
+        lines.push({ text: '' }, { text: 'Calls of the last 90 days it would have refused (CloudTrail):', bold: true });
+        for (const line of p.policy!.replay) lines.push(...wrapped(cleanText(line), columns, { ...(/REFUSED/.test(line) ? { tone: 'danger' as const } : {}) }, '  '));
+      }
+      lines.push({ text: '' }, { text: 'The key policy, before → after:', bold: true });
+      for (const line of p.policy!.diff) lines.push(...diffRows(cleanText(line), columns));
+    }
     lines.push({ text: '' }, { text: go.length === 1 ? 'This API call will be made:' : `These ${go.length} API calls will be made, one after the other:`, bold: true });
     for (const p of go) {
-      lines.push(...wrapped(`${p.call.operation} ${cleanText(JSON.stringify(p.call.params))}`, columns, {}, '  '));
+      // A new key policy is the "after" of the diff above: the call names it instead of repeating it.
+      const params = p.policy ? { ...p.call.params, Policy: '(the policy after, as above)' } : p.call.params;
+      lines.push(...wrapped(`${p.call.operation} ${cleanText(JSON.stringify(params))}`, columns, {}, '  '));
       if (p.grant) {
         const about = `${grantPurpose(p.grant)}, grantee ${cleanText(describePrincipal(p.grant.granteePrincipal))}, ${p.grant.operations.join(', ')}`;
         lines.push(...wrapped(about, columns, { tone: 'muted' }, '    '));
