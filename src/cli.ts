@@ -22,10 +22,11 @@ const help = `
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
     $ keywarden usage KEY [--days N] [--cloudtrail-dir DIR] [--json]
                                           who used the key, how, and what depends on it (CloudTrail)
-    $ keywarden findings [--json | --sarif | --asff] [--min-severity S] [--fail-on S] [--only IDS] [--skip IDS]
+    $ keywarden findings [--json | --sarif | --asff | --import] [--min-severity S] [--fail-on S] [--only IDS] [--skip IDS]
                                           every finding on every customer-managed key in scope, grouped
                                           by severity and key; --sarif: SARIF 2.1.0; --asff: AWS Security
                                           Finding Format, one BatchImportFindings request (≤ 100) a line;
+                                          --import: send them to Security Hub (BatchImportFindings)
                                           --fail-on S: exit 1 when a finding at least S is not suppressed
     $ keywarden findings --catalogue [--json]
                                           every finding keywarden reports: id, severity, fix, AWS docs
@@ -90,6 +91,8 @@ const help = `
     --cloudtrail-dir DIR  usage: read CloudTrail log files delivered to S3 (plain or .gz, a file or a tree)
     --format md|json      report: Markdown with tables (default) or JSON (same as --json)
     --sarif, --asff       findings: SARIF 2.1.0, or ASFF for Security Hub, instead of the table
+    --import              findings: send the findings to Security Hub (BatchImportFindings, ≤ 100 a request,
+                          10 requests/s, each key's Region) and print what it took; exit 1 if any was refused
     --min-severity S      findings: only high, medium, low or info (default) and above
     --fail-on S           findings: exit code 1 when a finding of severity S or above is not suppressed
     --only IDS, --skip IDS
@@ -159,6 +162,7 @@ const FLAGS = {
   adminRoles: { type: 'string' },
   sarif: { type: 'boolean', default: false },
   asff: { type: 'boolean', default: false },
+  import: { type: 'boolean', default: false },
   catalogue: { type: 'boolean', default: false },
   minSeverity: { type: 'string' },
   failOn: { type: 'string' },
@@ -304,17 +308,17 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'findings',
-    flags: ['json', 'sarif', 'asff', 'catalogue', 'minSeverity', 'failOn', 'only', 'skip', ...THRESHOLD_FLAGS],
+    flags: ['json', 'sarif', 'asff', 'import', 'catalogue', 'minSeverity', 'failOn', 'only', 'skip', ...THRESHOLD_FLAGS],
     connects: true,
     async prepare({ args, flags, usage, thresholds }) {
       if (args.length > 0) return usage(`unexpected argument "${args[0]}" (findings scans every key in scope; use --only/--skip to choose findings)`);
       const findings = await import('./commands/findings.js');
       if (flags.catalogue) {
-        const others = (['sarif', 'asff', 'minSeverity', 'failOn', 'only', 'skip'] as const).filter((name) => given(flags, name));
+        const others = (['sarif', 'asff', 'import', 'minSeverity', 'failOn', 'only', 'skip'] as const).filter((name) => given(flags, name));
         if (others.length > 0) return usage(`--catalogue only goes with --json, not --${kebab(others[0]!)}`);
         return { local: async () => findings.runCatalogue(flags.json) };
       }
-      const parsed = findings.parseFindingsFlags({ json: flags.json, sarif: flags.sarif, asff: flags.asff, minSeverity: flags.minSeverity, failOn: flags.failOn, only: flags.only, skip: flags.skip });
+      const parsed = findings.parseFindingsFlags({ json: flags.json, sarif: flags.sarif, asff: flags.asff, import: flags.import, minSeverity: flags.minSeverity, failOn: flags.failOn, only: flags.only, skip: flags.skip });
       if (!parsed.ok) return usage(parsed.message);
       const options = { ...parsed.options, thresholds, version: cli.pkg.version ?? '0.0.0' };
       return { run: (connection) => findings.runFindings(connection, options) };

@@ -1,6 +1,7 @@
 // One factory owns region, credentials, endpoint and retry for every client.
 
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { STSClient } from '@aws-sdk/client-sts';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -133,6 +134,8 @@ export interface Clients {
   /** CloudWatch Logs (metric filters on the trail's log group) and CloudWatch (alarms). */
   logs(region: string): CloudWatchLogsClient;
   cloudwatch(region: string): CloudWatchClient;
+  /** Security Hub (`findings --import`: BatchImportFindings, 10 requests/s with a burst of 30). */
+  securityHub(region: string): SecurityHubClient;
   /** The account's time: the sandbox's clock when the endpoint is a keywarden sandbox, else this machine's. */
   now(): Date;
   /** Calls `listener` whenever a call is retried after an error that is not throttling; returns the unsubscribe. */
@@ -247,6 +250,7 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
   const logs = perRegion((region) => new CloudWatchLogsClient({ ...common, region, retryStrategy: retry() }));
   const cloudwatch = perRegion((region) => new CloudWatchClient({ ...common, region, retryStrategy: retry() }));
   const sts = perRegion((region) => new STSClient({ ...common, region, retryStrategy: retry() }));
+  const securityHub = perRegion((region) => new SecurityHubClient({ ...common, region, retryStrategy: retry() }));
   return {
     regions: options.regions,
     readOnly: options.readOnly ?? false,
@@ -254,6 +258,7 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
     cloudtrail,
     logs,
     cloudwatch,
+    securityHub,
     sts: () => sts(firstRegion),
     now: () => clock.now(),
     onRetry(listener) {

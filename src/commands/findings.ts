@@ -24,6 +24,7 @@ import {
   type Suppression,
 } from '../domain/estate-findings.js';
 import { findingsForKey, SEVERITIES, type Severity, type Thresholds } from '../domain/findings.js';
+import { KeywardenError } from '../domain/errors.js';
 import { cleanText } from '../domain/sanitize.js';
 import { printJson, printJsonLine, printLine } from './output.js';
 
@@ -39,6 +40,8 @@ export interface FindingsOptions {
   resolvedSuppressions?: Suppression[];
   /** The version written into SARIF's tool.driver. */
   version?: string;
+  /** Send the findings (ASFF) to Security Hub with BatchImportFindings, and print what it took. */
+  import?: boolean;
 }
 
 export interface FindingsFlags {
@@ -49,6 +52,7 @@ export interface FindingsFlags {
   failOn?: string | undefined;
   only?: string | undefined;
   skip?: string | undefined;
+  import?: boolean;
 }
 
 export type ParsedFindingsFlags = { ok: true; options: FindingsOptions } | { ok: false; message: string };
@@ -76,6 +80,8 @@ function idList(name: string, value: string | undefined): string[] | { error: st
 export function parseFindingsFlags(flags: FindingsFlags): ParsedFindingsFlags {
   const formats = (['json', 'sarif', 'asff'] as const).filter((f) => flags[f]);
   if (formats.length > 1) return { ok: false, message: `choose one output format: ${formats.map((f) => `--${f}`).join(' and ')} cannot be used together` };
+  // --import sends the ASFF itself and prints what Security Hub took (as text, or with --json).
+  if (flags.import && (flags.sarif || flags.asff)) return { ok: false, message: `--import prints what Security Hub took, not the findings: it goes with --json, not --${flags.sarif ? 'sarif' : 'asff'}` };
   const minSeverity = severityFlag('--min-severity', flags.minSeverity);
   if (typeof minSeverity === 'string' && !isSeverity(minSeverity)) return { ok: false, message: minSeverity };
   const failOn = severityFlag('--fail-on', flags.failOn);
@@ -94,6 +100,7 @@ export function parseFindingsFlags(flags: FindingsFlags): ParsedFindingsFlags {
       format: formats[0] ?? 'table',
       filter: { minSeverity: (minSeverity as Severity | undefined) ?? 'info', ...(only ? { only } : {}), ...(skip ? { skip } : {}) },
       ...(failOn ? { failOn: failOn as Severity } : {}),
+      ...(flags.import ? { import: true } : {}),
     },
   };
 }
@@ -143,8 +150,30 @@ export async function collectFindings(connection: Connection, options: FindingsO
   };
 }
 
+/** `findings --import`: the ASFF sent through BatchImportFindings; exit 1 when any finding was not taken. */
+async function importToSecurityHub(connection: Connection, doc: FindingsDocument, options: FindingsOptions): Promise<number> {
+  const { importFindings } = await import('../aws/securityhub-import.js');
+  const asff = toAsff(doc.findings, connection.now());
+  const progress = process.stderr.isTTY ? (sent: number, total: number) => process.stderr.write(`\rsending to Security Hub: ${sent} of ${total}`) : undefined;
+  const result = await importFindings(connection.clients, asff, progress);
+  if (progress) process.stderr.write('\n');
+  const notTaken = result.failed.length + result.refused.reduce((n, r) => n + r.findings, 0);
+  if (options.format === 'json') printJson({ findings: asff.length, imported: result.imported, requests: result.requests, failed: result.failed, refused: result.refused });
+  else {
+    printLine(`Security Hub took ${result.imported} of ${asff.length} findings (${result.requests} BatchImportFindings request${result.requests === 1 ? '' : 's'})`);
+    for (const f of result.failed) printLine(`  refused ${cleanText(f.id)}: ${cleanText(f.code)}: ${cleanText(f.message)}`);
+    for (const r of result.refused) printLine(`  ${r.region}: ${r.findings} finding${r.findings === 1 ? '' : 's'} not imported: ${cleanText(r.code)}: ${cleanText(r.message)}`);
+  }
+  if (doc.regionErrors.length > 0 || notTaken > 0) return 1;
+  return failOnExitCode(doc.findings, options.failOn);
+}
+
 export async function runFindings(connection: Connection, options: FindingsOptions): Promise<number> {
+  if (options.import && connection.session.readOnly) {
+    throw new KeywardenError('read-only', 'read-only mode: --import sends BatchImportFindings (a write to Security Hub); nothing was sent');
+  }
   const doc = await collectFindings(connection, options);
+  if (options.import) return importToSecurityHub(connection, doc, options);
   if (options.format === 'json') printJson(doc);
   else if (options.format === 'sarif') printJson(toSarif(doc.findings, { version: options.version ?? '0.0.0' }));
   else if (options.format === 'asff') {

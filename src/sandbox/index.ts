@@ -16,6 +16,7 @@ import type { LogSink } from './log-sink.js';
 import { deliverLogEvents, logsService } from './logs.js';
 import { AwsError, callerFor, parseAuthorization, xmlEscape, type JsonService, type QueryService, type RequestContext } from './protocol.js';
 import { announcePresence } from './presence.js';
+import { securityHubService } from './securityhub.js';
 import { seedState } from './seed.js';
 import { SANDBOX_TIME_HEADER } from '../domain/clock.js';
 import { readStateFile, Store } from './state.js';
@@ -66,7 +67,9 @@ export interface Sandbox {
 }
 
 /** JSON-protocol services by X-Amz-Target prefix. CloudTrail, Logs and CloudWatch add theirs here. */
-const JSON_SERVICES: JsonService[] = [kmsService, logsService, cloudwatchService, cloudtrailService, cloudtrailQualifiedService];
+const JSON_SERVICES: JsonService[] = [kmsService, logsService, cloudwatchService, cloudtrailService, cloudtrailQualifiedService, securityHubService];
+/** restJson1 services by SigV4 service name: the operation comes from the method and path. */
+const REST_JSON_SERVICES: Record<string, JsonService & { routes: Record<string, string> }> = { securityhub: securityHubService };
 /** Query-protocol services by SigV4 service name. */
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, ec2: ec2Service };
 
@@ -224,7 +227,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (shouldThrottle(faults, service.name, operation)) return fail(new AwsError('ThrottlingException', THROTTLE_MESSAGE));
     // Every request counts toward its quota before it is looked at, as in AWS (quotas.ts).
     if (!quotas.take({ account: caller.account, region: scope.region, service: service.name, operation }, faults, options.lookupEventsPerSecond)) {
-      return fail(new AwsError('ThrottlingException', service === kmsService ? THROTTLE_MESSAGE : 'Rate exceeded'));
+      return fail(service.throttled?.() ?? new AwsError('ThrottlingException', service === kmsService ? THROTTLE_MESSAGE : 'Rate exceeded'));
     }
     if (isOperationDenied(faults, operation)) return fail(operationDenied(service, caller.arn, operation));
     const network = networkFault(faults, operation);
@@ -321,6 +324,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (faults.latencyMs) await delay(faults.latencyMs);
         const target = req.headers['x-amz-target'];
         if (typeof target === 'string') return handleJson(req, res, target, body, requestId);
+        const rest = REST_JSON_SERVICES[parseAuthorization(req.headers.authorization, '').service];
+        if (rest) {
+          const operation = rest.routes[`${req.method ?? ''} ${path}`];
+          return handleJson(req, res, `${rest.targetPrefix}${operation ?? `${req.method ?? ''} ${path}`}`, body, requestId);
+        }
         if (req.method === 'POST' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
           return handleQuery(req, res, body, requestId);
         }

@@ -105,8 +105,10 @@ export interface JsonService {
   /** Name in the request log and the SigV4 scope, e.g. 'kms'. */
   name: string;
   targetPrefix: string;
-  contentType: 'application/x-amz-json-1.1' | 'application/x-amz-json-1.0';
+  contentType: 'application/x-amz-json-1.1' | 'application/x-amz-json-1.0' | 'application/json';
   operations: Record<string, Handler>;
+  /** The error a call over its quota gets (default ThrottlingException). */
+  throttled?: () => AwsError;
 }
 
 /** awsQuery services (form body, XML answer), found by SigV4 service name. */

@@ -77,6 +77,8 @@ export interface Quota {
   bucket: string;
   /** Requests per second, before scaling. */
   rate: number;
+  /** Requests the bucket holds (default: a second's worth, `rate`). */
+  burst?: number;
 }
 
 /**
@@ -90,6 +92,8 @@ export function quotaFor(service: string, operation: string, region: string, loo
     return rate === undefined ? undefined : { bucket: operation, rate };
   }
   if (service === 'cloudtrail' && operation === 'LookupEvents') return { bucket: 'cloudtrail:LookupEvents', rate: lookupEventsPerSecond };
+  // Security Hub BatchImportFindings: 10 per second with a burst of 30 (partner guide, "Guidelines for using the BatchImportFindings API").
+  if (service === 'securityhub' && operation === 'BatchImportFindings') return { bucket: 'securityhub:BatchImportFindings', rate: 10, burst: 30 };
   return undefined;
 }
 
@@ -125,7 +129,7 @@ export class QuotaBuckets {
     if (!quota) return true;
     const scale = settings.quotaScale ?? 1;
     // At least one request fits, so a starved quota below 1/s still lets a call through now and then.
-    const capacity = Math.max(1, quota.rate * scale);
+    const capacity = Math.max(1, (quota.burst ?? quota.rate) * scale);
     const competitor = settings.competitor;
     const competing = competitor && (!competitor.operations || competitor.operations.includes(call.operation)) ? competitor.share : 0;
     const refill = quota.rate * scale * (1 - competing);

@@ -10,6 +10,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
+import { openEndpoint } from '../helpers/endpoint.js';
 import { runKeywarden } from './terminal.js';
 
 /** The SARIF Multitool's binary for this platform (its package resolves it). */
@@ -113,6 +116,31 @@ describe('keywarden findings', { timeout: 120_000 }, () => {
     expect((refused.runs[0]!.results ?? []).some((r) => r.level === 'error')).toBe(true);
   });
 
+  it('--import sends every finding to Security Hub (BatchImportFindings, ≤ 100 a request) and says what it took; read back with GetFindings', async () => {
+    const endpoint = await openEndpoint();
+    try {
+      const env = { AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', KEYWARDEN_HOME: home() };
+      const doc = JSON.parse((await runKeywarden(['findings', '--json', '--endpoint-url', endpoint.url], env, 60_000)).stdout) as Doc;
+      const sent = await runKeywarden(['findings', '--import', '--endpoint-url', endpoint.url], env, 60_000);
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.stdout).toContain(`Security Hub took ${doc.findings.length} of ${doc.findings.length} findings (1 BatchImportFindings request)`);
+      const hub = new SecurityHubClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: SANDBOX_CREDENTIALS });
+      const read = await hub.send(new GetFindingsCommand({ MaxResults: 100 }));
+      hub.destroy();
+      expect((read.Findings ?? []).map((f) => `${f.GeneratorId!.replace('keywarden/', '')} ${f.Resources![0]!.Id}`).sort()).toEqual(doc.findings.map((f) => `${f.id} ${f.key.arn}`).sort());
+      const json = JSON.parse((await runKeywarden(['findings', '--import', '--json', '--endpoint-url', endpoint.url], env, 60_000)).stdout) as { imported: number; failed: unknown[]; refused: unknown[] };
+      expect(json).toMatchObject({ imported: doc.findings.length, failed: [], refused: [] });
+      // Read-only mode sends nothing to Security Hub either.
+      const before = endpoint.sandbox!.requests().filter((r) => r.operation === 'BatchImportFindings').length;
+      const readOnly = await runKeywarden(['findings', '--import', '--read-only', '--endpoint-url', endpoint.url], env, 60_000);
+      expect(readOnly.code).toBe(1);
+      expect(readOnly.stderr).toMatch(/read-only mode: --import sends BatchImportFindings/);
+      expect(endpoint.sandbox!.requests().filter((r) => r.operation === 'BatchImportFindings').length).toBe(before);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
   it('--min-severity, --only and --skip choose findings; --fail-on sets the exit code', async () => {
     const medium = JSON.parse((await run(['findings', '--sandbox', '--json', '--min-severity', 'medium'])).stdout) as Doc;
     expect(medium.findings.length).toBeGreaterThan(0);
@@ -157,6 +185,7 @@ describe('keywarden findings', { timeout: 120_000 }, () => {
       [['--json', '--sarif'], /choose one output format: --json and --sarif cannot be used together/],
       [['--only', 'unused', '--skip', 'unused'], /--only and --skip both name "unused"/],
       [['--catalogue', '--sarif'], /--catalogue only goes with --json/],
+      [['--import', '--sarif'], /--import prints what Security Hub took, not the findings: it goes with --json, not --sarif/],
       [['some-key'], /unexpected argument "some-key"/],
     ];
     for (const [flags, message] of cases) {

@@ -115,6 +115,7 @@ export class Mortal {
       cloudtrail: (region) => wrap(clients.cloudtrail(region), 'cloudtrail'),
       logs: (region) => wrap(clients.logs(region), 'logs'),
       cloudwatch: (region) => wrap(clients.cloudwatch(region), 'cloudwatch'),
+      securityHub: (region) => wrap(clients.securityHub(region), 'securityhub'),
       sts: () => wrap(clients.sts(), 'sts'),
       now: () => clients.now(),
       onRetry: (listener) => clients.onRetry(listener),
