@@ -780,6 +780,7 @@ export interface UsageProgress {
   source: 'cloudtrail' | 'files';
   /** LookupEvents pages (or files) read so far. */
   pages: number;
+  /** Events loaded (LookupEvents), or records read, of any key (files). */
   events: number;
   /** ThrottlingException answers survived so far. */
   throttled: number;
@@ -795,9 +796,13 @@ export interface UsageProgress {
 export interface UsageLoadState {
   keyArn: string;
   window: UsageWindow;
-  /** Newest first for LookupEvents; file order is not guaranteed. */
+  /** Newest first for LookupEvents; empty for log files, which are summarised as they stream by. */
   events: UsageEvent[];
   progress: UsageProgress;
+  /** The summary, when the reader built it itself (log files); otherwise summarise `events`. */
+  summary?: UsageSummary;
+  /** Why the evidence is incomplete (log files that could not be read), in words. */
+  incomplete?: string;
 }
 
 export interface UsageRequest {
@@ -808,9 +813,10 @@ export interface UsageRequest {
   cloudtrailDir?: string;
 }
 
-/** "412 events loaded (page 9) · 2 req/s" */
+/** "412 events loaded (page 9) · 2 req/s"; log files: "90000 records read (file 18)". */
 export function progressLine(progress: UsageProgress): string {
-  const unit = progress.source === 'files' ? 'file' : 'page';
+  if (progress.source === 'files') return `${progress.events} record${progress.events === 1 ? '' : 's'} read (file ${progress.pages})${progress.stopped ? ' · stopped' : ''}`;
+  const unit = 'page';
   const state = progress.stopped ? ' · stopped' : progress.done ? '' : ` · ${progress.requestsPerSecond} req/s`;
   const throttled = progress.throttled > 0 ? ` · throttled ${progress.throttled}×` : '';
   return `${progress.events} event${progress.events === 1 ? '' : 's'} loaded (${unit} ${progress.pages})${state}${throttled}`;
