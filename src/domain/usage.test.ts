@@ -344,8 +344,12 @@ describe('UsageAccumulator', () => {
   };
   const window = { start: base - HOUR, end: base + 80 * HOUR };
 
-  it('merging partial accumulators gives what adding every event to one gives', () => {
-    const events = stream(3_000);
+  it.each([
+    ['interleaved', (events: UsageEvent[]) => events],
+    // Each part then holds other operations and times: merged callers must gain the other parts' operations.
+    ['grouped by operation', (events: UsageEvent[]) => [...events].sort((a, b) => (a.operation < b.operation ? -1 : a.operation > b.operation ? 1 : 0))],
+  ])('merging partial accumulators gives what adding every event to one gives (%s)', (_name, order) => {
+    const events = order(stream(3_000));
     const sequential = new UsageAccumulator({ keyArn: KEY });
     for (const e of events) sequential.add(e);
     // Four workers, uneven parts, merged in order; one through its plain-data state (a worker's answer).
