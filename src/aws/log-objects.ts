@@ -203,8 +203,9 @@ function workerReader(match: KeyMatch, count: number): Reader {
       if (pool.failure) return Promise.reject(pool.failure);
       const id = (nextId += 1);
       pool.busy += 1;
-      // Hand the bytes over without a copy when nothing else shares their memory.
-      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+      // A copy of the compressed bytes is handed over (transferred, not cloned again): the
+      // caller's buffer may be a view of a shared pool (Node's Buffer), which must not be detached.
+      const own = new Uint8Array(bytes);
       return new Promise((resolve, reject) => {
         pool.pending.set(id, { resolve, reject });
         pool.worker.postMessage({ type: 'file', id, bytes: own } satisfies ToWorker, [own.buffer as ArrayBuffer]);
