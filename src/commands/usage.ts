@@ -167,7 +167,7 @@ function filesProgressWriter(): { total: (n: number) => void; update: (p: import
  * `keyRef` is a key ARN, or a key id that the files must name for exactly one key.
  */
 export async function collectFilesUsage(keyRef: string, options: UsageOptions, showProgress: boolean, signal?: AbortSignal): Promise<FilesUsage> {
-  const [{ listLogFiles, keyPlace, newestDelivery, filesProgress }, { summarizeLogObjects }] = await Promise.all([import('../aws/cloudtrail-files.js'), import('../aws/log-objects.js')]);
+  const [{ listLogFiles, keyPlace, newestDelivery, filesProgress }, { logObjectInfo, summarizeLogObjects }] = await Promise.all([import('../aws/cloudtrail-files.js'), import('../aws/log-objects.js')]);
   const ref = keyRef.trim();
   const place = keyPlace(ref);
   // The window's end: --until, else (for --days) the newest delivery the names show.
@@ -182,7 +182,7 @@ export async function collectFilesUsage(keyRef: string, options: UsageOptions, s
     }
   }
   const writer = showProgress ? filesProgressWriter() : undefined;
-  writer?.total(listed.files.length);
+  writer?.total(listed.files.filter((f) => logObjectInfo(f.name).kind !== 'digest').length);
   let result;
   try {
     result = await summarizeLogObjects(
