@@ -177,7 +177,7 @@ function workerReader(match: KeyMatch, count: number): Reader {
   type Pending = { resolve: (answer: Extract<FromWorker, { type: 'file' }>) => void; reject: (error: Error) => void };
   const pools = Array.from({ length: count }, () => {
     // A worker holds one file's chunk and its counters: a small heap is plenty, and caps it.
-    const worker = new Worker(entry, { workerData: match, resourceLimits: { maxOldGenerationSizeMb: 96 } });
+    const worker = new Worker(entry, { workerData: match, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
     const pool = { worker, busy: 0, pending: new Map<number, Pending>(), finished: undefined as ((states: Extract<FromWorker, { type: 'finished' }>) => void) | undefined, failure: undefined as Error | undefined };
     const fail = (error: Error) => {
       pool.failure ??= error;

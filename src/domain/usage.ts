@@ -406,7 +406,7 @@ export class UsageAccumulator {
       op.failed += failedOne;
     } else this.operations.set(event.operation, { operation: event.operation, count: 1, failed: failedOne });
 
-    const caller = callerOf(event);
+    const caller = cachedCallerOf(event);
     const principal = this.principals.get(caller.id);
     if (principal) {
       principal.count += 1;
@@ -421,7 +421,7 @@ export class UsageAccumulator {
     }
 
     if (event.encryptionContext || USE_OPERATIONS.has(event.operation)) {
-      const group = contextGroupOf(event.encryptionContext);
+      const group = cachedContextGroupOf(event.encryptionContext);
       let entry = this.contexts.get(group.id);
       if (!entry) {
         entry = { group, count: 0, failed: 0, lastSeen: event.time, lastSeenMs: event.timeMs, resources: new Set(), capped: false };
@@ -630,6 +630,38 @@ export interface UsageAccumulatorState {
   firstFailure?: Timed<FailedAttempt>;
   lastUse?: Timed<UseRecord>;
   lastEvent?: Timed<UseRecord>;
+}
+
+// Millions of events share a few callers and contexts: their descriptions are computed once.
+// The keys hold exactly what the result depends on; the caches are bounded (cleared when full).
+const CACHE_LIMIT = 4_096;
+const callerCache = new Map<string, Caller>();
+const contextCache = new Map<string, ContextGroup>();
+
+function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let found = cache.get(key);
+  if (found === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, (found = make()));
+  }
+  return found;
+}
+
+/** `callerOf`, cached: a service by its name; a role session (not EC2 infrastructure) by its role. */
+function cachedCallerOf(event: UsageEvent): Caller {
+  let key: string;
+  if (event.invokedBy) key = `s\u0000${event.invokedBy}`;
+  else if (event.identityType === 'AssumedRole' && event.arn && event.roleArn && !event.arn.includes('assumed-role/aws:ec2-infrastructure/')) key = `r\u0000${event.roleArn}`;
+  else key = `x\u0000${event.identityType ?? ''}\u0000${event.arn ?? ''}\u0000${event.roleArn ?? ''}`;
+  return remember(callerCache, key, () => callerOf(event));
+}
+
+/** `contextGroupOf`, cached: per-resource values (VOLATILE_CONTEXT_KEYS) do not change the group. */
+function cachedContextGroupOf(context: Record<string, string> | undefined): ContextGroup {
+  if (!context) return remember(contextCache, '', () => contextGroupOf(undefined));
+  let key = '';
+  for (const name in context) key += `${name}\u0001${VOLATILE_CONTEXT_KEYS.has(name) ? '' : context[name]}\u0002`;
+  return remember(contextCache, key, () => contextGroupOf(context));
 }
 
 function addResource(entry: ContextEntry, resource: string): void {
