@@ -1,8 +1,7 @@
-// The log-object pipeline with its real worker threads (the built dist/aws/log-worker.js; the
-// build runs first and does nothing when it is up to date): the delivery layouts, digest files,
+// The log-object pipeline with its real worker threads (the built dist/aws/log-worker.js, built
+// before the tests by test/helpers/build-once.ts): the delivery layouts, digest files,
 // pruning before a file is opened, unreadable files named, duplicates and overlapping trails.
 
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,12 +44,6 @@ function logPath(delivered: string, options: { account?: string; region?: string
   const stamp = `${y}${m}${d}T${time.slice(0, 2)}${time.slice(3, 5)}Z`;
   return path.join(options.prefix ?? '', 'AWSLogs', ...(options.org ? [ORG] : []), account, 'CloudTrail', region, y!, m!, d!, `${account}_CloudTrail_${region}_${stamp}_${options.unique ?? 'Mu0KsOhtH1ar15ZZ'}.json.gz`);
 }
-
-beforeAll(() => {
-  // The workers run the built reader: build it (nothing happens when dist/ is up to date).
-  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: path.join(import.meta.dirname, '..', '..'), encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
-}, 180_000);
 
 describe('a local tree of trail files', () => {
   let dir: string;
