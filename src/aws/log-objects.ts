@@ -219,6 +219,7 @@ function workerReader(match: KeyMatch, count: number): Reader {
             new Promise<Extract<FromWorker, { type: 'finished' }>>((resolve, reject) => {
               if (pool.failure) return reject(pool.failure);
               pool.finished = resolve;
+              // A worker that dies before answering rejects this too (see fail()).
               pool.pending.set(-1, { resolve: () => {}, reject });
               pool.worker.postMessage({ type: 'finish' } satisfies ToWorker);
             }),
@@ -375,9 +376,12 @@ export async function summarizeLogObjects(
         result.summary = accumulator.summary({ start: windowStart, end: windowEnd });
       }
     }
+    const keyPlace = result.keyArn ? KEY_ARN.exec(result.keyArn) : null;
     for (const [where, set] of trails) {
       if (set.size < 2) continue;
       const [account, region] = where.split('/') as [string, string];
+      // Only the key's own account and Region matter (a key id reads every account's files).
+      if (keyPlace && (account !== keyPlace[3] || region !== keyPlace[2])) continue;
       result.overlappingTrails.push({ account, region, trails: [...set].sort() });
     }
     result.unreadable.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
