@@ -20,8 +20,11 @@ const help = `
                                           read at GetKeyLastUsage's 5 per second (progress on stderr);
                                           --no-last-use skips it (lastUsage is "pending")
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
-    $ keywarden usage KEY [--days N] [--cloudtrail-dir DIR] [--json]
+    $ keywarden usage KEY [--days N] [--json]
                                           who used the key, how, and what depends on it (CloudTrail)
+    $ keywarden usage KEY --cloudtrail-dir DIR [--since DATE] [--until DATE] [--days N] [--allow-partial]
+                                          the same from a copy of the trail's log files, any age; offline
+                                          (no credentials, no network) when KEY is a key ARN or key id
     $ keywarden findings [--json | --sarif | --asff | --import] [--min-severity S] [--fail-on S] [--only IDS] [--skip IDS]
                                           every finding on every customer-managed key in scope, grouped
                                           by severity and key; --sarif: SARIF 2.1.0; --asff: AWS Security
@@ -88,7 +91,11 @@ const help = `
     --period DAYS         rotation period for "rotation enable" (90–2560, default 365)
     --key KEY             journal: only the entries of this key
     --days N              usage: the window in days (1–90 from CloudTrail; more with --cloudtrail-dir)
-    --cloudtrail-dir DIR  usage: read CloudTrail log files delivered to S3 (plain or .gz, a file or a tree)
+    --cloudtrail-dir DIR  usage: read CloudTrail log files delivered to S3 (plain or .gz, a file or a tree);
+                          the window is the span of the records read, narrowed by --since, --until, --days
+    --since DATE          usage --cloudtrail-dir: from this ISO date or time (UTC), e.g. 2026-01-01
+    --until DATE          usage --cloudtrail-dir: up to this ISO date (the whole day) or time (UTC)
+    --allow-partial       usage --cloudtrail-dir: exit 0 even when some log files cannot be read
     --format md|json      report: Markdown with tables (default) or JSON (same as --json)
     --sarif, --asff       findings: SARIF 2.1.0, or ASFF for Security Hub, instead of the table
     --import              findings: send the findings to Security Hub (BatchImportFindings, ≤ 100 a request,
@@ -146,6 +153,9 @@ const FLAGS = {
   key: { type: 'string' },
   days: { type: 'string' },
   cloudtrailDir: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  allowPartial: { type: 'boolean', default: false },
   watchDays: { type: 'string' },
   windowDays: { type: 'string' },
   deletionDays: { type: 'string' },
@@ -347,15 +357,19 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'usage',
-    flags: ['json', 'days', 'cloudtrailDir'],
+    flags: ['json', 'days', 'cloudtrailDir', 'since', 'until', 'allowPartial'],
     connects: true,
     async prepare(context) {
       const refused = exactlyOneKey('usage', context);
       if (refused !== undefined) return refused;
       const { flags } = context;
-      const { parseUsageFlags, runUsage } = await import('./commands/usage.js');
-      const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, json: flags.json });
+      const { offlineKeyRef, parseUsageFlags, runUsage, runUsageOffline } = await import('./commands/usage.js');
+      const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, since: flags.since, until: flags.until, allowPartial: flags.allowPartial, json: flags.json });
       if (!parsed.ok) return context.usage(parsed.message);
+      // Log files and a key ARN (or id) need nothing from AWS, unless a connection is asked for
+      // (it adds the key's grants): no credentials, no Region, no network.
+      const connectionAsked = CONNECTION_FLAGS.some((name) => given(flags, name));
+      if (parsed.options.cloudtrailDir && offlineKeyRef(context.args[0]!) && !connectionAsked) return { local: () => runUsageOffline(context.args[0]!, parsed.options) };
       return { run: (connection) => runUsage(connection, context.args[0]!, parsed.options) };
     },
   },

@@ -1,51 +1,262 @@
-// `keywarden usage KEY [--days N] [--cloudtrail-dir DIR] [--json]`: the Usage tab for scripts —
-// CloudTrail events of one key over a window (LookupEvents, paced to 2 requests/second; or log
-// files delivered to S3 for evidence older than 90 days), summarised, with what depends on it.
+// `keywarden usage KEY [--days N] [--cloudtrail-dir DIR [--since D] [--until D] [--allow-partial]] [--json]`:
+// the Usage tab for scripts — CloudTrail events of one key over a window (LookupEvents, paced to
+// 2 requests/second; or the log files a trail delivered to S3, read from a local copy — any age,
+// streamed through worker threads, and offline when KEY is a key ARN or a key id), summarised,
+// with what depends on it.
 
 import type { Connection } from '../app/connect.js';
 import { describeError } from '../domain/errors.js';
 import type { Grant } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
 import { dependents, progressLine, sparkline, summarizeUsage, type Dependent, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
-import { printJson, printLine } from './output.js';
+import { printError, printJson, printLine } from './output.js';
+
+const DAY = 86_400_000;
 
 export interface UsageOptions {
-  /** Window length in days (default 7). LookupEvents keeps 90 days; files may go further. */
-  days: number;
+  /** Window length in days (LookupEvents: default 7, at most 90; log files: narrows the span). */
+  days?: number;
   cloudtrailDir?: string;
+  /** Log files: window bounds (ms), from --since / --until. */
+  since?: number;
+  until?: number;
+  /** Log files: exit 0 even when some files could not be read. */
+  allowPartial?: boolean;
   json: boolean;
 }
 
 export type ParsedUsageFlags = { ok: true; options: UsageOptions } | { ok: false; message: string };
 
-/** Validates `--days` (1–90 for LookupEvents, any with --cloudtrail-dir) and `--cloudtrail-dir`. */
-export function parseUsageFlags(flags: { days?: string | undefined; cloudtrailDir?: string | undefined; json?: boolean | undefined }): ParsedUsageFlags {
-  let days = 7;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * An ISO date or time in UTC (a time without a zone is UTC). A bare date is the start of that
+ * day for --since and its end for --until, so "--until 2026-03-31" includes the 31st.
+ */
+export function parseIsoBound(text: string, edge: 'start' | 'end'): number | undefined {
+  const match = ISO_DATE.exec(text.trim());
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi] = match;
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) return undefined;
+  const day = Date.UTC(Number(y), Number(mo) - 1, Number(d));
+  if (new Date(day).getUTCDate() !== Number(d)) return undefined; // 2026-02-30
+  if (h === undefined) return edge === 'start' ? day : day + DAY - 1;
+  if (Number(h) > 23 || Number(mi) > 59) return undefined;
+  const ms = Date.parse(match[7] ? text.trim() : `${text.trim()}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Validates `--days` (1–90 for LookupEvents, any with --cloudtrail-dir), `--since`/`--until` and `--cloudtrail-dir`. */
+export function parseUsageFlags(flags: {
+  days?: string | undefined;
+  cloudtrailDir?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  allowPartial?: boolean | undefined;
+  json?: boolean | undefined;
+}): ParsedUsageFlags {
+  let days: number | undefined;
   if (flags.days !== undefined) {
     if (!/^\d+$/.test(flags.days) || Number(flags.days) < 1) return { ok: false, message: `--days must be a whole number of days (1 or more), not "${flags.days}"` };
     days = Number(flags.days);
   }
   if (flags.cloudtrailDir === '') return { ok: false, message: '--cloudtrail-dir needs a directory or file' };
-  if (days > 90 && flags.cloudtrailDir === undefined) {
-    return { ok: false, message: `CloudTrail LookupEvents keeps 90 days; for --days ${days} read the trail's log files with --cloudtrail-dir DIR` };
+  const files = flags.cloudtrailDir !== undefined;
+  if (!files) {
+    for (const [name, given] of [['--since', flags.since !== undefined], ['--until', flags.until !== undefined], ['--allow-partial', flags.allowPartial === true]] as const) {
+      if (given) return { ok: false, message: `${name} goes with --cloudtrail-dir DIR (LookupEvents reads the last --days N days)` };
+    }
+    if (days !== undefined && days > 90) return { ok: false, message: `CloudTrail LookupEvents keeps 90 days; for --days ${days} read the trail's log files with --cloudtrail-dir DIR` };
+    return { ok: true, options: { days: days ?? 7, json: flags.json ?? false } };
   }
-  return { ok: true, options: { days, json: flags.json ?? false, ...(flags.cloudtrailDir !== undefined ? { cloudtrailDir: flags.cloudtrailDir } : {}) } };
+  const since = flags.since === undefined ? undefined : parseIsoBound(flags.since, 'start');
+  if (flags.since !== undefined && since === undefined) return { ok: false, message: `--since must be an ISO date or time (2026-01-31, 2026-01-31T08:00Z), not "${flags.since}"` };
+  const until = flags.until === undefined ? undefined : parseIsoBound(flags.until, 'end');
+  if (flags.until !== undefined && until === undefined) return { ok: false, message: `--until must be an ISO date or time (2026-03-31, 2026-03-31T18:00Z), not "${flags.until}"` };
+  if (since !== undefined && until !== undefined && since > until) return { ok: false, message: `--since ${flags.since} is after --until ${flags.until}` };
+  return {
+    ok: true,
+    options: {
+      json: flags.json ?? false,
+      cloudtrailDir: flags.cloudtrailDir!,
+      allowPartial: flags.allowPartial ?? false,
+      ...(days !== undefined ? { days } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(until !== undefined ? { until } : {}),
+    },
+  };
+}
+
+/** A key ARN or a bare key id: what log files can be read for without asking AWS. */
+export function offlineKeyRef(ref: string): boolean {
+  const text = ref.trim();
+  return /^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(text) || /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.test(text);
+}
+
+/** What the log files were, for `usage --json` (`evidence`). */
+export interface FilesEvidenceDocument {
+  /** False when some files could not be read: the summary may miss events. */
+  complete: boolean;
+  filesRead: number;
+  bytes: number;
+  jsonBytes: number;
+  records: number;
+  unreadable: Array<{ name: string; reason: string }>;
+  digestFilesSkipped: number;
+  filesPruned: number;
+  dirsPruned: number;
+  duplicateFiles: number;
+  overlappingTrails: Array<{ account: string; region: string; trails: string[] }>;
+  recordsSpan?: { first: string; last: string };
 }
 
 /** `usage --json` document. Field names are stable. */
 export interface UsageDocument {
   account: string;
-  caller: string;
+  /** The caller's ARN; null offline (no AWS call was made). */
+  caller: string | null;
   key: { arn: string; region: string };
   source: 'cloudtrail' | 'files';
+  /** Log files read without credentials or network: no grants, no identity. */
+  offline?: boolean;
   progress: UsageProgress;
   /** null when the usage could not be read (`unavailable` says why): unknown, never "no use". */
   summary: UsageSummary | null;
   /** Why the usage is unknown (CloudTrail refused, throttled, unreachable); absent when it was read. */
   unavailable?: string;
+  /** Log files only: what was read, and whether that is all of it. */
+  evidence?: FilesEvidenceDocument;
   dependents: Dependent[];
   /** Reads that failed but did not stop the command (e.g. ListGrants refused). */
   problems: string[];
+}
+
+/** A key id the files do not name, or name for more than one key: exit 2, nothing summarised. */
+export class AmbiguousKeyError extends Error {}
+
+interface FilesUsage {
+  keyArn: string;
+  summary: UsageSummary | null;
+  progress: UsageProgress;
+  evidence: FilesEvidenceDocument;
+  unavailable?: string;
+}
+
+/** Progress of the log files on stderr: "files 120/200 · 512 MB · 45,000 records/s". */
+function filesProgressWriter(): { total: (n: number) => void; update: (p: import('../aws/log-objects.js').LogProgress) => void; clear: () => void } {
+  let total = 0;
+  let lastDraw = 0;
+  return {
+    total: (n) => {
+      total = n;
+    },
+    update: (p) => {
+      const at = Date.now();
+      if (at - lastDraw < 100) return;
+      lastDraw = at;
+      const rate = p.elapsedMs > 0 ? Math.round(p.records / (p.elapsedMs / 1000)) : 0;
+      process.stderr.write(`\rfiles ${p.filesRead}/${total} · ${(p.jsonBytes / 1e6).toFixed(0)} MB of JSON (${(p.bytes / 1e6).toFixed(0)} MB read) · ${p.records.toLocaleString('en')} records · ${rate.toLocaleString('en')} records/s\u001b[K`);
+    },
+    clear: () => process.stderr.write('\r\u001b[K'),
+  };
+}
+
+/**
+ * The key's usage in the log files of `options.cloudtrailDir`: the window is the span of the
+ * records read, narrowed by --since / --until / --days (the last N days of the evidence).
+ * `keyRef` is a key ARN, or a key id that the files must name for exactly one key.
+ */
+export async function collectFilesUsage(keyRef: string, options: UsageOptions, showProgress: boolean, signal?: AbortSignal): Promise<FilesUsage> {
+  const [{ listLogFiles, keyPlace, newestDelivery, filesProgress }, { logObjectInfo, summarizeLogObjects }] = await Promise.all([import('../aws/cloudtrail-files.js'), import('../aws/log-objects.js')]);
+  const ref = keyRef.trim();
+  const place = keyPlace(ref);
+  // The window's end: --until, else (for --days) the newest delivery the names show.
+  let start = options.since;
+  let end = options.until;
+  const listed = await listLogFiles(options.cloudtrailDir!, { ...place, ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) });
+  if (options.days !== undefined) {
+    const last = end ?? newestDelivery(listed.files, place);
+    if (last !== undefined) {
+      end ??= last;
+      start = Math.max(start ?? -Infinity, last - options.days * DAY);
+    }
+  }
+  const writer = showProgress ? filesProgressWriter() : undefined;
+  writer?.total(listed.files.filter((f) => logObjectInfo(f.name).kind !== 'digest').length);
+  let result;
+  try {
+    result = await summarizeLogObjects(
+      listed.files,
+      { keyArn: ref, ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}), ...(writer ? { onProgress: writer.update } : {}) },
+      signal,
+    );
+  } finally {
+    writer?.clear();
+  }
+  if (!result.keyArn) {
+    if (result.keyArns.length > 1) throw new AmbiguousKeyError(`key id ${ref} is named by ${result.keyArns.length} keys in these files; give one of their ARNs:\n${result.keyArns.map((a) => `  ${a}`).join('\n')}`);
+    throw new AmbiguousKeyError(`no record in these files names key id ${ref}, so its ARN is unknown: give the key ARN (arn:aws:kms:REGION:ACCOUNT:key/${ref})`);
+  }
+  const evidence: FilesEvidenceDocument = {
+    complete: result.unreadable.length === 0 && !result.stopped,
+    filesRead: result.filesRead,
+    bytes: result.bytes,
+    jsonBytes: result.jsonBytes,
+    records: result.records,
+    unreadable: result.unreadable,
+    digestFilesSkipped: result.digestFilesSkipped,
+    filesPruned: result.filesPruned,
+    dirsPruned: listed.dirsPruned,
+    duplicateFiles: result.duplicateFiles,
+    overlappingTrails: result.overlappingTrails,
+    ...(result.recordsSpan ? { recordsSpan: result.recordsSpan } : {}),
+  };
+  const progress = filesProgress({ filesRead: result.filesRead, bytes: result.bytes, jsonBytes: result.jsonBytes, records: result.records, unreadable: result.unreadable.length, elapsedMs: 0 }, !result.stopped, result.stopped);
+  return {
+    keyArn: result.keyArn,
+    summary: result.summary ?? null,
+    progress,
+    evidence,
+    ...(result.summary ? {} : { unavailable: `no CloudTrail records in ${options.cloudtrailDir}${listed.files.length === 0 ? ' (no files)' : ''}` }),
+  };
+}
+
+/** `usage KEY --cloudtrail-dir DIR` with a key ARN or id: no credentials, no Region, no network. */
+export async function runUsageOffline(keyRef: string, options: UsageOptions): Promise<number> {
+  const showProgress = !options.json && process.stderr.isTTY === true;
+  let files: FilesUsage;
+  try {
+    files = await collectFilesUsage(keyRef, options, showProgress);
+  } catch (error) {
+    if (error instanceof AmbiguousKeyError) {
+      printError(`${error.message}\nRun "keywarden --help" for usage.`);
+      return 2;
+    }
+    throw error;
+  }
+  const arn = /^arn:aws[\w-]*:kms:([a-z0-9-]+):(\d{12}):/.exec(files.keyArn);
+  const document: UsageDocument = {
+    account: arn?.[2] ?? '',
+    caller: null,
+    key: { arn: files.keyArn, region: arn?.[1] ?? '' },
+    source: 'files',
+    offline: true,
+    progress: files.progress,
+    summary: files.summary,
+    ...(files.unavailable ? { unavailable: files.unavailable } : {}),
+    evidence: files.evidence,
+    dependents: files.summary ? dependents([], files.summary) : [],
+    problems: [],
+  };
+  return finish(document, options);
+}
+
+function finish(document: UsageDocument, options: UsageOptions): number {
+  if (options.json) printJson(document);
+  else printSummary(document);
+  if (!document.summary) return 1;
+  if (document.evidence && !document.evidence.complete && !options.allowPartial) return 1;
+  return 0;
 }
 
 export async function collectUsage(
@@ -59,34 +270,52 @@ export async function collectUsage(
   const source = new AwsKeySource(connection.clients);
   const identity = await source.identity();
   const key = await resolveKey(connection.clients, keyRef, signal);
-  const window: UsageWindow = { days: options.days };
+  const window: UsageWindow = { days: options.days ?? 7 };
   const problems: string[] = [];
   const grantsPromise = listGrants(connection.clients.kms(key.region), key.arn, signal).catch((error: unknown): Grant[] => {
     problems.push(`ListGrants: ${describeError(error)}`);
     return [];
   });
   const sourceName = options.cloudtrailDir ? 'files' : 'cloudtrail';
-  let state: Awaited<ReturnType<typeof source.loadUsage>>;
-  try {
-    state = await source.loadUsage(
-      key,
-      { window, ...(options.cloudtrailDir ? { cloudtrailDir: options.cloudtrailDir } : {}), ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}) },
-      signal,
-    );
-  } catch (error) {
+  const unknown = (reason: string): UsageDocument => ({
     // The key is known, its usage is not: say so in the same document, never as "no use".
-    const reason = describeError(error);
+    account: identity.account,
+    caller: identity.arn,
+    key,
+    source: sourceName,
+    progress: { source: sourceName, pages: 0, events: 0, throttled: 0, requestsPerSecond: 0, done: false, stopped: false },
+    summary: null,
+    unavailable: reason,
+    dependents: [],
+    problems: [...problems, `${sourceName === 'files' ? 'log files' : 'CloudTrail LookupEvents'}: ${reason}`],
+  });
+  if (options.cloudtrailDir) {
+    // The same reading as offline; the connection adds the key's grants and the caller.
+    let files: FilesUsage;
+    try {
+      files = await collectFilesUsage(key.arn, options, onProgress !== undefined, signal);
+    } catch (error) {
+      return unknown(describeError(error));
+    }
+    const grants = await grantsPromise;
     return {
       account: identity.account,
       caller: identity.arn,
       key,
-      source: sourceName,
-      progress: { source: sourceName, pages: 0, events: 0, throttled: 0, requestsPerSecond: 0, done: false, stopped: false },
-      summary: null,
-      unavailable: reason,
-      dependents: [],
-      problems: [...problems, `${sourceName === 'files' ? 'log files' : 'CloudTrail LookupEvents'}: ${reason}`],
+      source: 'files',
+      progress: files.progress,
+      summary: files.summary,
+      ...(files.unavailable ? { unavailable: files.unavailable } : {}),
+      evidence: files.evidence,
+      dependents: dependents(grants, files.summary ?? undefined),
+      problems,
     };
+  }
+  let state: Awaited<ReturnType<typeof source.loadUsage>>;
+  try {
+    state = await source.loadUsage(key, { window, ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}) }, signal);
+  } catch (error) {
+    return unknown(describeError(error));
   }
   const summary = summarizeUsage(state.events, window, connection.now(), { keyArn: key.arn });
   const grants = await grantsPromise;
@@ -104,31 +333,50 @@ export async function collectUsage(
 
 export async function runUsage(connection: Connection, keyRef: string, options: UsageOptions): Promise<number> {
   const showProgress = !options.json && process.stderr.isTTY;
-  const document = await collectUsage(connection, keyRef, options, showProgress ? (p) => process.stderr.write(`\r${progressLine(p)}\u001b[K`) : undefined);
-  if (showProgress) process.stderr.write('\r\u001b[K');
-  if (options.json) printJson(document);
-  else printSummary(document);
-  return document.summary ? 0 : 1;
+  const lookupProgress = showProgress && !options.cloudtrailDir;
+  const document = await collectUsage(connection, keyRef, options, showProgress ? (p) => lookupProgress && process.stderr.write(`\r${progressLine(p)}\u001b[K`) : undefined);
+  if (lookupProgress) process.stderr.write('\r\u001b[K');
+  return finish(document, options);
 }
 
 function printSummary(doc: UsageDocument): void {
   const { summary } = doc;
+  const c = (text: string) => cleanText(text);
+  const field = (name: string, value: string) => printLine(`${name.padEnd(16)}${value}`);
+  const evidence = doc.evidence;
+  const evidenceLines = () => {
+    if (!evidence) return;
+    const skipped = [
+      evidence.digestFilesSkipped ? `${evidence.digestFilesSkipped} digest files skipped` : '',
+      evidence.filesPruned || evidence.dirsPruned ? `${evidence.filesPruned} files and ${evidence.dirsPruned} folders outside the key's account, Region or window left unread` : '',
+      evidence.duplicateFiles ? `${evidence.duplicateFiles} duplicate files read once` : '',
+    ].filter(Boolean);
+    field('Evidence', `${evidence.filesRead} files, ${evidence.records} records, ${(evidence.jsonBytes / 1e6).toFixed(1)} MB of JSON${evidence.recordsSpan ? ` (${evidence.recordsSpan.first.slice(0, 16)}Z → ${evidence.recordsSpan.last.slice(0, 16)}Z)` : ''}${skipped.length ? `; ${skipped.join(', ')}` : ''}`);
+    if (evidence.unreadable.length > 0) {
+      field('INCOMPLETE', `${evidence.unreadable.length} file${evidence.unreadable.length === 1 ? '' : 's'} could not be read; none of their events are counted:`);
+      for (const u of evidence.unreadable) printLine(`  ${c(u.name)}: ${c(u.reason)}`);
+    }
+    for (const o of evidence.overlappingTrails) {
+      field('WARNING', `${o.trails.length} trails deliver ${o.account} ${c(o.region)} here; an event both logged is counted twice (point --cloudtrail-dir at one of them): ${o.trails.map(c).join(', ')}`);
+    }
+  };
   if (!summary) {
     printLine(`${'Key'.padEnd(16)}${cleanText(doc.key.arn)}`);
     printLine(`${'Usage'.padEnd(16)}unknown: ${cleanText(doc.unavailable ?? 'it could not be read')}`);
+    evidenceLines();
     return;
   }
-  const c = (text: string) => cleanText(text);
-  const field = (name: string, value: string) => printLine(`${name.padEnd(16)}${value}`);
   field('Key', c(doc.key.arn));
-  field('Window', `${summary.window.days} days (${summary.window.start.slice(0, 16)}Z → ${summary.window.end.slice(0, 16)}Z), from ${doc.source === 'files' ? 'log files' : 'LookupEvents'}`);
-  field('Events', `${summary.total} (${summary.failed} failed, ${summary.dryRuns} dry runs) — ${progressLine(doc.progress)}`);
+  field('Window', `${summary.window.days} days (${summary.window.start.slice(0, 16)}Z → ${summary.window.end.slice(0, 16)}Z), from ${doc.source === 'files' ? `log files${doc.offline ? ', offline' : ''}` : 'LookupEvents'}`);
+  evidenceLines();
+  field('Events', `${summary.total} (${summary.failed} failed, ${summary.dryRuns} dry runs)${doc.source === 'files' ? '' : ` — ${progressLine(doc.progress)}`}`);
   field('Per day', sparkline(summary.timeline.counts));
   field('Last use', summary.lastUse ? `${summary.lastUse.time} ${summary.lastUse.operation} by ${c(summary.lastUse.caller.description)}` : 'none in this window');
   if (summary.lastFailure) {
     field('Failed attempts', `${summary.failed}: ${summary.errorCodes.map((e) => `${c(e.code)} ×${e.count}`).join(', ')}`);
     field('  first', `${summary.firstFailure!.time} ${summary.firstFailure!.operation} ${c(summary.firstFailure!.errorCode)} by ${c(summary.firstFailure!.caller.description)}`);
     field('  last', `${summary.lastFailure.time} ${summary.lastFailure.operation} ${c(summary.lastFailure.errorCode)} by ${c(summary.lastFailure.caller.description)}`);
+    if (summary.failuresOmitted) field('', `(the newest ${summary.failures.length} failed attempts are kept in --json; ${summary.failuresOmitted} older ones are counted only)`);
   }
   printLine();
   printLine('Operations');
@@ -136,8 +384,8 @@ function printSummary(doc: UsageDocument): void {
   printLine('Callers');
   for (const p of summary.principals) printLine(`  ${String(p.count).padStart(6)}  ${c(p.description)}${p.failed ? `  (${p.failed} failed)` : ''}`);
   printLine('Encryption contexts');
-  for (const ctx of summary.contexts) printLine(`  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${ctx.resources ? `  (${ctx.resources} distinct)` : ''}`);
-  printLine('Depends on this key');
+  for (const ctx of summary.contexts) printLine(`  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${ctx.resources ? `  (${ctx.resources}${ctx.resourcesCapped ? '+' : ''} distinct)` : ''}`);
+  printLine(doc.offline ? 'Depends on this key (seen in use; grants are not read offline)' : 'Depends on this key');
   if (doc.dependents.length === 0) printLine('  nothing seen');
   for (const d of doc.dependents) {
     const parts = [d.grantIds.length ? `${d.grantIds.length} grant${d.grantIds.length === 1 ? '' : 's'}` : '', d.events ? `${d.events} events` : '', d.lastSeen ? `last ${d.lastSeen}` : ''].filter(Boolean);

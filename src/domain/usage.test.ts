@@ -9,6 +9,10 @@ import {
   parseCloudTrailRecord,
   sparkline,
   summarizeUsage,
+  FAILURES_KEPT,
+  RECENT_IDS_KEPT,
+  RESOURCES_KEPT,
+  UsageAccumulator,
   windowDays,
   type UsageEvent,
 } from './usage.js';
@@ -310,5 +314,108 @@ describe('windows and sparklines', () => {
     expect(sparkline([0, 0])).toBe('▁▁');
     expect(fitCounts([1, 1, 1, 1, 1, 1], 3)).toEqual([2, 2, 2]);
     expect(fitCounts([1, 2], 10)).toEqual([1, 2]);
+  });
+});
+
+describe('UsageAccumulator', () => {
+  const HOUR = 3_600_000;
+  const base = Date.parse('2026-11-20T00:00:00Z');
+  /** A varied stream: several callers, contexts, failures, dry runs, other keys, equal times. */
+  const stream = (n: number, seed = 7): UsageEvent[] => {
+    let s = seed;
+    const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const ops = ['Decrypt', 'Encrypt', 'GenerateDataKey', 'DescribeKey', 'CreateGrant'];
+    return Array.from({ length: n }, (_, i) => {
+      const timeMs = base + Math.floor(rand() * 72) * HOUR + (rand() < 0.3 ? 0 : Math.floor(rand() * 1000) * 1000);
+      const error = rand();
+      const event: UsageEvent = {
+        eventId: `id-${i}`,
+        time: new Date(timeMs).toISOString(),
+        timeMs,
+        operation: ops[Math.floor(rand() * ops.length)]!,
+        eventSource: 'kms.amazonaws.com',
+        keyArns: [rand() < 0.1 ? `${KEY}-other` : KEY],
+        ...(rand() < 0.5 ? { identityType: 'AWSService', invokedBy: rand() < 0.5 ? 'ec2.amazonaws.com' : 'fargate.amazonaws.com' } : { identityType: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Role${Math.floor(rand() * 4)}/s${i}` }),
+        ...(error < 0.1 ? { errorCode: 'AccessDeniedException', errorMessage: `denied ${i}` } : error < 0.13 ? { errorCode: 'DryRunOperationException' } : {}),
+        ...(rand() < 0.5 ? { encryptionContext: { 'aws:ebs:id': `vol-${Math.floor(rand() * 50)}` } } : {}),
+      };
+      return event;
+    });
+  };
+  const window = { start: base - HOUR, end: base + 80 * HOUR };
+
+  it.each([
+    ['interleaved', (events: UsageEvent[]) => events],
+    // Each part then holds other operations and times: merged callers must gain the other parts' operations.
+    ['grouped by operation', (events: UsageEvent[]) => [...events].sort((a, b) => (a.operation < b.operation ? -1 : a.operation > b.operation ? 1 : 0))],
+  ])('merging partial accumulators gives what adding every event to one gives (%s)', (_name, order) => {
+    const events = order(stream(3_000));
+    const sequential = new UsageAccumulator({ keyArn: KEY });
+    for (const e of events) sequential.add(e);
+    // Four workers, uneven parts, merged in order; one through its plain-data state (a worker's answer).
+    const cuts = [0, 400, 1_700, 1_701, 3_000];
+    const parts = cuts.slice(1).map((end, i) => {
+      const acc = new UsageAccumulator({ keyArn: KEY });
+      for (const e of events.slice(cuts[i], end)) acc.add(e);
+      return acc;
+    });
+    const merged = new UsageAccumulator({ keyArn: KEY });
+    merged.merge(parts[0]!).merge(structuredClone(parts[1]!.toState())).merge(parts[2]!).merge(parts[3]!);
+    expect(merged.summary(window)).toEqual(sequential.summary(window));
+    expect(sequential.summary(window).total).toBeGreaterThan(2_000);
+  });
+
+  it('summarizeUsage is the accumulator over a window ending now', () => {
+    const events = stream(500);
+    const now = new Date(base + 80 * HOUR);
+    const acc = new UsageAccumulator({ keyArn: KEY, start: now.getTime() - 7 * 86_400_000, end: now.getTime() });
+    for (const e of events) acc.add(e);
+    expect(summarizeUsage(events, '7d', now, { keyArn: KEY })).toEqual(acc.summary({ start: now.getTime() - 7 * 86_400_000, end: now.getTime(), days: 7 }));
+  });
+
+  it('keeps its memory bounded: newest failures, capped resources, a ring of recent ids', () => {
+    const acc = new UsageAccumulator({ keyArn: KEY });
+    const total = 3 * FAILURES_KEPT + RESOURCES_KEPT + RECENT_IDS_KEPT;
+    for (let i = 0; i < total; i += 1) {
+      const timeMs = base + i * 1000;
+      acc.add({
+        eventId: `e${i}`,
+        time: new Date(timeMs).toISOString(),
+        timeMs,
+        operation: 'Decrypt',
+        eventSource: 'kms.amazonaws.com',
+        keyArns: [KEY],
+        invokedBy: 'ec2.amazonaws.com',
+        encryptionContext: { 'aws:ebs:id': `vol-${i}` },
+        ...(i % 3 === 0 ? { errorCode: 'DisabledException' } : {}),
+      });
+    }
+    const sizes = acc.sizes();
+    expect(sizes.failures).toBeLessThanOrEqual(2 * FAILURES_KEPT);
+    expect(sizes.resources).toBe(RESOURCES_KEPT);
+    expect(sizes.recentIds).toBe(RECENT_IDS_KEPT);
+    const summary = acc.summary({ start: base, end: base + total * 1000 });
+    const failed = Math.ceil(total / 3);
+    expect(summary.failed).toBe(failed);
+    expect(summary.failures).toHaveLength(FAILURES_KEPT);
+    expect(summary.failuresOmitted).toBe(failed - FAILURES_KEPT);
+    // Newest first; the oldest failure is still known although its details were dropped from the list.
+    expect(summary.lastFailure?.eventId).toBe(`e${Math.floor((total - 1) / 3) * 3}`);
+    expect(summary.firstFailure?.eventId).toBe('e0');
+    expect(summary.contexts[0]).toMatchObject({ resources: RESOURCES_KEPT, resourcesCapped: true, count: total });
+  });
+
+  it('drops an id repeated within its recent memory, and only there', () => {
+    const [a, b] = stream(2);
+    const acc = new UsageAccumulator({ keyArn: KEY });
+    const counted = [a!, a!, b!, a!].map((e) => acc.add({ ...e, keyArns: [KEY] }));
+    expect(counted).toEqual([true, false, true, false]);
+    expect(acc.total).toBe(2);
+  });
+
+  it('counts nothing outside its bounds or for another key', () => {
+    const acc = new UsageAccumulator({ keyArn: KEY, start: base, end: base + HOUR });
+    const event = (timeMs: number, arn = KEY): UsageEvent => ({ eventId: `${timeMs}${arn}`, time: new Date(timeMs).toISOString(), timeMs, operation: 'Decrypt', eventSource: 'kms.amazonaws.com', keyArns: [arn] });
+    expect([acc.add(event(base - 1)), acc.add(event(base)), acc.add(event(base + HOUR)), acc.add(event(base + HOUR + 1)), acc.add(event(base + 5, `${KEY}x`))]).toEqual([false, true, true, false, false]);
   });
 });

@@ -249,6 +249,8 @@ export interface ContextCount extends ContextGroup {
   lastSeen: string;
   /** Distinct per-resource values seen (EBS volumes). */
   resources: number;
+  /** More distinct resources than keywarden counts one by one (RESOURCES_KEPT): `resources` is a floor. */
+  resourcesCapped?: boolean;
 }
 
 export interface FailedAttempt {
@@ -286,127 +288,411 @@ export interface UsageSummary {
   lastFailure?: FailedAttempt;
   /** Error codes of the failed attempts, most frequent first. */
   errorCodes: Array<{ code: string; count: number }>;
-  /** Every failed attempt, newest first. */
+  /** The failed attempts, newest first: all of them, or the newest FAILURES_KEPT. */
   failures: FailedAttempt[];
+  /** Failed attempts counted but not listed in `failures` (older than the ones kept). */
+  failuresOmitted?: number;
 }
 
 function byCountThenName<T extends { count: number }>(name: (item: T) => string): (a: T, b: T) => number {
   return (a, b) => b.count - a.count || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0);
 }
 
+/** Failed attempts kept with their details (the newest); older ones are counted, not kept. */
+export const FAILURES_KEPT = 500;
+/** Distinct per-resource values (EBS volumes) remembered per context group; beyond it, "at least". */
+export const RESOURCES_KEPT = 10_000;
+/** Event ids remembered to drop a record seen twice in a row of input (see `UsageAccumulator`). */
+export const RECENT_IDS_KEPT = 4_096;
+
+interface PrincipalEntry {
+  caller: Caller;
+  count: number;
+  failed: number;
+  lastSeen: string;
+  lastSeenMs: number;
+  ops: Set<string>;
+}
+
+interface ContextEntry {
+  group: ContextGroup;
+  count: number;
+  failed: number;
+  lastSeen: string;
+  lastSeenMs: number;
+  resources: Set<string>;
+  /** More distinct resources were seen than `resources` keeps. */
+  capped: boolean;
+}
+
+type Timed<T> = T & { timeMs: number };
+
+/**
+ * The usage summary built one event at a time, in memory that does not grow with the events:
+ * counters per operation, caller, context group, error code and hour; the newest
+ * `FAILURES_KEPT` failed attempts (plus the oldest, and the count of the rest); at most
+ * `RESOURCES_KEPT` distinct resources per context group. Two accumulators fed different parts of
+ * the evidence (worker threads, files) `merge` into the accumulator of all of it: merging A then B
+ * gives exactly what adding A's events then B's would.
+ *
+ * Duplicates. A trail never delivers an event twice, so a stream of one trail's files needs no
+ * dedupe at all; the accumulator only drops an event whose id is among the last
+ * `RECENT_IDS_KEPT` ids it was given (a record repeated within a file or a page). The same file
+ * copied twice is read once by its name (src/aws/log-objects.ts); two *trails* delivering the
+ * same account and Region are detected there and reported, never silently added up twice.
+ * `summarizeUsage`, whose input is already in memory, drops every repeated id.
+ */
+export class UsageAccumulator {
+  readonly keyArn: string | undefined;
+  readonly startMs: number;
+  readonly endMs: number;
+  total = 0;
+  failed = 0;
+  dryRuns = 0;
+  /** Oldest and newest event counted. */
+  firstMs = Infinity;
+  lastMs = -Infinity;
+  private readonly hours = new Map<number, [count: number, failed: number]>();
+  private readonly operations = new Map<string, OperationCount>();
+  private readonly principals = new Map<string, PrincipalEntry>();
+  private readonly contexts = new Map<string, ContextEntry>();
+  private readonly codes = new Map<string, number>();
+  /** The newest failures, unsorted between compactions (at most 2 × FAILURES_KEPT). */
+  private failures: Array<Timed<FailedAttempt>> = [];
+  private firstFailure: Timed<FailedAttempt> | undefined;
+  private lastUse: Timed<UseRecord> | undefined;
+  private lastEvent: Timed<UseRecord> | undefined;
+  private readonly recentIds = new Set<string>();
+  private readonly recentRing: string[] = [];
+  private recentAt = 0;
+
+  constructor(options: { keyArn?: string; start?: number; end?: number } = {}) {
+    this.keyArn = options.keyArn;
+    this.startMs = options.start ?? -Infinity;
+    this.endMs = options.end ?? Infinity;
+  }
+
+  /** Counts one event when it is in range, names the key (with `keyArn`) and was not just seen. */
+  add(event: UsageEvent): boolean {
+    if (event.timeMs < this.startMs || event.timeMs > this.endMs) return false;
+    if (this.keyArn !== undefined && !event.keyArns.includes(this.keyArn)) return false;
+    if (this.recentIds.has(event.eventId)) return false;
+    if (this.recentRing.length < RECENT_IDS_KEPT) this.recentRing.push(event.eventId);
+    else {
+      this.recentIds.delete(this.recentRing[this.recentAt]!);
+      this.recentRing[this.recentAt] = event.eventId;
+      this.recentAt = (this.recentAt + 1) % RECENT_IDS_KEPT;
+    }
+    this.recentIds.add(event.eventId);
+
+    const isDryRun = event.errorCode === DRY_RUN;
+    const isFailure = event.errorCode !== undefined && !isDryRun;
+    const failedOne = isFailure ? 1 : 0;
+    this.total += 1;
+    this.failed += failedOne;
+    if (isDryRun) this.dryRuns += 1;
+    if (event.timeMs < this.firstMs) this.firstMs = event.timeMs;
+    if (event.timeMs > this.lastMs) this.lastMs = event.timeMs;
+    const hour = Math.floor(event.timeMs / HOUR) * HOUR;
+    const bucket = this.hours.get(hour);
+    if (bucket) {
+      bucket[0] += 1;
+      bucket[1] += failedOne;
+    } else this.hours.set(hour, [1, failedOne]);
+
+    const op = this.operations.get(event.operation);
+    if (op) {
+      op.count += 1;
+      op.failed += failedOne;
+    } else this.operations.set(event.operation, { operation: event.operation, count: 1, failed: failedOne });
+
+    const caller = cachedCallerOf(event);
+    const principal = this.principals.get(caller.id);
+    if (principal) {
+      principal.count += 1;
+      principal.failed += failedOne;
+      if (event.timeMs > principal.lastSeenMs) {
+        principal.lastSeenMs = event.timeMs;
+        principal.lastSeen = event.time;
+      }
+      principal.ops.add(event.operation);
+    } else {
+      this.principals.set(caller.id, { caller, count: 1, failed: failedOne, lastSeen: event.time, lastSeenMs: event.timeMs, ops: new Set([event.operation]) });
+    }
+
+    if (event.encryptionContext || USE_OPERATIONS.has(event.operation)) {
+      const group = cachedContextGroupOf(event.encryptionContext);
+      let entry = this.contexts.get(group.id);
+      if (!entry) {
+        entry = { group, count: 0, failed: 0, lastSeen: event.time, lastSeenMs: event.timeMs, resources: new Set(), capped: false };
+        this.contexts.set(group.id, entry);
+      }
+      entry.count += 1;
+      entry.failed += failedOne;
+      if (event.timeMs > entry.lastSeenMs) {
+        entry.lastSeenMs = event.timeMs;
+        entry.lastSeen = event.time;
+      }
+      const resource = volatileResource(event.encryptionContext);
+      if (resource) addResource(entry, resource);
+    }
+
+    const record: Timed<UseRecord> = { time: event.time, operation: event.operation, caller, eventId: event.eventId, timeMs: event.timeMs };
+    if (!this.lastEvent || event.timeMs > this.lastEvent.timeMs) this.lastEvent = record;
+    if (!event.errorCode && USE_OPERATIONS.has(event.operation) && (!this.lastUse || event.timeMs > this.lastUse.timeMs)) this.lastUse = record;
+    if (isFailure) {
+      const code = event.errorCode!;
+      this.codes.set(code, (this.codes.get(code) ?? 0) + 1);
+      const failure: Timed<FailedAttempt> = {
+        time: event.time,
+        operation: event.operation,
+        errorCode: code,
+        ...(event.errorMessage ? { errorMessage: event.errorMessage } : {}),
+        caller,
+        eventId: event.eventId,
+        timeMs: event.timeMs,
+      };
+      this.pushFailures([failure]);
+      if (!this.firstFailure || event.timeMs <= this.firstFailure.timeMs) this.firstFailure = failure;
+    }
+    return true;
+  }
+
+  /**
+   * Adds another accumulator's counts (evidence this one was not given). `a.merge(b)` equals
+   * feeding a's events then b's into one accumulator; the recent-id memory is not merged.
+   */
+  merge(other: UsageAccumulator | UsageAccumulatorState): this {
+    const state = other instanceof UsageAccumulator ? other.toState() : other;
+    this.total += state.total;
+    this.failed += state.failed;
+    this.dryRuns += state.dryRuns;
+    if (state.total > 0) {
+      this.firstMs = Math.min(this.firstMs, state.firstMs);
+      this.lastMs = Math.max(this.lastMs, state.lastMs);
+    }
+    for (const [hour, count, failed] of state.hours) {
+      const bucket = this.hours.get(hour);
+      if (bucket) {
+        bucket[0] += count;
+        bucket[1] += failed;
+      } else this.hours.set(hour, [count, failed]);
+    }
+    for (const op of state.operations) {
+      const mine = this.operations.get(op.operation);
+      if (mine) {
+        mine.count += op.count;
+        mine.failed += op.failed;
+      } else this.operations.set(op.operation, { ...op });
+    }
+    for (const p of state.principals) {
+      const mine = this.principals.get(p.caller.id);
+      if (!mine) {
+        this.principals.set(p.caller.id, { caller: p.caller, count: p.count, failed: p.failed, lastSeen: p.lastSeen, lastSeenMs: p.lastSeenMs, ops: new Set(p.ops) });
+        continue;
+      }
+      mine.count += p.count;
+      mine.failed += p.failed;
+      if (p.lastSeenMs > mine.lastSeenMs) {
+        mine.lastSeenMs = p.lastSeenMs;
+        mine.lastSeen = p.lastSeen;
+      }
+      for (const op of p.ops) mine.ops.add(op);
+    }
+    for (const c of state.contexts) {
+      let mine = this.contexts.get(c.group.id);
+      if (!mine) {
+        mine = { group: c.group, count: 0, failed: 0, lastSeen: c.lastSeen, lastSeenMs: c.lastSeenMs, resources: new Set(), capped: false };
+        this.contexts.set(c.group.id, mine);
+      }
+      mine.count += c.count;
+      mine.failed += c.failed;
+      if (c.lastSeenMs > mine.lastSeenMs) {
+        mine.lastSeenMs = c.lastSeenMs;
+        mine.lastSeen = c.lastSeen;
+      }
+      for (const resource of c.resources) addResource(mine, resource);
+      if (c.capped) mine.capped = true;
+    }
+    for (const [code, count] of state.codes) this.codes.set(code, (this.codes.get(code) ?? 0) + count);
+    this.pushFailures(state.failures);
+    if (state.firstFailure && (!this.firstFailure || state.firstFailure.timeMs <= this.firstFailure.timeMs)) this.firstFailure = state.firstFailure;
+    if (state.lastEvent && (!this.lastEvent || state.lastEvent.timeMs > this.lastEvent.timeMs)) this.lastEvent = state.lastEvent;
+    if (state.lastUse && (!this.lastUse || state.lastUse.timeMs > this.lastUse.timeMs)) this.lastUse = state.lastUse;
+    return this;
+  }
+
+  /** Plain data (structured-clone safe: what a worker thread posts back). */
+  toState(): UsageAccumulatorState {
+    this.compactFailures();
+    return {
+      total: this.total,
+      failed: this.failed,
+      dryRuns: this.dryRuns,
+      firstMs: this.firstMs,
+      lastMs: this.lastMs,
+      hours: [...this.hours].map(([hour, [count, failed]]) => [hour, count, failed]),
+      operations: [...this.operations.values()].map((o) => ({ ...o })),
+      principals: [...this.principals.values()].map((p) => ({ caller: p.caller, count: p.count, failed: p.failed, lastSeen: p.lastSeen, lastSeenMs: p.lastSeenMs, ops: [...p.ops] })),
+      contexts: [...this.contexts.values()].map((c) => ({ group: c.group, count: c.count, failed: c.failed, lastSeen: c.lastSeen, lastSeenMs: c.lastSeenMs, resources: [...c.resources], capped: c.capped })),
+      codes: [...this.codes],
+      failures: [...this.failures],
+      ...(this.firstFailure ? { firstFailure: this.firstFailure } : {}),
+      ...(this.lastUse ? { lastUse: this.lastUse } : {}),
+      ...(this.lastEvent ? { lastEvent: this.lastEvent } : {}),
+    };
+  }
+
+  static fromState(state: UsageAccumulatorState, options: { keyArn?: string; start?: number; end?: number } = {}): UsageAccumulator {
+    return new UsageAccumulator(options).merge(state);
+  }
+
+  /** How many items the accumulator holds (for tests of its bounds). */
+  sizes(): { failures: number; resources: number; recentIds: number; hours: number } {
+    let resources = 0;
+    for (const c of this.contexts.values()) resources += c.resources.size;
+    return { failures: this.failures.length, resources, recentIds: this.recentIds.size, hours: this.hours.size };
+  }
+
+  /**
+   * The summary of the window [start, end] (both in ms): hourly timeline for a window of a day or
+   * less, daily otherwise (UTC). Events outside it were not counted when the accumulator was
+   * given the same bounds; without bounds, pass the span of the evidence.
+   */
+  summary(range: { start: number; end: number; days?: number }): UsageSummary {
+    const { start, end } = range;
+    const days = range.days ?? Math.max(1, Math.ceil((end - start) / DAY));
+    const bucketMs = days <= 1 ? HOUR : DAY;
+    const firstBucket = Math.floor(start / bucketMs) * bucketMs;
+    const bucketCount = Math.max(1, Math.floor(end / bucketMs) - Math.floor(start / bucketMs) + 1);
+    const counts = new Array<number>(bucketCount).fill(0);
+    const failedCounts = new Array<number>(bucketCount).fill(0);
+    for (const [hour, [count, failed]] of this.hours) {
+      const at = Math.round((Math.floor(hour / bucketMs) * bucketMs - firstBucket) / bucketMs);
+      if (at < 0 || at >= bucketCount) continue;
+      counts[at]! += count;
+      failedCounts[at]! += failed;
+    }
+    this.compactFailures();
+    const failures = this.failures.map(withoutTime);
+    const summary: UsageSummary = {
+      window: { days, start: new Date(start).toISOString(), end: new Date(end).toISOString() },
+      total: this.total,
+      failed: this.failed,
+      dryRuns: this.dryRuns,
+      operations: [...this.operations.values()].map((o) => ({ ...o })).sort(byCountThenName((o) => o.operation)),
+      principals: [...this.principals.values()]
+        .map((p) => ({ ...p.caller, count: p.count, failed: p.failed, lastSeen: p.lastSeen, operations: [...p.ops].sort() }))
+        .sort(byCountThenName((p) => p.id)),
+      contexts: [...this.contexts.values()]
+        .map((c) => ({ ...c.group, count: c.count, failed: c.failed, lastSeen: c.lastSeen, resources: c.resources.size, ...(c.capped ? { resourcesCapped: true } : {}) }))
+        .sort(byCountThenName((c) => c.id)),
+      timeline: { bucket: bucketMs === HOUR ? 'hour' : 'day', start: new Date(firstBucket).toISOString(), counts, failed: failedCounts },
+      errorCodes: [...this.codes.entries()].map(([code, count]) => ({ code, count })).sort(byCountThenName((c) => c.code)),
+      failures,
+    };
+    if (this.lastUse) summary.lastUse = withoutTime(this.lastUse);
+    if (this.lastEvent) summary.lastEvent = withoutTime(this.lastEvent);
+    if (this.firstFailure) {
+      summary.lastFailure = failures[0]!;
+      summary.firstFailure = withoutTime(this.firstFailure);
+    }
+    if (this.failed > failures.length) summary.failuresOmitted = this.failed - failures.length;
+    return summary;
+  }
+
+  private pushFailures(more: ReadonlyArray<Timed<FailedAttempt>>): void {
+    for (const f of more) this.failures.push(f);
+    if (this.failures.length > 2 * FAILURES_KEPT) this.compactFailures();
+  }
+
+  /** Newest first (ties: the one given first), cut to FAILURES_KEPT. */
+  private compactFailures(): void {
+    this.failures.sort((a, b) => b.timeMs - a.timeMs);
+    if (this.failures.length > FAILURES_KEPT) this.failures.length = FAILURES_KEPT;
+  }
+}
+
+/** `UsageAccumulator.toState()`: plain data only. */
+export interface UsageAccumulatorState {
+  total: number;
+  failed: number;
+  dryRuns: number;
+  firstMs: number;
+  lastMs: number;
+  /** [hour start (ms), events, failed] */
+  hours: Array<[number, number, number]>;
+  operations: OperationCount[];
+  principals: Array<{ caller: Caller; count: number; failed: number; lastSeen: string; lastSeenMs: number; ops: string[] }>;
+  contexts: Array<{ group: ContextGroup; count: number; failed: number; lastSeen: string; lastSeenMs: number; resources: string[]; capped: boolean }>;
+  codes: Array<[string, number]>;
+  failures: Array<Timed<FailedAttempt>>;
+  firstFailure?: Timed<FailedAttempt>;
+  lastUse?: Timed<UseRecord>;
+  lastEvent?: Timed<UseRecord>;
+}
+
+// Millions of events share a few callers and contexts: their descriptions are computed once.
+// The keys hold exactly what the result depends on; the caches are bounded (cleared when full).
+const CACHE_LIMIT = 4_096;
+const callerCache = new Map<string, Caller>();
+const contextCache = new Map<string, ContextGroup>();
+
+function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let found = cache.get(key);
+  if (found === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, (found = make()));
+  }
+  return found;
+}
+
+/** `callerOf`, cached: a service by its name; a role session (not EC2 infrastructure) by its role. */
+function cachedCallerOf(event: UsageEvent): Caller {
+  let key: string;
+  if (event.invokedBy) key = `s\u0000${event.invokedBy}`;
+  else if (event.identityType === 'AssumedRole' && event.arn && event.roleArn && !event.arn.includes('assumed-role/aws:ec2-infrastructure/')) key = `r\u0000${event.roleArn}`;
+  else key = `x\u0000${event.identityType ?? ''}\u0000${event.arn ?? ''}\u0000${event.roleArn ?? ''}`;
+  return remember(callerCache, key, () => callerOf(event));
+}
+
+/** `contextGroupOf`, cached: per-resource values (VOLATILE_CONTEXT_KEYS) do not change the group. */
+function cachedContextGroupOf(context: Record<string, string> | undefined): ContextGroup {
+  if (!context) return remember(contextCache, '', () => contextGroupOf(undefined));
+  let key = '';
+  for (const name in context) key += `${name}\u0001${VOLATILE_CONTEXT_KEYS.has(name) ? '' : context[name]}\u0002`;
+  return remember(contextCache, key, () => contextGroupOf(context));
+}
+
+function addResource(entry: ContextEntry, resource: string): void {
+  if (entry.resources.has(resource)) return;
+  if (entry.resources.size < RESOURCES_KEPT) entry.resources.add(resource);
+  else entry.capped = true;
+}
+
+function withoutTime<T extends { timeMs: number }>(item: T): Omit<T, 'timeMs'> {
+  const { timeMs: _timeMs, ...rest } = item;
+  return rest;
+}
+
 /**
  * Summarises the events of a window ending at `now`. Accepts raw records (objects or JSON
  * strings) or parsed events; anything unparseable or outside the window is skipped. With
- * `keyArn`, only events whose resources name that key count.
+ * `keyArn`, only events whose resources name that key count. An event id seen twice counts once.
  */
 export function summarizeUsage(records: Iterable<unknown>, window: UsageWindow, now: Date, options: { keyArn?: string } = {}): UsageSummary {
   const days = windowDays(window);
   const end = now.getTime();
   const start = end - days * DAY;
-  const bucketMs = days <= 1 ? HOUR : DAY;
-  const firstBucket = Math.floor(start / bucketMs) * bucketMs;
-  const bucketCount = Math.floor(end / bucketMs) - Math.floor(start / bucketMs) + 1;
-  const counts = new Array<number>(bucketCount).fill(0);
-  const failedCounts = new Array<number>(bucketCount).fill(0);
-  const operations = new Map<string, OperationCount>();
-  const principals = new Map<string, PrincipalCount & { ops: Set<string> }>();
-  const contexts = new Map<string, ContextCount & { seen: Set<string> }>();
-  const codes = new Map<string, number>();
-  const failures: FailedAttempt[] = [];
+  const accumulator = new UsageAccumulator({ ...(options.keyArn ? { keyArn: options.keyArn } : {}), start, end });
+  // The records are in memory already: remembering their ids costs no more than they do.
   const seenIds = new Set<string>();
-  let total = 0;
-  let failed = 0;
-  let dryRuns = 0;
-  let lastUse: UseRecord | undefined;
-  let lastEvent: UseRecord | undefined;
-  let lastUseMs = -Infinity;
-  let lastEventMs = -Infinity;
-
   for (const item of records) {
     const event = isUsageEvent(item) ? item : parseCloudTrailRecord(item);
-    if (!event || event.timeMs < start || event.timeMs > end) continue;
-    if (options.keyArn && !event.keyArns.includes(options.keyArn)) continue;
-    if (seenIds.has(event.eventId)) continue;
-    seenIds.add(event.eventId);
-    total += 1;
-    const isDryRun = event.errorCode === DRY_RUN;
-    const isFailure = event.errorCode !== undefined && !isDryRun;
-    if (isDryRun) dryRuns += 1;
-    if (isFailure) failed += 1;
-    const bucket = Math.floor(event.timeMs / bucketMs) * bucketMs;
-    const at = Math.round((bucket - firstBucket) / bucketMs);
-    if (at >= 0 && at < bucketCount) {
-      counts[at]! += 1;
-      if (isFailure) failedCounts[at]! += 1;
-    }
-    const op = operations.get(event.operation) ?? { operation: event.operation, count: 0, failed: 0 };
-    op.count += 1;
-    if (isFailure) op.failed += 1;
-    operations.set(event.operation, op);
-
-    const caller = callerOf(event);
-    const principal = principals.get(caller.id) ?? { ...caller, count: 0, failed: 0, lastSeen: event.time, operations: [], ops: new Set<string>() };
-    principal.count += 1;
-    if (isFailure) principal.failed += 1;
-    if (event.timeMs > Date.parse(principal.lastSeen)) principal.lastSeen = event.time;
-    principal.ops.add(event.operation);
-    principals.set(caller.id, principal);
-
-    if (event.encryptionContext || USE_OPERATIONS.has(event.operation)) {
-      const group = contextGroupOf(event.encryptionContext);
-      const entry = contexts.get(group.id) ?? { ...group, count: 0, failed: 0, lastSeen: event.time, resources: 0, seen: new Set<string>() };
-      entry.count += 1;
-      if (isFailure) entry.failed += 1;
-      if (event.timeMs > Date.parse(entry.lastSeen)) entry.lastSeen = event.time;
-      const resource = volatileResource(event.encryptionContext);
-      if (resource) entry.seen.add(resource);
-      contexts.set(group.id, entry);
-    }
-
-    const record: UseRecord = { time: event.time, operation: event.operation, caller, eventId: event.eventId };
-    if (event.timeMs > lastEventMs) {
-      lastEventMs = event.timeMs;
-      lastEvent = record;
-    }
-    if (!event.errorCode && USE_OPERATIONS.has(event.operation) && event.timeMs > lastUseMs) {
-      lastUseMs = event.timeMs;
-      lastUse = record;
-    }
-    if (isFailure) {
-      codes.set(event.errorCode!, (codes.get(event.errorCode!) ?? 0) + 1);
-      failures.push({
-        time: event.time,
-        operation: event.operation,
-        errorCode: event.errorCode!,
-        ...(event.errorMessage ? { errorMessage: event.errorMessage } : {}),
-        caller,
-        eventId: event.eventId,
-      });
-    }
+    if (!event || seenIds.has(event.eventId)) continue;
+    if (accumulator.add(event)) seenIds.add(event.eventId);
   }
-
-  failures.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
-  const summary: UsageSummary = {
-    window: { days, start: new Date(start).toISOString(), end: new Date(end).toISOString() },
-    total,
-    failed,
-    dryRuns,
-    operations: [...operations.values()].sort(byCountThenName((o) => o.operation)),
-    principals: [...principals.values()]
-      .map(({ ops, ...rest }) => ({ ...rest, operations: [...ops].sort() }))
-      .sort(byCountThenName((p) => p.id)),
-    contexts: [...contexts.values()].map(({ seen, ...rest }) => ({ ...rest, resources: seen.size })).sort(byCountThenName((c) => c.id)),
-    timeline: { bucket: bucketMs === HOUR ? 'hour' : 'day', start: new Date(firstBucket).toISOString(), counts, failed: failedCounts },
-    errorCodes: [...codes.entries()].map(([code, count]) => ({ code, count })).sort(byCountThenName((c) => c.code)),
-    failures,
-  };
-  if (lastUse) summary.lastUse = lastUse;
-  if (lastEvent) summary.lastEvent = lastEvent;
-  if (failures.length > 0) {
-    summary.lastFailure = failures[0]!;
-    summary.firstFailure = failures.at(-1)!;
-  }
-  return summary;
+  return accumulator.summary({ start, end, days });
 }
 
 function isUsageEvent(value: unknown): value is UsageEvent {
@@ -526,6 +812,7 @@ export interface UsageProgress {
   source: 'cloudtrail' | 'files';
   /** LookupEvents pages (or files) read so far. */
   pages: number;
+  /** Events loaded (LookupEvents), or records read, of any key (files). */
   events: number;
   /** ThrottlingException answers survived so far. */
   throttled: number;
@@ -541,9 +828,13 @@ export interface UsageProgress {
 export interface UsageLoadState {
   keyArn: string;
   window: UsageWindow;
-  /** Newest first for LookupEvents; file order is not guaranteed. */
+  /** Newest first for LookupEvents; empty for log files, which are summarised as they stream by. */
   events: UsageEvent[];
   progress: UsageProgress;
+  /** The summary, when the reader built it itself (log files); otherwise summarise `events`. */
+  summary?: UsageSummary;
+  /** Why the evidence is incomplete (log files that could not be read), in words. */
+  incomplete?: string;
 }
 
 export interface UsageRequest {
@@ -554,9 +845,10 @@ export interface UsageRequest {
   cloudtrailDir?: string;
 }
 
-/** "412 events loaded (page 9) · 2 req/s" */
+/** "412 events loaded (page 9) · 2 req/s"; log files: "90000 records read (file 18)". */
 export function progressLine(progress: UsageProgress): string {
-  const unit = progress.source === 'files' ? 'file' : 'page';
+  if (progress.source === 'files') return `${progress.events} record${progress.events === 1 ? '' : 's'} read (file ${progress.pages})${progress.stopped ? ' · stopped' : ''}`;
+  const unit = 'page';
   const state = progress.stopped ? ' · stopped' : progress.done ? '' : ` · ${progress.requestsPerSecond} req/s`;
   const throttled = progress.throttled > 0 ? ` · throttled ${progress.throttled}×` : '';
   return `${progress.events} event${progress.events === 1 ? '' : 's'} loaded (${unit} ${progress.pages})${state}${throttled}`;

@@ -121,7 +121,7 @@ describe('CloudTrail log files (--cloudtrail-dir)', () => {
     await mkdir(day('2026', '11', '22'), { recursive: true });
     await mkdir(day('2026', '05', '01'), { recursive: true });
     await writeFile(path.join(day('2026', '11', '22'), `${ACCOUNT}_CloudTrail_us-east-1_20261122T0000Z_a.json.gz`), gzipSync(JSON.stringify({ Records: [record('e1', '2026-11-22T10:00:00Z'), record('e2', '2026-11-22T11:00:00Z', other)] })));
-    await writeFile(path.join(day('2026', '11', '22'), 'plain.json'), JSON.stringify({ Records: [record('e3', '2026-11-22T12:00:00Z', key, { errorCode: 'DisabledException', errorMessage: `${key} is disabled.` }), record('e1', '2026-11-22T10:00:00Z')] }));
+    await writeFile(path.join(day('2026', '11', '22'), 'plain.json'), JSON.stringify({ Records: [record('e3', '2026-11-22T12:00:00Z', key, { errorCode: 'DisabledException', errorMessage: `${key} is disabled.` }), record('e5', '2026-11-22T10:30:00Z', other)] }));
     await writeFile(path.join(day('2026', '05', '01'), 'old.json.gz'), gzipSync(JSON.stringify({ Records: [record('e4', '2026-05-01T08:00:00Z')] })));
     await writeFile(path.join(dir, 'README.txt'), 'not a log');
     await writeFile(path.join(dir, 'digest.json'), JSON.stringify({ awsAccountId: ACCOUNT }));
@@ -129,20 +129,22 @@ describe('CloudTrail log files (--cloudtrail-dir)', () => {
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-  it('reads a tree of plain and gzipped files, only this key, once per event, newest first', async () => {
+  it('reads a tree of plain and gzipped files, only this key; names every file it cannot read', async () => {
     const result = await readCloudTrailFiles(dir, key, { window: { days: 30 }, now });
-    expect(result.events.map((e) => e.eventId)).toEqual(['e3', 'e1']);
-    expect(result.progress).toMatchObject({ source: 'files', pages: 6, events: 2, done: true });
-    expect(result.skipped.map((f) => path.basename(f)).sort()).toEqual(['README.txt', 'broken.json.gz', 'digest.json']);
-    const summary = summarizeUsage(result.events, { days: 30 }, now);
-    expect(summary.lastFailure).toMatchObject({ errorCode: 'DisabledException' });
+    expect(result.events).toEqual([]);
+    expect(result.summary).toMatchObject({ total: 2, failed: 1, lastFailure: { errorCode: 'DisabledException' } });
+    expect(result.progress).toMatchObject({ source: 'files', done: true });
+    expect(result.evidence.unreadable.map((f) => path.basename(f.name)).sort()).toEqual(['README.txt', 'broken.json.gz', 'digest.json']);
+    expect(result.incomplete).toMatch(/^3 log files could not be read/);
   });
 
   it('goes beyond 90 days when the window does; reads a single file', async () => {
     const year = await readCloudTrailFiles(dir, key, { window: { days: 365 }, now });
-    expect(year.events.map((e) => e.eventId)).toEqual(['e3', 'e1', 'e4']);
+    expect(year.summary?.total).toBe(3);
+    expect(year.summary?.lastEvent?.eventId).toBe('e3');
     const single = await readCloudTrailFiles(path.join(dir, 'AWSLogs', ACCOUNT, 'CloudTrail', 'us-east-1', '2026', '05', '01', 'old.json.gz'), key, { window: { days: 365 }, now });
-    expect(single.events.map((e) => e.eventId)).toEqual(['e4']);
+    expect(single.summary).toMatchObject({ total: 1, lastEvent: { eventId: 'e4' } });
+    expect(single.evidence.unreadable).toEqual([]);
   });
 
   it('explains a missing directory', async () => {
@@ -152,6 +154,6 @@ describe('CloudTrail log files (--cloudtrail-dir)', () => {
   it('AwsKeySource.loadUsage reads the directory when one is given', async () => {
     const clients = { regions: ['us-east-1'], now: () => new Date() } as unknown as ConstructorParameters<typeof AwsKeySource>[0];
     const state = await new AwsKeySource(clients).loadUsage({ arn: key, region: 'us-east-1' }, { window: { days: 3650 }, cloudtrailDir: dir });
-    expect(state.events).toHaveLength(3);
+    expect(state.summary?.total).toBe(3);
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { plain, renderSized, waitForFrame, waitForText } from '../../../test/helpers/ink.js';
 import type { Grant } from '../../domain/key.js';
 import type { KeySource } from '../../domain/source.js';
-import { parseCloudTrailRecord, type UsageEvent, type UsageLoadState, type UsageProgress, type UsageRequest } from '../../domain/usage.js';
+import { parseCloudTrailRecord, summarizeUsage, type UsageEvent, type UsageLoadState, type UsageProgress, type UsageRequest } from '../../domain/usage.js';
 import { useUsage, type UsageState } from '../hooks/use-usage.js';
 import { UsageView } from './usage-view.js';
 
@@ -125,6 +125,21 @@ describe('UsageView', () => {
     expect(partial).toContain('stopped by an error: network down');
     expect(partial).toContain('Callers');
     expect(show({ status: 'unavailable' }).frame).toContain('Usage is not available here');
+  });
+
+  it('log files: progress in records until the summary comes, whole; says when the evidence is incomplete', () => {
+    const reading: UsageLoadState = { keyArn: KEY, window: '7d', events: [], progress: { source: 'files', pages: 3, events: 15000, throttled: 0, requestsPerSecond: 0, done: false, stopped: false } };
+    const during = show({ status: 'loading', loaded: reading }).frame;
+    expect(during).toContain('15000 records read (file 3)');
+    expect(during).toContain('reading CloudTrail events');
+    expect(during).not.toContain('Events ');
+    const summary = summarizeUsage(events, '7d', NOW, { keyArn: KEY });
+    const done = show({
+      status: 'ready',
+      loaded: { ...reading, progress: { ...reading.progress, pages: 9, done: true }, summary, incomplete: '1 log file could not be read: x.json.gz (truncated or corrupt gzip)' },
+    }).frame;
+    expect(done).toContain('evidence incomplete: 1 log file could not be read: x.json.gz (truncated or corrupt gzip)');
+    expect(done).toMatch(/Events\s+6 · 3 failed attempts/);
   });
 
   it('shows a stopped read and a custom window', () => {

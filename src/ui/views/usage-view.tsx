@@ -142,7 +142,11 @@ function Body({ lines, scroll, height }: { lines: UsageLine[]; scroll: number; h
 export function UsageView({ state, window, keyArn, grants, now, height, width, scroll = 0, onMaxScroll }: UsageViewProps) {
   const theme = useTheme();
   const loaded = 'loaded' in state ? state.loaded : undefined;
-  const summary = useMemo(() => (loaded ? summarizeUsage(loaded.events, window, now, keyArn ? { keyArn } : {}) : undefined), [loaded, window, now, keyArn]);
+  // Log files are summarised as they stream by: their summary comes at the end, whole.
+  const summary = useMemo(
+    () => (loaded ? loaded.summary ?? (loaded.progress.source === 'files' ? undefined : summarizeUsage(loaded.events, window, now, keyArn ? { keyArn } : {})) : undefined),
+    [loaded, window, now, keyArn],
+  );
   const deps = useMemo(() => (summary ? dependents(grants ?? [], summary) : []), [grants, summary]);
   const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width) : []), [summary, loaded, deps, now, width]);
   const progress = loaded?.progress;
@@ -158,7 +162,7 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
   else if (!summary) body = <Loading label={`reading CloudTrail events (${windowLabel(window)})…`} />;
   else if (summary.total === 0 && state.status === 'ready') {
     body = <Empty title={`No CloudTrail events for this key in the last ${windowLabel(window)}`} hint="w for a longer window; LookupEvents keeps 90 days — older evidence: keywarden usage KEY --cloudtrail-dir DIR" />;
-  } else body = <Body lines={lines} scroll={scroll} height={bodyHeight - (state.status === 'error' ? 1 : 0)} />;
+  } else body = <Body lines={lines} scroll={scroll} height={bodyHeight - (state.status === 'error' ? 1 : 0) - (loaded?.incomplete ? 1 : 0)} />;
 
   return (
     <Box flexDirection="column" height={height}>
@@ -169,6 +173,7 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
         </Text>
       </Box>
       {state.status === 'error' && summary ? <Text {...theme.danger} wrap="truncate-end">{`stopped by an error: ${c(state.error)}`}</Text> : null}
+      {loaded?.incomplete ? <Text {...theme.danger} wrap="truncate-end">{`evidence incomplete: ${c(loaded.incomplete)}`}</Text> : null}
       {body}
     </Box>
   );
