@@ -76,7 +76,8 @@ export const COLUMNS: readonly Column[] = [
   { id: 'alias', title: 'ALIAS', width: 22, minWidth: 12, maxWidth: 48, cut: 'chars', dropOrder: 0 },
   // A truncated key id cannot be copied or searched for: shown whole or not at all.
   { id: 'keyId', title: 'KEY ID', width: 36, minWidth: 36, cut: 'never', dropOrder: 4 },
-  // With several regions a multi-Region primary and its replica differ only by region.
+  // With several regions a multi-Region primary and its replica differ only by region: the cell
+  // says which one the row is ("eu-west-1 replica").
   { id: 'region', title: 'REGION', width: 14, minWidth: 14, cut: 'never', dropOrder: 1 },
   { id: 'state', title: 'STATE', width: 15, minWidth: 15, cut: 'never', dropOrder: 1 },
   // Findings are what the list is for: kept before rotation and last use when the terminal is narrow.
@@ -344,7 +345,7 @@ export function keyToCells(row: KeyRow, now: Date, findings: readonly KeyFinding
   return {
     alias,
     keyId: clean(row.keyId),
-    region: clean(row.region),
+    region: `${clean(row.region)}${meta?.multiRegion ? (meta.multiRegionRole === 'REPLICA' ? ' replica' : ' primary') : ''}`,
     state: meta ? meta.state : 'no access',
     findings: findingsMarker(findings),
     spec: meta ? `${clean(meta.keySpec)} ${USAGE_SHORT[meta.keyUsage] ?? clean(meta.keyUsage)}` : '',

@@ -387,9 +387,10 @@ describe('App', () => {
     expect(frame).toContain('regions eu-west-1, us-east-1');
     expect(frame).toContain('READ-ONLY');
     expect(frame).not.toContain('SANDBOX');
-    expect(frame).toMatch(/ALIAS ↑\s+KEY ID\s+REGION\s+STATE/);
-    expect(frame).toMatch(/global-secrets\s+\S+\s+eu-west-1\s+Enabled/);
-    expect(frame).toMatch(/global-secrets\s+\S+\s+us-east-1\s+Enabled/);
+    expect(frame).toMatch(/ALIAS ↑\s+(KEY ID\s+)?REGION\s+STATE/);
+    // The primary and its replica share alias and key id: the region cell says which is which.
+    expect(frame).toMatch(/global-secrets\s+(\S+\s+)?eu-west-1 primary\s+Enabled/);
+    expect(frame).toMatch(/global-secrets\s+(\S+\s+)?us-east-1 replica\s+Enabled/);
   });
 
   it('says when there are no customer-managed keys', async () => {

@@ -136,8 +136,8 @@ export const COMMANDS = [
   { id: 'detail.grantSelectGrantee', scope: 'detail', keys: [ch('A')], description: 'select every grant of this grantee (Grants)', hint: 'all of grantee', dangerous: true, tabs: ['grants'], rank: 3 },
   { id: 'detail.grantRetire', scope: 'detail', keys: [ch('t')], description: 'retire the selected grants, or the grant under the cursor (Grants)', hint: 'retire grant', dangerous: true, tabs: ['grants'], rank: 1 },
   { id: 'detail.grantRevoke', scope: 'detail', keys: [ch('x')], description: 'revoke the selected grants, or the grant under the cursor (Grants)', hint: 'revoke grant', dangerous: true, tabs: ['grants'], rank: 1 },
-  { id: 'detail.guardAdd', scope: 'detail', keys: [ch('P')], description: 'add the guard to the key policy: deny DisableKey and ScheduleKeyDeletion while the key is in use (Findings; previews the diff, type the alias or id)', hint: 'add guard', dangerous: true, tabs: ['findings'], rank: 1 },
-  { id: 'detail.guardRemove', scope: 'detail', keys: [ch('U')], description: "take keywarden's guard out of the key policy (Findings; type the alias or id)", hint: 'remove guard', dangerous: true, tabs: ['findings'], rank: 2 },
+  { id: 'detail.guardAdd', scope: 'detail', keys: [ch('P')], description: 'add the guard against disabling a key in use (Findings; type the alias or id)', hint: 'add guard', dangerous: true, tabs: ['findings'], rank: 1 },
+  { id: 'detail.guardRemove', scope: 'detail', keys: [ch('U')], description: "remove keywarden's guard from the key policy (Findings; type the alias or id)", hint: 'remove guard', dangerous: true, tabs: ['findings'], rank: 2 },
 
   // retirement wizard
   { id: 'retire.back', scope: 'retire', keys: [sp('escape')], description: 'back to where you were', hint: 'back' },
