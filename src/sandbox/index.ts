@@ -329,6 +329,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           ...(network?.kind === 'server-error' ? { serverError: network.status } : {}),
         };
       },
+      objectFault: (key) => ({
+        denied: (faults.accessDenied ?? []).some((rule) => rule.key === key && (!rule.operations || rule.operations.includes('GetObject'))),
+        truncated: faults.truncatedObjects?.includes(key) ?? false,
+      }),
     });
     await Promise.all([store.flush().catch(() => undefined), trail.flush().catch(() => undefined)]);
     const entry = { service: 's3', operation: answer.operation, region: scope.region, caller: caller.arn, params: answer.params, receivedAt };

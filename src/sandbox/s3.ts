@@ -100,6 +100,8 @@ export interface S3Request {
   takeQuota: (bucket: string, operation: string) => boolean;
   /** Fault settings for this operation: throttled, denied outright, or a server error to answer. */
   fault: (operation: string) => { throttle?: boolean; denied?: boolean; serverError?: 500 | 503 } | undefined;
+  /** Faults on one object: GetObject denied (an accessDenied rule naming the object key), or its body cut off. */
+  objectFault: (key: string) => { denied?: boolean; truncated?: boolean };
 }
 
 /** The bucket named by a virtual-hosted Host header: `<bucket>.s3[.-]<region>.amazonaws.com`, `<bucket>.s3.amazonaws.com` or `<bucket>.localhost`. */
@@ -410,8 +412,12 @@ export function serveS3(req: S3Request): S3Answer {
     // GetObject / HeadObject: s3:GetObject on the object. A missing key is NoSuchKey (404) only to a
     // caller that may list the bucket; to others it is AccessDenied (403) (API_GetObject, "Permissions").
     const objectArn = `${bucketArn}/${key}`;
+    const objectFault = req.objectFault(key);
+    if (objectFault.denied) throw accessDenied(req, bucket, 's3:GetObject', objectArn, undefined);
     requireAllowed(req, bucket, 's3:GetObject', objectArn);
-    const file = bucket.get(key);
+    const found = bucket.get(key);
+    // A truncated object: the same name, ETag and time, half the bytes (as an interrupted upload left it).
+    const file = found && objectFault.truncated ? { ...found, body: found.body.subarray(0, Math.floor(found.body.length / 2)) } : found;
     if (!file) {
       if (!allowed(req, bucket, 's3:ListBucket', bucketArn).ok) throw accessDenied(req, bucket, 's3:ListBucket', bucketArn, undefined);
       throw new S3Error('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });

@@ -115,6 +115,7 @@ export class Mortal {
       cloudtrail: (region) => wrap(clients.cloudtrail(region), 'cloudtrail'),
       logs: (region) => wrap(clients.logs(region), 'logs'),
       cloudwatch: (region) => wrap(clients.cloudwatch(region), 'cloudwatch'),
+      s3: (region) => wrap(clients.s3(region), 's3'),
       sts: () => wrap(clients.sts(), 'sts'),
       now: () => clients.now(),
       onRetry: (listener) => clients.onRetry(listener),

@@ -1,0 +1,300 @@
+// A key's CloudTrail evidence read straight from a trail's S3 bucket (`usage --cloudtrail-s3`):
+// only the day folders of the window are listed (ListObjectsV2 per day, for the key's account and
+// Region), the log files are fetched (GetObject) with bounded concurrency and summarised like a
+// local copy. Layout (AWS CloudTrail User Guide, "Finding your CloudTrail log files"):
+//   <prefix>/AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/<account>_CloudTrail_<region>_<yyyymmddThhmmZ>_<unique>.json.gz
+// and, for an organization trail, `<prefix>/AWSLogs/<org-id>/<account>/CloudTrail/…`. The minute in
+// a file's name is its delivery time; a file holds only records from before it.
+
+import { DescribeTrailsCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { KeywardenError } from '../domain/errors.js';
+import { parseS3Url, s3Url, type S3Location } from '../domain/s3-url.js';
+
+export { parseS3Url, s3Url };
+import { parseCloudTrailRecord, windowRange, type UsageEvent, type UsageLoadState, type UsageProgress, type UsageRequest } from '../domain/usage.js';
+import { toDomainError } from './errors.js';
+
+const gunzipAsync = promisify(gunzip);
+const DAY = 86_400_000;
+/** Files delivered this long after the window's end may still hold its last records (CloudTrail delivers within minutes). */
+const LATE_DELIVERY_MS = 3_600_000;
+/** GetObject requests in flight at once. */
+export const S3_READ_CONCURRENCY = 8;
+
+/**
+ * One log file to read. The same interface as `LogObject` in src/aws/log-objects.ts (the streaming
+ * file reader), so these objects can be handed to its `summarizeLogObjects` unchanged.
+ */
+export interface LogObject {
+  name: string;
+  size?: number;
+  read(signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+/** Where a trail's files are: a bucket and the key prefix its `AWSLogs/` folder is under ('' for none). */
+export interface TrailBucket extends S3Location {
+  /** The trail it came from (DescribeTrails), when not given as a URL. */
+  trail?: string;
+  /** The Region to ask first (the trail's home Region); S3 redirects to the bucket's own. */
+  region?: string;
+}
+
+/** The trail that logs the key's Region and delivers to S3 (DescribeTrails in that Region, shadow trails included). */
+export async function trailBucketFor(cloudtrail: CloudTrailClient, region: string, signal?: AbortSignal): Promise<TrailBucket> {
+  let trails;
+  try {
+    trails = (await cloudtrail.send(new DescribeTrailsCommand({ includeShadowTrails: true }), { abortSignal: signal })).trailList ?? [];
+  } catch (error) {
+    throw toDomainError(error, 'DescribeTrails');
+  }
+  const covering = trails.filter((t) => t.S3BucketName && (t.IsMultiRegionTrail || t.HomeRegion === region));
+  const trail = covering[0];
+  if (!trail) {
+    throw new KeywardenError('not-found', `no trail delivers ${region}'s events to S3 (DescribeTrails in ${region}); name the bucket with --cloudtrail-s3 s3://BUCKET/PREFIX`);
+  }
+  return { bucket: trail.S3BucketName!, prefix: (trail.S3KeyPrefix ?? '').replace(/^\/+|\/+$/g, ''), ...(trail.Name ? { trail: trail.Name } : {}), ...(trail.HomeRegion ? { region: trail.HomeRegion } : {}) };
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function errorName(error: unknown): string {
+  return (error as { name?: string } | undefined)?.name ?? '';
+}
+
+/** An S3 refusal in words: the bucket and the permission it takes. */
+function s3Failure(error: unknown, location: TrailBucket, permission: 's3:ListBucket' | 's3:GetObject', what: string): KeywardenError {
+  const name = errorName(error);
+  if (name === 'AccessDenied' || name === 'Forbidden' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) {
+    const resource = permission === 's3:ListBucket' ? `arn:aws:s3:::${location.bucket}` : `arn:aws:s3:::${location.bucket}/*`;
+    const extra = permission === 's3:GetObject' ? " (and kms:Decrypt on the trail's KMS key when its files are encrypted with one)" : '';
+    return new KeywardenError('access-denied', `access denied to s3://${location.bucket}: ${what} needs ${permission} on ${resource}${extra}`, { code: 'AccessDenied', cause: error });
+  }
+  if (name === 'NoSuchBucket') return new KeywardenError('not-found', `s3://${location.bucket}: no such bucket`, { code: name, cause: error });
+  return toDomainError(error, `${what} in s3://${location.bucket}`);
+}
+
+export interface ListOptions {
+  account: string;
+  region: string;
+  start: Date;
+  end: Date;
+}
+
+/** The `AWSLogs/<account>/` folders to read: the account's own, and its folder under each organization trail. */
+async function accountRoots(s3: S3Client, location: TrailBucket, account: string, signal?: AbortSignal): Promise<string[]> {
+  const base = `${location.prefix ? `${location.prefix}/` : ''}AWSLogs/`;
+  const roots: string[] = [];
+  let token: string | undefined;
+  do {
+    let page;
+    try {
+      page = await s3.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: base, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }), { abortSignal: signal });
+    } catch (error) {
+      throw s3Failure(error, location, 's3:ListBucket', `listing ${base}`);
+    }
+    for (const common of page.CommonPrefixes ?? []) {
+      const folder = common.Prefix?.slice(base.length) ?? '';
+      if (folder === `${account}/`) roots.push(`${base}${account}/`);
+      else if (/^o-[a-z0-9]{10,32}\/$/.test(folder)) roots.push(`${base}${folder}${account}/`);
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return roots;
+}
+
+/** The delivery time a log file's name gives (`_<yyyymmddThhmmZ>_`), when it has one. */
+export function deliveryTime(key: string): number | undefined {
+  const match = /_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^/]*$/.exec(key);
+  return match ? Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!, +match[4]!, +match[5]!) : undefined;
+}
+
+/**
+ * The log files that can hold the window's records of one account and Region: the day folders
+ * from the window's first day to the day after its end (late deliveries), listed page by page;
+ * a file delivered before the window started, or long after it ended, is not read.
+ */
+export async function* listTrailObjects(s3: S3Client, location: TrailBucket, options: ListOptions, signal?: AbortSignal): AsyncGenerator<LogObject> {
+  const start = options.start.getTime();
+  const end = options.end.getTime();
+  for (const root of await accountRoots(s3, location, options.account, signal)) {
+    for (let day = Math.floor(start / DAY) * DAY; day <= end + LATE_DELIVERY_MS; day += DAY) {
+      const d = new Date(day);
+      const prefix = `${root}CloudTrail/${options.region}/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/`;
+      let token: string | undefined;
+      do {
+        let page;
+        try {
+          page = await s3.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }), { abortSignal: signal });
+        } catch (error) {
+          throw s3Failure(error, location, 's3:ListBucket', `listing ${prefix}`);
+        }
+        for (const item of page.Contents ?? []) {
+          const key = item.Key;
+          if (!key || key.endsWith('/')) continue;
+          const delivered = deliveryTime(key);
+          if (delivered !== undefined && (delivered < start || delivered > end + LATE_DELIVERY_MS)) continue;
+          yield {
+            name: `s3://${location.bucket}/${key}`,
+            ...(item.Size !== undefined ? { size: item.Size } : {}),
+            read: async (readSignal?: AbortSignal) => {
+              try {
+                const answer = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }), { abortSignal: readSignal ?? signal });
+                if (!answer.Body) return new Uint8Array();
+                return await answer.Body.transformToByteArray();
+              } catch (error) {
+                throw s3Failure(error, location, 's3:GetObject', `reading ${key}`);
+              }
+            },
+          };
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    }
+  }
+}
+
+export interface LogObjectsResult {
+  events: UsageEvent[];
+  /** Objects read (or tried), and their compressed bytes. */
+  objects: number;
+  bytes: number;
+  /** Objects that could not be read or are not CloudTrail log files, with why. */
+  unreadable: Array<{ name: string; reason: string }>;
+  stopped: boolean;
+}
+
+export interface LogObjectsOptions {
+  keyArn: string;
+  start?: Date;
+  end?: Date;
+  onProgress?: (progress: { objects: number; bytes: number; events: number }) => void;
+}
+
+/**
+ * The key's events in log objects: each read (S3_READ_CONCURRENCY in flight), gunzipped, parsed and
+ * filtered in order. Every object that cannot be read is named with why.
+ *
+ * This is the one place to swap for `summarizeLogObjects` of src/aws/log-objects.ts (worker
+ * threads, memory flat in the input) once it lands: same arguments, the same objects.
+ */
+export async function summarizeS3LogObjects(objects: AsyncIterable<LogObject>, options: LogObjectsOptions, signal?: AbortSignal): Promise<LogObjectsResult> {
+  const result: LogObjectsResult = { events: [], objects: 0, bytes: 0, unreadable: [], stopped: false };
+  const seen = new Set<string>();
+  const from = options.start?.getTime() ?? -Infinity;
+  const to = options.end?.getTime() ?? Infinity;
+  const limit = pLimit(S3_READ_CONCURRENCY);
+  const pending: Array<{ object: LogObject; data: Promise<Uint8Array | Error> }> = [];
+  const settle = async (): Promise<void> => {
+    const { object, data } = pending.shift()!;
+    const bytes = await data;
+    result.objects += 1;
+    if (bytes instanceof Error) {
+      if (signal?.aborted) return;
+      result.unreadable.push({ name: object.name, reason: bytes.message });
+    } else {
+      result.bytes += bytes.length;
+      const records = await recordsOf(bytes);
+      if (typeof records === 'string') result.unreadable.push({ name: object.name, reason: records });
+      else {
+        for (const record of records) {
+          const event = parseCloudTrailRecord(record);
+          if (!event || !event.keyArns.includes(options.keyArn) || event.timeMs < from || event.timeMs > to || seen.has(event.eventId)) continue;
+          seen.add(event.eventId);
+          result.events.push(event);
+        }
+      }
+    }
+    options.onProgress?.({ objects: result.objects, bytes: result.bytes, events: result.events.length });
+  };
+  for await (const object of objects) {
+    if (signal?.aborted) break;
+    pending.push({ object, data: limit(() => object.read(signal)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))) });
+    if (pending.length >= S3_READ_CONCURRENCY * 2) await settle();
+  }
+  while (pending.length > 0) await settle();
+  result.stopped = signal?.aborted ?? false;
+  return result;
+}
+
+/** The records of one log file (gzipped or plain JSON), or why it is not one. */
+async function recordsOf(bytes: Uint8Array): Promise<unknown[] | string> {
+  let text: string;
+  try {
+    const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzipAsync(bytes) : Buffer.from(bytes);
+    text = plain.toString('utf8');
+  } catch (error) {
+    return `not a readable gzip file (${(error as Error).message})`;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as { Records?: unknown }).Records)) return 'not a CloudTrail log file (no "Records" list)';
+  return (parsed as { Records: unknown[] }).Records;
+}
+
+export interface BucketReadState extends UsageLoadState {
+  location: string;
+  unreadable: Array<{ name: string; reason: string }>;
+}
+
+/**
+ * The key's events in the window from a trail's bucket: `location` given (`--cloudtrail-s3 URL`)
+ * or the bucket of the trail that covers the key's Region. Progress reports objects and bytes.
+ */
+export async function readTrailBucket(
+  clients: { s3(region: string): S3Client; cloudtrail(region: string): CloudTrailClient },
+  key: { arn: string; region: string },
+  request: Pick<UsageRequest, 'window' | 'onProgress'> & { now?: Date; cloudtrailS3: { url?: string } },
+  signal?: AbortSignal,
+): Promise<BucketReadState> {
+  const location: TrailBucket = request.cloudtrailS3.url ? parseS3Url(request.cloudtrailS3.url) : await trailBucketFor(clients.cloudtrail(key.region), key.region, signal);
+  const account = /^arn:aws[\w-]*:kms:[^:]+:(\d{12}):/.exec(key.arn)?.[1];
+  if (!account) throw new KeywardenError('validation', `${key.arn} is not a KMS key ARN`);
+  const { start, end } = windowRange(request.window, request.now ?? new Date());
+  const s3 = clients.s3(location.region ?? key.region);
+  const progress: UsageProgress = { source: 's3', pages: 0, events: 0, throttled: 0, requestsPerSecond: 0, done: false, stopped: false, bytes: 0 };
+  const where = s3Url(location);
+  const state = (events: UsageEvent[], unreadable: Array<{ name: string; reason: string }>): BucketReadState => ({
+    keyArn: key.arn,
+    window: request.window,
+    events: [...events].sort((a, b) => b.timeMs - a.timeMs),
+    progress: { ...progress },
+    location: where,
+    unreadable,
+  });
+  const objects = listTrailObjects(s3, location, { account, region: key.region, start, end }, signal);
+  const result = await summarizeS3LogObjects(
+    objects,
+    {
+      keyArn: key.arn,
+      start,
+      end,
+      onProgress: (p) => {
+        progress.pages = p.objects;
+        progress.bytes = p.bytes;
+        progress.events = p.events;
+        request.onProgress?.(state([], []));
+      },
+    },
+    signal,
+  );
+  progress.pages = result.objects;
+  progress.bytes = result.bytes;
+  progress.events = result.events.length;
+  progress.stopped = result.stopped;
+  progress.done = !result.stopped;
+  // Every object refused: the bucket is not readable, which is not "no use".
+  if (result.objects > 0 && result.unreadable.length === result.objects) {
+    throw new KeywardenError('aws', `none of the ${result.objects} log files in ${where} could be read: ${result.unreadable[0]!.reason}`);
+  }
+  return state(result.events, result.unreadable);
+}
