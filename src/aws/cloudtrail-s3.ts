@@ -9,8 +9,7 @@
 import { DescribeTrailsCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { KeywardenError } from '../domain/errors.js';
 import { parseS3Url, s3Url, type S3Location } from '../domain/s3-url.js';
 
@@ -18,7 +17,6 @@ export { parseS3Url, s3Url };
 import { parseCloudTrailRecord, windowRange, type UsageEvent, type UsageLoadState, type UsageProgress, type UsageRequest } from '../domain/usage.js';
 import { toDomainError } from './errors.js';
 
-const gunzipAsync = promisify(gunzip);
 const DAY = 86_400_000;
 /** Files delivered this long after the window's end may still hold its last records (CloudTrail delivers within minutes). */
 const LATE_DELIVERY_MS = 3_600_000;
@@ -90,6 +88,7 @@ export interface ListOptions {
 async function accountRoots(s3: S3Client, location: TrailBucket, account: string, signal?: AbortSignal): Promise<string[]> {
   const base = `${location.prefix ? `${location.prefix}/` : ''}AWSLogs/`;
   const roots: string[] = [];
+  const seen: string[] = [];
   let token: string | undefined;
   do {
     let page;
@@ -100,11 +99,17 @@ async function accountRoots(s3: S3Client, location: TrailBucket, account: string
     }
     for (const common of page.CommonPrefixes ?? []) {
       const folder = common.Prefix?.slice(base.length) ?? '';
+      seen.push(folder);
       if (folder === `${account}/`) roots.push(`${base}${account}/`);
       else if (/^o-[a-z0-9]{10,32}\/$/.test(folder)) roots.push(`${base}${folder}${account}/`);
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
+  // No folder of the account: the wrong bucket or prefix, which must not read as "no use".
+  if (roots.length === 0) {
+    const found = seen.length > 0 ? `; it has ${seen.slice(0, 5).map((f) => f.replace(/\/$/, '')).join(', ')}${seen.length > 5 ? ', …' : ''}` : '';
+    throw new KeywardenError('not-found', `no CloudTrail log files of account ${account} in s3://${location.bucket}/${base} (is the prefix the trail's S3KeyPrefix?)${found}`);
+  }
   return roots;
 }
 
@@ -199,7 +204,7 @@ export async function summarizeS3LogObjects(objects: AsyncIterable<LogObject>, o
       result.unreadable.push({ name: object.name, reason: bytes.message });
     } else {
       result.bytes += bytes.length;
-      const records = await recordsOf(bytes);
+      const records = recordsOf(bytes);
       if (typeof records === 'string') result.unreadable.push({ name: object.name, reason: records });
       else {
         for (const record of records) {
@@ -223,10 +228,12 @@ export async function summarizeS3LogObjects(objects: AsyncIterable<LogObject>, o
 }
 
 /** The records of one log file (gzipped or plain JSON), or why it is not one. */
-async function recordsOf(bytes: Uint8Array): Promise<unknown[] | string> {
+function recordsOf(bytes: Uint8Array): unknown[] | string {
   let text: string;
   try {
-    const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzipAsync(bytes) : Buffer.from(bytes);
+    // In this thread: a log file is small (CloudTrail starts a new one every five minutes), and a
+    // round trip through the thread pool costs more than inflating it.
+    const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : Buffer.from(bytes);
     text = plain.toString('utf8');
   } catch (error) {
     return `not a readable gzip file (${(error as Error).message})`;

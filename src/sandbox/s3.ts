@@ -52,6 +52,8 @@ const TRAIL_BUCKET_POLICY = JSON.stringify({
   ],
 });
 
+let trailBucketPolicy: readonly PolicyStatement[] | undefined;
+
 interface SandboxBucket {
   name: string;
   region: string;
@@ -67,7 +69,7 @@ function bucketNamed(name: string, trail: Trail, now: number): SandboxBucket | u
     name,
     region: TRAIL_HOME_REGION,
     account: SANDBOX_ACCOUNT,
-    policy: readPolicy(TRAIL_BUCKET_POLICY),
+    policy: (trailBucketPolicy ??= readPolicy(TRAIL_BUCKET_POLICY)),
     list: (prefix, after) => listLogFiles(trail, now, prefix, after),
     get: (key) => logFileAt(trail, now, key),
   };

@@ -4,6 +4,7 @@
 // listed; a file that cannot be read is named and changes the exit code (unless --allow-partial);
 // a bad URL is a command-line error; a caller who may not list the bucket is told which permission.
 
+import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { ListObjectsV2Command, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,13 +96,31 @@ describe('keywarden usage --cloudtrail-s3', () => {
     expect(gets.length).toBe(fromBucket.progress.pages);
   }, 120_000);
 
-  it('reads a URL naming the bucket and prefix, beyond the 90 days LookupEvents keeps', async () => {
-    const out = await keywarden(['usage', KEY, '--days', '120', '--cloudtrail-s3', `s3://${BUCKET}/management/AWSLogs/${ACCOUNT}/`, '--json']);
+  it('reads a URL naming the bucket and prefix, beyond the 90 days LookupEvents keeps, in the key\'s own Region', async () => {
+    // A key of eu-west-1 (few events there: a short read), from a client of us-east-1's bucket.
+    const kms = new KMSClient({ region: 'eu-west-1', endpoint: sandbox.url, credentials: SANDBOX_CREDENTIALS });
+    const arn = (await kms.send(new ListKeysCommand({}))).Keys![0]!.KeyArn!;
+    kms.destroy();
+    sandbox.clearRequests();
+    const out = await keywarden(['usage', arn, '--days', '120', '--cloudtrail-s3', `s3://${BUCKET}/management/AWSLogs/${ACCOUNT}/`, '--json']);
     expect(out.code).toBe(0);
-    const doc = JSON.parse(out.stdout) as Doc;
+    const doc = JSON.parse(out.stdout) as Doc & { summary: { window: { days: number } } };
     expect(doc.location).toBe(`s3://${BUCKET}/management`);
-    expect(doc.summary!.total).toBeGreaterThan(1000);
+    expect(doc.summary.window.days).toBe(120);
+    const prefixes = sandbox
+      .requests()
+      .filter((r) => r.service === 's3' && r.operation === 'ListObjectsV2' && r.status === 200)
+      .map((r) => (r.params as { Prefix: string }).Prefix);
+    const oldest = new Date(NOW - 120 * DAY);
+    expect(prefixes).toContain(`management/AWSLogs/${ACCOUNT}/CloudTrail/eu-west-1/${oldest.getUTCFullYear()}/${String(oldest.getUTCMonth() + 1).padStart(2, '0')}/${String(oldest.getUTCDate()).padStart(2, '0')}/`);
+    expect(prefixes.filter((p) => p.includes('/CloudTrail/')).every((p) => p.includes('/CloudTrail/eu-west-1/'))).toBe(true);
   }, 120_000);
+
+  it('says so when the prefix holds no log files of the account, instead of "no use": exit 1', async () => {
+    const out = await keywarden(['usage', KEY, '--cloudtrail-s3', `s3://${BUCKET}/wrong-prefix`]);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain(`Usage           unknown: no CloudTrail log files of account ${ACCOUNT} in s3://${BUCKET}/wrong-prefix/AWSLogs/`);
+  }, 60_000);
 
   it('takes `--cloudtrail-s3 KEY` as the flag without a URL', async () => {
     const out = await keywarden(['usage', '--cloudtrail-s3', KEY, '--days', '1', '--json']);
