@@ -242,6 +242,8 @@ export function trailDelivers(trail: SandboxState['trail'], record: { eventSourc
 export interface TrailOptions {
   /** JSON-lines file for live events; undefined = memory only. */
   file?: string;
+  /** The trail is an organization trail of this organization (`o-…`): its bucket layout has the org id. */
+  organizationId?: string;
 }
 
 export class Trail {
@@ -263,6 +265,10 @@ export class Trail {
 
   get seededAt(): number {
     return this.store.state.seededAt;
+  }
+
+  get organizationId(): string | undefined {
+    return this.options.organizationId;
   }
 
   async load(): Promise<void> {
@@ -611,7 +617,7 @@ function lookupEvents(ctx: RequestContext, params: Record<string, unknown>): unk
 // ---------------------------------------------------------------------------------------------
 // The account's trail (KMS.md §12): one multi-Region trail delivering to CloudWatch Logs.
 
-function trailDescription(): Record<string, unknown> {
+function trailDescription(trail: Trail | undefined): Record<string, unknown> {
   return {
     Name: TRAIL_NAME,
     S3BucketName: TRAIL_BUCKET,
@@ -626,7 +632,7 @@ function trailDescription(): Record<string, unknown> {
     KmsKeyId: `arn:aws:kms:${TRAIL_HOME_REGION}:${SANDBOX_ACCOUNT}:key/${CLOUDTRAIL_KEY_ID}`,
     HasCustomEventSelectors: false,
     HasInsightSelectors: false,
-    IsOrganizationTrail: false,
+    IsOrganizationTrail: trail?.organizationId !== undefined,
   };
 }
 
@@ -657,7 +663,7 @@ export const cloudtrailService: JsonService = {
       const shadow = ctx.region !== TRAIL_HOME_REGION;
       if (shadow && !includeShadow) return { trailList: [] };
       if (Array.isArray(names) && names.length > 0 && !names.some((n) => n === TRAIL_NAME || n === TRAIL_ARN)) return { trailList: [] };
-      return { trailList: [trailDescription()] };
+      return { trailList: [trailDescription(trails.get(ctx.store))] };
     },
     GetTrailStatus: (ctx, params) => {
       findTrail(ctx, params.Name, 'Name');

@@ -35,6 +35,7 @@ export interface SandboxOptions {
   quotaScale?: number; // multiplies every request quota (faults.quotaScale); default 1 (AWS's values)
   regionDown?: string[]; // regions whose KMS refuses every call (fault); default: the opt-in region me-south-1
   workloads?: boolean; // false: the seeded estate's simulated workloads never run (tests that move time a lot and watch only keys they create); default true
+  organizationId?: string; // the trail is an organization trail of this organization (o-…): AWSLogs/<org-id>/<account>/… in its bucket; default: an account trail
 }
 
 export interface RequestLogEntry {
@@ -87,7 +88,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await store.flush();
   }
 
-  const trail = await openTrail(store, options.statePath ? { file: `${options.statePath}.cloudtrail.jsonl` } : {});
+  const trail = await openTrail(store, {
+    ...(options.statePath ? { file: `${options.statePath}.cloudtrail.jsonl` } : {}),
+    ...(options.organizationId ? { organizationId: options.organizationId } : {}),
+  });
   const quotas = new QuotaBuckets();
   const regionDown = options.regionDown ?? [...SANDBOX_DOWN_REGIONS];
   const faults: FaultSettings = {

@@ -52,19 +52,24 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
-/** `AWSLogs/<account>/CloudTrail/` under the trail's prefix. */
-export function logsRoot(): string {
-  return `${TRAIL_KEY_PREFIX}/AWSLogs/${SANDBOX_ACCOUNT}/CloudTrail/`;
+/**
+ * `AWSLogs/<account>/CloudTrail/` under the trail's prefix; for an organization trail
+ * `AWSLogs/<org-id>/<account>/CloudTrail/` (CloudTrail User Guide, "Creating a trail for an
+ * organization").
+ */
+export function logsRoot(trail: Trail): string {
+  const org = trail.organizationId ? `${trail.organizationId}/` : '';
+  return `${TRAIL_KEY_PREFIX}/AWSLogs/${org}${SANDBOX_ACCOUNT}/CloudTrail/`;
 }
 
-function regionDir(region: string): string {
-  return `${logsRoot()}${region}/`;
+function regionDir(trail: Trail, region: string): string {
+  return `${logsRoot(trail)}${region}/`;
 }
 
 /** The folder of one Region's day: `…/CloudTrail/<region>/<yyyy>/<mm>/<dd>/`. */
-export function dayDir(region: string, dayStart: number): string {
+export function dayDir(trail: Trail, region: string, dayStart: number): string {
   const d = new Date(dayStart);
-  return `${regionDir(region)}${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/`;
+  return `${regionDir(trail, region)}${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/`;
 }
 
 const UNIQUE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -140,7 +145,7 @@ export function dayFiles(trail: Trail, region: string, dayStart: number, now: nu
       const records = entries.sort(byTimeThenId).map((e) => e.record);
       const body = gzipSync(Buffer.from(JSON.stringify({ Records: records })));
       const name = logFileName(region, deliveredAt, uniqueString(`${trail.seededAt}/${region}/${deliveredAt}`));
-      return { key: `${dayDir(region, dayStart)}${name}`, region, deliveredAt, records, body, etag: `"${createHash('md5').update(body).digest('hex')}"` };
+      return { key: `${dayDir(trail, region, dayStart)}${name}`, region, deliveredAt, records, body, etag: `"${createHash('md5').update(body).digest('hex')}"` };
     });
   const complete = dayStart + DAY - DELIVERY_INTERVAL_MS <= delivered;
   if (trail.deliveryCache.size > 5_000) trail.deliveryCache.clear();
@@ -160,9 +165,9 @@ function mayHold(dir: string, prefix: string, after: string): boolean {
 export function* listLogFiles(trail: Trail, now: number, prefix: string, after: string): Generator<LogFile> {
   const lastDay = Math.floor(now / DAY) * DAY;
   for (const region of regionsOf(trail)) {
-    if (!mayHold(regionDir(region), prefix, after)) continue;
+    if (!mayHold(regionDir(trail, region), prefix, after)) continue;
     for (let day = firstDay(trail); day <= lastDay; day += DAY) {
-      if (!mayHold(dayDir(region, day), prefix, after)) continue;
+      if (!mayHold(dayDir(trail, region, day), prefix, after)) continue;
       for (const file of dayFiles(trail, region, day, now)) {
         if (file.key > after && file.key.startsWith(prefix)) yield file;
       }
@@ -172,12 +177,12 @@ export function* listLogFiles(trail: Trail, now: number, prefix: string, after: 
 
 /** The file at `key`, when it has been delivered. */
 export function logFileAt(trail: Trail, now: number, key: string): LogFile | undefined {
-  const root = logsRoot();
+  const root = logsRoot(trail);
   if (!key.startsWith(root)) return undefined;
   const match = /^([a-z0-9-]+)\/(\d{4})\/(\d{2})\/(\d{2})\/[^/]+$/.exec(key.slice(root.length));
   if (!match) return undefined;
   const dayStart = Date.UTC(Number(match[2]), Number(match[3]) - 1, Number(match[4]));
-  if (!Number.isFinite(dayStart) || dayDir(match[1]!, dayStart) !== key.slice(0, key.lastIndexOf('/') + 1)) return undefined;
+  if (!Number.isFinite(dayStart) || dayDir(trail, match[1]!, dayStart) !== key.slice(0, key.lastIndexOf('/') + 1)) return undefined;
   if (dayStart > now) return undefined;
   return dayFiles(trail, match[1]!, dayStart, now).find((file) => file.key === key);
 }

@@ -179,3 +179,26 @@ describe('keywarden usage --cloudtrail-s3', () => {
     }
   }, 120_000);
 });
+
+describe('keywarden usage --cloudtrail-s3 on an organization trail', () => {
+  it('finds the account under AWSLogs/<org-id>/ and reads only its day folders there', async () => {
+    const org = await startSandbox({ port: 0, now: () => new Date(NOW), organizationId: 'o-a1b2c3d4e5' });
+    try {
+      const out = await runKeywarden(['usage', KEY, '--days', '1', '--cloudtrail-s3', '--json', '--endpoint-url', org.url], {
+        AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
+        AWS_REGION: 'us-east-1',
+        KEYWARDEN_HOME: mkdtempSync(join(tmpdir(), 'kw-usage-s3-org-')),
+      }, 60_000);
+      expect(out.code).toBe(0);
+      const doc = JSON.parse(out.stdout) as Doc;
+      expect(doc.progress.pages).toBeGreaterThan(0);
+      const prefixes = org.requests().filter((r) => r.service === 's3' && r.operation === 'ListObjectsV2').map((r) => (r.params as { Prefix: string }).Prefix);
+      expect(prefixes[0]).toBe('management/AWSLogs/');
+      expect(prefixes.slice(1).length).toBeGreaterThan(0);
+      expect(prefixes.slice(1).every((p) => p.startsWith(`management/AWSLogs/o-a1b2c3d4e5/${ACCOUNT}/CloudTrail/us-east-1/`))).toBe(true);
+    } finally {
+      await org.close();
+    }
+  }, 60_000);
+});
