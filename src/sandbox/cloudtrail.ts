@@ -629,7 +629,7 @@ function trailDescription(trail: Trail | undefined): Record<string, unknown> {
     LogFileValidationEnabled: true,
     CloudWatchLogsLogGroupArn: TRAIL_LOG_GROUP_ARN,
     CloudWatchLogsRoleArn: TRAIL_ROLE_ARN,
-    KmsKeyId: `arn:aws:kms:${TRAIL_HOME_REGION}:${SANDBOX_ACCOUNT}:key/${CLOUDTRAIL_KEY_ID}`,
+    KmsKeyId: TRAIL_KMS_KEY_ARN,
     HasCustomEventSelectors: false,
     HasInsightSelectors: false,
     IsOrganizationTrail: trail?.organizationId !== undefined,
@@ -638,6 +638,7 @@ function trailDescription(trail: Trail | undefined): Record<string, unknown> {
 
 /** The seeded `alias/cloudtrail/management-events` key encrypts the trail's log files. */
 const CLOUDTRAIL_KEY_ID = uuidFor('cloudtrail-logs');
+export const TRAIL_KMS_KEY_ARN = `arn:aws:kms:${TRAIL_HOME_REGION}:${SANDBOX_ACCOUNT}:key/${CLOUDTRAIL_KEY_ID}`;
 
 function findTrail(ctx: RequestContext, name: unknown, field: string): void {
   if (typeof name !== 'string' || name === '') throw new AwsError('InvalidTrailNameException', `${field} must not be empty.`);

@@ -10,7 +10,7 @@ import { alarmActions, cloudwatchService, evaluateAlarms } from './cloudwatch.js
 import { faultSettingsSchema, isOperationDenied, networkFault, replaceFaults, shouldThrottle, type FaultSettings } from './faults.js';
 import { ec2Service, SANDBOX_DOWN_REGIONS } from './ec2.js';
 import { catchUpWorkloads, cloudtrailQualifiedService, cloudtrailService, openTrail, recordKmsCall, trailDelivers } from './cloudtrail.js';
-import { kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
+import { decryptRefusalForS3, kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
 import { QuotaBuckets } from './quotas.js';
 import type { LogSink } from './log-sink.js';
 import { deliverLogEvents, logsService } from './logs.js';
@@ -333,6 +333,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           ...(network?.kind === 'server-error' ? { serverError: network.status } : {}),
         };
       },
+      kmsDecrypt: (keyArn, encryptionContext) => decryptRefusalForS3(ctx, keyArn, encryptionContext),
       objectFault: (key) => ({
         denied: (faults.accessDenied ?? []).some((rule) => rule.key === key && (!rule.operations || rule.operations.includes('GetObject'))),
         truncated: faults.truncatedObjects?.includes(key) ?? false,

@@ -16,7 +16,7 @@
 
 import { createHash } from 'node:crypto';
 import { SANDBOX_ACCOUNT } from './constants.js';
-import { TRAIL_BUCKET, TRAIL_HOME_REGION, trailFor, type Trail } from './cloudtrail.js';
+import { TRAIL_ARN, TRAIL_BUCKET, TRAIL_HOME_REGION, TRAIL_KMS_KEY_ARN, trailFor, type Trail } from './cloudtrail.js';
 import { evalPrincipalOf } from './kms-access.js';
 import { evaluatePolicy, readPolicy } from './policy-eval.js';
 import { identityPolicyOf } from './principals.js';
@@ -102,6 +102,8 @@ export interface S3Request {
   takeQuota: (bucket: string, operation: string) => boolean;
   /** Fault settings for this operation: throttled, denied outright, or a server error to answer. */
   fault: (operation: string) => { throttle?: boolean; denied?: boolean; serverError?: 500 | 503 } | undefined;
+  /** The kms:Decrypt S3 makes for the caller on an SSE-KMS object: undefined when allowed, else KMS's error. */
+  kmsDecrypt: (keyArn: string, encryptionContext: Record<string, string>) => { code: string; message: string } | undefined;
   /** Faults on one object: GetObject denied (an accessDenied rule naming the object key), or its body cut off. */
   objectFault: (key: string) => { denied?: boolean; truncated?: boolean };
 }
@@ -321,6 +323,7 @@ function objectHeaders(file: LogFile): Record<string, string> {
     'Content-Type': 'application/x-gzip',
     // The trail encrypts its log files with its KMS key (DescribeTrails KmsKeyId).
     'x-amz-server-side-encryption': 'aws:kms',
+    'x-amz-server-side-encryption-aws-kms-key-id': TRAIL_KMS_KEY_ARN,
   };
 }
 
@@ -423,6 +426,14 @@ export function serveS3(req: S3Request): S3Answer {
     if (!file) {
       if (!allowed(req, bucket, 's3:ListBucket', bucketArn).ok) throw accessDenied(req, bucket, 's3:ListBucket', bucketArn, undefined);
       throw new S3Error('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
+    }
+    // Reading the bytes of an SSE-KMS object takes kms:Decrypt on its key (HEAD does not decrypt).
+    // CHOICE: a refusal is S3's 403 AccessDenied with KMS's message; a key that cannot be used
+    // (disabled, pending deletion) is 400 `KMS.<KMS code>` with KMS's message.
+    if (!head) {
+      const refused = req.kmsDecrypt(TRAIL_KMS_KEY_ARN, { 'aws:cloudtrail:arn': TRAIL_ARN, 'aws:s3:arn': objectArn });
+      if (refused?.code === 'AccessDeniedException') throw new S3Error('AccessDenied', refused.message, 403);
+      if (refused) throw new S3Error(refused.code.startsWith('KMS.') ? refused.code : `KMS.${refused.code}`, refused.message, 400);
     }
     const headers = { ...base, ...objectHeaders(file) };
     const range = readRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, file.body.length);

@@ -203,6 +203,22 @@ describe('sandbox S3: errors', () => {
     expect(await failure(s3({ accessKeyId: 'AKIAKEYWARDENAPPROLE' }).send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).toMatchObject({ status: 403 });
   });
 
+  it("takes kms:Decrypt on the trail's key to read an object (SSE-KMS), not to HEAD it", async () => {
+    const key = (await s3().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${ROOT}us-east-1/`, MaxKeys: 1 }))).Contents![0]!.Key!;
+    const keyArn = (await s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).SSEKMSKeyId!;
+    expect(keyArn).toBe(await h.arn('alias/cloudtrail/management-events'));
+    h.sandbox.faults.accessDenied = [{ key: keyArn, operations: ['Decrypt'] }];
+    try {
+      const denied = await failure(s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key })));
+      expect(denied).toMatchObject({ name: 'AccessDenied', status: 403 });
+      expect(denied.message).toContain('kms:Decrypt');
+      await s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    } finally {
+      delete h.sandbox.faults.accessDenied;
+    }
+    await s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  });
+
   it('names the bucket Region to a request signed for another Region; the SDK follows it', async () => {
     const wrong = await failure(s3({ region: 'eu-west-1' }).send(new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 1 })));
     expect(wrong).toMatchObject({ name: 'PermanentRedirect', status: 301 });
