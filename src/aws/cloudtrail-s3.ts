@@ -12,10 +12,10 @@ import pLimit from 'p-limit';
 import { gunzipSync } from 'node:zlib';
 import { KeywardenError } from '../domain/errors.js';
 import { parseS3Url, s3Url, type S3Location } from '../domain/s3-url.js';
-
-export { parseS3Url, s3Url };
 import { parseCloudTrailRecord, windowRange, type UsageEvent, type UsageLoadState, type UsageProgress, type UsageRequest } from '../domain/usage.js';
 import { toDomainError } from './errors.js';
+
+export { parseS3Url, s3Url };
 
 const DAY = 86_400_000;
 /** Files delivered this long after the window's end may still hold its last records (CloudTrail delivers within minutes). */
@@ -71,7 +71,10 @@ function s3Failure(error: unknown, location: TrailBucket, permission: 's3:ListBu
   if (name === 'AccessDenied' || name === 'Forbidden' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) {
     const resource = permission === 's3:ListBucket' ? `arn:aws:s3:::${location.bucket}` : `arn:aws:s3:::${location.bucket}/*`;
     const extra = permission === 's3:GetObject' ? " (and kms:Decrypt on the trail's KMS key when its files are encrypted with one)" : '';
-    return new KeywardenError('access-denied', `access denied to s3://${location.bucket}: ${what} needs ${permission} on ${resource}${extra}`, { code: 'AccessDenied', cause: error });
+    // AWS's own words when they say more than "Access Denied" (which policy, or that KMS refused).
+    const told = (error as { message?: string }).message ?? '';
+    const detail = told && !/^(Access Denied|Forbidden|UnknownError)$/i.test(told.trim()) ? ` (AWS: ${told})` : '';
+    return new KeywardenError('access-denied', `access denied to s3://${location.bucket}: ${what} needs ${permission} on ${resource}${extra}${detail}`, { code: 'AccessDenied', cause: error });
   }
   if (name === 'NoSuchBucket') return new KeywardenError('not-found', `s3://${location.bucket}: no such bucket`, { code: name, cause: error });
   return toDomainError(error, `${what} in s3://${location.bucket}`);

@@ -4,7 +4,7 @@
 // listed; a file that cannot be read is named and changes the exit code (unless --allow-partial);
 // a bad URL is a command-line error; a caller who may not list the bucket is told which permission.
 
-import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { ListObjectsV2Command, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -144,6 +144,20 @@ describe('keywarden usage --cloudtrail-s3', () => {
     const out = await keywarden(['usage', KEY, '--cloudtrail-s3', `s3://${BUCKET}/management`], 'AKIAKEYWARDENAUDITOR');
     expect(out.code).toBe(1);
     expect(out.stdout).toContain(`access denied to s3://${BUCKET}: listing management/AWSLogs/ needs s3:ListBucket on arn:aws:s3:::${BUCKET}`);
+  }, 60_000);
+
+  it("says so when KMS refuses to decrypt the trail's files: exit 1, never \"no use\"", async () => {
+    const kms = new KMSClient({ region: 'us-east-1', endpoint: sandbox.url, credentials: SANDBOX_CREDENTIALS });
+    const trailKey = (await kms.send(new DescribeKeyCommand({ KeyId: 'alias/cloudtrail/management-events' }))).KeyMetadata!.Arn!;
+    kms.destroy();
+    sandbox.faults.accessDenied = [{ key: trailKey, operations: ['Decrypt'] }];
+    try {
+      const out = await keywarden(['usage', KEY, '--days', '1', '--cloudtrail-s3']);
+      expect(out.code).toBe(1);
+      expect(out.stdout).toMatch(/Usage\s+unknown: none of the \d+ log files in s3:\/\/\S+ could be read: access denied to s3:\/\/\S+: reading \S+ needs s3:GetObject .*kms:Decrypt/);
+    } finally {
+      delete sandbox.faults.accessDenied;
+    }
   }, 60_000);
 
   it('names a log file that cannot be read and exits 1, or 0 with --allow-partial', async () => {
