@@ -20,7 +20,7 @@ const help = `
                                           read at GetKeyLastUsage's 5 per second (progress on stderr);
                                           --no-last-use skips it (lastUsage is "pending")
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
-    $ keywarden usage KEY [--days N] [--json]
+    $ keywarden usage KEY [--days N] [--cloudtrail-s3 [s3://BUCKET/PREFIX]] [--allow-partial] [--json]
                                           who used the key, how, and what depends on it (CloudTrail)
     $ keywarden usage KEY --cloudtrail-dir DIR [--since DATE] [--until DATE] [--days N] [--allow-partial]
                                           the same from a copy of the trail's log files, any age; offline
@@ -90,12 +90,15 @@ const help = `
     --yes                 confirm without asking (changes, sandbox reset); required when not interactive
     --period DAYS         rotation period for "rotation enable" (90–2560, default 365)
     --key KEY             journal: only the entries of this key
-    --days N              usage: the window in days (1–90 from CloudTrail; more with --cloudtrail-dir)
+    --days N              usage: the window in days (1–90 from CloudTrail; more with --cloudtrail-dir or --cloudtrail-s3)
     --cloudtrail-dir DIR  usage: read CloudTrail log files delivered to S3 (plain or .gz, a file or a tree);
                           the window is the span of the records read, narrowed by --since, --until, --days
+    --cloudtrail-s3 [URL] usage: read the log files in the trail's bucket: s3://BUCKET/PREFIX, or without a URL
+                          the bucket of the trail covering the key's region (DescribeTrails); only the window's
+                          day folders are listed (needs s3:ListBucket and s3:GetObject)
     --since DATE          usage --cloudtrail-dir: from this ISO date or time (UTC), e.g. 2026-01-01
     --until DATE          usage --cloudtrail-dir: up to this ISO date (the whole day) or time (UTC)
-    --allow-partial       usage --cloudtrail-dir: exit 0 even when some log files cannot be read
+    --allow-partial       usage --cloudtrail-dir/--cloudtrail-s3: exit 0 even when some log files cannot be read
     --format md|json      report: Markdown with tables (default) or JSON (same as --json)
     --sarif, --asff       findings: SARIF 2.1.0, or ASFF for Security Hub, instead of the table
     --import              findings: send the findings to Security Hub (BatchImportFindings, ≤ 100 a request,
@@ -155,6 +158,7 @@ const FLAGS = {
   cloudtrailDir: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
+  cloudtrailS3: { type: 'string' },
   allowPartial: { type: 'boolean', default: false },
   watchDays: { type: 'string' },
   windowDays: { type: 'string' },
@@ -181,6 +185,24 @@ const FLAGS = {
   exceptRole: { type: 'string' },
 } as const;
 
+/** String flags whose value may be left out: `--cloudtrail-s3` alone reads the trail's own bucket. */
+const OPTIONAL_VALUE_FLAGS: readonly string[] = ['cloudtrail-s3'];
+
+/** Whether the argument after the flag at `i` is its value (there is one, and it is not another flag). */
+function valueFollows(args: readonly string[], i: number): boolean {
+  const next = args[i + 1];
+  return next !== undefined && !next.startsWith('-');
+}
+
+/**
+ * `--cloudtrail-s3` given without a value (last, or before another flag), as opposed to an empty
+ * value (`--cloudtrail-s3=` or `--cloudtrail-s3 ""`), which stays a mistake.
+ */
+function givenWithoutValue(args: readonly string[], flag: string): boolean {
+  const stop = args.indexOf('--');
+  return args.some((arg, i) => (stop < 0 || i < stop) && arg === `--${flag}` && !valueFollows(args, i) && args[i + 1] !== '');
+}
+
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
@@ -201,7 +223,7 @@ function findUnknownFlag(args: readonly string[]): string | undefined {
     const bare = name.startsWith('no-') && !KNOWN_FLAGS.includes(name) ? name.slice(3) : name;
     if (!KNOWN_FLAGS.includes(bare)) return arg;
     const camel = bare.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof typeof FLAGS;
-    if (value === undefined && FLAGS[camel]?.type === 'string') i += 1;
+    if (value === undefined && FLAGS[camel]?.type === 'string' && !(OPTIONAL_VALUE_FLAGS.includes(bare) && !valueFollows(args, i))) i += 1;
   }
   return undefined;
 }
@@ -357,20 +379,25 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'usage',
-    flags: ['json', 'days', 'cloudtrailDir', 'since', 'until', 'allowPartial'],
+    flags: ['json', 'days', 'cloudtrailDir', 'cloudtrailS3', 'since', 'until', 'allowPartial'],
     connects: true,
     async prepare(context) {
-      const refused = exactlyOneKey('usage', context);
-      if (refused !== undefined) return refused;
       const { flags } = context;
+      // `usage --cloudtrail-s3 KEY`: the flag has no URL, the word after it is the key.
+      let args = context.args;
+      let cloudtrailS3: string | true | undefined = flags.cloudtrailS3;
+      if (typeof cloudtrailS3 === 'string' && givenWithoutValue(process.argv.slice(2), 'cloudtrail-s3')) cloudtrailS3 = true;
+      else if (typeof cloudtrailS3 === 'string' && args.length === 0 && !cloudtrailS3.startsWith('s3:')) [args, cloudtrailS3] = [[cloudtrailS3], true];
+      const refused = exactlyOneKey('usage', { ...context, args });
+      if (refused !== undefined) return refused;
       const { offlineKeyRef, parseUsageFlags, runUsage, runUsageOffline } = await import('./commands/usage.js');
-      const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, since: flags.since, until: flags.until, allowPartial: flags.allowPartial, json: flags.json });
+      const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, cloudtrailS3, since: flags.since, until: flags.until, allowPartial: flags.allowPartial, json: flags.json });
       if (!parsed.ok) return context.usage(parsed.message);
       // Log files and a key ARN (or id) need nothing from AWS, unless a connection is asked for
       // (it adds the key's grants): no credentials, no Region, no network.
       const connectionAsked = CONNECTION_FLAGS.some((name) => given(flags, name));
-      if (parsed.options.cloudtrailDir && offlineKeyRef(context.args[0]!) && !connectionAsked) return { local: () => runUsageOffline(context.args[0]!, parsed.options) };
-      return { run: (connection) => runUsage(connection, context.args[0]!, parsed.options) };
+      if (parsed.options.cloudtrailDir && offlineKeyRef(args[0]!) && !connectionAsked) return { local: () => runUsageOffline(args[0]!, parsed.options) };
+      return { run: (connection) => runUsage(connection, args[0]!, parsed.options) };
     },
   },
   {
@@ -557,6 +584,7 @@ async function main(): Promise<number> {
   // real AWS, nor `--profile ""` the default credentials, nor `--period=` the default period.
   for (const [name, definition] of Object.entries(FLAGS)) {
     if (definition.type !== 'string') continue;
+    if (OPTIONAL_VALUE_FLAGS.includes(kebab(name)) && givenWithoutValue(process.argv.slice(2), kebab(name))) continue;
     const value = (flags as Record<string, unknown>)[name];
     const values = Array.isArray(value) ? value : [value];
     if (values.some((v) => typeof v === 'string' && v.trim() === '')) return usage(`--${kebab(name)} needs a value`);

@@ -6,6 +6,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { S3Client } from '@aws-sdk/client-s3';
 import { KeywardenError } from '../domain/errors.js';
 import { isThrottle } from './errors.js';
 import { KMS_QUOTAS, OperationLimiter } from './rate-limit.js';
@@ -136,6 +137,8 @@ export interface Clients {
   cloudwatch(region: string): CloudWatchClient;
   /** Security Hub (`findings --import`: BatchImportFindings, 10 requests/s with a burst of 30). */
   securityHub(region: string): SecurityHubClient;
+  /** S3 (a trail's bucket), following the bucket's Region when it is not `region`; path-style against --endpoint-url. */
+  s3(region: string): S3Client;
   /** The account's time: the sandbox's clock when the endpoint is a keywarden sandbox, else this machine's. */
   now(): Date;
   /** Calls `listener` whenever a call is retried after an error that is not throttling; returns the unsubscribe. */
@@ -251,6 +254,8 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
   const cloudwatch = perRegion((region) => new CloudWatchClient({ ...common, region, retryStrategy: retry() }));
   const sts = perRegion((region) => new STSClient({ ...common, region, retryStrategy: retry() }));
   const securityHub = perRegion((region) => new SecurityHubClient({ ...common, region, retryStrategy: retry() }));
+  // A custom endpoint has no `<bucket>.<host>` names to resolve: address buckets in the path there.
+  const s3 = perRegion((region) => new S3Client({ ...common, region, forcePathStyle: common.endpoint !== undefined, followRegionRedirects: true, retryStrategy: retry() }));
   return {
     regions: options.regions,
     readOnly: options.readOnly ?? false,
@@ -259,6 +264,7 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
     logs,
     cloudwatch,
     securityHub,
+    s3,
     sts: () => sts(firstRegion),
     now: () => clock.now(),
     onRetry(listener) {

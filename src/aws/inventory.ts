@@ -267,6 +267,10 @@ export class AwsKeySource implements KeySource {
   async loadUsage(key: { arn: string; region: string }, usageRequest: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState> {
     // The window ends at the account's time (the sandbox's clock on a sandbox), not this machine's.
     const request = { ...usageRequest, now: this.clients.now() };
+    if (request.cloudtrailS3) {
+      const { readTrailBucket } = await import('./cloudtrail-s3.js');
+      return readTrailBucket(this.clients, key, { ...request, cloudtrailS3: request.cloudtrailS3 }, signal);
+    }
     if (request.cloudtrailDir) {
       const { readCloudTrailFiles } = await import('./cloudtrail-files.js');
       return readCloudTrailFiles(request.cloudtrailDir, key.arn, request, signal);

@@ -39,6 +39,9 @@ export const READ_OPERATIONS: ReadonlySet<string> = new Set([
   'GetMetricData',
   'GetMetricStatistics',
   'ListMetrics',
+  // S3 (a trail's bucket)
+  'ListObjectsV2',
+  'GetObject',
   // EC2 (--all-regions)
   'DescribeRegions',
 ]);

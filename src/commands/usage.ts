@@ -1,11 +1,12 @@
-// `keywarden usage KEY [--days N] [--cloudtrail-dir DIR [--since D] [--until D] [--allow-partial]] [--json]`:
-// the Usage tab for scripts — CloudTrail events of one key over a window (LookupEvents, paced to
-// 2 requests/second; or the log files a trail delivered to S3, read from a local copy — any age,
-// streamed through worker threads, and offline when KEY is a key ARN or a key id), summarised,
-// with what depends on it.
+// `keywarden usage KEY [--days N] [--cloudtrail-dir DIR [--since D] [--until D] | --cloudtrail-s3
+// [s3://BUCKET/PREFIX]] [--allow-partial] [--json]`: the Usage tab for scripts — CloudTrail events
+// of one key over a window (LookupEvents, paced to 2 requests/second; or the log files a trail
+// delivered to S3, read from a local copy — any age, streamed through worker threads, and offline
+// when KEY is a key ARN or a key id — or from the bucket itself), summarised, with what depends on it.
 
 import type { Connection } from '../app/connect.js';
 import { describeError } from '../domain/errors.js';
+import { parseS3Url } from '../domain/s3-url.js';
 import type { Grant } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
 import { dependents, progressLine, sparkline, summarizeUsage, type Dependent, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
@@ -17,6 +18,8 @@ export interface UsageOptions {
   /** Window length in days (LookupEvents: default 7, at most 90; log files: narrows the span). */
   days?: number;
   cloudtrailDir?: string;
+  /** Read the trail's bucket: `url` given, or the bucket of the trail covering the key's Region. */
+  cloudtrailS3?: { url?: string };
   /** Log files: window bounds (ms), from --since / --until. */
   since?: number;
   until?: number;
@@ -46,10 +49,15 @@ export function parseIsoBound(text: string, edge: 'start' | 'end'): number | und
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** Validates `--days` (1–90 for LookupEvents, any with --cloudtrail-dir), `--since`/`--until` and `--cloudtrail-dir`. */
+/**
+ * Validates `--days` (1–90 for LookupEvents, any with log files), `--since`/`--until` and
+ * `--cloudtrail-dir`, `--cloudtrail-s3` (`true`: given without a URL, the trail's bucket) and
+ * `--allow-partial`.
+ */
 export function parseUsageFlags(flags: {
   days?: string | undefined;
   cloudtrailDir?: string | undefined;
+  cloudtrailS3?: string | true | undefined;
   since?: string | undefined;
   until?: string | undefined;
   allowPartial?: boolean | undefined;
@@ -62,11 +70,28 @@ export function parseUsageFlags(flags: {
   }
   if (flags.cloudtrailDir === '') return { ok: false, message: '--cloudtrail-dir needs a directory or file' };
   const files = flags.cloudtrailDir !== undefined;
+  if (files && flags.cloudtrailS3 !== undefined) return { ok: false, message: '--cloudtrail-dir and --cloudtrail-s3 cannot be used together: read a local copy or the bucket' };
+  if (flags.cloudtrailS3 !== undefined) {
+    // The bucket: the last --days N days (default 7), any length; the files it cannot read are named.
+    for (const [name, given] of [['--since', flags.since !== undefined], ['--until', flags.until !== undefined]] as const) {
+      if (given) return { ok: false, message: `${name} goes with --cloudtrail-dir DIR (--cloudtrail-s3 reads the last --days N days)` };
+    }
+    let cloudtrailS3: { url?: string } = {};
+    if (flags.cloudtrailS3 !== true) {
+      try {
+        parseS3Url(flags.cloudtrailS3);
+      } catch (error) {
+        return { ok: false, message: describeError(error) };
+      }
+      cloudtrailS3 = { url: flags.cloudtrailS3 };
+    }
+    return { ok: true, options: { days: days ?? 7, json: flags.json ?? false, cloudtrailS3, ...(flags.allowPartial ? { allowPartial: true } : {}) } };
+  }
   if (!files) {
     for (const [name, given] of [['--since', flags.since !== undefined], ['--until', flags.until !== undefined], ['--allow-partial', flags.allowPartial === true]] as const) {
-      if (given) return { ok: false, message: `${name} goes with --cloudtrail-dir DIR (LookupEvents reads the last --days N days)` };
+      if (given) return { ok: false, message: `${name} goes with --cloudtrail-dir DIR${name === '--allow-partial' ? ' or --cloudtrail-s3' : ''} (LookupEvents reads the last --days N days)` };
     }
-    if (days !== undefined && days > 90) return { ok: false, message: `CloudTrail LookupEvents keeps 90 days; for --days ${days} read the trail's log files with --cloudtrail-dir DIR` };
+    if (days !== undefined && days > 90) return { ok: false, message: `CloudTrail LookupEvents keeps 90 days; for --days ${days} read the trail's log files with --cloudtrail-s3 or --cloudtrail-dir DIR` };
     return { ok: true, options: { days: days ?? 7, json: flags.json ?? false } };
   }
   const since = flags.since === undefined ? undefined : parseIsoBound(flags.since, 'start');
@@ -116,7 +141,9 @@ export interface UsageDocument {
   /** The caller's ARN; null offline (no AWS call was made). */
   caller: string | null;
   key: { arn: string; region: string };
-  source: 'cloudtrail' | 'files';
+  source: 'cloudtrail' | 'files' | 's3';
+  /** The bucket and prefix read (`s3://…`), for source "s3". */
+  location?: string;
   /** Log files read without credentials or network: no grants, no identity. */
   offline?: boolean;
   progress: UsageProgress;
@@ -129,6 +156,8 @@ export interface UsageDocument {
   dependents: Dependent[];
   /** Reads that failed but did not stop the command (e.g. ListGrants refused). */
   problems: string[];
+  /** Log files that could not be read, with why: the summary is then incomplete (source "s3"). */
+  unreadable?: Array<{ name: string; reason: string }>;
 }
 
 /** A key id the files do not name, or name for more than one key: exit 2, nothing summarised. */
@@ -256,6 +285,8 @@ function finish(document: UsageDocument, options: UsageOptions): number {
   else printSummary(document);
   if (!document.summary) return 1;
   if (document.evidence && !document.evidence.complete && !options.allowPartial) return 1;
+  // Evidence with holes is not "no use": a missing file may hold the only call.
+  if ((document.unreadable?.length ?? 0) > 0 && !options.allowPartial) return 1;
   return 0;
 }
 
@@ -276,7 +307,7 @@ export async function collectUsage(
     problems.push(`ListGrants: ${describeError(error)}`);
     return [];
   });
-  const sourceName = options.cloudtrailDir ? 'files' : 'cloudtrail';
+  const sourceName = options.cloudtrailS3 ? 's3' : options.cloudtrailDir ? 'files' : 'cloudtrail';
   const unknown = (reason: string): UsageDocument => ({
     // The key is known, its usage is not: say so in the same document, never as "no use".
     account: identity.account,
@@ -287,7 +318,7 @@ export async function collectUsage(
     summary: null,
     unavailable: reason,
     dependents: [],
-    problems: [...problems, `${sourceName === 'files' ? 'log files' : 'CloudTrail LookupEvents'}: ${reason}`],
+    problems: [...problems, `${sourceName === 's3' ? "the trail's bucket" : sourceName === 'files' ? 'log files' : 'CloudTrail LookupEvents'}: ${reason}`],
   });
   if (options.cloudtrailDir) {
     // The same reading as offline; the connection adds the key's grants and the caller.
@@ -311,23 +342,26 @@ export async function collectUsage(
       problems,
     };
   }
-  let state: Awaited<ReturnType<typeof source.loadUsage>>;
+  let state: Awaited<ReturnType<typeof source.loadUsage>> & { location?: string; unreadable?: Array<{ name: string; reason: string }> };
   try {
-    state = await source.loadUsage(key, { window, ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}) }, signal);
+    state = await source.loadUsage(key, { window, ...(options.cloudtrailS3 ? { cloudtrailS3: options.cloudtrailS3 } : {}), ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}) }, signal);
   } catch (error) {
     return unknown(describeError(error));
   }
-  const summary = summarizeUsage(state.events, window, connection.now(), { keyArn: key.arn });
+  // Log files come summarised as they streamed by (src/aws/log-objects.ts); LookupEvents as events.
+  const summary = state.summary ?? summarizeUsage(state.events, window, connection.now(), { keyArn: key.arn });
   const grants = await grantsPromise;
   return {
     account: identity.account,
     caller: identity.arn,
     key,
     source: state.progress.source,
+    ...(state.location ? { location: state.location } : {}),
     progress: state.progress,
     summary,
     dependents: dependents(grants, summary),
     problems,
+    ...(state.unreadable && state.unreadable.length > 0 ? { unreadable: state.unreadable } : {}),
   };
 }
 
@@ -336,6 +370,8 @@ export async function runUsage(connection: Connection, keyRef: string, options: 
   const lookupProgress = showProgress && !options.cloudtrailDir;
   const document = await collectUsage(connection, keyRef, options, showProgress ? (p) => lookupProgress && process.stderr.write(`\r${progressLine(p)}\u001b[K`) : undefined);
   if (lookupProgress) process.stderr.write('\r\u001b[K');
+  // What was read from a bucket, on stderr whatever the output (scripts keep stdout clean).
+  if (document.source === 's3' && document.summary) process.stderr.write(`keywarden: ${progressLine(document.progress)} from ${cleanText(document.location ?? '')}\n`);
   return finish(document, options);
 }
 
@@ -367,8 +403,14 @@ function printSummary(doc: UsageDocument): void {
     return;
   }
   field('Key', c(doc.key.arn));
-  field('Window', `${summary.window.days} days (${summary.window.start.slice(0, 16)}Z → ${summary.window.end.slice(0, 16)}Z), from ${doc.source === 'files' ? `log files${doc.offline ? ', offline' : ''}` : 'LookupEvents'}`);
+  const from = doc.source === 's3' ? c(doc.location ?? "the trail's bucket") : doc.source === 'files' ? `log files${doc.offline ? ', offline' : ''}` : 'LookupEvents';
+  field('Window', `${summary.window.days} days (${summary.window.start.slice(0, 16)}Z → ${summary.window.end.slice(0, 16)}Z), from ${from}`);
   evidenceLines();
+  const unreadable = doc.unreadable ?? [];
+  if (unreadable.length > 0) {
+    field('Incomplete', `${unreadable.length} of ${doc.progress.pages} log files could not be read: the evidence has holes`);
+    for (const file of unreadable) printLine(`  ${c(file.name)}: ${c(file.reason)}`);
+  }
   field('Events', `${summary.total} (${summary.failed} failed, ${summary.dryRuns} dry runs)${doc.source === 'files' ? '' : ` — ${progressLine(doc.progress)}`}`);
   field('Per day', sparkline(summary.timeline.counts));
   field('Last use', summary.lastUse ? `${summary.lastUse.time} ${summary.lastUse.operation} by ${c(summary.lastUse.caller.description)}` : 'none in this window');

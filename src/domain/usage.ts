@@ -808,10 +808,12 @@ export function fitCounts(counts: readonly number[], width: number): number[] {
 // Loading (the port's types; src/aws/usage.ts does the reading)
 
 export interface UsageProgress {
-  /** Where the events come from: LookupEvents, or log files from `--cloudtrail-dir`. */
-  source: 'cloudtrail' | 'files';
-  /** LookupEvents pages (or files) read so far. */
+  /** Where the events come from: LookupEvents, log files from `--cloudtrail-dir`, or a trail's bucket (`--cloudtrail-s3`). */
+  source: 'cloudtrail' | 'files' | 's3';
+  /** LookupEvents pages (or files, or S3 objects) read so far. */
   pages: number;
+  /** Compressed bytes read so far (S3 objects). */
+  bytes?: number;
   /** Events loaded (LookupEvents), or records read, of any key (files). */
   events: number;
   /** ThrottlingException answers survived so far. */
@@ -843,10 +845,29 @@ export interface UsageRequest {
   onProgress?: (state: UsageLoadState) => void;
   /** Read CloudTrail log files (S3 delivery format) from here instead of LookupEvents. */
   cloudtrailDir?: string;
+  /** Read the log files from a trail's S3 bucket: `url` (s3://bucket/prefix), or the trail's own bucket. */
+  cloudtrailS3?: { url?: string };
 }
 
-/** "412 events loaded (page 9) · 2 req/s"; log files: "90000 records read (file 18)". */
+/** "1.4 MB" */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** "412 events loaded (page 9) · 2 req/s"; from a bucket "412 events loaded (37 objects, 1.4 MB)" */
 export function progressLine(progress: UsageProgress): string {
+  if (progress.source === 's3') {
+    const state = progress.stopped ? ' · stopped' : '';
+    return `${progress.events} event${progress.events === 1 ? '' : 's'} loaded (${progress.pages} object${progress.pages === 1 ? '' : 's'}, ${formatBytes(progress.bytes ?? 0)})${state}`;
+  }
   if (progress.source === 'files') return `${progress.events} record${progress.events === 1 ? '' : 's'} read (file ${progress.pages})${progress.stopped ? ' · stopped' : ''}`;
   const unit = 'page';
   const state = progress.stopped ? ' · stopped' : progress.done ? '' : ` · ${progress.requestsPerSecond} req/s`;

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { SANDBOX_ACCOUNT } from './constants.js';
 import { uuidFor } from './crypto.js';
 import { AwsError, type CallerIdentity, type JsonService, type RequestContext } from './protocol.js';
-import type { Store } from './state.js';
+import type { SandboxState, Store } from './state.js';
 import { historyEvents, prepareSeededUsage, runWorkloads } from './workloads.js';
 
 const DAY_MS = 86_400_000;
@@ -24,6 +24,9 @@ export const TRAIL_HOME_REGION = 'us-east-1';
 export const TRAIL_ARN = `arn:aws:cloudtrail:${TRAIL_HOME_REGION}:${SANDBOX_ACCOUNT}:trail/${TRAIL_NAME}`;
 export const TRAIL_LOG_GROUP = `aws-cloudtrail-logs-${SANDBOX_ACCOUNT}-management`;
 export const TRAIL_LOG_GROUP_ARN = `arn:aws:logs:${TRAIL_HOME_REGION}:${SANDBOX_ACCOUNT}:log-group:${TRAIL_LOG_GROUP}:*`;
+/** The trail's bucket (DescribeTrails S3BucketName, in the home Region) and key prefix (S3KeyPrefix); trail-delivery.ts fills it. */
+export const TRAIL_BUCKET = `aws-cloudtrail-logs-${SANDBOX_ACCOUNT}-3f1c9a2b`;
+export const TRAIL_KEY_PREFIX = 'management';
 export const TRAIL_ROLE_ARN = `arn:aws:iam::${SANDBOX_ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role`;
 /** Stored live events kept (oldest dropped first). */
 export const LIVE_EVENT_LIMIT = 50_000;
@@ -219,11 +222,28 @@ export interface TimedRecord {
   record: CloudTrailRecord;
   /** Order of arrival among live events, for ties within a millisecond. */
   seq?: number;
+  /**
+   * false: the trail did not deliver this event (it was not logging, or its event selectors left
+   * the event out). The event history (LookupEvents) has it all the same; the trail's log group
+   * and bucket do not.
+   */
+  delivered?: boolean;
+}
+
+/** Whether the trail, with these switches, delivers a record (to its log group and its bucket). */
+export function trailDelivers(trail: SandboxState['trail'], record: { eventSource?: unknown; readOnly?: unknown }): boolean {
+  if (!trail.logging || !trail.includeManagementEvents) return false;
+  if (typeof record.eventSource === 'string' && trail.excludeManagementEventSources.includes(record.eventSource)) return false;
+  if (trail.readWriteType === 'WriteOnly' && record.readOnly === true) return false;
+  if (trail.readWriteType === 'ReadOnly' && record.readOnly === false) return false;
+  return true;
 }
 
 export interface TrailOptions {
   /** JSON-lines file for live events; undefined = memory only. */
   file?: string;
+  /** The trail is an organization trail of this organization (`o-…`): its bucket layout has the org id. */
+  organizationId?: string;
 }
 
 export class Trail {
@@ -235,6 +255,8 @@ export class Trail {
   /** Workloads have run up to here (epoch ms of sandbox time). */
   cursor = 0;
   readonly historyCache = new Map<string, TimedRecord[]>();
+  /** The log files delivered to the trail's bucket, by Region and day (trail-delivery.ts). */
+  readonly deliveryCache = new Map<string, unknown>();
 
   constructor(
     readonly store: Store,
@@ -245,10 +267,15 @@ export class Trail {
     return this.store.state.seededAt;
   }
 
+  get organizationId(): string | undefined {
+    return this.options.organizationId;
+  }
+
   async load(): Promise<void> {
     this.live = [];
     this.cursor = this.seededAt;
     this.historyCache.clear();
+    this.deliveryCache.clear();
     if (!this.options.file) return;
     let text: string;
     try {
@@ -261,14 +288,16 @@ export class Trail {
     let matches = false;
     for (const [i, line] of lines.entries()) {
       try {
-        const entry = JSON.parse(line) as { seed?: number; c?: number; e?: CloudTrailRecord; t?: number };
+        const entry = JSON.parse(line) as { seed?: number; c?: number; e?: CloudTrailRecord; t?: number; n?: number };
         if (i === 0) {
           matches = entry.seed === this.seededAt;
           if (!matches) break;
           continue;
         }
         if (typeof entry.c === 'number') this.cursor = Math.max(this.cursor, entry.c);
-        if (entry.e && typeof entry.e.eventTime === 'string') this.live.push({ time: entry.t ?? Date.parse(entry.e.eventTime), record: entry.e, seq: this.seq++ });
+        if (entry.e && typeof entry.e.eventTime === 'string') {
+          this.live.push({ time: entry.t ?? Date.parse(entry.e.eventTime), record: entry.e, seq: this.seq++, ...(entry.n === 1 ? { delivered: false } : {}) });
+        }
       } catch {
         // A torn last line (crash while appending) is dropped.
       }
@@ -291,6 +320,7 @@ export class Trail {
     this.live = [];
     this.cursor = this.seededAt;
     this.historyCache.clear();
+    this.deliveryCache.clear();
     prepareSeededUsage(this);
     await this.rewrite();
   }
@@ -298,7 +328,7 @@ export class Trail {
   private rewrite(): Promise<void> {
     const file = this.options.file;
     if (!file) return Promise.resolve();
-    const lines = [JSON.stringify({ seed: this.seededAt }), JSON.stringify({ c: this.cursor }), ...this.live.map((e) => JSON.stringify({ t: e.time, e: e.record }))];
+    const lines = [JSON.stringify({ seed: this.seededAt }), JSON.stringify({ c: this.cursor }), ...this.live.map(lineOf)];
     this.linesInFile = lines.length;
     this.pendingLines = [];
     this.writes = this.writes
@@ -312,7 +342,7 @@ export class Trail {
 
   /** Adds a record; delivers it to the trail's log group. */
   add(record: CloudTrailRecord, time: number, deliver?: RequestContext['deliverLogs']): void {
-    const entry = { time, record, seq: this.seq++ };
+    const entry: TimedRecord = { time, record, seq: this.seq++, ...(trailDelivers(this.store.state.trail, record) ? {} : { delivered: false }) };
     const last = this.live.at(-1);
     if (!last || last.time <= time) this.live.push(entry);
     else {
@@ -321,7 +351,7 @@ export class Trail {
       this.live.splice(at, 0, entry);
     }
     if (this.live.length > LIVE_EVENT_LIMIT) this.live.splice(0, this.live.length - LIVE_EVENT_LIMIT);
-    if (this.options.file) this.pendingLines.push(JSON.stringify({ t: time, e: record }));
+    if (this.options.file) this.pendingLines.push(lineOf(entry));
     if (deliver) deliverRecords(deliver, [entry]);
   }
 
@@ -347,6 +377,11 @@ export class Trail {
   liveEvents(): readonly TimedRecord[] {
     return this.live;
   }
+}
+
+/** A live event's line in the JSON-lines file (`n: 1`: not delivered by the trail). */
+function lineOf(entry: TimedRecord): string {
+  return JSON.stringify({ t: entry.time, e: entry.record, ...(entry.delivered === false ? { n: 1 } : {}) });
 }
 
 /** Hands records to the trail's CloudWatch Logs log group, one delivery per log stream (region). */
@@ -377,6 +412,11 @@ export async function openTrail(store: Store, options: TrailOptions = {}): Promi
   prepareSeededUsage(trail);
   trails.set(store, trail);
   return trail;
+}
+
+/** The trail of one sandbox (undefined before openTrail). */
+export function trailFor(store: Store): Trail | undefined {
+  return trails.get(store);
 }
 
 function trailOf(ctx: { store: Store }): Trail {
@@ -577,10 +617,11 @@ function lookupEvents(ctx: RequestContext, params: Record<string, unknown>): unk
 // ---------------------------------------------------------------------------------------------
 // The account's trail (KMS.md §12): one multi-Region trail delivering to CloudWatch Logs.
 
-function trailDescription(): Record<string, unknown> {
+function trailDescription(trail: Trail | undefined): Record<string, unknown> {
   return {
     Name: TRAIL_NAME,
-    S3BucketName: `aws-cloudtrail-logs-${SANDBOX_ACCOUNT}-3f1c9a2b`,
+    S3BucketName: TRAIL_BUCKET,
+    S3KeyPrefix: TRAIL_KEY_PREFIX,
     IncludeGlobalServiceEvents: true,
     IsMultiRegionTrail: true,
     HomeRegion: TRAIL_HOME_REGION,
@@ -588,15 +629,16 @@ function trailDescription(): Record<string, unknown> {
     LogFileValidationEnabled: true,
     CloudWatchLogsLogGroupArn: TRAIL_LOG_GROUP_ARN,
     CloudWatchLogsRoleArn: TRAIL_ROLE_ARN,
-    KmsKeyId: `arn:aws:kms:${TRAIL_HOME_REGION}:${SANDBOX_ACCOUNT}:key/${CLOUDTRAIL_KEY_ID}`,
+    KmsKeyId: TRAIL_KMS_KEY_ARN,
     HasCustomEventSelectors: false,
     HasInsightSelectors: false,
-    IsOrganizationTrail: false,
+    IsOrganizationTrail: trail?.organizationId !== undefined,
   };
 }
 
 /** The seeded `alias/cloudtrail/management-events` key encrypts the trail's log files. */
 const CLOUDTRAIL_KEY_ID = uuidFor('cloudtrail-logs');
+export const TRAIL_KMS_KEY_ARN = `arn:aws:kms:${TRAIL_HOME_REGION}:${SANDBOX_ACCOUNT}:key/${CLOUDTRAIL_KEY_ID}`;
 
 function findTrail(ctx: RequestContext, name: unknown, field: string): void {
   if (typeof name !== 'string' || name === '') throw new AwsError('InvalidTrailNameException', `${field} must not be empty.`);
@@ -622,7 +664,7 @@ export const cloudtrailService: JsonService = {
       const shadow = ctx.region !== TRAIL_HOME_REGION;
       if (shadow && !includeShadow) return { trailList: [] };
       if (Array.isArray(names) && names.length > 0 && !names.some((n) => n === TRAIL_NAME || n === TRAIL_ARN)) return { trailList: [] };
-      return { trailList: [trailDescription()] };
+      return { trailList: [trailDescription(trails.get(ctx.store))] };
     },
     GetTrailStatus: (ctx, params) => {
       findTrail(ctx, params.Name, 'Name');

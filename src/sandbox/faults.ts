@@ -50,6 +50,11 @@ export interface FaultSettings {
    * below 1) of each quota's rate — of every KMS quota, or only those of `operations`.
    */
   competitor?: { share: number; operations?: string[] };
+  /**
+   * S3 object keys (in the trail's bucket) whose GetObject answers only the first half of the
+   * object: a log file that arrived cut off, which a reader must report, never skip silently.
+   */
+  truncatedObjects?: string[];
 }
 
 const counterShape = {
@@ -68,6 +73,7 @@ export const faultSettingsSchema = z.object({
   hang: z.object({ ...counterShape, after: z.boolean().optional() }).optional(),
   quotaScale: z.number().positive().finite().optional(),
   competitor: z.object({ share: z.number().min(0).lt(1), operations: z.array(z.string()).optional() }).optional(),
+  truncatedObjects: z.array(z.string()).optional(),
 });
 
 /**

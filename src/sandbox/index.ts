@@ -9,8 +9,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { alarmActions, cloudwatchService, evaluateAlarms } from './cloudwatch.js';
 import { faultSettingsSchema, isOperationDenied, networkFault, replaceFaults, shouldThrottle, type FaultSettings } from './faults.js';
 import { ec2Service, SANDBOX_DOWN_REGIONS } from './ec2.js';
-import { catchUpWorkloads, cloudtrailQualifiedService, cloudtrailService, openTrail, recordKmsCall } from './cloudtrail.js';
-import { kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
+import { catchUpWorkloads, cloudtrailQualifiedService, cloudtrailService, openTrail, recordKmsCall, trailDelivers } from './cloudtrail.js';
+import { decryptRefusalForS3, kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
 import { QuotaBuckets } from './quotas.js';
 import type { LogSink } from './log-sink.js';
 import { deliverLogEvents, logsService } from './logs.js';
@@ -21,6 +21,7 @@ import { seedState } from './seed.js';
 import { SANDBOX_TIME_HEADER } from '../domain/clock.js';
 import { readStateFile, Store } from './state.js';
 import { stsService } from './sts.js';
+import { isS3Request, serveS3 } from './s3.js';
 
 export type { FaultSettings } from './faults.js';
 
@@ -35,6 +36,7 @@ export interface SandboxOptions {
   quotaScale?: number; // multiplies every request quota (faults.quotaScale); default 1 (AWS's values)
   regionDown?: string[]; // regions whose KMS refuses every call (fault); default: the opt-in region me-south-1
   workloads?: boolean; // false: the seeded estate's simulated workloads never run (tests that move time a lot and watch only keys they create); default true
+  organizationId?: string; // the trail is an organization trail of this organization (o-…): AWSLogs/<org-id>/<account>/… in its bucket; default: an account trail
 }
 
 export interface RequestLogEntry {
@@ -89,7 +91,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await store.flush();
   }
 
-  const trail = await openTrail(store, options.statePath ? { file: `${options.statePath}.cloudtrail.jsonl` } : {});
+  const trail = await openTrail(store, {
+    ...(options.statePath ? { file: `${options.statePath}.cloudtrail.jsonl` } : {}),
+    ...(options.organizationId ? { organizationId: options.organizationId } : {}),
+  });
   const quotas = new QuotaBuckets();
   const regionDown = options.regionDown ?? [...SANDBOX_DOWN_REGIONS];
   const faults: FaultSettings = {
@@ -105,16 +110,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!trail.logging || !trail.includeManagementEvents) return;
     const events = delivery.events.filter((event) => {
       if (trail.readWriteType === 'All' && trail.excludeManagementEventSources.length === 0) return true;
-      let record: { eventSource?: unknown; readOnly?: unknown };
       try {
-        record = JSON.parse(event.message) as typeof record;
+        return trailDelivers(trail, JSON.parse(event.message) as { eventSource?: unknown; readOnly?: unknown });
       } catch {
         return true;
       }
-      if (typeof record.eventSource === 'string' && trail.excludeManagementEventSources.includes(record.eventSource)) return false;
-      if (trail.readWriteType === 'WriteOnly' && record.readOnly === true) return false;
-      if (trail.readWriteType === 'ReadOnly' && record.readOnly === false) return false;
-      return true;
     });
     if (events.length > 0) deliverLogEvents(store, { ...delivery, events }, now().getTime());
   };
@@ -307,6 +307,54 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     );
   }
 
+  /** S3 (REST-XML): found by its SigV4 service name or a bucket's virtual host (s3.ts). */
+  async function handleS3(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const scope = parseAuthorization(req.headers.authorization, 's3');
+    const caller = callerFor(scope.accessKeyId);
+    const receivedAt = arrivals.get(req) ?? Date.now();
+    const ctx: RequestContext = { region: scope.region, caller, requestId, operation: 'S3', now, store, faults, deliverLogs };
+    // The trail's files are rendered from its events: the workloads' calls that fell due come first.
+    sweepDeletions(store, now().getTime());
+    if (options.workloads !== false) catchUpWorkloads(ctx);
+    let network: ReturnType<typeof networkFault>;
+    const answer = serveS3({
+      method: req.method ?? 'GET',
+      host: req.headers.host ?? '',
+      url: req.url ?? '/',
+      headers: req.headers,
+      region: scope.region,
+      caller,
+      requestId,
+      now,
+      store,
+      takeQuota: (bucket, operation) => quotas.take({ account: bucket, region: '', service: 's3', operation }, faults),
+      fault: (operation) => {
+        network = networkFault(faults, operation);
+        return {
+          throttle: shouldThrottle(faults, 's3', operation),
+          denied: isOperationDenied(faults, operation),
+          ...(network?.kind === 'server-error' ? { serverError: network.status } : {}),
+        };
+      },
+      kmsDecrypt: (keyArn, encryptionContext) => decryptRefusalForS3(ctx, keyArn, encryptionContext),
+      objectFault: (key) => ({
+        denied: (faults.accessDenied ?? []).some((rule) => rule.key === key && (!rule.operations || rule.operations.includes('GetObject'))),
+        truncated: faults.truncatedObjects?.includes(key) ?? false,
+      }),
+    });
+    await Promise.all([store.flush().catch(() => undefined), trail.flush().catch(() => undefined)]);
+    const entry = { service: 's3', operation: answer.operation, region: scope.region, caller: caller.arn, params: answer.params, receivedAt };
+    if (network && network.kind !== 'server-error') {
+      // A read: run or not, the answer never arrives.
+      record({ ...entry, status: 0, fault: network.kind });
+      if (network.kind === 'reset') req.socket.destroy();
+      return;
+    }
+    record({ ...entry, status: answer.status, ...(answer.errorCode ? { errorCode: answer.errorCode } : {}) });
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+  }
+
   /** When each request arrived (before any injected latency): RequestLogEntry.receivedAt. */
   const arrivals = new WeakMap<IncomingMessage, number>();
   const server = createServer((req, res) => {
@@ -329,6 +377,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           const operation = rest.routes[`${req.method ?? ''} ${path}`];
           return handleJson(req, res, `${rest.targetPrefix}${operation ?? `${req.method ?? ''} ${path}`}`, body, requestId);
         }
+        if (isS3Request(parseAuthorization(req.headers.authorization, '').service, req.headers.host)) return handleS3(req, res, requestId);
         if (req.method === 'POST' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
           return handleQuery(req, res, body, requestId);
         }

@@ -281,6 +281,30 @@ function stateError(key: KeyRecord): AwsError | undefined {
   }
 }
 
+/**
+ * The kms:Decrypt that S3 makes for a caller reading an SSE-KMS object (Amazon S3 User Guide,
+ * "Using server-side encryption with AWS KMS keys": the reader needs kms:Decrypt on the key). The
+ * caller's identity and key policy decide, with kms:ViaService s3.<region>.amazonaws.com and the
+ * object's encryption context. Returns why it is refused, or undefined. Not recorded in CloudTrail
+ * (docs/sandbox.md, S3).
+ */
+export function decryptRefusalForS3(ctx: RequestContext, keyArnValue: string, encryptionContext: Record<string, string>): AwsError | undefined {
+  const match = /^arn:aws:kms:([^:]+):(\d{12}):key\/(.+)$/.exec(keyArnValue);
+  const key = match && match[2] === SANDBOX_ACCOUNT ? ctx.store.key(match[1]!, match[3]!) : undefined;
+  if (!key) return new AwsError('KMS.NotFoundException', `Key '${keyArnValue}' does not exist`);
+  const decrypt: RequestContext = { ...ctx, region: key.region, operation: 'Decrypt', caller: { ...ctx.caller, viaService: `s3.${key.region}.amazonaws.com` } };
+  const params = { KeyId: keyArnValue, EncryptionContext: encryptionContext };
+  try {
+    requestParams.set(decrypt, params);
+    authorize(decrypt, key);
+    requireUsable(key);
+  } catch (error) {
+    if (error instanceof AwsError) return error;
+    throw error;
+  }
+  return undefined;
+}
+
 /** Crypto and CreateGrant (KMS.md §1.3): only Enabled keys. CHOICE: pending deletion → KMSInvalidStateException. */
 function requireUsable(key: KeyRecord): void {
   if (key.state === 'Enabled') return;

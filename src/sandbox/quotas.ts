@@ -69,6 +69,17 @@ export function symmetricCryptoQuota(region: string): number {
 /** CloudTrail LookupEvents: 2 requests per second per account and Region (KMS.md §6.2). */
 export const LOOKUP_EVENTS_PER_SECOND = 2;
 
+/**
+ * Amazon S3: "at least 3,500 PUT/COPY/POST/DELETE or 5,500 GET/HEAD requests per second per
+ * partitioned Amazon S3 prefix" (Amazon S3 User Guide, "Best practices design patterns: optimizing
+ * Amazon S3 performance"). ListObjectsV2 is a GET on the bucket. The sandbox's bucket is one
+ * partition (a bucket starts with one; S3 splits it only after sustained load), so its reads share
+ * one bucket of 5,500/s; it serves no writes.
+ */
+export const S3_GET_PER_SECOND = 5_500;
+export const S3_WRITE_PER_SECOND = 3_500;
+const S3_READS = ['ListObjectsV2', 'GetObject', 'HeadObject', 'HeadBucket'];
+
 /** Name of the bucket the symmetric crypto operations share. */
 export const SYMMETRIC_CRYPTO_BUCKET = 'Cryptographic operations (symmetric)';
 
@@ -94,6 +105,8 @@ export function quotaFor(service: string, operation: string, region: string, loo
   if (service === 'cloudtrail' && operation === 'LookupEvents') return { bucket: 'cloudtrail:LookupEvents', rate: lookupEventsPerSecond };
   // Security Hub BatchImportFindings: 10 per second with a burst of 30 (partner guide, "Guidelines for using the BatchImportFindings API").
   if (service === 'securityhub' && operation === 'BatchImportFindings') return { bucket: 'securityhub:BatchImportFindings', rate: 10, burst: 30 };
+  // S3's rates are per bucket prefix, not per caller: the caller passes the bucket as `account`.
+  if (service === 's3') return S3_READS.includes(operation) ? { bucket: 's3:GET/HEAD', rate: S3_GET_PER_SECOND } : { bucket: 's3:PUT/COPY/POST/DELETE', rate: S3_WRITE_PER_SECOND };
   return undefined;
 }
 

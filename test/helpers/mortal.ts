@@ -116,6 +116,7 @@ export class Mortal {
       logs: (region) => wrap(clients.logs(region), 'logs'),
       cloudwatch: (region) => wrap(clients.cloudwatch(region), 'cloudwatch'),
       securityHub: (region) => wrap(clients.securityHub(region), 'securityhub'),
+      s3: (region) => wrap(clients.s3(region), 's3'),
       sts: () => wrap(clients.sts(), 'sts'),
       now: () => clients.now(),
       onRetry: (listener) => clients.onRetry(listener),
