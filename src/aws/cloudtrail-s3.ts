@@ -210,15 +210,16 @@ export async function readTrailBucket(
     },
     signal,
   );
-  progress.pages = result.filesRead + result.unreadable.length;
+  // Objects whose GetObject failed are not among the files read; those read but unreadable are.
+  const refused = result.unreadable.filter((u) => u.reason.startsWith('cannot be read: ')).length;
+  progress.pages = result.filesRead + refused;
   progress.bytes = result.bytes;
   progress.events = result.summary?.total ?? 0;
   progress.stopped = result.stopped;
   progress.done = !result.stopped;
-  // Every object refused: the bucket is not readable, which is not "no use".
-  const tried = result.filesRead + result.unreadable.length;
-  if (tried > 0 && result.unreadable.length === tried) {
-    throw new KeywardenError('aws', `none of the ${tried} log files in ${where} could be read: ${result.unreadable[0]!.reason}`);
+  // Every object refused or unreadable: the bucket is not readable, which is not "no use".
+  if (result.records === 0 && result.unreadable.length > 0 && result.unreadable.length >= result.filesRead) {
+    throw new KeywardenError('aws', `none of the ${progress.pages} log files in ${where} could be read: ${result.unreadable[0]!.reason.replace(/^cannot be read: /, '')}`);
   }
   return state(result.unreadable, result.summary);
 }

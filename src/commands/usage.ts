@@ -361,7 +361,7 @@ export async function collectUsage(
     summary,
     dependents: dependents(grants, summary),
     problems,
-    ...(state.unreadable && state.unreadable.length > 0 ? { unreadable: state.unreadable } : {}),
+    ...(state.unreadable ? { unreadable: state.unreadable } : {}),
   };
 }
 

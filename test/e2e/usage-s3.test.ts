@@ -182,11 +182,11 @@ describe('keywarden usage --cloudtrail-s3', () => {
       const failed = await keywarden(['usage', KEY, '--days', '2', '--cloudtrail-s3']);
       expect(failed.code).toBe(1);
       expect(failed.stdout).toMatch(/Incomplete\s+1 of \d+ log files could not be read/);
-      expect(failed.stdout).toContain(`s3://${BUCKET}/${victim}: not a readable gzip file`);
+      expect(failed.stdout).toContain(`s3://${BUCKET}/${victim}: truncated or corrupt gzip`);
       const partial = await keywarden(['usage', KEY, '--days', '2', '--cloudtrail-s3', '--allow-partial', '--json']);
       expect(partial.code).toBe(0);
       const doc = JSON.parse(partial.stdout) as Doc;
-      expect(doc.unreadable).toEqual([{ name: `s3://${BUCKET}/${victim}`, reason: expect.stringMatching(/^not a readable gzip file/) }]);
+      expect(doc.unreadable).toEqual([{ name: `s3://${BUCKET}/${victim}`, reason: expect.stringMatching(/^truncated or corrupt gzip/) }]);
       expect(doc.summary!.total).toBeLessThan(whole.summary!.total);
     } finally {
       delete sandbox.faults.truncatedObjects;
