@@ -271,6 +271,12 @@ export class AwsKeySource implements KeySource {
       const { readCloudTrailFiles } = await import('./cloudtrail-files.js');
       return readCloudTrailFiles(request.cloudtrailDir, key.arn, request, signal);
     }
+    if (request.engine === 'insights') {
+      const { findInsightsTarget, insightsKeyUsage } = await import('./insights.js');
+      const found = await findInsightsTarget(this.clients.cloudtrail(key.region), (r) => this.clients.logs(r), key.region, signal);
+      if (!found.target) throw new KeywardenError('unsupported', `Logs Insights cannot read this key's usage: ${found.why ?? 'no trail delivers to CloudWatch Logs'}`);
+      return insightsKeyUsage(this.clients.logs(found.target.logGroupRegion), found.target, key.arn, request, signal);
+    }
     const { lookupKeyEvents } = await import('./usage.js');
     return lookupKeyEvents(this.clients.cloudtrail(key.region), key.arn, request, signal);
   }

@@ -37,7 +37,7 @@ export interface UsageDocument {
   account: string;
   caller: string;
   key: { arn: string; region: string };
-  source: 'cloudtrail' | 'files';
+  source: UsageProgress['source'];
   progress: UsageProgress;
   /** null when the usage could not be read (`unavailable` says why): unknown, never "no use". */
   summary: UsageSummary | null;

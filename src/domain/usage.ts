@@ -522,8 +522,8 @@ export function fitCounts(counts: readonly number[], width: number): number[] {
 // Loading (the port's types; src/aws/usage.ts does the reading)
 
 export interface UsageProgress {
-  /** Where the events come from: LookupEvents, or log files from `--cloudtrail-dir`. */
-  source: 'cloudtrail' | 'files';
+  /** Where the events come from: LookupEvents, log files from `--cloudtrail-dir`, or Logs Insights queries. */
+  source: 'cloudtrail' | 'files' | 'insights';
   /** LookupEvents pages (or files) read so far. */
   pages: number;
   events: number;
@@ -536,6 +536,11 @@ export interface UsageProgress {
   stopped: boolean;
   /** The oldest event read so far (LookupEvents reads newest first). */
   oldest?: string;
+  /** Logs Insights: log events scanned so far, and their bytes. */
+  recordsScanned?: number;
+  bytesScanned?: number;
+  /** Logs Insights: parts of the summary cut at the 10,000-row limit (the summary is incomplete there). */
+  truncated?: string[];
 }
 
 export interface UsageLoadState {
@@ -544,6 +549,8 @@ export interface UsageLoadState {
   /** Newest first for LookupEvents; file order is not guaranteed. */
   events: UsageEvent[];
   progress: UsageProgress;
+  /** Engines that summarise at the source (Logs Insights): the summary itself; `events` is then empty. */
+  summary?: UsageSummary;
 }
 
 export interface UsageRequest {
@@ -552,6 +559,8 @@ export interface UsageRequest {
   onProgress?: (state: UsageLoadState) => void;
   /** Read CloudTrail log files (S3 delivery format) from here instead of LookupEvents. */
   cloudtrailDir?: string;
+  /** Query the trail's CloudWatch Logs log group with Logs Insights instead of LookupEvents. */
+  engine?: 'lookup' | 'insights' | 'files';
 }
 
 /** "412 events loaded (page 9) · 2 req/s" */

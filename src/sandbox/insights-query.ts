@@ -577,6 +577,18 @@ export interface QueryOutcome {
 /** The most rows a query returns (StartQuery `limit`: 1–10,000, default 10,000). */
 export const MAX_QUERY_ROWS = 10_000;
 
+const byteLengths = new Map<string, number>();
+/** UTF-8 length, remembered for the texts scanned again and again (the trail's history). */
+function byteLength(text: string): number {
+  let n = byteLengths.get(text);
+  if (n === undefined) {
+    n = Buffer.byteLength(text);
+    if (byteLengths.size > 200_000) byteLengths.clear();
+    byteLengths.set(text, n);
+  }
+  return n;
+}
+
 /** Runs a parsed query over events (already limited to the query's time range). */
 export function runQuery(query: ParsedQuery, events: Iterable<QueryEvent>, maxRows = MAX_QUERY_ROWS): QueryOutcome {
   let recordsScanned = 0;
@@ -586,7 +598,7 @@ export function runQuery(query: ParsedQuery, events: Iterable<QueryEvent>, maxRo
   const before = statsAt < 0 ? query.commands : query.commands.slice(0, statsAt);
   for (const event of events) {
     recordsScanned += 1;
-    bytesScanned += Buffer.byteLength(event.message());
+    bytesScanned += byteLength(event.message());
     const row: Row = { event, own: new Map() };
     let keep = true;
     for (const command of before) {

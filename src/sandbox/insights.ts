@@ -102,6 +102,14 @@ function groupNamesOf(params: Record<string, unknown>): string[] {
   });
 }
 
+/** Generated history records are cached by the trail; so is their JSON text, here. */
+const messages = new WeakMap<object, string>();
+function messageOf(record: object): string {
+  let text = messages.get(record);
+  if (text === undefined) messages.set(record, (text = JSON.stringify(record)));
+  return text;
+}
+
 /** The events of one group in [fromMs, toMs] (retention applied), as the engine reads them. */
 function* groupEvents(store: Store, group: LogGroupRecord, fromMs: number, toMs: number, nowMs: number): Generator<QueryEvent> {
   const retained = group.retentionInDays !== undefined ? nowMs - group.retentionInDays * DAY : -Infinity;
@@ -139,7 +147,6 @@ function* groupEvents(store: Store, group: LogGroupRecord, fromMs: number, toMs:
   if (group.region !== TRAIL_HOME_REGION || group.name !== TRAIL_LOG_GROUP) return;
   for (const entry of trailDeliveredArchive(store, from, toMs, stored >= MAX_EVENTS_PER_GROUP ? oldest : undefined)) {
     if (entry.time < from || entry.time > toMs) continue;
-    let message: string | undefined;
     const stream = `${SANDBOX_ACCOUNT}_CloudTrail_${String(entry.record.awsRegion)}`;
     yield {
       timestamp: entry.time,
@@ -147,7 +154,7 @@ function* groupEvents(store: Store, group: LogGroupRecord, fromMs: number, toMs:
       logStream: stream,
       log,
       ptr: Buffer.from(`${group.name}/${stream}/${entry.record.eventID}`).toString('base64'),
-      message: () => (message ??= JSON.stringify(entry.record)),
+      message: () => messageOf(entry.record),
       json: () => entry.record,
     };
   }
@@ -203,9 +210,9 @@ const startQuery: Handler = (ctx: RequestContext, params) => {
     // The concurrency error as AWS words it (seen in the wild with the older limit of 10).
     throw new AwsError('LimitExceededException', `Account maximum query concurrency limit of [${MAX_CONCURRENT_QUERIES}] reached.`);
   }
-  // The range is inclusive at both ends (StartQuery API reference); an end of second S takes the whole second.
+  // The range is inclusive at both ends (StartQuery API reference).
   const fromMs = startTime * 1000;
-  const toMs = endTime * 1000 + 999;
+  const toMs = endTime * 1000;
   const events = (function* () {
     for (const group of groups) yield* groupEvents(ctx.store, group, fromMs, toMs, nowMs);
   })();
