@@ -20,7 +20,7 @@ const help = `
                                           read at GetKeyLastUsage's 5 per second (progress on stderr);
                                           --no-last-use skips it (lastUsage is "pending")
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
-    $ keywarden usage KEY [--days N] [--cloudtrail-dir DIR] [--json]
+    $ keywarden usage KEY [--days N] [--engine insights|lookup|files] [--cloudtrail-dir DIR] [--json]
                                           who used the key, how, and what depends on it (CloudTrail)
     $ keywarden findings [--json | --sarif | --asff] [--min-severity S] [--fail-on S] [--only IDS] [--skip IDS]
                                           every finding on every customer-managed key in scope, grouped
@@ -86,7 +86,10 @@ const help = `
     --yes                 confirm without asking (changes, sandbox reset); required when not interactive
     --period DAYS         rotation period for "rotation enable" (90–2560, default 365)
     --key KEY             journal: only the entries of this key
-    --days N              usage: the window in days (1–90 from CloudTrail; more with --cloudtrail-dir)
+    --days N              usage: the window in days (1–90 from LookupEvents, 1–365 from Logs Insights; any with --cloudtrail-dir)
+    --engine E            usage: insights (Logs Insights over the trail's log group), lookup (LookupEvents) or files
+                          (--cloudtrail-dir); default: Insights when the trail delivers to CloudWatch Logs and the
+                          window is over 7 days, LookupEvents otherwise (the choice and why go to stderr)
     --cloudtrail-dir DIR  usage: read CloudTrail log files delivered to S3 (plain or .gz, a file or a tree)
     --format md|json      report: Markdown with tables (default) or JSON (same as --json)
     --sarif, --asff       findings: SARIF 2.1.0, or ASFF for Security Hub, instead of the table
@@ -143,6 +146,7 @@ const FLAGS = {
   key: { type: 'string' },
   days: { type: 'string' },
   cloudtrailDir: { type: 'string' },
+  engine: { type: 'string' },
   watchDays: { type: 'string' },
   windowDays: { type: 'string' },
   deletionDays: { type: 'string' },
@@ -343,14 +347,14 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'usage',
-    flags: ['json', 'days', 'cloudtrailDir'],
+    flags: ['json', 'days', 'cloudtrailDir', 'engine'],
     connects: true,
     async prepare(context) {
       const refused = exactlyOneKey('usage', context);
       if (refused !== undefined) return refused;
       const { flags } = context;
       const { parseUsageFlags, runUsage } = await import('./commands/usage.js');
-      const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, json: flags.json });
+      const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, engine: flags.engine, json: flags.json });
       if (!parsed.ok) return context.usage(parsed.message);
       return { run: (connection) => runUsage(connection, context.args[0]!, parsed.options) };
     },

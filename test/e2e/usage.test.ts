@@ -59,11 +59,43 @@ describe('keywarden usage', () => {
     expect(doc.dependents.some((d) => d.sources.includes('grant') && d.sources.includes('usage'))).toBe(true);
   }, 60_000);
 
-  it('refuses more than 90 days without log files', async () => {
-    const out = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '120']);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain('--cloudtrail-dir');
+  it('refuses more than 90 days from LookupEvents, more than 365 without log files, and an unknown engine (exit 2)', async () => {
+    const lookup = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '120', '--engine', 'lookup']);
+    expect(lookup.code).toBe(2);
+    expect(lookup.stderr).toContain('--engine insights');
+    expect(lookup.stderr).toContain('--cloudtrail-dir');
+    const year = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '400']);
+    expect(year.code).toBe(2);
+    expect(year.stderr).toContain('--cloudtrail-dir');
+    const bogus = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--engine', 'athena']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('--engine must be insights, lookup or files, not "athena"');
+    const files = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--engine', 'files']);
+    expect(files.code).toBe(2);
+    expect(files.stderr).toContain('--cloudtrail-dir');
   });
+
+  it('without --engine, a long window goes to Logs Insights (the trail delivers to CloudWatch Logs), a short one to LookupEvents; the choice is shown', async () => {
+    const long = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '120', '--json']);
+    expect(long.code).toBe(0);
+    const doc = JSON.parse(long.stdout) as { source: string; engine: { engine: string; reason: string }; summary: { total: number; window: { days: number } }; progress: { recordsScanned: number } };
+    expect(doc.source).toBe('insights');
+    expect(doc.engine.engine).toBe('insights');
+    expect(doc.engine.reason).toContain('aws-cloudtrail-logs-111122223333-management');
+    expect(doc.engine.reason).toContain('keeps 90 days');
+    expect(doc.summary.window.days).toBe(120);
+    expect(doc.summary.total).toBeGreaterThan(1000);
+    expect(doc.progress.recordsScanned).toBeGreaterThan(doc.summary.total);
+    const text = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '30']);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/^keywarden: usage from Logs Insights: trail management-events delivers to log group/m);
+    expect(text.stdout).toMatch(/Window\s+30 days .*from Logs Insights/);
+    const short = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '2']);
+    expect(short.code).toBe(0);
+    expect(short.stderr).toMatch(/^keywarden: usage from LookupEvents: a 2-day window is read quickly/m);
+    expect(short.stdout).toMatch(/Window\s+2 days .*from LookupEvents/);
+  }, 120_000);
+
   it('prints JSON saying the usage is unknown (exit 1) when CloudTrail refuses, never nothing or "no use"', async () => {
     const sandbox = await startSandbox();
     try {
