@@ -12,9 +12,14 @@
 // - a throttled or failed read goes back in the queue with a growing delay (the row stays
 //   "pending"); only after `maxRounds` failures, or an answer that cannot change by asking again
 //   (access denied, no such key), does it become an error value.
+// - with `trail`, one Logs Insights query over the log group the trail delivers to (KMS.md §13)
+//   first gives the last successful use of every key of the region that has one in the group; a
+//   key it names is filled from it (labelled `source: 'trail'`) and not asked of GetKeyLastUsage.
+//   The per-key reading starts at once and only reads what the query has not filled.
 
 import { KeywardenError } from '../domain/errors.js';
 import type { KeyRow, LastUsage } from '../domain/key.js';
+import { INSIGHTS_MAX_DAYS, type TrailLastUse } from '../domain/insights.js';
 import { LAST_USE_MAX_AGE_MS, readingOrder, secondsLeft, type LastUseProgress, type ReadLastUsage } from '../domain/last-use.js';
 import type { LastUseFeed, LastUseSnapshot, LastUseStore } from '../domain/source.js';
 import type { Clients } from './clients.js';
@@ -41,7 +46,11 @@ export interface LastUseReaderOptions {
   saveDelayMs?: number;
   /** Snapshots handed to listeners at most this often (default 250 ms: a re-sort of 10,000 rows each time). */
   notifyMs?: number;
+  /** Fill last use from the trail's CloudWatch Logs log group first, when the trail delivers there (default false). */
+  trail?: boolean;
 }
+
+const DAY_MS = 86_400_000;
 
 /** Errors that asking again will not change: the value becomes an error at once. */
 const FINAL_KINDS = new Set(['access-denied', 'not-found', 'validation', 'unsupported', 'invalid-state', 'disabled', 'no-credentials']);
@@ -68,6 +77,8 @@ interface RegionReader {
   dirty: boolean;
   /** What the store held for this region when it was read. */
   stored?: Map<string, ReadLastUsage>;
+  /** The trail's last uses (Logs Insights), once the query has answered, and when. */
+  trail?: { uses: Map<string, TrailLastUse>; readAt: string };
 }
 
 function defaultBackoff(round: number): number {
@@ -124,6 +135,7 @@ export class LastUseReader implements LastUseFeed {
         const entry: Entry = { arn: row.arn, creationDate: row.metadata.creationDate, failures: 0, notBefore: 0, inFlight: false, forced: false };
         const stored = region.stored?.get(row.arn);
         if (stored) entry.value = stored;
+        this.fillFromTrail(region, entry);
         region.entries.set(row.arn, entry);
         touched.add(region);
       }
@@ -210,6 +222,7 @@ export class LastUseReader implements LastUseFeed {
     };
     reader.loaded = this.loadStored(reader);
     reader.loop = this.run(reader);
+    if (this.options.trail) void this.readTrail(reader);
     this.regions.set(name, reader);
     return reader;
   }
@@ -230,6 +243,37 @@ export class LastUseReader implements LastUseFeed {
     // Keys listed after the cache was read pick their values up in setRows.
     region.stored = stored;
     this.changed();
+  }
+
+  /**
+   * One Logs Insights query for the last use of every key of the region, over as much as the
+   * trail's log group keeps (at most a year). Any failure leaves the keys to GetKeyLastUsage.
+   */
+  private async readTrail(region: RegionReader): Promise<void> {
+    try {
+      const { findInsightsTarget, insightsLastUses } = await import('./insights.js');
+      const found = await findInsightsTarget(this.clients.cloudtrail(region.region), (r) => this.clients.logs(r), region.region, this.abort.signal);
+      if (!found.target || this.closed) return;
+      const endMs = this.now().getTime();
+      const days = Math.min(INSIGHTS_MAX_DAYS, found.target.retentionInDays ?? INSIGHTS_MAX_DAYS);
+      const { uses } = await insightsLastUses(this.clients.logs(found.target.logGroupRegion), found.target, region.region, { startMs: endMs - days * DAY_MS, endMs }, this.abort.signal);
+      if (this.closed) return;
+      await region.loaded;
+      region.trail = { uses, readAt: this.now().toISOString() };
+      for (const entry of region.entries.values()) this.fillFromTrail(region, entry);
+      region.dirty = true;
+      this.changed();
+      this.scheduleSave();
+    } catch {
+      // No Logs Insights here (no access, no such group, a query that failed): GetKeyLastUsage reads every key.
+    }
+  }
+
+  /** A key still to be read that the trail's query names takes its value from there. */
+  private fillFromTrail(region: RegionReader, entry: Entry): void {
+    const use = region.trail?.uses.get(entry.arn);
+    if (!use || entry.inFlight || entry.forced || !this.needsRead(entry, this.now().getTime())) return;
+    entry.value = { kind: 'used', operation: use.operation, timestamp: use.timestamp, readAt: region.trail!.readAt, source: 'trail' };
   }
 
   private readAtMs(value: ReadLastUsage | undefined): number | undefined {
