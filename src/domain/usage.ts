@@ -541,6 +541,10 @@ export interface UsageProgress {
   bytesScanned?: number;
   /** Logs Insights: parts of the summary cut at the 10,000-row limit (the summary is incomplete there). */
   truncated?: string[];
+  /** Which engine reads and why, when keywarden chose it (`engine: 'auto'`). */
+  engineReason?: string;
+  /** The longest window the engines available for this key can serve (LookupEvents 90, Logs Insights 365). */
+  maxWindowDays?: number;
 }
 
 export interface UsageLoadState {
@@ -559,8 +563,11 @@ export interface UsageRequest {
   onProgress?: (state: UsageLoadState) => void;
   /** Read CloudTrail log files (S3 delivery format) from here instead of LookupEvents. */
   cloudtrailDir?: string;
-  /** Query the trail's CloudWatch Logs log group with Logs Insights instead of LookupEvents. */
-  engine?: 'lookup' | 'insights' | 'files';
+  /**
+   * Query the trail's CloudWatch Logs log group with Logs Insights instead of LookupEvents; `auto`:
+   * Insights when the trail delivers there and the window is long, LookupEvents otherwise.
+   */
+  engine?: 'lookup' | 'insights' | 'files' | 'auto';
 }
 
 /** "412 events loaded (page 9) · 2 req/s" */

@@ -82,6 +82,21 @@ describe.skipIf(externalEndpoint)('Logs Insights usage (sandbox)', () => {
     expect(year.summary!.timeline.counts).toHaveLength(366);
   }, 60_000);
 
+  it('engine auto: LookupEvents for a short window, Logs Insights for a long one, each saying why and how long a window the key can have', async () => {
+    const clients = endpoint.clients();
+    const source = new AwsKeySource(clients);
+    const key = await resolveKey(clients, 'alias/legacy/reporting-2023');
+    const reasons: string[] = [];
+    const short = await source.loadUsage(key, { window: '7d', engine: 'auto', onProgress: (s) => reasons.push(s.progress.engineReason ?? '') });
+    expect(short.progress).toMatchObject({ source: 'cloudtrail', done: true, maxWindowDays: 365 });
+    expect(short.progress.engineReason).toMatch(/^LookupEvents: a 7-day window is read quickly/);
+    expect(reasons.every((r) => r === short.progress.engineReason)).toBe(true);
+    const long = await source.loadUsage(key, { window: '30d', engine: 'auto' });
+    expect(long.progress).toMatchObject({ source: 'insights', done: true, maxWindowDays: 365 });
+    expect(long.progress.engineReason).toMatch(/^Logs Insights: trail management-events delivers to log group aws-cloudtrail-logs-111122223333-management/);
+    expect(long.summary!.total).toBeGreaterThan(0);
+  }, 60_000);
+
   it('stopping the reader stops its queries (StopQuery), and reports stopped', async () => {
     const clients = endpoint.clients();
     const key = await resolveKey(clients, 'alias/ebs/prod-data');

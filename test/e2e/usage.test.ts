@@ -37,6 +37,42 @@ describe('the Usage tab in a terminal', () => {
   }, 60_000);
 });
 
+describe('the Usage tab with Logs Insights', () => {
+  let terminal: Terminal | undefined;
+  afterEach(async () => {
+    await terminal?.close();
+    terminal = undefined;
+  });
+
+  it('w goes past 90 days to a year once Logs Insights serves the key; the engine and its scan are shown', async () => {
+    terminal = await Terminal.start({ args: ['--sandbox'], rows: 50, columns: 160 });
+    await terminal.waitFor((s) => s.includes('legacy/reporting-2023') && !s.includes('loading keys'));
+    await terminal.type('/');
+    await terminal.type('reporting-2023');
+    await terminal.waitFor(/1 of \d+ keys/);
+    await terminal.press('Enter');
+    await terminal.press('Enter');
+    await terminal.waitFor('Overview');
+    await terminal.type('5');
+    // 7 days: LookupEvents, and the windows Logs Insights adds are offered.
+    const week = await terminal.waitFor((s) => /Engine\s+LookupEvents: a 7-day window/.test(s), 30_000);
+    expect(week).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d\s+365 d/);
+    for (const next of ['30 d', '90 d']) {
+      await terminal.type('w');
+      await terminal.waitFor(`usage window: ${next}`);
+    }
+    await terminal.type('w');
+    const year = await terminal.waitFor((s) => s.includes('usage window: 365 d') && /Engine\s+Logs Insights: trail management-events/.test(s), 30_000);
+    expect(year).toMatch(/Logs Insights · [\d,]+ records scanned/);
+    expect(year).toMatch(/Events\s+\d+ · \d+ failed attempts/);
+    expect(year).toMatch(/Failed\s+DisabledException ×\d+/);
+    await terminal.type('w');
+    await terminal.waitFor('usage window: 24 h');
+    await terminal.press('C-c');
+    expect(await terminal.exitCode()).toBe(0);
+  }, 90_000);
+});
+
 describe('keywarden usage', () => {
   function keywarden(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
