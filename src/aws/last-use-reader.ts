@@ -15,7 +15,8 @@
 // - with `trail`, one Logs Insights query over the log group the trail delivers to (KMS.md §13)
 //   first gives the last successful use of every key of the region that has one in the group; a
 //   key it names is filled from it (labelled `source: 'trail'`) and not asked of GetKeyLastUsage.
-//   The per-key reading starts at once and only reads what the query has not filled.
+//   While the query runs (at most TRAIL_WAIT_MS) only the selected key is read; then the per-key
+//   reading reads what the query has not filled.
 
 import { KeywardenError } from '../domain/errors.js';
 import type { KeyRow, LastUsage } from '../domain/key.js';
@@ -51,6 +52,8 @@ export interface LastUseReaderOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** How long the per-key reading waits for the trail's query (except for the selected key). */
+const TRAIL_WAIT_MS = 15_000;
 
 /** Errors that asking again will not change: the value becomes an error at once. */
 const FINAL_KINDS = new Set(['access-denied', 'not-found', 'validation', 'unsupported', 'invalid-state', 'disabled', 'no-credentials']);
@@ -79,6 +82,8 @@ interface RegionReader {
   stored?: Map<string, ReadLastUsage>;
   /** The trail's last uses (Logs Insights), once the query has answered, and when. */
   trail?: { uses: Map<string, TrailLastUse>; readAt: string };
+  /** While the trail's query runs: until when the other keys wait for it (wall clock). */
+  trailWaitUntil?: number;
 }
 
 function defaultBackoff(round: number): number {
@@ -222,7 +227,13 @@ export class LastUseReader implements LastUseFeed {
     };
     reader.loaded = this.loadStored(reader);
     reader.loop = this.run(reader);
-    if (this.options.trail) void this.readTrail(reader);
+    if (this.options.trail) {
+      reader.trailWaitUntil = Date.now() + TRAIL_WAIT_MS;
+      void this.readTrail(reader).finally(() => {
+        reader.trailWaitUntil = undefined;
+        reader.wake?.();
+      });
+    }
     this.regions.set(name, reader);
     return reader;
   }
@@ -292,8 +303,12 @@ export class LastUseReader implements LastUseFeed {
     const at = this.now().getTime();
     const waiting: string[] = [];
     let wakeAt: number | undefined;
+    // While the trail's query runs, only the key the operator has selected is read.
+    const trailWait = region.trailWaitUntil !== undefined && region.trailWaitUntil > Date.now() ? region.trailWaitUntil : undefined;
+    if (trailWait !== undefined) wakeAt = trailWait;
     for (const entry of region.entries.values()) {
       if (entry.inFlight || !this.needsRead(entry, at)) continue;
+      if (trailWait !== undefined && entry.arn !== this.selected) continue;
       if (entry.notBefore > Date.now()) {
         wakeAt = Math.min(wakeAt ?? Infinity, entry.notBefore);
         continue;

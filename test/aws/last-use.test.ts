@@ -230,6 +230,9 @@ sandboxOnly('last use, read in the background', () => {
     const source = new AwsKeySource(endpoint.clients([REGION]));
     const feed = reader(source, { trail: true });
     const described = rows.filter((row) => row.metadata);
+    // The selected key is read at once; the others wait for the query.
+    const selected = described.find((row) => row.aliases.includes('alias/ebs/prod-data'))!;
+    feed.focus(selected.arn, []);
     feed.setRows(rows);
     await expect.poll(() => endpoint.sandbox!.requests().some((r) => r.operation === 'GetQueryResults' && r.status === 200), { timeout: 10_000 }).toBe(true);
     await feed.idle();
@@ -246,6 +249,9 @@ sandboxOnly('last use, read in the background', () => {
     const payments = described.find((row) => row.aliases.includes('alias/app/payments-db'))!;
     const value = values.get(payments.arn);
     expect(value).toMatchObject({ kind: 'used', source: 'trail' });
+    expect(values.get(selected.arn)).toMatchObject({ kind: 'used' });
+    expect(values.get(selected.arn)).not.toHaveProperty('source');
+    expect(asked.has(selected.arn) || asked.has(selected.keyId)).toBe(true);
   }, 30_000);
 });
 

@@ -44,6 +44,16 @@ describe('the Usage tab with Logs Insights', () => {
     terminal = undefined;
   });
 
+  it('the keys view fills LAST USED from one Logs Insights query, labelled (trail)', async () => {
+    terminal = await Terminal.start({ args: ['--sandbox'], rows: 50, columns: 180 });
+    // Rows read from GetKeyLastUsage before the query answered keep that value; the rest come from the trail.
+    const screen = await terminal.waitFor((s) => !s.includes('pending') && /\d{4}-\d\d-\d\d \w+ \(trail\)/.test(s), 30_000);
+    expect(screen).toMatch(/LAST USED/);
+    expect(screen).toMatch(/ebs\/default-prod.*\d{4}-\d\d-\d\d \w+ \(trail\)/);
+    await terminal.press('C-c');
+    expect(await terminal.exitCode()).toBe(0);
+  }, 60_000);
+
   it('w goes past 90 days to a year once Logs Insights serves the key; the engine and its scan are shown', async () => {
     terminal = await Terminal.start({ args: ['--sandbox'], rows: 50, columns: 160 });
     await terminal.waitFor((s) => s.includes('legacy/reporting-2023') && !s.includes('loading keys'));
