@@ -17,6 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { failure } from './helpers.js';
+import { keyUsageQueries, lastUsesQuery } from '../../src/domain/insights.js';
+import { parseQuery } from '../../src/sandbox/insights-query.js';
 
 const NOW = Date.parse('2026-11-20T12:00:00.000Z');
 const GROUP = '/test/insights';
@@ -191,6 +193,13 @@ describe('statuses and limits', () => {
     expect(Number(counted[0]!.n)).toBeGreaterThan(1000);
     const beyond = await rows('stats count(*) as n', { logGroupName: TRAIL_GROUP, startTime: secs(NOW - 400 * DAY), endTime: secs(NOW - 95 * DAY) });
     expect(beyond).toEqual([]);
+  });
+});
+
+describe('what keywarden sends', () => {
+  it('every query keywarden sends is in the subset the sandbox runs', () => {
+    const queries = [...Object.values(keyUsageQueries(KEY_A, '24h')), ...Object.values(keyUsageQueries(KEY_A, { days: 365 })), lastUsesQuery('us-east-1')];
+    for (const { queryString } of queries) expect(() => parseQuery(queryString), queryString).not.toThrow();
   });
 });
 
