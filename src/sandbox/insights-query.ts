@@ -475,7 +475,7 @@ function jsonPath(json: Record<string, unknown>, path: string): Value | undefine
   return undefined;
 }
 
-type Row = { event?: QueryEvent; own: Map<string, Value> };
+export type Row = { event?: QueryEvent; own: Map<string, Value> };
 
 function fieldOf(row: Row, field: string): Value | undefined {
   const own = row.own.get(field);
@@ -589,34 +589,50 @@ function byteLength(text: string): number {
   return n;
 }
 
-/** Runs a parsed query over events (already limited to the query's time range). */
-export function runQuery(query: ParsedQuery, events: Iterable<QueryEvent>, maxRows = MAX_QUERY_ROWS): QueryOutcome {
-  let recordsScanned = 0;
-  let bytesScanned = 0;
-  let rows: Row[] = [];
-  const statsAt = query.commands.findIndex((c) => c.kind === 'stats');
-  const before = statsAt < 0 ? query.commands : query.commands.slice(0, statsAt);
-  for (const event of events) {
-    recordsScanned += 1;
-    bytesScanned += byteLength(event.message());
-    const row: Row = { event, own: new Map() };
-    let keep = true;
-    for (const command of before) {
-      if (command.kind === 'filter' && !test(command.expr, row)) {
-        keep = false;
-        break;
-      }
-      if (command.kind === 'parse') {
-        const source = fieldOf(row, command.field);
-        const match = source === undefined ? null : command.regex.exec(formatValue(source));
-        for (const name of command.names) {
-          const captured = match?.groups?.[name];
-          if (captured !== undefined) row.own.set(name, captured);
-        }
+/** A query part-way through its events: what it has kept and counted so far. */
+export interface QueryScan {
+  rows: Row[];
+  recordsScanned: number;
+  bytesScanned: number;
+}
+
+export function newScan(): QueryScan {
+  return { rows: [], recordsScanned: 0, bytesScanned: 0 };
+}
+
+/** Runs the commands before `stats` over one event. */
+export function scanEvent(query: ParsedQuery, scan: QueryScan, event: QueryEvent): void {
+  scan.recordsScanned += 1;
+  scan.bytesScanned += byteLength(event.message());
+  const row: Row = { event, own: new Map() };
+  for (const command of query.commands) {
+    if (command.kind === 'stats') break;
+    if (command.kind === 'filter' && !test(command.expr, row)) return;
+    if (command.kind === 'parse') {
+      const source = fieldOf(row, command.field);
+      const match = source === undefined ? null : command.regex.exec(formatValue(source));
+      for (const name of command.names) {
+        const captured = match?.groups?.[name];
+        if (captured !== undefined) row.own.set(name, captured);
       }
     }
-    if (keep) rows.push(row);
   }
+  scan.rows.push(row);
+}
+
+/** Runs a parsed query over events (already limited to the query's time range). */
+export function runQuery(query: ParsedQuery, events: Iterable<QueryEvent>, maxRows = MAX_QUERY_ROWS): QueryOutcome {
+  const scan = newScan();
+  for (const event of events) scanEvent(query, scan, event);
+  return finishQuery(query, scan, maxRows);
+}
+
+/** Aggregates, sorts and limits what the scan kept: the query's result. */
+export function finishQuery(query: ParsedQuery, scan: QueryScan, maxRows = MAX_QUERY_ROWS): QueryOutcome {
+  const { recordsScanned, bytesScanned } = scan;
+  let rows = scan.rows;
+  const statsAt = query.commands.findIndex((c) => c.kind === 'stats');
+  const before = statsAt < 0 ? query.commands : query.commands.slice(0, statsAt);
   const recordsMatched = rows.length;
   let projection: Array<{ field: string; name: string }> | undefined;
   for (const command of before) if (command.kind === 'fields') projection = [...(projection ?? []), ...command.fields];

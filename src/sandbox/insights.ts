@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SANDBOX_ACCOUNT } from './constants.js';
 import { TRAIL_HOME_REGION, TRAIL_LOG_GROUP, trailDeliveredArchive } from './cloudtrail.js';
-import { MAX_QUERY_ROWS, parseQuery, QueryCompileError, runQuery, type QueryEvent, type QueryOutcome } from './insights-query.js';
+import { finishQuery, MAX_QUERY_ROWS, newScan, parseQuery, QueryCompileError, scanEvent, type ParsedQuery, type QueryEvent, type QueryOutcome, type QueryScan } from './insights-query.js';
 import { MAX_EVENTS_PER_GROUP, findLogGroup } from './logs.js';
 import { AwsError, validationError, type Handler, type RequestContext } from './protocol.js';
 import type { LogGroupRecord, Store } from './state.js';
@@ -24,13 +24,15 @@ const MAX_GROUPS = 50;
 const MAX_QUERY_LENGTH = 10_000;
 
 /**
- * How long a query takes, in real (wall-clock) time: it is Scheduled, then Running, then
+ * How long a query takes at least, in real (wall-clock) time: it is Scheduled, then Running, then
  * Complete, so a client must poll as it must against AWS. Longer for more records scanned.
  */
 export function queryRunMs(recordsScanned: number): number {
   return Math.min(3_000, 400 + Math.floor(recordsScanned / 200));
 }
 const SCHEDULED_MS = 50;
+/** Events scanned between two turns of the event loop: a query never holds up the sandbox's other requests for long. */
+const SCAN_CHUNK = 2_000;
 
 type QueryStatus = 'Scheduled' | 'Running' | 'Complete' | 'Failed' | 'Cancelled' | 'Timeout' | 'Unknown';
 
@@ -41,11 +43,13 @@ interface QueryRecord {
   logGroupNames: string[];
   /** Sandbox time (epoch ms) the query started. */
   createTime: number;
-  /** Wall-clock start and run time. */
+  /** Wall-clock start and (once the scan is done) run time. */
   startedAt: number;
-  runMs: number;
-  outcome: QueryOutcome;
-  final?: 'Cancelled' | 'Timeout';
+  runMs?: number;
+  /** What has been scanned so far; the outcome once the scan is done. */
+  scan: QueryScan;
+  outcome?: QueryOutcome;
+  final?: 'Cancelled' | 'Timeout' | 'Failed';
 }
 
 const queriesByStore = new WeakMap<Store, Map<string, QueryRecord>>();
@@ -59,7 +63,7 @@ function queriesOf(store: Store): Map<string, QueryRecord> {
 function statusOf(query: QueryRecord, nowMs: number): QueryStatus {
   if (query.final) return query.final;
   const elapsed = Date.now() - query.startedAt;
-  if (elapsed >= query.runMs) return 'Complete';
+  if (query.outcome && query.runMs !== undefined && elapsed >= query.runMs) return 'Complete';
   if (nowMs - query.createTime >= QUERY_TIMEOUT_MS) {
     query.final = 'Timeout';
     return 'Timeout';
@@ -216,20 +220,34 @@ const startQuery: Handler = (ctx: RequestContext, params) => {
   const events = (function* () {
     for (const group of groups) yield* groupEvents(ctx.store, group, fromMs, toMs, nowMs);
   })();
-  const outcome = runQuery(parsed, events, typeof limit === 'number' ? limit : MAX_QUERY_ROWS);
   const queryId = randomUUID();
-  queriesOf(ctx.store).set(queryId, {
-    queryId,
-    region: ctx.region,
-    queryString,
-    logGroupNames: groups.map((g) => g.name),
-    createTime: nowMs,
-    startedAt: Date.now(),
-    runMs: queryRunMs(outcome.recordsScanned),
-    outcome,
-  });
+  const record: QueryRecord = { queryId, region: ctx.region, queryString, logGroupNames: groups.map((g) => g.name), createTime: nowMs, startedAt: Date.now(), scan: newScan() };
+  queriesOf(ctx.store).set(queryId, record);
+  void scanInTurns(record, parsed, events, typeof limit === 'number' ? limit : MAX_QUERY_ROWS);
   return { queryId };
 };
+
+/** Scans the events a chunk at a time, letting other requests in between, until done or stopped. */
+async function scanInTurns(record: QueryRecord, parsed: ParsedQuery, events: Iterator<QueryEvent>, maxRows: number): Promise<void> {
+  try {
+    for (;;) {
+      for (let i = 0; i < SCAN_CHUNK; i += 1) {
+        const next = events.next();
+        if (next.done) {
+          record.outcome = finishQuery(parsed, record.scan, maxRows);
+          record.runMs = queryRunMs(record.outcome.recordsScanned);
+          return;
+        }
+        scanEvent(parsed, record.scan, next.value);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      if (record.final) return; // stopped, or timed out
+    }
+  } catch {
+    // An event the engine could not handle: AWS would report the query Failed.
+    record.final = 'Failed';
+  }
+}
 
 function findQuery(ctx: RequestContext, params: Record<string, unknown>): QueryRecord {
   const id = params.queryId;
@@ -246,17 +264,19 @@ function findQuery(ctx: RequestContext, params: Record<string, unknown>): QueryR
 const getQueryResults: Handler = (ctx, params) => {
   const query = findQuery(ctx, params);
   const status = statusOf(query, ctx.now().getTime());
-  const { outcome } = query;
-  const share = status === 'Complete' ? 1 : status === 'Scheduled' ? 0 : Math.min(0.99, (Date.now() - query.startedAt) / query.runMs);
+  const { outcome, scan } = query;
+  // While running, the statistics are what has been scanned so far (held back a little after the
+  // scan until the query's run time is up, so they grow smoothly to their final values).
+  const share = status === 'Complete' || !outcome || query.runMs === undefined ? 1 : Math.min(0.99, (Date.now() - query.startedAt) / query.runMs);
   const scaled = (n: number) => Math.floor(n * share);
   return {
     queryLanguage: 'CWLI',
     // Partial results while running: none (a stats query has nothing final before it completes).
-    results: status === 'Complete' ? outcome.rows : [],
+    results: status === 'Complete' && outcome ? outcome.rows : [],
     statistics: {
-      recordsMatched: scaled(outcome.recordsMatched),
-      recordsScanned: scaled(outcome.recordsScanned),
-      bytesScanned: scaled(outcome.bytesScanned),
+      recordsMatched: scaled(outcome?.recordsMatched ?? scan.rows.length),
+      recordsScanned: scaled(outcome?.recordsScanned ?? scan.recordsScanned),
+      bytesScanned: scaled(outcome?.bytesScanned ?? scan.bytesScanned),
     },
     status,
   };
