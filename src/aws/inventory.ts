@@ -291,16 +291,27 @@ export class AwsKeySource implements KeySource {
       const found = await this.insightsTarget(key.region, signal);
       const days = windowDays(request.window);
       if (request.engine === 'auto') {
-        const choice = chooseEngine(days, found.target, found.why);
-        const maxWindowDays = found.target ? INSIGHTS_MAX_DAYS : LOOKUP_MAX_DAYS;
+        let choice = chooseEngine(days, found.target, found.why);
+        let maxWindowDays = found.target ? INSIGHTS_MAX_DAYS : LOOKUP_MAX_DAYS;
         if (choice.engine === 'lookup' && days > LOOKUP_MAX_DAYS) {
           throw new KeywardenError('unsupported', `LookupEvents keeps ${LOOKUP_MAX_DAYS} days, and Logs Insights cannot be used here (${found.why ?? 'no log group'})`);
         }
         // Every report says which engine reads, why, and how long a window the key can have.
         const tagged = { ...request, ...(request.onProgress ? { onProgress: (s: UsageLoadState) => request.onProgress!({ ...s, progress: { ...s.progress, engineReason: choice.reason, maxWindowDays } }) } : {}) };
-        const loaded = choice.engine === 'insights' && found.target
-          ? await insightsKeyUsage(this.clients.logs(found.target.logGroupRegion), found.target, key.arn, tagged, signal)
-          : await (await import('./usage.js')).lookupKeyEvents(this.clients.cloudtrail(key.region), key.arn, tagged, signal);
+        const lookup = async () => (await import('./usage.js')).lookupKeyEvents(this.clients.cloudtrail(key.region), key.arn, tagged, signal);
+        let loaded: UsageLoadState;
+        if (choice.engine === 'insights' && found.target) {
+          try {
+            loaded = await insightsKeyUsage(this.clients.logs(found.target.logGroupRegion), found.target, key.arn, tagged, signal);
+          } catch (error) {
+            // Logs Insights refused (no logs:StartQuery …): LookupEvents still serves what it keeps.
+            const kind = (error as { kind?: string }).kind;
+            if (days > LOOKUP_MAX_DAYS || (kind !== 'access-denied' && kind !== 'unsupported')) throw error;
+            choice = { engine: 'lookup', reason: `LookupEvents: Logs Insights was refused (${(error as Error).message})` };
+            maxWindowDays = LOOKUP_MAX_DAYS;
+            loaded = await lookup();
+          }
+        } else loaded = await lookup();
         return { ...loaded, progress: { ...loaded.progress, engineReason: choice.reason, maxWindowDays } };
       }
       if (!found.target) throw new KeywardenError('unsupported', `Logs Insights cannot read this key's usage: ${found.why ?? 'no trail delivers to CloudWatch Logs'}`);

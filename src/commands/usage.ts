@@ -103,21 +103,34 @@ export async function collectUsage(
     problems.push(`ListGrants: ${describeError(error)}`);
     return [];
   });
-  const engine = await engineFor(connection, key.region, options, signal);
+  let engine = await engineFor(connection, key.region, options, signal);
   onEngine?.(engine);
-  const sourceName: UsageProgress['source'] = engine.engine === 'files' ? 'files' : engine.engine === 'insights' ? 'insights' : 'cloudtrail';
+  let sourceName: UsageProgress['source'] = engine.engine === 'files' ? 'files' : engine.engine === 'insights' ? 'insights' : 'cloudtrail';
   let state: Awaited<ReturnType<typeof source.loadUsage>>;
-  try {
-    state = await source.loadUsage(
+  const load = (chosen: EngineChoice) =>
+    source.loadUsage(
       key,
       {
         window,
-        engine: engine.engine,
+        engine: chosen.engine,
         ...(options.cloudtrailDir ? { cloudtrailDir: options.cloudtrailDir } : {}),
         ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}),
       },
       signal,
     );
+  try {
+    try {
+      state = await load(engine);
+    } catch (error) {
+      // keywarden chose Logs Insights and it was refused (no logs:StartQuery, say): LookupEvents
+      // still serves a window it keeps. An engine asked for with --engine is not swapped.
+      const kind = (error as { kind?: string }).kind;
+      if (options.engine || engine.engine !== 'insights' || options.days > LOOKUP_MAX_DAYS || (kind !== 'access-denied' && kind !== 'unsupported')) throw error;
+      engine = { engine: 'lookup', reason: `LookupEvents: Logs Insights was refused (${describeError(error)})` };
+      onEngine?.(engine);
+      sourceName = 'cloudtrail';
+      state = await load(engine);
+    }
   } catch (error) {
     // The key is known, its usage is not: say so in the same document, never as "no use".
     const reason = describeError(error);

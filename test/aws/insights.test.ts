@@ -97,6 +97,22 @@ describe.skipIf(externalEndpoint)('Logs Insights usage (sandbox)', () => {
     expect(long.summary!.total).toBeGreaterThan(0);
   }, 60_000);
 
+  it('engine auto: when Logs Insights is refused, LookupEvents reads the window and the reason says so', async () => {
+    const clients = endpoint.clients();
+    const source = new AwsKeySource(clients);
+    const key = await resolveKey(clients, 'alias/legacy/reporting-2023');
+    endpoint.sandbox!.faults.accessDenied = [{ operations: ['StartQuery'] }];
+    try {
+      const loaded = await source.loadUsage(key, { window: '30d', engine: 'auto' });
+      expect(loaded.progress).toMatchObject({ source: 'cloudtrail', done: true, maxWindowDays: 90 });
+      expect(loaded.progress.engineReason).toMatch(/^LookupEvents: Logs Insights was refused \(.*access denied/i);
+      // A window only Logs Insights serves is not read at all: unknown, never a shorter answer.
+      await expect(source.loadUsage(key, { window: { days: 365 }, engine: 'auto' })).rejects.toThrow(/access denied/i);
+    } finally {
+      endpoint.sandbox!.faults.accessDenied = undefined;
+    }
+  }, 60_000);
+
   it('stopping the reader stops its queries (StopQuery), and reports stopped', async () => {
     const clients = endpoint.clients();
     const key = await resolveKey(clients, 'alias/ebs/prod-data');

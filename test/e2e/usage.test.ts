@@ -67,12 +67,12 @@ describe('the Usage tab with Logs Insights', () => {
     // 7 days: LookupEvents, and the windows Logs Insights adds are offered.
     const week = await terminal.waitFor((s) => /Engine\s+LookupEvents: a 7-day window/.test(s), 30_000);
     expect(week).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d\s+365 d/);
-    for (const next of ['30 d', '90 d']) {
+    for (const days of [30, 90]) {
       await terminal.type('w');
-      await terminal.waitFor(`usage window: ${next}`);
+      await terminal.waitFor((s) => s.includes(`usage window: ${days} d`) && s.includes(`a ${days}-day window is longer`) && /records scanned\s*$/m.test(s), 60_000);
     }
     await terminal.type('w');
-    const year = await terminal.waitFor((s) => s.includes('usage window: 365 d') && /Engine\s+Logs Insights: trail management-events/.test(s), 30_000);
+    const year = await terminal.waitFor((s) => s.includes('usage window: 365 d') && /Engine\s+Logs Insights: trail management-events/.test(s), 60_000);
     expect(year).toMatch(/Logs Insights · [\d,]+ records scanned/);
     expect(year).toMatch(/Events\s+\d+ · \d+ failed attempts/);
     expect(year).toMatch(/Failed\s+DisabledException ×\d+/);
@@ -80,7 +80,7 @@ describe('the Usage tab with Logs Insights', () => {
     await terminal.waitFor('usage window: 24 h');
     await terminal.press('C-c');
     expect(await terminal.exitCode()).toBe(0);
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('keywarden usage', () => {
@@ -140,6 +140,28 @@ describe('keywarden usage', () => {
     expect(short.code).toBe(0);
     expect(short.stderr).toMatch(/^keywarden: usage from LookupEvents: a 2-day window is read quickly/m);
     expect(short.stdout).toMatch(/Window\s+2 days .*from LookupEvents/);
+  }, 120_000);
+
+  it('when Logs Insights is refused, keywarden falls back to LookupEvents and says so; asked for with --engine, it is unknown (exit 1)', async () => {
+    const sandbox = await startSandbox();
+    try {
+      sandbox.faults.accessDenied = [{ operations: ['StartQuery'] }];
+      const env = { AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', KEYWARDEN_HOME: mkdtempSync(join(tmpdir(), 'kw-usage-home-')) };
+      const out = await runKeywarden(['usage', 'alias/legacy/reporting-2023', '--days', '30', '--json', '--endpoint-url', sandbox.url], env, 60_000);
+      expect(out.code).toBe(0);
+      const doc = JSON.parse(out.stdout) as { source: string; engine: { engine: string; reason: string }; summary: { total: number } };
+      expect(doc.source).toBe('cloudtrail');
+      expect(doc.engine.engine).toBe('lookup');
+      expect(doc.engine.reason).toMatch(/^LookupEvents: Logs Insights was refused \(.*access denied/i);
+      expect(doc.summary.total).toBeGreaterThan(0);
+      const asked = await runKeywarden(['usage', 'alias/legacy/reporting-2023', '--days', '30', '--engine', 'insights', '--json', '--endpoint-url', sandbox.url], env, 60_000);
+      expect(asked.code).toBe(1);
+      const unknown = JSON.parse(asked.stdout) as { summary: unknown; unavailable: string };
+      expect(unknown.summary).toBeNull();
+      expect(unknown.unavailable).toMatch(/access denied/i);
+    } finally {
+      await sandbox.close();
+    }
   }, 120_000);
 
   it('prints JSON saying the usage is unknown (exit 1) when CloudTrail refuses, never nothing or "no use"', async () => {
