@@ -20,7 +20,7 @@ const help = `
                                           read at GetKeyLastUsage's 5 per second (progress on stderr);
                                           --no-last-use skips it (lastUsage is "pending")
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
-    $ keywarden usage KEY [--days N] [--cloudtrail-s3 [s3://BUCKET/PREFIX]] [--allow-partial] [--json]
+    $ keywarden usage KEY [--days N] [--engine insights|lookup|files] [--cloudtrail-s3 [s3://BUCKET/PREFIX]] [--allow-partial] [--json]
                                           who used the key, how, and what depends on it (CloudTrail)
     $ keywarden usage KEY --cloudtrail-dir DIR [--since DATE] [--until DATE] [--days N] [--allow-partial]
                                           the same from a copy of the trail's log files, any age; offline
@@ -90,7 +90,11 @@ const help = `
     --yes                 confirm without asking (changes, sandbox reset); required when not interactive
     --period DAYS         rotation period for "rotation enable" (90–2560, default 365)
     --key KEY             journal: only the entries of this key
-    --days N              usage: the window in days (1–90 from CloudTrail; more with --cloudtrail-dir or --cloudtrail-s3)
+    --days N              usage: the window in days (1–90 from LookupEvents, 1–365 from Logs Insights; any with
+                          --cloudtrail-dir or --cloudtrail-s3)
+    --engine E            usage: insights (Logs Insights over the trail's log group), lookup (LookupEvents) or files
+                          (--cloudtrail-dir); default: Insights when the trail delivers to CloudWatch Logs and the
+                          window is over 7 days, LookupEvents otherwise (the choice and why go to stderr)
     --cloudtrail-dir DIR  usage: read CloudTrail log files delivered to S3 (plain or .gz, a file or a tree);
                           the window is the span of the records read, narrowed by --since, --until, --days
     --cloudtrail-s3 [URL] usage: read the log files in the trail's bucket: s3://BUCKET/PREFIX, or without a URL
@@ -160,6 +164,7 @@ const FLAGS = {
   until: { type: 'string' },
   cloudtrailS3: { type: 'string' },
   allowPartial: { type: 'boolean', default: false },
+  engine: { type: 'string' },
   watchDays: { type: 'string' },
   windowDays: { type: 'string' },
   deletionDays: { type: 'string' },
@@ -379,7 +384,7 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'usage',
-    flags: ['json', 'days', 'cloudtrailDir', 'cloudtrailS3', 'since', 'until', 'allowPartial'],
+    flags: ['json', 'days', 'cloudtrailDir', 'cloudtrailS3', 'engine', 'since', 'until', 'allowPartial'],
     connects: true,
     async prepare(context) {
       const { flags } = context;
@@ -391,7 +396,7 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
       const refused = exactlyOneKey('usage', { ...context, args });
       if (refused !== undefined) return refused;
       const { offlineKeyRef, parseUsageFlags, runUsage, runUsageOffline } = await import('./commands/usage.js');
-      const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, cloudtrailS3, since: flags.since, until: flags.until, allowPartial: flags.allowPartial, json: flags.json });
+      const parsed = parseUsageFlags({ days: flags.days, cloudtrailDir: flags.cloudtrailDir, cloudtrailS3, engine: flags.engine, since: flags.since, until: flags.until, allowPartial: flags.allowPartial, json: flags.json });
       if (!parsed.ok) return context.usage(parsed.message);
       // Log files and a key ARN (or id) need nothing from AWS, unless a connection is asked for
       // (it adds the key's grants): no credentials, no Region, no network.

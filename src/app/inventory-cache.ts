@@ -184,11 +184,11 @@ export class CachingKeySource implements KeySource {
   }
 
   /** The inner source's last-use reader, keeping its values on disk for this account and endpoint. */
-  get lastUseFeed(): ((options?: { store?: LastUseStore }) => LastUseFeed) | undefined {
+  get lastUseFeed(): ((options?: { store?: LastUseStore; trail?: boolean }) => LastUseFeed) | undefined {
     const inner = this.inner.lastUseFeed?.bind(this.inner);
     if (!inner) return undefined;
     return (options = {}) => {
-      const feed = inner({ store: options.store ?? new DiskLastUseStore(async () => (await this.identity()).account, this.endpoint) });
+      const feed = inner({ store: options.store ?? new DiskLastUseStore(async () => (await this.identity()).account, this.endpoint), ...(options.trail !== undefined ? { trail: options.trail } : {}) });
       this.feeds.add(feed);
       return feed;
     };

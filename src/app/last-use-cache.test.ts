@@ -35,6 +35,13 @@ describe('last-use cache', () => {
     expect(await readLastUseCache({ ...scope, account: OTHER })).toEqual(new Map());
   });
 
+  it('keeps where a value came from: a use found in the trail stays labelled after a restart', async () => {
+    const fromTrail: ReadLastUsage = { kind: 'used', operation: 'Encrypt', timestamp: '2026-11-21T09:00:00Z', readAt: '2026-12-07T01:00:00.000Z', source: 'trail' };
+    const values = new Map<string, ReadLastUsage>([[arn(ACCOUNT, 'eu-west-1', 'c'), fromTrail]]);
+    await writeLastUseCache(scope, values);
+    expect((await readLastUseCache(scope)).get(arn(ACCOUNT, 'eu-west-1', 'c'))).toEqual(fromTrail);
+  });
+
   it('never keeps errors, nor keys of another account or region', async () => {
     await writeLastUseCache(
       scope,

@@ -23,6 +23,7 @@ const valueSchema = z.union([
     trackingStartDate: z.string().optional(),
     cloudTrailEventId: z.string().optional(),
     readAt: z.string(),
+    source: z.literal('trail').optional(),
   }),
   z.object({ kind: z.literal('never'), trackingStartDate: z.string(), readAt: z.string() }),
   z.object({ kind: z.literal('not-since-tracking'), trackingStartDate: z.string(), readAt: z.string() }),

@@ -66,6 +66,14 @@ export interface ReaderPayload<V> {
   read(kms: KMSClient, row: KeyRow, context: { signal: AbortSignal; now: () => Date; lastTry: boolean }): Promise<ReadOutcome<V>>;
   /** Whether a value is saved for the next run (errors are not: they are asked again). */
   keep(value: V): boolean;
+  /**
+   * One read for the whole region before the per-key reads (last use: one Logs Insights query over
+   * the trail's log group): the values it gives fill the keys that need one, and are not read key
+   * by key. While it runs (at most `prefillWaitMs`) only the selected key is read. A failure leaves
+   * every key to `read`.
+   */
+  prefill?(context: { clients: Clients; region: string; now: () => Date; signal: AbortSignal }): Promise<Map<string, V> | undefined>;
+  prefillWaitMs?: number;
 }
 
 interface Entry<V> {
@@ -89,6 +97,10 @@ interface RegionReader<V> {
   dirty: boolean;
   /** What the store held for this region when it was read. */
   stored?: Map<string, V>;
+  /** The payload's region-wide values (`prefill`), once they have come. */
+  prefilled?: Map<string, V>;
+  /** While `prefill` runs: until when the keys other than the selected one wait for it (wall clock). */
+  prefillWaitUntil?: number;
 }
 
 function defaultBackoff(round: number): number {
@@ -145,6 +157,7 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
       const entry: Entry<V> = { row, failures: 0, notBefore: 0, inFlight: false, forced: false };
       const stored = region.stored?.get(row.arn);
       if (stored) entry.value = stored;
+      this.fillFromPrefill(region, entry);
       region.entries.set(row.arn, entry);
       touched.add(region);
     }
@@ -230,8 +243,37 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
     };
     reader.loaded = this.loadStored(reader);
     reader.loop = this.run(reader);
+    if (this.payload.prefill) {
+      reader.prefillWaitUntil = Date.now() + (this.payload.prefillWaitMs ?? 15_000);
+      void this.runPrefill(reader).finally(() => {
+        reader.prefillWaitUntil = undefined;
+        reader.wake?.();
+      });
+    }
     this.regions.set(name, reader);
     return reader;
+  }
+
+  private async runPrefill(region: RegionReader<V>): Promise<void> {
+    try {
+      const values = await this.payload.prefill!({ clients: this.clients, region: region.region, now: this.now, signal: this.abort.signal });
+      if (!values || this.closed) return;
+      await region.loaded;
+      region.prefilled = values;
+      for (const entry of region.entries.values()) this.fillFromPrefill(region, entry);
+      region.dirty = true;
+      this.changed();
+      this.scheduleSave();
+    } catch {
+      // Nothing region-wide here (no access, nothing to query): every key is read on its own.
+    }
+  }
+
+  /** A key still to be read that the region-wide read names takes its value from there. */
+  private fillFromPrefill(region: RegionReader<V>, entry: Entry<V>): void {
+    const value = region.prefilled?.get(entry.row.arn);
+    if (!value || entry.inFlight || entry.forced || !this.needsRead(entry, this.now().getTime())) return;
+    entry.value = value;
   }
 
   /** Values kept from earlier runs fill the keys that have none yet (a value older than an hour is shown and read again). */
@@ -264,8 +306,12 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
     const at = this.now().getTime();
     const waiting: string[] = [];
     let wakeAt: number | undefined;
+    // While the region-wide read runs, only the key the operator has selected is read.
+    const prefillWait = region.prefillWaitUntil !== undefined && region.prefillWaitUntil > Date.now() ? region.prefillWaitUntil : undefined;
+    if (prefillWait !== undefined) wakeAt = prefillWait;
     for (const entry of region.entries.values()) {
       if (entry.inFlight || !this.needsRead(entry, at)) continue;
+      if (prefillWait !== undefined && entry.row.arn !== this.selected) continue;
       if (entry.notBefore > Date.now()) {
         wakeAt = Math.min(wakeAt ?? Infinity, entry.notBefore);
         continue;

@@ -13,7 +13,8 @@ import { ON_DEMAND_ROTATION_LIMIT, type CallerIdentity, type KeyDetail, type Key
 import type { AccessFeed, InventoryHandlers, KeySource, LastUseFeed, RegionProgress } from '../domain/source.js';
 import { AccessReader, type AccessReaderOptions } from './access-reader.js';
 import { LastUseReader, type LastUseReaderOptions } from './last-use-reader.js';
-import type { UsageLoadState, UsageRequest } from '../domain/usage.js';
+import { windowDays, type UsageLoadState, type UsageRequest } from '../domain/usage.js';
+import type { InsightsTarget } from '../domain/insights.js';
 import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
 import { describeKey, listAliases, listGrants, listKeyPages, listRotations, listTags, readLastUsage, readPolicy, readRotation } from './kms-reads.js';
@@ -264,6 +265,20 @@ export class AwsKeySource implements KeySource {
     return detail;
   }
 
+  private readonly insightsTargets = new Map<string, Promise<{ target?: InsightsTarget; why?: string }>>();
+
+  /** The trail's log group for a Region, asked once per source (DescribeTrails, DescribeLogGroups). */
+  private insightsTarget(region: string, signal?: AbortSignal): Promise<{ target?: InsightsTarget; why?: string }> {
+    let found = this.insightsTargets.get(region);
+    if (!found) {
+      found = import('./insights.js').then(({ findInsightsTarget }) => findInsightsTarget(this.clients.cloudtrail(region), (r) => this.clients.logs(r), region, signal));
+      this.insightsTargets.set(region, found);
+      // A failed look-up (aborted, refused) is asked again next time.
+      void found.then((f) => (f.target ? undefined : this.insightsTargets.delete(region)));
+    }
+    return found;
+  }
+
   async loadUsage(key: { arn: string; region: string }, usageRequest: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState> {
     // The window ends at the account's time (the sandbox's clock on a sandbox), not this machine's.
     const request = { ...usageRequest, now: this.clients.now() };
@@ -274,6 +289,37 @@ export class AwsKeySource implements KeySource {
     if (request.cloudtrailDir) {
       const { readCloudTrailFiles } = await import('./cloudtrail-files.js');
       return readCloudTrailFiles(request.cloudtrailDir, key.arn, request, signal);
+    }
+    if (request.engine === 'insights' || request.engine === 'auto') {
+      const [{ insightsKeyUsage }, { chooseEngine, INSIGHTS_MAX_DAYS, LOOKUP_MAX_DAYS }] = await Promise.all([import('./insights.js'), import('../domain/insights.js')]);
+      const found = await this.insightsTarget(key.region, signal);
+      const days = windowDays(request.window);
+      if (request.engine === 'auto') {
+        let choice = chooseEngine(days, found.target, found.why);
+        let maxWindowDays = found.target ? INSIGHTS_MAX_DAYS : LOOKUP_MAX_DAYS;
+        if (choice.engine === 'lookup' && days > LOOKUP_MAX_DAYS) {
+          throw new KeywardenError('unsupported', `LookupEvents keeps ${LOOKUP_MAX_DAYS} days, and Logs Insights cannot be used here (${found.why ?? 'no log group'})`);
+        }
+        // Every report says which engine reads, why, and how long a window the key can have.
+        const tagged = { ...request, ...(request.onProgress ? { onProgress: (s: UsageLoadState) => request.onProgress!({ ...s, progress: { ...s.progress, engineReason: choice.reason, maxWindowDays } }) } : {}) };
+        const lookup = async () => (await import('./usage.js')).lookupKeyEvents(this.clients.cloudtrail(key.region), key.arn, tagged, signal);
+        let loaded: UsageLoadState;
+        if (choice.engine === 'insights' && found.target) {
+          try {
+            loaded = await insightsKeyUsage(this.clients.logs(found.target.logGroupRegion), found.target, key.arn, tagged, signal);
+          } catch (error) {
+            // Logs Insights refused (no logs:StartQuery …): LookupEvents still serves what it keeps.
+            const kind = (error as { kind?: string }).kind;
+            if (days > LOOKUP_MAX_DAYS || (kind !== 'access-denied' && kind !== 'unsupported')) throw error;
+            choice = { engine: 'lookup', reason: `LookupEvents: Logs Insights was refused (${(error as Error).message})` };
+            maxWindowDays = LOOKUP_MAX_DAYS;
+            loaded = await lookup();
+          }
+        } else loaded = await lookup();
+        return { ...loaded, progress: { ...loaded.progress, engineReason: choice.reason, maxWindowDays } };
+      }
+      if (!found.target) throw new KeywardenError('unsupported', `Logs Insights cannot read this key's usage: ${found.why ?? 'no trail delivers to CloudWatch Logs'}`);
+      return insightsKeyUsage(this.clients.logs(found.target.logGroupRegion), found.target, key.arn, request, signal);
     }
     const { lookupKeyEvents } = await import('./usage.js');
     return lookupKeyEvents(this.clients.cloudtrail(key.region), key.arn, request, signal);

@@ -3,8 +3,15 @@
 // the inventory shows its rows at once with last use "pending" and the background reader
 // (src/aws/background-reader.ts: paced per region, visible rows first, values reused for an hour,
 // failures retried with a growing delay) fills it in with this payload.
+//
+// With `trail`, one Logs Insights query over the log group the trail delivers to (KMS.md §13)
+// first gives the last successful use of every key of the region that has one in the group; a key
+// it names is filled from it (labelled `source: 'trail'`) and not asked of GetKeyLastUsage. While
+// the query runs (at most TRAIL_WAIT_MS) only the selected key is read; then GetKeyLastUsage reads
+// what the query has not filled.
 
 import { KeywardenError } from '../domain/errors.js';
+import { INSIGHTS_MAX_DAYS } from '../domain/insights.js';
 import type { ReadLastUsage } from '../domain/last-use.js';
 import { BackgroundKeyReader, FINAL_KINDS, type BackgroundReaderOptions, type ReaderPayload } from './background-reader.js';
 import type { Clients } from './clients.js';
@@ -12,7 +19,29 @@ import { toDomainError } from './errors.js';
 import { readLastUsage } from './kms-reads.js';
 import { KMS_QUOTAS } from './rate-limit.js';
 
-export type LastUseReaderOptions = BackgroundReaderOptions<ReadLastUsage>;
+export type LastUseReaderOptions = BackgroundReaderOptions<ReadLastUsage> & {
+  /** Fill last use from the trail's CloudWatch Logs log group first, when the trail delivers there (default false). */
+  trail?: boolean;
+};
+
+const DAY_MS = 86_400_000;
+/** How long the per-key reading waits for the trail's query (except for the selected key). */
+const TRAIL_WAIT_MS = 15_000;
+
+/**
+ * One Logs Insights query for the last use of every key of the region, over as much as the
+ * trail's log group keeps (at most a year); undefined when the trail does not deliver to Logs.
+ */
+async function trailLastUses({ clients, region, now, signal }: Parameters<NonNullable<ReaderPayload<ReadLastUsage>['prefill']>>[0]): Promise<Map<string, ReadLastUsage> | undefined> {
+  const { findInsightsTarget, insightsLastUses } = await import('./insights.js');
+  const found = await findInsightsTarget(clients.cloudtrail(region), (r) => clients.logs(r), region, signal);
+  if (!found.target) return undefined;
+  const endMs = now().getTime();
+  const days = Math.min(INSIGHTS_MAX_DAYS, found.target.retentionInDays ?? INSIGHTS_MAX_DAYS);
+  const { uses } = await insightsLastUses(clients.logs(found.target.logGroupRegion), found.target, region, { startMs: endMs - days * DAY_MS, endMs }, signal);
+  const readAt = now().toISOString();
+  return new Map([...uses].map(([arn, use]) => [arn, { kind: 'used', operation: use.operation, timestamp: use.timestamp, readAt, source: 'trail' } as ReadLastUsage]));
+}
 
 export const LAST_USE_PAYLOAD: ReaderPayload<ReadLastUsage> = {
   perSecond: KMS_QUOTAS.GetKeyLastUsage ?? 5,
@@ -37,6 +66,6 @@ export const LAST_USE_PAYLOAD: ReaderPayload<ReadLastUsage> = {
 
 export class LastUseReader extends BackgroundKeyReader<ReadLastUsage> {
   constructor(clients: Clients, options: LastUseReaderOptions = {}) {
-    super(clients, LAST_USE_PAYLOAD, options);
+    super(clients, options.trail ? { ...LAST_USE_PAYLOAD, prefill: trailLastUses, prefillWaitMs: TRAIL_WAIT_MS } : LAST_USE_PAYLOAD, options);
   }
 }

@@ -33,6 +33,12 @@ export const READ_OPERATIONS: ReadonlySet<string> = new Set([
   'DescribeMetricFilters',
   'TestMetricFilter',
   'FilterLogEvents',
+  // Logs Insights: a query reads the log group (billed by the bytes it scans) and changes no
+  // resource; StopQuery ends keywarden's own query.
+  'StartQuery',
+  'GetQueryResults',
+  'StopQuery',
+  'DescribeQueries',
   // CloudWatch
   'DescribeAlarms',
   'DescribeAlarmHistory',

@@ -2,14 +2,18 @@
 // [s3://BUCKET/PREFIX]] [--allow-partial] [--json]`: the Usage tab for scripts — CloudTrail events
 // of one key over a window (LookupEvents, paced to 2 requests/second; or the log files a trail
 // delivered to S3, read from a local copy — any age, streamed through worker threads, and offline
-// when KEY is a key ARN or a key id — or from the bucket itself), summarised, with what depends on it.
+// when KEY is a key ARN or a key id — or from the bucket itself; or Logs Insights over the trail's log
+// group, `--engine insights`), summarised, with what depends on it. Without --engine, Logs Insights
+// when the trail delivers to CloudWatch Logs and the window is longer than LookupEvents reads
+// quickly; the choice is shown.
 
 import type { Connection } from '../app/connect.js';
-import { describeError } from '../domain/errors.js';
+import { describeError, KeywardenError } from '../domain/errors.js';
+import { chooseEngine, INSIGHTS_MAX_DAYS, LOOKUP_MAX_DAYS, summaryOfLoad, usageProgressLine, USAGE_ENGINES, type EngineChoice, type UsageEngine } from '../domain/insights.js';
 import { parseS3Url } from '../domain/s3-url.js';
 import type { Grant } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
-import { dependents, progressLine, sparkline, summarizeUsage, type Dependent, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
+import { dependents, sparkline, type Dependent, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
 import { printError, printJson, printLine } from './output.js';
 
 const DAY = 86_400_000;
@@ -20,6 +24,8 @@ export interface UsageOptions {
   cloudtrailDir?: string;
   /** Read the trail's bucket: `url` given, or the bucket of the trail covering the key's Region. */
   cloudtrailS3?: { url?: string };
+  /** Asked for with --engine (files when --cloudtrail-dir is given); undefined = keywarden chooses. */
+  engine?: UsageEngine;
   /** Log files: window bounds (ms), from --since / --until. */
   since?: number;
   until?: number;
@@ -58,6 +64,7 @@ export function parseUsageFlags(flags: {
   days?: string | undefined;
   cloudtrailDir?: string | undefined;
   cloudtrailS3?: string | true | undefined;
+  engine?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
   allowPartial?: boolean | undefined;
@@ -70,6 +77,14 @@ export function parseUsageFlags(flags: {
   }
   if (flags.cloudtrailDir === '') return { ok: false, message: '--cloudtrail-dir needs a directory or file' };
   const files = flags.cloudtrailDir !== undefined;
+  let engine: UsageEngine | undefined;
+  if (flags.engine !== undefined) {
+    if (!(USAGE_ENGINES as readonly string[]).includes(flags.engine)) return { ok: false, message: `--engine must be ${USAGE_ENGINES.join(', ').replace(/, ([^,]*)$/, ' or $1')}, not "${flags.engine}"` };
+    engine = flags.engine as UsageEngine;
+  }
+  if (engine === 'files' && !files) return { ok: false, message: '--engine files reads log files: give them with --cloudtrail-dir DIR' };
+  if (engine !== undefined && engine !== 'files' && files) return { ok: false, message: `--cloudtrail-dir reads log files; it does not go with --engine ${engine}` };
+  if (engine !== undefined && flags.cloudtrailS3 !== undefined) return { ok: false, message: `--cloudtrail-s3 reads the trail's bucket; it does not go with --engine ${engine}` };
   if (files && flags.cloudtrailS3 !== undefined) return { ok: false, message: '--cloudtrail-dir and --cloudtrail-s3 cannot be used together: read a local copy or the bucket' };
   if (flags.cloudtrailS3 !== undefined) {
     // The bucket: the last --days N days (default 7), any length; the files it cannot read are named.
@@ -91,8 +106,13 @@ export function parseUsageFlags(flags: {
     for (const [name, given] of [['--since', flags.since !== undefined], ['--until', flags.until !== undefined], ['--allow-partial', flags.allowPartial === true]] as const) {
       if (given) return { ok: false, message: `${name} goes with --cloudtrail-dir DIR${name === '--allow-partial' ? ' or --cloudtrail-s3' : ''} (LookupEvents reads the last --days N days)` };
     }
-    if (days !== undefined && days > 90) return { ok: false, message: `CloudTrail LookupEvents keeps 90 days; for --days ${days} read the trail's log files with --cloudtrail-s3 or --cloudtrail-dir DIR` };
-    return { ok: true, options: { days: days ?? 7, json: flags.json ?? false } };
+    if (engine === 'lookup' && days !== undefined && days > LOOKUP_MAX_DAYS) {
+      return { ok: false, message: `CloudTrail LookupEvents keeps ${LOOKUP_MAX_DAYS} days; for --days ${days} use --engine insights (the trail's CloudWatch Logs log group) or read the trail's log files with --cloudtrail-s3 or --cloudtrail-dir DIR` };
+    }
+    if (days !== undefined && days > INSIGHTS_MAX_DAYS) {
+      return { ok: false, message: `--days ${days}: Logs Insights reads at most ${INSIGHTS_MAX_DAYS} days here and LookupEvents ${LOOKUP_MAX_DAYS}; older evidence: read the trail's log files with --cloudtrail-s3 or --cloudtrail-dir DIR` };
+    }
+    return { ok: true, options: { days: days ?? 7, json: flags.json ?? false, ...(engine ? { engine } : {}) } };
   }
   const since = flags.since === undefined ? undefined : parseIsoBound(flags.since, 'start');
   if (flags.since !== undefined && since === undefined) return { ok: false, message: `--since must be an ISO date or time (2026-01-31, 2026-01-31T08:00Z), not "${flags.since}"` };
@@ -141,7 +161,9 @@ export interface UsageDocument {
   /** The caller's ARN; null offline (no AWS call was made). */
   caller: string | null;
   key: { arn: string; region: string };
-  source: 'cloudtrail' | 'files' | 's3';
+  source: UsageProgress['source'];
+  /** The engine that read the usage, and why it was chosen (LookupEvents or Logs Insights). */
+  engine?: EngineChoice;
   /** The bucket and prefix read (`s3://…`), for source "s3". */
   location?: string;
   /** Log files read without credentials or network: no grants, no identity. */
@@ -290,35 +312,55 @@ function finish(document: UsageDocument, options: UsageOptions): number {
   return 0;
 }
 
+/** The engine to read with: the one asked for, or Insights / LookupEvents as chooseEngine says. */
+async function engineFor(connection: Connection, region: string, options: UsageOptions, signal?: AbortSignal): Promise<EngineChoice> {
+  const days = options.days ?? 7;
+  if (options.engine) return { engine: options.engine, reason: `${options.engine === 'insights' ? 'Logs Insights' : 'LookupEvents'}: asked for with --engine ${options.engine}` };
+  const { findInsightsTarget } = await import('../aws/insights.js');
+  const found = await findInsightsTarget(connection.clients.cloudtrail(region), (r) => connection.clients.logs(r), region, signal);
+  const choice = chooseEngine(days, found.target, found.why);
+  if (choice.engine === 'lookup' && days > LOOKUP_MAX_DAYS) {
+    throw new KeywardenError('usage', `CloudTrail LookupEvents keeps ${LOOKUP_MAX_DAYS} days and Logs Insights cannot be used (${found.why ?? 'no log group'}); for --days ${days} read the trail's log files with --cloudtrail-s3 or --cloudtrail-dir DIR`);
+  }
+  if (choice.engine === 'insights' && found.target?.retentionInDays !== undefined && found.target.retentionInDays < days) {
+    choice.reason += `; the log group keeps ${found.target.retentionInDays} days, so the window's older days hold nothing`;
+  }
+  return choice;
+}
+
 export async function collectUsage(
   connection: Connection,
   keyRef: string,
   options: UsageOptions,
   onProgress?: (progress: UsageProgress) => void,
   signal?: AbortSignal,
+  onEngine?: (choice: EngineChoice) => void,
 ): Promise<UsageDocument> {
   const [{ AwsKeySource, resolveKey }, { listGrants }] = await Promise.all([import('../aws/inventory.js'), import('../aws/kms-reads.js')]);
   const source = new AwsKeySource(connection.clients);
   const identity = await source.identity();
   const key = await resolveKey(connection.clients, keyRef, signal);
-  const window: UsageWindow = { days: options.days ?? 7 };
+  const windowDays = options.days ?? 7;
+  const window: UsageWindow = { days: windowDays };
   const problems: string[] = [];
   const grantsPromise = listGrants(connection.clients.kms(key.region), key.arn, signal).catch((error: unknown): Grant[] => {
     problems.push(`ListGrants: ${describeError(error)}`);
     return [];
   });
-  const sourceName = options.cloudtrailS3 ? 's3' : options.cloudtrailDir ? 'files' : 'cloudtrail';
+  let sourceName: UsageProgress['source'] = options.cloudtrailS3 ? 's3' : options.cloudtrailDir ? 'files' : 'cloudtrail';
+  let engine: EngineChoice | undefined;
   const unknown = (reason: string): UsageDocument => ({
     // The key is known, its usage is not: say so in the same document, never as "no use".
     account: identity.account,
     caller: identity.arn,
     key,
     source: sourceName,
+    ...(engine ? { engine } : {}),
     progress: { source: sourceName, pages: 0, events: 0, throttled: 0, requestsPerSecond: 0, done: false, stopped: false },
     summary: null,
     unavailable: reason,
     dependents: [],
-    problems: [...problems, `${sourceName === 's3' ? "the trail's bucket" : sourceName === 'files' ? 'log files' : 'CloudTrail LookupEvents'}: ${reason}`],
+    problems: [...problems, `${sourceName === 's3' ? "the trail's bucket" : sourceName === 'files' ? 'log files' : sourceName === 'insights' ? 'Logs Insights' : 'CloudTrail LookupEvents'}: ${reason}`],
   });
   if (options.cloudtrailDir) {
     // The same reading as offline; the connection adds the key's grants and the caller.
@@ -343,19 +385,49 @@ export async function collectUsage(
     };
   }
   let state: Awaited<ReturnType<typeof source.loadUsage>> & { location?: string; unreadable?: Array<{ name: string; reason: string }> };
+  const load = (chosen?: EngineChoice) =>
+    source.loadUsage(
+      key,
+      {
+        window,
+        ...(chosen ? { engine: chosen.engine } : {}),
+        ...(options.cloudtrailS3 ? { cloudtrailS3: options.cloudtrailS3 } : {}),
+        ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}),
+      },
+      signal,
+    );
   try {
-    state = await source.loadUsage(key, { window, ...(options.cloudtrailS3 ? { cloudtrailS3: options.cloudtrailS3 } : {}), ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}) }, signal);
+    if (options.cloudtrailS3) state = await load();
+    else {
+      engine = await engineFor(connection, key.region, options, signal);
+      onEngine?.(engine);
+      sourceName = engine.engine === 'insights' ? 'insights' : 'cloudtrail';
+      try {
+        state = await load(engine);
+      } catch (error) {
+        // keywarden chose Logs Insights and it was refused (no logs:StartQuery, say): LookupEvents
+        // still serves a window it keeps. An engine asked for with --engine is not swapped.
+        const kind = (error as { kind?: string }).kind;
+        if (options.engine || engine.engine !== 'insights' || windowDays > LOOKUP_MAX_DAYS || (kind !== 'access-denied' && kind !== 'unsupported')) throw error;
+        engine = { engine: 'lookup', reason: `LookupEvents: Logs Insights was refused (${describeError(error)})` };
+        onEngine?.(engine);
+        sourceName = 'cloudtrail';
+        state = await load(engine);
+      }
+    }
   } catch (error) {
     return unknown(describeError(error));
   }
-  // Log files come summarised as they streamed by (src/aws/log-objects.ts); LookupEvents as events.
-  const summary = state.summary ?? summarizeUsage(state.events, window, connection.now(), { keyArn: key.arn });
+  // Log files and Logs Insights come summarised; LookupEvents as events.
+  const summary = summaryOfLoad(state, window, connection.now(), key.arn);
+  if (state.progress.truncated?.length) problems.push(`Logs Insights: ${state.progress.truncated.join(', ')} cut at 10,000 rows: those parts of the summary are incomplete`);
   const grants = await grantsPromise;
   return {
     account: identity.account,
     caller: identity.arn,
     key,
     source: state.progress.source,
+    ...(engine ? { engine } : {}),
     ...(state.location ? { location: state.location } : {}),
     progress: state.progress,
     summary,
@@ -368,10 +440,18 @@ export async function collectUsage(
 export async function runUsage(connection: Connection, keyRef: string, options: UsageOptions): Promise<number> {
   const showProgress = !options.json && process.stderr.isTTY;
   const lookupProgress = showProgress && !options.cloudtrailDir;
-  const document = await collectUsage(connection, keyRef, options, showProgress ? (p) => lookupProgress && process.stderr.write(`\r${progressLine(p)}\u001b[K`) : undefined);
+  const document = await collectUsage(
+    connection,
+    keyRef,
+    options,
+    showProgress ? (p) => lookupProgress && process.stderr.write(`\r${usageProgressLine(p)}\u001b[K`) : undefined,
+    undefined,
+    // Text mode says which engine reads and why (stderr); --json has it in the document.
+    options.json || options.cloudtrailDir || options.cloudtrailS3 ? undefined : (choice) => process.stderr.write(`keywarden: usage from ${cleanText(choice.reason)}\n`),
+  );
   if (lookupProgress) process.stderr.write('\r\u001b[K');
   // What was read from a bucket, on stderr whatever the output (scripts keep stdout clean).
-  if (document.source === 's3' && document.summary) process.stderr.write(`keywarden: ${progressLine(document.progress)} from ${cleanText(document.location ?? '')}\n`);
+  if (document.source === 's3' && document.summary) process.stderr.write(`keywarden: ${usageProgressLine(document.progress)} from ${cleanText(document.location ?? '')}\n`);
   return finish(document, options);
 }
 
@@ -403,7 +483,7 @@ function printSummary(doc: UsageDocument): void {
     return;
   }
   field('Key', c(doc.key.arn));
-  const from = doc.source === 's3' ? c(doc.location ?? "the trail's bucket") : doc.source === 'files' ? `log files${doc.offline ? ', offline' : ''}` : 'LookupEvents';
+  const from = doc.source === 's3' ? c(doc.location ?? "the trail's bucket") : doc.source === 'files' ? `log files${doc.offline ? ', offline' : ''}` : doc.source === 'insights' ? 'Logs Insights' : 'LookupEvents';
   field('Window', `${summary.window.days} days (${summary.window.start.slice(0, 16)}Z → ${summary.window.end.slice(0, 16)}Z), from ${from}`);
   evidenceLines();
   const unreadable = doc.unreadable ?? [];
@@ -411,7 +491,7 @@ function printSummary(doc: UsageDocument): void {
     field('Incomplete', `${unreadable.length} of ${doc.progress.pages} log files could not be read: the evidence has holes`);
     for (const file of unreadable) printLine(`  ${c(file.name)}: ${c(file.reason)}`);
   }
-  field('Events', `${summary.total} (${summary.failed} failed, ${summary.dryRuns} dry runs)${doc.source === 'files' ? '' : ` — ${progressLine(doc.progress)}`}`);
+  field('Events', `${summary.total} (${summary.failed} failed, ${summary.dryRuns} dry runs)${doc.source === 'files' ? '' : ` — ${usageProgressLine(doc.progress)}`}`);
   field('Per day', sparkline(summary.timeline.counts));
   field('Last use', summary.lastUse ? `${summary.lastUse.time} ${summary.lastUse.operation} by ${c(summary.lastUse.caller.description)}` : 'none in this window');
   if (summary.lastFailure) {

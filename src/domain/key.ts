@@ -60,7 +60,7 @@ export type RotationStatus =
 
 /**
  * GetKeyLastUsage read against TrackingStartDate (KMS.md §11):
- * - used: the last successful cryptographic operation is known;
+ * - used: the last successful cryptographic operation is known (from GetKeyLastUsage, or from the trail: `source`);
  * - never: no use, and tracking covered the key's whole life;
  * - not-since-tracking: no use since tracking began, earlier use unknown (only CloudTrail can tell);
  * - pending: not read yet (GetKeyLastUsage is 5 requests/s, so it is read in the background);
@@ -68,7 +68,21 @@ export type RotationStatus =
  * `readAt` is when the value was read from AWS (ISO-8601): values are reused for an hour.
  */
 export type LastUsage =
-  | { kind: 'used'; operation: string; timestamp: string; trackingStartDate?: string; cloudTrailEventId?: string; readAt?: string }
+  | {
+      kind: 'used';
+      operation: string;
+      timestamp: string;
+      trackingStartDate?: string;
+      cloudTrailEventId?: string;
+      readAt?: string;
+      /**
+       * Where it comes from: absent = GetKeyLastUsage (KMS's own tracking, what
+       * `kms:TrailingDaysWithoutKeyUsage` counts from); 'trail' = the newest successful use in the
+       * trail's CloudWatch Logs log group (one Logs Insights query for every key, KMS.md §13) — as
+       * far back as the group keeps, and only what the trail delivers.
+       */
+      source?: 'trail';
+    }
   | { kind: 'never'; trackingStartDate: string; readAt?: string }
   | { kind: 'not-since-tracking'; trackingStartDate: string; readAt?: string }
   | { kind: 'pending' }

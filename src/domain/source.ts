@@ -95,7 +95,7 @@ export interface KeySource {
    */
   loadUsage?(key: { arn: string; region: string }, request: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState>;
   /** A background reader of last use for the inventory's rows (optional: fixtures without one show "pending"). */
-  lastUseFeed?(options?: { store?: LastUseStore }): LastUseFeed;
+  lastUseFeed?(options?: { store?: LastUseStore; trail?: boolean }): LastUseFeed;
   /** A background reader of policies and grants for the findings (optional: fixtures without one show the policy checks "pending"). */
   accessFeed?(options?: { store?: AccessStore }): AccessFeed;
 }

@@ -70,6 +70,13 @@ describe('keyToCells', () => {
     expect(keyToCells(row, NOW)).toMatchObject(expected);
   });
 
+  it('labels a last use that came from the trail’s log group, not GetKeyLastUsage', () => {
+    const fromKms = keyToCells({ ...fargateRow, lastUsage: { kind: 'used', operation: 'Decrypt', timestamp: '2026-11-20T10:00:00Z' } }, NOW);
+    const fromTrail = keyToCells({ ...fargateRow, lastUsage: { kind: 'used', operation: 'Decrypt', timestamp: '2026-11-20T10:00:00Z', source: 'trail' } }, NOW);
+    expect(fromKms.lastUsed).toBe('2026-11-20 Decrypt');
+    expect(fromTrail.lastUsed).toBe('2026-11-20 Decrypt (trail)');
+  });
+
   it('marks replicas', () => {
     const replica: KeyRow = {
       ...mrkPrimaryRow,

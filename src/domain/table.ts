@@ -313,12 +313,15 @@ export function rotationCell(rotation: RotationStatus): string {
   }
 }
 
-/** LAST USED: the value; `pending` until read; a trailing `*` when it was read more than an hour ago (being read again). */
+/**
+ * LAST USED: the value; `pending` until read; a trailing `*` when it was read more than an hour
+ * ago (being read again); `(trail)` when it comes from the trail's log group, not GetKeyLastUsage.
+ */
 export function lastUsedCell(usage: LastUsage, now?: Date): string {
   const stale = now !== undefined && isStaleLastUse(usage, now) ? ' *' : '';
   switch (usage.kind) {
     case 'used':
-      return `${formatDate(usage.timestamp)} ${clean(usage.operation)}${stale}`;
+      return `${formatDate(usage.timestamp)} ${clean(usage.operation)}${usage.source === 'trail' ? ' (trail)' : ''}${stale}`;
     case 'never':
       return `never${stale}`;
     case 'not-since-tracking':

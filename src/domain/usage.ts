@@ -808,8 +808,8 @@ export function fitCounts(counts: readonly number[], width: number): number[] {
 // Loading (the port's types; src/aws/usage.ts does the reading)
 
 export interface UsageProgress {
-  /** Where the events come from: LookupEvents, log files from `--cloudtrail-dir`, or a trail's bucket (`--cloudtrail-s3`). */
-  source: 'cloudtrail' | 'files' | 's3';
+  /** Where the events come from: LookupEvents, log files from `--cloudtrail-dir`, a trail's bucket (`--cloudtrail-s3`), or Logs Insights queries. */
+  source: 'cloudtrail' | 'files' | 's3' | 'insights';
   /** LookupEvents pages (or files, or S3 objects) read so far. */
   pages: number;
   /** Compressed bytes read so far (S3 objects). */
@@ -825,6 +825,15 @@ export interface UsageProgress {
   stopped: boolean;
   /** The oldest event read so far (LookupEvents reads newest first). */
   oldest?: string;
+  /** Logs Insights: log events scanned so far, and their bytes. */
+  recordsScanned?: number;
+  bytesScanned?: number;
+  /** Logs Insights: parts of the summary cut at the 10,000-row limit (the summary is incomplete there). */
+  truncated?: string[];
+  /** Which engine reads and why, when keywarden chose it (`engine: 'auto'`). */
+  engineReason?: string;
+  /** The longest window the engines available for this key can serve (LookupEvents 90, Logs Insights 365). */
+  maxWindowDays?: number;
 }
 
 export interface UsageLoadState {
@@ -833,7 +842,7 @@ export interface UsageLoadState {
   /** Newest first for LookupEvents; empty for log files, which are summarised as they stream by. */
   events: UsageEvent[];
   progress: UsageProgress;
-  /** The summary, when the reader built it itself (log files); otherwise summarise `events`. */
+  /** The summary, when the reader built it itself (log files, Logs Insights); otherwise summarise `events`, which is then empty. */
   summary?: UsageSummary;
   /** Why the evidence is incomplete (log files that could not be read), in words. */
   incomplete?: string;
@@ -847,6 +856,11 @@ export interface UsageRequest {
   cloudtrailDir?: string;
   /** Read the log files from a trail's S3 bucket: `url` (s3://bucket/prefix), or the trail's own bucket. */
   cloudtrailS3?: { url?: string };
+  /**
+   * Query the trail's CloudWatch Logs log group with Logs Insights instead of LookupEvents; `auto`:
+   * Insights when the trail delivers there and the window is long, LookupEvents otherwise.
+   */
+  engine?: 'lookup' | 'insights' | 'files' | 'auto';
 }
 
 /** "1.4 MB" */

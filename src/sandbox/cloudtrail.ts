@@ -419,6 +419,31 @@ export function trailFor(store: Store): Trail | undefined {
   return trails.get(store);
 }
 
+/**
+ * What the trail delivered to its CloudWatch Logs log group that the group's stored events do not
+ * hold (the sandbox keeps MAX_EVENTS_PER_GROUP events per group): the generated history before
+ * the seed time, in every region, and — when the group has reached its cap — the live events
+ * older than its oldest stored one. Logs Insights reads these with the stored events, as AWS
+ * would read the whole group. In no particular order.
+ */
+export function* trailDeliveredArchive(store: Store, from: number, to: number, liveBefore: number | undefined): Generator<TimedRecord> {
+  const trail = trails.get(store);
+  if (!trail) return;
+  const regions = new Set<string>([TRAIL_HOME_REGION, ...store.state.keys.map((k) => k.region)]);
+  for (const region of regions) yield* historyEvents(trail, { region, from, to: Math.min(to, trail.seededAt) });
+  if (liveBefore === undefined) return;
+  const config = store.state.trail;
+  for (const entry of trail.liveEvents()) {
+    if (entry.time >= liveBefore) break;
+    if (entry.time < from || entry.time > to) continue;
+    // CHOICE: evicted live events pass today's selectors (the delivery-time settings are not kept).
+    if (config.excludeManagementEventSources.includes(entry.record.eventSource)) continue;
+    if (config.readWriteType === 'WriteOnly' && entry.record.readOnly) continue;
+    if (config.readWriteType === 'ReadOnly' && !entry.record.readOnly) continue;
+    yield entry;
+  }
+}
+
 function trailOf(ctx: { store: Store }): Trail {
   const trail = trails.get(ctx.store);
   if (!trail) throw new AwsError('InternalFailure', 'CloudTrail is not set up in this sandbox', 500);

@@ -14,6 +14,7 @@ import { decryptRefusalForS3, kmsService, resolvedKeyArn, sweepDeletions } from 
 import { QuotaBuckets } from './quotas.js';
 import type { LogSink } from './log-sink.js';
 import { deliverLogEvents, logsService } from './logs.js';
+import { insightsOperations } from './insights.js';
 import { AwsError, callerFor, parseAuthorization, xmlEscape, type JsonService, type QueryService, type RequestContext } from './protocol.js';
 import { announcePresence } from './presence.js';
 import { securityHubService } from './securityhub.js';
@@ -69,7 +70,7 @@ export interface Sandbox {
 }
 
 /** JSON-protocol services by X-Amz-Target prefix. CloudTrail, Logs and CloudWatch add theirs here. */
-const JSON_SERVICES: JsonService[] = [kmsService, logsService, cloudwatchService, cloudtrailService, cloudtrailQualifiedService, securityHubService];
+const JSON_SERVICES: JsonService[] = [kmsService, { ...logsService, operations: { ...logsService.operations, ...insightsOperations } }, cloudwatchService, cloudtrailService, cloudtrailQualifiedService, securityHubService];
 /** restJson1 services by SigV4 service name: the operation comes from the method and path. */
 const REST_JSON_SERVICES: Record<string, JsonService & { routes: Record<string, string> }> = { securityhub: securityHubService };
 /** Query-protocol services by SigV4 service name. */
@@ -198,7 +199,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       'x-amzn-ErrorType': error.code,
       ...(error as AwsError & { headers?: Record<string, string> }).headers, // x-amzn-query-error (CloudWatch)
     });
-    res.end(JSON.stringify({ __type: error.code, message: error.message }));
+    // Some errors carry members of their own (MalformedQueryException's queryCompileError).
+    const fields = (error as AwsError & { fields?: Record<string, unknown> }).fields;
+    res.end(JSON.stringify({ __type: error.code, message: error.message, ...fields }));
   }
 
   async function handleJson(req: IncomingMessage, res: ServerResponse, target: string, body: string, requestId: string): Promise<void> {

@@ -225,6 +225,34 @@ sandboxOnly('last use, read in the background', () => {
     await feed.idle();
     expect(lastUseCalls(endpoint.sandbox!.requests()).map((c) => (c.params as { KeyId: string }).KeyId)).toEqual([target]);
   }, 30_000);
+
+  it('with the trail: one Logs Insights query fills the keys it has a use for, labelled; GetKeyLastUsage reads only the others', async () => {
+    const source = new AwsKeySource(endpoint.clients([REGION]));
+    const feed = reader(source, { trail: true });
+    const described = rows.filter((row) => row.metadata);
+    // The selected key is read at once; the others wait for the query.
+    const selected = described.find((row) => row.aliases.includes('alias/ebs/prod-data'))!;
+    feed.focus(selected.arn, []);
+    feed.setRows(rows);
+    await expect.poll(() => endpoint.sandbox!.requests().some((r) => r.operation === 'GetQueryResults' && r.status === 200), { timeout: 10_000 }).toBe(true);
+    await feed.idle();
+    const { values, progress } = feed.snapshot();
+    expect(progress).toMatchObject({ done: described.length, total: described.length });
+    const fromTrail = [...values].filter(([, v]) => v.kind === 'used' && v.source === 'trail').map(([arn]) => arn);
+    expect(fromTrail.length).toBeGreaterThan(3);
+    const asked = new Set(lastUseCalls(endpoint.sandbox!.requests()).map((c) => (c.params as { KeyId: string }).KeyId));
+    expect(asked.size).toBeLessThan(described.length);
+    // A key is filled from one source or the other, never asked of GetKeyLastUsage once the trail named it.
+    for (const arn of fromTrail) expect(asked.has(arn) || asked.has(arn.split('/').pop()!), arn).toBe(false);
+    expect(asked.size + fromTrail.length).toBe(described.length);
+    // The payments key's trail value is its newest successful use in the trail.
+    const payments = described.find((row) => row.aliases.includes('alias/app/payments-db'))!;
+    const value = values.get(payments.arn);
+    expect(value).toMatchObject({ kind: 'used', source: 'trail' });
+    expect(values.get(selected.arn)).toMatchObject({ kind: 'used' });
+    expect(values.get(selected.arn)).not.toHaveProperty('source');
+    expect(asked.has(selected.arn) || asked.has(selected.keyId)).toBe(true);
+  }, 30_000);
 });
 
 sandboxOnly('last use read times in the account time', () => {

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ListAliasesCommand } from '@aws-sdk/client-kms';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
@@ -15,6 +16,11 @@ let endpoint: TestEndpoint;
 beforeAll(async () => {
   // Enough keys that reading them all at 5 per second takes a while (about 12 s).
   endpoint = await openEndpoint({ largeEstate: 40 });
+  // These tests are about GetKeyLastUsage read in the background. The keys view first fills LAST
+  // USED from the trail's log group (Logs Insights) when there is one: take it away here, so every
+  // key is read from GetKeyLastUsage (test/aws/last-use.test.ts covers the trail's query).
+  const logs = endpoint.clients().logs('us-east-1');
+  await logs.send(new DeleteLogGroupCommand({ logGroupName: 'aws-cloudtrail-logs-111122223333-management' }));
 });
 afterAll(async () => {
   await endpoint.close();

@@ -37,6 +37,52 @@ describe('the Usage tab in a terminal', () => {
   }, 60_000);
 });
 
+describe('the Usage tab with Logs Insights', () => {
+  let terminal: Terminal | undefined;
+  afterEach(async () => {
+    await terminal?.close();
+    terminal = undefined;
+  });
+
+  it('the keys view fills LAST USED from one Logs Insights query, labelled (trail)', async () => {
+    terminal = await Terminal.start({ args: ['--sandbox'], rows: 50, columns: 180 });
+    // Rows read from GetKeyLastUsage before the query answered keep that value; the rest come from the trail.
+    const screen = await terminal.waitFor((s) => !s.includes('pending') && /\d{4}-\d\d-\d\d \w+ \(trail\)/.test(s), 30_000);
+    expect(screen).toMatch(/LAST USED/);
+    expect(screen).toMatch(/ebs\/default-prod.*\d{4}-\d\d-\d\d \w+ \(trail\)/);
+    await terminal.press('C-c');
+    expect(await terminal.exitCode()).toBe(0);
+  }, 60_000);
+
+  it('w goes past 90 days to a year once Logs Insights serves the key; the engine and its scan are shown', async () => {
+    terminal = await Terminal.start({ args: ['--sandbox'], rows: 50, columns: 160 });
+    await terminal.waitFor((s) => s.includes('legacy/reporting-2023') && !s.includes('loading keys'));
+    await terminal.type('/');
+    await terminal.type('reporting-2023');
+    await terminal.waitFor(/1 of \d+ keys/);
+    await terminal.press('Enter');
+    await terminal.press('Enter');
+    await terminal.waitFor('Overview');
+    await terminal.type('5');
+    // 7 days: LookupEvents, and the windows Logs Insights adds are offered.
+    const week = await terminal.waitFor((s) => /Engine\s+LookupEvents: a 7-day window/.test(s), 30_000);
+    expect(week).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d\s+365 d/);
+    for (const days of [30, 90]) {
+      await terminal.type('w');
+      await terminal.waitFor((s) => s.includes(`usage window: ${days} d`) && s.includes(`a ${days}-day window is longer`) && /records scanned\s*$/m.test(s), 60_000);
+    }
+    await terminal.type('w');
+    const year = await terminal.waitFor((s) => s.includes('usage window: 365 d') && /Engine\s+Logs Insights: trail management-events/.test(s), 60_000);
+    expect(year).toMatch(/Logs Insights · [\d,]+ records scanned/);
+    expect(year).toMatch(/Events\s+\d+ · \d+ failed attempts/);
+    expect(year).toMatch(/Failed\s+DisabledException ×\d+/);
+    await terminal.type('w');
+    await terminal.waitFor('usage window: 24 h');
+    await terminal.press('C-c');
+    expect(await terminal.exitCode()).toBe(0);
+  }, 180_000);
+});
+
 describe('keywarden usage', () => {
   function keywarden(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
@@ -59,11 +105,65 @@ describe('keywarden usage', () => {
     expect(doc.dependents.some((d) => d.sources.includes('grant') && d.sources.includes('usage'))).toBe(true);
   }, 60_000);
 
-  it('refuses more than 90 days without log files', async () => {
-    const out = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '120']);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain('--cloudtrail-dir');
+  it('refuses more than 90 days from LookupEvents, more than 365 without log files, and an unknown engine (exit 2)', async () => {
+    const lookup = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '120', '--engine', 'lookup']);
+    expect(lookup.code).toBe(2);
+    expect(lookup.stderr).toContain('--engine insights');
+    expect(lookup.stderr).toContain('--cloudtrail-dir');
+    const year = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '400']);
+    expect(year.code).toBe(2);
+    expect(year.stderr).toContain('--cloudtrail-dir');
+    const bogus = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--engine', 'athena']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('--engine must be insights, lookup or files, not "athena"');
+    const files = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--engine', 'files']);
+    expect(files.code).toBe(2);
+    expect(files.stderr).toContain('--cloudtrail-dir');
   });
+
+  it('without --engine, a long window goes to Logs Insights (the trail delivers to CloudWatch Logs), a short one to LookupEvents; the choice is shown', async () => {
+    const long = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '120', '--json']);
+    expect(long.code).toBe(0);
+    const doc = JSON.parse(long.stdout) as { source: string; engine: { engine: string; reason: string }; summary: { total: number; window: { days: number } }; progress: { recordsScanned: number } };
+    expect(doc.source).toBe('insights');
+    expect(doc.engine.engine).toBe('insights');
+    expect(doc.engine.reason).toContain('aws-cloudtrail-logs-111122223333-management');
+    expect(doc.engine.reason).toContain('keeps 90 days');
+    expect(doc.summary.window.days).toBe(120);
+    expect(doc.summary.total).toBeGreaterThan(1000);
+    expect(doc.progress.recordsScanned).toBeGreaterThan(doc.summary.total);
+    const text = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '30']);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/^keywarden: usage from Logs Insights: trail management-events delivers to log group/m);
+    expect(text.stdout).toMatch(/Window\s+30 days .*from Logs Insights/);
+    const short = await keywarden(['usage', 'alias/ecs/fargate-ephemeral', '--sandbox', '--days', '2']);
+    expect(short.code).toBe(0);
+    expect(short.stderr).toMatch(/^keywarden: usage from LookupEvents: a 2-day window is read quickly/m);
+    expect(short.stdout).toMatch(/Window\s+2 days .*from LookupEvents/);
+  }, 120_000);
+
+  it('when Logs Insights is refused, keywarden falls back to LookupEvents and says so; asked for with --engine, it is unknown (exit 1)', async () => {
+    const sandbox = await startSandbox();
+    try {
+      sandbox.faults.accessDenied = [{ operations: ['StartQuery'] }];
+      const env = { AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', KEYWARDEN_HOME: mkdtempSync(join(tmpdir(), 'kw-usage-home-')) };
+      const out = await runKeywarden(['usage', 'alias/legacy/reporting-2023', '--days', '30', '--json', '--endpoint-url', sandbox.url], env, 60_000);
+      expect(out.code).toBe(0);
+      const doc = JSON.parse(out.stdout) as { source: string; engine: { engine: string; reason: string }; summary: { total: number } };
+      expect(doc.source).toBe('cloudtrail');
+      expect(doc.engine.engine).toBe('lookup');
+      expect(doc.engine.reason).toMatch(/^LookupEvents: Logs Insights was refused \(.*access denied/i);
+      expect(doc.summary.total).toBeGreaterThan(0);
+      const asked = await runKeywarden(['usage', 'alias/legacy/reporting-2023', '--days', '30', '--engine', 'insights', '--json', '--endpoint-url', sandbox.url], env, 60_000);
+      expect(asked.code).toBe(1);
+      const unknown = JSON.parse(asked.stdout) as { summary: unknown; unavailable: string };
+      expect(unknown.summary).toBeNull();
+      expect(unknown.unavailable).toMatch(/access denied/i);
+    } finally {
+      await sandbox.close();
+    }
+  }, 120_000);
+
   it('prints JSON saying the usage is unknown (exit 1) when CloudTrail refuses, never nothing or "no use"', async () => {
     const sandbox = await startSandbox();
     try {

@@ -22,7 +22,8 @@ const EMPTY: LastUseSnapshot = { values: new Map(), progress: { done: 0, total: 
 const noSubscribe = () => () => undefined;
 
 export function useLastUse(source: KeySource, rows: KeyRow[]): LastUse {
-  const feed = useMemo<LastUseFeed | undefined>(() => source.lastUseFeed?.(), [source]);
+  // The keys view fills LAST USED from the trail's log group first (one Logs Insights query) when it can.
+  const feed = useMemo<LastUseFeed | undefined>(() => source.lastUseFeed?.({ trail: true }), [source]);
   useEffect(() => () => void feed?.close(), [feed]);
   useEffect(() => feed?.setRows(rows), [feed, rows]);
   const subscribe = useCallback((listener: () => void) => (feed ? feed.subscribe(listener) : noSubscribe()), [feed]);

@@ -60,7 +60,8 @@ export function useUsage(
         { arn, region },
         {
           window,
-          ...(cloudtrailDir ? { cloudtrailDir } : {}),
+          // keywarden picks LookupEvents or Logs Insights for each window (and says which, and why).
+          ...(cloudtrailDir ? { cloudtrailDir } : { engine: 'auto' as const }),
           onProgress: (loaded) => {
             if (!controller.signal.aborted) setState({ status: 'loading', loaded });
           },

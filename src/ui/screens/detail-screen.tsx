@@ -6,7 +6,8 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { findingsForKey, type Thresholds } from '../../domain/findings.js';
 import type { ChangeSource, KeySource } from '../../domain/source.js';
 import { cliCommandFor } from '../../domain/cli-command.js';
-import { DEFAULT_USAGE_WINDOW, nextWindow, windowLabel, type UsageWindow } from '../../domain/usage.js';
+import { LOOKUP_MAX_DAYS, nextUsageWindow } from '../../domain/insights.js';
+import { DEFAULT_USAGE_WINDOW, windowLabel, type UsageWindow } from '../../domain/usage.js';
 import type { Inventory } from '../hooks/use-inventory.js';
 import { useKeyDetail, type KeyDetailState } from '../hooks/use-key-detail.js';
 import type { Current } from '../hooks/use-sync-reducer.js';
@@ -123,6 +124,13 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
       : screen.scroll;
   const [usageWindow, setUsageWindow] = useState<UsageWindow>(DEFAULT_USAGE_WINDOW);
   const usage = useUsage(source, detailKey, usageWindow, { active: screen !== undefined && tab === 'usage' });
+  // How long a window the key's engines serve: known from the last load, kept while the next one starts.
+  const loadedMax = 'loaded' in usage.state ? usage.state.loaded?.progress.maxWindowDays : undefined;
+  const [usageMaxDays, setUsageMaxDays] = useState(LOOKUP_MAX_DAYS);
+  useEffect(() => {
+    if (loadedMax !== undefined) setUsageMaxDays(loadedMax);
+  }, [loadedMax]);
+  useEffect(() => setUsageMaxDays(LOOKUP_MAX_DAYS), [detailKey?.arn]);
 
   const dialog = changeDialog({
     changes: deps.changes,
@@ -150,7 +158,7 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
   const usageKey = (command: 'detail.usageWindow' | 'detail.usageStop', current: DetailScreen) => {
     if (current.tab !== 'usage') return setStatus({ text: 'that key works on the Usage tab (5)', tone: 'warning' });
     if (command === 'detail.usageStop') return usage.stop();
-    const next = nextWindow(usageWindow);
+    const next = nextUsageWindow(usageWindow, usageMaxDays);
     setUsageWindow(next);
     setStatus({ text: `usage window: ${windowLabel(next)}`, tone: 'muted' });
   };
@@ -224,6 +232,7 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
           width={width}
           scroll={scroll}
           onMaxScroll={setUsageMaxScroll}
+          maxWindowDays={usageMaxDays}
         />
       );
     }

@@ -91,7 +91,7 @@ function dateWithAge(iso: string | undefined, now: Date): string {
 function lastUsageValue(usage: LastUsage, now: Date): string {
   switch (usage.kind) {
     case 'used':
-      return `${clean(usage.operation)} at ${dateWithAge(usage.timestamp, now)}`;
+      return `${clean(usage.operation)} at ${dateWithAge(usage.timestamp, now)}${usage.source === 'trail' ? ' — from the trail’s CloudWatch Logs (Logs Insights), not GetKeyLastUsage' : ''}`;
     case 'never':
       return `never (tracked since ${formatDate(usage.trackingStartDate)})`;
     case 'not-since-tracking':

@@ -148,6 +148,31 @@ describe('UsageView', () => {
     expect(plain(lastFrame())).toContain('120 d');
   });
 
+  it('with Logs Insights: the engine and why, records scanned, the summary it hands over, and windows up to 365 days', () => {
+    const summary = summarizeUsage(events, '30d', NOW, { keyArn: KEY });
+    const insights: UsageProgress = {
+      source: 'insights', pages: 6, events: summary.total, throttled: 0, requestsPerSecond: 0, done: true, stopped: false, recordsScanned: 15_314, bytesScanned: 19_534_003,
+      engineReason: 'Logs Insights: trail management-events delivers to log group aws-cloudtrail-logs-111122223333-management (us-east-1)', maxWindowDays: 365,
+    };
+    const state: UsageState = { status: 'ready', loaded: { keyArn: KEY, window: '30d', events: [], progress: insights, summary } };
+    const { lastFrame } = renderSized(<UsageView state={state} window="30d" keyArn={KEY} grants={grants} now={NOW} height={40} width={160} />, 160);
+    const frame = plain(lastFrame());
+    expect(frame).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d\s+365 d/);
+    expect(frame).toContain('Logs Insights · 15,314 records scanned');
+    expect(frame).toMatch(/Engine\s+Logs Insights: trail management-events delivers to log group aws-cloudtrail-logs-111122223333-management/);
+    expect(frame).toMatch(/Events\s+6 · 3 failed attempts · 0 dry runs/);
+    expect(frame).toContain('DisabledException ×2');
+    // Running: nothing is final until the queries complete; the header says how far the scan is.
+    const running: UsageState = { status: 'loading', loaded: { keyArn: KEY, window: '30d', events: [], progress: { ...insights, done: false, recordsScanned: 1_200 } } };
+    const partial = plain(renderSized(<UsageView state={running} window="30d" keyArn={KEY} now={NOW} height={20} width={160} />, 160).lastFrame());
+    expect(partial).toContain('Logs Insights · 1,200 records scanned · running');
+    expect(partial).toContain('reading CloudTrail events (30 d)');
+    expect(partial).not.toContain('Events');
+    // A summary cut at the 10,000-row limit says so.
+    const cut: UsageState = { status: 'ready', loaded: { keyArn: KEY, window: '30d', events: [], progress: { ...insights, truncated: ['contexts'] }, summary } };
+    expect(plain(renderSized(<UsageView state={cut} window="30d" keyArn={KEY} now={NOW} height={40} width={160} />, 160).lastFrame())).toContain("Incomplete  contexts cut at Logs Insights' 10,000 rows");
+  });
+
   it('fits the height and scrolls', () => {
     const { lastFrame } = render(<UsageView state={{ status: 'ready', loaded: loaded({ done: true }) }} window="7d" keyArn={KEY} now={NOW} height={8} width={120} scroll={0} />);
     expect(plain(lastFrame()).split('\n')).toHaveLength(8);
@@ -198,6 +223,8 @@ describe('useUsage', () => {
     release();
     await waitForText(lastFrame, 'ready 3');
     expect(source.calls[0]!.window).toBe('7d');
+    // The source picks the engine (LookupEvents or Logs Insights) for each window.
+    expect(source.calls[0]!.engine).toBe('auto');
   });
 
   it('stops on request and keeps what it read; a new window starts over', async () => {

@@ -3,18 +3,8 @@ import { useEffect, useMemo } from 'react';
 import { formatAge, formatDateTime } from '../../domain/format.js';
 import type { Grant } from '../../domain/key.js';
 import { cleanText } from '../../domain/sanitize.js';
-import {
-  dependents,
-  fitCounts,
-  progressLine,
-  sparkline,
-  summarizeUsage,
-  USAGE_WINDOWS,
-  windowLabel,
-  type UsageProgress,
-  type UsageSummary,
-  type UsageWindow,
-} from '../../domain/usage.js';
+import { LOOKUP_MAX_DAYS, summaryOfLoad, usageProgressLine, usageWindowsFor } from '../../domain/insights.js';
+import { dependents, fitCounts, sparkline, windowDays, windowLabel, type UsageProgress, type UsageSummary, type UsageWindow } from '../../domain/usage.js';
 import { Empty } from '../components/empty.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
@@ -37,6 +27,8 @@ export interface UsageViewProps {
   scroll?: number;
   /** Told the furthest the body can scroll, so the scroll keys know where the end is. */
   onMaxScroll?: (maxScroll: number) => void;
+  /** The longest window the key's engines serve (LookupEvents 90 days, Logs Insights 365): the windows `w` offers. */
+  maxWindowDays?: number;
 }
 
 export interface UsageLine {
@@ -53,17 +45,18 @@ function when(iso: string, now: Date): string {
   return `${formatDateTime(iso)} UTC (${formatAge(iso, now)})`;
 }
 
-/** The window selector: the current window highlighted, the others muted. */
-function WindowBar({ window }: { window: UsageWindow }) {
+/** The window selector: the windows the engines serve, the current one highlighted, the others muted. */
+function WindowBar({ window, maxDays }: { window: UsageWindow; maxDays: number }) {
   const theme = useTheme();
-  const current = typeof window === 'object' ? undefined : window;
+  const windows = usageWindowsFor(maxDays);
+  const same = (w: UsageWindow) => windowDays(w) === windowDays(window) && typeof w === typeof window;
   return (
     <Text wrap="truncate-end">
       <Text {...theme.muted}>Window </Text>
-      {USAGE_WINDOWS.map((w) => (
-        <Text key={w} {...(w === current ? theme.selection : theme.muted)}>{` ${windowLabel(w)} `}</Text>
+      {windows.map((w) => (
+        <Text key={windowLabel(w)} {...(same(w) ? theme.selection : theme.muted)}>{` ${windowLabel(w)} `}</Text>
       ))}
-      {current === undefined ? <Text {...theme.selection}>{` ${windowLabel(window)} `}</Text> : null}
+      {windows.some(same) ? null : <Text {...theme.selection}>{` ${windowLabel(window)} `}</Text>}
     </Text>
   );
 }
@@ -79,6 +72,8 @@ function usageLinesUnwrapped(summary: UsageSummary, progress: UsageProgress | un
   const heading = (text: string) => lines.push({ text: '' }, { text, tone: 'heading' });
   const failedNote = (n: number) => (n > 0 ? `  (${n} failed)` : '');
   const partial = progress && !progress.done ? ` (so far, back to ${progress.oldest ? formatDateTime(progress.oldest) : '…'} UTC)` : '';
+  if (progress?.engineReason) lines.push({ text: `Engine      ${c(progress.engineReason)}`, tone: 'muted' });
+  if (progress?.truncated?.length) lines.push({ text: `Incomplete  ${c(progress.truncated.join(', '))} cut at Logs Insights' 10,000 rows`, tone: 'warning' });
   lines.push({ text: `Events      ${summary.total}${partial} · ${count(summary.failed, 'failed attempt')} · ${count(summary.dryRuns, 'dry run')}` });
   lines.push({
     text: `Last use    ${summary.lastUse ? `${when(summary.lastUse.time, now)} ${c(summary.lastUse.operation)} by ${c(summary.lastUse.caller.description)}` : 'none in this window'}`,
@@ -139,18 +134,18 @@ function Body({ lines, scroll, height }: { lines: UsageLine[]; scroll: number; h
  * (callers, operations, encryption contexts, per-day sparkline, last use, failed attempts, what
  * depends on the key). Shows what has loaded while pages are still coming in.
  */
-export function UsageView({ state, window, keyArn, grants, now, height, width, scroll = 0, onMaxScroll }: UsageViewProps) {
+export function UsageView({ state, window, keyArn, grants, now, height, width, scroll = 0, onMaxScroll, maxWindowDays }: UsageViewProps) {
   const theme = useTheme();
   const loaded = 'loaded' in state ? state.loaded : undefined;
-  // Log files are summarised as they stream by: their summary comes at the end, whole.
+  // Log files and Logs Insights hand over their summary whole (when they have finished); LookupEvents, events as they come.
   const summary = useMemo(
-    () => (loaded ? loaded.summary ?? (loaded.progress.source === 'files' ? undefined : summarizeUsage(loaded.events, window, now, keyArn ? { keyArn } : {})) : undefined),
+    () => (loaded && (loaded.summary || (loaded.progress.source !== 'insights' && loaded.progress.source !== 'files' && loaded.progress.source !== 's3')) ? summaryOfLoad(loaded, window, now, keyArn) : undefined),
     [loaded, window, now, keyArn],
   );
   const deps = useMemo(() => (summary ? dependents(grants ?? [], summary) : []), [grants, summary]);
   const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width) : []), [summary, loaded, deps, now, width]);
   const progress = loaded?.progress;
-  const status = progress ? progressLine(progress) : state.status === 'loading' ? 'asking CloudTrail…' : '';
+  const status = progress ? usageProgressLine(progress) : state.status === 'loading' ? 'asking CloudTrail…' : '';
   const bodyHeight = Math.max(1, height - 2);
   useEffect(() => {
     onMaxScroll?.(Math.max(0, lines.length - bodyHeight));
@@ -161,13 +156,17 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
   else if (state.status === 'error' && !summary) body = <ErrorView title="Could not read CloudTrail" message={state.error} hint="r to try again" />;
   else if (!summary) body = <Loading label={`reading CloudTrail events (${windowLabel(window)})…`} />;
   else if (summary.total === 0 && state.status === 'ready') {
-    body = <Empty title={`No CloudTrail events for this key in the last ${windowLabel(window)}`} hint="w for a longer window; LookupEvents keeps 90 days — older evidence: keywarden usage KEY --cloudtrail-dir DIR" />;
+    const hint =
+      progress?.source === 'insights'
+        ? 'w for another window; Logs Insights reads what the trail’s log group keeps — older evidence: keywarden usage KEY --cloudtrail-dir DIR'
+        : `w for a longer window; LookupEvents keeps ${LOOKUP_MAX_DAYS} days — older evidence: keywarden usage KEY --cloudtrail-dir DIR`;
+    body = <Empty title={`No CloudTrail events for this key in the last ${windowLabel(window)}`} hint={hint} />;
   } else body = <Body lines={lines} scroll={scroll} height={bodyHeight - (state.status === 'error' ? 1 : 0) - (loaded?.incomplete ? 1 : 0)} />;
 
   return (
     <Box flexDirection="column" height={height}>
       <Box justifyContent="space-between">
-        <WindowBar window={window} />
+        <WindowBar window={window} maxDays={progress?.maxWindowDays ?? maxWindowDays ?? LOOKUP_MAX_DAYS} />
         <Text {...(progress?.done ? theme.muted : theme.accent)} wrap="truncate-start">
           {status}
         </Text>

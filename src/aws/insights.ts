@@ -1,0 +1,267 @@
+// CloudWatch Logs Insights over the log group a CloudTrail trail delivers to (KMS.md §13):
+// StartQuery, GetQueryResults polled with backoff until the query ends, StopQuery when the caller
+// gives up. A key's usage is six queries run side by side (of the 30 an account may run at once),
+// their rows turned into the same UsageSummary LookupEvents gives (src/domain/insights.ts).
+
+import { DescribeTrailsCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import {
+  DescribeLogGroupsCommand,
+  GetQueryResultsCommand,
+  StartQueryCommand,
+  StopQueryCommand,
+  type CloudWatchLogsClient,
+  type GetQueryResultsCommandOutput,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { KeywardenError } from '../domain/errors.js';
+import {
+  keyUsageQueries,
+  lastUsesFromRows,
+  lastUsesQuery,
+  summaryFromInsights,
+  truncatedParts,
+  type InsightsQuery,
+  type InsightsRow,
+  type InsightsTarget,
+  type TrailLastUse,
+  type UsageQueryName,
+  type UsageQueryRows,
+} from '../domain/insights.js';
+import { logGroupFromArn } from '../domain/retirement-observation.js';
+import { windowRange, type UsageLoadState, type UsageProgress, type UsageRequest } from '../domain/usage.js';
+import { toDomainError } from './errors.js';
+
+/** First wait before asking for results again; it grows by half each time, up to MAX_POLL_MS. */
+const FIRST_POLL_MS = 250;
+const MAX_POLL_MS = 2_000;
+/** Tries of StartQuery while the account already runs its 30 queries (LimitExceededException). */
+const START_TRIES = 6;
+
+function abortError(): Error {
+  const error = new Error('The operation was aborted');
+  error.name = 'AbortError';
+  return error;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface QueryTarget {
+  logGroupName: string;
+  /** Epoch ms; sent as whole seconds (the range is inclusive at both ends). */
+  startMs: number;
+  endMs: number;
+}
+
+export interface QueryStatistics {
+  recordsMatched: number;
+  recordsScanned: number;
+  bytesScanned: number;
+}
+
+export interface QueryResult {
+  rows: InsightsRow[];
+  statistics: QueryStatistics;
+}
+
+function statisticsOf(out: GetQueryResultsCommandOutput): QueryStatistics {
+  return { recordsMatched: out.statistics?.recordsMatched ?? 0, recordsScanned: out.statistics?.recordsScanned ?? 0, bytesScanned: out.statistics?.bytesScanned ?? 0 };
+}
+
+/**
+ * Runs one query to its end. `onStatistics` hears the statistics after every poll. When `signal`
+ * aborts, the query is stopped (StopQuery) and an AbortError thrown. A query that ends Failed,
+ * Cancelled (by someone else) or Timeout throws a domain error naming the status.
+ */
+export async function runInsightsQuery(
+  client: CloudWatchLogsClient,
+  target: QueryTarget,
+  query: InsightsQuery,
+  options: { signal?: AbortSignal; onStatistics?: (statistics: QueryStatistics) => void } = {},
+): Promise<QueryResult> {
+  const { signal } = options;
+  let queryId: string | undefined;
+  for (let attempt = 0; queryId === undefined; attempt += 1) {
+    try {
+      const started = await client.send(
+        new StartQueryCommand({
+          logGroupName: target.logGroupName,
+          // Whole seconds covering exactly the events whose eventTime (whole seconds) is in the window.
+          startTime: Math.ceil(target.startMs / 1000),
+          endTime: Math.floor(target.endMs / 1000),
+          queryString: query.queryString,
+          limit: query.limit,
+        }),
+        // Not aborted in flight: a query AWS started must be known, to be stopped.
+      );
+      queryId = started.queryId;
+      if (!queryId) throw new KeywardenError('aws', 'Logs Insights StartQuery answered without a query id');
+      if (signal?.aborted) {
+        await client.send(new StopQueryCommand({ queryId })).catch(() => undefined);
+        throw abortError();
+      }
+    } catch (error) {
+      if (signal?.aborted || (error as Error).name === 'AbortError') throw abortError();
+      // The account's concurrent queries are all taken (30, KMS.md §13): wait for one to end.
+      if ((error as { name?: string }).name !== 'LimitExceededException' || attempt + 1 >= START_TRIES) throw toDomainError(error, 'Logs Insights StartQuery');
+      await sleep(Math.min(8_000, 1_000 * 2 ** attempt), signal);
+    }
+  }
+  let wait = FIRST_POLL_MS;
+  try {
+    for (;;) {
+      await sleep(wait, signal);
+      wait = Math.min(MAX_POLL_MS, Math.round(wait * 1.5));
+      const out = await client.send(new GetQueryResultsCommand({ queryId }), { abortSignal: signal });
+      const statistics = statisticsOf(out);
+      options.onStatistics?.(statistics);
+      if (out.status === 'Scheduled' || out.status === 'Running') continue;
+      if (out.status !== 'Complete') throw new KeywardenError('aws', `Logs Insights query ${queryId} ended ${out.status ?? 'Unknown'}`, { code: `Query${out.status ?? 'Unknown'}` });
+      const rows = (out.results ?? []).map((row) => {
+        const cells: InsightsRow = {};
+        for (const cell of row) if (cell.field !== undefined && cell.value !== undefined) cells[cell.field] = cell.value;
+        return cells;
+      });
+      return { rows, statistics };
+    }
+  } catch (error) {
+    if (signal?.aborted || (error as Error).name === 'AbortError') {
+      // Give the account its query back; the answer does not matter.
+      await client.send(new StopQueryCommand({ queryId })).catch(() => undefined);
+      throw abortError();
+    }
+    if (error instanceof KeywardenError) throw error;
+    throw toDomainError(error, 'Logs Insights GetQueryResults');
+  }
+}
+
+/**
+ * The trail that covers `region` and delivers to CloudWatch Logs, with its log group (and the
+ * group's retention), or undefined with the reason there is none.
+ */
+export async function findInsightsTarget(
+  cloudtrail: CloudTrailClient,
+  logsFor: (region: string) => CloudWatchLogsClient,
+  region: string,
+  signal?: AbortSignal,
+): Promise<{ target?: InsightsTarget; why?: string }> {
+  let trails;
+  try {
+    trails = (await cloudtrail.send(new DescribeTrailsCommand({ includeShadowTrails: true }), { abortSignal: signal })).trailList ?? [];
+  } catch (error) {
+    return { why: `CloudTrail DescribeTrails failed: ${toDomainError(error).message}` };
+  }
+  const covering = trails.filter((t) => t.IsMultiRegionTrail || t.HomeRegion === region);
+  const delivering = covering.find((t) => t.CloudWatchLogsLogGroupArn && logGroupFromArn(t.CloudWatchLogsLogGroupArn));
+  if (!delivering) {
+    return { why: covering.length === 0 ? `no trail covers ${region}` : `no trail covering ${region} delivers to CloudWatch Logs (no CloudWatchLogsLogGroupArn)` };
+  }
+  const group = logGroupFromArn(delivering.CloudWatchLogsLogGroupArn!)!;
+  const target: InsightsTarget = { trailName: delivering.Name ?? 'the trail', logGroupName: group.name, logGroupRegion: group.region };
+  try {
+    const described = await logsFor(group.region).send(new DescribeLogGroupsCommand({ logGroupNamePrefix: group.name }), { abortSignal: signal });
+    const found = described.logGroups?.find((g) => g.logGroupName === group.name);
+    if (!found) return { why: `trail ${target.trailName} names log group ${group.name}, which does not exist in ${group.region}` };
+    if (found.retentionInDays !== undefined) target.retentionInDays = found.retentionInDays;
+  } catch (error) {
+    return { why: `CloudWatch Logs DescribeLogGroups failed: ${toDomainError(error).message}` };
+  }
+  return { target };
+}
+
+/**
+ * A key's usage over the window through Logs Insights: the six queries side by side, progress as
+ * records scanned. Stopping gives what is known: nothing (`progress.stopped`, no summary).
+ */
+export async function insightsKeyUsage(
+  client: CloudWatchLogsClient,
+  target: InsightsTarget,
+  keyArn: string,
+  request: UsageRequest & { now?: Date },
+  signal?: AbortSignal,
+): Promise<UsageLoadState> {
+  const now = request.now ?? new Date();
+  const { start, end } = windowRange(request.window, now);
+  const queries = keyUsageQueries(keyArn, request.window);
+  const names = Object.keys(queries) as UsageQueryName[];
+  const scanned = new Map<UsageQueryName, QueryStatistics>();
+  const progress: UsageProgress = { source: 'insights', pages: 0, events: 0, throttled: 0, requestsPerSecond: 0, done: false, stopped: false, recordsScanned: 0, bytesScanned: 0 };
+  const report = () => {
+    // Every query scans the same records: the furthest one shows how far the scan is.
+    const all = [...scanned.values()];
+    progress.recordsScanned = Math.max(0, ...all.map((s) => s.recordsScanned));
+    progress.bytesScanned = Math.max(0, ...all.map((s) => s.bytesScanned));
+    request.onProgress?.({ keyArn, window: request.window, events: [], progress: { ...progress } });
+  };
+  const inner = new AbortController();
+  const onAbort = () => inner.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    // Settled, not raced: after a stop or a failure every started query has been stopped before this returns.
+    const settled = await Promise.allSettled(
+      names.map(async (name) => {
+        try {
+          const result = await runInsightsQuery(client, { logGroupName: target.logGroupName, startMs: start.getTime(), endMs: end.getTime() }, queries[name], {
+            signal: inner.signal,
+            onStatistics: (s) => {
+              scanned.set(name, s);
+              report();
+            },
+          });
+          progress.pages += 1;
+          return [name, result.rows] as const;
+        } catch (error) {
+          inner.abort(); // one failed: stop the others
+          throw error;
+        }
+      }),
+    );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected' && (r.reason as Error)?.name !== 'AbortError') ?? settled.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const rows = Object.fromEntries(settled.map((r) => (r as PromiseFulfilledResult<readonly [UsageQueryName, InsightsRow[]]>).value)) as UsageQueryRows;
+    const summary = summaryFromInsights(rows, request.window, now);
+    progress.done = true;
+    progress.events = summary.total;
+    const truncated = truncatedParts(rows);
+    if (truncated.length > 0) progress.truncated = truncated;
+    const state: UsageLoadState = { keyArn, window: request.window, events: [], progress: { ...progress }, summary };
+    request.onProgress?.(state);
+    return state;
+  } catch (error) {
+    if (signal?.aborted) {
+      progress.stopped = true;
+      return { keyArn, window: request.window, events: [], progress: { ...progress } };
+    }
+    throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * The last successful use of every key of `region` whose records reach the trail's log group, in
+ * one query over the window (at most the group's retention). `complete` is false when the answer
+ * was cut at the 10,000-row limit (keys missing from it are then unknown, not unused).
+ */
+export async function insightsLastUses(
+  client: CloudWatchLogsClient,
+  target: InsightsTarget,
+  region: string,
+  window: { startMs: number; endMs: number },
+  signal?: AbortSignal,
+): Promise<{ uses: Map<string, TrailLastUse>; complete: boolean; statistics: QueryStatistics }> {
+  const query = lastUsesQuery(region);
+  const result = await runInsightsQuery(client, { logGroupName: target.logGroupName, ...window }, query, signal ? { signal } : {});
+  return { uses: lastUsesFromRows(result.rows, region), complete: result.rows.length < query.limit, statistics: result.statistics };
+}
