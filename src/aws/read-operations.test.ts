@@ -21,6 +21,7 @@ const CHANGES = new Set([
   'DeleteMetricFilter',
   'PutMetricAlarm',
   'DeleteAlarms',
+  'BatchImportFindings',
 ]);
 
 
