@@ -10,16 +10,18 @@ import { alarmActions, cloudwatchService, evaluateAlarms } from './cloudwatch.js
 import { faultSettingsSchema, isOperationDenied, networkFault, replaceFaults, shouldThrottle, type FaultSettings } from './faults.js';
 import { ec2Service, SANDBOX_DOWN_REGIONS } from './ec2.js';
 import { catchUpWorkloads, cloudtrailQualifiedService, cloudtrailService, openTrail, recordKmsCall } from './cloudtrail.js';
-import { kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
+import { addressedAccount, kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
+import { AccountStores } from './accounts.js';
+import { organizationsService } from './organizations.js';
 import { QuotaBuckets } from './quotas.js';
 import type { LogSink } from './log-sink.js';
 import { deliverLogEvents, logsService } from './logs.js';
-import { AwsError, callerFor, parseAuthorization, xmlEscape, type JsonService, type QueryService, type RequestContext } from './protocol.js';
+import { AwsError, callerFor, parseAuthorization, xmlEscape, type CallerIdentity, type JsonService, type QueryService, type RequestContext } from './protocol.js';
 import { announcePresence } from './presence.js';
 import { seedState } from './seed.js';
 import { SANDBOX_TIME_HEADER } from '../domain/clock.js';
-import { readStateFile, Store } from './state.js';
-import { stsService } from './sts.js';
+import { readStateFile, type Store } from './state.js';
+import { isSessionToken, sessionCaller, stsService } from './sts.js';
 
 export type { FaultSettings } from './faults.js';
 
@@ -66,7 +68,7 @@ export interface Sandbox {
 }
 
 /** JSON-protocol services by X-Amz-Target prefix. CloudTrail, Logs and CloudWatch add theirs here. */
-const JSON_SERVICES: JsonService[] = [kmsService, logsService, cloudwatchService, cloudtrailService, cloudtrailQualifiedService];
+const JSON_SERVICES: JsonService[] = [kmsService, logsService, cloudwatchService, cloudtrailService, cloudtrailQualifiedService, organizationsService];
 /** Query-protocol services by SigV4 service name. */
 const QUERY_SERVICES: Record<string, QueryService> = { sts: stsService, ec2: ec2Service };
 
@@ -77,16 +79,21 @@ const REGION_DOWN_MESSAGE = 'The security token included in the request is inval
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const baseNow = options.now ?? (() => new Date());
-  const store = new Store(options.statePath);
+  const accounts = new AccountStores(options.statePath);
+  const store = accounts.management;
   const existing = options.statePath ? await readStateFile(options.statePath) : undefined;
-  if (existing) store.load(existing);
-  else {
-    store.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
+  if (existing) {
+    if (accounts.load(existing)) await store.flush();
+  } else {
+    accounts.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
     store.touch();
     await store.flush();
   }
 
-  const trail = await openTrail(store, options.statePath ? { file: `${options.statePath}.cloudtrail.jsonl` } : {});
+  // One trail per account: the management account's next to the state file, as before; each member's beside it.
+  const trailFile = (account: string) => (options.statePath ? { file: account === store.account ? `${options.statePath}.cloudtrail.jsonl` : `${options.statePath}.${account}.cloudtrail.jsonl` } : {});
+  const trails = await Promise.all(accounts.all().map((s) => openTrail(s, trailFile(s.account))));
+  const trail = { flush: () => Promise.all(trails.map((t) => t.flush())), reset: () => Promise.all(trails.map((t) => t.reset())) };
   const quotas = new QuotaBuckets();
   const regionDown = options.regionDown ?? [...SANDBOX_DOWN_REGIONS];
   const faults: FaultSettings = {
@@ -96,7 +103,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   let log: RequestLogEntry[] = [];
   let seq = 0;
-  const deliverLogs: LogSink = (delivery) => {
+  const deliverLogsBySink = new Map<Store, LogSink>();
+  /** Where the trail of `target`'s account delivers (its own log group). */
+  const deliverLogsFor = (target: Store): LogSink => {
+    let sink = deliverLogsBySink.get(target);
+    if (!sink) deliverLogsBySink.set(target, (sink = makeDeliverLogs(target)));
+    return sink;
+  };
+  const makeDeliverLogs = (store: Store): LogSink => (delivery) => {
     // The trail delivers only while logging, and only the events its selectors include.
     const trail = store.state.trail;
     if (!trail.logging || !trail.includeManagementEvents) return;
@@ -115,6 +129,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     if (events.length > 0) deliverLogEvents(store, { ...delivery, events }, now().getTime());
   };
+  const sinkOfAccount = (account: string): LogSink | undefined => {
+    const target = accounts.of(account);
+    return target ? deliverLogsFor(target) : undefined;
+  };
   const now = (): Date => new Date(baseNow().getTime() + store.state.clockOffsetSeconds * 1000);
 
   function record(entry: Omit<RequestLogEntry, 'seq' | 'time'>): void {
@@ -126,15 +144,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   async function advance(seconds: number): Promise<void> {
     store.state.clockOffsetSeconds += seconds;
     store.touchState();
-    sweepDeletions(store, now().getTime());
+    for (const each of accounts.all()) sweepDeletions(each, now().getTime());
     // Workload calls that fell due run (and reach the trail's log group) before alarms are evaluated.
-    if (options.workloads !== false) catchUpWorkloads({ region: 'us-east-1', caller: callerFor(''), requestId: randomUUID(), operation: 'AdvanceClock', now, store, faults, deliverLogs });
-    evaluateAlarms(store, now().getTime());
+    if (options.workloads !== false) {
+      for (const each of accounts.all()) catchUpWorkloads({ region: 'us-east-1', caller: callerFor(''), requestId: randomUUID(), operation: 'AdvanceClock', now, store: each, accounts, faults, deliverLogs: deliverLogsFor(each), deliverLogsFor: sinkOfAccount });
+    }
+    for (const each of accounts.all()) evaluateAlarms(each, now().getTime());
     await Promise.all([store.flush(), trail.flush()]);
   }
 
   async function reset(): Promise<void> {
-    store.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
+    accounts.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
     store.touch();
     await store.flush();
     await trail.reset();
@@ -195,14 +215,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       'x-amzn-ErrorType': error.code,
       ...(error as AwsError & { headers?: Record<string, string> }).headers, // x-amzn-query-error (CloudWatch)
     });
-    res.end(JSON.stringify({ __type: error.code, message: error.message }));
+    res.end(JSON.stringify({ __type: error.code, message: error.message, ...(error as AwsError & { fields?: Record<string, string> }).fields }));
   }
 
   async function handleJson(req: IncomingMessage, res: ServerResponse, target: string, body: string, requestId: string): Promise<void> {
     const service = JSON_SERVICES.find((s) => target.startsWith(s.targetPrefix));
     const operation = service ? target.slice(service.targetPrefix.length) : target;
     const scope = parseAuthorization(req.headers.authorization, service?.name ?? 'unknown');
-    const caller = callerFor(scope.accessKeyId);
+    let caller: CallerIdentity;
+    let callerError: AwsError | undefined;
+    try {
+      caller = identify(req, scope.accessKeyId, 'json');
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      callerError = error;
+      caller = callerFor(scope.accessKeyId);
+    }
     let params: Record<string, unknown>;
     const entry = { service: service?.name ?? scope.service, operation, region: scope.region, caller: caller.arn, params: {} as unknown, receivedAt: arrivals.get(req) ?? Date.now() };
     const fail = (error: AwsError) => {
@@ -220,6 +248,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return fail(new AwsError('SerializationException', 'Start of structure or map found where not expected.'));
     }
     entry.params = loggedParams(params);
+    if (callerError) return fail(callerError);
     if (service === kmsService && faults.regionDown?.includes(scope.region)) return fail(new AwsError('UnrecognizedClientException', REGION_DOWN_MESSAGE));
     if (shouldThrottle(faults, service.name, operation)) return fail(new AwsError('ThrottlingException', THROTTLE_MESSAGE));
     // Every request counts toward its quota before it is looked at, as in AWS (quotas.ts).
@@ -235,17 +264,29 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (network.kind === 'reset') req.socket.destroy();
       return;
     }
-    const ctx: RequestContext = { region: scope.region, caller, requestId, operation, now, store, faults, deliverLogs };
+    // The store of the account the request addresses: a key ARN's account for KMS, else the caller's own.
+    const home = accounts.of(caller.account) ?? store;
+    const addressed = service === kmsService ? (accounts.of(addressedAccount(caller.account, operation, params)) ?? home) : home;
+    const ctx: RequestContext = { region: scope.region, caller, requestId, operation, now, store: addressed, accounts, faults, deliverLogs: deliverLogsFor(addressed), deliverLogsFor: sinkOfAccount };
+    // A cross-account KMS call is logged in the key owner's trail and in the caller's; one refused
+    // for access only in the caller's (KMS developer guide, "Logging AWS KMS API calls with AWS
+    // CloudTrail": "cross-account AWS KMS requests that are rejected because access is denied are
+    // logged only in the caller's account").
+    const recordIn = (outcome: Parameters<typeof recordKmsCall>[2]) => {
+      const crossAccount = addressed !== home;
+      if (!crossAccount || outcome.error?.code !== 'AccessDeniedException') recordKmsCall(ctx, params, outcome, callMeta(req));
+      if (crossAccount) recordKmsCall({ ...ctx, store: home, deliverLogs: deliverLogsFor(home) }, params, outcome, callMeta(req));
+    };
     let result: unknown;
     try {
-      sweepDeletions(store, now().getTime());
-      if (options.workloads !== false) catchUpWorkloads(ctx);
-      evaluateAlarms(store, now().getTime());
+      for (const each of accounts.all()) sweepDeletions(each, now().getTime());
+      if (options.workloads !== false) for (const each of accounts.all()) catchUpWorkloads({ ...ctx, store: each, deliverLogs: deliverLogsFor(each) });
+      for (const each of accounts.all()) evaluateAlarms(each, now().getTime());
       result = await service.operations[operation]!(ctx, params);
-      if (service === kmsService) recordKmsCall(ctx, params, { result, keyArn: resolvedKeyArn(ctx) }, callMeta(req));
+      if (service === kmsService) recordIn({ result, keyArn: resolvedKeyArn(ctx) });
     } catch (error) {
       if (service === kmsService && error instanceof AwsError) {
-        recordKmsCall(ctx, params, { error: { code: error.code, message: error.message }, keyArn: resolvedKeyArn(ctx) }, callMeta(req));
+        recordIn({ error: { code: error.code, message: error.message }, keyArn: resolvedKeyArn(ctx) });
       }
       await Promise.all([store.flush().catch(() => undefined), trail.flush().catch(() => undefined)]); // lazy changes (deletions, rotations) before the error
       if (error instanceof AwsError) return fail(error);
@@ -273,7 +314,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const action = params.Action ?? '';
     const scope = parseAuthorization(req.headers.authorization, 'sts');
     const service = QUERY_SERVICES[scope.service] ?? QUERY_SERVICES.sts!;
-    const caller = callerFor(scope.accessKeyId);
+    let caller: CallerIdentity;
+    let callerError: AwsError | undefined;
+    try {
+      caller = identify(req, scope.accessKeyId, 'query');
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      callerError = error;
+      caller = callerFor(scope.accessKeyId);
+    }
     const entry = { service: service.name, operation: action, region: scope.region, caller: caller.arn, params, receivedAt: arrivals.get(req) ?? Date.now() };
     const handler = Object.hasOwn(service.operations, action) ? service.operations[action] : undefined;
     const throttled = handler && shouldThrottle(faults, service.name, action);
@@ -291,8 +340,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       );
       return;
     }
-    const ctx: RequestContext = { region: scope.region, caller, requestId, operation: action, now, store, faults, deliverLogs };
-    const inner = handler(ctx, params);
+    const home = accounts.of(caller.account) ?? store;
+    const ctx: RequestContext = { region: scope.region, caller, requestId, operation: action, now, store: home, accounts, faults, deliverLogs: deliverLogsFor(home) };
+    let inner: string;
+    try {
+      if (callerError) throw callerError;
+      inner = handler(ctx, params);
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      record({ ...entry, status: error.status, errorCode: error.code });
+      res.writeHead(error.status, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId });
+      if (service.ec2Protocol) {
+        res.end(`<Response><Errors><Error><Code>${error.code}</Code><Message>${xmlEscape(error.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+        return;
+      }
+      res.end(`<ErrorResponse xmlns="${service.xmlNamespace}"><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${xmlEscape(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+      return;
+    }
     record({ ...entry, status: 200 });
     res.writeHead(200, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId });
     if (service.ec2Protocol) {
@@ -302,6 +366,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     res.end(
       `<${action}Response xmlns="${service.xmlNamespace}"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
     );
+  }
+
+  /**
+   * Who signed a request: a session of STS AssumeRole (its `X-Amz-Security-Token`, checked and
+   * possibly expired: sts.ts), else a seeded caller by access key (principals.ts).
+   */
+  function identify(req: IncomingMessage, accessKeyId: string, style: 'json' | 'query'): CallerIdentity {
+    const token = req.headers['x-amz-security-token'];
+    if (typeof token === 'string' && isSessionToken(token)) return sessionCaller(token, accessKeyId, store.state.secret, now().getTime(), style);
+    return callerFor(accessKeyId);
   }
 
   /** When each request arrived (before any injected latency): RequestLogEntry.receivedAt. */
