@@ -155,8 +155,18 @@ class CompositeFeed<S extends { values: ReadonlyMap<string, unknown>; progress: 
       for (const off of offs) off();
     };
   }
+  /** The last merged snapshot and the accounts' snapshots it was made of: the same object until one of them changes (useSyncExternalStore needs that). */
+  private last: { parts: S[]; merged: S } | undefined;
+
   snapshot(): S {
     const snapshots = [...this.feeds.values()].map((feed) => feed.snapshot());
+    if (this.last && this.last.parts.length === snapshots.length && this.last.parts.every((part, i) => part === snapshots[i])) return this.last.merged;
+    const merged = this.merge(snapshots);
+    this.last = { parts: snapshots, merged };
+    return merged;
+  }
+
+  private merge(snapshots: S[]): S {
     const values = new Map<string, unknown>();
     for (const snapshot of snapshots) for (const [arn, value] of snapshot.values) values.set(arn, value);
     const progress: LastUseProgress = {
