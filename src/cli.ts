@@ -85,6 +85,8 @@ const help = `
                           OrganizationAccountAccessRole; use a read-only role of your own)
     --accounts ID,ID      only these accounts          --ou ID   only the accounts under this OU
     --operator-role NAME  role assumed in a key's own account to change it (journalled with it)
+    --profiles a,b        several profiles of your shared config, each read as its account
+    --all-profiles        every profile of your shared config (SSO, role_arn, credential_process …)
 
   Behaviour
     --read-only           refuse every change to AWS
@@ -178,6 +180,8 @@ const FLAGS = {
   accounts: { type: 'string' },
   ou: { type: 'string' },
   operatorRole: { type: 'string' },
+  profiles: { type: 'string' },
+  allProfiles: { type: 'boolean', default: false },
 } as const;
 
 function kebab(name: string): string {
@@ -238,6 +242,8 @@ function connectFlagsFrom(flags: typeof cli.flags): import('./app/connect.js').C
     ...(flags.accounts !== undefined ? { accounts: flags.accounts.split(',').map((id) => id.trim()).filter((id) => id !== '') } : {}),
     ...(flags.ou !== undefined ? { ou: flags.ou } : {}),
     ...(flags.operatorRole !== undefined ? { operatorRole: flags.operatorRole } : {}),
+    ...(flags.profiles !== undefined ? { profiles: flags.profiles.split(',').map((p) => p.trim()).filter((p) => p !== '') } : {}),
+    ...(flags.allProfiles ? { allProfiles: true } : {}),
   };
 }
 
@@ -269,7 +275,7 @@ interface CommandSpec {
 const CONNECTION_FLAGS: readonly FlagName[] = ['profile', 'region', 'endpointUrl', 'sandbox', 'allRegions', 'allowInsecureEndpoint', 'readOnly', 'quotaScale', 'state'];
 const THRESHOLD_FLAGS: readonly FlagName[] = ['unusedDays', 'disabledDays', 'recentUseDays', 'maxRotationDays', 'adminRoles'];
 /** Many accounts: the interactive view and `list` read them (other commands name one key in one account). */
-const ORG_FLAGS: readonly FlagName[] = ['org', 'orgRole', 'accounts', 'ou', 'operatorRole'];
+const ORG_FLAGS: readonly FlagName[] = ['org', 'orgRole', 'accounts', 'ou', 'operatorRole', 'profiles', 'allProfiles'];
 
 function exactlyOneKey(name: string, context: CommandContext): number | undefined {
   return context.args.length === 1 ? undefined : context.usage(`${name} needs exactly one key: an alias name, key id or key ARN`);

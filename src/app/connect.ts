@@ -30,6 +30,10 @@ export interface ConnectFlags {
   ou?: string;
   /** The role assumed in a key's account to change it (--org reads only without it). */
   operatorRole?: string;
+  /** Several profiles of the shared config files, each read as its account. */
+  profiles?: string[];
+  /** Every profile of the shared config files. */
+  allProfiles?: boolean;
 }
 
 export interface Connection {
@@ -63,6 +67,11 @@ export async function assertConnectFlags(flags: ConnectFlags): Promise<void> {
   if (flags.sandbox && flags.endpointUrl) {
     throw new KeywardenError('usage', '--sandbox and --endpoint-url cannot be used together: --sandbox starts its own endpoint');
   }
+  const byProfiles = flags.allProfiles === true || flags.profiles !== undefined;
+  if (byProfiles && flags.org) throw new KeywardenError('usage', '--profiles / --all-profiles and --org cannot be used together: choose the accounts one way');
+  if (byProfiles && flags.profile) throw new KeywardenError('usage', '--profile and --profiles / --all-profiles cannot be used together');
+  if (flags.allProfiles && flags.profiles) throw new KeywardenError('usage', '--profiles and --all-profiles cannot be used together');
+  if (flags.profiles && flags.profiles.length === 0) throw new KeywardenError('usage', '--profiles needs profile names: --profiles a,b');
   if (!flags.org) {
     const orgOnly = (['orgRole', 'accounts', 'ou', 'operatorRole'] as const).find((name) => flags[name] !== undefined);
     if (orgOnly) throw new KeywardenError('usage', `--${orgOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --org`);
@@ -77,6 +86,35 @@ export async function assertConnectFlags(flags: ConnectFlags): Promise<void> {
     const role = flags[name];
     if (role !== undefined && !/^[\w+=,.@-]{1,64}$/.test(role)) throw new KeywardenError('usage', `--${name === 'orgRole' ? 'org-role' : 'operator-role'}: "${role}" is not an IAM role name`);
   }
+}
+
+/** --profiles / --all-profiles: every named profile must exist (a typo is a usage error, not an empty account). */
+async function connectProfiles(
+  flags: ConnectFlags,
+  base: { endpoint?: string; allowInsecureEndpoint?: boolean },
+  regions: string[],
+  clock: AccountClock,
+): Promise<{ handles: AccountHandle[]; close(): void }> {
+  const [{ profileAccountHandles }, { InFlightCap }, { listProfiles, assertProfileExists }] = await Promise.all([import('../aws/org.js'), import('../aws/clients.js'), import('../aws/profiles.js')]);
+  let profiles = flags.profiles ?? [];
+  if (flags.allProfiles) {
+    profiles = (await listProfiles()).profiles;
+    if (profiles.length === 0) {
+      const { KeywardenError } = await import('../domain/errors.js');
+      throw new KeywardenError('usage', '--all-profiles: no profiles in the shared config files');
+    }
+  } else {
+    for (const profile of profiles) await assertProfileExists(profile);
+  }
+  return profileAccountHandles({
+    regions,
+    profiles,
+    ...base,
+    inFlight: new InFlightCap(96),
+    accountClock: clock,
+    ...(flags.sandboxQuotaScale !== undefined ? { quotaScale: flags.sandboxQuotaScale } : {}),
+    readOnly: flags.readOnly,
+  });
 }
 
 /** Who is operating, for the sessions' RoleSessionName and SourceIdentity: $USER, else the OS account. */
@@ -163,15 +201,22 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
     }
     // Connections made by switchTo share this one sandbox; the last one closed stops it.
     let users = 0;
+    const manyAccounts = flags.org === true || flags.allProfiles === true || flags.profiles !== undefined;
     // --org: the organization's accounts, per set of Regions (a :region switch makes new clients).
     const orgs = new Map<string, { handles: AccountHandle[]; close(): void }>();
     const orgClock = new AccountClock();
     orgClock.observe(sandbox.now());
     const organizationFor = async (forRegions: string[]) => {
       const key = forRegions.join(',');
-      if (!orgs.has(key)) orgs.set(key, await connectOrganization(flags, { endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS }, forRegions, orgClock));
+      if (orgs.has(key)) return;
+      orgs.set(
+        key,
+        flags.org
+          ? await connectOrganization(flags, { endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS }, forRegions, orgClock)
+          : await connectProfiles(flags, { endpoint: sandbox.url }, forRegions, orgClock),
+      );
     };
-    if (flags.org) {
+    if (manyAccounts) {
       await organizationFor(regions).catch(async (error: unknown) => {
         await sandbox.close();
         throw error;
@@ -203,7 +248,7 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
             throw new KeywardenError('usage', 'the sandbox has no AWS profiles: it is one account (start keywarden without --sandbox to use your profiles)');
           }
           const nextRegions = change.regions ? await resolveRegions({ regions: change.regions }) : forRegions;
-          if (flags.org) await organizationFor(nextRegions);
+          if (manyAccounts) await organizationFor(nextRegions);
           return over(nextRegions);
         },
         async close() {
@@ -260,17 +305,18 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
       sandboxClock = sandboxClockAt(endpoint, clock);
     }
   }
+  const endpointBase = { ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}), ...(flags.allowInsecureEndpoint ? { allowInsecureEndpoint: true } : {}) };
   const organization = flags.org
-    ? await connectOrganization(
-        flags,
-        { ...(flags.profile ? { profile: flags.profile } : {}), ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}), ...(flags.allowInsecureEndpoint ? { allowInsecureEndpoint: true } : {}) },
-        regions,
-        clock,
-      ).catch((error: unknown) => {
+    ? await connectOrganization(flags, { ...(flags.profile ? { profile: flags.profile } : {}), ...endpointBase }, regions, clock).catch((error: unknown) => {
         clients.destroy();
         throw error;
       })
-    : undefined;
+    : flags.allProfiles || flags.profiles
+      ? await connectProfiles(flags, endpointBase, regions, clock).catch((error: unknown) => {
+          clients.destroy();
+          throw error;
+        })
+      : undefined;
   return {
     clients,
     ...(organization ? { accounts: organization.handles } : {}),

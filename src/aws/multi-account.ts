@@ -50,9 +50,11 @@ export class MultiAccountKeySource implements KeySource {
 
   async loadInventory(handlers: InventoryHandlers, signal?: AbortSignal): Promise<void> {
     const progress = new Map<string, RegionProgress[]>();
+    // A profile whose account is unknown (its credentials failed) has no id: keyed by its name too.
+    const keyOf = (account: AccountHandle) => `${account.id}/${account.name}`;
     for (const account of this.accounts) {
       progress.set(
-        account.id,
+        keyOf(account),
         this.regions.map((region) => ({ region, account: this.label(account), accountId: account.id, listed: 0, loaded: 0, done: account.error !== undefined, ...(account.error ? { error: account.error } : {}) })),
       );
     }
@@ -67,7 +69,7 @@ export class MultiAccountKeySource implements KeySource {
           {
             onRows: (rows) => handlers.onRows(rows.map((row) => ({ ...row, accountId: account.id, ...(name ? { accountName: name } : {}), ...(account.ou ? { accountOu: account.ou } : {}) }))),
             onProgress: (entries) => {
-              progress.set(account.id, entries.map((p) => ({ ...p, account: this.label(account), accountId: account.id })));
+              progress.set(keyOf(account), entries.map((p) => ({ ...p, account: this.label(account), accountId: account.id })));
               report();
             },
           },

@@ -289,3 +289,74 @@ export async function callerIdentityOf(clients: Clients): Promise<CallerIdentity
     throw toDomainError(error, 'GetCallerIdentity');
   }
 }
+
+export interface ProfileConnectOptions {
+  regions: readonly string[];
+  profiles: readonly string[];
+  endpoint?: string;
+  allowInsecureEndpoint?: boolean;
+  inFlight: InFlightCap;
+  accountClock?: AccountClock;
+  quotaScale?: number;
+  readOnly: boolean;
+}
+
+/**
+ * --profiles / --all-profiles: one credential source per profile of the shared config files,
+ * through the SDK's own provider chain (static keys, SSO, role_arn + source_profile,
+ * credential_process; it renews what expires). Each profile is read as its account (GetCallerIdentity);
+ * a profile whose credentials cannot be had is a failed account with the reason; a second profile
+ * of an account already read is left out (its keys would be listed twice).
+ */
+export async function profileAccountHandles(options: ProfileConnectOptions): Promise<{ handles: AccountHandle[]; close(): void }> {
+  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  const closers: Array<() => void> = [];
+  const common = {
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.allowInsecureEndpoint ? { allowInsecureEndpoint: true } : {}),
+    inFlight: options.inFlight,
+    ...(options.accountClock ? { accountClock: options.accountClock } : {}),
+    ...(options.quotaScale !== undefined ? { quotaScale: options.quotaScale } : {}),
+  };
+  const resolved = await Promise.all(
+    options.profiles.map(async (profile): Promise<AccountHandle> => {
+      const credentials = fromNodeProviderChain({ profile }) as unknown as CredentialProvider;
+      const clients = createClients({ regions: options.regions, credentials, readOnly: options.readOnly, ...common });
+      closers.push(() => clients.destroy());
+      try {
+        const identity = await callerIdentityOf(clients);
+        let operator: Clients | undefined;
+        return {
+          id: identity.account,
+          name: profile,
+          profile,
+          clients,
+          ...(options.readOnly
+            ? {}
+            : {
+                operatorClients: () => {
+                  operator ??= createClients({ regions: options.regions, credentials, ...common });
+                  closers.push(() => operator!.destroy());
+                  return operator;
+                },
+              }),
+        };
+      } catch (error) {
+        return { id: '', name: profile, profile, error: `profile ${profile}: ${toDomainError(error).message}` };
+      }
+    }),
+  );
+  const seen = new Set<string>();
+  const handles = resolved.filter((handle) => {
+    if (handle.error) return true;
+    if (seen.has(handle.id)) return false;
+    seen.add(handle.id);
+    return true;
+  });
+  return {
+    handles,
+    close: () => {
+      for (const close of closers) close();
+    },
+  };
+}

@@ -170,3 +170,48 @@ describe('assumed-role credentials', () => {
     expect(cap.inFlight).toBe(0);
   });
 });
+
+describe('--profiles', () => {
+  it('reads each profile of the shared config as its account; a profile without credentials fails with the reason; a typo is a usage error', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kw-profiles-'));
+    const saved = { config: process.env.AWS_CONFIG_FILE, credentials: process.env.AWS_SHARED_CREDENTIALS_FILE };
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path.join(dir, 'config'), '[profile ops]\nregion = us-east-1\n[profile etl]\nregion = us-east-1\n[profile ops-again]\nregion = us-east-1\n[profile broken]\nregion = us-east-1\nsource_profile = nowhere\nrole_arn = arn:aws:iam::222233334444:role/KeywardenReadOnly\n');
+    writeFileSync(
+      path.join(dir, 'credentials'),
+      `[ops]\naws_access_key_id = ${SANDBOX_CREDENTIALS.accessKeyId}\naws_secret_access_key = x\n[etl]\naws_access_key_id = AKIAKEYWARDENANALYTICS\naws_secret_access_key = x\n[ops-again]\naws_access_key_id = AKIAKEYWARDENCOLLEAGUE\naws_secret_access_key = x\n`,
+    );
+    process.env.AWS_CONFIG_FILE = path.join(dir, 'config');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(dir, 'credentials');
+    try {
+      const connection = await connect({ ...flags({}, 'profiles.json'), org: false, profiles: ['ops', 'etl', 'ops-again', 'broken'] });
+      try {
+        // ops-again is a second profile of the management account: left out.
+        expect(connection.accounts!.map((a) => [a.name, a.id])).toEqual([['ops', MANAGEMENT], ['etl', ANALYTICS_ACCOUNT], ['broken', '']]);
+        expect(connection.accounts![2]!.error).toMatch(/^profile broken: /);
+        expect(connection.session.readOnly).toBe(false);
+        const document = await inventoryOf(connection);
+        // The ETL role's IAM allows using keys, not listing them: its account is marked failed with KMS's refusal, the others load.
+        expect(document.keys.some((k) => k.accountName === 'etl')).toBe(false);
+        expect(document.regionErrors.find((e) => e.accountId === ANALYTICS_ACCOUNT)?.error).toContain('is not authorized to perform: kms:ListKeys');
+        expect(document.keys.some((k) => k.accountName === 'ops' && k.accountId === MANAGEMENT)).toBe(true);
+      } finally {
+        await connection.close();
+      }
+      await expect(connect({ ...flags({}, 'profiles.json'), org: false, profiles: ['nosuch'] })).rejects.toThrow('unknown AWS profile "nosuch"');
+      await expect(connect({ ...flags({}, 'profiles.json'), profiles: ['ops'] })).rejects.toThrow('--profiles / --all-profiles and --org cannot be used together');
+      const all = await connect({ ...flags({}, 'profiles.json'), org: false, allProfiles: true });
+      try {
+        expect(all.accounts!.map((a) => a.name).sort()).toEqual(['broken', 'etl', 'ops']);
+      } finally {
+        await all.close();
+      }
+    } finally {
+      if (saved.config === undefined) delete process.env.AWS_CONFIG_FILE;
+      else process.env.AWS_CONFIG_FILE = saved.config;
+      if (saved.credentials === undefined) delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+      else process.env.AWS_SHARED_CREDENTIALS_FILE = saved.credentials;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
