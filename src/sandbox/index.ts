@@ -20,7 +20,8 @@ import { AwsError, callerFor, parseAuthorization, xmlEscape, type CallerIdentity
 import { announcePresence } from './presence.js';
 import { seedState } from './seed.js';
 import { SANDBOX_TIME_HEADER } from '../domain/clock.js';
-import { readStateFile, type Store } from './state.js';
+import { readStateFile, type SandboxState, type Store } from './state.js';
+import { addGeneratedKeys, MANAGEMENT_ACCOUNT, ORG_ACCOUNTS, seedMembers } from './organization.js';
 import { isSessionToken, sessionCaller, stsService } from './sts.js';
 
 export type { FaultSettings } from './faults.js';
@@ -36,6 +37,7 @@ export interface SandboxOptions {
   quotaScale?: number; // multiplies every request quota (faults.quotaScale); default 1 (AWS's values)
   regionDown?: string[]; // regions whose KMS refuses every call (fault); default: the opt-in region me-south-1
   workloads?: boolean; // false: the seeded estate's simulated workloads never run (tests that move time a lot and watch only keys they create); default true
+  orgEstate?: { regions: string[]; perRegion: number }; // benchmarks: that many generated keys in each Region of every active account of the organization (a fresh state only)
 }
 
 export interface RequestLogEntry {
@@ -85,7 +87,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (existing) {
     if (accounts.load(existing)) await store.flush();
   } else {
-    accounts.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
+    accounts.load(withOrgEstate(seedState(baseNow().getTime(), options.largeEstate ?? 0), options.orgEstate));
     store.touch();
     await store.flush();
   }
@@ -473,4 +475,16 @@ function loggedParams(params: Record<string, unknown>): Record<string, unknown> 
   if (!('Plaintext' in params)) return params;
   const { Plaintext: _plaintext, ...rest } = params;
   return { ...rest, Plaintext: '<redacted>' };
+}
+
+/** The seeded state with `orgEstate`'s generated keys in every active account (members seeded first). */
+function withOrgEstate(state: SandboxState, estate: SandboxOptions['orgEstate']): SandboxState {
+  if (!estate) return state;
+  seedMembers(state.members, state.seededAt);
+  for (const account of ORG_ACCOUNTS) {
+    if (account.status !== 'ACTIVE') continue;
+    const target = account.id === MANAGEMENT_ACCOUNT ? state : state.members[account.id];
+    if (target) addGeneratedKeys(target, account.id === MANAGEMENT_ACCOUNT ? undefined : account.id, estate.regions, estate.perRegion, state.seededAt);
+  }
+  return state;
 }

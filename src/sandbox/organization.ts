@@ -257,13 +257,13 @@ export function seedMembers(members: Record<string, AccountState>, nowMs: number
   return added;
 }
 
-/** Options for a generated member estate (benchmarks): N keys in each of `regions`. */
-export function addGeneratedKeys(state: AccountState, account: string, regions: readonly string[], perRegion: number, nowMs: number): void {
+/** Generated keys for benchmarks: N keys in each of `regions` of one account (`account` absent = the management account). */
+export function addGeneratedKeys(state: AccountState, account: string | undefined, regions: readonly string[], perRegion: number, nowMs: number): void {
   for (const region of regions) {
     for (let i = 0; i < perRegion; i += 1) {
       const b = new EstateBuilder(nowMs);
       const key = b.add({ name: `generated/${account}/${region}/${i}`, region, createdDaysAgo: 10 + (i % 900), description: `Generated key ${i}`, tags: { Environment: ['prod', 'staging', 'dev'][i % 3]! }, ...(i % 3 !== 0 ? { rotationDays: 365 } : {}) });
-      key.account = account;
+      if (account) key.account = account;
       state.keys.push(key);
     }
   }

@@ -77,12 +77,24 @@ describe('several accounts in one keys list', () => {
       await waitForFrame(app.lastFrame, (f) => f.includes('analytics/warehouse') && f.includes('payments/ledger'));
       expect(lines(app.lastFrame())[0]).toContain('accounts 4/6 (2 failed)');
 
-      // The filter's account and ou fields.
+      // A key's detail names its account.
       await press(app.stdin, '/');
+      await press(app.stdin, 'payments/ledger');
+      await waitForText(app.lastFrame, '1 of');
+      await press(app.stdin, 'enter');
+      await press(app.stdin, 'enter');
+      await waitForFrame(app.lastFrame, (f) => f.includes('Key ID') && !f.includes('loading key'));
+      expect(lines(app.lastFrame()).find((line) => /^\s*Account\b/.test(line))).toContain('payments-prod (222233334444) · OU Production');
+      await press(app.stdin, 'escape');
+
+      // The filter's account and ou fields (Ctrl-U clears the filter being edited).
+      await press(app.stdin, '/');
+      await press(app.stdin, '\u0015');
       await press(app.stdin, 'ou:production');
       await waitForFrame(app.lastFrame, (f) => !f.includes('dev/app') && f.includes('analytics/warehouse') && f.includes('payments/ledger'));
       await press(app.stdin, 'escape');
       await press(app.stdin, '/');
+      await press(app.stdin, '\u0015');
       await press(app.stdin, 'account:5555');
       await waitForFrame(app.lastFrame, (f) => f.includes('dev/app') && !f.includes('payments/ledger'));
     } finally {
