@@ -47,25 +47,23 @@ export class AwsChangeSource implements ChangeSource {
 
 /** The journal's operations (intent and result paired) as the journal view shows them. */
 async function journalView(journalFile: Journal, keyArn?: string): Promise<{ operations: JournalOperationView[]; problems: string[] }> {
-  {
-    const { entries, problems } = await journalFile.read(keyArn ? { keyArn } : {});
-    const operations = pairEntries(entries).map(({ intent, result, status }): JournalOperationView => {
-      const outcome = result?.outcome;
-      const view: JournalOperationView = {
-        time: intent.time,
-        action: intent.action,
-        keyArn: intent.keyArn,
-        region: intent.region,
-        caller: intent.caller,
-        params: intent.params,
-        status,
-      };
-      if (outcome?.requestId) view.requestId = outcome.requestId;
-      if (outcome && !outcome.ok) view.error = `${outcome.code}: ${outcome.message}`;
-      return view;
-    });
-    return { operations, problems: problems.map((p) => `line ${p.line}: ${p.reason}`) };
-  }
+  const { entries, problems } = await journalFile.read(keyArn ? { keyArn } : {});
+  const operations = pairEntries(entries).map(({ intent, result, status }): JournalOperationView => {
+    const outcome = result?.outcome;
+    const view: JournalOperationView = {
+      time: intent.time,
+      action: intent.action,
+      keyArn: intent.keyArn,
+      region: intent.region,
+      caller: intent.caller,
+      params: intent.params,
+      status,
+    };
+    if (outcome?.requestId) view.requestId = outcome.requestId;
+    if (outcome && !outcome.ok) view.error = `${outcome.code}: ${outcome.message}`;
+    return view;
+  });
+  return { operations, problems: problems.map((p) => `line ${p.line}: ${p.reason}`) };
 }
 
 /**
