@@ -82,6 +82,16 @@ const help = `
                           accept a plain http:// endpoint on a host that is not this machine
                           (signed requests would cross the network unencrypted)
 
+  Many accounts (the interactive view and list)
+    --org                 every account of your AWS organization (Organizations, from management
+                          or delegated-administrator credentials); read-only unless --operator-role
+    --org-role NAME       role assumed in each account to read it (default
+                          OrganizationAccountAccessRole; use a read-only role of your own)
+    --accounts ID,ID      only these accounts          --ou ID   only the accounts under this OU
+    --operator-role NAME  role assumed in a key's own account to change it (journalled with it)
+    --profiles a,b        several profiles of your shared config, each read as its account
+    --all-profiles        every profile of your shared config (SSO, role_arn, credential_process …)
+
   Behaviour
     --read-only           refuse every change to AWS
     --json                print JSON (list, show) instead of text
@@ -188,6 +198,13 @@ const FLAGS = {
   only: { type: 'string' },
   skip: { type: 'string' },
   exceptRole: { type: 'string' },
+  org: { type: 'boolean', default: false },
+  orgRole: { type: 'string' },
+  accounts: { type: 'string' },
+  ou: { type: 'string' },
+  operatorRole: { type: 'string' },
+  profiles: { type: 'string' },
+  allProfiles: { type: 'boolean', default: false },
 } as const;
 
 /** String flags whose value may be left out: `--cloudtrail-s3` alone reads the trail's own bucket. */
@@ -261,6 +278,13 @@ function connectFlagsFrom(flags: typeof cli.flags): import('./app/connect.js').C
     ...(flags.profile ? { profile: flags.profile } : {}),
     ...(flags.endpointUrl ? { endpointUrl: flags.endpointUrl } : {}),
     ...(flags.state ? { sandboxState: flags.state } : {}),
+    ...(flags.org ? { org: true } : {}),
+    ...(flags.orgRole !== undefined ? { orgRole: flags.orgRole } : {}),
+    ...(flags.accounts !== undefined ? { accounts: flags.accounts.split(',').map((id) => id.trim()).filter((id) => id !== '') } : {}),
+    ...(flags.ou !== undefined ? { ou: flags.ou } : {}),
+    ...(flags.operatorRole !== undefined ? { operatorRole: flags.operatorRole } : {}),
+    ...(flags.profiles !== undefined ? { profiles: flags.profiles.split(',').map((p) => p.trim()).filter((p) => p !== '') } : {}),
+    ...(flags.allProfiles ? { allProfiles: true } : {}),
   };
 }
 
@@ -291,6 +315,8 @@ interface CommandSpec {
 /** The flags that choose where requests go, for every command that connects. */
 const CONNECTION_FLAGS: readonly FlagName[] = ['profile', 'region', 'endpointUrl', 'sandbox', 'allRegions', 'allowInsecureEndpoint', 'readOnly', 'quotaScale', 'state'];
 const THRESHOLD_FLAGS: readonly FlagName[] = ['unusedDays', 'disabledDays', 'recentUseDays', 'maxRotationDays', 'adminRoles'];
+/** Many accounts: the interactive view and `list` read them (other commands name one key in one account). */
+const ORG_FLAGS: readonly FlagName[] = ['org', 'orgRole', 'accounts', 'ou', 'operatorRole', 'profiles', 'allProfiles'];
 
 function exactlyOneKey(name: string, context: CommandContext): number | undefined {
   return context.args.length === 1 ? undefined : context.usage(`${name} needs exactly one key: an alias name, key id or key ARN`);
@@ -332,7 +358,7 @@ const changeCommand = (name: string, extra: readonly FlagName[] = []): CommandSp
 const COMMAND_TABLE: readonly CommandSpec[] = [
   {
     name: 'list',
-    flags: ['json', 'all', 'lastUse', ...THRESHOLD_FLAGS],
+    flags: ['json', 'all', 'lastUse', ...THRESHOLD_FLAGS, ...ORG_FLAGS],
     connects: true,
     async prepare(context) {
       const refused = noArguments(context);
@@ -559,7 +585,7 @@ async function prepareSandbox({ args, flags, usage, quotaScale }: CommandContext
 }
 
 /** The interactive view (no command): the connection flags and the findings thresholds. */
-const TUI_FLAGS: readonly FlagName[] = [...CONNECTION_FLAGS, ...THRESHOLD_FLAGS, 'clipboard'];
+const TUI_FLAGS: readonly FlagName[] = [...CONNECTION_FLAGS, ...THRESHOLD_FLAGS, ...ORG_FLAGS, 'clipboard'];
 
 async function main(): Promise<number> {
   const { printError, endOutputQuietlyWhenPipeCloses } = await import('./commands/output.js');

@@ -7,6 +7,8 @@ import type { ChangeSource, JournalOperationView } from '../domain/source.js';
 import type { Clients } from '../aws/clients.js';
 import { KeyChanger } from '../aws/mutations.js';
 import { Journal, pairEntries } from '../journal/journal.js';
+import { KeywardenError } from '../domain/errors.js';
+import { callerIdentityOf, type AccountHandle } from '../aws/org.js';
 
 export class AwsChangeSource implements ChangeSource {
   private changer: Promise<KeyChanger> | undefined;
@@ -38,23 +40,79 @@ export class AwsChangeSource implements ChangeSource {
     return (await this.keyChanger()).apply(preview);
   }
 
-  async journal(keyArn?: string): Promise<{ operations: JournalOperationView[]; problems: string[] }> {
-    const { entries, problems } = await this.journalFile.read(keyArn ? { keyArn } : {});
-    const operations = pairEntries(entries).map(({ intent, result, status }): JournalOperationView => {
-      const outcome = result?.outcome;
-      const view: JournalOperationView = {
-        time: intent.time,
-        action: intent.action,
-        keyArn: intent.keyArn,
-        region: intent.region,
-        caller: intent.caller,
-        params: intent.params,
-        status,
-      };
-      if (outcome?.requestId) view.requestId = outcome.requestId;
-      if (outcome && !outcome.ok) view.error = `${outcome.code}: ${outcome.message}`;
-      return view;
-    });
-    return { operations, problems: problems.map((p) => `line ${p.line}: ${p.reason}`) };
+  journal(keyArn?: string): Promise<{ operations: JournalOperationView[]; problems: string[] }> {
+    return journalView(this.journalFile, keyArn);
+  }
+}
+
+/** The journal's operations (intent and result paired) as the journal view shows them. */
+async function journalView(journalFile: Journal, keyArn?: string): Promise<{ operations: JournalOperationView[]; problems: string[] }> {
+  const { entries, problems } = await journalFile.read(keyArn ? { keyArn } : {});
+  const operations = pairEntries(entries).map(({ intent, result, status }): JournalOperationView => {
+    const outcome = result?.outcome;
+    const view: JournalOperationView = {
+      time: intent.time,
+      action: intent.action,
+      keyArn: intent.keyArn,
+      region: intent.region,
+      caller: intent.caller,
+      params: intent.params,
+      status,
+    };
+    if (outcome?.requestId) view.requestId = outcome.requestId;
+    if (outcome && !outcome.ok) view.error = `${outcome.code}: ${outcome.message}`;
+    return view;
+  });
+  return { operations, problems: problems.map((p) => `line ${p.line}: ${p.reason}`) };
+}
+
+/**
+ * Changes with several accounts (--org): each goes to the key's own account, through the session
+ * of --operator-role assumed there (its GetCallerIdentity is the journal's caller: the assumed-role
+ * ARN in that account). Without --operator-role nothing is changed: the accounts are read through
+ * --org-role only.
+ */
+export class MultiAccountChangeSource implements ChangeSource {
+  private readonly perAccount = new Map<string, AwsChangeSource>();
+  private readonly journalFile: Journal;
+
+  constructor(
+    private readonly accounts: readonly AccountHandle[],
+    now: () => Date,
+    journal: Journal = new Journal(undefined, { now }),
+  ) {
+    this.journalFile = journal;
+  }
+
+  private sourceFor(arn: string): AwsChangeSource {
+    const id = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(arn)?.[1];
+    const account = this.accounts.find((a) => a.id === id);
+    if (!account) throw new KeywardenError('not-found', `${arn} is not in an account keywarden reads`);
+    if (!account.operatorClients) {
+      throw new KeywardenError('read-only', `read-only: with --org keywarden changes a key only through a role in its own account; start it with --operator-role NAME to change keys in ${account.name || account.id} (${account.id})`);
+    }
+    let source = this.perAccount.get(account.id);
+    if (!source) {
+      const clients = account.operatorClients();
+      source = new AwsChangeSource(
+        clients,
+        () => callerIdentityOf(clients),
+        this.journalFile,
+      );
+      this.perAccount.set(account.id, source);
+    }
+    return source;
+  }
+
+  async preview(request: ActionRequest, key: { arn: string; region: string }): Promise<ChangePreview> {
+    return this.sourceFor(key.arn).preview(request, key);
+  }
+
+  async apply(preview: ChangePreview): Promise<ChangeResult> {
+    return this.sourceFor(preview.row.arn).apply(preview);
+  }
+
+  journal(keyArn?: string): ReturnType<ChangeSource['journal']> {
+    return journalView(this.journalFile, keyArn);
   }
 }

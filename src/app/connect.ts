@@ -4,6 +4,7 @@
 import type { SessionInfo } from '../domain/source.js';
 import type { Clients } from '../aws/clients.js';
 import type { AccountClock, SandboxClock } from '../domain/clock.js';
+import type { AccountHandle } from '../aws/org.js';
 
 export interface ConnectFlags {
   profile?: string;
@@ -19,6 +20,20 @@ export interface ConnectFlags {
   sandboxQuotaScale?: number;
   /** Every region enabled for the account (EC2 DescribeRegions), instead of `regions`. */
   allRegions?: boolean;
+  /** Every account of the organization (Organizations), each through `orgRole`. */
+  org?: boolean;
+  /** The role assumed in each account with --org (default OrganizationAccountAccessRole). */
+  orgRole?: string;
+  /** Only these accounts of the organization (ids). */
+  accounts?: string[];
+  /** Only the accounts under this OU (or root) id. */
+  ou?: string;
+  /** The role assumed in a key's account to change it (--org reads only without it). */
+  operatorRole?: string;
+  /** Several profiles of the shared config files, each read as its account. */
+  profiles?: string[];
+  /** Every profile of the shared config files. */
+  allProfiles?: boolean;
 }
 
 export interface Connection {
@@ -31,6 +46,8 @@ export interface Connection {
   now: () => Date;
   /** Present when the endpoint is a keywarden sandbox: its clock, to show and move forward. */
   sandboxClock?: SandboxClock;
+  /** Several accounts (--org): each with its own clients, or the reason it cannot be read. `clients` is the base credentials'. */
+  accounts?: readonly AccountHandle[];
   /**
    * A connection to other Regions or through another profile, on the same endpoint (`:region`,
    * `:profile`). This one stays open until closed; closing both is the caller's part.
@@ -46,9 +63,107 @@ export interface ConnectionChange {
 
 /** Flags that cannot go together, refused before anything starts. */
 export async function assertConnectFlags(flags: ConnectFlags): Promise<void> {
+  const { KeywardenError } = await import('../domain/errors.js');
   if (flags.sandbox && flags.endpointUrl) {
-    const { KeywardenError } = await import('../domain/errors.js');
     throw new KeywardenError('usage', '--sandbox and --endpoint-url cannot be used together: --sandbox starts its own endpoint');
+  }
+  const byProfiles = flags.allProfiles === true || flags.profiles !== undefined;
+  if (byProfiles && flags.org) throw new KeywardenError('usage', '--profiles / --all-profiles and --org cannot be used together: choose the accounts one way');
+  if (byProfiles && flags.profile) throw new KeywardenError('usage', '--profile and --profiles / --all-profiles cannot be used together');
+  if (flags.allProfiles && flags.profiles) throw new KeywardenError('usage', '--profiles and --all-profiles cannot be used together');
+  if (flags.profiles && flags.profiles.length === 0) throw new KeywardenError('usage', '--profiles needs profile names: --profiles a,b');
+  if (!flags.org) {
+    const orgOnly = (['orgRole', 'accounts', 'ou', 'operatorRole'] as const).find((name) => flags[name] !== undefined);
+    if (orgOnly) throw new KeywardenError('usage', `--${orgOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} goes with --org`);
+  }
+  for (const id of flags.accounts ?? []) {
+    if (!/^\d{12}$/.test(id)) throw new KeywardenError('usage', `--accounts: "${id}" is not an AWS account id (12 digits)`);
+  }
+  if (flags.ou !== undefined && !/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/.test(flags.ou)) {
+    throw new KeywardenError('usage', `--ou: "${flags.ou}" is not an OU or root id (ou-xxxx-xxxxxxxx or r-xxxx)`);
+  }
+  for (const name of ['orgRole', 'operatorRole'] as const) {
+    const role = flags[name];
+    if (role !== undefined && !/^[\w+=,.@-]{1,64}$/.test(role)) throw new KeywardenError('usage', `--${name === 'orgRole' ? 'org-role' : 'operator-role'}: "${role}" is not an IAM role name`);
+  }
+}
+
+/** --profiles / --all-profiles: every named profile must exist (a typo is a usage error, not an empty account). */
+async function connectProfiles(
+  flags: ConnectFlags,
+  base: { endpoint?: string; allowInsecureEndpoint?: boolean },
+  regions: string[],
+  clock: AccountClock,
+): Promise<{ handles: AccountHandle[]; close(): void }> {
+  const [{ profileAccountHandles }, { InFlightCap }, { listProfiles, assertProfileExists }] = await Promise.all([import('../aws/org.js'), import('../aws/clients.js'), import('../aws/profiles.js')]);
+  let profiles = flags.profiles ?? [];
+  if (flags.allProfiles) {
+    profiles = (await listProfiles()).profiles;
+    if (profiles.length === 0) {
+      const { KeywardenError } = await import('../domain/errors.js');
+      throw new KeywardenError('usage', '--all-profiles: no profiles in the shared config files');
+    }
+  } else {
+    for (const profile of profiles) await assertProfileExists(profile);
+  }
+  return profileAccountHandles({
+    regions,
+    profiles,
+    ...base,
+    inFlight: new InFlightCap(96),
+    accountClock: clock,
+    ...(flags.sandboxQuotaScale !== undefined ? { quotaScale: flags.sandboxQuotaScale } : {}),
+    readOnly: flags.readOnly,
+  });
+}
+
+/** Who is operating, for the sessions' RoleSessionName and SourceIdentity: $USER, else the OS account. */
+async function operatorName(): Promise<string> {
+  const { userInfo } = await import('node:os');
+  let name = process.env.USER ?? '';
+  if (name === '') {
+    try {
+      name = userInfo().username;
+    } catch {
+      name = 'operator';
+    }
+  }
+  const clean = name.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  return clean.length >= 2 ? clean : `${clean}-operator`;
+}
+
+/**
+ * --org: the organization's accounts from the base credentials, and per account a session of
+ * `--org-role` (read-only clients) and, with --operator-role, one for changes.
+ */
+async function connectOrganization(
+  flags: ConnectFlags,
+  base: { profile?: string; endpoint?: string; credentials?: import('../aws/clients.js').StaticCredentials; allowInsecureEndpoint?: boolean },
+  regions: string[],
+  clock: AccountClock,
+): Promise<{ handles: AccountHandle[]; close(): void }> {
+  const [{ discoverAccounts, orgAccountHandles, organizationsClient, operatorSessionName, baseCallerAccount, DEFAULT_ORG_ROLE }, { InFlightCap }] = await Promise.all([import('../aws/org.js'), import('../aws/clients.js')]);
+  const org = organizationsClient(base);
+  try {
+    const [{ accounts }, callerAccount] = await Promise.all([discoverAccounts(org, { ...(flags.accounts ? { accounts: flags.accounts } : {}), ...(flags.ou ? { ou: flags.ou } : {}) }), baseCallerAccount(base)]);
+    const operator = await operatorName();
+    return orgAccountHandles({
+      regions,
+      base,
+      accounts,
+      role: flags.orgRole ?? DEFAULT_ORG_ROLE,
+      ...(flags.operatorRole ? { operatorRole: flags.operatorRole } : {}),
+      sessionName: operatorSessionName(operator),
+      sourceIdentity: operator,
+      // One bound for every account × Region: sockets and requests in flight stay under it.
+      inFlight: new InFlightCap(96),
+      accountClock: clock,
+      ...(flags.sandboxQuotaScale !== undefined ? { quotaScale: flags.sandboxQuotaScale } : {}),
+      readOnly: true,
+      callerAccount,
+    });
+  } finally {
+    org.destroy();
   }
 }
 
@@ -86,31 +201,65 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
     }
     // Connections made by switchTo share this one sandbox; the last one closed stops it.
     let users = 0;
+    const manyAccounts = flags.org === true || flags.allProfiles === true || flags.profiles !== undefined;
+    // --org: the organization's accounts, per set of Regions (a :region switch makes new clients).
+    const orgs = new Map<string, { handles: AccountHandle[]; close(): void }>();
+    const orgClock = new AccountClock();
+    orgClock.observe(sandbox.now());
+    const organizationFor = async (forRegions: string[]) => {
+      const key = forRegions.join(',');
+      if (orgs.has(key)) return;
+      orgs.set(
+        key,
+        flags.org
+          ? await connectOrganization(flags, { endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS }, forRegions, orgClock)
+          : await connectProfiles(flags, { endpoint: sandbox.url }, forRegions, orgClock),
+      );
+    };
+    if (manyAccounts) {
+      await organizationFor(regions).catch(async (error: unknown) => {
+        await sandbox.close();
+        throw error;
+      });
+    }
     const over = (forRegions: string[]): Connection => {
       users += 1;
       const clock = new AccountClock();
       clock.observe(sandbox.now());
-      const clients = createClients({ regions: forRegions, endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS, readOnly: flags.readOnly, accountClock: clock });
+      const clients = createClients({ regions: forRegions, endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS, readOnly: flags.readOnly || flags.org === true, accountClock: clock });
       let closed = false;
+      const organization = orgs.get(forRegions.join(','));
       return {
         clients,
+        ...(organization ? { accounts: organization.handles } : {}),
         // Read from the sandbox itself: exact, and moved at once by `sandbox clock` from elsewhere.
         now: () => sandbox.now(),
         sandboxClock: sandboxClockAt(sandbox.url, clock, () => sandbox.now()),
-        session: { regions: forRegions, sandbox: true, readOnly: flags.readOnly, endpoint: sandbox.url },
+        session: {
+          regions: forRegions,
+          sandbox: true,
+          readOnly: flags.readOnly || (flags.org === true && !flags.operatorRole),
+          endpoint: sandbox.url,
+          ...(organization ? { accounts: organization.handles.map((h) => ({ id: h.id, name: h.name, ...(h.ou ? { ou: h.ou } : {}), ...(h.error ? { error: h.error } : {}) })) } : {}),
+        },
         async switchTo(change) {
           if (change.profile !== undefined) {
             const { KeywardenError } = await import('../domain/errors.js');
             throw new KeywardenError('usage', 'the sandbox has no AWS profiles: it is one account (start keywarden without --sandbox to use your profiles)');
           }
-          return over(change.regions ? await resolveRegions({ regions: change.regions }) : forRegions);
+          const nextRegions = change.regions ? await resolveRegions({ regions: change.regions }) : forRegions;
+          if (manyAccounts) await organizationFor(nextRegions);
+          return over(nextRegions);
         },
         async close() {
           if (closed) return;
           closed = true;
           clients.destroy();
           users -= 1;
-          if (users === 0) await sandbox.close();
+          if (users === 0) {
+            for (const each of orgs.values()) each.close();
+            await sandbox.close();
+          }
         },
       };
     };
@@ -137,7 +286,8 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
   const clock = new AccountClock();
   const clients = createClients({
     regions,
-    readOnly: flags.readOnly,
+    // --org reads through each account's own clients; the base credentials change nothing.
+    readOnly: flags.readOnly || flags.org === true,
     accountClock: clock,
     ...(flags.allowInsecureEndpoint ? { allowInsecureEndpoint: true } : {}),
     ...(flags.profile ? { profile: flags.profile } : {}),
@@ -155,14 +305,28 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
       sandboxClock = sandboxClockAt(endpoint, clock);
     }
   }
+  const endpointBase = { ...(flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}), ...(flags.allowInsecureEndpoint ? { allowInsecureEndpoint: true } : {}) };
+  const organization = flags.org
+    ? await connectOrganization(flags, { ...(flags.profile ? { profile: flags.profile } : {}), ...endpointBase }, regions, clock).catch((error: unknown) => {
+        clients.destroy();
+        throw error;
+      })
+    : flags.allProfiles || flags.profiles
+      ? await connectProfiles(flags, endpointBase, regions, clock).catch((error: unknown) => {
+          clients.destroy();
+          throw error;
+        })
+      : undefined;
   return {
     clients,
+    ...(organization ? { accounts: organization.handles } : {}),
     now: () => clock.now(),
     ...(sandboxClock ? { sandboxClock } : {}),
     session: {
       regions,
       sandbox: false,
-      readOnly: flags.readOnly,
+      readOnly: flags.readOnly || (flags.org === true && !flags.operatorRole),
+      ...(organization ? { accounts: organization.handles.map((h) => ({ id: h.id, name: h.name, ...(h.ou ? { ou: h.ou } : {}), ...(h.error ? { error: h.error } : {}) })) } : {}),
       ...(endpoint ? { endpoint } : {}),
       ...(flags.profile ? { profile: flags.profile } : {}),
     },
@@ -182,6 +346,7 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
       return next;
     },
     async close() {
+      organization?.close();
       clients.destroy();
     },
   };

@@ -93,12 +93,58 @@ export interface StaticCredentials {
   sessionToken?: string;
 }
 
+/** Credentials that expire: the SDK calls the provider again before `expiration` (its identity memoization). */
+export type CredentialProvider = () => Promise<StaticCredentials & { expiration?: Date }>;
+
+/**
+ * A bound on requests in flight shared by many clients (several accounts × Regions): each attempt
+ * waits for a slot before it is sent and gives it back when answered, so the sockets and requests
+ * of the whole program stay under `max` however many accounts are read.
+ */
+export class InFlightCap {
+  private active = 0;
+  private waiting: Array<() => void> = [];
+  constructor(readonly max: number) {}
+  async acquire(): Promise<void> {
+    if (this.active < this.max) {
+      this.active += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active -= 1;
+  }
+  get inFlight(): number {
+    return this.active;
+  }
+}
+
+function capInFlight<T>(client: T, cap: InFlightCap): T {
+  (client as unknown as { middlewareStack: { add(m: unknown, o: unknown): void } }).middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      await cap.acquire();
+      try {
+        return await next(args);
+      } finally {
+        cap.release();
+      }
+    },
+    { step: 'finalizeRequest', name: 'keywardenInFlightCap', priority: 'low' },
+  );
+  return client;
+}
+
 export interface ConnectOptions {
   /** Regions to work in; empty = the region from the environment or profile. */
   regions: readonly string[];
   profile?: string;
   endpoint?: string;
-  credentials?: StaticCredentials;
+  credentials?: StaticCredentials | CredentialProvider;
+  /** Shared by every client of several accounts: a bound on requests in flight over all of them. */
+  inFlight?: InFlightCap;
   /** SDK attempts per call (standard retry mode backs off on throttling). */
   maxAttempts?: number;
   /** Sockets per client; the inventory's concurrency stays below it. */
@@ -199,7 +245,7 @@ export async function resolveRegions(options: Pick<ConnectOptions, 'regions' | '
  * What every AWS client keywarden makes shares, whatever its service: the profile, the endpoint
  * (checked: see parseEndpoint), credentials, standard retries, timeouts and sockets.
  */
-export function sharedClientConfig(options: Omit<ConnectOptions, 'regions' | 'readOnly'>) {
+export function sharedClientConfig(options: Omit<ConnectOptions, 'regions' | 'readOnly' | 'inFlight'>) {
   const endpoint = options.endpoint ? parseEndpoint(options.endpoint, { allowInsecure: options.allowInsecureEndpoint ?? false }).toString().replace(/\/$/, '') : undefined;
   const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
   return {
@@ -225,6 +271,7 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
         client = guardEndpoint(make(region), { allowInsecure: options.allowInsecureEndpoint ?? false });
         if (options.readOnly) guardReadOnly(client);
         if (options.endpoint) followSandboxTime(client, clock);
+        if (options.inFlight) capInFlight(client, options.inFlight);
         byRegion.set(region, client);
         made.push(client);
       }

@@ -18,8 +18,15 @@ export const READ_OPERATIONS: ReadonlySet<string> = new Set([
   'GetKeyPolicy',
   'GetKeyRotationStatus',
   'GetKeyLastUsage',
-  // STS
+  // STS (AssumeRole changes nothing in an account: it makes a session, --org's way in)
   'GetCallerIdentity',
+  'AssumeRole',
+  // Organizations (--org)
+  'DescribeOrganization',
+  'ListAccounts',
+  'ListRoots',
+  'ListAccountsForParent',
+  'ListOrganizationalUnitsForParent',
   // CloudTrail
   'LookupEvents',
   'DescribeTrails',

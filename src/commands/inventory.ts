@@ -14,8 +14,11 @@ export interface ListDocument {
   account: string;
   caller: string;
   regions: string[];
-  /** Regions that could not be read, with the reason. */
-  regionErrors: Array<{ region: string; error: string }>;
+  /** Regions that could not be read, with the reason (with several accounts: each account × Region, `accountId` set). */
+  regionErrors: Array<{ region: string; error: string; accountId?: string }>;
+  /** Several accounts (--org): every account read or tried, with its name, OU and why it failed. */
+  accounts?: Array<{ accountId: string; accountName?: string; ou?: string; error?: string }>;
+  /** Every key carries `accountId` (and `accountName` when known). */
   keys: KeyRow[];
 }
 
@@ -29,8 +32,9 @@ export interface CollectOptions {
 }
 
 export async function collectInventory(connection: Connection, options: CollectOptions = {}): Promise<{ identity: CallerIdentity; document: ListDocument }> {
-  const { AwsKeySource } = await import('../aws/inventory.js');
-  const source = new AwsKeySource(connection.clients);
+  const [{ AwsKeySource }, { MultiAccountKeySource }] = await Promise.all([import('../aws/inventory.js'), import('../aws/multi-account.js')]);
+  const single = new AwsKeySource(connection.clients);
+  const source = connection.accounts ? new MultiAccountKeySource(connection.accounts, connection.session.regions, single) : single;
   const identity = await source.identity();
   const rows = new Map<string, KeyRow>();
   let regionErrors: ListDocument['regionErrors'] = [];
@@ -39,7 +43,7 @@ export async function collectInventory(connection: Connection, options: CollectO
       for (const row of batch) rows.set(row.arn, row);
     },
     onProgress(progress) {
-      regionErrors = progress.filter((p) => p.error).map((p) => ({ region: p.region, error: p.error! }));
+      regionErrors = progress.filter((p) => p.error).map((p) => ({ region: p.region, error: p.error!, ...(p.accountId ? { accountId: p.accountId } : {}) }));
     },
   });
   const out = options.progress ?? process.stderr;
@@ -48,8 +52,12 @@ export async function collectInventory(connection: Connection, options: CollectO
     options.lastUse !== false && identity.account ? fillLastUse(source, connection, identity.account, rows, out) : undefined,
     options.access && identity.account ? fillAccess(source, connection, identity.account, rows) : undefined,
   ]);
-  const keys = [...rows.values()].sort((a, b) => a.region.localeCompare(b.region) || a.keyId.localeCompare(b.keyId));
-  return { identity, document: { account: identity.account, caller: identity.arn, regions: [...connection.session.regions], regionErrors, keys } };
+  // With one account every key is the caller's account's.
+  const keys = [...rows.values()]
+    .map((row) => (row.accountId ? row : { ...row, accountId: identity.account }))
+    .sort((a, b) => (a.accountName ?? a.accountId ?? '').localeCompare(b.accountName ?? b.accountId ?? '') || a.region.localeCompare(b.region) || a.keyId.localeCompare(b.keyId));
+  const accounts = connection.accounts?.map((a) => ({ accountId: a.id, ...(a.name ? { accountName: a.name } : {}), ...(a.ou ? { ou: a.ou } : {}), ...(a.error ? { error: a.error } : {}) }));
+  return { identity, document: { account: identity.account, caller: identity.arn, regions: [...connection.session.regions], regionErrors, ...(accounts ? { accounts } : {}), keys } };
 }
 
 /**
@@ -60,7 +68,7 @@ export async function collectInventory(connection: Connection, options: CollectO
  * hundreds of lines, and a quick one (everything cached) leaves none.
  */
 async function fillLastUse(
-  source: import('../aws/inventory.js').AwsKeySource,
+  source: Pick<import('../aws/inventory.js').AwsKeySource, 'lastUseFeed'>,
   connection: Connection,
   account: string,
   rows: Map<string, KeyRow>,
@@ -93,7 +101,7 @@ async function fillLastUse(
 }
 
 /** Policy and grants for every customer-managed row (src/aws/access-reader.ts), values younger than an hour reused from disk. */
-async function fillAccess(source: import('../aws/inventory.js').AwsKeySource, connection: Connection, account: string, rows: Map<string, KeyRow>): Promise<void> {
+async function fillAccess(source: Pick<import('../aws/inventory.js').AwsKeySource, 'accessFeed'>, connection: Connection, account: string, rows: Map<string, KeyRow>): Promise<void> {
   const [{ DiskAccessStore }, { cacheEndpointKey }] = await Promise.all([import('../app/access-cache.js'), import('../app/inventory-cache.js')]);
   const feed = source.accessFeed({ store: new DiskAccessStore(async () => account, cacheEndpointKey(connection.session)) });
   try {
@@ -125,15 +133,16 @@ export async function runList(connection: Connection, options: { json: boolean; 
   if (options.json) {
     printJson({ ...document, keys: keys.map((row) => listedKey(row, thresholds, now)) });
   } else {
-    printTable(keys, document.regions.length > 1, now, thresholds);
-    for (const failure of document.regionErrors) printLine(`region ${failure.region}: ${cleanText(failure.error)}`);
+    printTable(keys, { multiRegion: document.regions.length > 1, multiAccount: document.accounts !== undefined }, now, thresholds);
+    const nameOf = (id: string | undefined) => document.accounts?.find((a) => a.accountId === id)?.accountName ?? id;
+    for (const failure of document.regionErrors) printLine(`${failure.accountId ? `account ${nameOf(failure.accountId)} ` : ''}region ${failure.region}: ${cleanText(failure.error)}`);
   }
   return document.regionErrors.length > 0 ? 1 : 0;
 }
 
 /** `now` is the account's time (the sandbox's clock on a sandbox): ages and countdowns count from it. */
-function printTable(rows: KeyRow[], multiRegion: boolean, now: Date, thresholds: Thresholds): void {
-  const columns = columnsFor({ multiRegion });
+function printTable(rows: KeyRow[], scope: { multiRegion: boolean; multiAccount: boolean }, now: Date, thresholds: Thresholds): void {
+  const columns = columnsFor(scope);
   const cells = rows.map((row) => keyToCells(row, now, rowFindings(row, thresholds, now)));
   const titles = headerCells();
   const widths = columns.map((column) => Math.max(titles[column.id].length, ...cells.map((c) => [...c[column.id]].length)));

@@ -100,6 +100,12 @@ export interface KeyRow {
   keyId: string;
   arn: string;
   region: string;
+  /** The account that owns the key, when keywarden reads several (--org, --accounts, --profiles). */
+  accountId?: string;
+  /** That account's name from Organizations (or the profile's name), when known. */
+  accountName?: string;
+  /** The OU the account is in (its name), with --org. */
+  accountOu?: string;
   aliases: string[];
   /** From ListResourceTags; empty when unreadable (see problems). */
   tags: Tag[];

@@ -10,6 +10,9 @@ import type { UsageLoadState, UsageRequest } from './usage.js';
 
 export interface RegionProgress {
   region: string;
+  /** The account (its name, else its id) when keywarden reads several; each account × Region is its own entry. */
+  account?: string;
+  accountId?: string;
   /** Keys found by ListKeys so far. */
   listed: number;
   /** Keys whose row is complete (described, rotation and tags read; last use comes later, see LastUseFeed). */
@@ -103,6 +106,8 @@ export interface KeySource {
 /** How the program is connected, for the header badges. */
 export interface SessionInfo {
   regions: readonly string[];
+  /** Several accounts (--org, --accounts, --profiles): their ids and names, and the read-only default of --org. */
+  accounts?: ReadonlyArray<{ id: string; name?: string; ou?: string; error?: string }>;
   sandbox: boolean;
   readOnly: boolean;
   endpoint?: string;
@@ -152,4 +157,9 @@ export interface RetirementSource {
   take(status: RetirementStatus, step: StepId, input?: RetirementStepInput): Promise<RetirementRecord>;
   /** The status right after `take(before, step)` returned `next`: from the step's own answers when exact, read otherwise. */
   statusAfter(before: RetirementStatus, step: StepId, next: RetirementRecord): Promise<RetirementStatus>;
+}
+
+/** "payments-prod us-east-1" for an account × Region entry, "us-east-1" for a single account. */
+export function progressLabel(p: Pick<RegionProgress, 'region' | 'account'>): string {
+  return p.account ? `${p.account} ${p.region}` : p.region;
 }

@@ -8,6 +8,7 @@ import { isStaleLastUse } from './last-use.js';
 import { cleanText } from './sanitize.js';
 
 export const COLUMN_IDS = [
+  'account',
   'alias',
   'keyId',
   'region',
@@ -73,6 +74,8 @@ export interface Column {
 }
 
 export const COLUMNS: readonly Column[] = [
+  // With several accounts (--org): the account's name from Organizations (its id when unnamed).
+  { id: 'account', title: 'ACCOUNT', width: 16, minWidth: 12, maxWidth: 24, cut: 'chars', dropOrder: 1 },
   { id: 'alias', title: 'ALIAS', width: 22, minWidth: 12, maxWidth: 48, cut: 'chars', dropOrder: 0 },
   // A truncated key id cannot be copied or searched for: shown whole or not at all.
   { id: 'keyId', title: 'KEY ID', width: 36, minWidth: 36, cut: 'never', dropOrder: 4 },
@@ -101,9 +104,9 @@ export function columnById(id: ColumnId): Column {
   return column;
 }
 
-/** The columns worth showing: the region column only when more than one region is listed. */
-export function columnsFor(options: { multiRegion: boolean }): Column[] {
-  return COLUMNS.filter((c) => c.id !== 'region' || options.multiRegion);
+/** The columns worth showing: the region column only when more than one region is listed, the account column only with several accounts. */
+export function columnsFor(options: { multiRegion: boolean; multiAccount?: boolean }): Column[] {
+  return COLUMNS.filter((c) => (c.id !== 'region' || options.multiRegion) && (c.id !== 'account' || options.multiAccount === true));
 }
 
 export interface LaidOutColumn {
@@ -346,6 +349,7 @@ export function keyToCells(row: KeyRow, now: Date, findings: readonly KeyFinding
     deletion = `${formatDate(meta.deletionDate)}${days !== undefined && days >= 0 ? ` (${days}d)` : ''}`;
   }
   return {
+    account: clean(row.accountName ?? row.accountId ?? ''),
     alias,
     keyId: clean(row.keyId),
     region: `${clean(row.region)}${meta?.multiRegion ? (meta.multiRegionRole === 'REPLICA' ? ' replica' : ' primary') : ''}`,
@@ -392,6 +396,7 @@ function sortKeysFor(row: KeyRow, cells: Record<ColumnId, string>, findings: rea
   return {
     ...cells,
     alias: row.aliases.length === 0 ? '' : cells.alias.toLowerCase(),
+    account: cells.account.toLowerCase(),
     keyId: row.keyId.toLowerCase(),
     multiRegion: cells.multiRegion === '—' ? '' : cells.multiRegion,
     created: meta?.creationDate ? new Date(meta.creationDate).toISOString() : '',
@@ -444,15 +449,15 @@ export function toRowView(row: KeyRow, now: Date, thresholds: Thresholds = DEFAU
 // ---------------------------------------------------------------------------------------------
 // The filter (`/`): whitespace-separated terms, all of which must match (case-insensitive).
 //   ebs            the text anywhere: aliases, key id, ARN, description, tag keys and values
-//   state:Disabled a field contains the text: alias, id, arn, state, account, region, desc, spec,
-//                  origin, rotation
+//   state:Disabled a field contains the text: alias, id, arn, state, account (id or name), ou,
+//                  region, desc, spec, origin, rotation
 //   tag:Owner      a tag whose key contains the text; tag:Owner=data: the key is Owner (any case)
 //                  and its value contains "data"
 //   /^ebs-/        a regular expression over the text (or over a field: alias:/^ebs\//)
 //   !term          negates any of these
 // A field name keywarden does not know is searched for as plain text (an ARN pasted in works).
 
-export const FILTER_FIELDS = ['alias', 'id', 'arn', 'state', 'account', 'region', 'desc', 'spec', 'origin', 'rotation'] as const;
+export const FILTER_FIELDS = ['alias', 'id', 'arn', 'state', 'account', 'ou', 'region', 'desc', 'spec', 'origin', 'rotation'] as const;
 export type FilterField = (typeof FILTER_FIELDS)[number];
 
 type Matcher = { kind: 'text'; text: string } | { kind: 'regex'; regex: RegExp };
@@ -537,7 +542,9 @@ export function fieldsOf(view: RowView): RowFields {
     id: row.keyId,
     arn: row.arn,
     state: meta ? meta.state : 'no access',
-    account: meta?.accountId ?? row.arn.split(':')[4] ?? '',
+    // The account's id and, with several accounts, its name: account:payments and account:2222 both work.
+    account: [meta?.accountId ?? row.accountId ?? row.arn.split(':')[4] ?? '', row.accountName ?? ''].filter(Boolean).join('\n'),
+    ou: row.accountOu ?? '',
     region: row.region,
     desc: meta?.description ?? '',
     spec: meta ? `${meta.keySpec} ${meta.keyUsage}` : '',

@@ -62,6 +62,8 @@ export interface KmsEventInput {
   requestId: string;
   eventId: string;
   additionalEventData?: Record<string, unknown>;
+  /** The account whose trail holds the record (default: the management account). */
+  recipientAccount?: string;
 }
 
 const READ_ONLY_KMS = /^(Describe|List|Get|Encrypt|Decrypt|GenerateDataKey|GenerateRandom|Sign|Verify|GenerateMac|VerifyMac|DeriveSharedSecret|ReEncrypt)/;
@@ -203,10 +205,10 @@ export function kmsRecord(input: KmsEventInput): CloudTrailRecord {
     requestID: input.requestId,
     eventID: input.eventId,
     readOnly: READ_ONLY_KMS.test(input.operation),
-    ...(input.keyArn ? { resources: [{ accountId: who.isService ? 'AWS Internal' : SANDBOX_ACCOUNT, type: 'AWS::KMS::Key', ARN: input.keyArn }] } : {}),
+    ...(input.keyArn ? { resources: [{ accountId: who.isService ? 'AWS Internal' : (/^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(input.keyArn)?.[1] ?? SANDBOX_ACCOUNT), type: 'AWS::KMS::Key', ARN: input.keyArn }] } : {}),
     eventType: 'AwsApiCall',
     managementEvent: true,
-    recipientAccountId: SANDBOX_ACCOUNT,
+    recipientAccountId: input.recipientAccount ?? SANDBOX_ACCOUNT,
     ...(who.isService ? { sharedEventID: idFor(`shared/${input.eventId}`) } : {}),
     eventCategory: 'Management',
   };
@@ -444,6 +446,11 @@ export function* trailDeliveredArchive(store: Store, from: number, to: number, l
   }
 }
 
+/** The trail of an account's store (workloads.ts: a cross-account call is logged in the caller's trail too). */
+export function trailOfStore(store: Store): Trail | undefined {
+  return trails.get(store);
+}
+
 function trailOf(ctx: { store: Store }): Trail {
   const trail = trails.get(ctx.store);
   if (!trail) throw new AwsError('InternalFailure', 'CloudTrail is not set up in this sandbox', 500);
@@ -471,6 +478,7 @@ export function recordKmsCall(
     requestId: ctx.requestId,
     // The same id GetKeyLastUsage reports for a successful crypto call (kms.ts recordUse).
     eventId: ctx.eventId ?? idFor(`event/${ctx.requestId}`),
+    recipientAccount: ctx.store.account,
   });
   trail.add(record, ctx.now().getTime(), ctx.deliverLogs);
 }

@@ -10,18 +10,21 @@ import { alarmActions, cloudwatchService, evaluateAlarms } from './cloudwatch.js
 import { faultSettingsSchema, isOperationDenied, networkFault, replaceFaults, shouldThrottle, type FaultSettings } from './faults.js';
 import { ec2Service, SANDBOX_DOWN_REGIONS } from './ec2.js';
 import { catchUpWorkloads, cloudtrailQualifiedService, cloudtrailService, openTrail, recordKmsCall, trailDelivers } from './cloudtrail.js';
-import { decryptRefusalForS3, kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
+import { addressedAccount, decryptRefusalForS3, kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
+import { AccountStores } from './accounts.js';
+import { organizationsService } from './organizations.js';
 import { QuotaBuckets } from './quotas.js';
 import type { LogSink } from './log-sink.js';
 import { deliverLogEvents, logsService } from './logs.js';
 import { insightsOperations } from './insights.js';
-import { AwsError, callerFor, parseAuthorization, xmlEscape, type JsonService, type QueryService, type RequestContext } from './protocol.js';
+import { AwsError, callerFor, parseAuthorization, xmlEscape, type CallerIdentity, type JsonService, type QueryService, type RequestContext } from './protocol.js';
 import { announcePresence } from './presence.js';
 import { securityHubService } from './securityhub.js';
 import { seedState } from './seed.js';
 import { SANDBOX_TIME_HEADER } from '../domain/clock.js';
-import { readStateFile, Store } from './state.js';
-import { stsService } from './sts.js';
+import { readStateFile, type SandboxState, type Store } from './state.js';
+import { addGeneratedKeys, MANAGEMENT_ACCOUNT, ORG_ACCOUNTS, seedMembers } from './organization.js';
+import { isSessionToken, sessionCaller, stsService } from './sts.js';
 import { isS3Request, serveS3 } from './s3.js';
 
 export type { FaultSettings } from './faults.js';
@@ -38,6 +41,7 @@ export interface SandboxOptions {
   regionDown?: string[]; // regions whose KMS refuses every call (fault); default: the opt-in region me-south-1
   workloads?: boolean; // false: the seeded estate's simulated workloads never run (tests that move time a lot and watch only keys they create); default true
   organizationId?: string; // the trail is an organization trail of this organization (o-…): AWSLogs/<org-id>/<account>/… in its bucket; default: an account trail
+  orgEstate?: { regions: string[]; perRegion: number }; // benchmarks: that many generated keys in each Region of every active account of the organization (a fresh state only)
 }
 
 export interface RequestLogEntry {
@@ -70,7 +74,7 @@ export interface Sandbox {
 }
 
 /** JSON-protocol services by X-Amz-Target prefix. CloudTrail, Logs and CloudWatch add theirs here. */
-const JSON_SERVICES: JsonService[] = [kmsService, { ...logsService, operations: { ...logsService.operations, ...insightsOperations } }, cloudwatchService, cloudtrailService, cloudtrailQualifiedService, securityHubService];
+const JSON_SERVICES: JsonService[] = [kmsService, { ...logsService, operations: { ...logsService.operations, ...insightsOperations } }, cloudwatchService, cloudtrailService, cloudtrailQualifiedService, securityHubService, organizationsService];
 /** restJson1 services by SigV4 service name: the operation comes from the method and path. */
 const REST_JSON_SERVICES: Record<string, JsonService & { routes: Record<string, string> }> = { securityhub: securityHubService };
 /** Query-protocol services by SigV4 service name. */
@@ -83,19 +87,21 @@ const REGION_DOWN_MESSAGE = 'The security token included in the request is inval
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const baseNow = options.now ?? (() => new Date());
-  const store = new Store(options.statePath);
+  const accounts = new AccountStores(options.statePath);
+  const store = accounts.management;
   const existing = options.statePath ? await readStateFile(options.statePath) : undefined;
-  if (existing) store.load(existing);
-  else {
-    store.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
+  if (existing) {
+    if (accounts.load(existing)) await store.flush();
+  } else {
+    accounts.load(withOrgEstate(seedState(baseNow().getTime(), options.largeEstate ?? 0), options.orgEstate));
     store.touch();
     await store.flush();
   }
 
-  const trail = await openTrail(store, {
-    ...(options.statePath ? { file: `${options.statePath}.cloudtrail.jsonl` } : {}),
-    ...(options.organizationId ? { organizationId: options.organizationId } : {}),
-  });
+  // One trail per account: the management account's next to the state file, as before; each member's beside it.
+  const trailFile = (account: string) => (options.statePath ? { file: account === store.account ? `${options.statePath}.cloudtrail.jsonl` : `${options.statePath}.${account}.cloudtrail.jsonl` } : {});
+  const trails = await Promise.all(accounts.all().map((s) => openTrail(s, { ...trailFile(s.account), ...(options.organizationId ? { organizationId: options.organizationId } : {}) })));
+  const trail = { flush: () => Promise.all(trails.map((t) => t.flush())), reset: () => Promise.all(trails.map((t) => t.reset())) };
   const quotas = new QuotaBuckets();
   const regionDown = options.regionDown ?? [...SANDBOX_DOWN_REGIONS];
   const faults: FaultSettings = {
@@ -105,7 +111,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   let log: RequestLogEntry[] = [];
   let seq = 0;
-  const deliverLogs: LogSink = (delivery) => {
+  const deliverLogsBySink = new Map<Store, LogSink>();
+  /** Where the trail of `target`'s account delivers (its own log group). */
+  const deliverLogsFor = (target: Store): LogSink => {
+    let sink = deliverLogsBySink.get(target);
+    if (!sink) deliverLogsBySink.set(target, (sink = makeDeliverLogs(target)));
+    return sink;
+  };
+  const makeDeliverLogs = (store: Store): LogSink => (delivery) => {
     // The trail delivers only while logging, and only the events its selectors include.
     const trail = store.state.trail;
     if (!trail.logging || !trail.includeManagementEvents) return;
@@ -119,6 +132,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     if (events.length > 0) deliverLogEvents(store, { ...delivery, events }, now().getTime());
   };
+  const sinkOfAccount = (account: string): LogSink | undefined => {
+    const target = accounts.of(account);
+    return target ? deliverLogsFor(target) : undefined;
+  };
   const now = (): Date => new Date(baseNow().getTime() + store.state.clockOffsetSeconds * 1000);
 
   function record(entry: Omit<RequestLogEntry, 'seq' | 'time'>): void {
@@ -130,15 +147,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   async function advance(seconds: number): Promise<void> {
     store.state.clockOffsetSeconds += seconds;
     store.touchState();
-    sweepDeletions(store, now().getTime());
+    for (const each of accounts.all()) sweepDeletions(each, now().getTime());
     // Workload calls that fell due run (and reach the trail's log group) before alarms are evaluated.
-    if (options.workloads !== false) catchUpWorkloads({ region: 'us-east-1', caller: callerFor(''), requestId: randomUUID(), operation: 'AdvanceClock', now, store, faults, deliverLogs });
-    evaluateAlarms(store, now().getTime());
+    if (options.workloads !== false) {
+      for (const each of accounts.all()) catchUpWorkloads({ region: 'us-east-1', caller: callerFor(''), requestId: randomUUID(), operation: 'AdvanceClock', now, store: each, accounts, faults, deliverLogs: deliverLogsFor(each), deliverLogsFor: sinkOfAccount });
+    }
+    for (const each of accounts.all()) evaluateAlarms(each, now().getTime());
     await Promise.all([store.flush(), trail.flush()]);
   }
 
   async function reset(): Promise<void> {
-    store.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
+    accounts.load(seedState(baseNow().getTime(), options.largeEstate ?? 0));
     store.touch();
     await store.flush();
     await trail.reset();
@@ -208,7 +227,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const service = JSON_SERVICES.find((s) => target.startsWith(s.targetPrefix));
     const operation = service ? target.slice(service.targetPrefix.length) : target;
     const scope = parseAuthorization(req.headers.authorization, service?.name ?? 'unknown');
-    const caller = callerFor(scope.accessKeyId);
+    let caller: CallerIdentity;
+    let callerError: AwsError | undefined;
+    try {
+      caller = identify(req, scope.accessKeyId, 'json');
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      callerError = error;
+      caller = callerFor(scope.accessKeyId);
+    }
     let params: Record<string, unknown>;
     const entry = { service: service?.name ?? scope.service, operation, region: scope.region, caller: caller.arn, params: {} as unknown, receivedAt: arrivals.get(req) ?? Date.now() };
     const fail = (error: AwsError) => {
@@ -226,6 +253,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return fail(new AwsError('SerializationException', 'Start of structure or map found where not expected.'));
     }
     entry.params = loggedParams(params);
+    if (callerError) return fail(callerError);
     if (service === kmsService && faults.regionDown?.includes(scope.region)) return fail(new AwsError('UnrecognizedClientException', REGION_DOWN_MESSAGE));
     if (shouldThrottle(faults, service.name, operation)) return fail(new AwsError('ThrottlingException', THROTTLE_MESSAGE));
     // Every request counts toward its quota before it is looked at, as in AWS (quotas.ts).
@@ -241,17 +269,29 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (network.kind === 'reset') req.socket.destroy();
       return;
     }
-    const ctx: RequestContext = { region: scope.region, caller, requestId, operation, now, store, faults, deliverLogs };
+    // The store of the account the request addresses: a key ARN's account for KMS, else the caller's own.
+    const home = accounts.of(caller.account) ?? store;
+    const addressed = service === kmsService ? (accounts.of(addressedAccount(caller.account, operation, params)) ?? home) : home;
+    const ctx: RequestContext = { region: scope.region, caller, requestId, operation, now, store: addressed, accounts, faults, deliverLogs: deliverLogsFor(addressed), deliverLogsFor: sinkOfAccount };
+    // A cross-account KMS call is logged in the key owner's trail and in the caller's; one refused
+    // for access only in the caller's (KMS developer guide, "Logging AWS KMS API calls with AWS
+    // CloudTrail": "cross-account AWS KMS requests that are rejected because access is denied are
+    // logged only in the caller's account").
+    const recordIn = (outcome: Parameters<typeof recordKmsCall>[2]) => {
+      const crossAccount = addressed !== home;
+      if (!crossAccount || outcome.error?.code !== 'AccessDeniedException') recordKmsCall(ctx, params, outcome, callMeta(req));
+      if (crossAccount) recordKmsCall({ ...ctx, store: home, deliverLogs: deliverLogsFor(home) }, params, outcome, callMeta(req));
+    };
     let result: unknown;
     try {
-      sweepDeletions(store, now().getTime());
-      if (options.workloads !== false) catchUpWorkloads(ctx);
-      evaluateAlarms(store, now().getTime());
+      for (const each of accounts.all()) sweepDeletions(each, now().getTime());
+      if (options.workloads !== false) for (const each of accounts.all()) catchUpWorkloads({ ...ctx, store: each, deliverLogs: deliverLogsFor(each) });
+      for (const each of accounts.all()) evaluateAlarms(each, now().getTime());
       result = await service.operations[operation]!(ctx, params);
-      if (service === kmsService) recordKmsCall(ctx, params, { result, keyArn: resolvedKeyArn(ctx) }, callMeta(req));
+      if (service === kmsService) recordIn({ result, keyArn: resolvedKeyArn(ctx) });
     } catch (error) {
       if (service === kmsService && error instanceof AwsError) {
-        recordKmsCall(ctx, params, { error: { code: error.code, message: error.message }, keyArn: resolvedKeyArn(ctx) }, callMeta(req));
+        recordIn({ error: { code: error.code, message: error.message }, keyArn: resolvedKeyArn(ctx) });
       }
       await Promise.all([store.flush().catch(() => undefined), trail.flush().catch(() => undefined)]); // lazy changes (deletions, rotations) before the error
       if (error instanceof AwsError) return fail(error);
@@ -279,7 +319,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const action = params.Action ?? '';
     const scope = parseAuthorization(req.headers.authorization, 'sts');
     const service = QUERY_SERVICES[scope.service] ?? QUERY_SERVICES.sts!;
-    const caller = callerFor(scope.accessKeyId);
+    let caller: CallerIdentity;
+    let callerError: AwsError | undefined;
+    try {
+      caller = identify(req, scope.accessKeyId, 'query');
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      callerError = error;
+      caller = callerFor(scope.accessKeyId);
+    }
     const entry = { service: service.name, operation: action, region: scope.region, caller: caller.arn, params, receivedAt: arrivals.get(req) ?? Date.now() };
     const handler = Object.hasOwn(service.operations, action) ? service.operations[action] : undefined;
     const throttled = handler && shouldThrottle(faults, service.name, action);
@@ -297,8 +345,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       );
       return;
     }
-    const ctx: RequestContext = { region: scope.region, caller, requestId, operation: action, now, store, faults, deliverLogs };
-    const inner = handler(ctx, params);
+    const home = accounts.of(caller.account) ?? store;
+    const ctx: RequestContext = { region: scope.region, caller, requestId, operation: action, now, store: home, accounts, faults, deliverLogs: deliverLogsFor(home) };
+    let inner: string;
+    try {
+      if (callerError) throw callerError;
+      inner = handler(ctx, params);
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      record({ ...entry, status: error.status, errorCode: error.code });
+      res.writeHead(error.status, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId });
+      if (service.ec2Protocol) {
+        res.end(`<Response><Errors><Error><Code>${error.code}</Code><Message>${xmlEscape(error.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+        return;
+      }
+      res.end(`<ErrorResponse xmlns="${service.xmlNamespace}"><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${xmlEscape(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+      return;
+    }
     record({ ...entry, status: 200 });
     res.writeHead(200, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': requestId });
     if (service.ec2Protocol) {
@@ -313,12 +376,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   /** S3 (REST-XML): found by its SigV4 service name or a bucket's virtual host (s3.ts). */
   async function handleS3(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const scope = parseAuthorization(req.headers.authorization, 's3');
-    const caller = callerFor(scope.accessKeyId);
+    const caller = identify(req, scope.accessKeyId, 'json');
     const receivedAt = arrivals.get(req) ?? Date.now();
-    const ctx: RequestContext = { region: scope.region, caller, requestId, operation: 'S3', now, store, faults, deliverLogs };
+    // The buckets are the management account's (its trail delivers there).
+    const ctx: RequestContext = { region: scope.region, caller, requestId, operation: 'S3', now, store, accounts, faults, deliverLogs: deliverLogsFor(store), deliverLogsFor: sinkOfAccount };
     // The trail's files are rendered from its events: the workloads' calls that fell due come first.
-    sweepDeletions(store, now().getTime());
-    if (options.workloads !== false) catchUpWorkloads(ctx);
+    for (const each of accounts.all()) sweepDeletions(each, now().getTime());
+    if (options.workloads !== false) for (const each of accounts.all()) catchUpWorkloads({ ...ctx, store: each, deliverLogs: deliverLogsFor(each) });
     let network: ReturnType<typeof networkFault>;
     const answer = serveS3({
       method: req.method ?? 'GET',
@@ -356,6 +420,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     record({ ...entry, status: answer.status, ...(answer.errorCode ? { errorCode: answer.errorCode } : {}) });
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
+  }
+
+  /**
+   * Who signed a request: a session of STS AssumeRole (its `X-Amz-Security-Token`, checked and
+   * possibly expired: sts.ts), else a seeded caller by access key (principals.ts).
+   */
+  function identify(req: IncomingMessage, accessKeyId: string, style: 'json' | 'query'): CallerIdentity {
+    const token = req.headers['x-amz-security-token'];
+    if (typeof token === 'string' && isSessionToken(token)) return sessionCaller(token, accessKeyId, store.state.secret, now().getTime(), style);
+    return callerFor(accessKeyId);
   }
 
   /** When each request arrived (before any injected latency): RequestLogEntry.receivedAt. */
@@ -459,4 +533,16 @@ function loggedParams(params: Record<string, unknown>): Record<string, unknown> 
   if (!('Plaintext' in params)) return params;
   const { Plaintext: _plaintext, ...rest } = params;
   return { ...rest, Plaintext: '<redacted>' };
+}
+
+/** The seeded state with `orgEstate`'s generated keys in every active account (members seeded first). */
+function withOrgEstate(state: SandboxState, estate: SandboxOptions['orgEstate']): SandboxState {
+  if (!estate) return state;
+  seedMembers(state.members, state.seededAt);
+  for (const account of ORG_ACCOUNTS) {
+    if (account.status !== 'ACTIVE') continue;
+    const target = account.id === MANAGEMENT_ACCOUNT ? state : state.members[account.id];
+    if (target) addGeneratedKeys(target, account.id === MANAGEMENT_ACCOUNT ? undefined : account.id, estate.regions, estate.perRegion, state.seededAt);
+  }
+  return state;
 }

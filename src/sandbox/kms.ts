@@ -161,7 +161,32 @@ function checkPolicy(policy: string): void {
 // Keys: resolution, state rules, derived fields
 
 export function arnOf(key: KeyRecord): string {
-  return keyArn(SANDBOX_ACCOUNT, key.region, key.keyId);
+  return keyArn(accountOf(key), key.region, key.keyId);
+}
+
+/** The account that owns a key (absent in the state = the management account). */
+export function accountOf(key: KeyRecord): string {
+  return key.account ?? SANDBOX_ACCOUNT;
+}
+
+/**
+ * The account whose keys a KMS request addresses: the account in a key or alias ARN, the account
+ * named by a ciphertext's key ARN (Decrypt without KeyId), else the caller's own (key ids and
+ * alias names are looked up in the caller's account). The dispatcher runs the request against
+ * that account's store (index.ts).
+ */
+export function addressedAccount(callerAccount: string, operation: string, params: Record<string, unknown>): string {
+  const keyId = params.KeyId;
+  if (typeof keyId === 'string') {
+    const match = ARN_PATTERN.exec(keyId);
+    return match ? match[2]! : callerAccount;
+  }
+  if (operation === 'Decrypt' && typeof params.CiphertextBlob === 'string') {
+    const header = peekHeader(Buffer.from(params.CiphertextBlob, 'base64'));
+    const match = header ? ARN_PATTERN.exec(header.arn) : null;
+    if (match) return match[2]!;
+  }
+  return callerAccount;
 }
 
 interface ResolveOptions {
@@ -204,16 +229,16 @@ function lookupKey(ctx: RequestContext, value: string, options: ResolveOptions):
     if (arnRegion !== region) throw new AwsError('NotFoundException', `Invalid arn ${arnRegion}`);
     if (kind === 'alias') {
       if (!options.alias) throw new AwsError('NotFoundException', `Invalid keyId '${value}'`);
-      if (account !== SANDBOX_ACCOUNT) throw new AwsError('NotFoundException', `Alias ${value} is not found.`);
+      if (account !== store.account) throw new AwsError('NotFoundException', `Alias ${value} is not found.`);
       return aliasTarget(ctx, `alias/${rest}`);
     }
     if (!UUID_PATTERN.test(rest!) && !MRK_PATTERN.test(rest!)) throw new AwsError('NotFoundException', `Invalid keyId '${value}'`);
-    const key = account === SANDBOX_ACCOUNT ? store.key(region, rest!) : undefined;
+    const key = account === store.account ? store.key(region, rest!) : undefined;
     if (!key) throw new AwsError('NotFoundException', `Key '${value}' does not exist`);
     return key;
   }
-  // A key id or alias name is looked up in the caller's own account (the sandbox has one).
-  const home = ctx.caller.account === SANDBOX_ACCOUNT;
+  // A key id or alias name is looked up in the caller's own account.
+  const home = ctx.caller.account === store.account;
   if (value.startsWith('alias/')) {
     if (!options.alias) throw new AwsError('NotFoundException', `Invalid keyId '${value}'`);
     if (!home) throw new AwsError('NotFoundException', `Alias ${aliasArn(ctx.caller.account, region, value)} is not found.`);
@@ -230,7 +255,7 @@ function aliasTarget(ctx: RequestContext, name: string): KeyRecord {
   // CHOICE: a predefined AWS alias with no TargetKeyId is "not found" (AWS would create the
   // AWS managed key on first use; the sandbox does not).
   const key = alias?.targetKeyId ? ctx.store.key(ctx.region, alias.targetKeyId) : undefined;
-  if (!key) throw new AwsError('NotFoundException', `Alias ${aliasArn(SANDBOX_ACCOUNT, ctx.region, name)} is not found.`);
+  if (!key) throw new AwsError('NotFoundException', `Alias ${aliasArn(ctx.store.account, ctx.region, name)} is not found.`);
   return key;
 }
 
@@ -247,7 +272,7 @@ const requestParams = new WeakMap<RequestContext, Record<string, unknown>>();
 /** The default key policy's text, made once (keys without a stored policy are evaluated against it). */
 let defaultPolicyText: string | undefined;
 
-function keyFacts(key: KeyRecord, policy = key.policy ?? (defaultPolicyText ??= defaultKeyPolicy())): KeyFacts {
+function keyFacts(key: KeyRecord, policy = key.policy ?? (key.account ? defaultKeyPolicy(key.account) : (defaultPolicyText ??= defaultKeyPolicy()))): KeyFacts {
   return { key, arn: arnOf(key), policy, trackingStartMs: TRACKING_START_MS, reportedUsage: (nowMs) => reportedLastUsage(key, nowMs) };
 }
 
@@ -389,7 +414,7 @@ function algorithms(key: KeyRecord): Record<string, string[]> {
 export function keyMetadata(store: Store, key: KeyRecord): Record<string, unknown> {
   const arn = arnOf(key);
   const meta: Record<string, unknown> = {
-    AWSAccountId: SANDBOX_ACCOUNT,
+    AWSAccountId: accountOf(key),
     KeyId: key.keyId,
     Arn: arn,
     CreationDate: key.creationDate / 1000,
@@ -411,8 +436,8 @@ export function keyMetadata(store: Store, key: KeyRecord): Record<string, unknow
     const primary = materialOwner(store, key);
     meta.MultiRegionConfiguration = {
       MultiRegionKeyType: key.multiRegionRole,
-      PrimaryKey: { Arn: keyArn(SANDBOX_ACCOUNT, primary.region, key.keyId), Region: primary.region },
-      ReplicaKeys: (primary.replicaRegions ?? []).map((r) => ({ Arn: keyArn(SANDBOX_ACCOUNT, r, key.keyId), Region: r })),
+      PrimaryKey: { Arn: keyArn(accountOf(key), primary.region, key.keyId), Region: primary.region },
+      ReplicaKeys: (primary.replicaRegions ?? []).map((r) => ({ Arn: keyArn(accountOf(key), r, key.keyId), Region: r })),
     };
   }
   return meta;
@@ -560,6 +585,7 @@ const createKey: Handler = (ctx, params) => {
   const now = ctx.now().getTime();
   const key: KeyRecord = {
     keyId,
+    ...(ctx.store.account !== SANDBOX_ACCOUNT ? { account: ctx.store.account } : {}),
     region: ctx.region,
     creationDate: now,
     description,
@@ -593,10 +619,10 @@ const listKeys: Handler = (ctx, params) => {
   return pageOut(page, 'Keys', (k) => ({ KeyId: k.keyId, KeyArn: arnOf(k) }));
 };
 
-function aliasEntry(alias: AliasRecord): Record<string, unknown> {
+function aliasEntry(account: string, alias: AliasRecord): Record<string, unknown> {
   return {
     AliasName: alias.name,
-    AliasArn: aliasArn(SANDBOX_ACCOUNT, alias.region, alias.name),
+    AliasArn: aliasArn(account, alias.region, alias.name),
     ...(alias.targetKeyId ? { TargetKeyId: alias.targetKeyId } : {}),
     ...(alias.creationDate !== undefined ? { CreationDate: alias.creationDate / 1000 } : {}),
     ...(alias.lastUpdatedDate !== undefined ? { LastUpdatedDate: alias.lastUpdatedDate / 1000 } : {}),
@@ -611,11 +637,11 @@ const listAliases: Handler = (ctx, params) => {
     aliases = aliases.filter((a) => a.targetKeyId === key.keyId);
   } else {
     checkAccountAccess(ctx, params);
-    if (ctx.caller.account !== SANDBOX_ACCOUNT) aliases = [];
+    if (ctx.caller.account !== ctx.store.account) aliases = [];
   }
   aliases.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const page = paginate(ctx, params, aliases, (a) => a.name, { max: 100, default: 50 });
-  return pageOut(page, 'Aliases', aliasEntry);
+  return pageOut(page, 'Aliases', (alias) => aliasEntry(ctx.store.account, alias));
 };
 
 function checkAliasName(name: string): void {
@@ -633,7 +659,7 @@ const createAlias: Handler = (ctx, params) => {
   const key = resolveKey(ctx, target);
   requireNotPendingDeletion(key);
   if (ctx.store.alias(ctx.region, name)) {
-    throw new AwsError('AlreadyExistsException', `An alias with the name ${aliasArn(SANDBOX_ACCOUNT, ctx.region, name)} already exists`);
+    throw new AwsError('AlreadyExistsException', `An alias with the name ${aliasArn(ctx.store.account, ctx.region, name)} already exists`);
   }
   if (ctx.store.aliasesOf(ctx.region).filter((a) => a.targetKeyId === key.keyId).length >= 50) {
     throw new AwsError('LimitExceededException', `Key ${arnOf(key)} already has the maximum of 50 aliases`);
@@ -647,7 +673,7 @@ const deleteAlias: Handler = (ctx, params) => {
   const name = requiredString(params, 'AliasName');
   if (name.startsWith('alias/aws/')) checkAliasName(name);
   const alias = ctx.store.alias(ctx.region, name);
-  if (!alias) throw new AwsError('NotFoundException', `Alias ${aliasArn(SANDBOX_ACCOUNT, ctx.region, name)} is not found.`);
+  if (!alias) throw new AwsError('NotFoundException', `Alias ${aliasArn(ctx.store.account, ctx.region, name)} is not found.`);
   if (alias.targetKeyId) {
     const key = ctx.store.key(ctx.region, alias.targetKeyId);
     if (key) authorize(ctx, key);
@@ -699,7 +725,7 @@ function policyName(params: Record<string, unknown>): string {
 const getKeyPolicy: Handler = (ctx, params) => {
   const key = resolveKey(ctx, requiredString(params, 'KeyId'));
   const name = policyName(params);
-  return { Policy: key.policy ?? defaultKeyPolicy(), PolicyName: name };
+  return { Policy: key.policy ?? defaultKeyPolicy(accountOf(key)), PolicyName: name };
 };
 
 const putKeyPolicy: Handler = (ctx, params) => {
@@ -868,7 +894,7 @@ function grantEntry(key: KeyRecord, grant: GrantRecord): Record<string, unknown>
     ...(grant.granteeServicePrincipal ? { GranteeServicePrincipal: grant.granteeServicePrincipal } : {}),
     ...(grant.retiringPrincipal ? { RetiringPrincipal: grant.retiringPrincipal } : {}),
     ...(grant.retiringServicePrincipal ? { RetiringServicePrincipal: grant.retiringServicePrincipal } : {}),
-    IssuingAccount: `arn:aws:iam::${SANDBOX_ACCOUNT}:root`,
+    IssuingAccount: `arn:aws:iam::${accountOf(key)}:root`,
     Operations: grant.operations,
     ...(grant.constraints ? { Constraints: constraintsOut(grant.constraints) } : {}),
   };
@@ -1121,7 +1147,7 @@ const decrypt: Handler = (ctx, params) => {
       throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
     }
   } else {
-    key = resolveKey(ctx, header.region === ctx.region ? header.arn : keyArn(SANDBOX_ACCOUNT, ctx.region, header.keyId));
+    key = resolveKey(ctx, header.region === ctx.region ? header.arn : keyArn(ARN_PATTERN.exec(header.arn)?.[2] ?? ctx.store.account, ctx.region, header.keyId));
   }
   requireUsable(key);
   requireSymmetricEncryption(key, 'Decrypt');
@@ -1180,7 +1206,7 @@ const replicateKey: Handler = (ctx, params) => {
   // CHOICE: replicating into the primary's own Region or an occupied Region.
   if (replicaRegion === primary.region) throw new AwsError('ValidationException', `The replica Region ${replicaRegion} must differ from the primary key's Region.`);
   if (ctx.store.key(replicaRegion, primary.keyId)) {
-    throw new AwsError('AlreadyExistsException', `Replica key ${keyArn(SANDBOX_ACCOUNT, replicaRegion, primary.keyId)} already exists.`);
+    throw new AwsError('AlreadyExistsException', `Replica key ${keyArn(accountOf(primary), replicaRegion, primary.keyId)} already exists.`);
   }
   const replica: KeyRecord = {
     keyId: primary.keyId,
@@ -1206,7 +1232,7 @@ const replicateKey: Handler = (ctx, params) => {
   ctx.store.addKey(replica);
   return {
     ReplicaKeyMetadata: keyMetadata(ctx.store, replica),
-    ReplicaPolicy: replica.policy ?? defaultKeyPolicy(),
+    ReplicaPolicy: replica.policy ?? defaultKeyPolicy(accountOf(replica)),
     ReplicaTags: replica.tags,
   };
 };

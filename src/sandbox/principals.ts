@@ -6,6 +6,7 @@
 import { SANDBOX_ACCOUNT, SANDBOX_CALLER_ARN, SANDBOX_CREDENTIALS } from './constants.js';
 import { uuidFor } from './crypto.js';
 import { readPolicy } from './policy-eval.js';
+import { ANALYTICS_ACCOUNT, memberRole, PAYMENTS_ACCOUNT } from './organization.js';
 import type { PolicyStatement } from '../domain/policy.js';
 
 const ACCOUNT = SANDBOX_ACCOUNT;
@@ -97,6 +98,23 @@ export const SEEDED_CALLERS: readonly SeededCaller[] = [
     description: 'uses the payments-db key (Encrypt, Decrypt, GenerateDataKey*, DescribeKey) and nothing else',
   },
   {
+    // A workload of a member account using keys of another member account (organization.ts).
+    name: 'analytics-etl',
+    accessKeyId: 'AKIAKEYWARDENANALYTICS',
+    arn: `arn:aws:sts::${ANALYTICS_ACCOUNT}:assumed-role/AnalyticsEtl/etl-nightly`,
+    userId: 'AROAKEYWARDENANALYTICSETL:etl-nightly',
+    account: ANALYTICS_ACCOUNT,
+    description: `analytics-prod's ETL role: its IAM allows Decrypt, DescribeKey and GenerateDataKey on payments-prod's (${PAYMENTS_ACCOUNT}) keys and its own`,
+  },
+  {
+    name: 'reporting-batch',
+    accessKeyId: 'AKIAKEYWARDENREPORTING',
+    arn: `arn:aws:sts::${ANALYTICS_ACCOUNT}:assumed-role/ReportingBatch/reports`,
+    userId: 'AROAKEYWARDENREPORTINGBATCH:reports',
+    account: ANALYTICS_ACCOUNT,
+    description: "analytics-prod's reporting role: its IAM allows use of its own account's keys only",
+  },
+  {
     name: 'other-account',
     accessKeyId: 'AKIAKEYWARDENPARTNER',
     arn: `arn:aws:sts::${OTHER_ACCOUNT}:assumed-role/PartnerAnalytics/partner`,
@@ -125,7 +143,20 @@ function statementsOf(text: string): PolicyStatement[] {
 export function identityPolicyOf(arn: string): PolicyStatement[] | undefined {
   const role = /^arn:aws[\w-]*:sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn) ?? /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
   if (!role) return undefined;
-  const table = role[1] === ACCOUNT ? ROLE_POLICIES : role[1] === OTHER_ACCOUNT ? OTHER_ACCOUNT_ROLE_POLICIES : {};
-  const text = Object.hasOwn(table, role[2]!) ? table[role[2]!] : undefined;
+  const table = role[1] === ACCOUNT ? ROLE_POLICIES : role[1] === OTHER_ACCOUNT ? OTHER_ACCOUNT_ROLE_POLICIES : undefined;
+  const text = table ? (Object.hasOwn(table, role[2]!) ? table[role[2]!] : undefined) : memberRole(role[1]!, role[2]!)?.identity;
   return text ? statementsOf(text) : undefined;
+}
+
+/**
+ * A role of the management account or the outside account, for STS AssumeRole: each trusts its own
+ * account (its IAM decides who may assume it). Member accounts' roles: organization.ts.
+ */
+export function ownAccountRole(account: string, name: string): { trust: string; identity: string } | undefined {
+  const table = account === ACCOUNT ? ROLE_POLICIES : account === OTHER_ACCOUNT ? OTHER_ACCOUNT_ROLE_POLICIES : undefined;
+  if (!table || !Object.hasOwn(table, name)) return undefined;
+  return {
+    trust: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'] }] }),
+    identity: table[name]!,
+  };
 }

@@ -8,6 +8,7 @@ import { seededCaller } from './principals.js';
 import type { LogSink } from './log-sink.js';
 import type { FaultSettings } from './faults.js';
 import type { Store } from './state.js';
+import type { AccountStores } from './accounts.js';
 
 /** An error AWS would return: `__type` code, message and HTTP status. */
 export class AwsError extends Error {
@@ -92,10 +93,15 @@ export interface RequestContext {
   operation: string;
   /** Sandbox time (base clock + advanced offset). */
   now(): Date;
+  /** The store of the account the request addresses (the caller's, or the account in a key ARN). */
   store: Store;
+  /** Every account's store (absent in unit tests that build a context for one store). */
+  accounts?: AccountStores;
   faults: FaultSettings;
   /** Where a trail delivers its records (CloudWatch Logs). */
   deliverLogs: LogSink;
+  /** Where another account's trail delivers (absent in unit tests). */
+  deliverLogsFor?: (account: string) => LogSink | undefined;
 }
 
 export type Handler = (ctx: RequestContext, params: Record<string, unknown>) => unknown;

@@ -106,7 +106,7 @@ function awsManagedPolicy(service: string, region: string): string {
   );
 }
 
-interface KeySpecInput {
+export interface KeySpecInput {
   name: string;
   region?: string;
   mrk?: boolean;
@@ -129,7 +129,7 @@ interface KeySpecInput {
   grants?: Array<Omit<GrantRecord, 'grantId' | 'token' | 'creationDate'> & { createdDaysAgo: number }>;
 }
 
-class EstateBuilder {
+export class EstateBuilder {
   readonly keys: KeyRecord[] = [];
   readonly aliases: AliasRecord[] = [];
 
@@ -553,6 +553,8 @@ export function seedState(nowMs: number, largeEstate = 0): SandboxState {
     alarms: [],
     // One multi-Region trail, logging every management event (src/sandbox/cloudtrail.ts).
     trail: { logging: true, readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [] },
+    // The organization's member accounts: seeded by AccountStores.load (organization.ts).
+    members: {},
   };
 }
 

@@ -8,6 +8,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 
 import { KEY_STATES, type KeyState } from '../domain/key.js';
+import { SANDBOX_ACCOUNT } from './constants.js';
 
 // KMS's key states are one AWS fact, listed once (src/domain/key.ts).
 export { KEY_STATES, type KeyState };
@@ -46,6 +47,8 @@ const lastUsageSchema = z.object({
 
 const keySchema = z.object({
   keyId: z.string(),
+  /** The owning account; absent = the management account (SANDBOX_ACCOUNT), so older files still load. */
+  account: z.string().optional(),
   region: z.string(),
   creationDate: z.number(),
   description: z.string().default(''),
@@ -162,7 +165,7 @@ const alarmSchema = z.object({
   history: z.array(alarmHistorySchema).default([]),
 });
 
-export const stateSchema = z.object({
+const accountStateSchema = z.object({
   version: z.literal(1),
   seededAt: z.number(),
   /** Secret that derives every key's material (HMAC), so material is never stored. */
@@ -184,12 +187,22 @@ export const stateSchema = z.object({
     .default({ logging: true, readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [] }),
 });
 
+/**
+ * The management account's state at the top level (as before accounts existed), the organization's
+ * member accounts under `members`, each with the same shape (its own keys, aliases, log groups,
+ * metrics, alarms and trail; its `clockOffsetSeconds` is unused: the sandbox has one clock).
+ */
+export const stateSchema = accountStateSchema.extend({
+  members: z.record(z.string(), accountStateSchema).default({}),
+});
+
 export type KeyRecord = z.infer<typeof keySchema>;
 export type AliasRecord = z.infer<typeof aliasSchema>;
 export type GrantRecord = z.infer<typeof grantSchema>;
 export type RotationRecord = z.infer<typeof rotationEntrySchema>;
 export type LastUsageRecord = z.infer<typeof lastUsageSchema>;
 export type SandboxState = z.infer<typeof stateSchema>;
+export type AccountState = z.infer<typeof accountStateSchema>;
 export type LogGroupRecord = z.infer<typeof logGroupSchema>;
 export type LogStreamRecord = z.infer<typeof logStreamSchema>;
 export type LogEventRecord = z.infer<typeof logEventSchema>;
@@ -240,9 +253,13 @@ function keyIndex(region: string, keyId: string): string {
   return `${region}/${keyId}`;
 }
 
-/** In-memory indexes over a SandboxState, plus coalesced atomic persistence. */
+/**
+ * In-memory indexes over one account's state, plus coalesced atomic persistence. The management
+ * account's store owns the file; a member account's store (`owner` set) lives inside it
+ * (`members`), so its changes are saved by the owner's flush.
+ */
 export class Store {
-  state!: SandboxState;
+  state!: AccountState;
   private byId = new Map<string, KeyRecord>();
   /** Keys of each region in ListKeys order. */
   private ordered = new Map<string, KeyRecord[]>();
@@ -254,9 +271,14 @@ export class Store {
   /** Serialized form of each unchanged key, so a save costs O(changed keys) in JSON work. */
   private keyJson = new Map<KeyRecord, string>();
 
-  constructor(private readonly file: string | undefined) {}
+  constructor(
+    private readonly file: string | undefined,
+    /** The account whose keys, logs, alarms and trail these are. */
+    readonly account: string = SANDBOX_ACCOUNT,
+    private readonly owner?: Store,
+  ) {}
 
-  load(state: SandboxState): void {
+  load(state: AccountState): void {
     this.state = state;
     this.byId.clear();
     this.ordered.clear();
@@ -288,7 +310,7 @@ export class Store {
   addKey(key: KeyRecord): void {
     this.state.keys.push(key);
     this.index(key);
-    this.dirty = true;
+    this.touchState();
   }
 
   removeKey(key: KeyRecord): void {
@@ -304,7 +326,7 @@ export class Store {
     for (const grant of key.grants) this.grantByToken.delete(grant.token);
     for (const alias of this.aliasesOf(key.region).filter((a) => a.targetKeyId === key.keyId)) this.removeAlias(alias);
     this.keyJson.delete(key);
-    this.dirty = true;
+    this.touchState();
   }
 
   /** Call after changing a key's state so the pending-deletion sweep sees it. */
@@ -329,14 +351,14 @@ export class Store {
   addAlias(alias: AliasRecord): void {
     this.state.aliases.push(alias);
     this.aliasByName.set(keyIndex(alias.region, alias.name), alias);
-    this.dirty = true;
+    this.touchState();
   }
 
   removeAlias(alias: AliasRecord): void {
     const at = this.state.aliases.indexOf(alias);
     if (at >= 0) this.state.aliases.splice(at, 1);
     this.aliasByName.delete(keyIndex(alias.region, alias.name));
-    this.dirty = true;
+    this.touchState();
   }
 
   addGrant(key: KeyRecord, grant: GrantRecord): void {
@@ -362,6 +384,7 @@ export class Store {
    */
   touch(key?: KeyRecord): void {
     this.dirty = true;
+    this.owner?.touchState();
     if (key) this.keyJson.delete(key);
     else this.keyJson.clear();
   }
@@ -369,6 +392,7 @@ export class Store {
   /** Marks the state as changed without any key having changed (clock, aliases). */
   touchState(): void {
     this.dirty = true;
+    this.owner?.touchState();
   }
 
   private serialize(): string {
@@ -386,6 +410,10 @@ export class Store {
 
   /** Writes the state if it changed (atomic, 0600). Resolves once every change made so far is on disk. */
   async flush(): Promise<void> {
+    if (this.owner) {
+      this.dirty = false;
+      return this.owner.flush();
+    }
     if (!this.file) {
       this.dirty = false;
       return;

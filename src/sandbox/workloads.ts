@@ -15,7 +15,8 @@ import { SANDBOX_ACCOUNT } from './constants.js';
 import { materialIdFor, seal, uuidFor } from './crypto.js';
 import { arnOf, kmsService, LAST_USAGE_LAG_MS, originalMaterialId, sweepDeletions } from './kms.js';
 import { AwsError, type CallerIdentity, type RequestContext } from './protocol.js';
-import { deliverRecords, idFor, kmsRecord, type Actor, type CloudTrailRecord, type TimedRecord, type Trail } from './cloudtrail.js';
+import { deliverRecords, idFor, kmsRecord, trailOfStore, type Actor, type CloudTrailRecord, type TimedRecord, type Trail } from './cloudtrail.js';
+import { ANALYTICS_ACCOUNT, memberKeyName, PAYMENTS_ACCOUNT } from './organization.js';
 import { keyArn, type KeyRecord } from './state.js';
 
 const DAY = 86_400_000;
@@ -52,6 +53,10 @@ interface Workload {
   name: string;
   /** Seed name of the key (its id is uuidFor(name)). */
   seedKey: string;
+  /** The account that owns the key (default: the management account). */
+  keyAccount?: string;
+  /** The account whose roles make the calls, when it is not the key's (a cross-account workload). */
+  callerAccount?: string;
   /** The key's state in the seed, for history outcomes. */
   historyState: KeyState;
   /** No history in the last N hours before the seed time (agrees with the seeded last use). */
@@ -65,7 +70,7 @@ function roleId(role: string): string {
   return ROLE_IDS[role];
 }
 
-function role(name: string, session: string, extra: { via?: string; sourceIp?: string; userAgent?: string } = {}): Actor {
+function role(name: string, session: string, extra: { via?: string; sourceIp?: string; userAgent?: string; account?: string } = {}): Actor {
   return { kind: 'role', role: name, session, roleId: roleId(name), ...extra };
 }
 
@@ -160,7 +165,31 @@ function ebsVolumes(day: DayPlanner, volumesPerDay: [number, number], instances:
 const PERSISTENT_VOLUMES = ['vol-0a1b2c3d4e5f60718', 'vol-0b2c3d4e5f6071829'];
 const STAGING_VOLUMES = ['vol-0c3d4e5f607182930'];
 
+/** analytics-prod's roles (organization.ts), calling payments-prod's ledger key across accounts. */
+const ANALYTICS_ETL = role('AnalyticsEtl', 'etl-nightly', { account: ANALYTICS_ACCOUNT, sourceIp: '10.20.4.18', userAgent: 'aws-sdk-python/1.34.120 Python/3.12.3 Linux/6.1 Botocore/1.34.120' });
+const ANALYTICS_REPORTS = role('ReportingBatch', 'reports', { account: ANALYTICS_ACCOUNT, sourceIp: '10.20.4.52', userAgent: 'aws-cli/2.17.12 md/awscrt#0.20.11 ua/2.0 os/linux#6.1 lang/python#3.11.9' });
+
 export const WORKLOADS: readonly Workload[] = [
+  {
+    // A workload in one account using a key of another: analytics-prod reads payments-prod's ledger
+    // exports (the key policy shares Decrypt with analytics-prod; AnalyticsEtl's IAM allows it). Its
+    // reporting role tries too on Mondays and is refused by its own IAM.
+    name: 'analytics-ledger-exports',
+    seedKey: memberKeyName(PAYMENTS_ACCOUNT, 'ledger'),
+    keyAccount: PAYMENTS_ACCOUNT,
+    callerAccount: ANALYTICS_ACCOUNT,
+    historyState: 'Enabled',
+    quietHours: 3,
+    plan: (day) => {
+      const exports = day.int(3, 6);
+      for (let i = 0; i < exports; i += 1) {
+        day.at(day.int(0, 24 * 60 - 1) * MINUTE, { operation: 'Decrypt', actor: ANALYTICS_ETL, params: { EncryptionContext: { export: 'ledger-daily' }, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' } });
+      }
+      if (day.weekday === 1) {
+        day.at(6 * HOUR + day.int(0, 30) * MINUTE, { operation: 'Decrypt', actor: ANALYTICS_REPORTS, params: { EncryptionContext: { export: 'ledger-daily' } }, deny: true });
+      }
+    },
+  },
   {
     name: 'ebs-prod',
     seedKey: 'ebs-prod-data',
@@ -302,7 +331,18 @@ export const WORKLOADS: readonly Workload[] = [
 ];
 
 export function workloadKeyArn(workload: Workload): string {
-  return keyArn(ACCOUNT, REGION, uuidFor(workload.seedKey));
+  return keyArn(workload.keyAccount ?? ACCOUNT, REGION, uuidFor(workload.seedKey));
+}
+
+/** The workloads a trail sees: those using its account's keys, and its account's roles using another account's keys. */
+function workloadsOf(trail: Trail): Workload[] {
+  const account = trail.store.account;
+  return WORKLOADS.filter((w) => (w.keyAccount ?? ACCOUNT) === account || w.callerAccount === account);
+}
+
+/** The workloads whose keys live in the trail's account (they run live there). */
+function ownWorkloads(trail: Trail): Workload[] {
+  return WORKLOADS.filter((w) => (w.keyAccount ?? ACCOUNT) === trail.store.account);
 }
 
 const planCache = new WeakMap<Trail, Map<string, PlannedCall[]>>();
@@ -328,7 +368,7 @@ function keyIdParam(workload: Workload, call: PlannedCall): string {
 
 function aliasRefFor(workload: Workload): string {
   const alias = workload.seedKey === 'imagebuilder-workflows' ? 'alias/imagebuilder/workflows' : `alias/${workload.seedKey}`;
-  return `arn:aws:kms:${REGION}:${ACCOUNT}:${alias}`;
+  return `arn:aws:kms:${REGION}:${workload.keyAccount ?? ACCOUNT}:${alias}`;
 }
 
 function deniedMessage(actor: Actor, operation: string, arn: string): string {
@@ -336,7 +376,7 @@ function deniedMessage(actor: Actor, operation: string, arn: string): string {
 }
 
 function actorArn(actor: Actor): string {
-  if (actor.kind === 'role') return `arn:aws:sts::${ACCOUNT}:assumed-role/${actor.role}/${actor.session}`;
+  if (actor.kind === 'role') return `arn:aws:sts::${actor.account ?? ACCOUNT}:assumed-role/${actor.role}/${actor.session}`;
   if (actor.kind === 'user') return `arn:aws:iam::${ACCOUNT}:user/${actor.user}`;
   return actor.invokedBy;
 }
@@ -363,7 +403,7 @@ function viaService(via: string): string {
 /** Who a workload call is made by, with the request context its service supplies. */
 export function callerOf(actor: Actor): CallerIdentity {
   if (actor.kind === 'role') {
-    return { accessKeyId: 'ASIAWORKLOAD', arn: actorArn(actor), userId: `${actor.roleId}:${actor.session}`, account: ACCOUNT, ...(actor.via ? { viaService: viaService(actor.via) } : {}) };
+    return { accessKeyId: 'ASIAWORKLOAD', arn: actorArn(actor), userId: `${actor.roleId}:${actor.session}`, account: actor.account ?? ACCOUNT, ...(actor.via ? { viaService: viaService(actor.via) } : {}) };
   }
   if (actor.kind === 'user') return { accessKeyId: actor.accessKeyId, arn: actorArn(actor), userId: actor.userId, account: ACCOUNT };
   const known = SERVICE_CALLERS[actor.invokedBy];
@@ -399,9 +439,11 @@ function callRecord(
   workload: Workload,
   call: PlannedCall,
   outcome: { result: unknown; error: { code: string; message: string } | undefined; keyArn: string | undefined; grantId: string | undefined },
+  recipientAccount?: string,
 ): CloudTrailRecord {
   const { result, error, keyArn, grantId } = outcome;
   return kmsRecord({
+    ...(recipientAccount ? { recipientAccount } : {}),
     time: call.time,
     region: REGION,
     operation: call.operation,
@@ -432,6 +474,9 @@ function historyDay(trail: Trail, workload: Workload, dayIndex: number): TimedRe
       if (!grantId) continue; // the grant was never created
     }
     const { error } = historyOutcome(workload, call, arn);
+    // A cross-account call refused for access is logged only in the caller's account.
+    const callerAccount = call.actor.kind === 'role' ? (call.actor.account ?? ACCOUNT) : ACCOUNT;
+    if (error?.code === 'AccessDeniedException' && callerAccount !== trail.store.account) continue;
     let result: unknown;
     if (!error && call.operation === 'CreateGrant') {
       const id = createHash('sha256').update(`grant/${call.id}`).digest('hex');
@@ -439,7 +484,7 @@ function historyDay(trail: Trail, workload: Workload, dayIndex: number): TimedRe
       const volume = (call.params.Constraints as { EncryptionContextSubset?: Record<string, string> } | undefined)?.EncryptionContextSubset?.['aws:ebs:id'];
       if (volume) grants.set(volume, id);
     }
-    out.push({ time: call.time, record: callRecord(workload, call, { result, error, keyArn: arn, grantId }) });
+    out.push({ time: call.time, record: callRecord(workload, call, { result, error, keyArn: arn, grantId }, trail.store.account) });
   }
   if (trail.historyCache.size > 20_000) trail.historyCache.clear();
   trail.historyCache.set(cacheKey, out);
@@ -453,7 +498,7 @@ export function* historyEvents(trail: Trail, query: { region: string; from: numb
   const from = Math.max(query.from, trail.seededAt - 91 * DAY);
   const to = Math.min(query.to, trail.seededAt);
   if (from > to) return;
-  for (const workload of WORKLOADS) {
+  for (const workload of workloadsOf(trail)) {
     if (query.keyArn !== undefined && workloadKeyArn(workload) !== query.keyArn) continue;
     for (let day = Math.floor(from / DAY); day <= Math.floor(to / DAY); day += 1) yield* historyDay(trail, workload, day);
   }
@@ -502,9 +547,28 @@ function runCall(trail: Trail, base: RequestContext, workload: Workload, call: P
     if (!(thrown instanceof AwsError)) throw thrown;
     error = { code: thrown.code, message: thrown.message };
   }
-  const record = callRecord(workload, call, { result, error, keyArn: key ? arn : undefined, grantId });
+  const outcome = { result, error, keyArn: key ? arn : undefined, grantId };
+  // A call from another account is logged in the caller's account too; refused for access, only there.
+  const callerAccount = ctx.caller.account;
+  const callerTrail = callerAccount !== store.account ? trailOfAccount(base, callerAccount) : undefined;
+  if (callerTrail) {
+    const copy = callRecord(workload, call, outcome, callerAccount);
+    callerTrail.add(copy, call.time, deliverTo(base, callerAccount));
+    if (error?.code === 'AccessDeniedException') return undefined;
+  }
+  const record = callRecord(workload, call, outcome, store.account);
   trail.add(record, call.time);
   return { time: call.time, record };
+}
+
+function trailOfAccount(base: RequestContext, account: string): Trail | undefined {
+  const store = base.accounts?.of(account);
+  return store ? trailOfStore(store) : undefined;
+}
+
+/** The log sink of another account's trail: the dispatcher's, when it handed one (index.ts deliverLogsFor). */
+function deliverTo(base: RequestContext, account: string): RequestContext['deliverLogs'] | undefined {
+  return base.deliverLogsFor?.(account);
 }
 
 /** Runs every workload call planned in (cursor, now], in time order. */
@@ -513,7 +577,7 @@ export function runWorkloads(trail: Trail, ctx: RequestContext): void {
   if (nowMs <= trail.cursor) return;
   const from = Math.max(trail.cursor, nowMs - CATCH_UP_WINDOW);
   const due: Array<{ workload: Workload; call: PlannedCall }> = [];
-  for (const workload of WORKLOADS) {
+  for (const workload of ownWorkloads(trail)) {
     for (let day = Math.floor(from / DAY); day <= Math.floor(nowMs / DAY); day += 1) {
       for (const call of planFor(trail, workload, day)) {
         if (call.time > from && call.time <= nowMs) due.push({ workload, call });
@@ -583,7 +647,7 @@ const seededUses = new WeakMap<Trail, { seededAt: number; byArn: Map<string, See
 export function prepareSeededUsage(trail: Trail): void {
   const store = trail.store;
   const seededAt = trail.seededAt;
-  for (const workload of WORKLOADS) {
+  for (const workload of ownWorkloads(trail)) {
     const key = store.key(REGION, uuidFor(workload.seedKey));
     const seeded = key?.lastUsage;
     if (!key || !seeded || key.recentUsage || seeded.timestamp > seededAt || seeded.timestamp <= seededAt - LAST_USAGE_LAG_MS) continue;
@@ -604,13 +668,13 @@ export function prepareSeededUsage(trail: Trail): void {
     store.touch(key);
   }
   const historyIds = new Set<string>();
-  for (const workload of WORKLOADS) for (const entry of recentHistorySuccesses(trail, workload)) historyIds.add(entry.record.eventID);
+  for (const workload of ownWorkloads(trail)) for (const entry of recentHistorySuccesses(trail, workload)) historyIds.add(entry.record.eventID);
   const services = new Map<string, string>();
   for (const alias of store.state.aliases) {
     const match = /^alias\/aws\/(.+)$/.exec(alias.name);
     if (match && alias.targetKeyId) services.set(`${alias.region}/${alias.targetKeyId}`, match[1]!);
   }
-  const workloadOf = new Map(WORKLOADS.map((workload) => [workloadKeyArn(workload), workload]));
+  const workloadOf = new Map(ownWorkloads(trail).map((workload) => [workloadKeyArn(workload), workload]));
   const byArn = new Map<string, SeededUse[]>();
   for (const key of store.state.keys) {
     for (const use of [...(key.lastUsage ? [key.lastUsage] : []), ...(key.recentUsage ?? [])]) {
@@ -632,7 +696,7 @@ function seededUseRecord(entry: SeededUse): TimedRecord {
   const { key, arn, use, service, template } = entry;
   if (template) {
     const { workload, call } = template;
-    const record = kmsRecord({ time: use.timestamp, region: key.region, operation: use.operation, actor: call.actor, params: loggedParams(workload, call), keyArn: arn, requestId: use.kmsRequestId, eventId: use.cloudTrailEventId });
+    const record = kmsRecord({ time: use.timestamp, region: key.region, operation: use.operation, actor: call.actor, params: loggedParams(workload, call), keyArn: arn, requestId: use.kmsRequestId, eventId: use.cloudTrailEventId, recipientAccount: key.account ?? ACCOUNT });
     return { time: use.timestamp, record };
   }
   const actor: Actor = service
@@ -644,7 +708,7 @@ function seededUseRecord(entry: SeededUse): TimedRecord {
       : use.operation.startsWith('GenerateDataKey')
         ? { KeyId: arn, KeySpec: 'AES_256' }
         : { KeyId: arn, ...(use.operation === 'Encrypt' ? { EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' } : {}) };
-  const record = kmsRecord({ time: use.timestamp, region: key.region, operation: use.operation, actor, params, keyArn: arn, requestId: use.kmsRequestId, eventId: use.cloudTrailEventId });
+  const record = kmsRecord({ time: use.timestamp, region: key.region, operation: use.operation, actor, params, keyArn: arn, requestId: use.kmsRequestId, eventId: use.cloudTrailEventId, recipientAccount: key.account ?? ACCOUNT });
   return { time: use.timestamp, record };
 }
 

@@ -10,7 +10,7 @@ import { describeAmount, describeOffset, parseClockAmount, type SandboxClock } f
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../domain/findings.js';
 import { formatDate, formatDateTime } from '../domain/format.js';
 import { cleanText } from '../domain/sanitize.js';
-import type { ChangeSource, KeySource, RetirementSource, SessionInfo } from '../domain/source.js';
+import { progressLabel, type ChangeSource, type KeySource, type RetirementSource, type SessionInfo } from '../domain/source.js';
 import type { ColumnId } from '../domain/table.js';
 import { Footer, type StatusMessage } from './components/footer.js';
 import { Header } from './components/header.js';
@@ -67,12 +67,26 @@ export interface AppProps {
 }
 
 const HEADER_LINES = 2;
+
+/** The header's scope with several accounts: the account narrowed to, else how many accounts and Regions loaded or failed. */
+export function accountsLabel(session: SessionInfo, inventory: Inventory, scope: string | undefined): string {
+  const accounts = session.accounts ?? [];
+  if (scope) {
+    const account = accounts.find((a) => a.id === scope);
+    return `account ${cleanText(account?.name ?? scope)} (${scope}) of ${accounts.length}`;
+  }
+  const failedAccounts = new Set(inventory.progress.filter((p) => p.error && p.accountId).map((p) => p.accountId));
+  const pairs = inventory.progress.filter((p) => p.accountId);
+  const loaded = pairs.filter((p) => p.done && !p.error).length;
+  const failedPairs = pairs.filter((p) => p.error).length;
+  return `accounts ${accounts.length - failedAccounts.size}/${accounts.length}${failedAccounts.size > 0 ? ` (${failedAccounts.size} failed)` : ''} · account×Region ${loaded} loaded${failedPairs > 0 ? `, ${failedPairs} failed` : ''}`;
+}
 const FOOTER_LINES = 2;
 
 function inventoryStatus(inventory: Inventory): StatusMessage | undefined {
   if (inventory.status === 'error') return { text: `loading stopped: ${inventory.error ?? 'unknown error'}`, tone: 'danger' };
   const failed = inventory.progress.filter((p) => p.error);
-  if (failed.length > 0) return { text: failed.map((p) => `${p.region}: ${p.error}`).join('; '), tone: 'warning' };
+  if (failed.length > 0) return { text: failed.map((p) => `${progressLabel(p)}: ${p.error}`).join('; '), tone: 'warning' };
   if (inventory.notice) return { text: inventory.notice, tone: 'warning' };
   return undefined;
 }
@@ -171,7 +185,7 @@ export function App(props: AppProps) {
     setStatus({ text: `copied ${what} to the clipboard: ${clean}`, tone: 'success' });
   };
   const shell: Shell = { nav, navRef, navNow, setStatus, copy, now, height: bodyHeight, width: terminal.columns };
-  const keys = useKeysScreen(shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions: session.regions });
+  const keys = useKeysScreen(shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions: session.regions, ...(session.accounts ? { accounts: session.accounts } : {}) });
   const detail = useDetailScreen(shell, {
     source,
     inventory,
@@ -241,6 +255,31 @@ export function App(props: AppProps) {
     );
   };
 
+  /** `:account NAME|ID|all`: narrows the keys list to one account (by id, name, or a name's unique prefix), or widens it. */
+  const runAccount = (argument: string) => {
+    const accounts = session.accounts;
+    if (!accounts || accounts.length === 0) return setStatus({ text: ':account needs several accounts (start keywarden with --org)', tone: 'warning' });
+    const names = accounts.map((a) => cleanText(a.name ?? a.id)).join(', ');
+    if (argument === '') {
+      const current = accounts.find((a) => a.id === listRef.current.accountScope);
+      return setStatus({ text: `${current ? `account ${cleanText(current.name ?? current.id)}` : 'every account'}; :account NAME|ID|all (${names})`, tone: 'accent' });
+    }
+    if (argument.toLowerCase() === 'all') {
+      listNow({ type: 'account-scope' });
+      return setStatus({ text: `every account (${accounts.length})`, tone: 'accent' });
+    }
+    const wanted = argument.toLowerCase();
+    const exact = accounts.filter((a) => a.id === argument || (a.name ?? '').toLowerCase() === wanted);
+    const matches = exact.length > 0 ? exact : accounts.filter((a) => (a.name ?? '').toLowerCase().startsWith(wanted));
+    if (matches.length !== 1) {
+      return setStatus({ text: `${matches.length === 0 ? `no account "${cleanText(argument)}"` : `"${cleanText(argument)}" could be ${matches.map((a) => cleanText(a.name ?? a.id)).join(' or ')}`}: ${names}`, tone: 'warning' });
+    }
+    const account = matches[0]!;
+    listNow({ type: 'account-scope', account: account.id });
+    if (navRef.current.screen.kind !== 'list') navNow({ type: 'list' });
+    return setStatus({ text: `account ${cleanText(account.name ?? account.id)} (${account.id})${account.error ? `: not read — ${cleanText(account.error)}` : ''}; :account all for every account`, tone: account.error ? 'warning' : 'accent' });
+  };
+
   const runCommandLine = (input: string) => {
     const [name = '', ...args] = input.trim().replace(/^:/, '').split(/\s+/);
     Object.assign(history(), { lines: remember(history().lines, input), position: 0, draft: '' });
@@ -253,6 +292,7 @@ export function App(props: AppProps) {
       if (regions.length === 0) return setStatus({ text: `reading ${session.regions.join(', ')}; :region NAME[,NAME…] reads other Regions`, tone: 'accent' });
       return runSwitch('region', { regions: [...new Set(regions)] });
     }
+    if (word === 'account') return runAccount(args.join(' ').trim());
     if (word === 'profile') {
       if (args.length === 0) return setStatus({ text: `${session.profile ? `profile ${session.profile}` : 'the default credentials'}; :profile NAME reads with another profile`, tone: 'accent' });
       if (args.length > 1) return setStatus({ text: `":${input.trim()}": one profile name, please`, tone: 'warning' });
@@ -381,7 +421,7 @@ export function App(props: AppProps) {
   return (
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={terminal.columns} height={terminal.rows}>
-        <Header session={session} identity={identity} {...(sandboxDate(sandboxClock) ? { sandboxDate: sandboxDate(sandboxClock) } : {})} />
+        <Header session={session} identity={identity} {...(sandboxDate(sandboxClock) ? { sandboxDate: sandboxDate(sandboxClock) } : {})} {...(session.accounts ? { accountsLabel: accountsLabel(session, inventory, list.accountScope) } : {})} />
         <Box flexDirection="column" height={bodyHeight}>
           {body()}
         </Box>

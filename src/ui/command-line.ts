@@ -2,7 +2,7 @@
 // Like k9s, a command can be typed in full, by an alias, or by any prefix that names one command
 // (`:ret` is :retirements); Tab completes; Up and Down walk back through what was run.
 
-export type CommandWord = 'keys' | 'journal' | 'retirements' | 'clock' | 'region' | 'profile' | 'help' | 'quit';
+export type CommandWord = 'keys' | 'journal' | 'retirements' | 'clock' | 'region' | 'profile' | 'account' | 'help' | 'quit';
 
 export interface CommandLineEntry {
   word: CommandWord;
@@ -20,6 +20,7 @@ export const COMMAND_LINE: readonly CommandLineEntry[] = [
   { word: 'clock', aliases: [], argument: '[+15d]', description: "the sandbox's time; with an amount, move it forward" },
   { word: 'region', aliases: ['regions'], argument: 'NAME[,NAME…]', description: 'read other Regions, without restarting' },
   { word: 'profile', aliases: ['ctx', 'context'], argument: 'NAME', description: 'read with another AWS profile, without restarting' },
+  { word: 'account', aliases: ['accounts', 'acct'], argument: 'NAME|ID|all', description: 'with --org: only one account\'s keys, or all again' },
   { word: 'help', aliases: ['h', '?'], argument: '', description: 'the help' },
   { word: 'quit', aliases: ['q', 'q!', 'exit'], argument: '', description: 'quit keywarden' },
 ];

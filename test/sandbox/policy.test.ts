@@ -67,7 +67,7 @@ describe('seeded callers', () => {
       const identity = await sts.send(new GetCallerIdentityCommand({}));
       seen[caller.name] = [identity.Arn!, identity.Account!];
     }
-    expect(seen).toEqual({ operator: [OPERATOR, ACCOUNT], colleague: [`arn:aws:sts::${ACCOUNT}:assumed-role/KeyAdmins/colleague`, ACCOUNT], auditor: [AUDITOR, ACCOUNT], application: [APP, ACCOUNT], 'other-account': [PARTNER, OTHER] });
+    expect(seen).toEqual({ operator: [OPERATOR, ACCOUNT], colleague: [`arn:aws:sts::${ACCOUNT}:assumed-role/KeyAdmins/colleague`, ACCOUNT], auditor: [AUDITOR, ACCOUNT], application: [APP, ACCOUNT], 'analytics-etl': ['arn:aws:sts::333344445555:assumed-role/AnalyticsEtl/etl-nightly', '333344445555'], 'reporting-batch': ['arn:aws:sts::333344445555:assumed-role/ReportingBatch/reports', '333344445555'], 'other-account': [PARTNER, OTHER] });
     expect(SEEDED_CALLERS[0]!.accessKeyId).toBe(SANDBOX_CREDENTIALS.accessKeyId);
   });
 

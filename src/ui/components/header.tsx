@@ -10,10 +10,12 @@ export interface HeaderProps {
   identity: IdentityState;
   /** The sandbox's date when its clock was moved away from this machine's day. */
   sandboxDate?: string;
+  /** With several accounts: the scope (src/ui/app.tsx accountsLabel) instead of the caller's account. */
+  accountsLabel?: string;
 }
 
 /** App name, account, caller, regions and the SANDBOX / READ-ONLY badges. */
-export function Header({ session, identity, sandboxDate }: HeaderProps) {
+export function Header({ session, identity, sandboxDate, accountsLabel }: HeaderProps) {
   const theme = useTheme();
   const regions = regionsLabel(session.regions.map((r) => cleanText(r)));
   return (
@@ -23,8 +25,14 @@ export function Header({ session, identity, sandboxDate }: HeaderProps) {
       <Text wrap="truncate-end">
         <Text {...theme.heading}>keywarden</Text>
         {'  '}
-        <Text {...theme.muted}>account </Text>
-        {identity.status === 'ready' ? cleanText(identity.identity.account) : '…'}
+        {accountsLabel !== undefined ? (
+          accountsLabel
+        ) : (
+          <>
+            <Text {...theme.muted}>account </Text>
+            {identity.status === 'ready' ? cleanText(identity.identity.account) : '…'}
+          </>
+        )}
         {'  '}
         <Text {...theme.muted}>{session.regions.length === 1 ? 'region ' : 'regions '}</Text>
         {regions}

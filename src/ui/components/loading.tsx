@@ -1,7 +1,7 @@
 import { Spinner, ThemeProvider, defaultTheme, extendTheme } from '@inkjs/ui';
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
-import type { RegionProgress } from '../../domain/source.js';
+import { progressLabel, type RegionProgress } from '../../domain/source.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { useTheme } from '../theme.js';
 
@@ -13,8 +13,8 @@ export function progressSummary(progress: readonly RegionProgress[]): string {
 }
 
 export function regionProgressText(p: RegionProgress): string {
-  if (p.error) return `${cleanText(p.region)}: failed — ${cleanText(p.error)}`;
-  return `${cleanText(p.region)}: ${p.loaded} of ${p.listed}${p.done ? ', done' : ''}`;
+  if (p.error) return `${cleanText(progressLabel(p))}: failed — ${cleanText(p.error)}`;
+  return `${cleanText(progressLabel(p))}: ${p.loaded} of ${p.listed}${p.done ? ', done' : ''}`;
 }
 
 export interface LoadingProps {
@@ -38,7 +38,7 @@ export function Loading({ label, progress = [] }: LoadingProps) {
       </ThemeProvider>
       {progress.length > 1
         ? progress.map((p) => (
-            <Text key={p.region} {...(p.error ? theme.danger : theme.muted)}>
+            <Text key={progressLabel(p)} {...(p.error ? theme.danger : theme.muted)}>
               {'  '}
               {regionProgressText(p)}
             </Text>

@@ -4,6 +4,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
 import { needsAttention, type Thresholds } from '../../domain/findings.js';
 import type { KeyRow } from '../../domain/key.js';
+import { progressLabel, type SessionInfo } from '../../domain/source.js';
 import {
   columnById,
   columnsFor,
@@ -41,6 +42,8 @@ export interface KeysScreenDeps {
   listNow: (event: ListEvent) => void;
   thresholds: Thresholds;
   regions: readonly string[];
+  /** The accounts read (--org); the ACCOUNT column shows with more than one. */
+  accounts?: SessionInfo['accounts'];
 }
 
 /** List and filter commands that are one fixed event, whatever the rows. */
@@ -135,18 +138,21 @@ function useFilteredRows(sorted: RowView[], filter: string): RowView[] {
 }
 
 /** The keys the toggles let through: AWS-managed ones only when shown, only keys with findings to act on (`f`). */
-function scopedViews(views: RowView[], toggles: Pick<ListState, 'showAwsManaged' | 'onlyWithFindings'>): RowView[] {
-  const managed = toggles.showAwsManaged ? views : withoutAwsManaged(views);
+function scopedViews(views: RowView[], toggles: Pick<ListState, 'showAwsManaged' | 'onlyWithFindings' | 'accountScope'>): RowView[] {
+  // `:account`: one account's keys (the rows of every account stay loaded: widening again is instant).
+  const inAccount = toggles.accountScope ? views.filter((view) => view.row.accountId === toggles.accountScope) : views;
+  const managed = toggles.showAwsManaged ? inAccount : withoutAwsManaged(inAccount);
   return toggles.onlyWithFindings ? managed.filter((view) => needsAttention(view.findings)) : managed;
 }
 
-export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions }: KeysScreenDeps): ScreenController {
+export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions, accounts }: KeysScreenDeps): ScreenController {
   const views = useRowViews(inventory.rows, shell.now, thresholds);
-  const candidates = useMemo(() => columnsFor({ multiRegion: regions.length > 1 }), [regions.length]);
+  const multiAccount = (accounts?.length ?? 0) > 1;
+  const candidates = useMemo(() => columnsFor({ multiRegion: regions.length > 1, multiAccount }), [regions.length, multiAccount]);
   const { hiddenColumns } = list;
   const columns = useMemo(() => candidates.filter((c) => !hiddenColumns.includes(c.id)), [candidates, hiddenColumns]);
-  const { showAwsManaged, onlyWithFindings } = list;
-  const scoped = useMemo(() => scopedViews(views, { showAwsManaged, onlyWithFindings }), [views, showAwsManaged, onlyWithFindings]);
+  const { showAwsManaged, onlyWithFindings, accountScope } = list;
+  const scoped = useMemo(() => scopedViews(views, { showAwsManaged, onlyWithFindings, ...(accountScope ? { accountScope } : {}) }), [views, showAwsManaged, onlyWithFindings, accountScope]);
   // Columns as wide as what every listed key holds (not only the rows on screen: widths do not jump while scrolling).
   const content = useMemo(() => contentWidths(scoped), [scoped]);
   // The columns on screen: the only ones `s` and the column keys sort by.
@@ -294,10 +300,10 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
     const failed = inventory.progress.filter((p) => p.error);
     const listedRegions = regions.filter((r) => !failed.some((p) => p.region === r));
     if (views.length === 0 && inventory.status === 'ready' && failed.length > 0 && listedRegions.length === 0) {
-      return <ErrorView title="Could not list the keys" message={failed.map((p) => `${p.region}: ${p.error}`).join('\n')} hint="r to try again, q to quit" />;
+      return <ErrorView title="Could not list the keys" message={failed.map((p) => `${progressLabel(p)}: ${p.error}`).join('\n')} hint="r to try again, q to quit" />;
     }
     if (scoped.length === 0 && inventory.status === 'ready') {
-      const unread = failed.length > 0 ? ` (${failed.map((p) => p.region).join(', ')} could not be listed)` : '';
+      const unread = failed.length > 0 ? ` (${failed.map((p) => progressLabel(p)).join(', ')} could not be listed)` : '';
       return (
         <Empty
           title={list.onlyWithFindings ? 'No keys with findings: f shows every key.' : `No customer-managed keys in ${listedRegions.join(', ') || 'this region'}.${unread}`}

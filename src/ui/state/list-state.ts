@@ -15,6 +15,8 @@ export interface ListState {
   onlyWithFindings: boolean;
   /** Columns the operator switched off in the column chooser (v). */
   hiddenColumns: readonly ColumnId[];
+  /** `:account`: only this account's keys (its id); absent = every account read. */
+  accountScope?: string;
   /** The column chooser, when open: the row under its cursor. */
   chooser?: number;
 }
@@ -43,7 +45,9 @@ export type ListEvent =
   | { type: 'chooser-move'; by: number; count: number }
   /** Shows or hides a column; the alias (each row's name) is always shown. Hiding the sorted column sorts by alias. */
   | { type: 'column-toggle'; column: ColumnId }
-  | { type: 'toggle-findings' };
+  | { type: 'toggle-findings' }
+  /** `:account NAME|ID|all`: narrow to one account's keys, or widen to all (no account). */
+  | { type: 'account-scope'; account?: string };
 
 export const INITIAL_LIST_STATE: ListState = {
   selected: 0,
@@ -131,5 +135,9 @@ export function listReducer(state: ListState, event: ListEvent): ListState {
       return { ...state, showAwsManaged: !state.showAwsManaged, selected: 0 };
     case 'toggle-findings':
       return { ...state, onlyWithFindings: !state.onlyWithFindings, selected: 0 };
+    case 'account-scope': {
+      const { accountScope: _previous, ...rest } = state;
+      return event.account ? { ...rest, accountScope: event.account, selected: 0 } : { ...rest, selected: 0 };
+    }
   }
 }

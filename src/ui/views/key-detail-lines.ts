@@ -118,6 +118,8 @@ export function overviewLines(row: KeyRow, now: Date): DetailLine[] {
   lines.push(field('Key ID', clean(row.keyId)));
   lines.push(field('ARN', clean(row.arn)));
   lines.push(field('Region', clean(row.region)));
+  // With several accounts (--org, --profiles): whose key it is, by name and id, and its OU.
+  if (row.accountName) lines.push(field('Account', `${clean(row.accountName)} (${clean(row.accountId ?? '')})${row.accountOu ? ` · OU ${clean(row.accountOu)}` : ''}`));
   if (!meta) {
     lines.push(field('State', 'no access: DescribeKey was refused, the key cannot be described', 'danger'));
   } else {

@@ -1,0 +1,189 @@
+// The KeySource of several accounts: one AwsKeySource per account (its own clients, so its own
+// pacing per account and Region), read side by side. Rows carry their account; progress is one
+// entry per account × Region; an account that cannot be read is a failed entry with the reason
+// and the others load. Detail, usage and the background readers go to the key's own account.
+
+import type { CallerIdentity, KeyDetail, KeyRow } from '../domain/key.js';
+import type { AccessFeed, AccessSnapshot, InventoryHandlers, KeySource, LastUseFeed, LastUseSnapshot, RegionProgress } from '../domain/source.js';
+import type { UsageLoadState, UsageRequest } from '../domain/usage.js';
+import type { LastUseProgress } from '../domain/last-use.js';
+import { KeywardenError } from '../domain/errors.js';
+import { AwsKeySource } from './inventory.js';
+import type { AccountHandle } from './org.js';
+import type { AccessReaderOptions } from './access-reader.js';
+import type { LastUseReaderOptions } from './last-use-reader.js';
+
+/** The account in a key ARN. */
+export function accountOfArn(arn: string): string | undefined {
+  return /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(arn)?.[1];
+}
+
+export class MultiAccountKeySource implements KeySource {
+  readonly regions: readonly string[];
+  private readonly sources = new Map<string, AwsKeySource>();
+  private readonly feeds = new Set<{ close(): Promise<void> }>();
+
+  constructor(
+    readonly accounts: readonly AccountHandle[],
+    regions: readonly string[],
+    private readonly base: { identity(): Promise<CallerIdentity> },
+  ) {
+    this.regions = regions;
+    for (const account of accounts) if (account.clients) this.sources.set(account.id, new AwsKeySource(account.clients));
+  }
+
+  /** The caller of the base credentials (the management account's operator). */
+  identity(): Promise<CallerIdentity> {
+    return this.base.identity();
+  }
+
+  private sourceOf(arn: string): AwsKeySource {
+    const account = accountOfArn(arn);
+    const source = account ? this.sources.get(account) : undefined;
+    if (!source) throw new KeywardenError('not-found', `${arn} is not in an account keywarden reads`);
+    return source;
+  }
+
+  private label(account: AccountHandle): string {
+    return account.name || account.id;
+  }
+
+  async loadInventory(handlers: InventoryHandlers, signal?: AbortSignal): Promise<void> {
+    const progress = new Map<string, RegionProgress[]>();
+    // A profile whose account is unknown (its credentials failed) has no id: keyed by its name too.
+    const keyOf = (account: AccountHandle) => `${account.id}/${account.name}`;
+    for (const account of this.accounts) {
+      progress.set(
+        keyOf(account),
+        this.regions.map((region) => ({ region, account: this.label(account), accountId: account.id, listed: 0, loaded: 0, done: account.error !== undefined, ...(account.error ? { error: account.error } : {}) })),
+      );
+    }
+    const report = () => handlers.onProgress([...progress.values()].flat().map((p) => ({ ...p })));
+    report();
+    await Promise.all(
+      this.accounts.map(async (account) => {
+        const source = this.sources.get(account.id);
+        if (!source) return;
+        const name = account.name;
+        await source.loadInventory(
+          {
+            onRows: (rows) => handlers.onRows(rows.map((row) => ({ ...row, accountId: account.id, ...(name ? { accountName: name } : {}), ...(account.ou ? { accountOu: account.ou } : {}) }))),
+            onProgress: (entries) => {
+              progress.set(keyOf(account), entries.map((p) => ({ ...p, account: this.label(account), accountId: account.id })));
+              report();
+            },
+          },
+          signal,
+        );
+      }),
+    );
+    report();
+  }
+
+  async loadDetail(key: { arn: string; region: string }, signal?: AbortSignal): Promise<KeyDetail> {
+    const detail = await this.sourceOf(key.arn).loadDetail(key, signal);
+    const account = this.accounts.find((a) => a.id === accountOfArn(key.arn));
+    if (!account) return detail;
+    return { ...detail, row: { ...detail.row, accountId: account.id, ...(account.name ? { accountName: account.name } : {}), ...(account.ou ? { accountOu: account.ou } : {}) } };
+  }
+
+  loadUsage(key: { arn: string; region: string }, request: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState> {
+    return this.sourceOf(key.arn).loadUsage(key, request, signal);
+  }
+
+  /**
+   * CHOICE: the on-disk caches of last use and access are kept per account and Region by the
+   * single-account reader; a store handed in here is one account's, so it is not passed on and the
+   * values are read afresh in each run of a multi-account view.
+   */
+  lastUseFeed(options: LastUseReaderOptions = {}): LastUseFeed {
+    const { store: _store, ...rest } = options;
+    return this.track(new CompositeFeed<LastUseSnapshot>([...this.sources].map(([id, source]) => [id, source.lastUseFeed(rest)])));
+  }
+
+  private track<T extends { close(): Promise<void> }>(feed: T): T {
+    this.feeds.add(feed);
+    return feed;
+  }
+
+  /** Stops the background readers this source made. */
+  async close(): Promise<void> {
+    await Promise.all([...this.feeds].map((feed) => feed.close()));
+    this.feeds.clear();
+  }
+
+  accessFeed(options: AccessReaderOptions = {}): AccessFeed {
+    const { store: _store, ...rest } = options;
+    return this.track(new CompositeFeed<AccessSnapshot>([...this.sources].map(([id, source]) => [id, source.accessFeed(rest)])));
+  }
+}
+
+interface Feed<S> {
+  setRows(rows: readonly KeyRow[]): void;
+  focus(selected: string | undefined, visible: readonly string[]): void;
+  reread(arn: string): void;
+  subscribe(listener: () => void): () => void;
+  snapshot(): S;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One background reader per account behind the single feed the views use: rows and focus go to their account's reader. */
+class CompositeFeed<S extends { values: ReadonlyMap<string, unknown>; progress: LastUseProgress }> implements Feed<S> {
+  private readonly feeds: Map<string, Feed<S>>;
+  constructor(feeds: Array<[string, Feed<S>]>) {
+    this.feeds = new Map(feeds);
+  }
+  private byAccount<T>(items: readonly T[], arnOf: (item: T) => string): Map<string, T[]> {
+    const out = new Map<string, T[]>([...this.feeds.keys()].map((id) => [id, []]));
+    for (const item of items) out.get(accountOfArn(arnOf(item)) ?? '')?.push(item);
+    return out;
+  }
+  setRows(rows: readonly KeyRow[]): void {
+    for (const [id, list] of this.byAccount(rows, (r) => r.arn)) this.feeds.get(id)!.setRows(list);
+  }
+  focus(selected: string | undefined, visible: readonly string[]): void {
+    const split = this.byAccount(visible, (arn) => arn);
+    const selectedAccount = selected ? accountOfArn(selected) : undefined;
+    for (const [id, feed] of this.feeds) feed.focus(selectedAccount === id ? selected : undefined, split.get(id) ?? []);
+  }
+  reread(arn: string): void {
+    const id = accountOfArn(arn);
+    if (id) this.feeds.get(id)?.reread(arn);
+  }
+  subscribe(listener: () => void): () => void {
+    const offs = [...this.feeds.values()].map((feed) => feed.subscribe(listener));
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+  /** The last merged snapshot and the accounts' snapshots it was made of: the same object until one of them changes (useSyncExternalStore needs that). */
+  private last: { parts: S[]; merged: S } | undefined;
+
+  snapshot(): S {
+    const snapshots = [...this.feeds.values()].map((feed) => feed.snapshot());
+    if (this.last && this.last.parts.length === snapshots.length && this.last.parts.every((part, i) => part === snapshots[i])) return this.last.merged;
+    const merged = this.merge(snapshots);
+    this.last = { parts: snapshots, merged };
+    return merged;
+  }
+
+  private merge(snapshots: S[]): S {
+    const values = new Map<string, unknown>();
+    for (const snapshot of snapshots) for (const [arn, value] of snapshot.values) values.set(arn, value);
+    const progress: LastUseProgress = {
+      done: snapshots.reduce((sum, s) => sum + s.progress.done, 0),
+      total: snapshots.reduce((sum, s) => sum + s.progress.total, 0),
+      perSecond: snapshots.reduce((sum, s) => sum + s.progress.perSecond, 0),
+      // Every account reads on its own quotas, side by side: the slowest decides.
+      secondsLeft: snapshots.reduce((max, s) => Math.max(max, s.progress.secondsLeft), 0),
+    };
+    return { values, progress } as unknown as S;
+  }
+  async idle(): Promise<void> {
+    await Promise.all([...this.feeds.values()].map((feed) => feed.idle()));
+  }
+  async close(): Promise<void> {
+    await Promise.all([...this.feeds.values()].map((feed) => feed.close()));
+  }
+}
