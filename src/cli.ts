@@ -371,7 +371,7 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'findings',
-    flags: ['json', 'sarif', 'asff', 'import', 'catalogue', 'minSeverity', 'failOn', 'only', 'skip', ...THRESHOLD_FLAGS],
+    flags: ['json', 'sarif', 'asff', 'import', 'catalogue', 'minSeverity', 'failOn', 'only', 'skip', ...THRESHOLD_FLAGS, ...ORG_FLAGS],
     connects: true,
     async prepare({ args, flags, usage, thresholds }) {
       if (args.length > 0) return usage(`unexpected argument "${args[0]}" (findings scans every key in scope; use --only/--skip to choose findings)`);
@@ -381,6 +381,9 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
         if (others.length > 0) return usage(`--catalogue only goes with --json, not --${kebab(others[0]!)}`);
         return { local: async () => findings.runCatalogue(flags.json) };
       }
+      // BatchImportFindings takes only the calling account's findings: one account at a time.
+      const several = (['org', 'profiles', 'allProfiles'] as const).find((name) => given(flags, name));
+      if (flags.import && several) return usage(`--import sends one account's findings (BatchImportFindings takes only the caller's): run it per account, not with --${kebab(several)}`);
       const parsed = findings.parseFindingsFlags({ json: flags.json, sarif: flags.sarif, asff: flags.asff, import: flags.import, minSeverity: flags.minSeverity, failOn: flags.failOn, only: flags.only, skip: flags.skip });
       if (!parsed.ok) return usage(parsed.message);
       const options = { ...parsed.options, thresholds, version: cli.pkg.version ?? '0.0.0' };

@@ -133,8 +133,10 @@ export async function collectFindings(connection: Connection, options: FindingsO
   const keys = document.keys.filter((row) => row.metadata && row.metadata.keyManager === 'CUSTOMER');
   const findings: EstateFinding[] = [];
   for (const row of keys) {
-    const found = findingsForKey({ key: row, thresholds, now, account: identity.account });
-    findings.push(...reportKeyFindings(row, identity.account, found, options.filter, suppressions, now));
+    // With several accounts (--org) each key is judged from its own account (cross-account principals).
+    const account = row.accountId ?? identity.account;
+    const found = findingsForKey({ key: row, thresholds, now, account });
+    findings.push(...reportKeyFindings(row, account, found, options.filter, suppressions, now));
   }
   const sorted = sortEstate(findings);
   return {

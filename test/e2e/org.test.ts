@@ -37,6 +37,20 @@ describe('--sandbox --org', () => {
     expect(await keywarden(['list', '--sandbox', '--accounts', '222233334444'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--accounts goes with --org') });
   });
 
+  it("findings --org: every account's keys checked, each finding in its key's account; --import is refused (one account at a time)", async () => {
+    const run = await keywarden(['findings', '--json', '--sandbox', '--org']);
+    // Two accounts cannot be read (suspended, no role): reported, exit 1.
+    expect(run.code).toBe(1);
+    const doc = JSON.parse(run.stdout) as { account: string; findings: Array<{ id: string; key: { arn: string; account: string } }> };
+    const accounts = new Set(doc.findings.map((f) => f.key.account));
+    expect(accounts.size).toBeGreaterThan(1);
+    expect(accounts).toContain('222233334444');
+    for (const f of doc.findings) expect(f.key.arn.split(':')[4]).toBe(f.key.account);
+    // BatchImportFindings takes only the caller's own account's findings: --import is one account at a time.
+    const imported = await keywarden(['findings', '--import', '--sandbox', '--org']);
+    expect(imported).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('--import sends one account\'s findings') });
+  });
+
   it('one table of every account; :account narrows and widens it', async () => {
     terminal = await Terminal.start({ args: ['--sandbox', '--org'], env: { USER: 'alice' } });
     const screen = await terminal.waitFor((s) => s.includes('payments/ledger') && s.includes('analytics/warehouse') && s.includes('accounts 4/6 (2 failed)'));
