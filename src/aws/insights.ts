@@ -29,33 +29,13 @@ import {
 import { logGroupFromArn } from '../domain/retirement-observation.js';
 import { windowRange, type UsageLoadState, type UsageProgress, type UsageRequest } from '../domain/usage.js';
 import { toDomainError } from './errors.js';
+import { abortError, sleep } from './usage.js';
 
 /** First wait before asking for results again; it grows by half each time, up to MAX_POLL_MS. */
 const FIRST_POLL_MS = 250;
 const MAX_POLL_MS = 2_000;
 /** Tries of StartQuery while the account already runs its 30 queries (LimitExceededException). */
 const START_TRIES = 6;
-
-function abortError(): Error {
-  const error = new Error('The operation was aborted');
-  error.name = 'AbortError';
-  return error;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export interface QueryTarget {
   logGroupName: string;

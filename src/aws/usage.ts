@@ -13,13 +13,14 @@ const PAGE_SIZE = 50;
 /** Extra tries after the SDK's own retries gave up on ThrottlingException. */
 const THROTTLE_TRIES = 6;
 
-function abortError(): Error {
+export function abortError(): Error {
   const error = new Error('The operation was aborted');
   error.name = 'AbortError';
   return error;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with an AbortError when `signal` aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError());
     const timer = setTimeout(() => {
