@@ -46,6 +46,8 @@ describe('the command line', () => {
     await terminal.press('Up');
     await terminal.waitFor(':region eu-west-1█');
     await terminal.press('Escape');
+    // Escape closes the command line (a key typed within the same instant would make it Alt+key).
+    await terminal.waitFor((screen) => !screen.includes(':region eu-west-1█'));
 
     // An ambiguous prefix says what it could be.
     await terminal.type(':');
