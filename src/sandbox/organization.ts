@@ -5,12 +5,9 @@
 //
 // Everything is deterministic: ids come from fixed seeds, dates are relative to the seed time.
 
-import { randomBytes } from 'node:crypto';
 import { SANDBOX_ACCOUNT } from './constants.js';
-import { EstateBuilder } from './seed.js';
+import { EstateBuilder, freshAccountState } from './seed.js';
 import type { AccountState } from './state.js';
-
-const DAY = 86_400_000;
 
 export const ORGANIZATION_ID = 'o-kw7q2exmpl';
 export const ROOT_ID = 'r-kw7q';
@@ -232,18 +229,7 @@ function seedMember(account: OrgAccount, nowMs: number): AccountState {
     }
   }
   for (const key of b.keys) key.account = id;
-  return {
-    version: 1,
-    seededAt: nowMs,
-    secret: randomBytes(32).toString('hex'),
-    clockOffsetSeconds: 0,
-    keys: b.keys,
-    aliases: b.aliases,
-    logGroups: [{ region: 'us-east-1', name: `aws-cloudtrail-logs-${id}-management`, creationTime: nowMs - 300 * DAY, retentionInDays: 90, streams: [], metricFilters: [] }],
-    metrics: [],
-    alarms: [],
-    trail: { logging: true, readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [] },
-  };
+  return freshAccountState(id, nowMs, b, 300);
 }
 
 /** The member accounts' seeded states, for those missing from `members` (a state file from before the organization). */

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SANDBOX_ACCOUNT } from './constants.js';
 import { materialIdFor, mrkIdFor, uuidFor } from './crypto.js';
-import type { AliasRecord, GrantRecord, KeyRecord, KeyState, RotationRecord, SandboxState } from './state.js';
+import type { AccountState, AliasRecord, GrantRecord, KeyRecord, KeyState, RotationRecord, SandboxState } from './state.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -538,23 +538,30 @@ export function seedState(nowMs: number, largeEstate = 0): SandboxState {
 
   for (let i = 0; i < largeEstate; i += 1) b.keys.push(generatedKey(nowMs, i, b.aliases));
 
+  // The organization's member accounts: seeded by AccountStores.load (organization.ts).
+  return { ...freshAccountState(ACCOUNT, nowMs, b, 400), members: {} };
+}
+
+/**
+ * An account's state as seeded: its keys and aliases, the CloudTrail trail's log group
+ * (CloudWatch Logs, created `trailAgeDays` ago, no metric filters yet) and one multi-Region trail
+ * logging every management event (src/sandbox/cloudtrail.ts). The management account and each
+ * member account of the organization (organization.ts) start this way.
+ */
+export function freshAccountState(account: string, nowMs: number, estate: { keys: KeyRecord[]; aliases: AliasRecord[] }, trailAgeDays: number): AccountState {
   return {
     version: 1,
     seededAt: nowMs,
     secret: randomBytes(32).toString('hex'),
     clockOffsetSeconds: 0,
-    keys: b.keys,
-    aliases: b.aliases,
-    // The CloudTrail trail's log group (CloudWatch Logs), no metric filters yet.
+    keys: estate.keys,
+    aliases: estate.aliases,
     logGroups: [
-      { region: 'us-east-1', name: `aws-cloudtrail-logs-${ACCOUNT}-management`, creationTime: nowMs - 400 * DAY, retentionInDays: 90, streams: [], metricFilters: [] },
+      { region: 'us-east-1', name: `aws-cloudtrail-logs-${account}-management`, creationTime: nowMs - trailAgeDays * DAY, retentionInDays: 90, streams: [], metricFilters: [] },
     ],
     metrics: [],
     alarms: [],
-    // One multi-Region trail, logging every management event (src/sandbox/cloudtrail.ts).
     trail: { logging: true, readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [] },
-    // The organization's member accounts: seeded by AccountStores.load (organization.ts).
-    members: {},
   };
 }
 
