@@ -23,7 +23,7 @@ import type { Clients } from './clients.js';
 import { TokenBucket } from './rate-limit.js';
 
 /** Errors that asking again will not change. */
-export const FINAL_KINDS: ReadonlySet<string> = new Set(['access-denied', 'not-found', 'validation', 'unsupported', 'invalid-state', 'disabled', 'no-credentials']);
+export const FINAL_KINDS: ReadonlySet<string> = new Set(['access-denied', 'not-found', 'validation', 'unsupported', 'invalid-state', 'disabled', 'no-credentials', 'not-served']);
 
 export interface BackgroundReaderOptions<V> {
   /** Where values are kept between runs; none: every run reads again. */
@@ -46,8 +46,12 @@ export interface BackgroundReaderOptions<V> {
   notifyMs?: number;
 }
 
-/** What one read gave: a value to keep, or a failure worth asking again (after a delay). */
-export type ReadOutcome<V> = { value: V } | { retry: true };
+/**
+ * What one read gave: a value to keep, or a failure worth asking again (after a delay).
+ * `regionWide`: the answer holds for every key of the region (an endpoint that does not serve the
+ * operation at all), so no other key of the region is asked.
+ */
+export type ReadOutcome<V> = { value: V; regionWide?: boolean } | { retry: true };
 
 /** What the reader reads: which keys, how, at what pace, and which values are worth keeping. */
 export interface ReaderPayload<V> {
@@ -99,6 +103,8 @@ interface RegionReader<V> {
   stored?: Map<string, V>;
   /** The payload's region-wide values (`prefill`), once they have come. */
   prefilled?: Map<string, V>;
+  /** An answer that holds for every key of the region (the endpoint does not serve the read): keys that need a value take it instead of being asked. */
+  regionWide?: V;
   /** While `prefill` runs: until when the keys other than the selected one wait for it (wall clock). */
   prefillWaitUntil?: number;
 }
@@ -295,8 +301,12 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
   }
 
   private needsRead(entry: Entry<V>, at: number): boolean {
-    if (entry.forced || !entry.value) return true;
-    const readAt = entry.value.readAt ? Date.parse(entry.value.readAt) : NaN;
+    return entry.forced || !entry.value || this.isStale(entry.value, at);
+  }
+
+  /** A value older than the reuse age (or with no read time, or from the future) is read again. */
+  private isStale(value: V, at: number): boolean {
+    const readAt = value.readAt ? Date.parse(value.readAt) : NaN;
     if (!Number.isFinite(readAt)) return true;
     return at - readAt >= this.maxAgeMs || readAt > at + 60_000;
   }
@@ -309,8 +319,16 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
     // While the region-wide read runs, only the key the operator has selected is read.
     const prefillWait = region.prefillWaitUntil !== undefined && region.prefillWaitUntil > Date.now() ? region.prefillWaitUntil : undefined;
     if (prefillWait !== undefined) wakeAt = prefillWait;
+    // A region-wide answer is asked again, by one key, once it is as old as any value may be.
+    if (region.regionWide !== undefined && this.isStale(region.regionWide, at)) region.regionWide = undefined;
     for (const entry of region.entries.values()) {
       if (entry.inFlight || !this.needsRead(entry, at)) continue;
+      if (region.regionWide !== undefined && !entry.forced) {
+        entry.value = region.regionWide;
+        region.dirty = true;
+        this.changed();
+        continue;
+      }
       if (prefillWait !== undefined && entry.row.arn !== this.selected) continue;
       if (entry.notBefore > Date.now()) {
         wakeAt = Math.min(wakeAt ?? Infinity, entry.notBefore);
@@ -373,6 +391,7 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
       entry.value = outcome.value;
       entry.failures = 0;
       region.dirty = true;
+      if (outcome.regionWide) region.regionWide = outcome.value;
     } finally {
       entry.inFlight = false;
       region.inFlight -= 1;

@@ -13,3 +13,35 @@ describe('toDomainError on file-system errors', () => {
     expect(toDomainError(Object.assign(new Error('nope'), { name: 'NotFoundException' })).kind).toBe('not-found');
   });
 });
+
+describe('toDomainError on an operation the endpoint does not serve', () => {
+  // What the SDK throws when a KMS-only emulator answers an operation it lacks (nsmithuk/local-kms):
+  // a JSON parse failure over its plain sentence, with the HTTP status kept in $metadata.
+  const unreadable = (status: number, type: string, name = 'SyntaxError') =>
+    Object.assign(new Error(`Unexpected token 'P', "Passed X-A"... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.`), {
+      name,
+      $metadata: { httpStatusCode: status },
+      $response: { statusCode: status, headers: { 'content-type': type } },
+    });
+
+  it('HTTP 501 is "not served", whatever the body', () => {
+    const domain = toDomainError(unreadable(501, 'application/x-amz-json-1.1'), 'GetKeyLastUsage');
+    expect(domain.kind).toBe('not-served');
+    expect(domain.message).toBe('GetKeyLastUsage: the endpoint does not serve this operation (HTTP 501)');
+  });
+
+  it('a 415 that is not an AWS answer (STS asked of a JSON-only emulator) is "not served"', () => {
+    expect(toDomainError(unreadable(415, 'text/plain', 'Error'), 'GetCallerIdentity').kind).toBe('not-served');
+  });
+
+  it("AWS's own codes for an unknown operation are \"not served\"", () => {
+    expect(toDomainError(Object.assign(new Error('x'), { name: 'UnknownOperationException' })).kind).toBe('not-served');
+    expect(toDomainError(Object.assign(new Error('x'), { name: 'InvalidAction' })).message).toMatch(/does not serve this operation \(InvalidAction\)/);
+  });
+
+  it('a 500 HTML page stays "not an AWS answer" (a proxy in the way), not "not served"', () => {
+    const domain = toDomainError(unreadable(500, 'text/html'));
+    expect(domain.kind).toBe('aws');
+    expect(domain.message).toMatch(/HTTP 500 with an HTML page, not an AWS answer/);
+  });
+});

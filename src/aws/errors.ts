@@ -29,6 +29,20 @@ function unreadableAnswer(sdk: SdkErrorLike, raw: string): string | undefined {
   return `the endpoint answered${status ? ` HTTP ${status}` : ''} with ${what}, not an AWS answer — is the endpoint URL right, or is a proxy in the way?`;
 }
 
+/**
+ * The endpoint does not serve this operation at all, as a KMS-only emulator answers for STS or
+ * CloudTrail: HTTP 501 Not Implemented whatever the body, a 404/405/415 whose body is not an AWS
+ * answer, or the protocols' own "no such operation" codes (UnknownOperationException for the JSON
+ * protocols, InvalidAction for the query protocol — AWS's common errors).
+ */
+function notServedStatus(sdk: SdkErrorLike, code: string, unreadable: boolean): number | 'code' | undefined {
+  const status = sdk.$response?.statusCode ?? sdk.$metadata?.httpStatusCode;
+  if (code === 'UnknownOperationException' || code === 'InvalidAction') return 'code';
+  if (status === 501) return status;
+  if (unreadable && (status === 404 || status === 405 || status === 415)) return status;
+  return undefined;
+}
+
 const KIND_BY_CODE: Record<string, ErrorKind> = {
   NotFoundException: 'not-found',
   DisabledException: 'disabled',
@@ -105,9 +119,14 @@ export function toDomainError(error: unknown, what?: string): KeywardenError {
   let message: string;
   const unreadable = unreadableAnswer(sdk, raw);
   if (unreadable) kind = 'aws';
-  switch (unreadable ? 'unreadable' : kind) {
+  const notServed = notServedStatus(sdk, code, unreadable !== undefined);
+  if (notServed !== undefined) kind = 'not-served';
+  switch (unreadable && !notServed ? 'unreadable' : kind) {
     case 'unreadable':
       message = unreadable!;
+      break;
+    case 'not-served':
+      message = `the endpoint does not serve this operation (${notServed === 'code' ? code : `HTTP ${notServed}`})`;
       break;
     case 'no-credentials':
       message = `no usable AWS credentials (${raw}). Use --profile or AWS_PROFILE, set AWS credentials in the environment, or try the built-in sandbox with --sandbox`;

@@ -7,6 +7,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { ListAliasesCommand, ListKeysCommand } from '@aws-sdk/client-kms';
 import pLimit from 'p-limit';
 import { KeywardenError } from '../domain/errors.js';
 import { ON_DEMAND_ROTATION_LIMIT, type CallerIdentity, type KeyDetail, type KeyRow, type LastUsage, type ReadProblem } from '../domain/key.js';
@@ -124,6 +125,24 @@ function allowManyListeners(signal: AbortSignal | undefined): void {
   if (signal) setMaxListeners(0, signal);
 }
 
+/** The account of an endpoint that does not serve STS, from the ARN of its first key or alias ('' when it has neither). */
+async function identityFromKeys(clients: Clients): Promise<CallerIdentity> {
+  const note = 'the endpoint does not serve STS: the account is read from its keys, the caller is unknown';
+  for (const region of clients.regions) {
+    const kms = clients.kms(region);
+    try {
+      const keys = await kms.send(new ListKeysCommand({ Limit: 1 }));
+      const fromKeys = keys.Keys?.[0]?.KeyArn;
+      const fromAliases = fromKeys ? undefined : (await kms.send(new ListAliasesCommand({ Limit: 1 }))).Aliases?.[0]?.AliasArn;
+      const account = (fromKeys ?? fromAliases)?.split(':')[4];
+      if (account) return { account, arn: '', userId: '', note };
+    } catch (error) {
+      throw toDomainError(error, 'ListKeys');
+    }
+  }
+  return { account: '', arn: '', userId: '', note };
+}
+
 export class AwsKeySource implements KeySource {
   readonly regions: readonly string[];
   private readonly clients: Clients;
@@ -150,7 +169,11 @@ export class AwsKeySource implements KeySource {
       const out = await this.clients.sts().send(new GetCallerIdentityCommand({}));
       return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
     } catch (error) {
-      throw toDomainError(error, 'GetCallerIdentity');
+      const domain = toDomainError(error, 'GetCallerIdentity');
+      // AWS always serves STS: only an endpoint that is not AWS (a KMS-only emulator) says it does
+      // not. Its keys' ARNs still name the account.
+      if (domain.kind === 'not-served') return identityFromKeys(this.clients);
+      throw domain;
     }
   }
 

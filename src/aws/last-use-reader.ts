@@ -57,7 +57,7 @@ export const LAST_USE_PAYLOAD: ReaderPayload<ReadLastUsage> = {
       return { value: await readLastUsage(kms, { arn: row.arn, creationDate: row.metadata!.creationDate }, signal, { retry: false, now }) };
     } catch (error) {
       const domain = error instanceof KeywardenError ? error : toDomainError(error, 'GetKeyLastUsage');
-      if (FINAL_KINDS.has(domain.kind) || lastTry) return { value: { kind: 'error', message: domain.message, readAt: now().toISOString() } };
+      if (FINAL_KINDS.has(domain.kind) || lastTry) return { value: { kind: 'error', message: domain.message, readAt: now().toISOString() }, regionWide: domain.kind === 'not-served' };
       return { retry: true };
     }
   },

@@ -9,6 +9,11 @@ export type ErrorKind =
   | 'throttled'
   | 'validation'
   | 'unsupported'
+  /**
+   * The endpoint does not serve the operation at all (HTTP 501, or an answer that is not AWS's to a
+   * service it lacks): a KMS-only emulator behind --endpoint-url asked for STS or CloudTrail.
+   */
+  | 'not-served'
   | 'limit-exceeded'
   | 'no-credentials'
   | 'network'

@@ -174,9 +174,16 @@ export interface KeyDetail {
 }
 
 export interface CallerIdentity {
+  /** The account id; '' when it cannot be known (then nothing is cached on disk). */
   account: string;
+  /** The caller's ARN; '' when the endpoint cannot say who calls (see `note`). */
   arn: string;
   userId: string;
+  /**
+   * Said when the identity was not read from STS: an endpoint that does not serve STS (a
+   * KMS-only emulator) gives the account from its keys' ARNs and no caller.
+   */
+  note?: string;
 }
 
 export function isReadProblem(value: unknown): value is ReadProblem {

@@ -10,7 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
-import { openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
+import { openEndpoint, serves, servesKms, type TestEndpoint } from '../helpers/endpoint.js';
+
+// The guard's refusal needs an endpoint that evaluates key policies against KMS's own last-use
+// tracking (GetKeyLastUsage) and a trail for the preview's past calls; revoking needs grants.
+const withGuard = it.skipIf(!(serves('cloudtrail') && (await servesKms('GetKeyLastUsage'))));
+const withGrants = it.skipIf(!(await servesKms('CreateGrant', 'ListGrants', 'RevokeGrant')));
 import { Terminal, runKeywarden } from './terminal.js';
 
 let endpoint: TestEndpoint;
@@ -63,7 +68,7 @@ describe('keywarden guard', { timeout: 120_000 }, () => {
     terminal = undefined;
   });
 
-  it('on a terminal: preview, typed alias, PutKeyPolicy; the guard refuses DisableKey on the used key; guard remove takes it out', async () => {
+  withGuard('on a terminal: preview, typed alias, PutKeyPolicy; the guard refuses DisableKey on the used key; guard remove takes it out', async () => {
     const alias = `kw-guard-${process.pid}`;
     const { kms, arn } = await usedKey(alias);
     const home = mkdtempSync(join(tmpdir(), 'kw-guard-home-'));
@@ -139,7 +144,7 @@ describe('keywarden guard', { timeout: 120_000 }, () => {
     expect((await kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))).Policy).toBe(before);
   });
 
-  it('in the TUI at 80×24: P on the Findings tab previews the guard (diff, past calls), takes the typed alias, and the guard refuses DisableKey; U takes it out', async () => {
+  withGuard('in the TUI at 80×24: P on the Findings tab previews the guard (diff, past calls), takes the typed alias, and the guard refuses DisableKey; U takes it out', async () => {
     const alias = `kw-guard-tui-${process.pid}`;
     const { kms, arn } = await usedKey(alias);
     const before = (await kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))).Policy!;
@@ -190,7 +195,7 @@ describe('keywarden guard', { timeout: 120_000 }, () => {
     expect(journal.entries.map((e) => `${e.phase}:${e.action}`)).toEqual(['intent:PutKeyPolicy', 'result:PutKeyPolicy', 'intent:PutKeyPolicy', 'result:PutKeyPolicy']);
   });
 
-  it('grants revoke forgets the grants kept on disk for the findings: the next findings run reads them again', async () => {
+  withGrants('grants revoke forgets the grants kept on disk for the findings: the next findings run reads them again', async () => {
     const alias = `kw-guard-grant-${process.pid}`;
     const { kms, arn } = await usedKey(alias);
     const grant = await kms.send(new CreateGrantCommand({ KeyId: arn, GranteePrincipal: 'arn:aws:iam::111122223333:role/PaymentsApi', Operations: ['Decrypt'] }));

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
-import { openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
+import { openEndpoint, servesRetirement, type TestEndpoint } from '../helpers/endpoint.js';
 import { Terminal } from './terminal.js';
 
 let endpoint: TestEndpoint;
@@ -32,7 +32,7 @@ const env = () => ({
   AWS_REGION: 'us-east-1',
 });
 
-describe('retire on a terminal', () => {
+describe.skipIf(!servesRetirement())('retire on a terminal', () => {
   let terminal: Terminal | undefined;
   afterEach(async () => {
     await terminal?.close();

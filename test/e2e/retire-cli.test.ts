@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
-import { openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
+import { openEndpoint, servesRetirement, type TestEndpoint } from '../helpers/endpoint.js';
 import { runKeywarden, type CliRun } from './terminal.js';
 
 let endpoint: TestEndpoint;
@@ -41,7 +41,7 @@ async function newAliasedKey(description: string, alias: string) {
   return { kms, created, alias, arn: created.KeyMetadata!.Arn! };
 }
 
-describe('retire from the command line', () => {
+describe.skipIf(!servesRetirement())('retire from the command line', () => {
   it('advance from a retirement the wizard started (preflight): the catalogue\'s next step, disable, confirmed by its rule (the alias on a terminal, --yes in scripts)', async () => {
     const { alias, arn } = await newAliasedKey('keywarden CLI from preflight', `kw-retire-pre-${process.pid}`);
     // The wizard's s records the preflight (the TUI's port, on the same data directory).
@@ -170,7 +170,7 @@ describe('retire from the command line', () => {
     expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata?.KeyState).toBe('Disabled');
     const status = JSON.parse((await keywarden(['retire', 'status', alias, '--json'])).stdout);
     expect(status.record).toMatchObject({ stage: 'closed', abandoned: { reason: expect.any(String) } });
-  });
+  }, 120_000);
 
   it('read-only mode refuses to start a retirement', async () => {
     const run = await keywarden(['retire', 'start', 'alias/anything', '--read-only', '--yes']);

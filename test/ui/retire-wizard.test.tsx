@@ -18,7 +18,7 @@ import type { RetirementStepInput } from '../../src/domain/retirement-steps.js';
 import type { RetirementSource } from '../../src/domain/source.js';
 import { Journal } from '../../src/journal/journal.js';
 import { App } from '../../src/ui/app.js';
-import { openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
+import { openEndpoint, servesRetirement, type TestEndpoint } from '../helpers/endpoint.js';
 import { plain, press, waitForFrame } from '../helpers/ink.js';
 
 const SMALL = { columns: 80, rows: 24 };
@@ -152,7 +152,7 @@ function rowsOf(frame: string): string[] {
   return frame.split('\n');
 }
 
-describe.each(SIZES)('the retirement wizard at $columns×$rows', (size) => {
+describe.skipIf(!servesRetirement()).each(SIZES)('the retirement wizard at $columns×$rows', (size) => {
   it('the footer shows the keys that do something now, in words, and follows the open dialog', async () => {
     const key = await newKey();
     const app = await openWizard(key.alias, size);
@@ -325,7 +325,7 @@ describe.each(SIZES)('the retirement wizard at $columns×$rows', (size) => {
   }, 60_000);
 });
 
-describe('the retirement wizard at 140×40: a way back that fails half way', () => {
+describe.skipIf(!servesRetirement())('the retirement wizard at 140×40: a way back that fails half way', () => {
   it('the key enabled but the alarm not removed (DeleteAlarms denied): said so, never "removed"; b then removes it', async () => {
     const key = await newKey();
     await walk(key, 'watching');
@@ -356,7 +356,7 @@ describe('the retirement wizard at 140×40: a way back that fails half way', () 
   }, 60_000);
 });
 
-describe('the retirement wizard at 80×24: what to do next stays on screen', () => {
+describe.skipIf(!servesRetirement())('the retirement wizard at 80×24: what to do next stays on screen', () => {
   it('with more evidence and findings than fit, "Next" stays below the part that scrolls, which says how much more there is', async () => {
     // A seeded key with a note and a blocking finding (a grant held by an AWS service): more than 24 rows.
     const app = await openWizard('ebs/analytics-scratch', SMALL);
@@ -372,7 +372,7 @@ describe('the retirement wizard at 80×24: what to do next stays on screen', () 
   }, 60_000);
 });
 
-describe('the retirement wizard at 80×24: long refusals', () => {
+describe.skipIf(!servesRetirement())('the retirement wizard at 80×24: long refusals', () => {
   it("the account's guard refusal is readable in full (wrapped, not cut), and nothing changed", async () => {
     // The seeded key whose policy carries AWS's kms:TrailingDaysWithoutKeyUsage guard (docs/sandbox.md).
     const alias = 'cloudtrail/management-events';
@@ -399,7 +399,7 @@ describe('the retirement wizard at 80×24: long refusals', () => {
   }, 60_000);
 });
 
-describe(':retirements', () => {
+describe.skipIf(!servesRetirement())(':retirements', () => {
   it('is read again each time it opens: a retirement started meanwhile is listed', async () => {
     const key = await newKey();
     const app = await openApp(LARGE);

@@ -30,7 +30,7 @@ export function Header({ session, identity, sandboxDate, accountsLabel }: Header
         ) : (
           <>
             <Text {...theme.muted}>account </Text>
-            {identity.status === 'ready' ? cleanText(identity.identity.account) : '…'}
+            {identity.status === 'ready' ? cleanText(identity.identity.account) || 'unknown' : '…'}
           </>
         )}
         {'  '}
@@ -59,7 +59,11 @@ export function Header({ session, identity, sandboxDate, accountsLabel }: Header
       <Text wrap="truncate-end">
         <Text {...theme.muted}>as </Text>
         {identity.status === 'ready' ? (
-          cleanText(identity.identity.arn)
+          identity.identity.arn ? (
+            cleanText(identity.identity.arn)
+          ) : (
+            <Text {...theme.warning}>unknown ({cleanText(identity.identity.note ?? 'the endpoint did not say')})</Text>
+          )
         ) : identity.status === 'error' ? (
           <Text {...theme.warning}>identity unknown: {cleanText(identity.error)}</Text>
         ) : (
