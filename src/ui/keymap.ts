@@ -55,7 +55,7 @@ export const COMMANDS = [
   // global — active in every scope, except where a binding says notIn (typing in the filter)
   { id: 'app.quit', scope: 'global', keys: [ch('q', ['filter', 'dialog', 'command']), ctrl('c')], description: 'quit keywarden', hint: 'quit', rank: 2 },
   { id: 'app.help', scope: 'global', keys: [ch('?', ['filter', 'dialog', 'command'])], description: 'show or hide this help', hint: 'help', rank: 0 },
-  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command: :keys :journal :ret :clock :region :profile :account :help :quit', hint: 'command', rank: 6 },
+  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command (:keys :journal :ret :region …; every one is listed under Commands)', hint: 'command', rank: 6 },
 
   // keys list
   { id: 'list.down', scope: 'list', keys: [ch('j'), sp('downArrow')], description: 'move down', hint: 'move', rank: 4 },

@@ -237,5 +237,5 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     detail.reload();
     usage.reload();
   };
-  return { onKey, onDialogKey: dialog.onKey, body, unavailable, refresh };
+  return { onKey, onDialogKey: dialog.onKey, body, unavailable, refresh, footer: { tab, unavailable } };
 }
