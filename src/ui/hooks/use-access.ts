@@ -3,6 +3,10 @@
 // its row says those checks are pending). Made once per source and closed (its values saved)
 // when the view goes away; rows keep their identity until their value changes.
 
+//
+// Not a loader (useAsyncResource): nothing is loaded here. The feed in the source reads policies and grants on
+// its own schedule and keeps it; this hook subscribes to it (useSyncExternalStore) and merges it.
+
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { KeyAccess, KeyRow } from '../../domain/key.js';
 import type { AccessFeed, AccessSnapshot, KeySource } from '../../domain/source.js';

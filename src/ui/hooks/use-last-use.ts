@@ -2,6 +2,10 @@
 // The feed is made once per source and closed (its values saved) when the view goes away. Rows
 // keep their identity until their value changes, so the keys list re-renders only those rows.
 
+//
+// Not a loader (useAsyncResource): nothing is loaded here. The feed in the source reads last use on
+// its own schedule and keeps it; this hook subscribes to it (useSyncExternalStore) and merges it.
+
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { KeyRow, LastUsage } from '../../domain/key.js';
 import type { LastUseProgress } from '../../domain/last-use.js';
