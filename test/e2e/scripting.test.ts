@@ -52,6 +52,28 @@ describe('keywarden in scripts and pipes', () => {
     expect(json.code).toBe(0);
   });
 
+  it('a change whose output goes to a reader already gone still stands, is journalled, and exits 0 without a stack trace', async () => {
+    const dir = home();
+    // The reader is gone before the first byte: every write of the change's report meets EPIPE.
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'rotation', 'enable', 'alias/dev/secrets', '--period', '180', '--sandbox', '--yes'], {
+        env: { PATH: process.env.PATH ?? '', AWS_EC2_METADATA_DISABLED: 'true', KEYWARDEN_HOME: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(run.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(run.code).toBe(0);
+    const shown = await keywarden(['show', 'alias/dev/secrets', '--sandbox', '--json'], { KEYWARDEN_HOME: dir });
+    expect(JSON.parse(shown.stdout).row.rotation).toMatchObject({ kind: 'enabled', periodDays: 180 });
+    const journal = await keywarden(['journal', '--key', 'alias/dev/secrets', '--sandbox', '--json'], { KEYWARDEN_HOME: dir });
+    const entries = JSON.parse(journal.stdout).entries as Array<{ action: string; phase: string }>;
+    expect(entries.filter((e) => e.action === 'EnableKeyRotation').map((e) => e.phase)).toEqual(['intent', 'result']);
+  });
+
   it('an empty flag value is an error, never the default (exit 2, nothing sent)', async () => {
     for (const args of [
       ['list', '--endpoint-url', ''],
