@@ -13,7 +13,7 @@ import { cleanText } from '../domain/sanitize.js';
 import { progressLabel, type ChangeSource, type KeySource, type RetirementSource, type SessionInfo } from '../domain/source.js';
 import type { ColumnId } from '../domain/table.js';
 import { Footer, type StatusMessage } from './components/footer.js';
-import { Header } from './components/header.js';
+import { Header, headerLines } from './components/header.js';
 import { useIdentity } from './hooks/use-identity.js';
 import { useInventory, type Inventory } from './hooks/use-inventory.js';
 import { useAccess } from './hooks/use-access.js';
@@ -63,7 +63,6 @@ export interface AppProps {
   onHiddenColumnsChange?: ((hidden: readonly ColumnId[]) => void) | undefined;
 }
 
-const HEADER_LINES = 2;
 
 /** The header's scope with several accounts: the account narrowed to, else how many accounts and Regions loaded or failed. */
 export function accountsLabel(session: SessionInfo, inventory: Inventory, scope: string | undefined): string {
@@ -172,7 +171,8 @@ export function App(props: AppProps) {
   // change or the sandbox's time moves, so ages and countdowns stay honest.
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const now = useMemo(() => sandboxClock?.now() ?? new Date(), [inventory.rows, clockEpoch, sandboxClock]);
-  const bodyHeight = Math.max(3, terminal.rows - HEADER_LINES - FOOTER_LINES);
+  // Two header lines, three when the endpoint needs a line of its own to be read whole.
+  const bodyHeight = Math.max(3, terminal.rows - headerLines(session, identity, terminal.columns) - FOOTER_LINES);
   const copy = (text: string, what: string) => {
     const clean = clipboardText(text);
     if (!writeClipboard) return setStatus({ text: `copying is off (--no-clipboard): ${what} is ${clean}`, tone: 'warning' });
@@ -364,7 +364,7 @@ export function App(props: AppProps) {
   return (
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={terminal.columns} height={terminal.rows}>
-        <Header session={session} identity={identity} {...(sandboxDate(sandboxClock) ? { sandboxDate: sandboxDate(sandboxClock) } : {})} {...(session.accounts ? { accountsLabel: accountsLabel(session, inventory, list.accountScope) } : {})} />
+        <Header session={session} identity={identity} width={terminal.columns} {...(sandboxDate(sandboxClock) ? { sandboxDate: sandboxDate(sandboxClock) } : {})} {...(session.accounts ? { accountsLabel: accountsLabel(session, inventory, list.accountScope) } : {})} />
         <Box flexDirection="column" height={bodyHeight}>
           {body()}
         </Box>
