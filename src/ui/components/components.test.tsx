@@ -44,6 +44,13 @@ describe('Header with an endpoint that is not AWS', () => {
     // Beside the caller when it fits (140), on a line of its own when not (80).
     expect(frame.split('\n').length).toBe(width === 80 ? 3 : 2);
   });
+
+  it('keeps two lines for a keywarden sandbox, which the SANDBOX badge names', () => {
+    const sandbox: SessionInfo = { ...withEndpoint, sandbox: true, endpoint: 'http://127.0.0.1:43125' };
+    const frame = plain(renderSized(<Header session={sandbox} identity={{ status: 'ready', identity }} width={60} />, 60).lastFrame());
+    expect(frame.split('\n').length).toBe(2);
+    expect(frame).toContain('SANDBOX');
+  });
 });
 
 describe('Footer', () => {

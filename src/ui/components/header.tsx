@@ -23,11 +23,13 @@ function callerText(session: SessionInfo, identity: IdentityState): string {
 }
 
 /**
- * How many lines the header takes at `width`: two, or three when the endpoint (which must be read
- * whole: it is not AWS) does not fit after the caller and goes on a line of its own.
+ * How many lines the header takes at `width`: two, or three when an endpoint that is neither AWS
+ * nor a keywarden sandbox (a proxy, another AWS-compatible service: it must be read whole) does not
+ * fit after the caller and goes on a line of its own. A sandbox's endpoint is named by the SANDBOX
+ * badge; its address may be cut.
  */
 export function headerLines(session: SessionInfo, identity: IdentityState, width: number | undefined): 2 | 3 {
-  if (!session.endpoint || width === undefined) return 2;
+  if (!session.endpoint || session.sandbox || width === undefined) return 2;
   return [...`${callerText(session, identity)} via ${cleanText(session.endpoint)}`].length > width ? 3 : 2;
 }
 
