@@ -189,6 +189,26 @@ describe('App', () => {
     await waitForText(app.lastFrame, 'Fargate ephemeral storage');
   });
 
+  it('opens a tab by its :command on a key, and says to open a key first elsewhere', async () => {
+    const app = track(renderApp(fixtureSource(ALL_ROWS, [ebsDetail, fargateDetail])));
+    await waitForText(app.lastFrame, '7 of 7 keys');
+    await tick();
+    app.stdin.write(':grants\r');
+    await waitForText(app.lastFrame, ':grants opens the Grants tab (3) of a key: open a key first');
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, 'Default key for prod EBS volumes');
+    await tick();
+    app.stdin.write(':pol\r');
+    await waitForText(app.lastFrame, '"Version": "2012-10-17"');
+    app.stdin.write(':gr\r');
+    await waitForText(app.lastFrame, 'EBS volume vol-0abc1234def567890');
+    // A screen's command from the key detail: the journal of this key, then back to it.
+    app.stdin.write(':j\r');
+    await waitForText(app.lastFrame, 'no journal in this session');
+    await press(app.stdin, 'escape');
+    await waitForText(app.lastFrame, 'EBS volume vol-0abc1234def567890');
+  });
+
   it('scrolls a long policy with j/k and G', async () => {
     const bigPolicy = JSON.stringify({
       Version: '2012-10-17',
@@ -298,12 +318,13 @@ describe('App', () => {
     await press(app.stdin, '?');
     await waitForText(app.lastFrame, 'open the selected key');
     await press(app.stdin, 'G');
-    const end = await waitForText(app.lastFrame, 'erase the last character');
-    expect(end).not.toContain('quit keywarden');
+    // The end of the help: the list of :commands.
+    const end = await waitForText(app.lastFrame, 'on a key: the Findings tab (6)');
+    expect(end).not.toContain('show or hide this help');
     await press(app.stdin, 'g');
-    await waitForText(app.lastFrame, 'quit keywarden');
+    await waitForText(app.lastFrame, 'show or hide this help');
     await press(app.stdin, 'pageDown');
-    const paged = await waitForFrame(app.lastFrame, (f) => !f.includes('quit keywarden'));
+    const paged = await waitForFrame(app.lastFrame, (f) => !f.includes('show or hide this help'));
     expect(paged).toMatch(/Filter \(after \/\)|Key detail/);
   });
 

@@ -13,7 +13,7 @@ import { cleanText } from '../domain/sanitize.js';
 import { progressLabel, type ChangeSource, type KeySource, type RetirementSource, type SessionInfo } from '../domain/source.js';
 import type { ColumnId } from '../domain/table.js';
 import { Footer, type StatusMessage } from './components/footer.js';
-import { Header } from './components/header.js';
+import { Header, headerLines } from './components/header.js';
 import { useIdentity } from './hooks/use-identity.js';
 import { useInventory, type Inventory } from './hooks/use-inventory.js';
 import { useAccess } from './hooks/use-access.js';
@@ -22,17 +22,14 @@ import { useSyncReducer } from './hooks/use-sync-reducer.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { clipboardText, osc52 } from './clipboard.js';
 import { splitChunk } from './input-chunks.js';
-import { candidates, commandLineSummary, completeCommand, newCommandHistory, remember, resolveCommand, walkHistory, type CommandHistory } from './command-line.js';
-import { commandFor, TEXT_SCOPES, type Hint, type Scope } from './keymap.js';
-import { useDetailScreen } from './screens/detail-screen.js';
+import { candidates, commandEntry, commandLineSummary, completeCommand, newCommandHistory, remember, resolveCommand, walkHistory, type CommandHistory } from './command-line.js';
+import { tabLabel } from './detail-tabs.js';
+import { commandFor, TEXT_SCOPES, type Scope } from './keymap.js';
 import { helpScreen } from './screens/help-screen.js';
-import { useJournalScreen } from './screens/journal-screen.js';
-import { useKeysScreen } from './screens/keys-screen.js';
-import { RetireScreen, type RetireKeyHandler } from './screens/retire-screen.js';
-import { useRetirementsScreen } from './screens/retirements-screen.js';
-import type { KeyHandler, Shell } from './screens/screen.js';
+import { screenEntry, useScreens, type ScreenKind } from './screens/registry.js';
+import type { KeyHandler, ScreenController, Shell } from './screens/screen.js';
 import { dialogReducer, NO_DIALOG, type Dialog } from './state/dialog.js';
-import { INITIAL_LIST_STATE, listReducer, type ListState } from './state/list-state.js';
+import { INITIAL_LIST_STATE, listReducer } from './state/list-state.js';
 import { INITIAL_NAVIGATION, navigationReducer, type Navigation } from './state/navigation.js';
 import { textEditFor } from './text-field.js';
 import { ThemeContext, themeFor } from './theme.js';
@@ -66,7 +63,6 @@ export interface AppProps {
   onHiddenColumnsChange?: ((hidden: readonly ColumnId[]) => void) | undefined;
 }
 
-const HEADER_LINES = 2;
 
 /** The header's scope with several accounts: the account narrowed to, else how many accounts and Regions loaded or failed. */
 export function accountsLabel(session: SessionInfo, inventory: Inventory, scope: string | undefined): string {
@@ -91,17 +87,15 @@ function inventoryStatus(inventory: Inventory): StatusMessage | undefined {
   return undefined;
 }
 
-/** Which area has the keyboard: a dialog, else the help overlay, else the screen (filter or list, detail, journal). */
-function scopeOf(list: ListState, nav: Navigation, dialog: Dialog, retireFocus: () => Scope = () => 'retire'): Scope {
+/**
+ * Which area has the keyboard: the command line, a dialog, else the help overlay, else the screen
+ * (its registry scope, or where its focus is: the keys list's filter, the wizard's dialog).
+ */
+function scopeOf(nav: Navigation, dialog: Dialog, screens: Record<ScreenKind, ScreenController>): Scope {
   if (dialog.kind === 'command') return 'command';
   if (dialog.kind !== 'none') return 'dialog';
   if (nav.overlay.kind === 'help') return 'help';
-  if (nav.screen.kind === 'detail') return 'detail';
-  if (nav.screen.kind === 'journal') return 'journal';
-  if (nav.screen.kind === 'retire') return retireFocus();
-  if (nav.screen.kind === 'retirements') return 'retirements';
-  if (list.chooser !== undefined) return 'columns';
-  return list.isFiltering ? 'filter' : 'list';
+  return screens[nav.screen.kind].focus?.() ?? screenEntry(nav.screen.kind).scope;
 }
 
 
@@ -177,7 +171,8 @@ export function App(props: AppProps) {
   // change or the sandbox's time moves, so ages and countdowns stay honest.
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const now = useMemo(() => sandboxClock?.now() ?? new Date(), [inventory.rows, clockEpoch, sandboxClock]);
-  const bodyHeight = Math.max(3, terminal.rows - HEADER_LINES - FOOTER_LINES);
+  // Two header lines, three when the endpoint needs a line of its own to be read whole.
+  const bodyHeight = Math.max(3, terminal.rows - headerLines(session, identity, terminal.columns) - FOOTER_LINES);
   const copy = (text: string, what: string) => {
     const clean = clipboardText(text);
     if (!writeClipboard) return setStatus({ text: `copying is off (--no-clipboard): ${what} is ${clean}`, tone: 'warning' });
@@ -185,33 +180,12 @@ export function App(props: AppProps) {
     setStatus({ text: `copied ${what} to the clipboard: ${clean}`, tone: 'success' });
   };
   const shell: Shell = { nav, navRef, navNow, setStatus, copy, now, height: bodyHeight, width: terminal.columns };
-  const keys = useKeysScreen(shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions: session.regions, ...(session.accounts ? { accounts: session.accounts } : {}) });
-  const detail = useDetailScreen(shell, {
-    source,
-    inventory,
-    thresholds,
-    changes,
-    canChange,
-    readOnly: session.readOnly,
-    canRetire: retirements !== undefined,
-    dialogRef,
-    dialogNow,
-    rereadAccess,
-  });
-  const journal = useJournalScreen(shell, changes);
-  const retirementsScreen = useRetirementsScreen(shell, retirements);
+  // Every screen of the registry (src/ui/screens/registry.ts), each keeping its state while another shows.
+  const screens = useScreens(shell, { source, session, inventory, lastUse, list, listRef, listNow, thresholds, changes, retirements, canChange, dialogRef, dialogNow, rereadAccess, clockEpoch });
+  const current = screens[nav.screen.kind];
   const help = helpScreen(shell, session.readOnly);
-  // The wizard screen handles its own keys; the App's one input handler routes them there.
-  const retireHandler = useRef<RetireKeyHandler | undefined>(undefined);
-  const retireFocus = useRef<() => Scope>(() => 'retire');
-  const registerRetire = useCallback((handler: RetireKeyHandler, focus: () => Scope) => {
-    retireHandler.current = handler;
-    retireFocus.current = focus;
-  }, []);
-  // The wizard's footer: the keys that do something at its stage and in its open dialog, in words.
-  const [retireHints, setRetireHints] = useState<Hint[] | undefined>();
 
-  const scope = scopeOf(list, nav, dialog, retireFocus.current);
+  const scope = scopeOf(nav, dialog, screens);
 
   const quit = useCallback(() => {
     exit();
@@ -235,8 +209,7 @@ export function App(props: AppProps) {
         setStatus({ text: `sandbox time moved forward ${describeAmount(amount.seconds)}: now ${formatDateTime(at.toISOString())} UTC`, tone: 'accent' });
         setClockEpoch((epoch) => epoch + 1);
         inventory.refresh();
-        detail.refresh?.();
-        retirementsScreen.refresh?.();
+        for (const controller of Object.values(screens)) controller.refresh?.();
       },
       // The endpoint's own words may be in the message: cleaned like any text from outside.
       (error: unknown) => setStatus({ text: `the sandbox's time did not move: ${cleanText(error instanceof Error ? error.message : String(error))}`, tone: 'danger' }),
@@ -284,8 +257,19 @@ export function App(props: AppProps) {
     const [name = '', ...args] = input.trim().replace(/^:/, '').split(/\s+/);
     Object.assign(history(), { lines: remember(history().lines, input), position: 0, draft: '' });
     const word = resolveCommand(name);
+    const target = commandEntry(word)?.target;
     dialogNow({ type: 'close' });
     if (!name) return undefined;
+    if (target && 'screen' in target && args.length === 0) {
+      const nowNav = navRef.current;
+      const open = screenEntry(target.screen).open(nowNav, nowNav.screen.kind === 'detail' ? nowNav.screen.key : undefined);
+      return open ? navNow(open) : setStatus({ text: `:${word} cannot open here`, tone: 'warning' });
+    }
+    if (target && 'tab' in target && args.length === 0) {
+      // A tab of the key shown (the detail, or the key the wizard or journal was opened over).
+      if (navRef.current.screen.kind !== 'detail') return setStatus({ text: `:${word} opens ${tabLabel(target.tab)} of a key: open a key first (Enter on the keys list)`, tone: 'warning' });
+      return navNow({ type: 'tab', tab: target.tab });
+    }
     if (word === 'clock') return runClock(args.length > 0 ? args.join('') : undefined);
     if (word === 'region') {
       const regions = args.join(',').split(',').map((r) => r.trim()).filter(Boolean);
@@ -300,18 +284,9 @@ export function App(props: AppProps) {
     }
     if (args.length > 0) return setStatus({ text: `":${input.trim()}": ${word ?? name} takes no argument`, tone: 'warning' });
     switch (word) {
-      case 'journal': {
-        const screen = navRef.current.screen;
-        const keyArn = screen.kind === 'detail' ? screen.key.arn : undefined;
-        return navNow({ type: 'open-journal', ...(keyArn ? { keyArn } : {}) });
-      }
-      case 'keys':
-        return navNow({ type: 'list' });
-      case 'retirements':
-        return navNow({ type: 'open-retirements' });
       case 'help':
         // At the section of the screen under the command line.
-        return navNow({ type: 'help-toggle', scroll: help.openAt(scopeOf(listRef.current, navRef.current, NO_DIALOG, retireFocus.current)) });
+        return navNow({ type: 'help-toggle', scroll: help.openAt(scopeOf(navRef.current, NO_DIALOG, screens)) });
       case 'quit':
         return quit();
       default: {
@@ -357,71 +332,39 @@ export function App(props: AppProps) {
   };
 
   useInput((chunk: string, chunkKey: Key) => {
-    const textField = TEXT_SCOPES.includes(scopeOf(listRef.current, navRef.current, dialogRef.current, retireFocus.current));
+    const textField = TEXT_SCOPES.includes(scopeOf(navRef.current, dialogRef.current, screens));
     for (const { input, key } of splitChunk(chunk, chunkKey, textField)) handleKey(input, key);
   });
 
 
   function handleKey(input: string, key: Key) {
-    const focus = scopeOf(listRef.current, navRef.current, dialogRef.current, retireFocus.current);
+    const focus = scopeOf(navRef.current, dialogRef.current, screens);
     const command = commandFor(focus, input, key);
-    const onRetireScreen = navRef.current.screen.kind === 'retire' && dialogRef.current.kind === 'none';
     if (command === 'app.quit') return quit();
     // The help opens at the section of the screen it was asked from (the keys that work there).
     if (command === 'app.help') return navNow({ type: 'help-toggle', ...(navRef.current.overlay.kind === 'help' ? {} : { scroll: help.openAt(focus) }) });
     if (command === 'app.command') return dialogNow({ type: 'open-command' });
     if (focus !== 'dialog' && focus !== 'command' && status && command !== undefined) setStatus(undefined);
-    if (onRetireScreen && (focus === 'retire' || focus === 'dialog')) return retireHandler.current?.(command, input, key);
-    switch (focus) {
-      case 'command':
-        return onCommandLineKey(command, input, key);
-      case 'dialog':
-        // Every change dialog is opened from the key detail, which drives it.
-        return detail.onDialogKey(command, input, key);
-      case 'retirements':
-        return retirementsScreen.onKey(command, input, key);
-      case 'journal':
-        return journal.onKey(command, input, key);
-      case 'list':
-      case 'filter':
-      case 'columns':
-        return keys.onKey(command, input, key);
-      case 'detail':
-        return detail.onKey(command, input, key);
-      case 'help':
-        return help.onKey(command, input, key);
-    }
+    if (focus === 'command') return onCommandLineKey(command, input, key);
+    if (focus === 'help') return help.onKey(command, input, key);
+    const screen = screens[navRef.current.screen.kind];
+    // The App's change dialog is driven by the screen that opened it (the key detail).
+    if (dialogRef.current.kind !== 'none') return screen.onDialogKey?.(command, input, key);
+    // Everything else goes to the screen shown, whichever of its scopes has the keys.
+    return screen.onKey(command, input, key);
   }
 
   /** The focused area's body: a dialog or the help over the screen, else the screen. */
   function body(): ReactNode {
     if (dialog.kind !== 'none' && dialog.kind !== 'command') return <ChangeDialogView dialog={dialog} width={terminal.columns} height={bodyHeight} />;
     if (nav.overlay.kind === 'help') return help.body();
-    if (nav.screen.kind === 'retire' && retirements) {
-      return (
-        <RetireScreen
-          key={`${nav.screen.key.arn}@${clockEpoch}`}
-          source={retirements}
-          keyRef={nav.screen.key}
-          readOnly={!canChange}
-          height={bodyHeight}
-          width={terminal.columns}
-          register={registerRetire}
-          onHints={setRetireHints}
-          onBack={() => navNow({ type: 'back' })}
-        />
-      );
-    }
-    if (nav.screen.kind === 'retirements') return retirementsScreen.body();
-    if (nav.screen.kind === 'journal') return journal.body();
-    if (nav.screen.kind === 'detail') return detail.body();
-    return keys.body();
+    return current.body();
   }
 
   return (
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={terminal.columns} height={terminal.rows}>
-        <Header session={session} identity={identity} {...(sandboxDate(sandboxClock) ? { sandboxDate: sandboxDate(sandboxClock) } : {})} {...(session.accounts ? { accountsLabel: accountsLabel(session, inventory, list.accountScope) } : {})} />
+        <Header session={session} identity={identity} width={terminal.columns} {...(sandboxDate(sandboxClock) ? { sandboxDate: sandboxDate(sandboxClock) } : {})} {...(session.accounts ? { accountsLabel: accountsLabel(session, inventory, list.accountScope) } : {})} />
         <Box flexDirection="column" height={bodyHeight}>
           {body()}
         </Box>
@@ -429,9 +372,10 @@ export function App(props: AppProps) {
           scope={scope}
           status={dialog.kind === 'command' ? { text: `:${dialog.input}█`, tone: 'accent' } : (status ?? inventoryStatus(inventory) ?? retrying)}
           readOnly={!canChange}
-          {...(nav.screen.kind === 'retire' && retirements && retireHints && dialog.kind === 'none' && nav.overlay.kind !== 'help' ? { hints: retireHints } : {})}
+          {...(current.footer?.hints && dialog.kind === 'none' && nav.overlay.kind !== 'help' ? { hints: current.footer.hints } : {})}
           width={terminal.columns}
-          {...(scope === 'detail' && nav.screen.kind === 'detail' ? { tab: nav.screen.tab, unavailable: detail.unavailable } : {})}
+          {...(scope === screenEntry(nav.screen.kind).scope && current.footer?.tab ? { tab: current.footer.tab } : {})}
+          {...(scope === screenEntry(nav.screen.kind).scope && current.footer?.unavailable ? { unavailable: current.footer.unavailable } : {})}
         />
       </Box>
     </ThemeContext.Provider>

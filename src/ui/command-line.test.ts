@@ -20,7 +20,10 @@ describe('the command line', () => {
     expect(completeCommand('retir')).toBe('retirements ');
     expect(completeCommand('cl')).toBe('clock ');
     expect(completeCommand('re')).toBe('re');
-    expect(completeCommand('p')).toBe('profile ');
+    // :profile and the Policy tab's :policy both start with p.
+    expect(completeCommand('p')).toBe('p');
+    expect(completeCommand('pr')).toBe('profile ');
+    expect(completeCommand('gr')).toBe('grants ');
     expect(completeCommand('clock +1')).toBe('clock +1');
     expect(completeCommand('zz')).toBe('zz');
   });

@@ -2,7 +2,15 @@
 // Like k9s, a command can be typed in full, by an alias, or by any prefix that names one command
 // (`:ret` is :retirements); Tab completes; Up and Down walk back through what was run.
 
-export type CommandWord = 'keys' | 'journal' | 'retirements' | 'clock' | 'region' | 'profile' | 'account' | 'help' | 'quit';
+import { DETAIL_TAB_REGISTRY, type DetailTab } from './detail-tabs.js';
+import { SCREEN_REGISTRY, type ScreenKind } from './screens/registry.js';
+
+/** What a command does: open a screen of the registry, a tab of the key detail, or an App command. */
+export type CommandTarget = { screen: ScreenKind } | { tab: DetailTab } | { app: AppCommand };
+
+export type AppCommand = 'clock' | 'region' | 'profile' | 'account' | 'help' | 'quit';
+
+export type CommandWord = string;
 
 export interface CommandLineEntry {
   word: CommandWord;
@@ -11,19 +19,37 @@ export interface CommandLineEntry {
   /** What it takes after the word, for help ("" = nothing). */
   argument: string;
   description: string;
+  target: CommandTarget;
 }
 
-export const COMMAND_LINE: readonly CommandLineEntry[] = [
-  { word: 'keys', aliases: ['k', 'list', 'ls'], argument: '', description: 'the keys list' },
-  { word: 'journal', aliases: ['j'], argument: '', description: "the audit journal (the open key's entries on a key)" },
-  { word: 'retirements', aliases: ['retire'], argument: '', description: 'every retirement recorded here' },
-  { word: 'clock', aliases: [], argument: '[+15d]', description: "the sandbox's time; with an amount, move it forward" },
-  { word: 'region', aliases: ['regions'], argument: 'NAME[,NAME…]', description: 'read other Regions, without restarting' },
-  { word: 'profile', aliases: ['ctx', 'context'], argument: 'NAME', description: 'read with another AWS profile, without restarting' },
-  { word: 'account', aliases: ['accounts', 'acct'], argument: 'NAME|ID|all', description: 'with --org: only one account\'s keys, or all again' },
-  { word: 'help', aliases: ['h', '?'], argument: '', description: 'the help' },
-  { word: 'quit', aliases: ['q', 'q!', 'exit'], argument: '', description: 'quit keywarden' },
+/** The App's own commands (the screens' and the tabs' come from their registries). */
+const APP_COMMANDS: readonly CommandLineEntry[] = [
+  { word: 'clock', aliases: [], argument: '[+15d]', description: "the sandbox's time; with an amount, move it forward", target: { app: 'clock' } },
+  { word: 'region', aliases: ['regions'], argument: 'NAME[,NAME…]', description: 'read other Regions, without restarting', target: { app: 'region' } },
+  { word: 'profile', aliases: ['ctx', 'context'], argument: 'NAME', description: 'read with another AWS profile, without restarting', target: { app: 'profile' } },
+  { word: 'account', aliases: ['accounts', 'acct'], argument: 'NAME|ID|all', description: "with --org: only one account's keys, or all again", target: { app: 'account' } },
+  { word: 'help', aliases: ['h', '?'], argument: '', description: 'the help', target: { app: 'help' } },
+  { word: 'quit', aliases: ['q', 'q!', 'exit'], argument: '', description: 'quit keywarden', target: { app: 'quit' } },
 ];
+
+/**
+ * Every command of the command line: the screens that have a `:command` (src/ui/screens/registry.ts),
+ * the App's commands, then the key detail's tabs (src/ui/detail-tabs.ts).
+ */
+export const COMMAND_LINE: readonly CommandLineEntry[] = [
+  ...SCREEN_REGISTRY.filter((s) => s.commands.length > 0).map(
+    (s): CommandLineEntry => ({ word: s.commands[0]!, aliases: s.commands.slice(1), argument: '', description: s.description, target: { screen: s.kind } }),
+  ),
+  ...APP_COMMANDS,
+  ...DETAIL_TAB_REGISTRY.map(
+    (t): CommandLineEntry => ({ word: t.commands[0], aliases: t.commands.slice(1), argument: '', description: `on a key: the ${t.title} tab (${t.key})`, target: { tab: t.id } }),
+  ),
+];
+
+/** The entry a command word names. */
+export function commandEntry(word: CommandWord | undefined): CommandLineEntry | undefined {
+  return COMMAND_LINE.find((e) => e.word === word);
+}
 
 /** Every name a command answers to (words and aliases), in table order. */
 function names(): Array<{ name: string; word: CommandWord }> {
@@ -77,6 +103,15 @@ export function remember(history: readonly string[], line: string, limit = 50): 
 export function walkHistory(history: readonly string[], position: number, step: 1 | -1, draft: string): { position: number; text: string } {
   const next = Math.max(0, Math.min(history.length, position + step));
   return { position: next, text: next === 0 ? draft : history[history.length - next]! };
+}
+
+/** The help's (and the README's) list of commands: the names it answers to, what it takes, what it does. */
+export function commandLineHelp(): Array<{ word: string; names: string; description: string }> {
+  return COMMAND_LINE.map((e) => ({
+    word: e.word,
+    names: [`:${e.word}${e.argument ? ` ${e.argument}` : ''}`, ...e.aliases.map((a) => `:${a}`)].join(', '),
+    description: e.description,
+  }));
 }
 
 /** One line per command for help and the "unknown command" message. */

@@ -106,7 +106,7 @@ describe('matching', () => {
     ['filter', 'j', {}, undefined],
     ['detail', '', { tab: true }, 'detail.nextTab'],
     ['detail', '', { tab: true, shift: true }, 'detail.prevTab'],
-    ['detail', '3', {}, 'detail.tabGrants'],
+    ['detail', '3', {}, 'detail.tab.grants'],
     ['detail', '', { escape: true }, 'detail.back'],
     ['help', '', { escape: true }, 'help.close'],
     ['help', '?', {}, 'app.help'],

@@ -2,6 +2,7 @@
 // hints (`hintsFor`) and the help screen (`helpSections`) all read it, so they cannot disagree.
 
 import type { Key } from 'ink';
+import { DETAIL_TAB_REGISTRY, tabCommandId } from './detail-tabs.js';
 
 export type Scope = 'global' | 'list' | 'filter' | 'columns' | 'detail' | 'journal' | 'retire' | 'retirements' | 'help' | 'dialog' | 'command';
 export const SCOPES: readonly Scope[] = ['global', 'list', 'filter', 'columns', 'detail', 'journal', 'retire', 'retirements', 'help', 'dialog', 'command'];
@@ -54,7 +55,7 @@ export const COMMANDS = [
   // global — active in every scope, except where a binding says notIn (typing in the filter)
   { id: 'app.quit', scope: 'global', keys: [ch('q', ['filter', 'dialog', 'command']), ctrl('c')], description: 'quit keywarden', hint: 'quit', rank: 2 },
   { id: 'app.help', scope: 'global', keys: [ch('?', ['filter', 'dialog', 'command'])], description: 'show or hide this help', hint: 'help', rank: 0 },
-  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command: :keys :journal :ret :clock :region :profile :account :help :quit', hint: 'command', rank: 6 },
+  { id: 'app.command', scope: 'global', keys: [ch(':', ['filter', 'dialog', 'command'])], description: 'run a command (:keys :journal :ret :region …; every one is listed under Commands)', hint: 'command', rank: 6 },
 
   // keys list
   { id: 'list.down', scope: 'list', keys: [ch('j'), sp('downArrow')], description: 'move down', hint: 'move', rank: 4 },
@@ -108,12 +109,8 @@ export const COMMANDS = [
   { id: 'detail.back', scope: 'detail', keys: [sp('escape')], description: 'back to the keys list', hint: 'back', rank: 2 },
   { id: 'detail.nextTab', scope: 'detail', keys: [sp('tab', false), sp('rightArrow'), ch('l')], description: 'next tab', hint: 'tabs', rank: 3 },
   { id: 'detail.prevTab', scope: 'detail', keys: [sp('tab', true), sp('leftArrow'), ch('h')], description: 'previous tab' },
-  { id: 'detail.tabOverview', scope: 'detail', keys: [ch('1')], description: 'Overview tab' },
-  { id: 'detail.tabRotation', scope: 'detail', keys: [ch('2')], description: 'Rotation tab' },
-  { id: 'detail.tabGrants', scope: 'detail', keys: [ch('3')], description: 'Grants tab' },
-  { id: 'detail.tabPolicy', scope: 'detail', keys: [ch('4')], description: 'Policy tab' },
-  { id: 'detail.tabUsage', scope: 'detail', keys: [ch('5')], description: 'Usage tab (CloudTrail)' },
-  { id: 'detail.tabFindings', scope: 'detail', keys: [ch('6')], description: 'Findings tab: policy, grants, rotation and usage checks' },
+  // one key per tab, from the tab registry (src/ui/detail-tabs.ts)
+  ...DETAIL_TAB_REGISTRY.map((tab) => ({ id: tabCommandId(tab.id), scope: 'detail' as const, keys: [ch(tab.key)], description: tab.help })),
   { id: 'detail.usageWindow', scope: 'detail', keys: [ch('w')], description: 'usage window: 24 h, 7 d, 30 d, 90 d, 365 d with Logs Insights (Usage)', hint: 'window', tabs: ['usage'], rank: 1 },
   { id: 'detail.usageStop', scope: 'detail', keys: [ch('s')], description: 'stop reading CloudTrail; keep what was read (Usage)', hint: 'stop', tabs: ['usage'], rank: 1 },
   { id: 'detail.retire', scope: 'detail', keys: [ch('R')], description: 'retire this key (guided): disable → alarm → watch → delete', hint: 'retire key', rank: 1 },

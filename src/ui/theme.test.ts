@@ -20,4 +20,13 @@ describe('theme', () => {
   it('defines every role', () => {
     for (const role of THEME_ROLES) expect(COLOR_THEME[role]).toBeDefined();
   });
+
+  it('muted text is grey or dim, never both (unreadable on a dark background); severities have distinct colours', () => {
+    expect(Boolean(COLOR_THEME.muted.color) && Boolean(COLOR_THEME.muted.dimColor)).toBe(false);
+    const severities = [COLOR_THEME.danger.color, COLOR_THEME.warning.color, COLOR_THEME.accent.color];
+    for (const colour of severities) expect(colour).toBeDefined();
+    expect(new Set(severities).size).toBe(3);
+    // The selection stands out with colour, and by inversion without it.
+    expect(COLOR_THEME.selection.backgroundColor).toBeDefined();
+  });
 });

@@ -2,7 +2,7 @@
 // the terminal or its scrollback while drawing, leaves the shell's screen as it was on exit
 // (q, or a signal), and keeps the last line free.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,6 +86,26 @@ describe('the operator’s terminal', () => {
     terminal = await Terminal.start({ args: ['--sandbox'] });
     await terminal.waitFor(KEYS_LOADED);
     await terminal.press('C-c');
+    expect(await terminal.exitCode()).toBe(0);
+  });
+
+  it.each([['q', 'q'], ['Ctrl-C', 'C-c']])('%s while loading ends the program within 300 ms, exit 0', async (_name, key) => {
+    terminal = await Terminal.start({ args: ['--sandbox'] });
+    await terminal.waitFor('loading keys');
+    const pid = await terminal.programPid();
+    const started = performance.now();
+    await terminal.press(key);
+    // The process itself, not the screen: gone from /proc (or a zombie) once it has exited.
+    const running = () => {
+      try {
+        return existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+      } catch {
+        return false;
+      }
+    };
+    while (running() && performance.now() - started < 5_000) await new Promise((r) => setTimeout(r, 5));
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeLessThan(300);
     expect(await terminal.exitCode()).toBe(0);
   });
 

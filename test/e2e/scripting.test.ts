@@ -52,6 +52,47 @@ describe('keywarden in scripts and pipes', () => {
     expect(json.code).toBe(0);
   });
 
+  it('a change whose output goes to a reader already gone still stands, is journalled, and exits 0 without a stack trace', async () => {
+    const dir = home();
+    // The reader is gone before the first byte: every write of the change's report meets EPIPE.
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'rotation', 'enable', 'alias/dev/secrets', '--period', '180', '--sandbox', '--yes'], {
+        env: { PATH: process.env.PATH ?? '', AWS_EC2_METADATA_DISABLED: 'true', KEYWARDEN_HOME: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(run.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(run.code).toBe(0);
+    const shown = await keywarden(['show', 'alias/dev/secrets', '--sandbox', '--json'], { KEYWARDEN_HOME: dir });
+    expect(JSON.parse(shown.stdout).row.rotation).toMatchObject({ kind: 'enabled', periodDays: 180 });
+    const journal = await keywarden(['journal', '--key', 'alias/dev/secrets', '--sandbox', '--json'], { KEYWARDEN_HOME: dir });
+    const entries = JSON.parse(journal.stdout).entries as Array<{ action: string; phase: string }>;
+    expect(entries.filter((e) => e.action === 'EnableKeyRotation').map((e) => e.phase)).toEqual(['intent', 'result']);
+  });
+
+  it('list takes its thresholds from config.json and refuses a broken one, as the other commands do', async () => {
+    const longRotations = (stdout: string) =>
+      (JSON.parse(stdout).keys as Array<{ findings: Array<{ id: string }> }>).flatMap((k) => k.findings).filter((f) => f.id === 'rotation-period-long').length;
+    const dir = home();
+    const defaults = await keywarden(['list', '--sandbox', '--no-last-use', '--json'], { KEYWARDEN_HOME: dir });
+    expect(defaults.code).toBe(0);
+    mkdirSync(join(dir, 'config'), { recursive: true });
+    writeFileSync(join(dir, 'config', 'config.json'), JSON.stringify({ thresholds: { maxRotationDays: 90 } }));
+    const stricter = await keywarden(['list', '--sandbox', '--no-last-use', '--json'], { KEYWARDEN_HOME: dir });
+    expect(stricter.code).toBe(0);
+    // Rotation every 180 or 365 days is too long against 90: more keys are flagged than with the default 365.
+    expect(longRotations(stricter.stdout)).toBeGreaterThan(longRotations(defaults.stdout));
+    writeFileSync(join(dir, 'config', 'config.json'), 'not json');
+    const broken = await keywarden(['list', '--sandbox', '--no-last-use'], { KEYWARDEN_HOME: dir });
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe('');
+    expect(broken.stderr).toContain(join(dir, 'config', 'config.json'));
+  });
+
   it('an empty flag value is an error, never the default (exit 2, nothing sent)', async () => {
     for (const args of [
       ['list', '--endpoint-url', ''],

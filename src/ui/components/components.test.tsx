@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../domain/source.js';
-import { plain } from '../../../test/helpers/ink.js';
+import { plain, renderSized } from '../../../test/helpers/ink.js';
 import { ErrorView } from './error-view.js';
 import { Footer } from './footer.js';
 import { Header } from './header.js';
@@ -30,6 +30,26 @@ describe('Header', () => {
     expect(loading).toContain('region eu-west-1');
     const failed = plain(render(<Header session={plainSession} identity={{ status: 'error', error: 'ExpiredToken' }} />).lastFrame());
     expect(failed).toContain('identity unknown: ExpiredToken');
+  });
+});
+
+describe('Header with an endpoint that is not AWS', () => {
+  const withEndpoint: SessionInfo = { regions: ['us-east-1'], sandbox: false, readOnly: false, endpoint: 'https://kms-proxy.internal.example.com:8443' };
+  it.each([80, 140])('shows the caller and the whole endpoint at %i columns, never cut', (width) => {
+    const frame = plain(renderSized(<Header session={withEndpoint} identity={{ status: 'ready', identity }} width={width} />, width).lastFrame());
+    expect(frame).toContain('as arn:aws:sts::111122223333:assumed-role/Operator/alice');
+    expect(frame).toContain('via https://kms-proxy.internal.example.com:8443');
+    expect(frame).not.toContain('…');
+    for (const line of frame.split('\n')) expect([...line].length).toBeLessThanOrEqual(width);
+    // Beside the caller when it fits (140), on a line of its own when not (80).
+    expect(frame.split('\n').length).toBe(width === 80 ? 3 : 2);
+  });
+
+  it('keeps two lines for a keywarden sandbox, which the SANDBOX badge names', () => {
+    const sandbox: SessionInfo = { ...withEndpoint, sandbox: true, endpoint: 'http://127.0.0.1:43125' };
+    const frame = plain(renderSized(<Header session={sandbox} identity={{ status: 'ready', identity }} width={60} />, 60).lastFrame());
+    expect(frame.split('\n').length).toBe(2);
+    expect(frame).toContain('SANDBOX');
   });
 });
 

@@ -12,11 +12,31 @@ export interface HeaderProps {
   sandboxDate?: string;
   /** With several accounts: the scope (src/ui/app.tsx accountsLabel) instead of the caller's account. */
   accountsLabel?: string;
+  /** The terminal's width: an endpoint that does not fit beside the caller gets a line of its own. */
+  width?: number;
+}
+
+/** The caller line as text: "as ARN (profile P)", for its width. */
+function callerText(session: SessionInfo, identity: IdentityState): string {
+  const who = identity.status === 'ready' ? cleanText(identity.identity.arn) : identity.status === 'error' ? `identity unknown: ${cleanText(identity.error)}` : 'identity loading…';
+  return `as ${who}${session.profile ? ` (profile ${cleanText(session.profile)})` : ''}`;
+}
+
+/**
+ * How many lines the header takes at `width`: two, or three when an endpoint that is neither AWS
+ * nor a keywarden sandbox (a proxy, another AWS-compatible service: it must be read whole) does not
+ * fit after the caller and goes on a line of its own. A sandbox's endpoint is named by the SANDBOX
+ * badge; its address may be cut.
+ */
+export function headerLines(session: SessionInfo, identity: IdentityState, width: number | undefined): 2 | 3 {
+  if (!session.endpoint || session.sandbox || width === undefined) return 2;
+  return [...`${callerText(session, identity)} via ${cleanText(session.endpoint)}`].length > width ? 3 : 2;
 }
 
 /** App name, account, caller, regions and the SANDBOX / READ-ONLY badges. */
-export function Header({ session, identity, sandboxDate, accountsLabel }: HeaderProps) {
+export function Header({ session, identity, sandboxDate, accountsLabel, width }: HeaderProps) {
   const theme = useTheme();
+  const endpointOwnLine = headerLines(session, identity, width) === 3;
   const regions = regionsLabel(session.regions.map((r) => cleanText(r)));
   return (
     <Box flexDirection="column">
@@ -70,8 +90,14 @@ export function Header({ session, identity, sandboxDate, accountsLabel }: Header
           <Text {...theme.muted}>identity loading…</Text>
         )}
         {session.profile ? <Text {...theme.muted}> (profile {cleanText(session.profile)})</Text> : null}
-        {session.endpoint ? <Text {...theme.muted}> via {cleanText(session.endpoint)}</Text> : null}
+        {session.endpoint && !endpointOwnLine ? <Text {...theme.muted}> via {cleanText(session.endpoint)}</Text> : null}
       </Text>
+      {session.endpoint && endpointOwnLine ? (
+        <Text wrap="truncate-end">
+          <Text {...theme.muted}>via </Text>
+          {cleanText(session.endpoint)}
+        </Text>
+      ) : null}
     </Box>
   );
 }

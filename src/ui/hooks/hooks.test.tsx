@@ -1,6 +1,8 @@
 import { Text } from 'ink';
 import { render } from 'ink-testing-library';
+import { useState } from 'react';
 import { describe, expect, it } from 'vitest';
+import type { UsageLoadState } from '../../domain/usage.js';
 import type { KeyRow } from '../../domain/key.js';
 import type { InventoryHandlers, KeySource } from '../../domain/source.js';
 import { waitForFrame, waitForText } from '../../../test/helpers/ink.js';
@@ -8,6 +10,7 @@ import { ACCOUNT, REGION, ebsDetail, ebsRow, fargateRow, manyRows } from '../../
 import { useIdentity } from './use-identity.js';
 import { useInventory } from './use-inventory.js';
 import { useKeyDetail } from './use-key-detail.js';
+import { useUsage } from './use-usage.js';
 import { drawableSize, useTerminalSize } from './use-terminal-size.js';
 
 function source(overrides: Partial<KeySource>): KeySource {
@@ -127,6 +130,43 @@ describe('useTerminalSize', () => {
     await waitForText(app.lastFrame, '100x23'); // ink-testing-library: 100 columns, no rows
     app.rerender(<Probe size={{ columns: 120, rows: 40 }} />);
     await waitForText(app.lastFrame, '120x40');
+    app.unmount();
+  });
+});
+
+describe('useUsage', () => {
+  it('keeps what a stopped reading returns, and never lets an earlier key\'s late answer land after a stop', async () => {
+    const marker = (text: string) => ({ marker: text }) as unknown as UsageLoadState;
+    const finish = new Map<string, (value: UsageLoadState) => void>();
+    const reading = source({
+      loadUsage: (key, options, signal) =>
+        new Promise<UsageLoadState>((resolve) => {
+          const name = key.arn.endsWith(ebsRow.keyId) ? 'A' : 'B';
+          options.onProgress?.(marker(`${name} page 1`));
+          finish.set(name, resolve);
+          // Stopped: B answers with what it had read; A is slow to notice and answers late.
+          if (name === 'B') signal?.addEventListener('abort', () => resolve(marker(`${name} as read when stopped`)));
+        }),
+    });
+    let control: { setKey(k: 'A' | 'B'): void; stop(): void } | undefined;
+    function Probe() {
+      const [which, setKey] = useState<'A' | 'B'>('A');
+      const row = which === 'A' ? ebsRow : fargateRow;
+      const usage = useUsage(reading, { arn: row.arn, region: row.region }, '24h');
+      control = { setKey, stop: usage.stop };
+      const loaded = 'loaded' in usage.state ? (usage.state.loaded as unknown as { marker: string } | undefined)?.marker : undefined;
+      return <Text>{`${usage.state.status} ${loaded ?? '-'}`}</Text>;
+    }
+    const app = render(<Probe />);
+    await waitForText(app.lastFrame, 'loading A page 1');
+    const lateA = finish.get('A')!;
+    control!.setKey('B'); // A is out of date now (aborted: it answers, and is ignored)
+    await waitForText(app.lastFrame, 'loading B page 1');
+    control!.stop();
+    await waitForText(app.lastFrame, 'ready B as read when stopped');
+    lateA(marker('A late'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(app.lastFrame()).toContain('ready B as read when stopped');
     app.unmount();
   });
 });

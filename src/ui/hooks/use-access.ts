@@ -2,6 +2,9 @@
 // inventory's rows so FIND and `f` show the policy and grant findings too (until a key's arrive,
 // its row says those checks are pending). Made once per source and closed (its values saved)
 // when the view goes away; rows keep their identity until their value changes.
+//
+// Not a loader (useAsyncResource): nothing is loaded here. The feed in the source reads policies and grants on
+// its own schedule and keeps it; this hook subscribes to it (useSyncExternalStore) and merges it.
 
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { KeyAccess, KeyRow } from '../../domain/key.js';

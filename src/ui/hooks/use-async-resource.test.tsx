@@ -46,4 +46,35 @@ describe('useAsyncResource', () => {
     await waitForText(failed.lastFrame, 'error access denied');
     failed.unmount();
   });
+
+  it('shows what a long load reported so far, keeps it beside a failure, and drops reports of a load out of date', async () => {
+    let fail: ((error: Error) => void) | undefined;
+    let reportOld: ((n: number) => void) | undefined;
+    let control: { setName(n: string): void } | undefined;
+    function Probe() {
+      const [name, setName] = useState('first');
+      const state = useAsyncResource<string, number>(
+        (_signal, { progress }) =>
+          new Promise<string>((_resolve, reject) => {
+            progress(1);
+            if (name === 'first') reportOld = progress;
+            else fail = reject;
+          }),
+        [name],
+      );
+      control = { setName };
+      const partial = 'partial' in state ? state.partial : undefined;
+      return <Text>{`${name} ${state.status === 'error' ? `error ${state.error}` : state.status} ${partial ?? '-'}`}</Text>;
+    }
+    const app = render(<Probe />);
+    await waitForText(app.lastFrame, 'first loading 1');
+    control!.setName('second');
+    await waitForText(app.lastFrame, 'second loading 1');
+    reportOld!(7); // the first load, out of date, reports again: ignored
+    await new Promise((r) => setTimeout(r, 30));
+    expect(app.lastFrame()).toContain('second loading 1');
+    fail!(new Error('throttled'));
+    await waitForText(app.lastFrame, 'second error throttled 1');
+    app.unmount();
+  });
 });

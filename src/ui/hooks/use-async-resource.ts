@@ -1,48 +1,89 @@
 // The one way a view loads something through a port: loading → ready | error, a load that is
 // out of date (its inputs changed, the view went away) never lands, an AbortSignal for the
-// load to stop its requests, and reload() to read it again. The views' hooks (identity,
-// journal, key detail, …) are this with their own names for the states.
+// load to stop its requests, and reload() to read it again. A long load can report what has
+// arrived so far (`partial`, shown while it loads and kept beside an error), and stop(): the
+// load is aborted and what it then returns (what it had read) is kept. The views' hooks
+// (identity, journal, key detail, usage, retirement, retirements) are this with their own names
+// for the states.
 
-import { useCallback, useEffect, useState, type DependencyList } from 'react';
+import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
 import { describeError } from '../../domain/errors.js';
 
-export type AsyncResource<T> =
+export type AsyncResource<T, P = never> =
   | { status: 'idle' }
-  | { status: 'loading' }
+  | { status: 'loading'; partial?: P }
   | { status: 'ready'; value: T }
-  | { status: 'error'; error: string };
+  | { status: 'error'; error: string; partial?: P };
+
+export interface AsyncResourceOptions {
+  /** While a reload runs, keep showing the last value (when there is one) instead of "loading". */
+  keepWhileReloading?: boolean;
+  /** The state before the first load starts: 'loading' (default) or 'idle' (for a load that waits to be asked for). */
+  initial?: 'loading' | 'idle';
+}
+
+/** What a load is given besides its AbortSignal. */
+export interface LoadContext<P> {
+  /** What has arrived so far: shown as `partial` while loading (ignored once the load is out of date). */
+  progress: (partial: P) => void;
+}
 
 /**
  * Runs `load` whenever `deps` change (and on reload()); `load` returning undefined means there
- * is nothing to load (status idle). The last state is kept while a reload runs when `keepWhileReloading`.
+ * is nothing to load (status idle).
  */
-export function useAsyncResource<T>(
-  load: (signal: AbortSignal) => Promise<T> | undefined,
+export function useAsyncResource<T, P = never>(
+  load: (signal: AbortSignal, context: LoadContext<P>) => Promise<T> | undefined,
   deps: DependencyList,
-  options: { keepWhileReloading?: boolean } = {},
-): AsyncResource<T> & { reload: () => void } {
-  const [state, setState] = useState<AsyncResource<T>>({ status: 'loading' });
+  options: AsyncResourceOptions = {},
+): AsyncResource<T, P> & { reload: () => void; stop: () => void } {
+  const [state, setState] = useState<AsyncResource<T, P>>({ status: options.initial ?? 'loading' });
   const [generation, setGeneration] = useState(0);
+  // The load running now, and whether the operator stopped it (then its answer is kept).
+  const current = useRef<{ controller: AbortController; stopped: boolean } | undefined>(undefined);
   useEffect(() => {
     const controller = new AbortController();
-    const pending = load(controller.signal);
+    const run = { controller, stopped: false };
+    current.current = run;
+    // An answer lands only from the load running now; a stopped load's answer is what it had read.
+    const lands = () => !controller.signal.aborted || (run.stopped && current.current === run);
+    // What the load reported while it was starting (before it returned its promise).
+    let early: { partial: P } | undefined;
+    const pending = load(controller.signal, {
+      progress: (partial) => {
+        if (controller.signal.aborted) return;
+        early ??= { partial };
+        early.partial = partial;
+        setState({ status: 'loading', partial });
+      },
+    });
     if (!pending) {
-      setState({ status: 'idle' });
+      setState((s) => (s.status === 'idle' ? s : { status: 'idle' }));
       return () => controller.abort();
     }
-    if (!options.keepWhileReloading) setState({ status: 'loading' });
+    if (early) setState({ status: 'loading', partial: early.partial });
+    else setState((s) => (options.keepWhileReloading && s.status === 'ready' ? s : { status: 'loading' }));
     pending.then(
       (value) => {
-        if (!controller.signal.aborted) setState({ status: 'ready', value });
+        if (lands()) setState({ status: 'ready', value });
       },
       (error: unknown) => {
-        if (!controller.signal.aborted) setState({ status: 'error', error: describeError(error) });
+        if (!controller.signal.aborted) setState((s) => ({ status: 'error', error: describeError(error), ...('partial' in s && s.partial !== undefined ? { partial: s.partial } : {}) }));
       },
     );
-    return () => controller.abort();
+    return () => {
+      controller.abort();
+      if (current.current === run) current.current = undefined;
+    };
     // The caller's deps decide when to load again (as with useEffect); `load` itself changes every render.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { ...state, reload };
+  const stop = useCallback(() => {
+    const run = current.current;
+    if (!run) return;
+    run.stopped = true;
+    run.controller.abort();
+  }, []);
+  return { ...state, reload, stop };
 }

@@ -1,6 +1,13 @@
 // Streams the inventory from the KeySource port. Rows arrive in many small batches; they are
 // merged by ARN into a map and handed to React at most once per `flushMs`, so a 10,000-key
 // account causes a few dozen renders, not 10,000.
+//
+// Not on useAsyncResource (src/ui/hooks/use-async-resource.ts), on purpose: its result is not one
+// value that lands at the end but rows merged by ARN as they stream, flushed on a timer, shown
+// over the last saved inventory (marked stale) and over the previous rows while a refresh runs,
+// and patched in place by update() after a change. The rules it shares with the other loaders —
+// abort on unmount and refresh, nothing from an aborted load lands, errors in words — are kept
+// here by the same AbortController checks.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError } from '../../domain/errors.js';

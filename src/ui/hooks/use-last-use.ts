@@ -1,6 +1,9 @@
 // Last use, read in the background by the source's LastUseFeed, merged into the inventory's rows.
 // The feed is made once per source and closed (its values saved) when the view goes away. Rows
 // keep their identity until their value changes, so the keys list re-renders only those rows.
+//
+// Not a loader (useAsyncResource): nothing is loaded here. The feed in the source reads last use on
+// its own schedule and keeps it; this hook subscribes to it (useSyncExternalStore) and merges it.
 
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { KeyRow, LastUsage } from '../../domain/key.js';

@@ -1,10 +1,12 @@
 // One key's retirement in the TUI: the preflight evidence, the record (if any) and what AWS
-// shows now, reloaded after every step. Steps run through the RetirementSource port.
+// shows now, reloaded after every step (loaded through useAsyncResource). Steps run through the
+// RetirementSource port.
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { describeError } from '../../domain/errors.js';
 import type { Preflight, RetirementRecord, RetirementStatus } from '../../domain/retirement.js';
 import type { RetirementSource } from '../../domain/source.js';
+import { useAsyncResource } from './use-async-resource.js';
 
 export const PREFLIGHT_WINDOW_DAYS = 30;
 
@@ -22,54 +24,83 @@ export interface RetirementControl {
   say(text: string, tone: 'success' | 'danger' | 'warning'): void;
 }
 
+/** What one load brings: the evidence, the record (if any) and what AWS shows now. */
+interface Loaded {
+  preflight: Preflight;
+  record?: RetirementRecord;
+  status?: RetirementStatus;
+}
+
+/** What a step adds over the last load, until the next load lands: busy, and the record the step returned. */
+interface StepOverlay {
+  /** The load the step ran over: busy and record apply while it is the one shown. */
+  on?: Loaded;
+  busy?: string;
+  record?: RetirementRecord;
+  /** The last word to the operator; kept across loads. */
+  message?: { text: string; tone: 'success' | 'danger' | 'warning' };
+}
+
 export function useRetirement(source: RetirementSource | undefined, key: { arn: string; region: string } | undefined): RetirementControl {
-  const [view, setView] = useState<RetirementView>({ phase: 'loading', what: 'gathering evidence…' });
-  const [generation, setGeneration] = useState(0);
-  const viewRef = useRef(view);
-  viewRef.current = view;
   const keyArn = key?.arn;
   const keyRegion = key?.region;
+  // The evidence is gathered once per key: reloads after a step read only the record and AWS's state.
+  const last = useRef<{ source: RetirementSource; arn: string; loaded: Loaded } | undefined>(undefined);
+  const resource = useAsyncResource<Loaded>(
+    () => {
+      if (!source || !keyArn || !keyRegion) return undefined;
+      const ref = { arn: keyArn, region: keyRegion };
+      const previous = last.current?.source === source && last.current.arn === keyArn ? last.current.loaded : undefined;
+      return (async () => {
+        const preflight = previous ? previous.preflight : await source.preflight(ref, PREFLIGHT_WINDOW_DAYS);
+        const record = await source.find(ref);
+        const status = record ? await source.status(record, preflight.findings) : undefined;
+        const loaded: Loaded = { preflight, ...(status ? { record: status.record, status } : {}) };
+        last.current = { source, arn: keyArn, loaded };
+        return loaded;
+      })();
+    },
+    [source, keyArn, keyRegion],
+    // A reload (after a step, r) keeps the wizard on screen until the fresh state arrives.
+    { keepWhileReloading: true },
+  );
+  const { reload } = resource;
+  const [overlay, setOverlay] = useState<StepOverlay>({});
 
-  useEffect(() => {
-    if (!source || !keyArn || !keyRegion) return;
-    let live = true;
-    const ref = { arn: keyArn, region: keyRegion };
-    const previous = viewRef.current;
-    if (previous.phase !== 'ready') setView({ phase: 'loading', what: 'gathering evidence: the key, its grants, CloudTrail over 30 days…' });
-    (async () => {
-      const preflight = previous.phase === 'ready' && previous.preflight.detail.row.arn === keyArn && generation > 0 ? previous.preflight : await source.preflight(ref, PREFLIGHT_WINDOW_DAYS);
-      const record = await source.find(ref);
-      const status = record ? await source.status(record, preflight.findings) : undefined;
-      if (!live) return;
-      const message = previous.phase === 'ready' ? previous.message : undefined;
-      setView({ phase: 'ready', preflight, ...(status ? { record: status.record, status } : {}), ...(message ? { message } : {}) });
-    })().catch((error: unknown) => {
-      if (live) setView({ phase: 'error', error: describeError(error) });
-    });
-    return () => {
-      live = false;
+  let view: RetirementView;
+  if (resource.status === 'ready') {
+    const loaded = resource.value;
+    const applies = overlay.on === loaded;
+    const record = applies && overlay.record ? overlay.record : loaded.record;
+    view = {
+      phase: 'ready',
+      preflight: loaded.preflight,
+      ...(record ? { record } : {}),
+      ...(loaded.status ? { status: loaded.status } : {}),
+      ...(applies && overlay.busy ? { busy: overlay.busy } : {}),
+      ...(overlay.message ? { message: overlay.message } : {}),
     };
-  }, [source, keyArn, keyRegion, generation]);
-
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  } else if (resource.status === 'error') view = { phase: 'error', error: resource.error };
+  else view = { phase: 'loading', what: resource.status === 'idle' ? 'gathering evidence…' : 'gathering evidence: the key, its grants, CloudTrail over 30 days…' };
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const loadedRef = useRef<Loaded | undefined>(undefined);
+  loadedRef.current = resource.status === 'ready' ? resource.value : undefined;
 
   const run = useCallback<RetirementControl['run']>(
     (label, step, done) => {
       const current = viewRef.current;
-      if (current.phase !== 'ready' || current.busy) return;
-      setView({ ...current, busy: label });
+      const on = loadedRef.current;
+      if (current.phase !== 'ready' || current.busy || !on) return;
+      setOverlay((o) => ({ ...o, on, busy: label, record: undefined }));
       step({ ...(current.record ? { record: current.record } : {}), preflight: current.preflight }).then(
         (record) => {
-          const latest = viewRef.current;
-          if (latest.phase === 'ready') setView({ ...latest, record, message: { text: done(record), tone: 'success' } });
+          // Busy until the reload lands; the step's record shows at once.
+          setOverlay((o) => ({ ...o, record, message: { text: done(record), tone: 'success' } }));
           reload();
         },
         (error: unknown) => {
-          const latest = viewRef.current;
-          if (latest.phase === 'ready') {
-            const { busy: _busy, ...rest } = latest;
-            setView({ ...rest, message: { text: `${label}: ${describeError(error)}`, tone: 'danger' } });
-          }
+          setOverlay((o) => ({ on: o.on, message: { text: `${label}: ${describeError(error)}`, tone: 'danger' } }));
           reload();
         },
       );
@@ -78,7 +109,7 @@ export function useRetirement(source: RetirementSource | undefined, key: { arn: 
   );
 
   const say = useCallback((text: string, tone: 'success' | 'danger' | 'warning') => {
-    setView((latest) => (latest.phase === 'ready' ? { ...latest, message: { text, tone } } : latest));
+    if (viewRef.current.phase === 'ready') setOverlay((o) => ({ ...o, message: { text, tone } }));
   }, []);
 
   return { view, reload, run, say };

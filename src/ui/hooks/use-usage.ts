@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { describeError } from '../../domain/errors.js';
+import { useMemo } from 'react';
 import type { KeySource } from '../../domain/source.js';
 import { windowDays, type UsageLoadState, type UsageWindow } from '../../domain/usage.js';
+import { useAsyncResource } from './use-async-resource.js';
 
 /**
  * The Usage tab's data. `loading` carries what has arrived so far (pages come at 2 per second);
@@ -32,59 +32,43 @@ export function useUsage(
   window: UsageWindow,
   options: { active?: boolean; cloudtrailDir?: string } = {},
 ): UseUsageResult {
-  const [state, setState] = useState<UsageState>({ status: 'idle' });
-  const [generation, setGeneration] = useState(0);
-  const controllerRef = useRef<AbortController | undefined>(undefined);
-  const stoppedRef = useRef(false);
   const active = options.active ?? true;
   const arn = key?.arn;
   const region = key?.region;
   const windowKey = typeof window === 'object' ? `${windowDays(window)}d` : window;
   const { cloudtrailDir } = options;
-
-  useEffect(() => {
-    if (arn === undefined || region === undefined || !active) {
-      setState((s) => (s.status === 'idle' ? s : { status: 'idle' }));
-      return;
-    }
-    if (!source.loadUsage) {
-      setState({ status: 'unavailable' });
-      return;
-    }
-    const controller = new AbortController();
-    controllerRef.current = controller;
-    stoppedRef.current = false;
-    setState({ status: 'loading' });
-    source
-      .loadUsage(
-        { arn, region },
-        {
-          window,
-          // keywarden picks LookupEvents or Logs Insights for each window (and says which, and why).
-          ...(cloudtrailDir ? { cloudtrailDir } : { engine: 'auto' as const }),
-          onProgress: (loaded) => {
-            if (!controller.signal.aborted) setState({ status: 'loading', loaded });
-          },
-        },
-        controller.signal,
-      )
-      .then(
-        (loaded) => {
-          if (!controller.signal.aborted || stoppedRef.current) setState({ status: 'ready', loaded });
-        },
-        (error: unknown) => {
-          if (!controller.signal.aborted) setState((s) => ({ status: 'error', error: describeError(error), ...('loaded' in s && s.loaded ? { loaded: s.loaded } : {}) }));
-        },
-      );
-    return () => controller.abort();
+  const wanted = arn !== undefined && region !== undefined && active;
+  // Pages arrive as progress (what was read so far); stop() keeps what the reading returns then.
+  const resource = useAsyncResource<UsageLoadState, UsageLoadState>(
+    (signal, { progress }) =>
+      !wanted || !source.loadUsage
+        ? undefined
+        : source.loadUsage(
+            { arn, region },
+            {
+              window,
+              // keywarden picks LookupEvents or Logs Insights for each window (and says which, and why).
+              ...(cloudtrailDir ? { cloudtrailDir } : { engine: 'auto' as const }),
+              onProgress: progress,
+            },
+            signal,
+          ),
     // `window` is represented by windowKey.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [source, arn, region, windowKey, active, cloudtrailDir, generation]);
-
-  const stop = useCallback(() => {
-    stoppedRef.current = true;
-    controllerRef.current?.abort();
-  }, []);
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+    [source, arn, region, windowKey, active, cloudtrailDir],
+    { initial: 'idle' },
+  );
+  const { stop, reload, status } = resource;
+  const value = resource.status === 'ready' ? resource.value : undefined;
+  const partial = 'partial' in resource ? resource.partial : undefined;
+  const error = resource.status === 'error' ? resource.error : undefined;
+  const unavailable = wanted && !source.loadUsage;
+  // One object per change of state (not per render): the view's memos follow it.
+  const state = useMemo((): UsageState => {
+    if (unavailable) return { status: 'unavailable' };
+    if (status === 'ready' && value) return { status: 'ready', loaded: value };
+    if (status === 'error') return { status: 'error', error: error ?? 'unknown error', ...(partial ? { loaded: partial } : {}) };
+    if (status === 'loading') return partial ? { status: 'loading', loaded: partial } : { status: 'loading' };
+    return { status: 'idle' };
+  }, [unavailable, status, value, partial, error]);
   return { state, stop, reload };
 }

@@ -3,9 +3,8 @@
 // made from here, so the change dialog belongs to this screen: it re-reads the key afterwards.
 
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { findingsForKey, type Thresholds } from '../../domain/findings.js';
+import type { Thresholds } from '../../domain/findings.js';
 import type { ChangeSource, KeySource } from '../../domain/source.js';
-import { cliCommandFor } from '../../domain/cli-command.js';
 import { LOOKUP_MAX_DAYS, nextUsageWindow } from '../../domain/insights.js';
 import { DEFAULT_USAGE_WINDOW, windowLabel, type UsageWindow } from '../../domain/usage.js';
 import type { Inventory } from '../hooks/use-inventory.js';
@@ -14,9 +13,9 @@ import type { Current } from '../hooks/use-sync-reducer.js';
 import { useUsage } from '../hooks/use-usage.js';
 import type { CommandId } from '../keymap.js';
 import type { Dialog, DialogEvent } from '../state/dialog.js';
-import type { DetailScreen, DetailTab } from '../state/navigation.js';
-import { findingLines, FindingsView } from '../views/findings-view.js';
-import { detailLines, grantsLayout, type GrantMarks } from '../views/key-detail-lines.js';
+import { detailTab, tabLabel, tabLines, tabOfCommand, type DetailTab } from '../detail-tabs.js';
+import type { DetailScreen } from '../state/navigation.js';
+import { grantsLayout, type GrantMarks } from '../views/key-detail-lines.js';
 import { DETAIL_CHROME_LINES, KeyDetailView } from '../views/key-detail-view.js';
 import { UsageView } from '../views/usage-view.js';
 import { changeDialog } from './change-dialog.js';
@@ -47,33 +46,15 @@ export interface DetailScreenController extends ScreenController {
   unavailable: ReadonlySet<CommandId>;
 }
 
-const TAB_KEYS: Partial<Record<CommandId, DetailTab>> = {
-  'detail.tabOverview': 'overview',
-  'detail.tabRotation': 'rotation',
-  'detail.tabGrants': 'grants',
-  'detail.tabPolicy': 'policy',
-  'detail.tabUsage': 'usage',
-  'detail.tabFindings': 'findings',
-};
-
-/** The current tab's line count (the Usage tab reports its own instead), and on Grants where each grant starts. */
+/** The current tab's line count (a tab read from CloudTrail reports its own instead), and on Grants where each grant starts. */
 function useTabLines(detail: KeyDetailState, tab: DetailTab, marks: GrantMarks | undefined, thresholds: Thresholds, now: Date, width: number) {
   const grantStarts = useMemo(
     () => (detail.status === 'ready' && tab === 'grants' ? grantsLayout(detail.detail, now, marks, width).starts : []),
     [detail, tab, now, marks, width],
   );
-  const keyFindings = useMemo(
-    () => (detail.status === 'ready' && tab === 'findings' ? findingsForKey({ key: detail.detail, thresholds, now, account: '' }) : []),
-    [detail, tab, thresholds, now],
-  );
   const lineCount = useMemo(
-    () =>
-      detail.status !== 'ready'
-        ? 0
-        : tab === 'findings'
-          ? findingLines(keyFindings, width).length
-          : detailLines(detail.detail, tab, now, marks, width).length,
-    [detail, tab, now, marks, keyFindings, width],
+    () => (detail.status !== 'ready' ? 0 : tabLines(tab, { detail: detail.detail, now, marks, width, thresholds }).length),
+    [detail, tab, now, marks, thresholds, width],
   );
   return { grantStarts, lineCount };
 }
@@ -115,7 +96,8 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
   const page = Math.max(1, height - DETAIL_CHROME_LINES);
   // The Usage tab lays out its own lines and reports how far they scroll.
   const [usageMaxScroll, setUsageMaxScroll] = useState(0);
-  const maxScroll = tab === 'usage' ? usageMaxScroll : Math.max(0, lineCount - page);
+  const fromCloudTrail = detailTab(tab).body.source === 'cloudtrail';
+  const maxScroll = fromCloudTrail ? usageMaxScroll : Math.max(0, lineCount - page);
   // On the Grants tab the view follows the grant cursor.
   const scroll = !screen
     ? 0
@@ -123,7 +105,7 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
       ? Math.min(maxScroll, Math.max(0, (grantStarts[grantCursor] ?? 0) - 2))
       : screen.scroll;
   const [usageWindow, setUsageWindow] = useState<UsageWindow>(DEFAULT_USAGE_WINDOW);
-  const usage = useUsage(source, detailKey, usageWindow, { active: screen !== undefined && tab === 'usage' });
+  const usage = useUsage(source, detailKey, usageWindow, { active: screen !== undefined && fromCloudTrail });
   // How long a window the key's engines serve: known from the last load, kept while the next one starts.
   const loadedMax = 'loaded' in usage.state ? usage.state.loaded?.progress.maxWindowDays : undefined;
   const [usageMaxDays, setUsageMaxDays] = useState(LOOKUP_MAX_DAYS);
@@ -156,7 +138,7 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
 
   /** `w` and `s` on the Usage tab: the next CloudTrail window, or stop reading. */
   const usageKey = (command: 'detail.usageWindow' | 'detail.usageStop', current: DetailScreen) => {
-    if (current.tab !== 'usage') return setStatus({ text: 'that key works on the Usage tab (5)', tone: 'warning' });
+    if (detailTab(current.tab).body.source !== 'cloudtrail') return setStatus({ text: `that key works on ${tabLabel('usage')}`, tone: 'warning' });
     if (command === 'detail.usageStop') return usage.stop();
     const next = nextUsageWindow(usageWindow, usageMaxDays);
     setUsageWindow(next);
@@ -198,7 +180,7 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
   /** c, y, Y: the ARN (on Grants the grant id under the cursor), the key id, the AWS CLI command for the tab. */
   const copyKey = (command: 'detail.copy' | 'detail.copyId' | 'detail.copyCli', current: DetailScreen) => {
     const cursorGrant = current.tab === 'grants' ? grants[clampCursor(current.grantCursor, grants.length)] : undefined;
-    if (command === 'detail.copyCli') return shell.copy(cliCommandFor(current.tab, current.key, cursorGrant?.grantId), 'the AWS CLI command');
+    if (command === 'detail.copyCli') return shell.copy(detailTab(current.tab).cli(current.key, cursorGrant?.grantId), 'the AWS CLI command');
     if (command === 'detail.copy' && cursorGrant) return shell.copy(cursorGrant.grantId, 'the grant id');
     if (command === 'detail.copy') return shell.copy(current.key.arn, 'the ARN');
     const keyId = fresh?.row.keyId ?? detailRow?.keyId ?? current.key.arn.split('/').pop() ?? current.key.arn;
@@ -209,43 +191,45 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     const current = navRef.current.screen;
     if (command === undefined || current.kind !== 'detail') return;
     if (command === 'detail.copy' || command === 'detail.copyId' || command === 'detail.copyCli') return copyKey(command, current);
-    const tabKey = TAB_KEYS[command];
+    const tabKey = tabOfCommand(command);
     if (tabKey) return navNow({ type: 'tab', tab: tabKey });
     if (command === 'detail.retire') return retire(current);
     if (command === 'detail.usageWindow' || command === 'detail.usageStop') return usageKey(command, current);
-    if (command === 'detail.refresh' && current.tab === 'usage') return usage.reload();
+    if (command === 'detail.refresh' && detailTab(current.tab).body.source === 'cloudtrail') return usage.reload();
     const context = { screen: { ...current, grantCursor: clampCursor(current.grantCursor, grants.length) }, detail, grants, canChange, readOnly: deps.readOnly, dialog, navNow, setStatus, thresholds };
     if (detailAction(command, context)) return;
     moveKey(command, current);
   };
 
-  const tabContent = (): ReactNode => {
-    if (tab === 'usage') {
-      return (
-        <UsageView
-          state={usage.state}
-          window={usageWindow}
-          keyArn={detailKey?.arn}
-          grants={grants}
-          now={now}
-          height={Math.max(3, height - DETAIL_CHROME_LINES + 1)}
-          width={width}
-          scroll={scroll}
-          onMaxScroll={setUsageMaxScroll}
-          maxWindowDays={usageMaxDays}
-        />
-      );
-    }
-    if (tab === 'findings') {
-      return (
-        <FindingsView state={detail} thresholds={thresholds} now={now} height={Math.max(1, height - DETAIL_CHROME_LINES + 1)} width={width} scroll={scroll} />
-      );
-    }
-    return undefined;
-  };
+  /** The Usage tab: read from CloudTrail by its own loader, with its window. */
+  const cloudTrailContent = (): ReactNode => (
+    <UsageView
+      state={usage.state}
+      window={usageWindow}
+      keyArn={detailKey?.arn}
+      grants={grants}
+      now={now}
+      height={Math.max(3, height - DETAIL_CHROME_LINES + 1)}
+      width={width}
+      scroll={scroll}
+      onMaxScroll={setUsageMaxScroll}
+      maxWindowDays={usageMaxDays}
+    />
+  );
 
   const body = (): ReactNode => (
-    <KeyDetailView marks={marks} usage={tabContent()} row={detailRow} state={detail} tab={tab} scroll={scroll} height={height} width={width} now={now} />
+    <KeyDetailView
+      marks={marks}
+      thresholds={thresholds}
+      {...(fromCloudTrail ? { content: cloudTrailContent() } : {})}
+      row={detailRow}
+      state={detail}
+      tab={tab}
+      scroll={scroll}
+      height={height}
+      width={width}
+      now={now}
+    />
   );
 
   const unavailable = useMemo(() => unavailableActions(fresh), [fresh]);
@@ -253,5 +237,5 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     detail.reload();
     usage.reload();
   };
-  return { onKey, onDialogKey: dialog.onKey, body, unavailable, refresh };
+  return { onKey, onDialogKey: dialog.onKey, body, unavailable, refresh, footer: { tab, unavailable } };
 }

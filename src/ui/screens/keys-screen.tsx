@@ -25,7 +25,7 @@ import { Loading } from '../components/loading.js';
 import type { Inventory } from '../hooks/use-inventory.js';
 import type { LastUse } from '../hooks/use-last-use.js';
 import type { Current } from '../hooks/use-sync-reducer.js';
-import type { CommandId } from '../keymap.js';
+import type { CommandId, Scope } from '../keymap.js';
 import { selectedIndex, type ListEvent, type ListState } from '../state/list-state.js';
 import { textEditFor } from '../text-field.js';
 import { ColumnChooserView } from '../views/column-chooser-view.js';
@@ -338,5 +338,7 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
     );
   };
 
-  return { onKey, body };
+  /** The column chooser, else the filter while typing, else the list. */
+  const keyboardFocus = (): Scope => (listRef.current.chooser !== undefined ? 'columns' : listRef.current.isFiltering ? 'filter' : 'list');
+  return { onKey, body, focus: keyboardFocus };
 }

@@ -6,7 +6,7 @@
 // input handler: the screen registers its handler and says whether its dialog is taking text.
 
 import { Box, Text, type Key } from 'ink';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { confirmationMatches, confirmationWord } from '../../domain/actions.js';
 import { describeError, KeywardenError } from '../../domain/errors.js';
 import { displayName } from '../../domain/key.js';
@@ -20,6 +20,7 @@ import { applyEdit, textEditFor } from '../text-field.js';
 import { useTheme } from '../theme.js';
 import { askLayout, removedWords, retireHints } from '../views/retire-dialog.js';
 import { RetireView, retireLayout } from '../views/retire-view.js';
+import type { ScreenController, Shell } from './screen.js';
 
 /**
  * What the dialog asks for, and what happens with the answer. A step's confirmation follows the
@@ -465,4 +466,47 @@ export function RetireScreen({ source, keyRef, readOnly, height, width = 80, reg
     );
   }
   return <RetireView view={view} title={keyRef.arn} height={height} width={width} scroll={Math.min(scroll, maxScroll)} />;
+}
+
+export interface RetireScreenDeps {
+  retirements: RetirementSource | undefined;
+  /** Changes can be offered (a change source, not read-only). */
+  canChange: boolean;
+  /** Moves on when the sandbox's time moved: the wizard reads its key again. */
+  clockEpoch: number;
+}
+
+/**
+ * The wizard as a screen of the registry: it draws RetireScreen, and the App's one input handler
+ * reaches the handler the screen registers; the footer shows the wizard's own hints.
+ */
+export function useRetireScreen({ nav, navNow, height, width }: Shell, { retirements, canChange, clockEpoch }: RetireScreenDeps): ScreenController {
+  const handler = useRef<RetireKeyHandler | undefined>(undefined);
+  const focus = useRef<() => Scope>(() => 'retire');
+  const register = useCallback((next: RetireKeyHandler, nextFocus: () => Scope) => {
+    handler.current = next;
+    focus.current = nextFocus;
+  }, []);
+  // The keys that do something at the wizard's stage and in its open dialog, in words.
+  const [hints, setHints] = useState<Hint[] | undefined>();
+  const screen = nav.screen.kind === 'retire' ? nav.screen : undefined;
+  return {
+    onKey: (command, input, key) => handler.current?.(command, input, key),
+    focus: () => focus.current(),
+    footer: { hints: retirements ? hints : undefined },
+    body: () =>
+      screen && retirements ? (
+        <RetireScreen
+          key={`${screen.key.arn}@${clockEpoch}`}
+          source={retirements}
+          keyRef={screen.key}
+          readOnly={!canChange}
+          height={height}
+          width={width}
+          register={register}
+          onHints={setHints}
+          onBack={() => navNow({ type: 'back' })}
+        />
+      ) : undefined,
+  };
 }

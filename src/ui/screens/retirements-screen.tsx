@@ -2,13 +2,12 @@
 // next allowed step. Enter opens one in the wizard.
 
 import { Box, Text } from 'ink';
-import { useCallback, useEffect, useState } from 'react';
-import { describeError } from '../../domain/errors.js';
 import type { RetirementStatus } from '../../domain/retirement.js';
 import { cleanText } from '../../domain/sanitize.js';
 import type { RetirementSource } from '../../domain/source.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
+import { useAsyncResource } from '../hooks/use-async-resource.js';
 import { useTheme } from '../theme.js';
 import { stepOf, type ScreenController, type Shell } from './screen.js';
 
@@ -18,31 +17,18 @@ export type RetirementsState =
   | { status: 'ready'; items: Array<RetirementStatus | { file: string; problem: string }> };
 
 export function useRetirementsList(source: RetirementSource | undefined, active: boolean): RetirementsState & { reload(): void } {
-  const [state, setState] = useState<RetirementsState>({ status: 'loading' });
-  const [generation, setGeneration] = useState(0);
-  useEffect(() => {
-    // Leaving the list forgets it: opened again, it shows loading and then what is on disk and in
-    // AWS now, never what it showed before (a retirement started meanwhile would be missing).
-    if (!active) {
-      setState({ status: 'loading' });
-      return;
-    }
-    if (!source) {
-      setState({ status: 'error', error: 'retirements are not available in this session' });
-      return;
-    }
-    let live = true;
-    setState((s) => (s.status === 'ready' ? s : { status: 'loading' }));
-    source.list().then(
-      (items) => live && setState({ status: 'ready', items }),
-      (error: unknown) => live && setState({ status: 'error', error: describeError(error) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [source, active, generation]);
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { ...state, reload };
+  // Leaving the list forgets it (idle): opened again, it shows loading and then what is on disk and
+  // in AWS now, never what it showed before (a retirement started meanwhile would be missing).
+  // While open, `r` keeps the list on screen until the fresh one arrives.
+  const state = useAsyncResource(
+    () => (!active ? undefined : source ? source.list() : Promise.reject(new Error('retirements are not available in this session'))),
+    [source, active],
+    { keepWhileReloading: true },
+  );
+  const { reload } = state;
+  if (state.status === 'ready') return { status: 'ready', items: state.value, reload };
+  if (state.status === 'error') return { status: 'error', error: state.error, reload };
+  return { status: 'loading', reload };
 }
 
 /** The list's keys: move, open one in the wizard, read them all again. */

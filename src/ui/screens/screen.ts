@@ -5,7 +5,7 @@ import type { Key } from 'ink';
 import type { ReactNode } from 'react';
 import type { StatusMessage } from '../components/footer.js';
 import type { Current } from '../hooks/use-sync-reducer.js';
-import type { CommandId } from '../keymap.js';
+import type { CommandId, Hint, Scope } from '../keymap.js';
 import type { Navigation, NavigationEvent } from '../state/navigation.js';
 
 /** A key press as the App routes it: the command it means in the focused scope, if any, and what was typed. */
@@ -17,6 +17,15 @@ export interface ScreenController {
   body: () => ReactNode;
   /** Reads again what the screen shows from AWS (after the sandbox's time moved). */
   refresh?: () => void;
+  /**
+   * Which scope has the keyboard while the screen shows (no App dialog or help on top), as it is
+   * now: the keys list's filter or column chooser, the wizard's own dialog. Its registry scope when absent.
+   */
+  focus?: () => Scope;
+  /** The keys of the change dialog this screen opened (the App's dialog), while it is open. */
+  onDialogKey?: KeyHandler;
+  /** The footer while the screen has the keys: its tab's actions, actions the key rules out, or hints of its own. */
+  footer?: { tab?: string; unavailable?: ReadonlySet<string>; hints?: readonly Hint[] | undefined };
 }
 
 /** What the App gives every screen. */

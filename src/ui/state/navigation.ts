@@ -1,17 +1,10 @@
 // Which screen is showing and which overlay sits on top: one union each, never a ladder of
 // booleans. Scroll positions are clamped with the line counts the events carry.
 
-export const DETAIL_TABS = ['overview', 'rotation', 'grants', 'policy', 'usage', 'findings'] as const;
-export type DetailTab = (typeof DETAIL_TABS)[number];
+import { DETAIL_TABS, type DetailTab } from '../detail-tabs.js';
 
-export const TAB_TITLES: Record<DetailTab, string> = {
-  overview: 'Overview',
-  rotation: 'Rotation',
-  grants: 'Grants',
-  policy: 'Policy',
-  usage: 'Usage',
-  findings: 'Findings',
-};
+// The tabs and their order come from the tab registry (src/ui/detail-tabs.ts).
+export { DETAIL_TABS, type DetailTab };
 
 export type DetailScreen = {
   kind: 'detail';

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { commandLineHelp } from '../command-line.js';
 import { helpSections, type Scope } from '../keymap.js';
 import { useTheme } from '../theme.js';
 import { wrapLine } from './key-detail-lines.js';
@@ -10,6 +11,9 @@ export interface HelpLine {
   /** On a section's title: the scope the section is about. */
   scope?: Scope;
 }
+
+/** The title of the help's list of `:commands`. */
+export const COMMANDS_TITLE = 'Commands (after :, by any prefix that names one)';
 
 /** The help screen as lines, generated from the keymap; with `width`, descriptions wrap under themselves instead of being cut. */
 export function helpLines(options: { readOnly?: boolean; width?: number } = {}): HelpLine[] {
@@ -24,6 +28,15 @@ export function helpLines(options: { readOnly?: boolean; width?: number } = {}):
       const wrapped = options.width === undefined ? [{ text }] : wrapLine({ text, indent: 2 + keysWidth }, options.width);
       for (const part of wrapped) lines.push({ text: part.text, isDangerous: entry.dangerous });
     }
+  }
+  // The command line's commands: screens, the key detail's tabs and the App's own, from their registries.
+  lines.push({ text: '' }, { text: COMMANDS_TITLE, isTitle: true });
+  const commands = commandLineHelp();
+  const namesWidth = Math.max(...commands.map((c) => c.names.length)) + 2;
+  for (const command of commands) {
+    const text = `  ${command.names.padEnd(namesWidth)}${command.description}`;
+    const wrapped = options.width === undefined ? [{ text }] : wrapLine({ text, indent: Math.min(2 + namesWidth, 24) }, options.width);
+    for (const part of wrapped) lines.push({ text: part.text });
   }
   return lines;
 }

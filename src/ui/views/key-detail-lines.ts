@@ -17,7 +17,6 @@ import { isStaleLastUse, lastUseReadAt } from '../../domain/last-use.js';
 import { rotationManagedElsewhere } from '../../domain/rotation.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { describeEncryptionContext, describePrincipal } from '../../domain/services.js';
-import type { DetailTab } from '../state/navigation.js';
 
 export type LineTone = 'danger' | 'warning' | 'success' | 'muted' | 'accent' | 'heading';
 
@@ -329,22 +328,4 @@ export function policyLines(detail: KeyDetail): DetailLine[] {
   return policyText(detail.policy)
     .split('\n')
     .map((text) => line(text));
-}
-
-/** A tab's lines; with `width`, wrapped to it (nothing is ever cut off at the right edge). */
-export function detailLines(detail: KeyDetail, tab: DetailTab, now: Date, marks?: GrantMarks, width?: number): DetailLine[] {
-  switch (tab) {
-    case 'overview':
-      return wrapLines(overviewLines(detail.row, now), width);
-    case 'rotation':
-      return wrapLines(rotationLines(detail, now), width);
-    case 'grants':
-      return grantsLines(detail, now, marks, width);
-    case 'policy':
-      return wrapLines(policyLines(detail), width);
-    case 'usage':
-      return []; // the Usage tab is its own view (usage-view.tsx), fed by CloudTrail
-    case 'findings':
-      return []; // the Findings tab is its own view (findings-view.tsx)
-  }
 }

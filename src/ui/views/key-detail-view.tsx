@@ -5,9 +5,10 @@ import { cleanText } from '../../domain/sanitize.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
 import type { KeyDetailState } from '../hooks/use-key-detail.js';
-import { DETAIL_TABS, TAB_TITLES, type DetailTab } from '../state/navigation.js';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../../domain/findings.js';
+import { DETAIL_TAB_REGISTRY, detailTab, tabLines, type DetailTab, type TabLine } from '../detail-tabs.js';
 import { useTheme } from '../theme.js';
-import { detailLines, type DetailLine, type GrantMarks } from './key-detail-lines.js';
+import type { GrantMarks } from './key-detail-lines.js';
 
 export interface KeyDetailViewProps {
   /** The key's inventory row, for the title while the detail loads (absent if it vanished). */
@@ -20,8 +21,10 @@ export interface KeyDetailViewProps {
   now: Date;
   /** Grants tab cursor and selection. */
   marks?: GrantMarks | undefined;
-  /** The Usage tab's content (it loads from CloudTrail on its own), or the Findings tab's. */
-  usage?: ReactNode;
+  /** Findings thresholds (the defaults when absent). */
+  thresholds?: Thresholds;
+  /** The content of a tab read from elsewhere (the Usage tab loads from CloudTrail on its own). */
+  content?: ReactNode;
 }
 
 /** Lines above and below the scrolled body. */
@@ -32,17 +35,17 @@ function TabBar({ tab }: { tab: DetailTab }) {
   const theme = useTheme();
   return (
     <Text wrap="truncate-end">
-      {DETAIL_TABS.map((t, i) => (
-        <Text key={t}>
+      {DETAIL_TAB_REGISTRY.map((t, i) => (
+        <Text key={t.id}>
           {i > 0 ? ' ' : ''}
-          <Text {...(t === tab ? theme.selection : theme.muted)}>{` ${i + 1} ${TAB_TITLES[t]} `}</Text>
+          <Text {...(t.id === tab ? theme.selection : theme.muted)}>{` ${t.key} ${t.title} `}</Text>
         </Text>
       ))}
     </Text>
   );
 }
 
-function Lines({ lines, scroll, height }: { lines: DetailLine[]; scroll: number; height: number }) {
+function Lines({ lines, scroll, height }: { lines: readonly TabLine[]; scroll: number; height: number }) {
   const theme = useTheme();
   const visible = lines.slice(scroll, scroll + height);
   return (
@@ -57,11 +60,15 @@ function Lines({ lines, scroll, height }: { lines: DetailLine[]; scroll: number;
 }
 
 /** One key: a tab bar and the current tab's lines, scrolled. */
-export function KeyDetailView({ row, state, tab, scroll, height, width, now, marks, usage }: KeyDetailViewProps) {
+export function KeyDetailView({ row, state, tab, scroll, height, width, now, marks, thresholds = DEFAULT_THRESHOLDS, content }: KeyDetailViewProps) {
   const theme = useTheme();
   const detailRow = state.status === 'ready' ? state.detail.row : row;
   // Wrapped to the width: an ARN, a grant id or a principal is never cut at the right edge.
-  const lines = useMemo(() => (state.status === 'ready' ? detailLines(state.detail, tab, now, marks, width) : []), [state, tab, now, marks, width]);
+  const body = detailTab(tab).body;
+  const lines = useMemo(
+    () => (state.status === 'ready' && body.source === 'detail' && !body.View ? tabLines(tab, { detail: state.detail, now, marks, width, thresholds }) : []),
+    [state, tab, body, now, marks, width, thresholds],
+  );
   const bodyHeight = Math.max(1, height - DETAIL_CHROME_LINES);
   const title = detailRow ? cleanText(displayName(detailRow)) : 'key';
   // The ARN beside the name when it fits whole, else the key id; never a cut ARN (Overview has it, c copies it).
@@ -75,9 +82,13 @@ export function KeyDetailView({ row, state, tab, scroll, height, width, now, mar
         {subtitle ? <Text {...theme.muted}> {subtitle}</Text> : null}
       </Text>
       <TabBar tab={tab} />
-      {(tab === 'usage' || tab === 'findings') && usage ? (
+      {body.source === 'cloudtrail' ? (
         <Box flexDirection="column" height={bodyHeight + 1}>
-          {usage}
+          {content}
+        </Box>
+      ) : body.View ? (
+        <Box flexDirection="column" height={bodyHeight + 1}>
+          <body.View state={state} thresholds={thresholds} now={now} height={bodyHeight + 1} width={width} scroll={scroll} />
         </Box>
       ) : state.status === 'ready' ? (
         <>
