@@ -18,7 +18,12 @@ export interface HeaderProps {
 
 /** The caller line as text: "as ARN (profile P)", for its width. */
 function callerText(session: SessionInfo, identity: IdentityState): string {
-  const who = identity.status === 'ready' ? cleanText(identity.identity.arn) : identity.status === 'error' ? `identity unknown: ${cleanText(identity.error)}` : 'identity loading…';
+  const who =
+    identity.status === 'ready'
+      ? identity.identity.arn
+        ? cleanText(identity.identity.arn)
+        : `unknown (${cleanText(identity.identity.note ?? 'the endpoint did not say')})`
+      : identity.status === 'error' ? `identity unknown: ${cleanText(identity.error)}` : 'identity loading…';
   return `as ${who}${session.profile ? ` (profile ${cleanText(session.profile)})` : ''}`;
 }
 
