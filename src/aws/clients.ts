@@ -54,13 +54,13 @@ function paceToQuotas<T>(client: T, limiter: OperationLimiter): T {
   (client as unknown as { middlewareStack: { add(m: unknown, o: unknown): void } }).middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
       const operation = (context.commandName ?? '').replace(/Command$/, '');
-      await limiter.take(operation);
+      const sentAt = await limiter.takeAt(operation);
       try {
         const out = await next(args);
         limiter.answered(operation);
         return out;
       } catch (error) {
-        if (isThrottle(error)) limiter.throttled(operation);
+        if (isThrottle(error)) limiter.throttled(operation, sentAt);
         throw error;
       }
     },
