@@ -303,13 +303,20 @@ sandboxOnly('last use next to another client of the account', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_200)); // the sandbox's bucket full, as on a quiet second
       sandbox.clearRequests();
       const seen = new Set<string>();
+      const paces: number[] = [];
       feed.subscribe(() => {
         for (const value of feed.snapshot().values.values()) seen.add(value.kind);
+        const { progress } = feed.snapshot();
+        if (progress.done < progress.total) paces.push(progress.perSecond);
       });
       feed.setRows(rows);
       await feed.idle();
       const described = rows.filter((row) => row.metadata);
       expect(described.length).toBeGreaterThan(150);
+      // The header's pace (and time left) is the pace read at: 20/s at first, then what is left.
+      expect(paces[0]).toBe(20);
+      expect(paces.at(-1)).toBeGreaterThan(8);
+      expect(paces.at(-1)).toBeLessThan(10.5);
       for (const row of described) expect(feed.snapshot().values.get(row.arn)?.kind, row.arn).toMatch(/^(used|never|not-since-tracking)$/);
       expect(seen.has('error')).toBe(false);
       const calls = lastUseCalls(sandbox.requests()).sort((a, b) => a.receivedAt - b.receivedAt);
