@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KMS_QUOTAS, OperationLimiter, TokenBucket } from './rate-limit.js';
+import { KMS_QUOTAS, OperationLimiter, SMALL_QUOTA_PACE_SHARE, TokenBucket } from './rate-limit.js';
+
+/** GetKeyLastUsage's pace with nothing else in the account: its quota, 5/s. */
+const FULL = 5;
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -32,7 +35,7 @@ describe('OperationLimiter', () => {
     await limiter.take('ListResourceTags'); // not paced here: resolves at once
     await vi.advanceTimersByTimeAsync(10);
     expect(second).toBe(false);
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(1100); // a quota of 1/s is paced a little under it: 1.03 s
     expect(second).toBe(true);
   });
 
@@ -47,23 +50,29 @@ describe('OperationLimiter under someone else’s load', () => {
   it('cuts to 70% on a throttle of a request sent at the current pace (never below a fifth of the quota); answers to older requests cut nothing more', () => {
     let at = 0;
     const limiter = new OperationLimiter({ GetKeyLastUsage: 5, DescribeKey: 2000 }, () => at);
-    expect(limiter.rate('GetKeyLastUsage')).toBe(5);
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(FULL);
     at = 100;
     limiter.throttled('GetKeyLastUsage', 50);
-    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(3.5);
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(FULL * 0.7);
     at = 300;
     limiter.throttled('GetKeyLastUsage', 90); // sent before the cut: the old pace, already left
-    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(3.5);
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(FULL * 0.7);
     at = 400;
     limiter.throttled('GetKeyLastUsage', 350); // sent at the new pace, still too fast
-    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(2.45);
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(FULL * 0.49);
     for (const t of [500, 600, 700, 800, 900]) {
       at = t;
       limiter.throttled('GetKeyLastUsage', t - 1);
     }
-    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(1); // a fifth of 5
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(FULL / 5); // a fifth of the pace
     expect(limiter.rate('DescribeKey')).toBe(2000); // other operations keep their pace
     expect(limiter.rate('ListKeys')).toBeUndefined();
+  });
+
+  it('paces a quota below 2/s (a scaled-down account holds a single request) a little under it, so jitter is not throttled', () => {
+    const limiter = new OperationLimiter({ GetKeyLastUsage: 0.5, DescribeKey: 200 });
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(0.5 * SMALL_QUOTA_PACE_SHARE);
+    expect(limiter.rate('DescribeKey')).toBe(200);
   });
 
   it("learns what is left from two throttles seconds apart (the account's bucket empty at both) and paces just under it", () => {
@@ -88,12 +97,12 @@ describe('OperationLimiter under someone else’s load', () => {
       limiter.answered('GetKeyLastUsage');
     }
     expect(at).toBe(50_000);
-    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(3.5); // held
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(FULL * 0.7); // held
     at = 60_000;
     limiter.answered('GetKeyLastUsage');
-    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(3.6);
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(FULL * 0.72);
     for (let i = 0; i < 100; i++) limiter.answered('GetKeyLastUsage');
-    expect(limiter.rate('GetKeyLastUsage')).toBe(5);
+    expect(limiter.rate('GetKeyLastUsage')).toBeCloseTo(FULL);
   });
 
   it('next to a client that uses half the quota: throttled only while finding out, never after (simulated account bucket)', () => {

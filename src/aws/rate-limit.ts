@@ -40,6 +40,20 @@ export const KMS_QUOTAS: Readonly<Record<string, number>> = {
   UntagResource: 5,
 };
 
+/**
+ * A quota below two requests per second (only ever a scaled-down one: AWS's KMS quotas start at
+ * 5/s) is paced at this share of it. The account's bucket holds a second's worth, a single request
+ * there, and requests arrive with a round trip's jitter: paced at exactly the quota, two of them
+ * sometimes arrive closer than it allows and the second is throttled. At 5/s and above the bucket's
+ * second's worth absorbs the jitter.
+ */
+export const SMALL_QUOTA_PACE_SHARE = 0.97;
+
+/** What an operation is paced at with nothing else in the account: its quota (a small one a little under). */
+export function fullPace(quota: number): number {
+  return quota < 2 ? quota * SMALL_QUOTA_PACE_SHARE : quota;
+}
+
 /** A token bucket: `rate` tokens per second, at most `burst` saved up. Waiters are served in order. */
 export class TokenBucket {
   private currentRate: number;
@@ -124,7 +138,9 @@ const FLOOR_SHARE = 0.2;
  * request over the span.
  */
 const LEARN_MIN_SPAN_MS = 3_000;
-const LEARN_MAX_SPAN_MS = 20_000;
+const LEARN_MAX_SPAN_MS = 60_000;
+/** …and with at least this many answers between them (one request's error is then an eighth at most). */
+const LEARN_MIN_ANSWERS = 8;
 /** The pace is set this far under what was measured, so the account's bucket fills back up instead of staying empty. */
 const LEARNED_MARGIN = 0.95;
 /**
@@ -164,7 +180,8 @@ export class OperationLimiter {
     if (quota === undefined) return undefined;
     let paced = this.buckets.get(operation);
     if (!paced) {
-      paced = { bucket: new TokenBucket(quota, undefined, this.clock), quota, lastCut: -Infinity, answered: 0, throttles: [] };
+      const full = fullPace(quota);
+      paced = { bucket: new TokenBucket(full, Math.max(1, Math.round(quota / 10)), this.clock), quota: full, lastCut: -Infinity, answered: 0, throttles: [] };
       this.buckets.set(operation, paced);
     }
     return paced;
@@ -201,9 +218,11 @@ export class OperationLimiter {
     paced.lastCut = at;
     const current = paced.bucket.rate;
     let next = current * THROTTLED_FACTOR;
-    if (oldest && at - oldest.at >= LEARN_MIN_SPAN_MS) {
+    if (oldest && at - oldest.at >= LEARN_MIN_SPAN_MS && paced.answered - oldest.answered >= LEARN_MIN_ANSWERS) {
+      // Bounded below by the plain cut: a span in which this client was idle for a while (its
+      // share refilled unused) measures less than is left.
       const left = ((paced.answered - oldest.answered) * 1000) / (at - oldest.at);
-      next = LEARNED_MARGIN * Math.min(current, left);
+      next = LEARNED_MARGIN * Math.min(current, Math.max(left, current * THROTTLED_FACTOR));
     }
     paced.bucket.setRate(Math.max(paced.quota * FLOOR_SHARE, next));
   }
