@@ -1,6 +1,6 @@
 // One measured client in its own process, so its peak RSS is its own. Prints one JSON line.
-//   keywarden URL CONCURRENCY WINDOW_MS: the inventory (rows, last use "pending"), then the
-//     background last-use reader (AwsKeySource.lastUseFeed) over all rows for WINDOW_MS.
+//   keywarden URL CONCURRENCY WINDOW_MS [QUOTA_SCALE]: the inventory (rows, last use "pending"),
+//     then the background last-use reader (AwsKeySource.lastUseFeed) over all rows for WINDOW_MS.
 //   bare URL CONCURRENCY: the same requests as the inventory from a plain SDK client, paced by
 //     nothing but CONCURRENCY — what this machine can serve at all (no quota pacing, no rows).
 //   sequential URL SAMPLE: what a shell loop of `aws kms …` does for SAMPLE keys — DescribeKey,
@@ -25,8 +25,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const rss = () => process.resourceUsage().maxRSS / 1024;
 
 if (mode === 'keywarden') {
-  const [concurrency, windowMs] = rest.map(Number);
-  const clients = createClients({ regions: ['us-east-1'], endpoint: url, credentials: SANDBOX_CREDENTIALS });
+  const [concurrency, windowMs, quotaScale = 1] = rest.map(Number);
+  // quotaScale: the sandbox's quotas are AWS's × this, and keywarden is told so (as --sandbox
+  // --quota-scale does), the way an account with adjusted quotas would be.
+  const clients = createClients({ regions: ['us-east-1'], endpoint: url, credentials: SANDBOX_CREDENTIALS, quotaScale });
   const source = new AwsKeySource(clients, { concurrency });
   const rows = [];
   let firstRowMs;

@@ -33,6 +33,7 @@ async function settle<T>(operation: string, call: () => Promise<T>): Promise<{ o
 
 export const ACCESS_PAYLOAD: ReaderPayload<KeyAccess> = {
   perSecond: KMS_QUOTAS.ListGrants ?? 100,
+  operation: 'ListGrants',
   // At 100 keys per second, 16 in flight keep the pace through round trips of up to 160 ms.
   maxInFlight: 16,
   // AWS managed keys get no findings (their policy and grants are AWS's); undescribed keys have nothing to check.

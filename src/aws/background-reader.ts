@@ -57,6 +57,8 @@ export type ReadOutcome<V> = { value: V; regionWide?: boolean } | { retry: true 
 export interface ReaderPayload<V> {
   /** Keys per second per region (the quota that bounds it). */
   perSecond: number;
+  /** The KMS operation each read sends: the reader goes no faster than the client paces it (lower after throttles). */
+  operation?: string;
   /** The bucket's burst (default: a second's worth). */
   burst?: number;
   /** Keys in flight per region by default. */
@@ -210,8 +212,12 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
       }
       left.push(regionLeft);
     }
-    const reading = left.filter((n) => n > 0).length;
-    const progress: LastUseProgress = { done, total, perSecond: this.perSecond * Math.max(1, reading), secondsLeft: secondsLeft(left, this.perSecond) };
+    // Each region at its own pace (lower while the account's other clients leave less of the quota).
+    const paces = [...this.regions.values()].map((region) => this.paceOf(region.region));
+    const reading = left.map((n, i) => (n > 0 ? paces[i]! : 0));
+    const perSecond = reading.some((pace) => pace > 0) ? reading.reduce((sum, pace) => sum + pace, 0) : (paces[0] ?? this.perSecond);
+    const seconds = Math.max(0, ...left.map((n, i) => secondsLeft([n], paces[i]!)));
+    const progress: LastUseProgress = { done, total, perSecond, secondsLeft: seconds };
     this.cached = { values, progress };
     return this.cached;
   }
@@ -236,13 +242,19 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
 
   // -------------------------------------------------------------------------------------------
 
+  /** Keys per second this region is read at now: the reader's pace, or the client's pace of the operation when that is lower. */
+  private paceOf(region: string): number {
+    const client = this.payload.operation ? this.clients.kmsPace?.(region, this.payload.operation) : undefined;
+    return client !== undefined ? Math.min(this.perSecond, client) : this.perSecond;
+  }
+
   private regionReader(name: string): RegionReader<V> {
     const existing = this.regions.get(name);
     if (existing) return existing;
     const reader: RegionReader<V> = {
       region: name,
       entries: new Map(),
-      bucket: new TokenBucket(this.perSecond, this.payload.burst, () => performance.now()),
+      bucket: new TokenBucket(this.paceOf(name), this.payload.burst, () => performance.now()),
       inFlight: 0,
       dirty: false,
       loaded: Promise.resolve(),
@@ -366,6 +378,8 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
         await this.sleep(region, first.wakeAt);
         continue;
       }
+      const pace = this.paceOf(region.region);
+      if (pace !== region.bucket.rate) region.bucket.setRate(pace);
       await region.bucket.take();
       if (this.closed) break;
       // Picked again now that the token is granted: the operator may have moved meanwhile.

@@ -54,13 +54,13 @@ function paceToQuotas<T>(client: T, limiter: OperationLimiter): T {
   (client as unknown as { middlewareStack: { add(m: unknown, o: unknown): void } }).middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
       const operation = (context.commandName ?? '').replace(/Command$/, '');
-      await limiter.take(operation);
+      const sentAt = await limiter.takeAt(operation);
       try {
         const out = await next(args);
         limiter.answered(operation);
         return out;
       } catch (error) {
-        if (isThrottle(error)) limiter.throttled(operation);
+        if (isThrottle(error)) limiter.throttled(operation, sentAt);
         throw error;
       }
     },
@@ -189,6 +189,12 @@ export interface Clients {
   now(): Date;
   /** Calls `listener` whenever a call is retried after an error that is not throttling; returns the unsubscribe. */
   onRetry(listener: (notice: RetryNotice) => void): () => void;
+  /**
+   * Requests per second this KMS operation is paced at now in `region`: its quota, lower while
+   * the account's other clients leave less (src/aws/rate-limit.ts OperationLimiter); undefined
+   * when the operation is not paced.
+   */
+  kmsPace?(region: string, operation: string): number | undefined;
   destroy(): void;
 }
 
@@ -291,7 +297,12 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
   const retry = () => new BudgetedRetryStrategy(options.maxAttempts ?? 8, shortBackoff, options.serverErrorRetryBudgetMs, undefined, notify);
   const scale = options.quotaScale ?? 1;
   const quotas = scale === 1 ? KMS_QUOTAS : Object.fromEntries(Object.entries(KMS_QUOTAS).map(([op, rate]) => [op, rate * scale]));
-  const kms = perRegion((region) => paceToQuotas(new KMSClient({ ...common, region, retryStrategy: retry() }), new OperationLimiter(quotas)));
+  const limiters = new Map<string, OperationLimiter>();
+  const kms = perRegion((region) => {
+    const limiter = new OperationLimiter(quotas);
+    limiters.set(region, limiter);
+    return paceToQuotas(new KMSClient({ ...common, region, retryStrategy: retry() }), limiter);
+  });
   const cloudtrail = perRegion((region) => {
     const client = new CloudTrailClient({ ...common, region, retryMode: 'adaptive', maxAttempts: options.maxAttempts ?? 5 });
     if (scale !== 1) limiterFor(client, LOOKUP_EVENTS_PER_SECOND * scale);
@@ -317,6 +328,10 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
     onRetry(listener) {
       retryListeners.add(listener);
       return () => retryListeners.delete(listener);
+    },
+    kmsPace(region, operation) {
+      kms(region);
+      return limiters.get(region)?.rate(operation);
     },
     destroy() {
       for (const client of made) client.destroy();

@@ -45,6 +45,7 @@ async function trailLastUses({ clients, region, now, signal }: Parameters<NonNul
 
 export const LAST_USE_PAYLOAD: ReaderPayload<ReadLastUsage> = {
   perSecond: KMS_QUOTAS.GetKeyLastUsage ?? 5,
+  operation: 'GetKeyLastUsage',
   // A burst of one: a second's worth at once would be throttled by the account's other clients.
   burst: 1,
   // Two in flight keep the pace through a round trip of up to 400 ms, and leave the client's

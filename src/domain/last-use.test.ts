@@ -35,6 +35,8 @@ describe('progress', () => {
   it('reads as the header shows it', () => {
     expect(lastUseProgressText({ done: 120, total: 1016, perSecond: 5, secondsLeft: secondsLeft([896], 5) })).toBe('last use 120 of 1,016 · 5/s · about 3 min');
     expect(lastUseProgressText({ done: 1016, total: 1016, perSecond: 5, secondsLeft: 0 })).toBe('last use 1,016 of 1,016');
+    // Next to another client of the account the pace is what is left of the quota: one decimal.
+    expect(lastUseProgressText({ done: 120, total: 1016, perSecond: 2.375, secondsLeft: secondsLeft([896], 2.375) })).toBe('last use 120 of 1,016 · 2.4/s · about 7 min');
   });
   it('takes the slowest region: each region reads on its own quota', () => {
     expect(secondsLeft([10, 500, 30], 5)).toBe(100);

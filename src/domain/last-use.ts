@@ -64,6 +64,8 @@ export function secondsLeft(leftPerRegion: readonly number[], perSecond: number)
 }
 
 const GROUPED = new Intl.NumberFormat('en-US');
+/** A pace: "5", "2.4", "1,000". */
+const PACE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
 /** "about 3 min", "about 40 s", "about 2 h 5 min". */
 export function aboutTime(seconds: number): string {
@@ -77,7 +79,7 @@ export function aboutTime(seconds: number): string {
 export function lastUseProgressText(progress: LastUseProgress): string {
   const count = `last use ${GROUPED.format(progress.done)} of ${GROUPED.format(progress.total)}`;
   if (progress.done >= progress.total) return count;
-  return `${count} · ${GROUPED.format(progress.perSecond)}/s · ${aboutTime(progress.secondsLeft)}`;
+  return `${count} · ${PACE.format(progress.perSecond)}/s · ${aboutTime(progress.secondsLeft)}`;
 }
 
 /** Whether the reading still has keys to go. */

@@ -11,6 +11,9 @@ import { LastUseReader } from '../../src/aws/last-use-reader.js';
 import { DiskLastUseStore, lastUseCacheFile } from '../../src/app/last-use-cache.js';
 import type { KeyRow } from '../../src/domain/key.js';
 import type { RequestLogEntry } from '../../src/sandbox/index.js';
+import { createClients } from '../../src/aws/clients.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { externalEndpoint, openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
 
 const sandboxOnly = externalEndpoint ? describe.skip : describe;
@@ -280,6 +283,58 @@ sandboxOnly('last use read times in the account time', () => {
       if (previousHome === undefined) delete process.env.KEYWARDEN_HOME;
       else process.env.KEYWARDEN_HOME = previousHome;
       await endpoint.close();
+    }
+  }, 60_000);
+});
+
+sandboxOnly('last use next to another client of the account', () => {
+  it('learns what the other client leaves of GetKeyLastUsage: throttled only while finding it out, then never, at nearly all that is left', async () => {
+    // A faster account (quotas × 4: GetKeyLastUsage 20/s) so a few hundred keys take seconds; the
+    // other client uses half of it, for the whole read. keywarden cannot know the other client's
+    // share before its first throttles; once it has seen them it must not be throttled again.
+    const scale = 4;
+    const sandbox = await startSandbox({ port: 0, largeEstate: 150, quotaScale: scale, workloads: false });
+    const clients = createClients({ regions: [REGION], endpoint: sandbox.url, credentials: SANDBOX_CREDENTIALS, quotaScale: scale });
+    const source = new AwsKeySource(clients);
+    const feed = source.lastUseFeed({ perSecond: 5 * scale }) as LastUseReader;
+    try {
+      const rows = await rowsOf(source);
+      sandbox.faults.competitor = { share: 0.5, operations: ['GetKeyLastUsage'] };
+      await new Promise((resolve) => setTimeout(resolve, 1_200)); // the sandbox's bucket full, as on a quiet second
+      sandbox.clearRequests();
+      const seen = new Set<string>();
+      const paces: number[] = [];
+      feed.subscribe(() => {
+        for (const value of feed.snapshot().values.values()) seen.add(value.kind);
+        const { progress } = feed.snapshot();
+        if (progress.done < progress.total) paces.push(progress.perSecond);
+      });
+      feed.setRows(rows);
+      await feed.idle();
+      const described = rows.filter((row) => row.metadata);
+      expect(described.length).toBeGreaterThan(150);
+      // The header's pace (and time left) is the pace read at: 20/s at first, then what is left.
+      expect(paces[0]).toBe(20);
+      expect(paces.at(-1)).toBeGreaterThan(8);
+      expect(paces.at(-1)).toBeLessThan(10.5);
+      for (const row of described) expect(feed.snapshot().values.get(row.arn)?.kind, row.arn).toMatch(/^(used|never|not-since-tracking)$/);
+      expect(seen.has('error')).toBe(false);
+      const calls = lastUseCalls(sandbox.requests()).sort((a, b) => a.receivedAt - b.receivedAt);
+      const start = calls[0]!.receivedAt;
+      const throttled = calls.filter((c) => c.errorCode === 'ThrottlingException').map((c) => c.receivedAt - start);
+      // Finding out what is left takes a few throttles in the first seconds (at the full 20/s the
+      // sandbox's second's worth of burst lasts 2 s); after that, none at all.
+      expect(throttled.length).toBeGreaterThan(0);
+      expect(throttled.length).toBeLessThanOrEqual(4);
+      expect(throttled.filter((ms) => ms > 5_000)).toEqual([]);
+      // …and what is left is used: after the first 5 s, at least 85% of 10/s.
+      const answered = calls.filter((c) => !c.errorCode && c.receivedAt - start > 5_000).map((c) => c.receivedAt);
+      expect(answered.length).toBeGreaterThan(50);
+      expect((answered.length - 1) / ((answered.at(-1)! - answered[0]!) / 1000)).toBeGreaterThanOrEqual(10 * 0.85);
+    } finally {
+      await feed.close();
+      clients.destroy();
+      await sandbox.close();
     }
   }, 60_000);
 });
