@@ -830,6 +830,8 @@ export interface UsageProgress {
   bytesScanned?: number;
   /** Logs Insights: parts of the summary cut at the 10,000-row limit (the summary is incomplete there). */
   truncated?: string[];
+  /** Logs Insights: queries run, when a window had to be asked in parts to stay under 10,000 rows. */
+  queryParts?: number;
   /** Which engine reads and why, when keywarden chose it (`engine: 'auto'`). */
   engineReason?: string;
   /** The longest window the engines available for this key can serve (LookupEvents 90, Logs Insights 365). */
