@@ -863,6 +863,8 @@ export interface UsageRequest {
    * Insights when the trail delivers there and the window is long, LookupEvents otherwise.
    */
   engine?: 'lookup' | 'insights' | 'files' | 'auto';
+  /** `auto`: told which engine keywarden chose and why, before reading (and again if a refusal changes it). */
+  onEngine?: (choice: { engine: 'lookup' | 'insights' | 'files'; reason: string }) => void;
 }
 
 /** "1.4 MB" */
