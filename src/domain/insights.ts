@@ -370,6 +370,37 @@ export function engineMaxDays(engine: UsageEngine | undefined, retentionInDays?:
   return LOOKUP_MAX_DAYS;
 }
 
+/**
+ * The Usage tab's engines, in the order `m` steps through them: keywarden's choice (auto), Logs
+ * Insights, LookupEvents, and the log files in the trail's S3 bucket.
+ */
+export const TAB_ENGINES = ['auto', 'insights', 'lookup', 's3'] as const;
+export type TabEngine = (typeof TAB_ENGINES)[number];
+
+const TAB_ENGINE_NAMES: Record<TabEngine, string> = {
+  auto: "keywarden's choice",
+  insights: 'Logs Insights',
+  lookup: 'LookupEvents',
+  s3: "the trail's S3 bucket",
+};
+
+export function tabEngineName(engine: TabEngine): string {
+  return TAB_ENGINE_NAMES[engine];
+}
+
+export function nextTabEngine(engine: TabEngine): TabEngine {
+  return TAB_ENGINES[(TAB_ENGINES.indexOf(engine) + 1) % TAB_ENGINES.length]!;
+}
+
+/**
+ * The longest window an engine picked on the tab serves before it has answered: LookupEvents 90
+ * days, the others a year (Logs Insights is then told by the log group's retention; auto by the
+ * engine it chose).
+ */
+export function tabEngineMaxDays(engine: TabEngine): number {
+  return engine === 'lookup' ? LOOKUP_MAX_DAYS : INSIGHTS_MAX_DAYS;
+}
+
 /** The Usage tab's windows: 24 h, 7 d, 30 d, 90 d, and 365 d when the engine serves a year. */
 export function usageWindowsFor(maxDays: number): UsageWindow[] {
   const out: UsageWindow[] = USAGE_WINDOWS.filter((w) => windowDays(w) <= maxDays);

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { describeError } from '../../domain/errors.js';
+import type { TabEngine } from '../../domain/insights.js';
 import type { KeySource } from '../../domain/source.js';
 import { windowDays, type UsageLoadState, type UsageWindow } from '../../domain/usage.js';
 
@@ -23,14 +24,15 @@ export interface UseUsageResult {
 }
 
 /**
- * Loads a key's CloudTrail events for a window while `active` (the Usage tab is shown). Changing
- * the key or the window starts over; leaving the tab stops the reading.
+ * Loads a key's CloudTrail events for a window while `active` (the Usage tab is shown), with the
+ * engine picked on the tab. Changing the key, the window or the engine starts over; leaving the
+ * tab stops the reading.
  */
 export function useUsage(
   source: KeySource,
   key: { arn: string; region: string } | undefined,
   window: UsageWindow,
-  options: { active?: boolean; cloudtrailDir?: string } = {},
+  options: { active?: boolean; cloudtrailDir?: string; engine?: TabEngine } = {},
 ): UseUsageResult {
   const [state, setState] = useState<UsageState>({ status: 'idle' });
   const [generation, setGeneration] = useState(0);
@@ -41,6 +43,7 @@ export function useUsage(
   const region = key?.region;
   const windowKey = typeof window === 'object' ? `${windowDays(window)}d` : window;
   const { cloudtrailDir } = options;
+  const engine = options.engine ?? 'auto';
 
   useEffect(() => {
     if (arn === undefined || region === undefined || !active) {
@@ -60,8 +63,9 @@ export function useUsage(
         { arn, region },
         {
           window,
-          // keywarden picks LookupEvents or Logs Insights for each window (and says which, and why).
-          ...(cloudtrailDir ? { cloudtrailDir } : { engine: 'auto' as const }),
+          // auto: keywarden picks LookupEvents or Logs Insights for each window (and says which, and
+          // why); or the engine the operator picked, the trail's bucket included.
+          ...(cloudtrailDir ? { cloudtrailDir } : engine === 's3' ? { cloudtrailS3: {} } : { engine }),
           onProgress: (loaded) => {
             if (!controller.signal.aborted) setState({ status: 'loading', loaded });
           },
@@ -79,7 +83,7 @@ export function useUsage(
     return () => controller.abort();
     // `window` is represented by windowKey.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [source, arn, region, windowKey, active, cloudtrailDir, generation]);
+  }, [source, arn, region, windowKey, active, cloudtrailDir, engine, generation]);
 
   const stop = useCallback(() => {
     stoppedRef.current = true;
