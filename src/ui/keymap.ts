@@ -115,7 +115,7 @@ export const COMMANDS = [
   { id: 'detail.tabUsage', scope: 'detail', keys: [ch('5')], description: 'Usage tab (CloudTrail)' },
   { id: 'detail.tabFindings', scope: 'detail', keys: [ch('6')], description: 'Findings tab: policy, grants, rotation and usage checks' },
   { id: 'detail.usageWindow', scope: 'detail', keys: [ch('w')], description: 'usage window: 24 h, 7 d, 30 d, 90 d, 365 d with Logs Insights (Usage)', hint: 'window', tabs: ['usage'], rank: 1 },
-  { id: 'detail.usageEngine', scope: 'detail', keys: [ch('m')], description: "usage engine: keywarden's choice, Logs Insights, LookupEvents, the trail's S3 bucket (Usage)", hint: 'engine', tabs: ['usage'], rank: 2 },
+  { id: 'detail.usageEngine', scope: 'detail', keys: [ch('m')], description: "usage engine: keywarden's choice, Logs Insights, LookupEvents, S3 (Usage)", hint: 'engine', tabs: ['usage'], rank: 2 },
   { id: 'detail.usageStop', scope: 'detail', keys: [ch('s')], description: 'stop reading CloudTrail; keep what was read (Usage)', hint: 'stop', tabs: ['usage'], rank: 1 },
   { id: 'detail.retire', scope: 'detail', keys: [ch('R')], description: 'retire this key (guided): disable → alarm → watch → delete', hint: 'retire key', rank: 1 },
   { id: 'detail.copy', scope: 'detail', keys: [ch('c')], description: 'copy the key\'s ARN (Grants: the grant id under the cursor) to the clipboard', hint: 'copy', rank: 3 },
