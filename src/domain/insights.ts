@@ -173,7 +173,6 @@ function byCountThenName<T extends { count: number }>(name: (item: T) => string)
 
 export type UsageQueryRows = Record<UsageQueryName, InsightsRow[]>;
 
-
 /**
  * The UsageSummary of a window ending at `now` from the rows of keyUsageQueries: the same shape
  * and numbers summarizeUsage gives for the same records.
