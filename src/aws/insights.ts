@@ -18,7 +18,6 @@ import {
   lastUsesFromRows,
   lastUsesQuery,
   summaryFromInsights,
-  truncatedParts,
   type InsightsQuery,
   type InsightsRow,
   type InsightsTarget,
@@ -126,6 +125,57 @@ export async function runInsightsQuery(
   }
 }
 
+export interface CompleteResult extends QueryResult {
+  /** Queries run (1 when the window fitted in one answer). */
+  parts: number;
+  /** A one-second part still reached the row limit: rows are missing (never the case for trail records in practice). */
+  truncated: boolean;
+}
+
+const ZERO: QueryStatistics = { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 };
+
+function plus(a: QueryStatistics, b: QueryStatistics): QueryStatistics {
+  return { recordsMatched: a.recordsMatched + b.recordsMatched, recordsScanned: a.recordsScanned + b.recordsScanned, bytesScanned: a.bytesScanned + b.bytesScanned };
+}
+
+/**
+ * Runs a query over the whole window with no row lost to the 10,000-row limit (KMS.md §13): an
+ * aggregation (`query.splittable`) whose answer reaches the limit is asked again for each half of
+ * the window (whole seconds: [s, m] and [m + 1, e], StartQuery's range being inclusive at both
+ * ends), and so on until each part's answer fits; the parts' rows are put together (their counts
+ * add up, their maxima compare: src/domain/insights.ts reads them so). The statistics are those of
+ * the parts kept. Parts run one after the other: the account's 30 concurrent queries are shared.
+ */
+export async function runInsightsQueryComplete(
+  client: CloudWatchLogsClient,
+  target: QueryTarget,
+  query: InsightsQuery,
+  options: { signal?: AbortSignal; onStatistics?: (statistics: QueryStatistics, parts: number) => void } = {},
+): Promise<CompleteResult> {
+  const rows: InsightsRow[] = [];
+  let kept = ZERO;
+  let parts = 0;
+  let truncated = false;
+  const run = async (from: number, to: number): Promise<void> => {
+    const result = await runInsightsQuery(client, { logGroupName: target.logGroupName, startMs: from * 1000, endMs: to * 1000 }, query, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onStatistics: (s) => options.onStatistics?.(plus(kept, s), parts + 1),
+    });
+    parts += 1;
+    if (query.splittable && result.rows.length >= query.limit && to > from) {
+      const middle = Math.floor((from + to) / 2);
+      await run(from, middle);
+      await run(middle + 1, to);
+      return;
+    }
+    if (query.splittable && result.rows.length >= query.limit) truncated = true;
+    for (const row of result.rows) rows.push(row);
+    kept = plus(kept, result.statistics);
+  };
+  await run(Math.ceil(target.startMs / 1000), Math.floor(target.endMs / 1000));
+  return { rows, statistics: kept, parts, truncated };
+}
+
 /**
  * The trail that covers `region` and delivers to CloudWatch Logs, with its log group (and the
  * group's retention), or undefined with the reason there is none.
@@ -176,12 +226,16 @@ export async function insightsKeyUsage(
   const queries = keyUsageQueries(keyArn, request.window);
   const names = Object.keys(queries) as UsageQueryName[];
   const scanned = new Map<UsageQueryName, QueryStatistics>();
+  const parts = new Map<UsageQueryName, number>();
+  const cut: UsageQueryName[] = [];
   const progress: UsageProgress = { source: 'insights', pages: 0, events: 0, throttled: 0, requestsPerSecond: 0, done: false, stopped: false, recordsScanned: 0, bytesScanned: 0 };
   const report = () => {
     // Every query scans the same records: the furthest one shows how far the scan is.
     const all = [...scanned.values()];
     progress.recordsScanned = Math.max(0, ...all.map((s) => s.recordsScanned));
     progress.bytesScanned = Math.max(0, ...all.map((s) => s.bytesScanned));
+    const queriesRun = [...parts.values()].reduce((a, b) => a + b, 0);
+    if (queriesRun > names.length) progress.queryParts = queriesRun;
     request.onProgress?.({ keyArn, window: request.window, events: [], progress: { ...progress } });
   };
   const inner = new AbortController();
@@ -192,14 +246,16 @@ export async function insightsKeyUsage(
     const settled = await Promise.allSettled(
       names.map(async (name) => {
         try {
-          const result = await runInsightsQuery(client, { logGroupName: target.logGroupName, startMs: start.getTime(), endMs: end.getTime() }, queries[name], {
+          const result = await runInsightsQueryComplete(client, { logGroupName: target.logGroupName, startMs: start.getTime(), endMs: end.getTime() }, queries[name], {
             signal: inner.signal,
-            onStatistics: (s) => {
+            onStatistics: (s, n) => {
               scanned.set(name, s);
+              parts.set(name, n);
               report();
             },
           });
           progress.pages += 1;
+          if (result.truncated) cut.push(name);
           return [name, result.rows] as const;
         } catch (error) {
           inner.abort(); // one failed: stop the others
@@ -213,8 +269,7 @@ export async function insightsKeyUsage(
     const summary = summaryFromInsights(rows, request.window, now);
     progress.done = true;
     progress.events = summary.total;
-    const truncated = truncatedParts(rows);
-    if (truncated.length > 0) progress.truncated = truncated;
+    if (cut.length > 0) progress.truncated = cut;
     const state: UsageLoadState = { keyArn, window: request.window, events: [], progress: { ...progress }, summary };
     request.onProgress?.(state);
     return state;
@@ -231,8 +286,9 @@ export async function insightsKeyUsage(
 
 /**
  * The last successful use of every key of `region` whose records reach the trail's log group, in
- * one query over the window (at most the group's retention). `complete` is false when the answer
- * was cut at the 10,000-row limit (keys missing from it are then unknown, not unused).
+ * one query over the window (at most the group's retention), asked in parts when the answer
+ * reaches 10,000 rows (more keys than that). `complete` is false only when a one-second part
+ * still reached the limit (keys missing from it are then unknown, not unused).
  */
 export async function insightsLastUses(
   client: CloudWatchLogsClient,
@@ -242,6 +298,6 @@ export async function insightsLastUses(
   signal?: AbortSignal,
 ): Promise<{ uses: Map<string, TrailLastUse>; complete: boolean; statistics: QueryStatistics }> {
   const query = lastUsesQuery(region);
-  const result = await runInsightsQuery(client, { logGroupName: target.logGroupName, ...window }, query, signal ? { signal } : {});
-  return { uses: lastUsesFromRows(result.rows, region), complete: result.rows.length < query.limit, statistics: result.statistics };
+  const result = await runInsightsQueryComplete(client, { logGroupName: target.logGroupName, ...window }, query, signal ? { signal } : {});
+  return { uses: lastUsesFromRows(result.rows, region), complete: !result.truncated, statistics: result.statistics };
 }

@@ -14,7 +14,7 @@ import { ON_DEMAND_ROTATION_LIMIT, type CallerIdentity, type KeyDetail, type Key
 import type { AccessFeed, InventoryHandlers, KeySource, LastUseFeed, RegionProgress } from '../domain/source.js';
 import { AccessReader, type AccessReaderOptions } from './access-reader.js';
 import { LastUseReader, type LastUseReaderOptions } from './last-use-reader.js';
-import { windowDays, type UsageLoadState, type UsageRequest } from '../domain/usage.js';
+import { type UsageLoadState, type UsageRequest } from '../domain/usage.js';
 import type { InsightsTarget } from '../domain/insights.js';
 import type { Clients } from './clients.js';
 import { toDomainError } from './errors.js';
@@ -313,34 +313,13 @@ export class AwsKeySource implements KeySource {
       const { readCloudTrailFiles } = await import('./cloudtrail-files.js');
       return readCloudTrailFiles(request.cloudtrailDir, key.arn, request, signal);
     }
-    if (request.engine === 'insights' || request.engine === 'auto') {
-      const [{ insightsKeyUsage }, { chooseEngine, INSIGHTS_MAX_DAYS, LOOKUP_MAX_DAYS }] = await Promise.all([import('./insights.js'), import('../domain/insights.js')]);
+    if (request.engine === 'auto') {
+      const { readUsageWithChosenEngine } = await import('./usage-engine.js');
+      return readUsageWithChosenEngine(this.clients, key, request, { findTarget: (region, s) => this.insightsTarget(region, s), ...(request.onEngine ? { onEngine: request.onEngine } : {}) }, signal);
+    }
+    if (request.engine === 'insights') {
+      const { insightsKeyUsage } = await import('./insights.js');
       const found = await this.insightsTarget(key.region, signal);
-      const days = windowDays(request.window);
-      if (request.engine === 'auto') {
-        let choice = chooseEngine(days, found.target, found.why);
-        let maxWindowDays = found.target ? INSIGHTS_MAX_DAYS : LOOKUP_MAX_DAYS;
-        if (choice.engine === 'lookup' && days > LOOKUP_MAX_DAYS) {
-          throw new KeywardenError('unsupported', `LookupEvents keeps ${LOOKUP_MAX_DAYS} days, and Logs Insights cannot be used here (${found.why ?? 'no log group'})`);
-        }
-        // Every report says which engine reads, why, and how long a window the key can have.
-        const tagged = { ...request, ...(request.onProgress ? { onProgress: (s: UsageLoadState) => request.onProgress!({ ...s, progress: { ...s.progress, engineReason: choice.reason, maxWindowDays } }) } : {}) };
-        const lookup = async () => (await import('./usage.js')).lookupKeyEvents(this.clients.cloudtrail(key.region), key.arn, tagged, signal);
-        let loaded: UsageLoadState;
-        if (choice.engine === 'insights' && found.target) {
-          try {
-            loaded = await insightsKeyUsage(this.clients.logs(found.target.logGroupRegion), found.target, key.arn, tagged, signal);
-          } catch (error) {
-            // Logs Insights refused (no logs:StartQuery …): LookupEvents still serves what it keeps.
-            const kind = (error as { kind?: string }).kind;
-            if (days > LOOKUP_MAX_DAYS || (kind !== 'access-denied' && kind !== 'unsupported')) throw error;
-            choice = { engine: 'lookup', reason: `LookupEvents: Logs Insights was refused (${(error as Error).message})` };
-            maxWindowDays = LOOKUP_MAX_DAYS;
-            loaded = await lookup();
-          }
-        } else loaded = await lookup();
-        return { ...loaded, progress: { ...loaded.progress, engineReason: choice.reason, maxWindowDays } };
-      }
       if (!found.target) throw new KeywardenError('unsupported', `Logs Insights cannot read this key's usage: ${found.why ?? 'no trail delivers to CloudWatch Logs'}`);
       return insightsKeyUsage(this.clients.logs(found.target.logGroupRegion), found.target, key.arn, request, signal);
     }

@@ -11,7 +11,7 @@
 // what the query has not filled.
 
 import { KeywardenError } from '../domain/errors.js';
-import { INSIGHTS_MAX_DAYS } from '../domain/insights.js';
+import { LOOKUP_MAX_DAYS } from '../domain/insights.js';
 import type { ReadLastUsage } from '../domain/last-use.js';
 import { BackgroundKeyReader, FINAL_KINDS, type BackgroundReaderOptions, type ReaderPayload } from './background-reader.js';
 import type { Clients } from './clients.js';
@@ -25,19 +25,27 @@ export type LastUseReaderOptions = BackgroundReaderOptions<ReadLastUsage> & {
 };
 
 const DAY_MS = 86_400_000;
+/**
+ * How far the keys view's one query reaches back: 90 days. A key used in that time gets its last
+ * use from it; an older last use (or none) is read per key from GetKeyLastUsage, which knows it
+ * anyway. A longer reach would scan a year of the account's trail on every start — Logs Insights
+ * bills by the bytes scanned — for the few keys idle that long.
+ */
+const TRAIL_QUERY_DAYS = LOOKUP_MAX_DAYS;
 /** How long the per-key reading waits for the trail's query (except for the selected key). */
 const TRAIL_WAIT_MS = 15_000;
 
 /**
- * One Logs Insights query for the last use of every key of the region, over as much as the
- * trail's log group keeps (at most a year); undefined when the trail does not deliver to Logs.
+ * One Logs Insights query for the last use of every key of the region, over the last
+ * TRAIL_QUERY_DAYS (or what the trail's log group keeps, if less); undefined when the trail does
+ * not deliver to Logs.
  */
 async function trailLastUses({ clients, region, now, signal }: Parameters<NonNullable<ReaderPayload<ReadLastUsage>['prefill']>>[0]): Promise<Map<string, ReadLastUsage> | undefined> {
   const { findInsightsTarget, insightsLastUses } = await import('./insights.js');
   const found = await findInsightsTarget(clients.cloudtrail(region), (r) => clients.logs(r), region, signal);
   if (!found.target) return undefined;
   const endMs = now().getTime();
-  const days = Math.min(INSIGHTS_MAX_DAYS, found.target.retentionInDays ?? INSIGHTS_MAX_DAYS);
+  const days = Math.min(TRAIL_QUERY_DAYS, found.target.retentionInDays ?? TRAIL_QUERY_DAYS);
   const { uses } = await insightsLastUses(clients.logs(found.target.logGroupRegion), found.target, region, { startMs: endMs - days * DAY_MS, endMs }, signal);
   const readAt = now().toISOString();
   return new Map([...uses].map(([arn, use]) => [arn, { kind: 'used', operation: use.operation, timestamp: use.timestamp, readAt, source: 'trail' } as ReadLastUsage]));

@@ -8,8 +8,8 @@
 // quickly; the choice is shown.
 
 import type { Connection } from '../app/connect.js';
-import { describeError, KeywardenError } from '../domain/errors.js';
-import { chooseEngine, INSIGHTS_MAX_DAYS, LOOKUP_MAX_DAYS, summaryOfLoad, usageProgressLine, USAGE_ENGINES, type EngineChoice, type UsageEngine } from '../domain/insights.js';
+import { describeError } from '../domain/errors.js';
+import { INSIGHTS_MAX_DAYS, LOOKUP_MAX_DAYS, summaryOfLoad, usageProgressLine, USAGE_ENGINES, type EngineChoice, type UsageEngine } from '../domain/insights.js';
 import { parseS3Url } from '../domain/s3-url.js';
 import type { Grant } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
@@ -312,22 +312,6 @@ function finish(document: UsageDocument, options: UsageOptions): number {
   return 0;
 }
 
-/** The engine to read with: the one asked for, or Insights / LookupEvents as chooseEngine says. */
-async function engineFor(connection: Connection, region: string, options: UsageOptions, signal?: AbortSignal): Promise<EngineChoice> {
-  const days = options.days ?? 7;
-  if (options.engine) return { engine: options.engine, reason: `${options.engine === 'insights' ? 'Logs Insights' : 'LookupEvents'}: asked for with --engine ${options.engine}` };
-  const { findInsightsTarget } = await import('../aws/insights.js');
-  const found = await findInsightsTarget(connection.clients.cloudtrail(region), (r) => connection.clients.logs(r), region, signal);
-  const choice = chooseEngine(days, found.target, found.why);
-  if (choice.engine === 'lookup' && days > LOOKUP_MAX_DAYS) {
-    throw new KeywardenError('usage', `CloudTrail LookupEvents keeps ${LOOKUP_MAX_DAYS} days and Logs Insights cannot be used (${found.why ?? 'no log group'}); for --days ${days} read the trail's log files with --cloudtrail-s3 or --cloudtrail-dir DIR`);
-  }
-  if (choice.engine === 'insights' && found.target?.retentionInDays !== undefined && found.target.retentionInDays < days) {
-    choice.reason += `; the log group keeps ${found.target.retentionInDays} days, so the window's older days hold nothing`;
-  }
-  return choice;
-}
-
 export async function collectUsage(
   connection: Connection,
   keyRef: string,
@@ -385,35 +369,28 @@ export async function collectUsage(
     };
   }
   let state: Awaited<ReturnType<typeof source.loadUsage>> & { location?: string; unreadable?: Array<{ name: string; reason: string }> };
-  const load = (chosen?: EngineChoice) =>
-    source.loadUsage(
-      key,
-      {
-        window,
-        ...(chosen ? { engine: chosen.engine } : {}),
-        ...(options.cloudtrailS3 ? { cloudtrailS3: options.cloudtrailS3 } : {}),
-        ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}),
-      },
-      signal,
-    );
+  const told = (choice: EngineChoice) => {
+    engine = choice;
+    sourceName = choice.engine === 'insights' ? 'insights' : 'cloudtrail';
+    onEngine?.(choice);
+  };
   try {
-    if (options.cloudtrailS3) state = await load();
-    else {
-      engine = await engineFor(connection, key.region, options, signal);
-      onEngine?.(engine);
-      sourceName = engine.engine === 'insights' ? 'insights' : 'cloudtrail';
-      try {
-        state = await load(engine);
-      } catch (error) {
-        // keywarden chose Logs Insights and it was refused (no logs:StartQuery, say): LookupEvents
-        // still serves a window it keeps. An engine asked for with --engine is not swapped.
-        const kind = (error as { kind?: string }).kind;
-        if (options.engine || engine.engine !== 'insights' || windowDays > LOOKUP_MAX_DAYS || (kind !== 'access-denied' && kind !== 'unsupported')) throw error;
-        engine = { engine: 'lookup', reason: `LookupEvents: Logs Insights was refused (${describeError(error)})` };
-        onEngine?.(engine);
-        sourceName = 'cloudtrail';
-        state = await load(engine);
-      }
+    if (options.cloudtrailS3) {
+      state = await source.loadUsage(key, { window, cloudtrailS3: options.cloudtrailS3, ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}) }, signal);
+    } else {
+      // An engine asked for with --engine is used as it is (never swapped); otherwise keywarden
+      // chooses, the one way the Usage tab does (src/aws/usage-engine.ts).
+      if (options.engine) told({ engine: options.engine, reason: `${options.engine === 'insights' ? 'Logs Insights' : 'LookupEvents'}: asked for with --engine ${options.engine}` });
+      state = await source.loadUsage(
+        key,
+        {
+          window,
+          engine: options.engine ?? 'auto',
+          ...(options.engine ? {} : { onEngine: told }),
+          ...(onProgress ? { onProgress: (s) => onProgress(s.progress) } : {}),
+        },
+        signal,
+      );
     }
   } catch (error) {
     return unknown(describeError(error));

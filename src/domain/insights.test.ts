@@ -70,7 +70,7 @@ describe('reading results', () => {
   it('never throws on whatever rows come back, and counts nothing it cannot read', () => {
     const row = fc.dictionary(fc.oneof(fc.constantFrom('events', 'eventName', 'errorCode', 'last', 'bucket', 'context', 'eventTime', 'userIdentity.arn'), fc.string()), fc.string());
     fc.assert(
-      fc.property(fc.record({ callers: fc.array(row), contexts: fc.array(row), timeline: fc.array(row), lastUse: fc.array(row), lastEvent: fc.array(row), failures: fc.array(row) }), (rows) => {
+      fc.property(fc.record({ callers: fc.array(row), contexts: fc.array(row), timeline: fc.array(row), lastUse: fc.array(row), lastEvent: fc.array(row), failures: fc.array(row), firstFailure: fc.array(row) }), (rows) => {
         const summary = summaryFromInsights(rows as UsageQueryRows, '7d', new Date('2026-12-07T00:00:00Z'));
         expect(Number.isFinite(summary.total)).toBe(true);
         expect(summary.total).toBeGreaterThanOrEqual(summary.failed);
@@ -82,5 +82,27 @@ describe('reading results', () => {
     const base = { source: 'insights' as const, pages: 0, events: 0, throttled: 0, requestsPerSecond: 0, done: false, stopped: false, recordsScanned: 1234567 };
     expect(usageProgressLine(base)).toBe('Logs Insights · 1,234,567 records scanned · running');
     expect(usageProgressLine({ ...base, done: true, truncated: ['contexts'] })).toBe('Logs Insights · 1,234,567 records scanned · cut at 10,000 rows: contexts');
+    expect(usageProgressLine({ ...base, done: true, queryParts: 9 })).toBe('Logs Insights · 1,234,567 records scanned · window asked in 9 parts (10,000 rows each at most)');
+  });
+
+  it('lists the newest 500 failed attempts and the oldest, and counts the rest, as summarizeUsage does', () => {
+    const failedRow = (i: number): InsightsRow => ({ eventTime: new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString().replace('.000', ''), eventName: 'Decrypt', eventID: `e${i}`, errorCode: 'DisabledException', 'userIdentity.arn': 'arn:aws:sts::111122223333:assumed-role/R/s' });
+    const rows: UsageQueryRows = {
+      callers: [{ eventName: 'Decrypt', errorCode: 'DisabledException', events: '700', 'userIdentity.arn': 'arn:aws:sts::111122223333:assumed-role/R/s' }],
+      contexts: [],
+      timeline: [],
+      lastUse: [],
+      lastEvent: [failedRow(699)],
+      // What the queries return: the newest 500, newest first, and the oldest of all.
+      failures: Array.from({ length: 500 }, (_, i) => failedRow(699 - i)),
+      firstFailure: [failedRow(0)],
+    };
+    const summary = summaryFromInsights(rows, { days: 30 }, new Date('2026-11-20T00:00:00Z'));
+    expect(summary.failed).toBe(700);
+    expect(summary.failures).toHaveLength(500);
+    expect(summary.failuresOmitted).toBe(200);
+    expect(summary.lastFailure!.eventId).toBe('e699');
+    expect(summary.firstFailure!.eventId).toBe('e0');
+    expect(keyUsageQueries(KEY, '7d').failures.limit).toBe(500);
   });
 });

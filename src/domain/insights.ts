@@ -7,6 +7,7 @@
 import {
   callerOf,
   contextGroupOf,
+  FAILURES_KEPT,
   progressLine,
   summarizeUsage,
   USE_OPERATIONS,
@@ -62,11 +63,17 @@ const USE_LIST = `[${[...USE_OPERATIONS].sort().map(insightsString).join(', ')}]
 const CONTEXT_PARSE = String.raw`parse @message /"encryptionContext(?:Subset|Equals)?":(?<context>\{[^{}]*\})/`;
 
 /** Names of the per-key usage queries. */
-export type UsageQueryName = 'callers' | 'contexts' | 'timeline' | 'lastUse' | 'lastEvent' | 'failures';
+export type UsageQueryName = 'callers' | 'contexts' | 'timeline' | 'lastUse' | 'lastEvent' | 'failures' | 'firstFailure';
 
 export interface InsightsQuery {
   queryString: string;
   limit: number;
+  /**
+   * An aggregation (`stats`) whose rows add up across parts of the window: when its answer
+   * reaches the row limit, the window is asked again in parts (src/aws/insights.ts) and the parts'
+   * rows are put together — never a total cut at 10,000 rows.
+   */
+  splittable?: boolean;
 }
 
 /** Records naming the key: KMS puts the key ARN in `resources` (KMS.md §6.1). */
@@ -84,16 +91,18 @@ export function keyUsageQueries(keyArn: string, window: UsageWindow): Record<Usa
     queryString: `filter ${filter} | fields eventTime, eventName, eventID, ${identity} | sort @timestamp desc | limit 1`,
     limit: 1,
   });
+  const failed = `${key} and ispresent(errorCode) and errorCode != ${insightsString(DRY_RUN)}`;
+  const failureFields = `fields eventTime, eventName, eventID, errorCode, errorMessage, ${identity}`;
   return {
-    callers: { queryString: `filter ${key} | stats count(*) as events, max(@timestamp) as last by eventName, errorCode, ${identity}`, limit: INSIGHTS_MAX_ROWS },
-    contexts: { queryString: `filter ${key} | ${CONTEXT_PARSE} | stats count(*) as events, max(@timestamp) as last by context, eventName, errorCode`, limit: INSIGHTS_MAX_ROWS },
-    timeline: { queryString: `filter ${key} | stats count(*) as events by bin(${bucket}) as bucket, errorCode`, limit: INSIGHTS_MAX_ROWS },
+    callers: { queryString: `filter ${key} | stats count(*) as events, max(@timestamp) as last by eventName, errorCode, ${identity}`, limit: INSIGHTS_MAX_ROWS, splittable: true },
+    contexts: { queryString: `filter ${key} | ${CONTEXT_PARSE} | stats count(*) as events, max(@timestamp) as last by context, eventName, errorCode`, limit: INSIGHTS_MAX_ROWS, splittable: true },
+    timeline: { queryString: `filter ${key} | stats count(*) as events by bin(${bucket}) as bucket, errorCode`, limit: INSIGHTS_MAX_ROWS, splittable: true },
     lastUse: one(`${key} and eventName in ${USE_LIST} and not ispresent(errorCode)`),
     lastEvent: one(key),
-    failures: {
-      queryString: `filter ${key} and ispresent(errorCode) and errorCode != ${insightsString(DRY_RUN)} | fields eventTime, eventName, eventID, errorCode, errorMessage, ${identity} | sort @timestamp desc | limit ${INSIGHTS_MAX_ROWS}`,
-      limit: INSIGHTS_MAX_ROWS,
-    },
+    // The newest FAILURES_KEPT failed attempts and the oldest one, as summarizeUsage keeps them;
+    // the others are counted (callers), not listed.
+    failures: { queryString: `filter ${failed} | ${failureFields} | sort @timestamp desc | limit ${FAILURES_KEPT}`, limit: FAILURES_KEPT },
+    firstFailure: { queryString: `filter ${failed} | ${failureFields} | sort @timestamp asc | limit 1`, limit: 1 },
   };
 }
 
@@ -163,12 +172,6 @@ function byCountThenName<T extends { count: number }>(name: (item: T) => string)
 }
 
 export type UsageQueryRows = Record<UsageQueryName, InsightsRow[]>;
-
-/** The names of the queries whose rows reached the row limit: their part of the summary is cut. */
-export function truncatedParts(rows: UsageQueryRows): UsageQueryName[] {
-  const limits = { callers: INSIGHTS_MAX_ROWS, contexts: INSIGHTS_MAX_ROWS, timeline: INSIGHTS_MAX_ROWS, failures: INSIGHTS_MAX_ROWS, lastUse: Infinity, lastEvent: Infinity };
-  return (Object.keys(limits) as UsageQueryName[]).filter((name) => (rows[name]?.length ?? 0) >= limits[name]);
-}
 
 /**
  * The UsageSummary of a window ending at `now` from the rows of keyUsageQueries: the same shape
@@ -245,19 +248,20 @@ export function summaryFromInsights(rows: UsageQueryRows, window: UsageWindow, n
     if (isFailure(row.errorCode)) failedCounts[i]! += count(row.events);
   }
 
-  const failures: FailedAttempt[] = [];
-  for (const row of rows.failures ?? []) {
-    if (!row.eventTime || !row.eventName || !isFailure(row.errorCode)) continue;
-    failures.push({
+  const failureOf = (row: InsightsRow): FailedAttempt | undefined => {
+    if (!row.eventTime || !row.eventName || !isFailure(row.errorCode)) return undefined;
+    return {
       time: row.eventTime,
       operation: row.eventName,
       errorCode: row.errorCode!,
       ...(row.errorMessage ? { errorMessage: row.errorMessage } : {}),
       caller: callerOfRow(row),
       eventId: row.eventID ?? `${row.eventTime}/${row.eventName}`,
-    });
-  }
+    };
+  };
+  const failures = (rows.failures ?? []).map(failureOf).filter((f): f is FailedAttempt => f !== undefined);
   failures.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+  const oldestFailure = rows.firstFailure?.[0] ? failureOf(rows.firstFailure[0]) : undefined;
 
   const summary: UsageSummary = {
     window: { days, start: new Date(start).toISOString(), end: new Date(end).toISOString() },
@@ -277,8 +281,9 @@ export function summaryFromInsights(rows: UsageQueryRows, window: UsageWindow, n
   if (lastEvent) summary.lastEvent = lastEvent;
   if (failures.length > 0) {
     summary.lastFailure = failures[0]!;
-    summary.firstFailure = failures.at(-1)!;
+    summary.firstFailure = oldestFailure ?? failures.at(-1)!;
   }
+  if (failed > failures.length) summary.failuresOmitted = failed - failures.length;
   return summary;
 }
 
@@ -298,6 +303,7 @@ export function lastUsesQuery(region: string): InsightsQuery {
   return {
     queryString: `filter eventSource = "kms.amazonaws.com" and awsRegion = ${insightsString(region)} and eventName in ${USE_LIST} and not ispresent(errorCode) | stats max(@timestamp) as lastUse by resources.0.ARN, eventName`,
     limit: INSIGHTS_MAX_ROWS,
+    splittable: true,
   };
 }
 
@@ -363,6 +369,37 @@ export function engineMaxDays(engine: UsageEngine | undefined, retentionInDays?:
   return LOOKUP_MAX_DAYS;
 }
 
+/**
+ * The Usage tab's engines, in the order `m` steps through them: keywarden's choice (auto), Logs
+ * Insights, LookupEvents, and the log files in the trail's S3 bucket.
+ */
+export const TAB_ENGINES = ['auto', 'insights', 'lookup', 's3'] as const;
+export type TabEngine = (typeof TAB_ENGINES)[number];
+
+const TAB_ENGINE_NAMES: Record<TabEngine, string> = {
+  auto: "keywarden's choice",
+  insights: 'Logs Insights',
+  lookup: 'LookupEvents',
+  s3: "the trail's S3 bucket",
+};
+
+export function tabEngineName(engine: TabEngine): string {
+  return TAB_ENGINE_NAMES[engine];
+}
+
+export function nextTabEngine(engine: TabEngine): TabEngine {
+  return TAB_ENGINES[(TAB_ENGINES.indexOf(engine) + 1) % TAB_ENGINES.length]!;
+}
+
+/**
+ * The longest window an engine picked on the tab serves before it has answered: LookupEvents 90
+ * days, the others a year (Logs Insights is then told by the log group's retention; auto by the
+ * engine it chose).
+ */
+export function tabEngineMaxDays(engine: TabEngine): number {
+  return engine === 'lookup' ? LOOKUP_MAX_DAYS : INSIGHTS_MAX_DAYS;
+}
+
 /** The Usage tab's windows: 24 h, 7 d, 30 d, 90 d, and 365 d when the engine serves a year. */
 export function usageWindowsFor(maxDays: number): UsageWindow[] {
   const out: UsageWindow[] = USAGE_WINDOWS.filter((w) => windowDays(w) <= maxDays);
@@ -384,6 +421,7 @@ export function usageProgressLine(progress: UsageProgress): string {
   if (progress.source !== 'insights') return progressLine(progress);
   const scanned = `Logs Insights · ${GROUPED.format(progress.recordsScanned ?? 0)} records scanned`;
   const state = progress.stopped ? ' · stopped' : progress.done ? '' : ' · running';
+  const parts = progress.queryParts && progress.queryParts > 1 ? ` · window asked in ${progress.queryParts} parts (10,000 rows each at most)` : '';
   const cut = progress.truncated && progress.truncated.length > 0 ? ` · cut at 10,000 rows: ${progress.truncated.join(', ')}` : '';
-  return `${scanned}${state}${cut}`;
+  return `${scanned}${state}${parts}${cut}`;
 }

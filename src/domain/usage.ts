@@ -830,6 +830,8 @@ export interface UsageProgress {
   bytesScanned?: number;
   /** Logs Insights: parts of the summary cut at the 10,000-row limit (the summary is incomplete there). */
   truncated?: string[];
+  /** Logs Insights: queries run, when a window had to be asked in parts to stay under 10,000 rows. */
+  queryParts?: number;
   /** Which engine reads and why, when keywarden chose it (`engine: 'auto'`). */
   engineReason?: string;
   /** The longest window the engines available for this key can serve (LookupEvents 90, Logs Insights 365). */
@@ -861,6 +863,8 @@ export interface UsageRequest {
    * Insights when the trail delivers there and the window is long, LookupEvents otherwise.
    */
   engine?: 'lookup' | 'insights' | 'files' | 'auto';
+  /** `auto`: told which engine keywarden chose and why, before reading (and again if a refusal changes it). */
+  onEngine?: (choice: { engine: 'lookup' | 'insights' | 'files'; reason: string }) => void;
 }
 
 /** "1.4 MB" */

@@ -5,8 +5,9 @@
 //
 // What is stored: only events that really happened in this sandbox (live calls and workload calls
 // after the seed time), capped, in a JSON-lines file next to the state file — never in the state
-// file itself, so a read-only KMS call does not rewrite a 6 MB state. The 90 days of history
-// before the seed time are generated lazily and deterministically (workloads.ts).
+// file itself, so a read-only KMS call does not rewrite a 6 MB state. The year of history before
+// the seed time is generated lazily and deterministically (workloads.ts); LookupEvents serves only
+// its last 90 days (HORIZON_MS), the trail's log group and bucket all of it.
 
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -19,6 +20,12 @@ import { historyEvents, prepareSeededUsage, runWorkloads } from './workloads.js'
 
 const DAY_MS = 86_400_000;
 export const HORIZON_MS = 90 * DAY_MS;
+/**
+ * How far the generated history reaches back before the seed time: a year and a day, so that a
+ * 365-day window read from the trail's bucket or its log group (kept 365 days) is whole. Never
+ * before the trail's log group was created, nor before a workload's key was.
+ */
+export const HISTORY_MS = 366 * DAY_MS;
 export const TRAIL_NAME = 'management-events';
 export const TRAIL_HOME_REGION = 'us-east-1';
 export const TRAIL_ARN = `arn:aws:cloudtrail:${TRAIL_HOME_REGION}:${SANDBOX_ACCOUNT}:trail/${TRAIL_NAME}`;

@@ -26,6 +26,7 @@ import { readStateFile, type SandboxState, type Store } from './state.js';
 import { addGeneratedKeys, MANAGEMENT_ACCOUNT, ORG_ACCOUNTS, seedMembers } from './organization.js';
 import { isSessionToken, sessionCaller, stsService } from './sts.js';
 import { isS3Request, serveS3 } from './s3.js';
+import { listLogFiles } from './trail-delivery.js';
 
 export type { FaultSettings } from './faults.js';
 
@@ -70,6 +71,12 @@ export interface Sandbox {
   advanceClock(seconds: number): void; // sandbox time moves forward (for waiting periods)
   /** Sandbox time: the base clock plus every advance. */
   now(): Date;
+  /**
+   * The log files the trail has delivered to its bucket (the management account's), in key order,
+   * those whose key starts with `prefix`: what `aws s3 sync` of the bucket would write, without
+   * the S3 round trips (tests and benchmarks that need a local copy of a year of them).
+   */
+  trailLogFiles(prefix?: string): Iterable<{ key: string; body: Buffer; deliveredAt: number }>;
   reset(): Promise<void>; // back to the seeded estate (and persist)
 }
 
@@ -493,6 +500,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       advance(seconds).catch(() => undefined);
     },
     now,
+    trailLogFiles: (prefix = '') => listLogFiles(trails.find((t) => t.store === store)!, now().getTime(), prefix, ''),
     reset,
     close: async () => {
       await leave?.();

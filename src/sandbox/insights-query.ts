@@ -431,6 +431,8 @@ export interface QueryEvent {
   log: string;
   ptr: string;
   message(): string;
+  /** The message's size in UTF-8 bytes, when the source knows it without the text (the trail's generated history). */
+  bytes?(): number;
   /** The message as JSON (undefined when it is not a JSON object). */
   json(): Record<string, unknown> | undefined;
 }
@@ -603,7 +605,7 @@ export function newScan(): QueryScan {
 /** Runs the commands before `stats` over one event. */
 export function scanEvent(query: ParsedQuery, scan: QueryScan, event: QueryEvent): void {
   scan.recordsScanned += 1;
-  scan.bytesScanned += byteLength(event.message());
+  scan.bytesScanned += event.bytes ? event.bytes() : byteLength(event.message());
   const row: Row = { event, own: new Map() };
   for (const command of query.commands) {
     if (command.kind === 'stats') break;

@@ -106,12 +106,16 @@ function groupNamesOf(params: Record<string, unknown>): string[] {
   });
 }
 
-/** Generated history records are cached by the trail; so is their JSON text, here. */
-const messages = new WeakMap<object, string>();
-function messageOf(record: object): string {
-  let text = messages.get(record);
-  if (text === undefined) messages.set(record, (text = JSON.stringify(record)));
-  return text;
+/**
+ * Generated history records are cached by the trail; their size is remembered here, not their
+ * JSON text: a year of the trail's history scanned again and again would otherwise keep its
+ * whole text (tens of MB) alive. The text is made again when a query reads @message.
+ */
+const sizes = new WeakMap<object, number>();
+function sizeOf(record: object): number {
+  let size = sizes.get(record);
+  if (size === undefined) sizes.set(record, (size = Buffer.byteLength(JSON.stringify(record))));
+  return size;
 }
 
 /** The events of one group in [fromMs, toMs] (retention applied), as the engine reads them. */
@@ -158,7 +162,8 @@ function* groupEvents(store: Store, group: LogGroupRecord, fromMs: number, toMs:
       logStream: stream,
       log,
       ptr: Buffer.from(`${group.name}/${stream}/${entry.record.eventID}`).toString('base64'),
-      message: () => messageOf(entry.record),
+      message: () => JSON.stringify(entry.record),
+      bytes: () => sizeOf(entry.record),
       json: () => entry.record,
     };
   }
@@ -214,9 +219,11 @@ const startQuery: Handler = (ctx: RequestContext, params) => {
     // The concurrency error as AWS words it (seen in the wild with the older limit of 10).
     throw new AwsError('LimitExceededException', `Account maximum query concurrency limit of [${MAX_CONCURRENT_QUERIES}] reached.`);
   }
-  // The range is inclusive at both ends (StartQuery API reference).
+  // The range is inclusive at both ends (StartQuery API reference: "the specified end time is
+  // included in the query"): CHOICE, the whole end second is, so [s, m] and [m + 1, e] together
+  // are exactly [s, e] for log events with millisecond timestamps.
   const fromMs = startTime * 1000;
-  const toMs = endTime * 1000;
+  const toMs = endTime * 1000 + 999;
   const events = (function* () {
     for (const group of groups) yield* groupEvents(ctx.store, group, fromMs, toMs, nowMs);
   })();

@@ -557,7 +557,7 @@ export function freshAccountState(account: string, nowMs: number, estate: { keys
     keys: estate.keys,
     aliases: estate.aliases,
     logGroups: [
-      { region: 'us-east-1', name: `aws-cloudtrail-logs-${account}-management`, creationTime: nowMs - trailAgeDays * DAY, retentionInDays: 90, streams: [], metricFilters: [] },
+      { region: 'us-east-1', name: `aws-cloudtrail-logs-${account}-management`, creationTime: nowMs - trailAgeDays * DAY, retentionInDays: 365, streams: [], metricFilters: [] },
     ],
     metrics: [],
     alarms: [],

@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { SANDBOX_ACCOUNT } from './constants.js';
-import { TRAIL_HOME_REGION, TRAIL_KEY_PREFIX, type CloudTrailRecord, type TimedRecord, type Trail } from './cloudtrail.js';
+import { HISTORY_MS, TRAIL_HOME_REGION, TRAIL_KEY_PREFIX, type CloudTrailRecord, type TimedRecord, type Trail } from './cloudtrail.js';
 import { historyEvents } from './workloads.js';
 
 const MINUTE = 60_000;
@@ -103,10 +103,10 @@ function regionsOf(trail: Trail): string[] {
   return [...regions].sort((a, b) => (`${a}/` < `${b}/` ? -1 : `${a}/` > `${b}/` ? 1 : 0));
 }
 
-/** The first day that can hold a file: the history starts 91 days before the seed time. */
+/** The first day that can hold a file: the history starts a year and a day before the seed time. */
 function firstDay(trail: Trail): number {
   const oldestLive = trail.liveEvents()[0]?.time ?? Infinity;
-  return Math.floor(Math.min(trail.seededAt - 91 * DAY, oldestLive) / DAY) * DAY;
+  return Math.floor(Math.min(trail.seededAt - HISTORY_MS, oldestLive) / DAY) * DAY;
 }
 
 function byTimeThenId(a: TimedRecord, b: TimedRecord): number {

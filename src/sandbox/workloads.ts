@@ -15,7 +15,7 @@ import { SANDBOX_ACCOUNT } from './constants.js';
 import { materialIdFor, seal, uuidFor } from './crypto.js';
 import { arnOf, kmsService, LAST_USAGE_LAG_MS, originalMaterialId, sweepDeletions } from './kms.js';
 import { AwsError, type CallerIdentity, type RequestContext } from './protocol.js';
-import { deliverRecords, idFor, kmsRecord, trailOfStore, type Actor, type CloudTrailRecord, type TimedRecord, type Trail } from './cloudtrail.js';
+import { deliverRecords, HISTORY_MS, idFor, kmsRecord, trailOfStore, type Actor, type CloudTrailRecord, type TimedRecord, type Trail } from './cloudtrail.js';
 import { ANALYTICS_ACCOUNT, memberKeyName, PAYMENTS_ACCOUNT } from './organization.js';
 import { keyArn, type KeyRecord } from './state.js';
 
@@ -458,16 +458,37 @@ function callRecord(
   });
 }
 
+const historyStarts = new WeakMap<Trail, { seededAt: number; starts: Map<string, number> }>();
+
+/**
+ * The oldest time a workload's history holds: a year and a day before the seed time (HISTORY_MS),
+ * but not before its key was created nor before the trail's log group was (a member account's
+ * trail is younger). Remembered per trail, so a key deleted later does not move it.
+ */
+export function historyStart(trail: Trail, workload: Workload): number {
+  let known = historyStarts.get(trail);
+  if (!known || known.seededAt !== trail.seededAt) historyStarts.set(trail, (known = { seededAt: trail.seededAt, starts: new Map() }));
+  let start = known.starts.get(workload.name);
+  if (start === undefined) {
+    const key = (workload.keyAccount ?? ACCOUNT) === trail.store.account ? trail.store.key(REGION, uuidFor(workload.seedKey)) : undefined;
+    const group = trail.store.state.logGroups.find((g) => g.region === REGION && g.name === `aws-cloudtrail-logs-${trail.store.account}-management`);
+    start = Math.max(trail.seededAt - HISTORY_MS, key?.creationDate ?? -Infinity, group?.creationTime ?? -Infinity);
+    known.starts.set(workload.name, start);
+  }
+  return start;
+}
+
 function historyDay(trail: Trail, workload: Workload, dayIndex: number): TimedRecord[] {
   const cacheKey = `${trail.seededAt}/${workload.name}/${dayIndex}`;
   const cached = trail.historyCache.get(cacheKey);
   if (cached) return cached;
   const arn = workloadKeyArn(workload);
   const until = trail.seededAt - workload.quietHours * HOUR;
+  const since = historyStart(trail, workload);
   const out: TimedRecord[] = [];
   const grants = new Map<string, string>();
   for (const call of planFor(trail, workload, dayIndex)) {
-    if (call.time >= until || call.time < trail.seededAt - 91 * DAY) continue;
+    if (call.time >= until || call.time < since) continue;
     let grantId: string | undefined;
     if (call.operation === 'RetireGrant') {
       grantId = call.retireVolume ? grants.get(call.retireVolume) : undefined;
@@ -495,11 +516,10 @@ function historyDay(trail: Trail, workload: Workload, dayIndex: number): TimedRe
 export function* historyEvents(trail: Trail, query: { region: string; from: number; to: number; keyArn?: string }): Generator<TimedRecord> {
   yield* seededUseEvents(trail, query);
   if (query.region !== REGION) return;
-  const from = Math.max(query.from, trail.seededAt - 91 * DAY);
   const to = Math.min(query.to, trail.seededAt);
-  if (from > to) return;
   for (const workload of workloadsOf(trail)) {
     if (query.keyArn !== undefined && workloadKeyArn(workload) !== query.keyArn) continue;
+    const from = Math.max(query.from, historyStart(trail, workload));
     for (let day = Math.floor(from / DAY); day <= Math.floor(to / DAY); day += 1) yield* historyDay(trail, workload, day);
   }
 }

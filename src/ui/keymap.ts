@@ -112,6 +112,7 @@ export const COMMANDS = [
   // one key per tab, from the tab registry (src/ui/detail-tabs.ts)
   ...DETAIL_TAB_REGISTRY.map((tab) => ({ id: tabCommandId(tab.id), scope: 'detail' as const, keys: [ch(tab.key)], description: tab.help })),
   { id: 'detail.usageWindow', scope: 'detail', keys: [ch('w')], description: 'usage window: 24 h, 7 d, 30 d, 90 d, 365 d with Logs Insights (Usage)', hint: 'window', tabs: ['usage'], rank: 1 },
+  { id: 'detail.usageEngine', scope: 'detail', keys: [ch('m')], description: "usage engine: keywarden's choice, Logs Insights, LookupEvents, S3 (Usage)", hint: 'engine', tabs: ['usage'], rank: 2 },
   { id: 'detail.usageStop', scope: 'detail', keys: [ch('s')], description: 'stop reading CloudTrail; keep what was read (Usage)', hint: 'stop', tabs: ['usage'], rank: 1 },
   { id: 'detail.retire', scope: 'detail', keys: [ch('R')], description: 'retire this key (guided): disable → alarm → watch → delete', hint: 'retire key', rank: 1 },
   { id: 'detail.copy', scope: 'detail', keys: [ch('c')], description: 'copy the key\'s ARN (Grants: the grant id under the cursor) to the clipboard', hint: 'copy', rank: 3 },

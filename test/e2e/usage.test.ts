@@ -128,7 +128,8 @@ describe('keywarden usage', () => {
     expect(doc.source).toBe('insights');
     expect(doc.engine.engine).toBe('insights');
     expect(doc.engine.reason).toContain('aws-cloudtrail-logs-111122223333-management');
-    expect(doc.engine.reason).toContain('keeps 90 days');
+    // The group keeps 365 days: nothing to say about the window's older days.
+    expect(doc.engine.reason).not.toContain('the log group keeps');
     expect(doc.summary.window.days).toBe(120);
     expect(doc.summary.total).toBeGreaterThan(1000);
     expect(doc.progress.recordsScanned).toBeGreaterThan(doc.summary.total);
@@ -159,6 +160,13 @@ describe('keywarden usage', () => {
       const unknown = JSON.parse(asked.stdout) as { summary: unknown; unavailable: string };
       expect(unknown.summary).toBeNull();
       expect(unknown.unavailable).toMatch(/access denied/i);
+      // Chosen by keywarden for a window LookupEvents does not keep: not read at all, and why (the Usage tab's rule too).
+      const long = await runKeywarden(['usage', 'alias/legacy/reporting-2023', '--days', '120', '--json', '--endpoint-url', sandbox.url], env, 60_000);
+      expect(long.code).toBe(1);
+      const refused = JSON.parse(long.stdout) as { summary: unknown; unavailable: string; engine: { engine: string } };
+      expect(refused.summary).toBeNull();
+      expect(refused.engine.engine).toBe('insights');
+      expect(refused.unavailable).toMatch(/^Logs Insights was refused \(.*access denied.*\), and LookupEvents keeps only 90 days: for 120 days read the trail's log files/i);
     } finally {
       await sandbox.close();
     }

@@ -134,8 +134,9 @@ describe('the query language', () => {
     const newest = await rows('fields eventName | sort @timestamp desc | limit 2');
     expect(newest.map((r) => r.eventName ?? '(none)')).toEqual(['Decrypt', '(none)']);
     const one = await rows('stats count(*)', { startTime: secs(NOW - DAY), endTime: secs(NOW - DAY) });
-    // Inclusive at both ends, to the millisecond: of NOW-DAY, +5 ms and +10 ms only the first is in.
-    expect(one).toEqual([{ 'count(*)': '1' }]);
+    // Inclusive at both ends, whole seconds: NOW-DAY, +5 ms and +10 ms are all in the end second
+    // (so a window split at a second boundary loses no event between the halves).
+    expect(one).toEqual([{ 'count(*)': '3' }]);
   });
 
   it('statistics count what was scanned and matched', async () => {
@@ -188,10 +189,13 @@ describe('statuses and limits', () => {
     expect(over.name).toBe('MalformedQueryException');
   });
 
-  it('the trail group answers from the whole 90 days it keeps, up to its retention', async () => {
+  it('the trail group answers from the whole year it keeps (beyond LookupEvents\' 90 days), up to its retention', async () => {
     const counted = await rows('stats count(*) as n', { logGroupName: TRAIL_GROUP, startTime: secs(NOW - 400 * DAY), endTime: secs(NOW) });
     expect(Number(counted[0]!.n)).toBeGreaterThan(1000);
-    const beyond = await rows('stats count(*) as n', { logGroupName: TRAIL_GROUP, startTime: secs(NOW - 400 * DAY), endTime: secs(NOW - 95 * DAY) });
+    const older = await rows('stats count(*) as n', { logGroupName: TRAIL_GROUP, startTime: secs(NOW - 400 * DAY), endTime: secs(NOW - 95 * DAY) });
+    expect(Number(older[0]!.n)).toBeGreaterThan(1000);
+    // Retention 365 days: nothing older, though the trail's bucket keeps a year and a day.
+    const beyond = await rows('stats count(*) as n', { logGroupName: TRAIL_GROUP, startTime: secs(NOW - 400 * DAY), endTime: secs(NOW - 365 * DAY - 60) });
     expect(beyond).toEqual([]);
   });
 });

@@ -57,12 +57,12 @@ afterAll(async () => {
 });
 
 describe('log groups and streams', () => {
-  it('the CloudTrail log group is seeded in us-east-1 with 90-day retention', async () => {
+  it('the CloudTrail log group is seeded in us-east-1 with 365-day retention (a year of evidence)', async () => {
     const out = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'aws-cloudtrail-logs-' }));
     expect(out.logGroups).toHaveLength(1);
     expect(out.logGroups![0]).toMatchObject({
       logGroupName: TRAIL_GROUP,
-      retentionInDays: 90,
+      retentionInDays: 365,
       metricFilterCount: 0,
       arn: `arn:aws:logs:us-east-1:111122223333:log-group:${TRAIL_GROUP}:*`,
       logGroupArn: `arn:aws:logs:us-east-1:111122223333:log-group:${TRAIL_GROUP}`,

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import type { TabEngine } from '../../domain/insights.js';
 import type { KeySource } from '../../domain/source.js';
 import { windowDays, type UsageLoadState, type UsageWindow } from '../../domain/usage.js';
 import { useAsyncResource } from './use-async-resource.js';
@@ -23,20 +24,22 @@ export interface UseUsageResult {
 }
 
 /**
- * Loads a key's CloudTrail events for a window while `active` (the Usage tab is shown). Changing
- * the key or the window starts over; leaving the tab stops the reading.
+ * Loads a key's CloudTrail events for a window while `active` (the Usage tab is shown), with the
+ * engine picked on the tab. Changing the key, the window or the engine starts over; leaving the
+ * tab stops the reading.
  */
 export function useUsage(
   source: KeySource,
   key: { arn: string; region: string } | undefined,
   window: UsageWindow,
-  options: { active?: boolean; cloudtrailDir?: string } = {},
+  options: { active?: boolean; cloudtrailDir?: string; engine?: TabEngine } = {},
 ): UseUsageResult {
   const active = options.active ?? true;
   const arn = key?.arn;
   const region = key?.region;
   const windowKey = typeof window === 'object' ? `${windowDays(window)}d` : window;
   const { cloudtrailDir } = options;
+  const engine = options.engine ?? 'auto';
   const wanted = arn !== undefined && region !== undefined && active;
   // Pages arrive as progress (what was read so far); stop() keeps what the reading returns then.
   const resource = useAsyncResource<UsageLoadState, UsageLoadState>(
@@ -47,14 +50,15 @@ export function useUsage(
             { arn, region },
             {
               window,
-              // keywarden picks LookupEvents or Logs Insights for each window (and says which, and why).
-              ...(cloudtrailDir ? { cloudtrailDir } : { engine: 'auto' as const }),
+              // auto: keywarden picks LookupEvents or Logs Insights for each window (and says which, and
+              // why); or the engine the operator picked, the trail's bucket included.
+              ...(cloudtrailDir ? { cloudtrailDir } : engine === 's3' ? { cloudtrailS3: {} } : { engine }),
               onProgress: progress,
             },
             signal,
           ),
     // `window` is represented by windowKey.
-    [source, arn, region, windowKey, active, cloudtrailDir],
+    [source, arn, region, windowKey, active, cloudtrailDir, engine],
     { initial: 'idle' },
   );
   const { stop, reload, status } = resource;

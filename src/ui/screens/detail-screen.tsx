@@ -5,8 +5,8 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { Thresholds } from '../../domain/findings.js';
 import type { ChangeSource, KeySource } from '../../domain/source.js';
-import { LOOKUP_MAX_DAYS, nextUsageWindow } from '../../domain/insights.js';
-import { DEFAULT_USAGE_WINDOW, windowLabel, type UsageWindow } from '../../domain/usage.js';
+import { LOOKUP_MAX_DAYS, nextTabEngine, nextUsageWindow, tabEngineMaxDays, tabEngineName, type TabEngine } from '../../domain/insights.js';
+import { DEFAULT_USAGE_WINDOW, windowDays, windowLabel, type UsageWindow } from '../../domain/usage.js';
 import type { Inventory } from '../hooks/use-inventory.js';
 import { useKeyDetail, type KeyDetailState } from '../hooks/use-key-detail.js';
 import type { Current } from '../hooks/use-sync-reducer.js';
@@ -105,7 +105,8 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
       ? Math.min(maxScroll, Math.max(0, (grantStarts[grantCursor] ?? 0) - 2))
       : screen.scroll;
   const [usageWindow, setUsageWindow] = useState<UsageWindow>(DEFAULT_USAGE_WINDOW);
-  const usage = useUsage(source, detailKey, usageWindow, { active: screen !== undefined && fromCloudTrail });
+  const [usageEngine, setUsageEngine] = useState<TabEngine>('auto');
+  const usage = useUsage(source, detailKey, usageWindow, { active: screen !== undefined && fromCloudTrail, engine: usageEngine });
   // How long a window the key's engines serve: known from the last load, kept while the next one starts.
   const loadedMax = 'loaded' in usage.state ? usage.state.loaded?.progress.maxWindowDays : undefined;
   const [usageMaxDays, setUsageMaxDays] = useState(LOOKUP_MAX_DAYS);
@@ -113,6 +114,8 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     if (loadedMax !== undefined) setUsageMaxDays(loadedMax);
   }, [loadedMax]);
   useEffect(() => setUsageMaxDays(LOOKUP_MAX_DAYS), [detailKey?.arn]);
+  // An engine picked with `m` serves its own windows; keywarden's choice, what the key's engines serve.
+  const windowMaxDays = usageEngine === 'auto' ? usageMaxDays : tabEngineMaxDays(usageEngine);
 
   const dialog = changeDialog({
     changes: deps.changes,
@@ -136,11 +139,22 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     navNow({ type: 'open-retire', key: current.key });
   };
 
-  /** `w` and `s` on the Usage tab: the next CloudTrail window, or stop reading. */
-  const usageKey = (command: 'detail.usageWindow' | 'detail.usageStop', current: DetailScreen) => {
+  /** `w`, `m` and `s` on the Usage tab: the next CloudTrail window, the next engine, or stop reading. */
+  const usageKey = (command: 'detail.usageWindow' | 'detail.usageEngine' | 'detail.usageStop', current: DetailScreen) => {
     if (detailTab(current.tab).body.source !== 'cloudtrail') return setStatus({ text: `that key works on ${tabLabel('usage')}`, tone: 'warning' });
     if (command === 'detail.usageStop') return usage.stop();
-    const next = nextUsageWindow(usageWindow, usageMaxDays);
+    if (command === 'detail.usageEngine') {
+      const engine = nextTabEngine(usageEngine);
+      setUsageEngine(engine);
+      // LookupEvents keeps 90 days: a longer window comes down to what it serves.
+      const max = tabEngineMaxDays(engine);
+      if (engine !== 'auto' && windowDays(usageWindow) > max) {
+        setUsageWindow({ days: max });
+        return setStatus({ text: `usage engine: ${tabEngineName(engine)} (it keeps ${max} days: window ${max} d)`, tone: 'muted' });
+      }
+      return setStatus({ text: `usage engine: ${tabEngineName(engine)}`, tone: 'muted' });
+    }
+    const next = nextUsageWindow(usageWindow, windowMaxDays);
     setUsageWindow(next);
     setStatus({ text: `usage window: ${windowLabel(next)}`, tone: 'muted' });
   };
@@ -194,7 +208,7 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     const tabKey = tabOfCommand(command);
     if (tabKey) return navNow({ type: 'tab', tab: tabKey });
     if (command === 'detail.retire') return retire(current);
-    if (command === 'detail.usageWindow' || command === 'detail.usageStop') return usageKey(command, current);
+    if (command === 'detail.usageWindow' || command === 'detail.usageEngine' || command === 'detail.usageStop') return usageKey(command, current);
     if (command === 'detail.refresh' && detailTab(current.tab).body.source === 'cloudtrail') return usage.reload();
     const context = { screen: { ...current, grantCursor: clampCursor(current.grantCursor, grants.length) }, detail, grants, canChange, readOnly: deps.readOnly, dialog, navNow, setStatus, thresholds };
     if (detailAction(command, context)) return;
@@ -213,7 +227,8 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
       width={width}
       scroll={scroll}
       onMaxScroll={setUsageMaxScroll}
-      maxWindowDays={usageMaxDays}
+      maxWindowDays={windowMaxDays}
+      engine={usageEngine}
     />
   );
 

@@ -173,6 +173,40 @@ describe('UsageView', () => {
     expect(plain(renderSized(<UsageView state={cut} window="30d" keyArn={KEY} now={NOW} height={40} width={160} />, 160).lastFrame())).toContain("Incomplete  contexts cut at Logs Insights' 10,000 rows");
   });
 
+  it.each([
+    [80, 24],
+    [140, 40],
+  ])('an engine picked with m at %i×%i: named while loading and in the summary, its progress in the header, its windows in the bar', (width, rows) => {
+    const height = rows - 6; // the detail screen's header, tabs and footer
+    const year = { days: 365 };
+    const summary = summarizeUsage(events, year, NOW, { keyArn: KEY });
+    const s3: UsageProgress = { source: 's3', pages: 33_052, events: 54_414, throttled: 0, requestsPerSecond: 0, done: true, stopped: false, bytes: 26_130_442 };
+    const location = 's3://aws-cloudtrail-logs-111122223333-3f1c9a2b/management';
+    const fits = (frame: string) => {
+      const lines = frame.split('\n');
+      expect(lines.length).toBeLessThanOrEqual(height);
+      for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(width);
+    };
+    const loadingState: UsageState = { status: 'loading', loaded: { keyArn: KEY, window: year, events: [], progress: { ...s3, done: false, pages: 120, events: 2_000, bytes: 94_000 }, location } as UsageLoadState };
+    const loading = plain(renderSized(<UsageView state={loadingState} window={year} keyArn={KEY} now={NOW} height={height} width={width} maxWindowDays={365} engine="s3" />, width).lastFrame());
+    fits(loading);
+    expect(loading).toContain('2000 events loaded (120 objects, 92 KB)');
+    expect(loading).toContain("reading 365 d from the trail's S3 bucket");
+    expect(loading).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d\s+365 d/);
+    const readyState: UsageState = { status: 'ready', loaded: { keyArn: KEY, window: year, events: [], progress: s3, summary, location } as UsageLoadState };
+    const ready = plain(renderSized(<UsageView state={readyState} window={year} keyArn={KEY} now={NOW} height={height} width={width} maxWindowDays={365} engine="s3" />, width).lastFrame());
+    fits(ready);
+    expect(ready.replace(/\s+/g, ' ')).toContain(`Engine the trail's S3 bucket ${location}, picked with m`);
+    expect(ready).toMatch(/Events\s+6 · 3 failed attempts/);
+    // LookupEvents picked: its 90 days, and no more, on offer.
+    const lookupState: UsageState = { status: 'ready', loaded: loaded({ done: true, maxWindowDays: 365 }) };
+    const lookup = plain(renderSized(<UsageView state={lookupState} window="7d" keyArn={KEY} now={NOW} height={height} width={width} maxWindowDays={90} engine="lookup" />, width).lastFrame());
+    fits(lookup);
+    expect(lookup).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d/);
+    expect(lookup).not.toContain('365 d');
+    expect(lookup).toMatch(/Engine\s+LookupEvents, picked with m/);
+  });
+
   it('fits the height and scrolls', () => {
     const { lastFrame } = render(<UsageView state={{ status: 'ready', loaded: loaded({ done: true }) }} window="7d" keyArn={KEY} now={NOW} height={8} width={120} scroll={0} />);
     expect(plain(lastFrame()).split('\n')).toHaveLength(8);
@@ -225,6 +259,23 @@ describe('useUsage', () => {
     expect(source.calls[0]!.window).toBe('7d');
     // The source picks the engine (LookupEvents or Logs Insights) for each window.
     expect(source.calls[0]!.engine).toBe('auto');
+  });
+
+  it('reads with the engine picked on the tab: the trail\'s bucket, or one named engine; a new engine starts over', async () => {
+    const source = pagedSource([[events[0]!]]);
+    function Picked({ engine }: { engine: 's3' | 'lookup' | 'insights' }) {
+      const s = useUsage(source, { arn: KEY, region: 'us-east-1' }, '7d', { engine }).state;
+      return <Text>{`${engine} ${s.status}`}</Text>;
+    }
+    const { lastFrame, rerender } = render(<Picked engine="s3" />);
+    await waitForText(lastFrame, 's3 ready');
+    expect(source.calls[0]).toMatchObject({ window: '7d', cloudtrailS3: {} });
+    expect(source.calls[0]!.engine).toBeUndefined();
+    rerender(<Picked engine="lookup" />);
+    await waitForText(lastFrame, 'lookup ready');
+    await waitForFrame(lastFrame, () => source.calls.length === 2);
+    expect(source.calls[1]).toMatchObject({ window: '7d', engine: 'lookup' });
+    expect(source.calls[1]!.cloudtrailS3).toBeUndefined();
   });
 
   it('stops on request and keeps what it read; a new window starts over', async () => {

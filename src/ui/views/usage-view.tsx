@@ -3,7 +3,7 @@ import { useEffect, useMemo } from 'react';
 import { formatAge, formatDateTime } from '../../domain/format.js';
 import type { Grant } from '../../domain/key.js';
 import { cleanText } from '../../domain/sanitize.js';
-import { LOOKUP_MAX_DAYS, summaryOfLoad, usageProgressLine, usageWindowsFor } from '../../domain/insights.js';
+import { LOOKUP_MAX_DAYS, summaryOfLoad, tabEngineName, usageProgressLine, usageWindowsFor, type TabEngine } from '../../domain/insights.js';
 import { dependents, fitCounts, sparkline, windowDays, windowLabel, type UsageProgress, type UsageSummary, type UsageWindow } from '../../domain/usage.js';
 import { Empty } from '../components/empty.js';
 import { ErrorView } from '../components/error-view.js';
@@ -29,6 +29,8 @@ export interface UsageViewProps {
   onMaxScroll?: (maxScroll: number) => void;
   /** The longest window the key's engines serve (LookupEvents 90 days, Logs Insights 365): the windows `w` offers. */
   maxWindowDays?: number;
+  /** The engine picked with `m` (default auto: keywarden chooses and says why). */
+  engine?: TabEngine;
 }
 
 export interface UsageLine {
@@ -62,17 +64,18 @@ function WindowBar({ window, maxDays }: { window: UsageWindow; maxDays: number }
 }
 
 /** The Usage tab's body as lines (pure), so it scrolls like the other tabs; wrapped to `width`, never cut. */
-export function usageLines(summary: UsageSummary, progress: UsageProgress | undefined, deps: ReturnType<typeof dependents>, now: Date, width: number): UsageLine[] {
-  const lines = usageLinesUnwrapped(summary, progress, deps, now, width);
+export function usageLines(summary: UsageSummary, progress: UsageProgress | undefined, deps: ReturnType<typeof dependents>, now: Date, width: number, picked?: string): UsageLine[] {
+  const lines = usageLinesUnwrapped(summary, progress, deps, now, width, picked);
   return lines.flatMap((line) => wrapLine({ text: line.text, indent: line.indent ?? 12 }, width).map((part) => ({ ...line, text: part.text })));
 }
 
-function usageLinesUnwrapped(summary: UsageSummary, progress: UsageProgress | undefined, deps: ReturnType<typeof dependents>, now: Date, width: number): UsageLine[] {
+function usageLinesUnwrapped(summary: UsageSummary, progress: UsageProgress | undefined, deps: ReturnType<typeof dependents>, now: Date, width: number, picked?: string): UsageLine[] {
   const lines: UsageLine[] = [];
   const heading = (text: string) => lines.push({ text: '' }, { text, tone: 'heading' });
   const failedNote = (n: number) => (n > 0 ? `  (${n} failed)` : '');
   const partial = progress && !progress.done ? ` (so far, back to ${progress.oldest ? formatDateTime(progress.oldest) : '…'} UTC)` : '';
-  if (progress?.engineReason) lines.push({ text: `Engine      ${c(progress.engineReason)}`, tone: 'muted' });
+  if (picked) lines.push({ text: `Engine      ${c(picked)}, picked with m`, tone: 'muted' });
+  else if (progress?.engineReason) lines.push({ text: `Engine      ${c(progress.engineReason)}`, tone: 'muted' });
   if (progress?.truncated?.length) lines.push({ text: `Incomplete  ${c(progress.truncated.join(', '))} cut at Logs Insights' 10,000 rows`, tone: 'warning' });
   lines.push({ text: `Events      ${summary.total}${partial} · ${count(summary.failed, 'failed attempt')} · ${count(summary.dryRuns, 'dry run')}` });
   lines.push({
@@ -134,16 +137,19 @@ function Body({ lines, scroll, height }: { lines: UsageLine[]; scroll: number; h
  * (callers, operations, encryption contexts, per-day sparkline, last use, failed attempts, what
  * depends on the key). Shows what has loaded while pages are still coming in.
  */
-export function UsageView({ state, window, keyArn, grants, now, height, width, scroll = 0, onMaxScroll, maxWindowDays }: UsageViewProps) {
+export function UsageView({ state, window, keyArn, grants, now, height, width, scroll = 0, onMaxScroll, maxWindowDays, engine = 'auto' }: UsageViewProps) {
   const theme = useTheme();
   const loaded = 'loaded' in state ? state.loaded : undefined;
+  // An engine picked with `m`, in words: the bucket's location once it is known.
+  const location = (loaded as { location?: string } | undefined)?.location;
+  const picked = engine === 'auto' ? undefined : `${tabEngineName(engine)}${engine === 's3' && location ? ` ${location}` : ''}`;
   // Log files and Logs Insights hand over their summary whole (when they have finished); LookupEvents, events as they come.
   const summary = useMemo(
     () => (loaded && (loaded.summary || (loaded.progress.source !== 'insights' && loaded.progress.source !== 'files' && loaded.progress.source !== 's3')) ? summaryOfLoad(loaded, window, now, keyArn) : undefined),
     [loaded, window, now, keyArn],
   );
   const deps = useMemo(() => (summary ? dependents(grants ?? [], summary) : []), [grants, summary]);
-  const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width) : []), [summary, loaded, deps, now, width]);
+  const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width, picked) : []), [summary, loaded, deps, now, width, picked]);
   const progress = loaded?.progress;
   const status = progress ? usageProgressLine(progress) : state.status === 'loading' ? 'asking CloudTrail…' : '';
   const bodyHeight = Math.max(1, height - 2);
@@ -153,8 +159,8 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
 
   let body;
   if (state.status === 'unavailable') body = <Empty title="Usage is not available here" hint="this connection has no CloudTrail reader" />;
-  else if (state.status === 'error' && !summary) body = <ErrorView title="Could not read CloudTrail" message={state.error} hint="r to try again" />;
-  else if (!summary) body = <Loading label={`reading CloudTrail events (${windowLabel(window)})…`} />;
+  else if (state.status === 'error' && !summary) body = <ErrorView title="Could not read CloudTrail" message={state.error} hint="r to try again; m for another engine" />;
+  else if (!summary) body = <Loading label={picked ? `reading ${windowLabel(window)} from ${c(picked)}…` : `reading CloudTrail events (${windowLabel(window)})…`} />;
   else if (summary.total === 0 && state.status === 'ready') {
     const hint =
       progress?.source === 'insights'
@@ -166,7 +172,7 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
   return (
     <Box flexDirection="column" height={height}>
       <Box justifyContent="space-between">
-        <WindowBar window={window} maxDays={progress?.maxWindowDays ?? maxWindowDays ?? LOOKUP_MAX_DAYS} />
+        <WindowBar window={window} maxDays={(engine === 'auto' ? progress?.maxWindowDays : undefined) ?? maxWindowDays ?? LOOKUP_MAX_DAYS} />
         <Text {...(progress?.done ? theme.muted : theme.accent)} wrap="truncate-start">
           {status}
         </Text>
