@@ -58,7 +58,8 @@ const help = `
                                           (removes keywarden's alarm, filter and tags; never enables,
                                           disables or deletes the key)
     $ keywarden retire status KEY [--json]
-    $ keywarden retirements [--json]      every retirement in progress, its stage and next step
+    $ keywarden retirements [--json]      every retirement in progress, its stage and next step; with
+                                          --org or --profiles every account's, each read in its account
     $ keywarden journal [--key KEY] [--json]          the audit journal of every change made
     $ keywarden sandbox serve [--port N] [--state FILE] [--large-estate N] [--quota-scale X]
                                           run the built-in AWS-compatible endpoint alone; it
@@ -465,7 +466,7 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'retirements',
-    flags: ['json'],
+    flags: ['json', ...ORG_FLAGS],
     connects: true,
     async prepare(context) {
       const refused = noArguments(context);

@@ -175,7 +175,7 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
   let keySource: { close(): Promise<void> } | undefined;
   try {
     try {
-      const [live, { App }, { AwsKeySource }, { AwsChangeSource, MultiAccountChangeSource }, { CachingKeySource, cacheEndpointKey, multiAccountCachingSource }, { retirementSource }, { loadUiPreferences, saveUiPreferences }] = await Promise.all([
+      const [live, { App }, { AwsKeySource }, { AwsChangeSource, MultiAccountChangeSource }, { CachingKeySource, cacheEndpointKey, multiAccountCachingSource }, { retirementSource, MultiAccountRetirementSource }, { loadUiPreferences, saveUiPreferences }] = await Promise.all([
         connection ?? run.connect(run.flags),
         import('../ui/app.js'),
         import('../aws/inventory.js'),
@@ -200,7 +200,8 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
         const source = over.accounts ? multiAccountCachingSource(over.accounts, over.session, single, over.now) : new CachingKeySource(single, cacheEndpointKey(over.session), over.now);
         keySource = source;
         const changes = over.accounts ? new MultiAccountChangeSource(over.accounts, over.now) : new AwsChangeSource(over.clients, () => source.identity());
-        const retirements = retirementSource(over.clients, () => source.identity(), over.now);
+        // Several accounts: each key's retirement in its own account (through --operator-role for changes).
+        const retirements = over.accounts ? new MultiAccountRetirementSource(over.accounts, over.now) : retirementSource(over.clients, () => source.identity(), over.now);
         appShown = true;
         generation += 1;
         instance.rerender(
