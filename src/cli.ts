@@ -21,7 +21,9 @@ const help = `
                                           --no-last-use skips it (lastUsage is "pending")
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
     $ keywarden usage KEY [--days N] [--engine insights|lookup|files] [--cloudtrail-s3 [s3://BUCKET/PREFIX]] [--allow-partial] [--json]
-                                          who used the key, how, and what depends on it (CloudTrail)
+                                          who used the key, how, what depends on it, and who uses it from
+                                          other accounts (CloudTrail); with --org, KEY is a key ARN and is
+                                          read in its own account
     $ keywarden usage KEY --cloudtrail-dir DIR [--since DATE] [--until DATE] [--days N] [--allow-partial]
                                           the same from a copy of the trail's log files, any age; offline
                                           (no credentials, no network) when KEY is a key ARN or key id
@@ -414,7 +416,7 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'usage',
-    flags: ['json', 'days', 'cloudtrailDir', 'cloudtrailS3', 'engine', 'since', 'until', 'allowPartial'],
+    flags: ['json', 'days', 'cloudtrailDir', 'cloudtrailS3', 'engine', 'since', 'until', 'allowPartial', ...ORG_FLAGS],
     connects: true,
     async prepare(context) {
       const { flags } = context;

@@ -186,6 +186,8 @@ export function App(props: AppProps) {
   };
   const shell: Shell = { nav, navRef, navNow, setStatus, copy, now, height: bodyHeight, width: terminal.columns };
   const keys = useKeysScreen(shell, { inventory, lastUse, list, listRef, listNow, thresholds, regions: session.regions, ...(session.accounts ? { accounts: session.accounts } : {}) });
+  // Several accounts: their names, for the Usage tab's callers from other accounts (one map per session).
+  const accountNames = useMemo(() => (session.accounts ? new Map(session.accounts.filter((a) => a.name).map((a) => [a.id, a.name!])) : undefined), [session.accounts]);
   const detail = useDetailScreen(shell, {
     source,
     inventory,
@@ -197,6 +199,7 @@ export function App(props: AppProps) {
     dialogRef,
     dialogNow,
     rereadAccess,
+    ...(accountNames ? { accountNames } : {}),
   });
   const journal = useJournalScreen(shell, changes);
   const retirementsScreen = useRetirementsScreen(shell, retirements);

@@ -1,0 +1,36 @@
+// `keywarden usage` with several accounts: the key is read in its own account (its ARN names it),
+// and the callers from other accounts are grouped by account, named from the organization when
+// it can be read (src/domain/outside-callers.ts).
+
+import type { Connection } from '../app/connect.js';
+import type { Clients } from '../aws/clients.js';
+import { KeywardenError } from '../domain/errors.js';
+import { keyAccount, outsideCallers, type OutsideAccount } from '../domain/outside-callers.js';
+import type { UsageSummary } from '../domain/usage.js';
+
+/** The clients that read `keyRef`: the connection's, or with --org / --profiles those of the key's own account. */
+export function usageClients(connection: Connection, keyRef: string): Clients {
+  if (!connection.accounts) return connection.clients;
+  const account = /^arn:aws[\w-]*:kms:[^:]*:(\d{12}):(?:key|alias)\//.exec(keyRef)?.[1];
+  if (!account) throw new KeywardenError('usage', `with several accounts, name the key by its ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): "${keyRef}" does not say which account it is in`);
+  const handle = connection.accounts.find((a) => a.id === account);
+  if (!handle) throw new KeywardenError('usage', `account ${account} is not among the accounts keywarden reads (--accounts, --ou, --profiles)`);
+  if (!handle.clients) throw new KeywardenError('aws', `account ${handle.name || account} (${account}) cannot be read: ${handle.error ?? 'no credentials'}`);
+  return handle.clients;
+}
+
+/**
+ * The callers of other accounts than the key's, grouped by account. Names: the accounts keywarden
+ * reads (--org), else the organization's (ListAccounts) when the caller may read it — asked only
+ * when there is a caller from outside, and left out (ids only) when it cannot be read.
+ */
+export async function outsideAccountsOf(connection: Connection | undefined, keyArn: string, summary: UsageSummary | null): Promise<OutsideAccount[] | undefined> {
+  const owner = keyAccount(keyArn);
+  if (!summary || !owner) return undefined;
+  const unnamed = outsideCallers(summary, owner);
+  if (unnamed.length === 0 || !connection) return unnamed;
+  let names = new Map<string, string>();
+  if (connection.accounts) names = new Map(connection.accounts.filter((a) => a.name && a.id).map((a) => [a.id, a.name]));
+  else if (connection.organizationAccountNames) names = await connection.organizationAccountNames().catch(() => new Map<string, string>());
+  return outsideCallers(summary, owner, names);
+}
