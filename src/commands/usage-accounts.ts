@@ -21,16 +21,19 @@ export function usageClients(connection: Connection, keyRef: string): Clients {
 
 /**
  * The callers of other accounts than the key's, grouped by account. Names: the accounts keywarden
- * reads (--org), else the organization's (ListAccounts) when the caller may read it — asked only
- * when there is a caller from outside, and left out (ids only) when it cannot be read.
+ * reads (--org), and for the others the organization's (ListAccounts) when the caller may read it —
+ * asked only when a caller from outside has no name yet, and left out (ids only) when it cannot be read.
  */
 export async function outsideAccountsOf(connection: Connection | undefined, keyArn: string, summary: UsageSummary | null): Promise<OutsideAccount[] | undefined> {
   const owner = keyAccount(keyArn);
   if (!summary || !owner) return undefined;
   const unnamed = outsideCallers(summary, owner);
   if (unnamed.length === 0 || !connection) return unnamed;
-  let names = new Map<string, string>();
-  if (connection.accounts) names = new Map(connection.accounts.filter((a) => a.name && a.id).map((a) => [a.id, a.name]));
-  else if (connection.organizationAccountNames) names = await connection.organizationAccountNames().catch(() => new Map<string, string>());
+  // --org names the accounts it reads (--profiles names them by profile); any other is asked of Organizations.
+  const names = new Map<string, string>(connection.accounts && !connection.accounts.some((a) => a.profile) ? connection.accounts.filter((a) => a.name && a.id).map((a) => [a.id, a.name]) : []);
+  if (unnamed.some((group) => !names.has(group.accountId)) && connection.organizationAccountNames) {
+    const organization = await connection.organizationAccountNames().catch(() => new Map<string, string>());
+    for (const [id, name] of organization) if (!names.has(id)) names.set(id, name);
+  }
   return outsideCallers(summary, owner, names);
 }
