@@ -158,13 +158,15 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   const sortedEveryAccount = useMemo(() => sortRows(everyAccount, list.sort.column, list.sort.direction), [everyAccount, list.sort]);
   const sorted = useMemo(() => (accountScope ? sortedEveryAccount.filter((view) => view.row.accountId === accountScope) : sortedEveryAccount), [sortedEveryAccount, accountScope]);
   const scoped = sorted;
-  const widthsByScope = useMemo(() => new Map<string, ReturnType<typeof contentWidths>>(), [everyAccount]);
+  const widthsByScope = useRef<{ rows: RowView[]; byScope: Map<string, ReturnType<typeof contentWidths>> } | undefined>(undefined);
   // Columns as wide as what every listed key holds (not only the rows on screen: widths do not jump while scrolling).
   const content = useMemo(() => {
-    let widths = widthsByScope.get(accountScope ?? '');
-    if (!widths) widthsByScope.set(accountScope ?? '', (widths = contentWidths(scoped)));
+    if (widthsByScope.current?.rows !== everyAccount) widthsByScope.current = { rows: everyAccount, byScope: new Map() };
+    const { byScope } = widthsByScope.current;
+    let widths = byScope.get(accountScope ?? '');
+    if (!widths) byScope.set(accountScope ?? '', (widths = contentWidths(scoped)));
     return widths;
-  }, [widthsByScope, accountScope, scoped]);
+  }, [everyAccount, accountScope, scoped]);
   // The columns on screen: the only ones `s` and the column keys sort by.
   const layout = useMemo(() => keysLayout(columns, shell.width, content, list.sort), [columns, shell.width, content, list.sort]);
   // The latest render's layout for the key handlers: a key can arrive before the handler of the
