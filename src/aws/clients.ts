@@ -252,11 +252,6 @@ export function sharedClientConfig(options: Omit<ConnectOptions, 'regions' | 're
     ...(options.profile ? { profile: options.profile } : {}),
     ...(endpoint ? { endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
-    // The middleware stack is resolved once per command type and client, not on every send (it was
-    // the largest share of keywarden's own CPU reading 15,000 keys: bench/org.mjs). The SDK uses the
-    // cache only for a send without options: a command that carries middleware of its own
-    // (src/aws/retirement-send-once.ts) or an abort signal is sent with options and resolved afresh.
-    cacheMiddleware: true,
     retryMode: 'standard',
     maxAttempts: options.maxAttempts ?? 8,
     requestHandler: { connectionTimeout: 5_000, requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true, httpAgent: agent, httpsAgent: agent },

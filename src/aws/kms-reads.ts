@@ -21,14 +21,6 @@ import { isThrottle, toDomainError } from './errors.js';
 const iso = (date: Date | undefined): string | undefined => (date ? date.toISOString() : undefined);
 
 /**
- * The send options of a read: none without a signal, so the client's resolved middleware is reused
- * (cacheMiddleware: src/aws/clients.ts); with one, the abort signal.
- */
-function sendOptions(signal: AbortSignal | undefined): { abortSignal: AbortSignal } | undefined {
-  return signal ? { abortSignal: signal } : undefined;
-}
-
-/**
  * Retries a read that stays throttled after the SDK's own retries, so a throttling storm slows
  * the inventory instead of losing rows. Gives up after `attempts` rounds.
  */
@@ -96,7 +88,7 @@ export function toKeyMetadata(meta: SdkKeyMetadata, region: string): KeyMetadata
 }
 
 export async function describeKey(kms: KMSClient, keyId: string, region: string, signal?: AbortSignal): Promise<KeyMetadata> {
-  const out = await retryThrottled(() => kms.send(new DescribeKeyCommand({ KeyId: keyId }), sendOptions(signal)), 6, signal);
+  const out = await retryThrottled(() => kms.send(new DescribeKeyCommand({ KeyId: keyId }), { abortSignal: signal }), 6, signal);
   if (!out.KeyMetadata) throw toDomainError(new Error('DescribeKey returned no KeyMetadata'), `DescribeKey ${keyId}`);
   return toKeyMetadata(out.KeyMetadata, region);
 }
@@ -109,7 +101,7 @@ export async function listKeyPages(
   pageSize = 1000,
 ): Promise<void> {
   await eachPage(
-    (marker) => kms.send(new ListKeysCommand({ Limit: pageSize, ...marker }), sendOptions(signal)),
+    (marker) => kms.send(new ListKeysCommand({ Limit: pageSize, ...marker }), { abortSignal: signal }),
     (page) => onPage((page.Keys ?? []).map((key) => ({ keyId: key.KeyId ?? '', arn: key.KeyArn ?? '' }))),
     { signal, attempts: 8 },
   );
@@ -119,7 +111,7 @@ export async function listKeyPages(
 export async function listAliases(kms: KMSClient, options: { keyId?: string; signal?: AbortSignal } = {}): Promise<Map<string, string[]>> {
   const byKey = new Map<string, string[]>();
   await eachPage(
-    (marker) => kms.send(new ListAliasesCommand({ Limit: 100, ...(options.keyId ? { KeyId: options.keyId } : {}), ...marker }), sendOptions(options.signal)),
+    (marker) => kms.send(new ListAliasesCommand({ Limit: 100, ...(options.keyId ? { KeyId: options.keyId } : {}), ...marker }), { abortSignal: options.signal }),
     (page) => {
       for (const alias of page.Aliases ?? []) {
         if (!alias.TargetKeyId || !alias.AliasName) continue;
@@ -137,7 +129,7 @@ export async function listAliases(kms: KMSClient, options: { keyId?: string; sig
 export async function listTags(kms: KMSClient, keyId: string, signal?: AbortSignal): Promise<Tag[]> {
   const tags: Tag[] = [];
   await eachPage(
-    (marker) => kms.send(new ListResourceTagsCommand({ KeyId: keyId, Limit: 50, ...marker }), sendOptions(signal)),
+    (marker) => kms.send(new ListResourceTagsCommand({ KeyId: keyId, Limit: 50, ...marker }), { abortSignal: signal }),
     (page) => {
       for (const tag of page.Tags ?? []) tags.push({ key: tag.TagKey ?? '', value: tag.TagValue ?? '' });
     },
@@ -150,7 +142,7 @@ export async function listTags(kms: KMSClient, keyId: string, signal?: AbortSign
 export async function readRotation(kms: KMSClient, meta: KeyMetadata, signal?: AbortSignal): Promise<RotationStatus> {
   const reason = rotationUnsupportedReason(meta);
   if (reason && meta.keyManager !== 'AWS') return { kind: 'unsupported', reason };
-  const out = await retryThrottled(() => kms.send(new GetKeyRotationStatusCommand({ KeyId: meta.arn }), sendOptions(signal)), 6, signal);
+  const out = await retryThrottled(() => kms.send(new GetKeyRotationStatusCommand({ KeyId: meta.arn }), { abortSignal: signal }), 6, signal);
   if (!out.KeyRotationEnabled) return { kind: 'disabled' };
   // An endpoint that does not report the period (older emulators) leaves it unknown: showing the
   // 365-day default would state as fact what nobody said.
@@ -171,7 +163,7 @@ export async function readLastUsage(
   signal?: AbortSignal,
   options: { retry?: boolean; now?: () => Date } = {},
 ): Promise<Exclude<LastUsage, { kind: 'pending' }>> {
-  const send = () => kms.send(new GetKeyLastUsageCommand({ KeyId: meta.arn }), sendOptions(signal));
+  const send = () => kms.send(new GetKeyLastUsageCommand({ KeyId: meta.arn }), { abortSignal: signal });
   const out = options.retry === false ? await send() : await retryThrottled(send, 6, signal);
   const readAt = (options.now ?? (() => new Date()))().toISOString();
   const usage = out.KeyLastUsage;
@@ -193,7 +185,7 @@ export async function readLastUsage(
 }
 
 export async function readPolicy(kms: KMSClient, keyId: string, signal?: AbortSignal): Promise<string> {
-  const out = await retryThrottled(() => kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), sendOptions(signal)), 6, signal);
+  const out = await retryThrottled(() => kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), { abortSignal: signal }), 6, signal);
   return out.Policy ?? '';
 }
 
@@ -217,7 +209,7 @@ function toGrant(entry: GrantListEntry): Grant {
 export async function listGrants(kms: KMSClient, keyId: string, signal?: AbortSignal): Promise<Grant[]> {
   const grants: Grant[] = [];
   await eachPage(
-    (marker) => kms.send(new ListGrantsCommand({ KeyId: keyId, Limit: 100, ...marker }), sendOptions(signal)),
+    (marker) => kms.send(new ListGrantsCommand({ KeyId: keyId, Limit: 100, ...marker }), { abortSignal: signal }),
     (page) => {
       for (const entry of page.Grants ?? []) grants.push(toGrant(entry));
     },
@@ -229,7 +221,7 @@ export async function listGrants(kms: KMSClient, keyId: string, signal?: AbortSi
 export async function listRotations(kms: KMSClient, keyId: string, signal?: AbortSignal): Promise<RotationEntry[]> {
   const rotations: RotationEntry[] = [];
   await eachPage(
-    (marker) => kms.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 1000, ...marker }), sendOptions(signal)),
+    (marker) => kms.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 1000, ...marker }), { abortSignal: signal }),
     (page) => {
       for (const entry of page.Rotations ?? []) {
         const rotation: RotationEntry = {};

@@ -53,9 +53,7 @@ export async function sendOnce<O>(
     };
   (command.middlewareStack.add as (mw: unknown, options: unknown) => void)(guard, { step: 'deserialize', priority: 'high', name: 'keywardenRereadBeforeResend' });
   try {
-    // Sent with options (even empty ones): the client's cached middleware (cacheMiddleware in
-    // src/aws/clients.ts) would otherwise run without this command's guard, or keep it for others.
-    return (await kms.send(command as never, {})) as O;
+    return (await kms.send(command as never)) as O;
   } catch (error) {
     // The caller sees why the first attempt got no answer; the re-read after the failure adopts it.
     if (error instanceof AlreadyApplied) throw error.firstError ?? error;
