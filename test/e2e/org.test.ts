@@ -57,7 +57,7 @@ describe('--sandbox --org', () => {
     const retirements = await keywarden(['retirements', '--json', '--sandbox', '--org'], home);
     expect(retirements).toMatchObject({ code: 0 });
     expect(JSON.parse(retirements.stdout)).toEqual({ retirements: [] });
-  });
+  }, 90_000);
 
   it("findings --org: every account's keys checked, each finding in its key's account; --import is refused (one account at a time)", async () => {
     const run = await keywarden(['findings', '--json', '--sandbox', '--org']);
