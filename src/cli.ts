@@ -21,7 +21,9 @@ const help = `
                                           --no-last-use skips it (lastUsage is "pending")
     $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
     $ keywarden usage KEY [--days N] [--engine insights|lookup|files] [--cloudtrail-s3 [s3://BUCKET/PREFIX]] [--allow-partial] [--json]
-                                          who used the key, how, and what depends on it (CloudTrail)
+                                          who used the key, how, what depends on it, and who uses it from
+                                          other accounts (CloudTrail); with --org, KEY is a key ARN and is
+                                          read in its own account
     $ keywarden usage KEY --cloudtrail-dir DIR [--since DATE] [--until DATE] [--days N] [--allow-partial]
                                           the same from a copy of the trail's log files, any age; offline
                                           (no credentials, no network) when KEY is a key ARN or key id
@@ -58,7 +60,8 @@ const help = `
                                           (removes keywarden's alarm, filter and tags; never enables,
                                           disables or deletes the key)
     $ keywarden retire status KEY [--json]
-    $ keywarden retirements [--json]      every retirement in progress, its stage and next step
+    $ keywarden retirements [--json]      every retirement in progress, its stage and next step; with
+                                          --org or --profiles every account's, each read in its account
     $ keywarden journal [--key KEY] [--json]          the audit journal of every change made
     $ keywarden sandbox serve [--port N] [--state FILE] [--large-estate N] [--quota-scale X]
                                           run the built-in AWS-compatible endpoint alone; it
@@ -413,7 +416,7 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'usage',
-    flags: ['json', 'days', 'cloudtrailDir', 'cloudtrailS3', 'engine', 'since', 'until', 'allowPartial'],
+    flags: ['json', 'days', 'cloudtrailDir', 'cloudtrailS3', 'engine', 'since', 'until', 'allowPartial', ...ORG_FLAGS],
     connects: true,
     async prepare(context) {
       const { flags } = context;
@@ -465,7 +468,7 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'retirements',
-    flags: ['json'],
+    flags: ['json', ...ORG_FLAGS],
     connects: true,
     async prepare(context) {
       const refused = noArguments(context);

@@ -49,6 +49,11 @@ export interface Connection {
   /** Several accounts (--org): each with its own clients, or the reason it cannot be read. `clients` is the base credentials'. */
   accounts?: readonly AccountHandle[];
   /**
+   * The organization's account names by id (Organizations ListAccounts with the base credentials),
+   * when the caller may read them; rejects otherwise. Asked only when a name is wanted.
+   */
+  organizationAccountNames?(): Promise<Map<string, string>>;
+  /**
    * A connection to other Regions or through another profile, on the same endpoint (`:region`,
    * `:profile`). This one stays open until closed; closing both is the caller's part.
    */
@@ -167,8 +172,19 @@ async function connectOrganization(
   }
 }
 
+/** The organization's account names (ListAccounts) with the base credentials. */
+async function organizationNames(base: { profile?: string; endpoint?: string; credentials?: import('../aws/clients.js').StaticCredentials; allowInsecureEndpoint?: boolean }): Promise<Map<string, string>> {
+  const { organizationsClient, listAccountNames } = await import('../aws/org.js');
+  const org = organizationsClient(base);
+  try {
+    return await listAccountNames(org);
+  } finally {
+    org.destroy();
+  }
+}
+
 /** The clock of the keywarden sandbox at `url`, moved over its control route. */
-function sandboxClockAt(url: string, clock: AccountClock, exact?: () => Date): SandboxClock {
+function sandboxClockAt(url: string, clock: AccountClock, exact?: () => Date, alsoObserving: readonly AccountClock[] = []): SandboxClock {
   return {
     now: () => exact?.() ?? clock.now(),
     offsetMs: () => (exact ? exact().getTime() - Date.now() : clock.offsetMs),
@@ -176,6 +192,8 @@ function sandboxClockAt(url: string, clock: AccountClock, exact?: () => Date): S
       const { advanceSandboxClock } = await import('../sandbox/clock-client.js');
       const moved = await advanceSandboxClock(url, seconds);
       clock.observe(moved);
+      // The accounts' sessions (--org) expire in this time too: their clock moves with it, so they are renewed before the next call.
+      for (const other of alsoObserving) other.observe(moved);
       return exact?.() ?? moved;
     },
   };
@@ -232,9 +250,10 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
       return {
         clients,
         ...(organization ? { accounts: organization.handles } : {}),
+        organizationAccountNames: () => organizationNames({ endpoint: sandbox.url, credentials: constants.SANDBOX_CREDENTIALS }),
         // Read from the sandbox itself: exact, and moved at once by `sandbox clock` from elsewhere.
         now: () => sandbox.now(),
-        sandboxClock: sandboxClockAt(sandbox.url, clock, () => sandbox.now()),
+        sandboxClock: sandboxClockAt(sandbox.url, clock, () => sandbox.now(), [orgClock]),
         session: {
           regions: forRegions,
           sandbox: true,
@@ -320,6 +339,7 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
   return {
     clients,
     ...(organization ? { accounts: organization.handles } : {}),
+    organizationAccountNames: () => organizationNames({ ...(flags.profile ? { profile: flags.profile } : {}), ...endpointBase }),
     now: () => clock.now(),
     ...(sandboxClock ? { sandboxClock } : {}),
     session: {

@@ -17,6 +17,9 @@ import { readRecord, writeRecord } from '../journal/atomic-record.js';
 import { dataDir } from '../journal/paths.js';
 import { DiskLastUseStore } from './last-use-cache.js';
 import { DiskAccessStore } from './access-cache.js';
+import type { AccountHandle } from '../aws/org.js';
+import { MultiAccountKeySource } from '../aws/multi-account.js';
+import type { AwsKeySource } from '../aws/inventory.js';
 
 export interface CacheScope {
   account: string;
@@ -107,7 +110,18 @@ export class CachingKeySource implements KeySource {
     private readonly endpoint: string,
     /** The account's time (the sandbox's clock on a sandbox): a cache's age is measured against the data's own clock. */
     private readonly now: () => Date = () => new Date(),
+    /**
+     * The account the inner source reads, when it is known already (an account of --org or
+     * --profiles): the caches are keyed by it without asking STS. Otherwise GetCallerIdentity says.
+     */
+    private readonly knownAccount?: string,
   ) {}
+
+  /** The account the caches are keyed by ('' when it cannot be known: then nothing is cached). */
+  private async account(): Promise<string> {
+    if (this.knownAccount !== undefined) return this.knownAccount;
+    return (await this.identity()).account;
+  }
 
   get regions(): readonly string[] {
     return this.inner.regions;
@@ -125,7 +139,7 @@ export class CachingKeySource implements KeySource {
   }
 
   async cachedInventory(): Promise<CachedInventory | undefined> {
-    const { account } = await this.identity();
+    const account = await this.account();
     if (!account) return undefined;
     const reads = await Promise.all(this.regions.map((region) => readInventoryCache({ account, endpoint: this.endpoint, region })));
     const rows: KeyRow[] = [];
@@ -164,7 +178,7 @@ export class CachingKeySource implements KeySource {
     if (signal?.aborted) return;
     let account: string;
     try {
-      account = (await this.identity()).account;
+      account = await this.account();
     } catch {
       return; // no account id, no cache: it could not be keyed safely
     }
@@ -188,7 +202,7 @@ export class CachingKeySource implements KeySource {
     const inner = this.inner.lastUseFeed?.bind(this.inner);
     if (!inner) return undefined;
     return (options = {}) => {
-      const feed = inner({ store: options.store ?? new DiskLastUseStore(async () => (await this.identity()).account, this.endpoint), ...(options.trail !== undefined ? { trail: options.trail } : {}) });
+      const feed = inner({ store: options.store ?? new DiskLastUseStore(() => this.account(), this.endpoint), ...(options.trail !== undefined ? { trail: options.trail } : {}) });
       this.feeds.add(feed);
       return feed;
     };
@@ -199,7 +213,7 @@ export class CachingKeySource implements KeySource {
     const inner = this.inner.accessFeed?.bind(this.inner);
     if (!inner) return undefined;
     return (options = {}) => {
-      const feed = inner({ store: options.store ?? new DiskAccessStore(async () => (await this.identity()).account, this.endpoint) });
+      const feed = inner({ store: options.store ?? new DiskAccessStore(() => this.account(), this.endpoint) });
       this.feeds.add(feed);
       return feed;
     };
@@ -221,4 +235,19 @@ export class CachingKeySource implements KeySource {
 export function cacheEndpointKey(session: { sandbox: boolean; endpoint?: string }): string {
   if (session.sandbox) return 'sandbox';
   return session.endpoint ?? 'aws';
+}
+
+/**
+ * Several accounts (--org, --profiles) read side by side, each through its own source behind its
+ * own disk caches: inventory, last use and access per account (its id, known without asking STS),
+ * endpoint and Region, so a second run starts from what the first one read in every account.
+ */
+export function multiAccountCachingSource(
+  accounts: readonly AccountHandle[],
+  session: { regions: readonly string[]; sandbox: boolean; endpoint?: string },
+  base: AwsKeySource,
+  now: () => Date,
+): MultiAccountKeySource {
+  const endpoint = cacheEndpointKey(session);
+  return new MultiAccountKeySource(accounts, session.regions, base, (account, inner) => new CachingKeySource(inner, endpoint, now, account.id));
 }

@@ -62,13 +62,17 @@ interface GuardableClient {
 export function guardEndpoint<T>(client: T, options: { allowInsecure?: boolean } = {}): T {
   const guardable = client as unknown as GuardableClient;
   const suffix = (guardable.config.serviceId ?? '').toUpperCase().replace(/\s+/g, '_');
+  // The endpoint last found safe: a client sends every request to the same place, so the URL is
+  // parsed and checked once, not on every request (a different one is checked again).
+  let safe: { protocol: string; hostname: string; port: number | undefined } | undefined;
   guardable.middlewareStack.add(
     (next) => async (args) => {
       const request = args.request as { protocol?: string; hostname?: string; port?: number } | undefined;
-      if (request?.protocol && request.hostname) {
+      if (request?.protocol && request.hostname && !(safe && safe.protocol === request.protocol && safe.hostname === request.hostname && safe.port === request.port)) {
         const host = request.hostname.includes(':') ? `[${request.hostname}]` : request.hostname;
         const url = new URL(`${request.protocol.replace(/:?$/, ':')}//${host}${request.port ? `:${request.port}` : ''}`);
         assertEndpointIsSafe(url, { allowInsecure: options.allowInsecure ?? false, source: endpointSource(suffix) });
+        safe = { protocol: request.protocol, hostname: request.hostname, port: request.port };
       }
       return next(args);
     },

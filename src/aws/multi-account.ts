@@ -4,7 +4,7 @@
 // and the others load. Detail, usage and the background readers go to the key's own account.
 
 import type { CallerIdentity, KeyDetail, KeyRow } from '../domain/key.js';
-import type { AccessFeed, AccessSnapshot, InventoryHandlers, KeySource, LastUseFeed, LastUseSnapshot, RegionProgress } from '../domain/source.js';
+import type { AccessFeed, AccessSnapshot, CachedInventory, InventoryHandlers, KeySource, LastUseFeed, LastUseSnapshot, RegionProgress } from '../domain/source.js';
 import type { UsageLoadState, UsageRequest } from '../domain/usage.js';
 import type { LastUseProgress } from '../domain/last-use.js';
 import { KeywardenError } from '../domain/errors.js';
@@ -18,18 +18,56 @@ export function accountOfArn(arn: string): string | undefined {
   return /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(arn)?.[1];
 }
 
+/** What reads one account: its AwsKeySource, or that source behind the disk caches (src/app/inventory-cache.ts). */
+export type AccountKeySource = Pick<KeySource, 'loadInventory' | 'loadDetail' | 'cachedInventory'> & {
+  loadUsage?: KeySource['loadUsage'];
+  lastUseFeed?: KeySource['lastUseFeed'];
+  accessFeed?: KeySource['accessFeed'];
+  close?(): Promise<void>;
+};
+
 export class MultiAccountKeySource implements KeySource {
   readonly regions: readonly string[];
-  private readonly sources = new Map<string, AwsKeySource>();
+  private readonly sources = new Map<string, AccountKeySource>();
   private readonly feeds = new Set<{ close(): Promise<void> }>();
 
   constructor(
     readonly accounts: readonly AccountHandle[],
     regions: readonly string[],
     private readonly base: { identity(): Promise<CallerIdentity> },
+    /**
+     * How an account is read: by default its own AwsKeySource. The wiring wraps it in the disk
+     * caches, keyed by the account's id (so each account has its own inventory, last-use and
+     * access caches per Region).
+     */
+    sourceFor: (account: AccountHandle & { clients: NonNullable<AccountHandle['clients']> }, inner: AwsKeySource) => AccountKeySource = (_account, inner) => inner,
   ) {
     this.regions = regions;
-    for (const account of accounts) if (account.clients) this.sources.set(account.id, new AwsKeySource(account.clients));
+    for (const account of accounts) {
+      if (account.clients) this.sources.set(account.id, sourceFor({ ...account, clients: account.clients }, new AwsKeySource(account.clients)));
+    }
+  }
+
+  private annotate(account: AccountHandle, row: KeyRow): KeyRow {
+    return { ...row, accountId: account.id, ...(account.name ? { accountName: account.name } : {}), ...(account.ou ? { accountOu: account.ou } : {}) };
+  }
+
+  /** Every account's cached inventory (each cache is one account's, per Region), rows naming their account. */
+  async cachedInventory(): Promise<CachedInventory | undefined> {
+    const reads = await Promise.all(
+      this.accounts.map(async (account) => {
+        const source = this.sources.get(account.id);
+        const cached = source?.cachedInventory ? await source.cachedInventory().catch(() => undefined) : undefined;
+        return cached ? { account, cached } : undefined;
+      }),
+    );
+    const found = reads.filter((r): r is NonNullable<typeof r> => r !== undefined);
+    if (found.length === 0) return undefined;
+    return {
+      rows: found.flatMap(({ account, cached }) => cached.rows.map((row) => this.annotate(account, row))),
+      savedAt: found.map((f) => f.cached.savedAt).sort()[0]!,
+      notices: found.flatMap((f) => f.cached.notices),
+    };
   }
 
   /** The caller of the base credentials (the management account's operator). */
@@ -37,7 +75,7 @@ export class MultiAccountKeySource implements KeySource {
     return this.base.identity();
   }
 
-  private sourceOf(arn: string): AwsKeySource {
+  private sourceOf(arn: string): AccountKeySource {
     const account = accountOfArn(arn);
     const source = account ? this.sources.get(account) : undefined;
     if (!source) throw new KeywardenError('not-found', `${arn} is not in an account keywarden reads`);
@@ -64,10 +102,9 @@ export class MultiAccountKeySource implements KeySource {
       this.accounts.map(async (account) => {
         const source = this.sources.get(account.id);
         if (!source) return;
-        const name = account.name;
         await source.loadInventory(
           {
-            onRows: (rows) => handlers.onRows(rows.map((row) => ({ ...row, accountId: account.id, ...(name ? { accountName: name } : {}), ...(account.ou ? { accountOu: account.ou } : {}) }))),
+            onRows: (rows) => handlers.onRows(rows.map((row) => this.annotate(account, row))),
             onProgress: (entries) => {
               progress.set(keyOf(account), entries.map((p) => ({ ...p, account: this.label(account), accountId: account.id })));
               report();
@@ -84,21 +121,22 @@ export class MultiAccountKeySource implements KeySource {
     const detail = await this.sourceOf(key.arn).loadDetail(key, signal);
     const account = this.accounts.find((a) => a.id === accountOfArn(key.arn));
     if (!account) return detail;
-    return { ...detail, row: { ...detail.row, accountId: account.id, ...(account.name ? { accountName: account.name } : {}), ...(account.ou ? { accountOu: account.ou } : {}) } };
+    return { ...detail, row: this.annotate(account, detail.row) };
   }
 
   loadUsage(key: { arn: string; region: string }, request: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState> {
-    return this.sourceOf(key.arn).loadUsage(key, request, signal);
+    const source = this.sourceOf(key.arn);
+    if (!source.loadUsage) throw new KeywardenError('unsupported', `usage cannot be read for ${key.arn}`);
+    return source.loadUsage(key, request, signal);
   }
 
   /**
-   * CHOICE: the on-disk caches of last use and access are kept per account and Region by the
-   * single-account reader; a store handed in here is one account's, so it is not passed on and the
-   * values are read afresh in each run of a multi-account view.
+   * A store handed in here is one account's (the caller's), so it is not passed on: each account's
+   * source keeps its own values (on disk per account and Region when the wiring gave it the caches).
    */
-  lastUseFeed(options: LastUseReaderOptions = {}): LastUseFeed {
+  lastUseFeed(options: Pick<LastUseReaderOptions, 'store' | 'trail'> = {}): LastUseFeed {
     const { store: _store, ...rest } = options;
-    return this.track(new CompositeFeed<LastUseSnapshot>([...this.sources].map(([id, source]) => [id, source.lastUseFeed(rest)])));
+    return this.track(new CompositeFeed<LastUseSnapshot>([...this.sources].flatMap(([id, source]) => (source.lastUseFeed ? [[id, source.lastUseFeed(rest)] as [string, Feed<LastUseSnapshot>]] : []))));
   }
 
   private track<T extends { close(): Promise<void> }>(feed: T): T {
@@ -110,11 +148,12 @@ export class MultiAccountKeySource implements KeySource {
   async close(): Promise<void> {
     await Promise.all([...this.feeds].map((feed) => feed.close()));
     this.feeds.clear();
+    await Promise.all([...this.sources.values()].map((source) => source.close?.()));
   }
 
-  accessFeed(options: AccessReaderOptions = {}): AccessFeed {
+  accessFeed(options: Pick<AccessReaderOptions, 'store'> = {}): AccessFeed {
     const { store: _store, ...rest } = options;
-    return this.track(new CompositeFeed<AccessSnapshot>([...this.sources].map(([id, source]) => [id, source.accessFeed(rest)])));
+    return this.track(new CompositeFeed<AccessSnapshot>([...this.sources].flatMap(([id, source]) => (source.accessFeed ? [[id, source.accessFeed(rest)] as [string, Feed<AccessSnapshot>]] : []))));
   }
 }
 

@@ -94,6 +94,19 @@ export async function discoverAccounts(org: OrganizationsClient, filter: { accou
   }
 }
 
+/** Every account's name by id (ListAccounts, all pages); names are cleaned of control characters. */
+export async function listAccountNames(org: OrganizationsClient): Promise<Map<string, string>> {
+  try {
+    const all = await allPages(async (token) => {
+      const out = await org.send(new ListAccountsCommand({ ...(token ? { NextToken: token } : {}) }));
+      return { items: out.Accounts, next: out.NextToken };
+    });
+    return new Map(all.filter((a) => a.Id && a.Name).map((a) => [a.Id!, cleanText(a.Name!)]));
+  } catch (error) {
+    throw toDomainError(error, 'Organizations');
+  }
+}
+
 export interface AssumeRoleOptions {
   /** Clients of the credentials that assume the role (the management or delegated-administrator account). */
   base: Pick<ConnectOptions, 'profile' | 'endpoint' | 'credentials' | 'allowInsecureEndpoint'>;

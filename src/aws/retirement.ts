@@ -372,11 +372,21 @@ export class Retirements {
     };
   }
 
+  /** Whether a record's key is in the account these clients read (an unknown account reads as ours). */
+  private isOwnAccount(record: RetirementRecord): boolean {
+    const account = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(record.keyArn)?.[1];
+    return !account || !this.identity.account || account === this.identity.account;
+  }
+
   async list(): Promise<Array<RetirementStatus | { file: string; problem: string }>> {
     const out: Array<RetirementStatus | { file: string; problem: string }> = [];
     for (const loaded of await this.store.list()) {
       if (!loaded.ok) out.push({ file: loaded.file, problem: loaded.problem });
-      else out.push(await this.status(loaded.record));
+      else if (!this.isOwnAccount(loaded.record)) {
+        // A record of another account (kept from a run with --org or another profile) is never read with this account's credentials.
+        const other = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(loaded.record.keyArn)?.[1] ?? loaded.record.account;
+        out.push({ file: loaded.file, problem: `the retirement of ${loaded.record.name} (${loaded.record.keyArn}) is in account ${other}, not ${this.identity.account}: read it with --org, --profiles or that account's profile` });
+      } else out.push(await this.status(loaded.record));
     }
     return out;
   }

@@ -32,9 +32,10 @@ export interface CollectOptions {
 }
 
 export async function collectInventory(connection: Connection, options: CollectOptions = {}): Promise<{ identity: CallerIdentity; document: ListDocument }> {
-  const [{ AwsKeySource }, { MultiAccountKeySource }] = await Promise.all([import('../aws/inventory.js'), import('../aws/multi-account.js')]);
+  const [{ AwsKeySource }, { multiAccountCachingSource }] = await Promise.all([import('../aws/inventory.js'), import('../app/inventory-cache.js')]);
   const single = new AwsKeySource(connection.clients);
-  const source = connection.accounts ? new MultiAccountKeySource(connection.accounts, connection.session.regions, single) : single;
+  // Several accounts: each account's inventory, last use and access are kept on disk per account and Region.
+  const source = connection.accounts ? multiAccountCachingSource(connection.accounts, connection.session, single, connection.now) : single;
   const identity = await source.identity();
   const rows = new Map<string, KeyRow>();
   let regionErrors: ListDocument['regionErrors'] = [];

@@ -3,6 +3,7 @@
 // --yes when not interactive (and the alias or key id typed when it is).
 
 import { confirm } from './confirm.js';
+import type { ListedRetirement } from '../app/retirement-source.js';
 import type { Connection } from '../app/connect.js';
 import { confirmationMatches, confirmationWord } from '../domain/actions.js';
 import { KeywardenError } from '../domain/errors.js';
@@ -297,21 +298,31 @@ export async function runRetire(connection: Connection, parsed: Extract<RetirePa
 }
 
 export async function runRetirementsList(connection: Connection, options: { json: boolean }): Promise<number> {
-  const retirements = await driver(connection);
-  const all = await retirements.list();
+  // Several accounts (--org, --profiles): each record read in its own account, naming it.
+  let all: ListedRetirement[];
+  if (connection.accounts) {
+    const { MultiAccountRetirementSource } = await import('../app/retirement-source.js');
+    const { Journal } = await import('../journal/journal.js');
+    all = await new MultiAccountRetirementSource(connection.accounts, connection.now, new Journal(undefined, { now: connection.now })).list();
+  } else {
+    all = await (await driver(connection)).list();
+  }
+  const several = connection.accounts !== undefined;
+  const accountOf = (item: ListedRetirement) => ('record' in item ? { accountId: item.accountId ?? item.record.account, ...(item.accountName ? { accountName: item.accountName } : {}) } : item.accountId ? { accountId: item.accountId, ...(item.accountName ? { accountName: item.accountName } : {}) } : {});
   if (options.json) {
-    printJson({ retirements: all.map((item) => ('problem' in item ? item : statusJson(item))) });
+    printJson({ retirements: all.map((item) => ('problem' in item ? item : { ...accountOf(item), ...statusJson(item) })) });
     return 0;
   }
   if (all.length === 0) printLine('no retirements recorded');
   for (const item of all) {
     if ('problem' in item) {
-      printError(`cannot read ${item.file}: ${item.problem}`);
+      printError(`cannot read ${item.file}: ${cleanText(item.problem)}`);
       continue;
     }
     const next = item.steps.find((s) => s.allowed);
     const watch = item.record.watch?.kind === 'alarm' ? `alarm ${item.reality.alarm?.state ?? '?'}` : item.record.watch ? 'WEAKER watch' : 'no watch';
-    printLine(`${cleanText(item.record.name).padEnd(28)} ${item.record.stage.padEnd(19)} key ${String(item.reality.keyState).padEnd(16)} ${watch.padEnd(18)} next: ${next ? `${stepInWords(next.id)} — ${cleanText(next.why)}` : item.steps[0]?.why ?? '—'}`);
+    const account = several ? `${cleanText(item.accountName ?? item.accountId ?? item.record.account).padEnd(16)} ` : '';
+    printLine(`${account}${cleanText(item.record.name).padEnd(28)} ${item.record.stage.padEnd(19)} key ${String(item.reality.keyState).padEnd(16)} ${watch.padEnd(18)} next: ${next ? `${stepInWords(next.id)} — ${cleanText(next.why)}` : item.steps[0]?.why ?? '—'}`);
   }
   return 0;
 }

@@ -175,7 +175,7 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
   let keySource: { close(): Promise<void> } | undefined;
   try {
     try {
-      const [live, { App }, { AwsKeySource }, { AwsChangeSource, MultiAccountChangeSource }, { CachingKeySource, cacheEndpointKey }, { retirementSource }, { loadUiPreferences, saveUiPreferences }, { MultiAccountKeySource }] = await Promise.all([
+      const [live, { App }, { AwsKeySource }, { AwsChangeSource, MultiAccountChangeSource }, { CachingKeySource, cacheEndpointKey, multiAccountCachingSource }, { retirementSource, MultiAccountRetirementSource }, { loadUiPreferences, saveUiPreferences }] = await Promise.all([
         connection ?? run.connect(run.flags),
         import('../ui/app.js'),
         import('../aws/inventory.js'),
@@ -183,7 +183,6 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
         import('../app/inventory-cache.js'),
         import('../app/retirement-source.js'),
         import('../app/ui-preferences.js'),
-        import('../aws/multi-account.js'),
       ]);
       // The columns chosen at the last start; a preferences file that cannot be used is left as it is.
       const preferences = await loadUiPreferences();
@@ -196,12 +195,13 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
       const commandHistory = newCommandHistory();
       /** Draws the app over a connection (a switch of Region or profile draws a fresh one). */
       const show = (over: Connection) => {
-        // Several accounts (--org): one source per account; the inventory cache is one account's, so it is not used.
+        // Several accounts (--org, --profiles): one source per account, each with its own disk caches (per account and Region).
         const single = new AwsKeySource(over.clients);
-        const source = over.accounts ? new MultiAccountKeySource(over.accounts, over.session.regions, single) : new CachingKeySource(single, cacheEndpointKey(over.session), over.now);
+        const source = over.accounts ? multiAccountCachingSource(over.accounts, over.session, single, over.now) : new CachingKeySource(single, cacheEndpointKey(over.session), over.now);
         keySource = source;
         const changes = over.accounts ? new MultiAccountChangeSource(over.accounts, over.now) : new AwsChangeSource(over.clients, () => source.identity());
-        const retirements = retirementSource(over.clients, () => source.identity(), over.now);
+        // Several accounts: each key's retirement in its own account (through --operator-role for changes).
+        const retirements = over.accounts ? new MultiAccountRetirementSource(over.accounts, over.now) : retirementSource(over.clients, () => source.identity(), over.now);
         appShown = true;
         generation += 1;
         instance.rerender(

@@ -8,6 +8,8 @@
 // quickly; the choice is shown.
 
 import type { Connection } from '../app/connect.js';
+import { accountLabel, type OutsideAccount } from '../domain/outside-callers.js';
+import { outsideAccountsOf, usageClients } from './usage-accounts.js';
 import { describeError } from '../domain/errors.js';
 import { INSIGHTS_MAX_DAYS, LOOKUP_MAX_DAYS, summaryOfLoad, usageProgressLine, USAGE_ENGINES, type EngineChoice, type UsageEngine } from '../domain/insights.js';
 import { parseS3Url } from '../domain/s3-url.js';
@@ -180,6 +182,11 @@ export interface UsageDocument {
   problems: string[];
   /** Log files that could not be read, with why: the summary is then incomplete (source "s3"). */
   unreadable?: Array<{ name: string; reason: string }>;
+  /**
+   * Who uses the key from outside its account: the callers of other accounts, grouped by account
+   * (named when the organization is readable), failed calls included. Absent without a summary.
+   */
+  outsideAccounts?: OutsideAccount[];
 }
 
 /** A key id the files do not name, or name for more than one key: exit 2, nothing summarised. */
@@ -299,6 +306,9 @@ export async function runUsageOffline(keyRef: string, options: UsageOptions): Pr
     dependents: files.summary ? dependents([], files.summary) : [],
     problems: [],
   };
+  // Offline: the other accounts by id (no names: nothing is asked of AWS).
+  const outside = await outsideAccountsOf(undefined, files.keyArn, files.summary);
+  if (outside) document.outsideAccounts = outside;
   return finish(document, options);
 }
 
@@ -321,13 +331,15 @@ export async function collectUsage(
   onEngine?: (choice: EngineChoice) => void,
 ): Promise<UsageDocument> {
   const [{ AwsKeySource, resolveKey }, { listGrants }] = await Promise.all([import('../aws/inventory.js'), import('../aws/kms-reads.js')]);
-  const source = new AwsKeySource(connection.clients);
+  // With several accounts (--org, --profiles) the key is read in its own account.
+  const clients = usageClients(connection, keyRef);
+  const source = new AwsKeySource(clients);
   const identity = await source.identity();
-  const key = await resolveKey(connection.clients, keyRef, signal);
+  const key = await resolveKey(clients, keyRef, signal);
   const windowDays = options.days ?? 7;
   const window: UsageWindow = { days: windowDays };
   const problems: string[] = [];
-  const grantsPromise = listGrants(connection.clients.kms(key.region), key.arn, signal).catch((error: unknown): Grant[] => {
+  const grantsPromise = listGrants(clients.kms(key.region), key.arn, signal).catch((error: unknown): Grant[] => {
     problems.push(`ListGrants: ${describeError(error)}`);
     return [];
   });
@@ -427,6 +439,8 @@ export async function runUsage(connection: Connection, keyRef: string, options: 
     options.json || options.cloudtrailDir || options.cloudtrailS3 ? undefined : (choice) => process.stderr.write(`keywarden: usage from ${cleanText(choice.reason)}\n`),
   );
   if (lookupProgress) process.stderr.write('\r\u001b[K');
+  const outside = await outsideAccountsOf(connection, document.key.arn, document.summary);
+  if (outside) document.outsideAccounts = outside;
   // What was read from a bucket, on stderr whatever the output (scripts keep stdout clean).
   if (document.source === 's3' && document.summary) process.stderr.write(`keywarden: ${usageProgressLine(document.progress)} from ${cleanText(document.location ?? '')}\n`);
   return finish(document, options);
@@ -482,6 +496,13 @@ function printSummary(doc: UsageDocument): void {
   for (const op of summary.operations) printLine(`  ${String(op.count).padStart(6)}  ${c(op.operation)}${op.failed ? `  (${op.failed} failed)` : ''}`);
   printLine('Callers');
   for (const p of summary.principals) printLine(`  ${String(p.count).padStart(6)}  ${c(p.description)}${p.failed ? `  (${p.failed} failed)` : ''}`);
+  if (doc.outsideAccounts && doc.outsideAccounts.length > 0) {
+    printLine('From other accounts');
+    for (const group of doc.outsideAccounts) {
+      printLine(`  ${String(group.count).padStart(6)}  ${c(accountLabel(group))}  last ${group.lastSeen}${group.failed ? `  (${group.failed} failed${group.errorCodes.length ? `: ${group.errorCodes.map((e) => `${c(e.code)} ×${e.count}`).join(', ')}` : ''})` : ''}`);
+      for (const caller of group.callers) printLine(`    ${String(caller.count).padStart(6)}  ${c(caller.description)}${caller.failed ? `  (${caller.failed} failed)` : ''}`);
+    }
+  }
   printLine('Encryption contexts');
   for (const ctx of summary.contexts) printLine(`  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${ctx.resources ? `  (${ctx.resources}${ctx.resourcesCapped ? '+' : ''} distinct)` : ''}`);
   printLine(doc.offline ? 'Depends on this key (seen in use; grants are not read offline)' : 'Depends on this key');

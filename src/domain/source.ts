@@ -148,7 +148,8 @@ export interface RetirementSource {
   /** Records the preflight evidence (nothing changes in AWS); resumes an open retirement. */
   start(key: KeyRef, options: { watchDays: number; name: string; preflight: Preflight }): Promise<RetirementRecord>;
   status(record: RetirementRecord, findings?: Finding[]): Promise<RetirementStatus>;
-  findTrail(region: string): Promise<TrailCheck>;
+  /** The trails that can see a use in `region`: of the key's account when `keyArn` is given (several accounts). */
+  findTrail(region: string, keyArn?: string): Promise<TrailCheck>;
   list(): Promise<Array<RetirementStatus | { file: string; problem: string }>>;
   /**
    * Takes one step, refused unless `status` (read just now) allows it. Abandon returns the record

@@ -115,10 +115,25 @@ function capGroup(group: LogGroupRecord): void {
   let total = 0;
   for (const stream of group.streams) total += stream.events.length;
   if (total <= MAX_EVENTS_PER_GROUP) return;
-  const times = group.streams.flatMap((s) => s.events.map((e) => e.timestamp)).sort((a, b) => b - a);
-  const cutoff = times[MAX_EVENTS_PER_GROUP - 1]!;
+  // The MAX_EVENTS_PER_GROUP-th newest time is the (total - MAX + 1)-th oldest: walked from the
+  // streams' oldest ends (each stream is in time order). This runs on every delivery into a full
+  // group, which is usually one event over: a step or two, no copy and no sort of the whole group.
+  const heads = group.streams.map(() => 0);
+  let cutoff = -Infinity;
+  for (let taken = 0; taken <= total - MAX_EVENTS_PER_GROUP; taken += 1) {
+    let oldest = -1;
+    for (let i = 0; i < heads.length; i += 1) {
+      const events = group.streams[i]!.events;
+      if (heads[i]! < events.length && (oldest < 0 || events[heads[i]!]!.timestamp < group.streams[oldest]!.events[heads[oldest]!]!.timestamp)) oldest = i;
+    }
+    cutoff = group.streams[oldest]!.events[heads[oldest]!]!.timestamp;
+    heads[oldest] = heads[oldest]! + 1;
+  }
   for (const stream of group.streams) {
-    if (stream.events.length > 0 && stream.events[0]!.timestamp < cutoff) stream.events = stream.events.filter((e) => e.timestamp >= cutoff);
+    if (stream.events.length === 0 || stream.events[0]!.timestamp >= cutoff) continue;
+    let keepFrom = 0;
+    while (keepFrom < stream.events.length && stream.events[keepFrom]!.timestamp < cutoff) keepFrom += 1;
+    stream.events.splice(0, keepFrom);
   }
 }
 

@@ -180,8 +180,10 @@ export function App(props: AppProps) {
     setStatus({ text: `copied ${what} to the clipboard: ${clean}`, tone: 'success' });
   };
   const shell: Shell = { nav, navRef, navNow, setStatus, copy, now, height: bodyHeight, width: terminal.columns };
+  // Several accounts: their names, for the Usage tab's callers from other accounts (one map per session).
+  const accountNames = useMemo(() => (session.accounts ? new Map(session.accounts.filter((a) => a.name).map((a) => [a.id, a.name!])) : undefined), [session.accounts]);
   // Every screen of the registry (src/ui/screens/registry.ts), each keeping its state while another shows.
-  const screens = useScreens(shell, { source, session, inventory, lastUse, list, listRef, listNow, thresholds, changes, retirements, canChange, dialogRef, dialogNow, rereadAccess, clockEpoch });
+  const screens = useScreens(shell, { source, session, inventory, lastUse, list, listRef, listNow, thresholds, changes, retirements, canChange, dialogRef, dialogNow, rereadAccess, clockEpoch, ...(accountNames ? { accountNames } : {}) });
   const current = screens[nav.screen.kind];
   const help = helpScreen(shell, session.readOnly);
 

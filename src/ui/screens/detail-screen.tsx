@@ -37,6 +37,8 @@ export interface DetailScreenDeps {
   dialogNow: (event: DialogEvent) => void;
   /** Reads the key's policy and grants for FIND again (after a fresh read of the key: a change may have altered them). */
   rereadAccess?: (arn: string) => void;
+  /** Account names by id (several accounts): the Usage tab names the accounts a key is used from. */
+  accountNames?: ReadonlyMap<string, string>;
 }
 
 export interface DetailScreenController extends ScreenController {
@@ -229,6 +231,7 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
       onMaxScroll={setUsageMaxScroll}
       maxWindowDays={windowMaxDays}
       engine={usageEngine}
+      accountNames={deps.accountNames}
     />
   );
 

@@ -152,9 +152,21 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   const { hiddenColumns } = list;
   const columns = useMemo(() => candidates.filter((c) => !hiddenColumns.includes(c.id)), [candidates, hiddenColumns]);
   const { showAwsManaged, onlyWithFindings, accountScope } = list;
-  const scoped = useMemo(() => scopedViews(views, { showAwsManaged, onlyWithFindings, ...(accountScope ? { accountScope } : {}) }), [views, showAwsManaged, onlyWithFindings, accountScope]);
+  // `:account` narrows rows already sorted (a filter keeps their order), and each account's column
+  // widths are kept until the rows change: switching accounts sorts and measures nothing again.
+  const everyAccount = useMemo(() => scopedViews(views, { showAwsManaged, onlyWithFindings }), [views, showAwsManaged, onlyWithFindings]);
+  const sortedEveryAccount = useMemo(() => sortRows(everyAccount, list.sort.column, list.sort.direction), [everyAccount, list.sort]);
+  const sorted = useMemo(() => (accountScope ? sortedEveryAccount.filter((view) => view.row.accountId === accountScope) : sortedEveryAccount), [sortedEveryAccount, accountScope]);
+  const scoped = sorted;
+  const widthsByScope = useRef<{ rows: RowView[]; byScope: Map<string, ReturnType<typeof contentWidths>> } | undefined>(undefined);
   // Columns as wide as what every listed key holds (not only the rows on screen: widths do not jump while scrolling).
-  const content = useMemo(() => contentWidths(scoped), [scoped]);
+  const content = useMemo(() => {
+    if (widthsByScope.current?.rows !== everyAccount) widthsByScope.current = { rows: everyAccount, byScope: new Map() };
+    const { byScope } = widthsByScope.current;
+    let widths = byScope.get(accountScope ?? '');
+    if (!widths) byScope.set(accountScope ?? '', (widths = contentWidths(scoped)));
+    return widths;
+  }, [everyAccount, accountScope, scoped]);
   // The columns on screen: the only ones `s` and the column keys sort by.
   const layout = useMemo(() => keysLayout(columns, shell.width, content, list.sort), [columns, shell.width, content, list.sort]);
   // The latest render's layout for the key handlers: a key can arrive before the handler of the
@@ -164,9 +176,8 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   const filterError = useMemo(() => parseFilter(list.filter).error, [list.filter]);
   /** The key selected when `/` was pressed: selected again if the filter clears while it lists nothing. */
   const selectedBeforeFilter = useRef<string | undefined>(undefined);
-  // Sorted once per sort order or row change; a keystroke in the filter only filters the sorted
-  // rows (the filter keeps their order), so typing never re-sorts 10,000 rows.
-  const sorted = useMemo(() => sortRows(scoped, list.sort.column, list.sort.direction), [scoped, list.sort]);
+  // Sorted once per sort order or row change (above); a keystroke in the filter only filters the
+  // sorted rows (the filter keeps their order), so typing never re-sorts 10,000 rows.
   const shown = useFilteredRows(sorted, list.filter);
   const listBodyRows = Math.max(1, shell.height - 2);
   const awsManaged = useMemo(() => views.filter((view) => view.isAwsManaged).length, [views]);

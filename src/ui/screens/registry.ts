@@ -30,6 +30,8 @@ export interface ScreenDeps {
   listRef: Current<ListState>;
   listNow: (event: ListEvent) => void;
   thresholds: Thresholds;
+  /** Account names by id (several accounts): the Usage tab names callers from other accounts by them. */
+  accountNames?: ReadonlyMap<string, string>;
   changes: ChangeSource | undefined;
   retirements: RetirementSource | undefined;
   /** Changes can be offered: a change source, and not read-only. */
@@ -105,6 +107,7 @@ export const SCREEN_REGISTRY: readonly ScreenEntry[] = [
         dialogRef: d.dialogRef,
         dialogNow: d.dialogNow,
         rereadAccess: d.rereadAccess,
+        ...(d.accountNames ? { accountNames: d.accountNames } : {}),
       }),
   },
   {

@@ -159,7 +159,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, width = 80, reg
           calls('arm-watch', record),
         ];
         // Name the log group before anything is created: the trail that can see this key's use (KMS.md §12).
-        source.findTrail(record.region).then(
+        source.findTrail(record.region, record.keyArn).then(
           (check) =>
             setAsk({
               kind: 'alarm',

@@ -5,6 +5,7 @@ import type { Grant } from '../../domain/key.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { LOOKUP_MAX_DAYS, summaryOfLoad, tabEngineName, usageProgressLine, usageWindowsFor, type TabEngine } from '../../domain/insights.js';
 import { dependents, fitCounts, sparkline, windowDays, windowLabel, type UsageProgress, type UsageSummary, type UsageWindow } from '../../domain/usage.js';
+import { accountLabel, keyAccount, outsideCallers, type OutsideAccount } from '../../domain/outside-callers.js';
 import { Empty } from '../components/empty.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
@@ -31,6 +32,8 @@ export interface UsageViewProps {
   maxWindowDays?: number;
   /** The engine picked with `m` (default auto: keywarden chooses and says why). */
   engine?: TabEngine;
+  /** Account names by id (the organization's, with --org): callers from other accounts are named by them. */
+  accountNames?: ReadonlyMap<string, string> | undefined;
 }
 
 export interface UsageLine {
@@ -64,12 +67,28 @@ function WindowBar({ window, maxDays }: { window: UsageWindow; maxDays: number }
 }
 
 /** The Usage tab's body as lines (pure), so it scrolls like the other tabs; wrapped to `width`, never cut. */
-export function usageLines(summary: UsageSummary, progress: UsageProgress | undefined, deps: ReturnType<typeof dependents>, now: Date, width: number, picked?: string): UsageLine[] {
-  const lines = usageLinesUnwrapped(summary, progress, deps, now, width, picked);
+export function usageLines(
+  summary: UsageSummary,
+  progress: UsageProgress | undefined,
+  deps: ReturnType<typeof dependents>,
+  now: Date,
+  width: number,
+  picked?: string,
+  outside: readonly OutsideAccount[] = [],
+): UsageLine[] {
+  const lines = usageLinesUnwrapped(summary, progress, deps, now, width, picked, outside);
   return lines.flatMap((line) => wrapLine({ text: line.text, indent: line.indent ?? 12 }, width).map((part) => ({ ...line, text: part.text })));
 }
 
-function usageLinesUnwrapped(summary: UsageSummary, progress: UsageProgress | undefined, deps: ReturnType<typeof dependents>, now: Date, width: number, picked?: string): UsageLine[] {
+function usageLinesUnwrapped(
+  summary: UsageSummary,
+  progress: UsageProgress | undefined,
+  deps: ReturnType<typeof dependents>,
+  now: Date,
+  width: number,
+  picked: string | undefined,
+  outside: readonly OutsideAccount[],
+): UsageLine[] {
   const lines: UsageLine[] = [];
   const heading = (text: string) => lines.push({ text: '' }, { text, tone: 'heading' });
   const failedNote = (n: number) => (n > 0 ? `  (${n} failed)` : '');
@@ -92,6 +111,14 @@ function usageLinesUnwrapped(summary: UsageSummary, progress: UsageProgress | un
 
   heading('Callers');
   for (const p of summary.principals) lines.push({ text: `  ${String(p.count).padStart(6)}  ${c(p.description)}  ${c(p.operations.join(', '))}${failedNote(p.failed)}`, indent: 10, ...(p.failed ? { tone: 'warning' as const } : {}) });
+  if (outside.length > 0) {
+    // Who uses this key from outside its account: every other account's callers, failed calls included.
+    heading(`From other accounts (${outside.length})`);
+    for (const group of outside) {
+      lines.push({ text: `  ${String(group.count).padStart(6)}  ${c(accountLabel(group))}  last ${formatAge(group.lastSeen, now)}${failedNote(group.failed)}${group.errorCodes.length ? `: ${group.errorCodes.map((e) => `${c(e.code)} ×${e.count}`).join(', ')}` : ''}`, indent: 10, ...(group.failed ? { tone: 'warning' as const } : {}) });
+      for (const caller of group.callers) lines.push({ text: `    ${String(caller.count).padStart(6)}  ${c(caller.description)}  ${c(caller.operations.join(', '))}${failedNote(caller.failed)}`, indent: 12, ...(caller.failed ? { tone: 'warning' as const } : {}) });
+    }
+  }
   heading('Operations');
   for (const op of summary.operations) lines.push({ text: `  ${String(op.count).padStart(6)}  ${c(op.operation)}${failedNote(op.failed)}`, indent: 10 });
   heading('Encryption contexts');
@@ -137,7 +164,7 @@ function Body({ lines, scroll, height }: { lines: UsageLine[]; scroll: number; h
  * (callers, operations, encryption contexts, per-day sparkline, last use, failed attempts, what
  * depends on the key). Shows what has loaded while pages are still coming in.
  */
-export function UsageView({ state, window, keyArn, grants, now, height, width, scroll = 0, onMaxScroll, maxWindowDays, engine = 'auto' }: UsageViewProps) {
+export function UsageView({ state, window, keyArn, grants, now, height, width, scroll = 0, onMaxScroll, maxWindowDays, engine = 'auto', accountNames }: UsageViewProps) {
   const theme = useTheme();
   const loaded = 'loaded' in state ? state.loaded : undefined;
   // An engine picked with `m`, in words: the bucket's location once it is known.
@@ -149,7 +176,11 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
     [loaded, window, now, keyArn],
   );
   const deps = useMemo(() => (summary ? dependents(grants ?? [], summary) : []), [grants, summary]);
-  const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width, picked) : []), [summary, loaded, deps, now, width, picked]);
+  const outside = useMemo(() => {
+    const owner = keyArn ? keyAccount(keyArn) : undefined;
+    return summary && owner ? outsideCallers(summary, owner, accountNames) : [];
+  }, [summary, keyArn, accountNames]);
+  const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width, picked, outside) : []), [summary, loaded, deps, now, width, picked, outside]);
   const progress = loaded?.progress;
   const status = progress ? usageProgressLine(progress) : state.status === 'loading' ? 'asking CloudTrail…' : '';
   const bodyHeight = Math.max(1, height - 2);
