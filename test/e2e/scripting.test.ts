@@ -37,6 +37,17 @@ function keywardenIntoClosedPipe(args: string[], env: Record<string, string>): P
   });
 }
 
+/** Runs keywarden with stdout into a reader that is gone before the first byte: every write meets EPIPE. */
+function keywardenIntoGoneReader(args: string[], dir: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', AWS_EC2_METADATA_DISABLED: 'true', KEYWARDEN_HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
 describe('keywarden in scripts and pipes', () => {
   it('a reader that closes the pipe early ends the output quietly: no stack trace, exit 0', async () => {
     const dir = home();
@@ -72,6 +83,23 @@ describe('keywarden in scripts and pipes', () => {
     const journal = await keywarden(['journal', '--key', 'alias/dev/secrets', '--sandbox', '--json'], { KEYWARDEN_HOME: dir });
     const entries = JSON.parse(journal.stdout).entries as Array<{ action: string; phase: string }>;
     expect(entries.filter((e) => e.action === 'EnableKeyRotation').map((e) => e.phase)).toEqual(['intent', 'result']);
+  });
+
+  it('usage and retire advance into a reader already gone: the step stands and is journalled, exit 0, no stack trace', async () => {
+    const dir = home();
+    const usage = await keywardenIntoGoneReader(['usage', 'alias/app/orders-queue', '--sandbox', '--days', '7'], dir);
+    expect(usage.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(usage.code).toBe(0);
+    expect((await keywarden(['retire', 'start', 'alias/dev/secrets', '--sandbox', '--yes'], { KEYWARDEN_HOME: dir })).code).toBe(0);
+    // Arming the alarm while every write of its report meets EPIPE.
+    const advance = await keywardenIntoGoneReader(['retire', 'advance', 'alias/dev/secrets', '--sandbox', '--yes'], dir);
+    expect(advance.stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(advance.code).toBe(0);
+    const status = JSON.parse((await keywarden(['retire', 'status', 'alias/dev/secrets', '--sandbox', '--json'], { KEYWARDEN_HOME: dir })).stdout) as { record: { stage: string }; alarm: { exists: boolean } };
+    expect(status.record.stage).toBe('watching');
+    expect(status.alarm.exists).toBe(true);
+    const journal = JSON.parse((await keywarden(['journal', '--key', 'alias/dev/secrets', '--sandbox', '--json'], { KEYWARDEN_HOME: dir })).stdout) as { entries: Array<{ action: string; phase: string }> };
+    expect(journal.entries.filter((e) => e.action === 'PutMetricAlarm').map((e) => e.phase)).toEqual(['intent', 'result']);
   });
 
   it('list takes its thresholds from config.json and refuses a broken one, as the other commands do', async () => {
