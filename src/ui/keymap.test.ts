@@ -1,4 +1,5 @@
 import type { Key } from 'ink';
+import { NO_KEY } from '../../test/helpers/ink.js';
 import { describe, expect, it } from 'vitest';
 import {
   COMMANDS,
@@ -15,23 +16,7 @@ import {
   type KeyPress,
 } from './keymap.js';
 
-const none: KeyPress = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageUp: false,
-  pageDown: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  ctrl: false,
-  shift: false,
-};
+const none = NO_KEY;
 const press = (flags: Partial<Key> = {}): KeyPress => ({ ...none, ...flags });
 
 describe('keymap invariants', () => {

@@ -6,11 +6,11 @@ import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../domain/findings.js';
-import { plain } from '../../test/helpers/ink.js';
+import { NO_KEY, plain } from '../../test/helpers/ink.js';
 import { ebsDetail } from '../../test/helpers/kms-fixtures.js';
 import { COMMAND_LINE, commandEntry, completeCommand, resolveCommand } from './command-line.js';
 import { DETAIL_TAB_REGISTRY, DETAIL_TABS, tabCommandId, tabLines, tabOfCommand, type DetailTab } from './detail-tabs.js';
-import { COMMANDS, commandById, commandFor, helpSections, hintsFor, type CommandId, type KeyPress } from './keymap.js';
+import { COMMANDS, commandById, commandFor, helpSections, hintsFor, type CommandId } from './keymap.js';
 import { SCREEN_REGISTRY, type ScreenKind } from './screens/registry.js';
 import { INITIAL_NAVIGATION, navigationReducer, type Navigation } from './state/navigation.js';
 import { COMMANDS_TITLE, helpLines, helpSectionStart } from './views/help-view.js';
@@ -18,23 +18,7 @@ import { KeyDetailView } from './views/key-detail-view.js';
 
 const NOW = new Date('2026-12-01T00:00:00Z');
 const key = { arn: ebsDetail.row.arn, region: ebsDetail.row.region };
-const noKey: KeyPress = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageUp: false,
-  pageDown: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  ctrl: false,
-  shift: false,
-};
+const noKey = NO_KEY;
 const onDetail = (tab: DetailTab = 'overview'): Navigation => ({
   screen: { kind: 'detail', key, tab, scroll: 0, grantCursor: 0, selectedGrants: [] },
   overlay: { kind: 'none' },

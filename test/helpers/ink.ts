@@ -3,6 +3,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
+import type { KeyPress } from '../../src/ui/keymap.js';
 
 /** The last frame with colours and other escape sequences removed. */
 export function plain(frame: string | undefined): string {
@@ -101,3 +102,22 @@ export function renderSized(tree: ReactElement, columns: number): ReturnType<typ
   app.rerender(tree);
   return app;
 }
+
+/** Ink's key flags with nothing pressed: a test spreads the flags of the key it means over it. */
+export const NO_KEY: KeyPress = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageUp: false,
+  pageDown: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  ctrl: false,
+  shift: false,
+};
