@@ -63,3 +63,10 @@ export function regionsLabel(regions: readonly string[]): string {
   if (regions.length <= 6) return regions.join(', ');
   return `${regions.length}: ${regions.slice(0, 2).join(', ')} +${regions.length - 2} more`;
 }
+
+const GROUPED = new Intl.NumberFormat('en-US');
+
+/** A count with its thousands grouped, the same in every line: "1,234,567". */
+export function grouped(value: number): string {
+  return GROUPED.format(value);
+}

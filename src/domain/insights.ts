@@ -4,6 +4,7 @@
 // query that gives the last use of every key of an account and Region. Pure: strings and rows in,
 // summaries out. Result rows are untrusted input: nothing here throws on them.
 
+import { grouped } from './format.js';
 import {
   callerOf,
   contextGroupOf,
@@ -414,12 +415,11 @@ export function nextUsageWindow(window: UsageWindow, maxDays: number): UsageWind
   return windows[(at + 1) % windows.length] ?? windows[0]!;
 }
 
-const GROUPED = new Intl.NumberFormat('en-US');
 
 /** "Logs Insights · 15,314 records scanned", or the LookupEvents / files line. */
 export function usageProgressLine(progress: UsageProgress): string {
   if (progress.source !== 'insights') return progressLine(progress);
-  const scanned = `Logs Insights · ${GROUPED.format(progress.recordsScanned ?? 0)} records scanned`;
+  const scanned = `Logs Insights · ${grouped(progress.recordsScanned ?? 0)} records scanned`;
   const state = progress.stopped ? ' · stopped' : progress.done ? '' : ' · running';
   const parts = progress.queryParts && progress.queryParts > 1 ? ` · window asked in ${progress.queryParts} parts (10,000 rows each at most)` : '';
   const cut = progress.truncated && progress.truncated.length > 0 ? ` · cut at 10,000 rows: ${progress.truncated.join(', ')}` : '';

@@ -3,6 +3,7 @@
 // reading: how old a value may be before it is read again, which key goes next, and how the
 // progress reads. src/aws/last-use-reader.ts carries them out.
 
+import { grouped } from './format.js';
 import type { LastUsage } from './key.js';
 
 /** A value read less than this long ago is reused, not read again (KMS.md §11: the data itself may lag an hour). */
@@ -63,7 +64,6 @@ export function secondsLeft(leftPerRegion: readonly number[], perSecond: number)
   return perSecond > 0 ? Math.ceil(most / perSecond) : 0;
 }
 
-const GROUPED = new Intl.NumberFormat('en-US');
 /** A pace: "5", "2.4", "1,000". */
 const PACE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
@@ -77,7 +77,7 @@ export function aboutTime(seconds: number): string {
 
 /** The header's progress: "last use 120 of 1,016 · 5/s · about 3 min"; "last use 1,016 of 1,016" when done. */
 export function lastUseProgressText(progress: LastUseProgress): string {
-  const count = `last use ${GROUPED.format(progress.done)} of ${GROUPED.format(progress.total)}`;
+  const count = `last use ${grouped(progress.done)} of ${grouped(progress.total)}`;
   if (progress.done >= progress.total) return count;
   return `${count} · ${PACE.format(progress.perSecond)}/s · ${aboutTime(progress.secondsLeft)}`;
 }

@@ -3,6 +3,7 @@
 // key", grants and usage merged. Pure: records in, summaries out. Records are untrusted input:
 // parsing never throws, whatever it is given.
 
+import { grouped } from './format.js';
 import type { Grant } from './key.js';
 import { describeEncryptionContext, describePrincipal } from './services.js';
 
@@ -884,11 +885,11 @@ export function formatBytes(bytes: number): string {
 export function progressLine(progress: UsageProgress): string {
   if (progress.source === 's3') {
     const state = progress.stopped ? ' · stopped' : '';
-    return `${progress.events} event${progress.events === 1 ? '' : 's'} loaded (${progress.pages} object${progress.pages === 1 ? '' : 's'}, ${formatBytes(progress.bytes ?? 0)})${state}`;
+    return `${grouped(progress.events)} event${progress.events === 1 ? '' : 's'} loaded (${grouped(progress.pages)} object${progress.pages === 1 ? '' : 's'}, ${formatBytes(progress.bytes ?? 0)})${state}`;
   }
-  if (progress.source === 'files') return `${progress.events} record${progress.events === 1 ? '' : 's'} read (file ${progress.pages})${progress.stopped ? ' · stopped' : ''}`;
+  if (progress.source === 'files') return `${grouped(progress.events)} record${progress.events === 1 ? '' : 's'} read (file ${grouped(progress.pages)})${progress.stopped ? ' · stopped' : ''}`;
   const unit = 'page';
   const state = progress.stopped ? ' · stopped' : progress.done ? '' : ` · ${progress.requestsPerSecond} req/s`;
   const throttled = progress.throttled > 0 ? ` · throttled ${progress.throttled}×` : '';
-  return `${progress.events} event${progress.events === 1 ? '' : 's'} loaded (${unit} ${progress.pages})${state}${throttled}`;
+  return `${grouped(progress.events)} event${progress.events === 1 ? '' : 's'} loaded (${unit} ${grouped(progress.pages)})${state}${throttled}`;
 }

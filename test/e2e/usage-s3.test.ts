@@ -81,7 +81,7 @@ describe('keywarden usage --cloudtrail-s3', () => {
     expect(fromBucket.progress.pages).toBeGreaterThan(0);
     expect(fromBucket.progress.bytes).toBeGreaterThan(0);
     // Progress (objects, bytes) on stderr, stdout only the document.
-    expect(bucket.stderr).toMatch(new RegExp(`^keywarden: \\d+ events loaded \\(${fromBucket.progress.pages} objects, [\\d.]+ KB\\) from s3://${BUCKET}/management\\n$`));
+    expect(bucket.stderr).toMatch(new RegExp(`^keywarden: [\\d,]+ events loaded \\(${fromBucket.progress.pages.toLocaleString('en-US')} objects, [\\d.]+ KB\\) from s3://${BUCKET}/management\\n$`));
     const lists = sandbox.requests().filter((r) => r.service === 's3' && r.operation === 'ListObjectsV2');
     const prefixes = lists.map((r) => (r.params as { Prefix: string }).Prefix);
     const days = new Set<string>();

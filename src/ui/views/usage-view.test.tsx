@@ -130,7 +130,7 @@ describe('UsageView', () => {
   it('log files: progress in records until the summary comes, whole; says when the evidence is incomplete', () => {
     const reading: UsageLoadState = { keyArn: KEY, window: '7d', events: [], progress: { source: 'files', pages: 3, events: 15000, throttled: 0, requestsPerSecond: 0, done: false, stopped: false } };
     const during = show({ status: 'loading', loaded: reading }).frame;
-    expect(during).toContain('15000 records read (file 3)');
+    expect(during).toContain('15,000 records read (file 3)');
     expect(during).toContain('reading CloudTrail events');
     expect(during).not.toContain('Events ');
     const summary = summarizeUsage(events, '7d', NOW, { keyArn: KEY });
@@ -190,7 +190,7 @@ describe('UsageView', () => {
     const loadingState: UsageState = { status: 'loading', loaded: { keyArn: KEY, window: year, events: [], progress: { ...s3, done: false, pages: 120, events: 2_000, bytes: 94_000 }, location } as UsageLoadState };
     const loading = plain(renderSized(<UsageView state={loadingState} window={year} keyArn={KEY} now={NOW} height={height} width={width} maxWindowDays={365} engine="s3" />, width).lastFrame());
     fits(loading);
-    expect(loading).toContain('2000 events loaded (120 objects, 92 KB)');
+    expect(loading).toContain('2,000 events loaded (120 objects, 92 KB)');
     expect(loading).toContain("reading 365 d from the trail's S3 bucket");
     expect(loading).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d\s+365 d/);
     const readyState: UsageState = { status: 'ready', loaded: { keyArn: KEY, window: year, events: [], progress: s3, summary, location } as UsageLoadState };
