@@ -127,7 +127,7 @@ function allowManyListeners(signal: AbortSignal | undefined): void {
 
 /** The account of an endpoint that does not serve STS, from the ARN of its first key or alias ('' when it has neither). */
 async function identityFromKeys(clients: Clients): Promise<CallerIdentity> {
-  const note = 'the endpoint does not serve STS: the account is read from its keys, the caller is unknown';
+  const note = 'the endpoint does not serve STS';
   for (const region of clients.regions) {
     const kms = clients.kms(region);
     try {
