@@ -7,24 +7,11 @@ import { findInsightsTarget, insightsKeyUsage, insightsLastUses, runInsightsQuer
 import { AwsKeySource, resolveKey } from '../../src/aws/inventory.js';
 import { lookupKeyEvents, RateLimiter } from '../../src/aws/usage.js';
 import { INSIGHTS_MAX_ROWS, keyUsageQueries, type InsightsTarget } from '../../src/domain/insights.js';
-import { summarizeUsage, USE_OPERATIONS, type UsageSummary } from '../../src/domain/usage.js';
+import { summarizeUsage, USE_OPERATIONS } from '../../src/domain/usage.js';
 import { externalEndpoint, openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
+import { comparable } from '../helpers/usage-summary.js';
 
 const DAY = 86_400_000;
-
-/** Order-free where the two engines may order ties differently (events in the same second). */
-function comparable(summary: UsageSummary) {
-  const { failures, lastFailure, firstFailure, lastEvent, lastUse, ...rest } = summary;
-  const byId = (a: { eventId: string }, b: { eventId: string }) => (a.eventId < b.eventId ? -1 : 1);
-  return {
-    ...rest,
-    failures: [...failures].sort(byId),
-    lastFailureTime: lastFailure?.time,
-    firstFailureTime: firstFailure?.time,
-    lastEventTime: lastEvent?.time,
-    lastUse: lastUse ? { time: lastUse.time, operation: lastUse.operation } : undefined,
-  };
-}
 
 describe.skipIf(externalEndpoint)('Logs Insights usage (sandbox)', () => {
   let endpoint: TestEndpoint;

@@ -6,8 +6,6 @@
 // - retirements per account: each record read in its own account and named by it; a record of an
 //   account this run does not read is named, never read with another account's credentials.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DisableKeyCommand } from '@aws-sdk/client-kms';
 import { render } from 'ink-testing-library';
@@ -22,27 +20,13 @@ import { summaryOfLoad } from '../../src/domain/insights.js';
 import { Journal } from '../../src/journal/journal.js';
 import { RetirementStore } from '../../src/journal/retirements.js';
 import { ANALYTICS_ACCOUNT, DEV_ACCOUNT, PAYMENTS_ACCOUNT } from '../../src/sandbox/organization.js';
+import { silent, operatorHome } from '../helpers/org-home.js';
 import { UsageView } from '../../src/ui/views/usage-view.js';
 import { waitForText } from '../helpers/ink.js';
 
-let home: string;
-const previous = { home: process.env.KEYWARDEN_HOME, user: process.env.USER };
-const silent = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream & { isTTY?: boolean };
+const homeDir = operatorHome('kw-org-usage-');
 
-beforeAll(() => {
-  home = mkdtempSync(path.join(tmpdir(), 'kw-org-usage-'));
-  process.env.KEYWARDEN_HOME = home;
-  process.env.USER = 'alice';
-});
-afterAll(() => {
-  if (previous.home === undefined) delete process.env.KEYWARDEN_HOME;
-  else process.env.KEYWARDEN_HOME = previous.home;
-  if (previous.user === undefined) delete process.env.USER;
-  else process.env.USER = previous.user;
-  rmSync(home, { recursive: true, force: true });
-});
-
-const flags = (extra: Partial<ConnectFlags>, state: string): ConnectFlags => ({ regions: ['us-east-1'], sandbox: true, readOnly: false, org: true, sandboxState: path.join(home, state), ...extra });
+const flags = (extra: Partial<ConnectFlags>, state: string): ConnectFlags => ({ regions: ['us-east-1'], sandbox: true, readOnly: false, org: true, sandboxState: path.join(homeDir(), state), ...extra });
 
 describe('callers from other accounts', () => {
   let connection: Connection;
@@ -98,8 +82,8 @@ describe('retirements in several accounts', () => {
     try {
       const keys = (await collectInventory(connection, { lastUse: false, progress: silent })).document.keys;
       const dev = keys.find((k) => k.aliases.includes('alias/dev/app'))!;
-      const store = new RetirementStore(path.join(home, 'retirements'));
-      const retirements = new MultiAccountRetirementSource(connection.accounts!, connection.now, new Journal(path.join(home, 'journal.jsonl')), store);
+      const store = new RetirementStore(path.join(homeDir(), 'retirements'));
+      const retirements = new MultiAccountRetirementSource(connection.accounts!, connection.now, new Journal(path.join(homeDir(), 'journal.jsonl')), store);
       // A retirement started in dev-sandbox: the record names that account and the operator's session there.
       const preflight = await retirements.preflight(dev, 30);
       const record = await retirements.start(dev, { watchDays: 14, name: 'alias/dev/app', preflight });

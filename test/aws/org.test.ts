@@ -17,31 +17,17 @@ import { Journal } from '../../src/journal/journal.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { ANALYTICS_ACCOUNT, DEV_ACCOUNT, PAYMENTS_ACCOUNT, PRODUCTION_OU, RESEARCH_ACCOUNT } from '../../src/sandbox/organization.js';
+import { silent, operatorHome } from '../helpers/org-home.js';
 
 const MANAGEMENT = '111122223333';
-let home: string;
-const previous = { home: process.env.KEYWARDEN_HOME, user: process.env.USER };
-const silent = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream & { isTTY?: boolean };
-
-beforeAll(() => {
-  home = mkdtempSync(path.join(tmpdir(), 'kw-org-'));
-  process.env.KEYWARDEN_HOME = home;
-  process.env.USER = 'alice';
-});
-afterAll(() => {
-  if (previous.home === undefined) delete process.env.KEYWARDEN_HOME;
-  else process.env.KEYWARDEN_HOME = previous.home;
-  if (previous.user === undefined) delete process.env.USER;
-  else process.env.USER = previous.user;
-  rmSync(home, { recursive: true, force: true });
-});
+const homeDir = operatorHome('kw-org-');
 
 const flags = (extra: Partial<ConnectFlags> = {}, state = 'state.json'): ConnectFlags => ({
   regions: ['us-east-1'],
   sandbox: true,
   readOnly: false,
   org: true,
-  sandboxState: path.join(home, state),
+  sandboxState: path.join(homeDir(), state),
   ...extra,
 });
 
@@ -81,7 +67,7 @@ describe('--org over the sandbox organization', () => {
   });
 
   it('a change without --operator-role is refused, in words, before anything is sent', async () => {
-    const changes = new MultiAccountChangeSource(connection.accounts!, connection.now, new Journal(path.join(home, 'journal-a.jsonl')));
+    const changes = new MultiAccountChangeSource(connection.accounts!, connection.now, new Journal(path.join(homeDir(), 'journal-a.jsonl')));
     const ledger = (await inventoryOf(connection)).keys.find((k) => k.aliases.includes('alias/payments/ledger'))!;
     await expect(changes.preview({ action: 'rotation.disable' }, ledger)).rejects.toThrow(
       `read-only: with --org keywarden changes a key only through a role in its own account; start it with --operator-role NAME to change keys in payments-prod (${PAYMENTS_ACCOUNT})`,
@@ -114,7 +100,7 @@ describe('narrowing and changing', () => {
     try {
       expect(connection.session.readOnly).toBe(false);
       const key = (await inventoryOf(connection)).keys.find((k) => k.aliases.includes('alias/dev/app'))!;
-      const journal = new Journal(path.join(home, 'journal-b.jsonl'));
+      const journal = new Journal(path.join(homeDir(), 'journal-b.jsonl'));
       const changes = new MultiAccountChangeSource(connection.accounts!, connection.now, journal);
       const preview = await changes.preview({ action: 'rotation.disable' }, key);
       const result = await changes.apply(preview);

@@ -21,26 +21,13 @@ import { findInsightsTarget, insightsKeyUsage } from '../../src/aws/insights.js'
 import { resolveKey } from '../../src/aws/inventory.js';
 import { lookupKeyEvents, RateLimiter } from '../../src/aws/usage.js';
 import type { InsightsTarget } from '../../src/domain/insights.js';
-import { summarizeUsage, type UsageSummary } from '../../src/domain/usage.js';
+import { summarizeUsage } from '../../src/domain/usage.js';
 import { externalEndpoint, openEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
+import { comparable } from '../helpers/usage-summary.js';
 
 const DELIVERY = 5 * 60_000;
 const REGION_FOLDER = 'management/AWSLogs/111122223333/CloudTrail/us-east-1/';
 const NOW = Math.floor(Date.now() / DELIVERY) * DELIVERY;
-
-/** Everything a summary says, with ties between events of the same second put in one order. */
-function comparable(summary: UsageSummary) {
-  const { failures, lastFailure, firstFailure, lastEvent, lastUse, ...rest } = summary;
-  const byId = (a: { eventId: string }, b: { eventId: string }) => (a.eventId < b.eventId ? -1 : 1);
-  return {
-    ...rest,
-    failures: [...failures].sort(byId),
-    lastFailureTime: lastFailure?.time,
-    firstFailureTime: firstFailure?.time,
-    lastEventTime: lastEvent?.time,
-    lastUse: lastUse ? { time: lastUse.time, operation: lastUse.operation } : undefined,
-  };
-}
 
 /** The trail's delivered files of one Region, written under `dir` at their keys. */
 function copyBucket(endpoint: TestEndpoint, dir: string): number {
