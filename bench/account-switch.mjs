@@ -4,8 +4,8 @@
 // and whether that frame already shows the new scope (target: the switch is that one frame).
 //
 //   node bench/account-switch.mjs          (after npm run build)
-import { PassThrough, Writable } from 'node:stream';
-import { median, now, percentile, printTable, saveResult } from './lib.mjs';
+import { PassThrough } from 'node:stream';
+import { FakeTerminal, keyboard, median, now, percentile, printTable, saveResult } from './lib.mjs';
 
 process.env.NODE_ENV = 'production';
 process.env.FORCE_COLOR = '3';
@@ -52,35 +52,7 @@ function rowsOf() {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const plain = (text) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
 
-/** A terminal's output side: every whole-screen write is a frame. */
-class Terminal extends Writable {
-  isTTY = true;
-  columns = COLUMNS;
-  rows = ROWS;
-  screen = '';
-  frames = 0;
-  onFrame = undefined;
-  _write(chunk, _encoding, done) {
-    const text = chunk.toString();
-    if (text.length > COLUMNS) {
-      this.screen = text;
-      this.frames += 1;
-      const resolve = this.onFrame;
-      this.onFrame = undefined;
-      resolve?.();
-    }
-    done();
-  }
-}
 
-function keyboard() {
-  const stdin = new PassThrough();
-  stdin.isTTY = true;
-  stdin.setRawMode = () => stdin;
-  stdin.ref = () => stdin;
-  stdin.unref = () => stdin;
-  return stdin;
-}
 
 const [{ render }, { default: React }, { App }, { installFastOutput }] = await Promise.all([import('ink'), import('react'), import('../dist/ui/app.js'), import('../dist/ui/fast-output.js')]);
 await installFastOutput();
@@ -100,7 +72,7 @@ const source = {
     throw new Error('not used');
   },
 };
-const stdout = new Terminal();
+const stdout = new FakeTerminal(COLUMNS, ROWS);
 const stdin = keyboard();
 const app = render(React.createElement(App, { source, session }), { stdout, stdin, stderr: new PassThrough(), exitOnCtrlC: false, patchConsole: false });
 

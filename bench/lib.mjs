@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { ListKeysCommand } from '@aws-sdk/client-kms';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,4 +53,39 @@ export async function listKeys(kms) {
     marker = page.Truncated ? page.NextMarker : undefined;
   } while (marker);
   return keys;
+}
+
+/** A terminal's output side: Ink sizes the screen from it and writes each frame to it. */
+export class FakeTerminal extends Writable {
+  isTTY = true;
+  screen = '';
+  frames = 0;
+  onFrame = undefined;
+  constructor(columns, rows) {
+    super();
+    this.columns = columns;
+    this.rows = rows;
+  }
+  _write(chunk, _encoding, done) {
+    const text = chunk.toString();
+    // Frames are whole screens; the short writes around them are cursor and sync-update codes.
+    if (text.length > this.columns) {
+      this.screen = text;
+      this.frames += 1;
+      const resolve = this.onFrame;
+      this.onFrame = undefined;
+      resolve?.();
+    }
+    done();
+  }
+}
+
+/** A terminal's input side in raw mode. */
+export function keyboard() {
+  const stdin = new PassThrough();
+  stdin.isTTY = true;
+  stdin.setRawMode = () => stdin;
+  stdin.ref = () => stdin;
+  stdin.unref = () => stdin;
+  return stdin;
 }

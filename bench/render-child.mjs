@@ -2,8 +2,8 @@
 // terminal path (throttled frames, log-update, colours) into a terminal-like stream of 160 × 50.
 // argv: MODE (keywarden | ink) — keywarden installs its faster styled-line step as the program
 // does (src/ui/fast-output.ts); ink leaves Ink as it ships. Prints one JSON line.
-import { PassThrough, Writable } from 'node:stream';
-import { median, now, percentile } from './lib.mjs';
+import { PassThrough } from 'node:stream';
+import { FakeTerminal, keyboard, median, now, percentile } from './lib.mjs';
 
 // As the CLI does (src/cli.ts): React's production build, chosen before React loads. The
 // operator's terminal has colours; Ink must not think it runs in CI (it would draw only the last frame).
@@ -46,35 +46,7 @@ function rowsOf(count) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A terminal's output side: Ink sizes the screen from it and writes each frame to it. */
-class Terminal extends Writable {
-  isTTY = true;
-  columns = COLUMNS;
-  rows = ROWS;
-  screen = '';
-  onFrame = undefined;
-  _write(chunk, _encoding, done) {
-    const text = chunk.toString();
-    // Frames are whole screens; the short writes around them are cursor and sync-update codes.
-    if (text.length > COLUMNS) {
-      this.screen = text;
-      const resolve = this.onFrame;
-      this.onFrame = undefined;
-      resolve?.();
-    }
-    done();
-  }
-}
 
-/** A terminal's input side in raw mode. */
-function keyboard() {
-  const stdin = new PassThrough();
-  stdin.isTTY = true;
-  stdin.setRawMode = () => stdin;
-  stdin.ref = () => stdin;
-  stdin.unref = () => stdin;
-  return stdin;
-}
 
 const [{ render }, { default: React }, { App }, { installFastOutput }] = await Promise.all([
   import('ink'),
@@ -96,7 +68,7 @@ const source = {
     throw new Error('not used');
   },
 };
-const stdout = new Terminal();
+const stdout = new FakeTerminal(COLUMNS, ROWS);
 const stdin = keyboard();
 const app = render(React.createElement(App, { source, session: { regions: [REGION], sandbox: true, readOnly: true } }), {
   stdout,
