@@ -103,8 +103,8 @@ describe('the operator’s terminal', () => {
         return false;
       }
     };
-    // Gone without waiting for the load to finish (how fast is measured in bench/, not asserted here:
-    // a loaded machine stretches any bound).
+    // Gone without waiting for the load to finish. No time bound is asserted: a loaded machine
+    // stretches any bound.
     while (running() && performance.now() - started < 5_000) await new Promise((r) => setTimeout(r, 5));
     expect(running()).toBe(false);
     expect(await terminal.exitCode()).toBe(0);
