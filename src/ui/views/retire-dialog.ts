@@ -136,8 +136,9 @@ function hintList(state: HintState): HintText[] {
         return [...more, { keys: 'Enter', description: RETIREMENT_STEPS['arm-watch'].confirm === 'typed' ? 'go on to the confirmation' : stepWords('arm-watch') }, cancel];
     }
   }
+  // Reading again outranks scrolling: the body's "↓ N more (j/k scroll)" line already says how to scroll.
   const scroll = state.scrollable ? [{ keys: 'j/k', description: 'scroll' }] : [];
-  const always = [...scroll, { keys: 'r', description: 'read again' }, { keys: 'Esc', description: 'back' }, ...state.global];
+  const always = [{ keys: 'r', description: 'read again' }, ...scroll, { keys: 'Esc', description: 'back' }, ...state.global];
   if (!state.ready || state.readOnly || state.busy) return always;
   if (!state.hasRecord) return [{ keys: 's', description: 'start: record the evidence' }, ...(state.openFindings ? [{ keys: 'a', description: stepWords('acknowledge') }] : []), ...always];
   const hints: HintText[] = [];
