@@ -1,6 +1,6 @@
 // Changes from the TUI against the real sandbox over HTTP: the confirmations, the bad inputs
 // (each changes nothing and says so), read-only mode, bulk grant clean-up and the journal view.
-import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, GetKeyRotationStatusCommand, ListGrantsCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, ListGrantsCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsChangeSource } from '../../src/app/change-source.js';
 import { retirementSource } from '../../src/app/retirement-source.js';
 import { AwsKeySource } from '../../src/aws/inventory.js';
+import { planGuardAdd } from '../../src/domain/guard.js';
 import { Journal } from '../../src/journal/journal.js';
 import { openEndpoint, reportsRotationPeriod, servesKms, servesRetirement, type TestEndpoint } from '../helpers/endpoint.js';
 import { press, tick, waitForFrame, waitForText } from '../helpers/ink.js';
@@ -271,6 +272,27 @@ describe('changing a key from the TUI', () => {
     await press(app.stdin, 'e');
     await waitForText(app.lastFrame, 'not possible — asymmetric keys cannot rotate automatically');
     expect(app.lastFrame()).not.toContain('Rotation period in days');
+    expect(mutations()).toEqual([]);
+  });
+
+  it('a key pressed right after r is judged on the key as read again, not on the read before it', async () => {
+    const key = await newKey();
+    const { app } = await openKey(key.alias);
+    await press(app.stdin, '6');
+    await waitForText(app.lastFrame, 'policy-no-usage-guard');
+    // Someone adds the guard while the key is shown.
+    const kms = endpoint.clients().kms('us-east-1');
+    const policy = (await kms.send(new GetKeyPolicyCommand({ KeyId: key.arn, PolicyName: 'default' }))).Policy!;
+    const plan = planGuardAdd(policy, { days: 365 });
+    if (!plan.ok) throw new Error(plan.reason);
+    await kms.send(new PutKeyPolicyCommand({ KeyId: key.arn, PolicyName: 'default', Policy: plan.after }));
+    endpoint.clearRequests();
+    // r and U in one read from the terminal: U is handled before React renders the reload, so
+    // the detail it sees still says "no guard". It must not refuse on that: the preview reads
+    // the policy again and offers to remove the guard that is there.
+    app.stdin.write('rU');
+    const dialog = await waitForText(app.lastFrame, 'Remove the guard from the key policy');
+    expect(dialog).not.toContain('nothing to remove');
     expect(mutations()).toEqual([]);
   });
 });

@@ -77,4 +77,26 @@ describe('useAsyncResource', () => {
     await waitForText(app.lastFrame, 'second error throttled 1');
     app.unmount();
   });
+
+  it('says at once that its state is out of date after reload(), before React renders again', async () => {
+    let answer = 'one';
+    let control: { reload(): void; settled(): boolean } | undefined;
+    function Probe() {
+      const state = useAsyncResource(() => Promise.resolve(answer), []);
+      control = state;
+      return <Text>{state.status === 'ready' ? `ready ${state.value}` : state.status}</Text>;
+    }
+    const app = render(<Probe />);
+    await waitForText(app.lastFrame, 'ready one');
+    expect(control!.settled()).toBe(true);
+    answer = 'two';
+    const stale = control!;
+    stale.reload();
+    // The handler that called reload() still holds the 'ready one' state: settled() says it is stale.
+    expect(stale.settled()).toBe(false);
+    await waitForText(app.lastFrame, 'ready two');
+    expect(control!.settled()).toBe(true);
+    app.unmount();
+  });
 });
+

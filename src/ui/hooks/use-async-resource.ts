@@ -36,14 +36,19 @@ export function useAsyncResource<T, P = never>(
   load: (signal: AbortSignal, context: LoadContext<P>) => Promise<T> | undefined,
   deps: DependencyList,
   options: AsyncResourceOptions = {},
-): AsyncResource<T, P> & { reload: () => void; stop: () => void } {
+): AsyncResource<T, P> & { reload: () => void; stop: () => void; settled: () => boolean } {
   const [state, setState] = useState<AsyncResource<T, P>>({ status: options.initial ?? 'loading' });
   const [generation, setGeneration] = useState(0);
+  // Whether the state is the answer to the last load asked for. A key handler runs with the state
+  // of the last render: right after reload() (or a change that calls it) that state is the one
+  // before, and still says 'ready' until React renders again; this says so at once.
+  const settledRef = useRef(false);
   // The load running now, and whether the operator stopped it (then its answer is kept).
   const current = useRef<{ controller: AbortController; stopped: boolean } | undefined>(undefined);
   useEffect(() => {
     const controller = new AbortController();
     const run = { controller, stopped: false };
+    settledRef.current = false;
     current.current = run;
     // An answer lands only from the load running now; a stopped load's answer is what it had read.
     const lands = () => !controller.signal.aborted || (run.stopped && current.current === run);
@@ -58,6 +63,7 @@ export function useAsyncResource<T, P = never>(
       },
     });
     if (!pending) {
+      settledRef.current = true;
       setState((s) => (s.status === 'idle' ? s : { status: 'idle' }));
       return () => controller.abort();
     }
@@ -65,10 +71,14 @@ export function useAsyncResource<T, P = never>(
     else setState((s) => (options.keepWhileReloading && s.status === 'ready' ? s : { status: 'loading' }));
     pending.then(
       (value) => {
-        if (lands()) setState({ status: 'ready', value });
+        if (!lands()) return;
+        settledRef.current = true;
+        setState({ status: 'ready', value });
       },
       (error: unknown) => {
-        if (!controller.signal.aborted) setState((s) => ({ status: 'error', error: describeError(error), ...('partial' in s && s.partial !== undefined ? { partial: s.partial } : {}) }));
+        if (controller.signal.aborted) return;
+        settledRef.current = true;
+        setState((s) => ({ status: 'error', error: describeError(error), ...('partial' in s && s.partial !== undefined ? { partial: s.partial } : {}) }));
       },
     );
     return () => {
@@ -78,12 +88,16 @@ export function useAsyncResource<T, P = never>(
     // The caller's deps decide when to load again (as with useEffect); `load` itself changes every render.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, generation]);
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  const reload = useCallback(() => {
+    settledRef.current = false;
+    setGeneration((g) => g + 1);
+  }, []);
+  const settled = useCallback(() => settledRef.current, []);
   const stop = useCallback(() => {
     const run = current.current;
     if (!run) return;
     run.stopped = true;
     run.controller.abort();
   }, []);
-  return { ...state, reload, stop };
+  return { ...state, reload, stop, settled };
 }

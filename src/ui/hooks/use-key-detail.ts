@@ -12,12 +12,12 @@ export type KeyDetailState =
 export function useKeyDetail(
   source: KeySource,
   key: { arn: string; region: string } | undefined,
-): KeyDetailState & { reload: () => void } {
+): KeyDetailState & { reload: () => void; settled: () => boolean } {
   const arn = key?.arn;
   const region = key?.region;
   const state = useAsyncResource((signal) => (arn === undefined || region === undefined ? undefined : source.loadDetail({ arn, region }, signal)), [source, arn, region]);
-  const { reload } = state;
-  if (state.status === 'ready') return { status: 'ready', detail: state.value, reload };
-  if (state.status === 'error') return { status: 'error', error: state.error, reload };
-  return { status: state.status, reload };
+  const { reload, settled } = state;
+  if (state.status === 'ready') return { status: 'ready', detail: state.value, reload, settled };
+  if (state.status === 'error') return { status: 'error', error: state.error, reload, settled };
+  return { status: state.status, reload, settled };
 }

@@ -212,7 +212,10 @@ export function useDetailScreen(shell: Shell, deps: DetailScreenDeps): DetailScr
     if (command === 'detail.retire') return retire(current);
     if (command === 'detail.usageWindow' || command === 'detail.usageEngine' || command === 'detail.usageStop') return usageKey(command, current);
     if (command === 'detail.refresh' && detailTab(current.tab).body.source === 'cloudtrail') return usage.reload();
-    const context = { screen: { ...current, grantCursor: clampCursor(current.grantCursor, grants.length) }, detail, grants, canChange, readOnly: deps.readOnly, dialog, navNow, setStatus, thresholds };
+    // The key as last read decides what is refused at once, but only while no newer read was
+    // asked for (r, or a change just made): otherwise it is not known, and the preview reads it.
+    const known: KeyDetailState = detail.settled() ? detail : { status: 'loading' };
+    const context = { screen: { ...current, grantCursor: clampCursor(current.grantCursor, grants.length) }, detail: known, grants, canChange, readOnly: deps.readOnly, dialog, navNow, setStatus, thresholds };
     if (detailAction(command, context)) return;
     moveKey(command, current);
   };
