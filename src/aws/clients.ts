@@ -10,7 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { KeywardenError } from '../domain/errors.js';
 import { isThrottle } from './errors.js';
 import { KMS_QUOTAS, OperationLimiter } from './rate-limit.js';
-import { limiterFor, LOOKUP_EVENTS_PER_SECOND } from './usage.js';
+import { abortError, limiterFor, LOOKUP_EVENTS_PER_SECOND } from './usage.js';
 import { assertEndpointIsSafe, guardEndpoint } from './endpoint-guard.js';
 import { isReadOperation } from './read-operations.js';
 import { BudgetedRetryStrategy, shortBackoff, type RetryNotice } from './retry-budget.js';
@@ -54,9 +54,12 @@ function paceToQuotas<T>(client: T, limiter: OperationLimiter): T {
   (client as unknown as { middlewareStack: { add(m: unknown, o: unknown): void } }).middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
       const operation = (context.commandName ?? '').replace(/Command$/, '');
+      const signal = callSignal(args);
       const sentAt = await limiter.takeAt(operation);
+      // A call given up while it waited for its turn is not sent.
+      if (signal?.aborted) throw abortError();
       try {
-        const out = await next(args);
+        const out = await (signal ? untilAborted(next(args), signal) : next(args));
         limiter.answered(operation);
         return out;
       } catch (error) {
@@ -66,6 +69,66 @@ function paceToQuotas<T>(client: T, limiter: OperationLimiter): T {
     },
     { step: 'finalizeRequest', name: 'keywardenQuotaPacing', priority: 'low' },
   );
+  return client;
+}
+
+/**
+ * The abort signals of calls made through a client whose middleware is resolved once
+ * (`cacheMiddleware`), by the command's input: such a call is sent without per-call options.
+ */
+const callSignals = new WeakMap<object, AbortSignal>();
+
+function callSignal(args: unknown): AbortSignal | undefined {
+  const input = (args as { input?: unknown }).input;
+  return typeof input === 'object' && input !== null ? callSignals.get(input) : undefined;
+}
+
+/** `work`, or an AbortError as soon as `signal` aborts (the request itself then ends on its own). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/**
+ * KMS reads are many small calls (three or four per key, tens of thousands over an organization):
+ * the client resolves its middleware once per command (the SDK's `cacheMiddleware`, made for
+ * high-volume callers: aws/aws-sdk-js-v3#6423) instead of on every call. That cache is skipped by
+ * a call given per-call options, so the only one keywarden gives, `abortSignal`, travels beside
+ * the input instead: the pacing middleware stops a call that was given up before it is sent, and
+ * gives up waiting for one in flight. Measured on 15,000 keys (bench/org.mjs): a quarter less CPU
+ * and a quarter less peak memory.
+ */
+function resolveMiddlewareOnce(client: KMSClient): KMSClient {
+  type AnyCommand = { input: object; middlewareStack?: { identify?(): string[] } };
+  const send = client.send.bind(client) as (command: AnyCommand, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
+  const sendCached = (command: AnyCommand, options?: { abortSignal?: AbortSignal }) => {
+    const { abortSignal, ...others } = options ?? {};
+    // The cache is one handler per command class: a command with middleware of its own (a
+    // change sent once, src/aws/retirement-send-once.ts) would get another command's. Changes,
+    // such commands and calls with other options go through the SDK's per-call path (options given).
+    const operation = command.constructor.name.replace(/Command$/, '');
+    const ownMiddleware = (command.middlewareStack?.identify?.() ?? []).length > 0;
+    if (Object.keys(others).length > 0 || ownMiddleware || !isReadOperation(operation)) return send(command, options ?? {});
+    if (abortSignal) {
+      if (abortSignal.aborted) return Promise.reject(abortError());
+      callSignals.set(command.input, abortSignal);
+    }
+    return send(command);
+  };
+  (client as unknown as { send: typeof sendCached }).send = sendCached;
   return client;
 }
 
@@ -301,7 +364,7 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
   const kms = perRegion((region) => {
     const limiter = new OperationLimiter(quotas);
     limiters.set(region, limiter);
-    return paceToQuotas(new KMSClient({ ...common, region, retryStrategy: retry() }), limiter);
+    return resolveMiddlewareOnce(paceToQuotas(new KMSClient({ ...common, region, retryStrategy: retry(), cacheMiddleware: true }), limiter));
   });
   const cloudtrail = perRegion((region) => {
     const client = new CloudTrailClient({ ...common, region, retryMode: 'adaptive', maxAttempts: options.maxAttempts ?? 5 });

@@ -8,7 +8,7 @@ import type { AccessFeed, AccessSnapshot, CachedInventory, InventoryHandlers, Ke
 import type { UsageLoadState, UsageRequest } from '../domain/usage.js';
 import type { LastUseProgress } from '../domain/last-use.js';
 import { KeywardenError } from '../domain/errors.js';
-import { AwsKeySource } from './inventory.js';
+import { AwsKeySource, regionConcurrency } from './inventory.js';
 import type { AccountHandle } from './org.js';
 import type { AccessReaderOptions } from './access-reader.js';
 import type { LastUseReaderOptions } from './last-use-reader.js';
@@ -43,8 +43,11 @@ export class MultiAccountKeySource implements KeySource {
     sourceFor: (account: AccountHandle & { clients: NonNullable<AccountHandle['clients']> }, inner: AwsKeySource) => AccountKeySource = (_account, inner) => inner,
   ) {
     this.regions = regions;
-    for (const account of accounts) {
-      if (account.clients) this.sources.set(account.id, sourceFor({ ...account, clients: account.clients }, new AwsKeySource(account.clients)));
+    // The accounts are read side by side: together they start as many keys at once as one account would.
+    const readable = accounts.filter((account) => account.clients);
+    const concurrency = regionConcurrency(readable.length * regions.length);
+    for (const account of readable) {
+      if (account.clients) this.sources.set(account.id, sourceFor({ ...account, clients: account.clients }, new AwsKeySource(account.clients, { concurrency })));
     }
   }
 
