@@ -16,6 +16,9 @@
 //
 //   node bench/org.mjs            (after npm run build)
 //
+// - the same reads from a plain SDK script (child mode `bare`: AssumeRole, then the rows' requests,
+//   48 keys at once, the SDK's default retries, no pacing): keywarden/bare, and the keys it failed.
+//
 // BENCH_QUOTA_SCALE=0.05 scales the sandbox's quotas (and keywarden's pacing, as --quota-scale does)
 // so that the quotas, not this machine's CPU, bind: rows/floor then measures keywarden's pacing.
 // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the client (child) and of the sandbox (this process).
@@ -58,6 +61,69 @@ if (process.argv[2] === 'child') {
   process.exit(0);
 }
 
+if (process.argv[2] === 'bare') {
+  // What an operator would otherwise write: a plain SDK script. AssumeRole into each account, then
+  // per account × Region ListKeys and ListAliases, and per key DescribeKey, then
+  // GetKeyRotationStatus (a key that can rotate) and ListResourceTags side by side — the same
+  // requests as keywarden's rows, all pairs at once, the same 48 keys at once over all of them,
+  // with the SDK's default retries and no pacing. A key whose reads fail after them is counted.
+  const [url] = process.argv.slice(3);
+  const { KMSClient, ListKeysCommand, ListAliasesCommand, DescribeKeyCommand, GetKeyRotationStatusCommand, ListResourceTagsCommand } = await import('@aws-sdk/client-kms');
+  const { STSClient, AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+  const { default: pLimit } = await import('p-limit');
+  const start = now();
+  const cpuStart = process.cpuUsage();
+  const sts = new STSClient({ region: 'us-east-1', endpoint: url, credentials: SANDBOX_CREDENTIALS });
+  const limit = pLimit(48);
+  let keys = 0;
+  let failed = 0;
+  await Promise.all(
+    ACCOUNTS.map(async (account) => {
+      // The management account with the script's own credentials (as keywarden reads it), the others through the role.
+      let credentials = SANDBOX_CREDENTIALS;
+      if (account !== ACCOUNTS[0]) {
+        const role = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/KeywardenReadOnly`, RoleSessionName: 'bench', SourceIdentity: 'bench' }));
+        credentials = { accessKeyId: role.Credentials.AccessKeyId, secretAccessKey: role.Credentials.SecretAccessKey, sessionToken: role.Credentials.SessionToken };
+      }
+      await Promise.all(
+        REGIONS.map(async (region) => {
+          const kms = new KMSClient({ region, endpoint: url, credentials });
+          const ids = [];
+          let marker;
+          do {
+            const page = await kms.send(new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }));
+            ids.push(...page.Keys.map((k) => k.KeyArn));
+            marker = page.Truncated ? page.NextMarker : undefined;
+          } while (marker);
+          marker = undefined;
+          do {
+            const page = await kms.send(new ListAliasesCommand({ Limit: 100, ...(marker ? { Marker: marker } : {}) }));
+            marker = page.Truncated ? page.NextMarker : undefined;
+          } while (marker);
+          keys += ids.length;
+          await Promise.all(
+            ids.map((id) =>
+              limit(async () => {
+                try {
+                  const meta = (await kms.send(new DescribeKeyCommand({ KeyId: id }))).KeyMetadata;
+                  const rotates = meta.KeyManager === 'CUSTOMER' && meta.KeySpec === 'SYMMETRIC_DEFAULT' && meta.Origin === 'AWS_KMS';
+                  await Promise.all([rotates ? kms.send(new GetKeyRotationStatusCommand({ KeyId: id })) : undefined, kms.send(new ListResourceTagsCommand({ KeyId: id }))]);
+                } catch {
+                  failed += 1;
+                }
+              }),
+            ),
+          );
+          kms.destroy();
+        }),
+      );
+    }),
+  );
+  const cpu = process.cpuUsage(cpuStart);
+  console.log(JSON.stringify({ ms: now() - start, keys, failed, rssMB: process.resourceUsage().maxRSS / 1024, cpuMs: (cpu.user + cpu.system) / 1000 }));
+  process.exit(0);
+}
+
 function floorOf(perPair, aliasPagesOf) {
   let slowest = { pair: '', op: '', ms: 0 };
   for (const [pair, { keys, rotating }] of Object.entries(perPair)) {
@@ -95,6 +161,14 @@ try {
     await writeFile(`${CPU_PROF}/sandbox.cpuprofile`, JSON.stringify(profile));
   }
   const log = sandbox.requests();
+  // The plain SDK script, after keywarden, on the same sandbox (its quota buckets have refilled by then).
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const bareChild = await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), 'bare', sandbox.url], {
+    env: { ...process.env, AWS_REGION: 'us-east-1', USER: 'bench' },
+    maxBuffer: 16 * 2 ** 20,
+  });
+  const bare = JSON.parse(bareChild.stdout.trim().split('\n').at(-1));
+  const bareLog = sandbox.requests().slice(log.length);
   // ListAliases pages per account × Region, as the client made them (100 aliases a page).
   const aliasPages = {};
   for (const r of log) if (r.operation === 'ListAliases' && r.status === 200) aliasPages[r.region] = (aliasPages[r.region] ?? 0) + 1;
@@ -115,8 +189,21 @@ try {
     throttled: log.filter((r) => r.errorCode === 'ThrottlingException').length,
     'failed pairs': result.errors,
   };
+  const bareRow = {
+    'quota scale': QUOTA_SCALE ?? 1,
+    'keywarden rows ms': Math.round(result.rowsMs),
+    'bare SDK ms': Math.round(bare.ms),
+    'bare/floor': (bare.ms / floor.ms).toFixed(2),
+    'keywarden/bare': (result.rowsMs / bare.ms).toFixed(2),
+    'bare keys failed': bare.failed,
+    'bare throttled': bareLog.filter((r) => r.errorCode === 'ThrottlingException').length,
+    'bare CPU s': (bare.cpuMs / 1000).toFixed(1),
+    'bare CPU ms/request': (bare.cpuMs / bareLog.length).toFixed(2),
+    'bare peak RSS MB': Math.round(bare.rssMB),
+  };
   printTable(`--org inventory (sandbox quotas on; ${ACCOUNTS.length} accounts × ${REGIONS.length} Regions × ${PER_REGION} keys; targets: rows/floor ≤ 1.2, peak RSS < 400 MB)`, [row]);
-  saveResult('org', { rows: [row] });
+  printTable('the same reads from a plain SDK script (48 keys at once, the SDK\'s default retries, no pacing), on the same sandbox just after', [bareRow]);
+  saveResult('org', { rows: [row], bare: [bareRow] });
 } finally {
   await sandbox.close();
 }
