@@ -6,7 +6,7 @@
 // not named by its ARN, an account out of scope, or a change without --operator-role.
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ beforeEach(() => {
   endpoint.clearRequests();
 });
 
-function keywarden(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function keywarden(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -48,6 +48,7 @@ function keywarden(args: string[]): Promise<{ code: number; stdout: string; stde
           AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
           AWS_REGION: 'us-east-1',
           AWS_EC2_METADATA_DISABLED: 'true',
+          ...env,
         },
         timeout: 60_000,
       },
@@ -57,7 +58,8 @@ function keywarden(args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
-const requests = () => endpoint.requests();
+// The sandbox's own log (these tests need its organization): each request with its caller.
+const requests = () => endpoint.sandbox!.requests();
 /** The roles assumed (AssumeRole's RoleArn), in order. */
 const assumed = () => requests().filter((r) => r.operation === 'AssumeRole').map((r) => (r.params as { RoleArn: string }).RoleArn);
 const mutations = () => requests().filter((r) => r.service === 'kms' && MUTATING.test(r.operation));
@@ -120,6 +122,13 @@ describe.skipIf(externalEndpoint !== undefined)('one key of a member account wit
       expect(assumed()).toEqual([]);
       expect(requests().filter((r) => r.service === 'kms')).toEqual([]);
     }
+    // With --operator-role, --read-only still refuses every change, as with one account.
+    endpoint.clearRequests();
+    const readOnly = await keywarden(['key', 'disable', LEDGER, '--org', '--operator-role', 'KeywardenOperator', '--read-only', '--yes']);
+    expect(readOnly.code).toBe(1);
+    expect(readOnly.stderr).toContain('read-only mode: no change was made and no request was sent');
+    expect(assumed()).toEqual([]);
+    expect(requests().filter((r) => r.service === 'kms')).toEqual([]);
   }, 120_000);
 
   it('retire start --org --operator-role, then retire status --org (every account, and the key), then retire rollback', async () => {
@@ -185,5 +194,36 @@ describe.skipIf(externalEndpoint !== undefined)('one key of a member account wit
     expect(change.stderr).toContain(`account ${ANALYTICS_ACCOUNT} is not among the accounts keywarden reads`);
     expect(assumed()).toEqual([]);
     expect(requests().filter((r) => r.service === 'kms')).toEqual([]);
+  }, 60_000);
+
+  it("--profiles: the key's account is the profile's, read and changed with that profile's credentials; --read-only refuses before anything is sent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kw-org-key-profiles-'));
+    writeFileSync(join(dir, 'config'), '[profile ops]\nregion = us-east-1\n[profile etl]\nregion = us-east-1\n');
+    writeFileSync(join(dir, 'credentials'), `[ops]\naws_access_key_id = ${SANDBOX_CREDENTIALS.accessKeyId}\naws_secret_access_key = x\n[etl]\naws_access_key_id = AKIAKEYWARDENANALYTICS\naws_secret_access_key = x\n`);
+    const env = { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') };
+    const etl = `arn:aws:sts::${ANALYTICS_ACCOUNT}:assumed-role/AnalyticsEtl/etl-nightly`;
+    const show = await keywarden(['show', SCRATCH, '--json', '--profiles', 'ops,etl'], env);
+    expect(show.code, show.stderr).toBe(0);
+    expect(JSON.parse(show.stdout)).toMatchObject({ account: ANALYTICS_ACCOUNT, accountName: 'etl', caller: etl, row: { arn: SCRATCH } });
+    const kms = requests().filter((r) => r.service === 'kms');
+    expect(kms.length).toBeGreaterThan(0);
+    expect(kms.filter((r) => r.caller !== etl)).toEqual([]);
+    expect(assumed()).toEqual([]);
+
+    endpoint.clearRequests();
+    const readOnly = await keywarden(['key', 'disable', SCRATCH, '--profiles', 'ops,etl', '--read-only', '--yes'], env);
+    expect(readOnly.code).toBe(1);
+    expect(readOnly.stderr).toContain('read-only mode: no change was made and no request was sent');
+    expect(requests().filter((r) => r.service === 'kms')).toEqual([]);
+
+    // The ETL role's IAM allows using keys, not changing them: AWS refuses the change, sent as etl in its account.
+    endpoint.clearRequests();
+    const change = await keywarden(['key', 'disable', SCRATCH, '--profiles', 'ops,etl', '--yes'], env);
+    expect(change.code).toBe(1);
+    expect(change.stderr).toMatch(/not authorized|AccessDenied/);
+    const sent = requests().filter((r) => r.service === 'kms');
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.filter((r) => r.caller !== etl)).toEqual([]);
+    expect(mutations().filter((r) => r.status < 400)).toEqual([]);
   }, 60_000);
 });
