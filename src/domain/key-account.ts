@@ -1,5 +1,7 @@
 // With several accounts (--org, --profiles) a command about one key is told which account the key
 // is in by its ARN (a key ARN or an alias ARN names the account); an alias name or a key id does not.
+// KMS says the same: "To specify a KMS key in a different AWS account, you must use the key ARN or
+// alias ARN" (DescribeKey, KeyId; https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
 
 const ACCOUNT_IN_ARN = /^arn:aws[\w-]*:kms:[^:]*:(\d{12}):(?:key|alias)\/./;
 
