@@ -46,8 +46,6 @@ export interface Connection {
   now: () => Date;
   /** Present when the endpoint is a keywarden sandbox: its clock, to show and move forward. */
   sandboxClock?: SandboxClock;
-  /** A one-key command's connection narrowed to the key's account (src/app/key-account.ts): that account. */
-  keyAccount?: { id: string; name: string };
   /** Several accounts (--org): each with its own clients, or the reason it cannot be read. `clients` is the base credentials'. */
   accounts?: readonly AccountHandle[];
   /**

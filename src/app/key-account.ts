@@ -25,7 +25,7 @@ export function accountForKey(connection: Connection, keyRef: string): AccountHa
   return handle;
 }
 
-function narrowed(connection: Connection, account: AccountHandle, clients: NonNullable<AccountHandle['clients']>, readOnly: boolean): Connection {
+function narrowed(connection: Connection, clients: NonNullable<AccountHandle['clients']>, readOnly: boolean): Connection {
   return {
     clients,
     // The session stays the connection's (endpoint, sandbox, Regions: the disk caches' keys); only this account is used.
@@ -33,7 +33,6 @@ function narrowed(connection: Connection, account: AccountHandle, clients: NonNu
     now: connection.now,
     ...(connection.sandboxClock ? { sandboxClock: connection.sandboxClock } : {}),
     ...(connection.organizationAccountNames ? { organizationAccountNames: connection.organizationAccountNames } : {}),
-    keyAccount: { id: account.id, name: account.name },
     // The clients are the connection's: closing it closes them.
     close: async () => undefined,
   };
@@ -41,7 +40,7 @@ function narrowed(connection: Connection, account: AccountHandle, clients: NonNu
 
 /** `account`'s reading session (--org-role, or its profile) as a one-account connection. */
 export function readingConnection(connection: Connection, account: AccountHandle): Connection {
-  return narrowed(connection, account, account.clients!, true);
+  return narrowed(connection, account.clients!, true);
 }
 
 /**
@@ -52,6 +51,6 @@ export function readingConnection(connection: Connection, account: AccountHandle
  */
 export function changingConnection(connection: Connection, account: AccountHandle): Connection {
   if (!account.operatorClients && account.profile === undefined) throw operatorRoleRefusal(account);
-  if (connection.session.readOnly || !account.operatorClients) return narrowed(connection, account, account.clients!, true);
-  return narrowed(connection, account, account.operatorClients(), false);
+  if (connection.session.readOnly || !account.operatorClients) return narrowed(connection, account.clients!, true);
+  return narrowed(connection, account.operatorClients(), false);
 }
