@@ -19,7 +19,8 @@ const help = `
                                           last use: values read less than an hour ago are reused, the rest
                                           read at GetKeyLastUsage's 5 per second (progress on stderr);
                                           --no-last-use skips it (lastUsage is "pending")
-    $ keywarden show KEY [--json]         one key: alias name, key id or key ARN
+    $ keywarden show KEY [--json]         one key: alias name, key id or key ARN; with --org or --profiles,
+                                          KEY is a key ARN and is read in its own account
     $ keywarden usage KEY [--days N] [--engine insights|lookup|files] [--cloudtrail-s3 [s3://BUCKET/PREFIX]] [--allow-partial] [--json]
                                           who used the key, how, what depends on it, and who uses it from
                                           other accounts (CloudTrail); with --org, KEY is a key ARN and is
@@ -60,6 +61,8 @@ const help = `
                                           (removes keywarden's alarm, filter and tags; never enables,
                                           disables or deletes the key)
     $ keywarden retire status KEY [--json]
+    $ keywarden retire status --org|--profiles a,b [--json]
+                                          every account's retirements, each read in its account
     $ keywarden retirements [--json]      every retirement in progress, its stage and next step; with
                                           --org or --profiles every account's, each read in its account
     $ keywarden journal [--key KEY] [--json]          the audit journal of every change made
@@ -85,13 +88,15 @@ const help = `
                           accept a plain http:// endpoint on a host that is not this machine
                           (signed requests would cross the network unencrypted)
 
-  Many accounts (the interactive view and list)
+  Many accounts (the interactive view, list, findings, retirements; and show, usage, guard, rotation,
+  grants, key and retire with a key ARN: the key's own account, no other account's role assumed)
     --org                 every account of your AWS organization (Organizations, from management
                           or delegated-administrator credentials); read-only unless --operator-role
     --org-role NAME       role assumed in each account to read it (default
                           OrganizationAccountAccessRole; use a read-only role of your own)
     --accounts ID,ID      only these accounts          --ou ID   only the accounts under this OU
-    --operator-role NAME  role assumed in a key's own account to change it (journalled with it)
+    --operator-role NAME  role assumed in a key's own account to change it (journalled with it);
+                          without it, changes with --org are refused (exit 1)
     --profiles a,b        several profiles of your shared config, each read as its account
     --all-profiles        every profile of your shared config (SSO, role_arn, credential_process …)
 
@@ -318,8 +323,25 @@ interface CommandSpec {
 /** The flags that choose where requests go, for every command that connects. */
 const CONNECTION_FLAGS: readonly FlagName[] = ['profile', 'region', 'endpointUrl', 'sandbox', 'allRegions', 'allowInsecureEndpoint', 'readOnly', 'quotaScale', 'state'];
 const THRESHOLD_FLAGS: readonly FlagName[] = ['unusedDays', 'disabledDays', 'recentUseDays', 'maxRotationDays', 'adminRoles'];
-/** Many accounts: the interactive view and `list` read them (other commands name one key in one account). */
+/**
+ * Many accounts: the interactive view, `list`, `findings`, `retirements` read them all; the commands
+ * about one key (`show`, `usage`, `guard`, `rotation`, `key`, `grants`, `retire`) work in the key's
+ * own account, named by its ARN (src/app/key-account.ts).
+ */
 const ORG_FLAGS: readonly FlagName[] = ['org', 'orgRole', 'accounts', 'ou', 'operatorRole', 'profiles', 'allProfiles'];
+
+/** Whether the command line asks for several accounts (--org, --profiles, --all-profiles). */
+const severalAccounts = (flags: Flags): boolean => flags.org || flags.allProfiles || flags.profiles !== undefined;
+
+/**
+ * With several accounts a key must be named by its ARN (it says the account): anything else is
+ * refused here, before anything is sent (exit 2).
+ */
+async function keyNamesItsAccount(key: string | undefined, { flags, usage }: Pick<CommandContext, 'flags' | 'usage'>): Promise<number | undefined> {
+  if (key === undefined || !severalAccounts(flags)) return undefined;
+  const { accountOfKeyRef, keyArnNeeded } = await import('./domain/key-account.js');
+  return accountOfKeyRef(key) ? undefined : usage(keyArnNeeded(key));
+}
 
 function exactlyOneKey(name: string, context: CommandContext): number | undefined {
   return context.args.length === 1 ? undefined : context.usage(`${name} needs exactly one key: an alias name, key id or key ARN`);
@@ -345,12 +367,14 @@ const retireFlagsOf = (flags: Flags) => ({
 /** A change command (rotation, grants, key): parsed by the change module, confirmed there. */
 const changeCommand = (name: string, extra: readonly FlagName[] = []): CommandSpec => ({
   name,
-  flags: ['json', 'yes', ...extra],
+  flags: ['json', 'yes', ...extra, ...ORG_FLAGS],
   connects: true,
   async prepare({ args, flags, usage }) {
     const { parseChange } = await import('./commands/change.js');
     const parsed = parseChange([name, ...args], { period: flags.period });
     if (!parsed.ok) return usage(parsed.message);
+    const refused = await keyNamesItsAccount(parsed.key, { flags, usage });
+    if (refused !== undefined) return refused;
     return {
       run: async (connection) => (await import('./commands/change.js')).runChange(connection, parsed, { json: flags.json, yes: flags.yes }),
     };
@@ -395,21 +419,23 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'guard',
-    flags: ['json', 'yes', 'days', 'exceptRole'],
+    flags: ['json', 'yes', 'days', 'exceptRole', ...ORG_FLAGS],
     connects: true,
     async prepare({ args, flags, usage }) {
       const { parseGuard, runGuard } = await import('./commands/guard.js');
       const parsed = parseGuard(['guard', ...args], { days: flags.days, exceptRole: flags.exceptRole });
       if (!parsed.ok) return usage(parsed.message);
+      const refused = await keyNamesItsAccount(parsed.command.key, { flags, usage });
+      if (refused !== undefined) return refused;
       return { run: (connection) => runGuard(connection, parsed.command, { json: flags.json, yes: flags.yes }) };
     },
   },
   {
     name: 'show',
-    flags: ['json'],
+    flags: ['json', ...ORG_FLAGS],
     connects: true,
     async prepare(context) {
-      const refused = exactlyOneKey('show', context);
+      const refused = exactlyOneKey('show', context) ?? (await keyNamesItsAccount(context.args[0], context));
       if (refused !== undefined) return refused;
       return { run: async (connection) => (await import('./commands/inventory.js')).runShow(connection, context.args[0]!, { json: context.flags.json }) };
     },
@@ -456,13 +482,21 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   changeCommand('key'),
   {
     name: 'retire',
-    flags: ['json', 'yes', 'watchDays', 'windowDays', 'deletionDays', 'acknowledge', 'logGroup', 'logGroupRegion', 'snsTopic', 'weakerWatch'],
+    flags: ['json', 'yes', 'watchDays', 'windowDays', 'deletionDays', 'acknowledge', 'logGroup', 'logGroupRegion', 'snsTopic', 'weakerWatch', ...ORG_FLAGS],
     connects: true,
     async prepare({ args, flags, usage }) {
-      const { parseRetire, runRetire } = await import('./commands/retire.js');
+      const { parseRetire, runRetire, runRetirementsList } = await import('./commands/retire.js');
+      // `retire status --org` without a key: every account's retirements, each read in its account.
+      if (args.length === 1 && args[0] === 'status' && severalAccounts(flags)) {
+        const others = (['watchDays', 'windowDays', 'deletionDays', 'acknowledge', 'logGroup', 'logGroupRegion', 'snsTopic', 'weakerWatch', 'yes'] as const).find((name) => given(flags, name));
+        if (others) return usage(`${flagLabel(others)} does not go with "retire status"`);
+        return { run: (connection) => runRetirementsList(connection, { json: flags.json }) };
+      }
       const retireFlags = retireFlagsOf(flags);
       const parsed = parseRetire(['retire', ...args], retireFlags);
       if (!parsed.ok) return usage(parsed.message);
+      const refused = await keyNamesItsAccount(parsed.key, { flags, usage });
+      if (refused !== undefined) return refused;
       return { run: (connection) => runRetire(connection, parsed, retireFlags) };
     },
   },

@@ -67,6 +67,14 @@ async function journalView(journalFile: Journal, keyArn?: string): Promise<{ ope
 }
 
 /**
+ * Why a key of `account` cannot be changed: --org reads through --org-role only, and a change asks
+ * for --operator-role. The interactive view and the one-key commands refuse with these words.
+ */
+export function operatorRoleRefusal(account: Pick<AccountHandle, 'id' | 'name'>): KeywardenError {
+  return new KeywardenError('read-only', `read-only: with --org keywarden changes a key only through a role in its own account; start it with --operator-role NAME to change keys in ${account.name || account.id} (${account.id})`);
+}
+
+/**
  * Changes with several accounts (--org): each goes to the key's own account, through the session
  * of --operator-role assumed there (its GetCallerIdentity is the journal's caller: the assumed-role
  * ARN in that account). Without --operator-role nothing is changed: the accounts are read through
@@ -88,9 +96,7 @@ export class MultiAccountChangeSource implements ChangeSource {
     const id = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(arn)?.[1];
     const account = this.accounts.find((a) => a.id === id);
     if (!account) throw new KeywardenError('not-found', `${arn} is not in an account keywarden reads`);
-    if (!account.operatorClients) {
-      throw new KeywardenError('read-only', `read-only: with --org keywarden changes a key only through a role in its own account; start it with --operator-role NAME to change keys in ${account.name || account.id} (${account.id})`);
-    }
+    if (!account.operatorClients) throw operatorRoleRefusal(account);
     let source = this.perAccount.get(account.id);
     if (!source) {
       const clients = account.operatorClients();

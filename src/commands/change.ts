@@ -83,6 +83,12 @@ function printPreview(preview: ChangePreview): void {
 }
 
 export async function runChange(connection: Connection, parsed: { request: ActionRequest; key: string }, options: { json: boolean; yes: boolean }): Promise<number> {
+  // Several accounts (--org, --profiles): the change goes to the key's own account, through
+  // --operator-role assumed there (as the interactive view's changes do), and is journalled with
+  // that session as the caller; without --operator-role it is refused before anything is sent.
+  const { accountForKey, changingConnection } = await import('../app/key-account.js');
+  const account = accountForKey(connection, parsed.key);
+  if (account) connection = changingConnection(connection, account);
   if (connection.session.readOnly) {
     throw new KeywardenError('read-only', 'read-only mode: no change was made and no request was sent (run without --read-only to make changes)');
   }

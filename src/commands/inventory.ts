@@ -154,14 +154,18 @@ function printTable(rows: KeyRow[], scope: { multiRegion: boolean; multiAccount:
 }
 
 export async function runShow(connection: Connection, keyRef: string, options: { json: boolean }): Promise<number> {
-  const { AwsKeySource, resolveKey } = await import('../aws/inventory.js');
-  const source = new AwsKeySource(connection.clients);
+  const [{ AwsKeySource, resolveKey }, { accountForKey, readingConnection }] = await Promise.all([import('../aws/inventory.js'), import('../app/key-account.js')]);
+  // Several accounts (--org, --profiles): the key is read in its own account (its ARN names it).
+  const account = accountForKey(connection, keyRef);
+  const clients = account ? readingConnection(connection, account).clients : connection.clients;
+  const source = new AwsKeySource(clients);
   const identity = await source.identity();
-  const key = await resolveKey(connection.clients, keyRef);
+  const key = await resolveKey(clients, keyRef);
   const detail = await source.loadDetail(key);
   if (options.json) {
-    printJson({ account: identity.account, caller: identity.arn, ...detail });
+    printJson({ account: identity.account, ...(account?.name ? { accountName: account.name } : {}), caller: identity.arn, ...detail });
   } else {
+    if (account) printLine(`${'Account'.padEnd(16)}${cleanText(account.name ? `${account.name} (${account.id})` : account.id)}`);
     printDetail(detail);
   }
   return 0;

@@ -129,6 +129,12 @@ async function driver(connection: Connection): Promise<Retirements> {
 }
 
 export async function runRetire(connection: Connection, parsed: Extract<RetireParse, { ok: true }>, flags: RetireFlags): Promise<number> {
+  // Several accounts (--org, --profiles): the retirement is read in the key's own account, and its
+  // steps taken there through --operator-role (the session the retirement wizard uses), which the
+  // journal and the record name; without --operator-role a step is refused before anything is sent.
+  const { accountForKey, changingConnection, readingConnection } = await import('../app/key-account.js');
+  const account = accountForKey(connection, parsed.key);
+  if (account) connection = parsed.verb === 'status' ? readingConnection(connection, account) : changingConnection(connection, account);
   if (parsed.verb !== 'status' && connection.session.readOnly) {
     throw new KeywardenError('read-only', 'read-only mode: a retirement changes the key; nothing was sent');
   }

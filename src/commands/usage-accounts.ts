@@ -4,19 +4,14 @@
 
 import type { Connection } from '../app/connect.js';
 import type { Clients } from '../aws/clients.js';
-import { KeywardenError } from '../domain/errors.js';
+import { accountForKey } from '../app/key-account.js';
 import { keyAccount, outsideCallers, type OutsideAccount } from '../domain/outside-callers.js';
 import type { UsageSummary } from '../domain/usage.js';
 
-/** The clients that read `keyRef`: the connection's, or with --org / --profiles those of the key's own account. */
+/** The clients that read `keyRef`: the connection's, or with --org / --profiles those of the key's own account (src/app/key-account.ts). */
 export function usageClients(connection: Connection, keyRef: string): Clients {
-  if (!connection.accounts) return connection.clients;
-  const account = /^arn:aws[\w-]*:kms:[^:]*:(\d{12}):(?:key|alias)\//.exec(keyRef)?.[1];
-  if (!account) throw new KeywardenError('usage', `with several accounts, name the key by its ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): "${keyRef}" does not say which account it is in`);
-  const handle = connection.accounts.find((a) => a.id === account);
-  if (!handle) throw new KeywardenError('usage', `account ${account} is not among the accounts keywarden reads (--accounts, --ou, --profiles)`);
-  if (!handle.clients) throw new KeywardenError('aws', `account ${handle.name || account} (${account}) cannot be read: ${handle.error ?? 'no credentials'}`);
-  return handle.clients;
+  const account = accountForKey(connection, keyRef);
+  return account ? account.clients! : connection.clients;
 }
 
 /**
