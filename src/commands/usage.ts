@@ -541,7 +541,8 @@ function printSummary(doc: UsageDocument): void {
     }
   }
   const trails = doc.callerTrails;
-  if (trails?.read) {
+  if (trails?.read && trails.accounts.length === 0) printLine("Other accounts' trails: none read (only the key's own account is among the accounts read)");
+  else if (trails?.read) {
     const read = trails.accounts.filter((a) => a.status !== 'unreadable');
     printLine(`Other accounts' trails: ${read.length} of ${trails.accounts.length} read (${trails.window.days} days${trails.capped ? `; ${c(trails.capped)}` : ''}), for calls refused before they reached the key`);
     for (const account of trails.accounts) {
