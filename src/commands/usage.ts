@@ -350,17 +350,24 @@ export async function collectUsage(
   const trailsStop = new AbortController();
   const stopTrails = () => trailsStop.abort();
   signal?.addEventListener('abort', stopTrails, { once: true });
+  let trailsFailed: string | undefined;
   const trailsPromise: Promise<CallerTrails | undefined> =
     connection.accounts && !options.cloudtrailDir
-      ? import('../aws/caller-trails.js').then(({ readCallerTrails }) => readCallerTrails(connection.accounts!, key, { window, now: clients.now() }, trailsStop.signal)).catch(() => undefined)
+      ? import('../aws/caller-trails.js')
+          .then(({ readCallerTrails }) => readCallerTrails(connection.accounts!, key, { window, now: clients.now() }, trailsStop.signal))
+          .catch((error: unknown) => {
+            trailsFailed = describeError(error);
+            return undefined;
+          })
       : Promise.resolve(undefined);
   /** The outside groups, with the callers' trails when they were read. */
   const outsideOf = async (document: UsageDocument, events: UsageLoadState['events']): Promise<UsageDocument> => {
     const trails = await trailsPromise;
     signal?.removeEventListener('abort', stopTrails);
     const { outside, callerTrails } = await outsideAccountsWithTrails(connection, key.arn, document.summary, trails && document.summary ? { read: trails, owner: ownerCalls({ events }, document.summary) } : undefined);
-    // With several accounts and no trails read: log files were read instead of LookupEvents.
-    const note: CallerTrailsDocument | undefined = !trails && connection.accounts && options.cloudtrailDir ? { read: false, note: CALLER_TRAILS_NOT_READ_FILES } : undefined;
+    // With several accounts and no trails read: log files were read instead of LookupEvents, or the reading failed.
+    const note: CallerTrailsDocument | undefined =
+      !trails && connection.accounts ? { read: false, note: options.cloudtrailDir ? CALLER_TRAILS_NOT_READ_FILES : `the other accounts' trails could not be read: ${trailsFailed ?? 'unknown error'}` } : undefined;
     return { ...document, ...(outside ? { outsideAccounts: outside } : {}), callerTrails: note ?? callerTrails };
   };
   const problems: string[] = [];
