@@ -91,7 +91,8 @@ export function outsideCallers(summary: UsageSummary, ownerAccount: string, name
   return [...groups.values()].sort((a, b) => b.count - a.count || (a.accountId < b.accountId ? -1 : 1));
 }
 
-/** "analytics-prod (333344445555)", or the id alone when the name is not known. */
+/** "analytics-prod (333344445555)", or the id alone when the name is not known (the name alone when the id is not: a profile whose credentials failed). */
 export function accountLabel(group: Pick<OutsideAccount, 'accountId' | 'accountName'>): string {
-  return group.accountName ? `${group.accountName} (${group.accountId})` : group.accountId;
+  if (!group.accountName) return group.accountId;
+  return group.accountId ? `${group.accountName} (${group.accountId})` : group.accountName;
 }
