@@ -6,6 +6,7 @@
 import type { CallerIdentity, KeyDetail, KeyRow } from '../domain/key.js';
 import type { AccessFeed, AccessSnapshot, CachedInventory, InventoryHandlers, KeySource, LastUseFeed, LastUseSnapshot, RegionProgress } from '../domain/source.js';
 import type { UsageLoadState, UsageRequest } from '../domain/usage.js';
+import type { CallerTrails } from '../domain/caller-trails.js';
 import type { LastUseProgress } from '../domain/last-use.js';
 import { KeywardenError } from '../domain/errors.js';
 import { AwsKeySource, regionConcurrency } from './inventory.js';
@@ -127,10 +128,57 @@ export class MultiAccountKeySource implements KeySource {
     return { ...detail, row: this.annotate(account, detail.row) };
   }
 
-  loadUsage(key: { arn: string; region: string }, request: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState> {
+  /**
+   * The key's usage from its own account, and — read side by side, each account on its own
+   * LookupEvents quota — the other accounts' trails for the key (`callerTrails`): a cross-account
+   * call refused for access is logged only in the caller's account (src/aws/caller-trails.ts).
+   * Progress carries `callerTrailsPending` until they are read. Not with log files.
+   */
+  async loadUsage(key: { arn: string; region: string }, request: UsageRequest, signal?: AbortSignal): Promise<UsageLoadState> {
     const source = this.sourceOf(key.arn);
     if (!source.loadUsage) throw new KeywardenError('unsupported', `usage cannot be read for ${key.arn}`);
-    return source.loadUsage(key, request, signal);
+    const owner = this.accounts.find((a) => a.id === accountOfArn(key.arn));
+    if (request.cloudtrailDir || !this.accounts.some((a) => a !== owner)) return source.loadUsage(key, request, signal);
+    const stop = new AbortController();
+    const stopTrails = () => stop.abort();
+    signal?.addEventListener('abort', stopTrails, { once: true });
+    let trails: CallerTrails | undefined;
+    let last: UsageLoadState | undefined;
+    const withTrails = (state: UsageLoadState): UsageLoadState => ({ ...state, ...(trails ? { callerTrails: trails } : { callerTrailsPending: true }) });
+    const reading = import('./caller-trails.js')
+      .then(({ readCallerTrails }) => readCallerTrails(this.accounts, key, { window: request.window, now: owner?.clients?.now() ?? new Date() }, stop.signal))
+      .then(
+        (read) => {
+          trails = read;
+          if (last && !stop.signal.aborted) request.onProgress?.(withTrails(last));
+          return read;
+        },
+        () => undefined,
+      );
+    try {
+      const loaded = await source.loadUsage(
+        key,
+        {
+          ...request,
+          ...(request.onProgress
+            ? {
+                onProgress: (state: UsageLoadState) => {
+                  last = state;
+                  request.onProgress!(withTrails(state));
+                },
+              }
+            : {}),
+        },
+        signal,
+      );
+      const read = await reading;
+      return read ? { ...loaded, callerTrails: read } : loaded;
+    } catch (error) {
+      stop.abort();
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', stopTrails);
+    }
   }
 
   /**

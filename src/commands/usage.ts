@@ -9,13 +9,14 @@
 
 import type { Connection } from '../app/connect.js';
 import { accountLabel, type OutsideAccount } from '../domain/outside-callers.js';
-import { outsideAccountsOf, usageClients } from './usage-accounts.js';
+import { outsideAccountsOf, outsideAccountsWithTrails, usageClients, type CallerTrailsDocument } from './usage-accounts.js';
+import { CALLER_TRAILS_NOT_READ, CALLER_TRAILS_NOT_READ_FILES, ownerCalls, type CallerTrails } from '../domain/caller-trails.js';
 import { describeError } from '../domain/errors.js';
 import { INSIGHTS_MAX_DAYS, LOOKUP_MAX_DAYS, summaryOfLoad, usageProgressLine, USAGE_ENGINES, type EngineChoice, type UsageEngine } from '../domain/insights.js';
 import { parseS3Url } from '../domain/s3-url.js';
 import type { Grant } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
-import { dependents, sparkline, type Dependent, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
+import { dependents, sparkline, type Dependent, type UsageLoadState, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
 import { printError, printJson, printLine } from './output.js';
 
 const DAY = 86_400_000;
@@ -187,6 +188,11 @@ export interface UsageDocument {
    * (named when the organization is readable), failed calls included. Absent without a summary.
    */
   outsideAccounts?: OutsideAccount[];
+  /**
+   * The other accounts' trails read for the key (with several accounts: a call refused before it
+   * reached the key is logged only in the caller's account), or why they were not read.
+   */
+  callerTrails?: CallerTrailsDocument;
 }
 
 /** A key id the files do not name, or name for more than one key: exit 2, nothing summarised. */
@@ -309,6 +315,7 @@ export async function runUsageOffline(keyRef: string, options: UsageOptions): Pr
   // Offline: the other accounts by id (no names: nothing is asked of AWS).
   const outside = await outsideAccountsOf(undefined, files.keyArn, files.summary);
   if (outside) document.outsideAccounts = outside;
+  document.callerTrails = { read: false, note: CALLER_TRAILS_NOT_READ };
   return finish(document, options);
 }
 
@@ -338,6 +345,31 @@ export async function collectUsage(
   const key = await resolveKey(clients, keyRef, signal);
   const windowDays = options.days ?? 7;
   const window: UsageWindow = { days: windowDays };
+  // With several accounts, the other accounts' trails for this key, read while the key's own is
+  // (their own quotas): the calls refused there never reached the key's trail.
+  const trailsStop = new AbortController();
+  const stopTrails = () => trailsStop.abort();
+  signal?.addEventListener('abort', stopTrails, { once: true });
+  let trailsFailed: string | undefined;
+  const trailsPromise: Promise<CallerTrails | undefined> =
+    connection.accounts && !options.cloudtrailDir
+      ? import('../aws/caller-trails.js')
+          .then(({ readCallerTrails }) => readCallerTrails(connection.accounts!, key, { window, now: clients.now() }, trailsStop.signal))
+          .catch((error: unknown) => {
+            trailsFailed = describeError(error);
+            return undefined;
+          })
+      : Promise.resolve(undefined);
+  /** The outside groups, with the callers' trails when they were read. */
+  const outsideOf = async (document: UsageDocument, events: UsageLoadState['events']): Promise<UsageDocument> => {
+    const trails = await trailsPromise;
+    signal?.removeEventListener('abort', stopTrails);
+    const { outside, callerTrails } = await outsideAccountsWithTrails(connection, key.arn, document.summary, trails && document.summary ? { read: trails, owner: ownerCalls({ events }, document.summary) } : undefined);
+    // With several accounts and no trails read: log files were read instead of LookupEvents, or the reading failed.
+    const note: CallerTrailsDocument | undefined =
+      !trails && connection.accounts ? { read: false, note: options.cloudtrailDir ? CALLER_TRAILS_NOT_READ_FILES : `the other accounts' trails could not be read: ${trailsFailed ?? 'unknown error'}` } : undefined;
+    return { ...document, ...(outside ? { outsideAccounts: outside } : {}), callerTrails: note ?? callerTrails };
+  };
   const problems: string[] = [];
   const grantsPromise = listGrants(clients.kms(key.region), key.arn, signal).catch((error: unknown): Grant[] => {
     problems.push(`ListGrants: ${describeError(error)}`);
@@ -345,7 +377,12 @@ export async function collectUsage(
   });
   let sourceName: UsageProgress['source'] = options.cloudtrailS3 ? 's3' : options.cloudtrailDir ? 'files' : 'cloudtrail';
   let engine: EngineChoice | undefined;
-  const unknown = (reason: string): UsageDocument => ({
+  const unknown = (reason: string): UsageDocument => {
+    trailsStop.abort();
+    signal?.removeEventListener('abort', stopTrails);
+    return unknownDocument(reason);
+  };
+  const unknownDocument = (reason: string): UsageDocument => ({
     // The key is known, its usage is not: say so in the same document, never as "no use".
     account: identity.account,
     caller: identity.arn,
@@ -367,18 +404,21 @@ export async function collectUsage(
       return unknown(describeError(error));
     }
     const grants = await grantsPromise;
-    return {
-      account: identity.account,
-      caller: identity.arn,
-      key,
-      source: 'files',
-      progress: files.progress,
-      summary: files.summary,
-      ...(files.unavailable ? { unavailable: files.unavailable } : {}),
-      evidence: files.evidence,
-      dependents: dependents(grants, files.summary ?? undefined),
-      problems,
-    };
+    return outsideOf(
+      {
+        account: identity.account,
+        caller: identity.arn,
+        key,
+        source: 'files',
+        progress: files.progress,
+        summary: files.summary,
+        ...(files.unavailable ? { unavailable: files.unavailable } : {}),
+        evidence: files.evidence,
+        dependents: dependents(grants, files.summary ?? undefined),
+        problems,
+      },
+      [],
+    );
   }
   let state: Awaited<ReturnType<typeof source.loadUsage>> & { location?: string; unreadable?: Array<{ name: string; reason: string }> };
   const told = (choice: EngineChoice) => {
@@ -411,19 +451,22 @@ export async function collectUsage(
   const summary = summaryOfLoad(state, window, connection.now(), key.arn);
   if (state.progress.truncated?.length) problems.push(`Logs Insights: ${state.progress.truncated.join(', ')} cut at 10,000 rows: those parts of the summary are incomplete`);
   const grants = await grantsPromise;
-  return {
-    account: identity.account,
-    caller: identity.arn,
-    key,
-    source: state.progress.source,
-    ...(engine ? { engine } : {}),
-    ...(state.location ? { location: state.location } : {}),
-    progress: state.progress,
-    summary,
-    dependents: dependents(grants, summary),
-    problems,
-    ...(state.unreadable ? { unreadable: state.unreadable } : {}),
-  };
+  return outsideOf(
+    {
+      account: identity.account,
+      caller: identity.arn,
+      key,
+      source: state.progress.source,
+      ...(engine ? { engine } : {}),
+      ...(state.location ? { location: state.location } : {}),
+      progress: state.progress,
+      summary,
+      dependents: dependents(grants, summary),
+      problems,
+      ...(state.unreadable ? { unreadable: state.unreadable } : {}),
+    },
+    state.events,
+  );
 }
 
 export async function runUsage(connection: Connection, keyRef: string, options: UsageOptions): Promise<number> {
@@ -439,8 +482,6 @@ export async function runUsage(connection: Connection, keyRef: string, options: 
     options.json || options.cloudtrailDir || options.cloudtrailS3 ? undefined : (choice) => process.stderr.write(`keywarden: usage from ${cleanText(choice.reason)}\n`),
   );
   if (lookupProgress) process.stderr.write('\r\u001b[K');
-  const outside = await outsideAccountsOf(connection, document.key.arn, document.summary);
-  if (outside) document.outsideAccounts = outside;
   // What was read from a bucket, on stderr whatever the output (scripts keep stdout clean).
   if (document.source === 's3' && document.summary) process.stderr.write(`keywarden: ${usageProgressLine(document.progress)} from ${cleanText(document.location ?? '')}\n`);
   return finish(document, options);
@@ -499,10 +540,23 @@ function printSummary(doc: UsageDocument): void {
   if (doc.outsideAccounts && doc.outsideAccounts.length > 0) {
     printLine('From other accounts');
     for (const group of doc.outsideAccounts) {
-      printLine(`  ${String(group.count).padStart(6)}  ${c(accountLabel(group))}  last ${group.lastSeen}${group.failed ? `  (${group.failed} failed${group.errorCodes.length ? `: ${group.errorCodes.map((e) => `${c(e.code)} ×${e.count}`).join(', ')}` : ''})` : ''}`);
-      for (const caller of group.callers) printLine(`    ${String(caller.count).padStart(6)}  ${c(caller.description)}${caller.failed ? `  (${caller.failed} failed)` : ''}`);
+      const own = group.fromCallerTrail ? `; ${group.fromCallerTrail.failed} only in its own trail` : '';
+      printLine(`  ${String(group.count).padStart(6)}  ${c(accountLabel(group))}  last ${group.lastSeen}${group.failed ? `  (${group.failed} failed${group.errorCodes.length ? `: ${group.errorCodes.map((e) => `${c(e.code)} ×${e.count}`).join(', ')}` : ''}${own})` : ''}`);
+      for (const caller of group.callers) {
+        printLine(`    ${String(caller.count).padStart(6)}  ${c(caller.description)}${caller.failed ? `  (${caller.failed} failed${caller.fromCallerTrail ? `, ${caller.fromCallerTrail} only in its account's trail` : ''})` : ''}`);
+      }
     }
   }
+  const trails = doc.callerTrails;
+  if (trails?.read && trails.accounts.length === 0) printLine("Other accounts' trails: none read (only the key's own account is among the accounts read)");
+  else if (trails?.read) {
+    const read = trails.accounts.filter((a) => a.status !== 'unreadable');
+    printLine(`Other accounts' trails: ${read.length} of ${trails.accounts.length} read (${trails.window.days} days${trails.capped ? `; ${c(trails.capped)}` : ''}), for calls refused before they reached the key`);
+    for (const account of trails.accounts) {
+      if (account.status === 'unreadable') printLine(`  not read: ${c(accountLabel(account))}: ${c(account.reason ?? '')}`);
+      else if (account.status === 'stopped') printLine(`  stopped: ${c(accountLabel(account))} (${account.pages} pages read)`);
+    }
+  } else if (trails) printLine(`Other accounts' trails: not read — ${c(trails.note)}`);
   printLine('Encryption contexts');
   for (const ctx of summary.contexts) printLine(`  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${ctx.resources ? `  (${ctx.resources}${ctx.resourcesCapped ? '+' : ''} distinct)` : ''}`);
   printLine(doc.offline ? 'Depends on this key (seen in use; grants are not read offline)' : 'Depends on this key');

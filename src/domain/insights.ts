@@ -93,7 +93,7 @@ export function keyUsageQueries(keyArn: string, window: UsageWindow): Record<Usa
     limit: 1,
   });
   const failed = `${key} and ispresent(errorCode) and errorCode != ${insightsString(DRY_RUN)}`;
-  const failureFields = `fields eventTime, eventName, eventID, errorCode, errorMessage, ${identity}`;
+  const failureFields = `fields eventTime, eventName, eventID, requestID, errorCode, errorMessage, ${identity}`;
   return {
     callers: { queryString: `filter ${key} | stats count(*) as events, max(@timestamp) as last by eventName, errorCode, ${identity}`, limit: INSIGHTS_MAX_ROWS, splittable: true },
     contexts: { queryString: `filter ${key} | ${CONTEXT_PARSE} | stats count(*) as events, max(@timestamp) as last by context, eventName, errorCode`, limit: INSIGHTS_MAX_ROWS, splittable: true },
@@ -258,6 +258,7 @@ export function summaryFromInsights(rows: UsageQueryRows, window: UsageWindow, n
       ...(row.errorMessage ? { errorMessage: row.errorMessage } : {}),
       caller: callerOfRow(row),
       eventId: row.eventID ?? `${row.eventTime}/${row.eventName}`,
+      ...(row.requestID ? { requestId: row.requestID } : {}),
     };
   };
   const failures = (rows.failures ?? []).map(failureOf).filter((f): f is FailedAttempt => f !== undefined);

@@ -74,6 +74,7 @@ describe('outsideCallers', () => {
     expect(dev!.accountName).toBeUndefined();
     expect(accountLabel(analytics!)).toBe(`analytics-prod (${ANALYTICS})`);
     expect(accountLabel(dev!)).toBe(DEV);
+    expect(accountLabel({ accountId: '', accountName: 'prod-profile' })).toBe('prod-profile');
   });
 
   it('leaves out the key’s own account and AWS services', () => {

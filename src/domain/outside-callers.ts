@@ -6,8 +6,10 @@
 // the key owner's; a cross-account request refused for access is logged only in the caller's.
 // So the failures grouped here are the calls that reached the key and failed there (disabled,
 // pending deletion, a wrong encryption context …); an attempt the caller's own IAM or the key
-// policy refused is in the caller's trail only.
+// policy refused is in the caller's trail only — with several accounts those trails are read too
+// and their calls added (src/domain/caller-trails.ts, `fromCallerTrail`).
 
+import type { FromCallerTrail } from './caller-trails.js';
 import type { Caller, UsageSummary } from './usage.js';
 
 export interface OutsideCaller {
@@ -18,6 +20,8 @@ export interface OutsideCaller {
   failed: number;
   lastSeen: string;
   operations: string[];
+  /** Of `count` (all failed): calls found only in the caller's own account's trail. */
+  fromCallerTrail?: number;
 }
 
 export interface OutsideAccount {
@@ -31,6 +35,11 @@ export interface OutsideAccount {
   callers: OutsideCaller[];
   /** Error codes of this account's failed calls, most frequent first (from the failed attempts the summary keeps). */
   errorCodes: Array<{ code: string; count: number }>;
+  /**
+   * Failed calls found only in this account's own trail (refused before they reached the key),
+   * already counted in `count`, `failed`, `errorCodes` and the callers. Read with several accounts.
+   */
+  fromCallerTrail?: FromCallerTrail;
 }
 
 /**
@@ -82,7 +91,8 @@ export function outsideCallers(summary: UsageSummary, ownerAccount: string, name
   return [...groups.values()].sort((a, b) => b.count - a.count || (a.accountId < b.accountId ? -1 : 1));
 }
 
-/** "analytics-prod (333344445555)", or the id alone when the name is not known. */
+/** "analytics-prod (333344445555)", or the id alone when the name is not known (the name alone when the id is not: a profile whose credentials failed). */
 export function accountLabel(group: Pick<OutsideAccount, 'accountId' | 'accountName'>): string {
-  return group.accountName ? `${group.accountName} (${group.accountId})` : group.accountId;
+  if (!group.accountName) return group.accountId;
+  return group.accountId ? `${group.accountName} (${group.accountId})` : group.accountName;
 }

@@ -3,6 +3,7 @@
 // key", grants and usage merged. Pure: records in, summaries out. Records are untrusted input:
 // parsing never throws, whatever it is given.
 
+import type { CallerTrails } from './caller-trails.js';
 import { grouped } from './format.js';
 import type { Grant } from './key.js';
 import { describeEncryptionContext, describePrincipal } from './services.js';
@@ -74,6 +75,10 @@ export interface UsageEvent {
   /** `resources[].ARN` of type AWS::KMS::Key. */
   keyArns: string[];
   readOnly?: boolean;
+  /** `requestID`: the same in every copy of one request (the key owner's trail and the caller's). */
+  requestId?: string;
+  /** `sharedEventID`: the id the copies of a call delivered to several accounts share (each has its own eventID). */
+  sharedEventId?: string;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -139,6 +144,8 @@ export function parseCloudTrailRecord(input: unknown): UsageEvent | undefined {
     set('errorMessage', str(raw.errorMessage));
     set('encryptionContext', context);
     set('requestKeyId', str(request.keyId));
+    set('requestId', str(raw.requestID));
+    set('sharedEventId', str(raw.sharedEventID));
     if (typeof raw.readOnly === 'boolean') event.readOnly = raw.readOnly;
     return event;
   } catch {
@@ -261,6 +268,8 @@ export interface FailedAttempt {
   errorMessage?: string;
   caller: Caller;
   eventId: string;
+  /** The request's id (the same in the key owner's trail and the caller's), when the record has one. */
+  requestId?: string;
 }
 
 export interface UseRecord {
@@ -451,6 +460,7 @@ export class UsageAccumulator {
         ...(event.errorMessage ? { errorMessage: event.errorMessage } : {}),
         caller,
         eventId: event.eventId,
+        ...(event.requestId ? { requestId: event.requestId } : {}),
         timeMs: event.timeMs,
       };
       this.pushFailures([failure]);
@@ -849,6 +859,10 @@ export interface UsageLoadState {
   summary?: UsageSummary;
   /** Why the evidence is incomplete (log files that could not be read), in words. */
   incomplete?: string;
+  /** With several accounts: the other accounts' trails read for the key (src/domain/caller-trails.ts). */
+  callerTrails?: CallerTrails;
+  /** With several accounts: those trails are still being read. */
+  callerTrailsPending?: boolean;
 }
 
 export interface UsageRequest {

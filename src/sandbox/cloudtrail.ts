@@ -71,6 +71,13 @@ export interface KmsEventInput {
   additionalEventData?: Record<string, unknown>;
   /** The account whose trail holds the record (default: the management account). */
   recipientAccount?: string;
+  /**
+   * A call delivered to two accounts (a cross-account call, in the key owner's trail and the
+   * caller's): the id both copies share, while each has its own eventID (CloudTrail User Guide,
+   * "Example sharedEventID": "The events have the same sharedEventID, but the eventID and
+   * recipientAccountID are unique").
+   */
+  sharedEventId?: string;
 }
 
 const READ_ONLY_KMS = /^(Describe|List|Get|Encrypt|Decrypt|GenerateDataKey|GenerateRandom|Sign|Verify|GenerateMac|VerifyMac|DeriveSharedSecret|ReEncrypt)/;
@@ -134,6 +141,16 @@ export function isoSeconds(ms: number): string {
 export function idFor(seed: string): string {
   const hex = createHash('sha256').update(seed).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The eventID of the caller's account's copy of a cross-account call (the key owner's copy keeps `eventId`). */
+export function callerCopyEventId(eventId: string, callerAccount: string): string {
+  return idFor(`event/${eventId}/${callerAccount}`);
+}
+
+/** The sharedEventID of the two copies of a cross-account call. */
+export function sharedEventIdFor(seed: string): string {
+  return idFor(`shared-call/${seed}`);
 }
 
 function accessKeyFor(seed: string): string {
@@ -216,7 +233,7 @@ export function kmsRecord(input: KmsEventInput): CloudTrailRecord {
     eventType: 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: input.recipientAccount ?? SANDBOX_ACCOUNT,
-    ...(who.isService ? { sharedEventID: idFor(`shared/${input.eventId}`) } : {}),
+    ...(input.sharedEventId ? { sharedEventID: input.sharedEventId } : who.isService ? { sharedEventID: idFor(`shared/${input.eventId}`) } : {}),
     eventCategory: 'Management',
   };
   return record;
@@ -464,12 +481,16 @@ function trailOf(ctx: { store: Store }): Trail {
   return trail;
 }
 
-/** Records one KMS call served over HTTP (success or failure). */
+/**
+ * Records one KMS call served over HTTP (success or failure). `copy`: the caller's account's copy of
+ * a cross-account call gets its own eventID, and both copies the sharedEventID (kmsRecord).
+ */
 export function recordKmsCall(
   ctx: RequestContext,
   params: Record<string, unknown>,
   outcome: { result?: unknown; error?: { code: string; message: string }; keyArn?: string },
   meta: { sourceIp?: string; userAgent?: string } = {},
+  copy: { eventId?: string; sharedEventId?: string } = {},
 ): void {
   const trail = trails.get(ctx.store);
   if (!trail) return;
@@ -484,8 +505,9 @@ export function recordKmsCall(
     ...(outcome.keyArn ? { keyArn: outcome.keyArn } : {}),
     requestId: ctx.requestId,
     // The same id GetKeyLastUsage reports for a successful crypto call (kms.ts recordUse).
-    eventId: ctx.eventId ?? idFor(`event/${ctx.requestId}`),
+    eventId: copy.eventId ?? ctx.eventId ?? idFor(`event/${ctx.requestId}`),
     recipientAccount: ctx.store.account,
+    ...(copy.sharedEventId ? { sharedEventId: copy.sharedEventId } : {}),
   });
   trail.add(record, ctx.now().getTime(), ctx.deliverLogs);
 }

@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { alarmActions, cloudwatchService, evaluateAlarms } from './cloudwatch.js';
 import { faultSettingsSchema, isOperationDenied, networkFault, replaceFaults, shouldThrottle, type FaultSettings } from './faults.js';
 import { ec2Service, SANDBOX_DOWN_REGIONS } from './ec2.js';
-import { catchUpWorkloads, cloudtrailQualifiedService, cloudtrailService, openTrail, recordKmsCall, trailDelivers } from './cloudtrail.js';
+import { callerCopyEventId, catchUpWorkloads, cloudtrailQualifiedService, cloudtrailService, idFor, openTrail, recordKmsCall, sharedEventIdFor, trailDelivers } from './cloudtrail.js';
 import { addressedAccount, decryptRefusalForS3, kmsService, resolvedKeyArn, sweepDeletions } from './kms.js';
 import { AccountStores } from './accounts.js';
 import { organizationsService } from './organizations.js';
@@ -284,10 +284,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // for access only in the caller's (KMS developer guide, "Logging AWS KMS API calls with AWS
     // CloudTrail": "cross-account AWS KMS requests that are rejected because access is denied are
     // logged only in the caller's account").
+    // Both copies carry the request's requestID; each has its own eventID and, when both are
+    // delivered, the same sharedEventID (CloudTrail User Guide, "Example sharedEventID").
     const recordIn = (outcome: Parameters<typeof recordKmsCall>[2]) => {
       const crossAccount = addressed !== home;
-      if (!crossAccount || outcome.error?.code !== 'AccessDeniedException') recordKmsCall(ctx, params, outcome, callMeta(req));
-      if (crossAccount) recordKmsCall({ ...ctx, store: home, deliverLogs: deliverLogsFor(home) }, params, outcome, callMeta(req));
+      const both = crossAccount && outcome.error?.code !== 'AccessDeniedException';
+      const shared = both ? { sharedEventId: sharedEventIdFor(requestId) } : {};
+      if (!crossAccount || both) recordKmsCall(ctx, params, outcome, callMeta(req), shared);
+      if (crossAccount) recordKmsCall({ ...ctx, store: home, deliverLogs: deliverLogsFor(home) }, params, outcome, callMeta(req), { eventId: callerCopyEventId(ctx.eventId ?? idFor(`event/${requestId}`), home.account), ...shared });
     };
     let result: unknown;
     try {

@@ -15,7 +15,7 @@ import { SANDBOX_ACCOUNT } from './constants.js';
 import { materialIdFor, seal, uuidFor } from './crypto.js';
 import { arnOf, kmsService, LAST_USAGE_LAG_MS, originalMaterialId, sweepDeletions } from './kms.js';
 import { AwsError, type CallerIdentity, type RequestContext } from './protocol.js';
-import { deliverRecords, HISTORY_MS, idFor, kmsRecord, trailOfStore, type Actor, type CloudTrailRecord, type TimedRecord, type Trail } from './cloudtrail.js';
+import { callerCopyEventId, deliverRecords, HISTORY_MS, idFor, kmsRecord, sharedEventIdFor, trailOfStore, type Actor, type CloudTrailRecord, type TimedRecord, type Trail } from './cloudtrail.js';
 import { ANALYTICS_ACCOUNT, memberKeyName, PAYMENTS_ACCOUNT } from './organization.js';
 import { keyArn, type KeyRecord } from './state.js';
 
@@ -442,6 +442,13 @@ function callRecord(
   recipientAccount?: string,
 ): CloudTrailRecord {
   const { result, error, keyArn, grantId } = outcome;
+  // A cross-account call is in the key owner's trail and the caller's: each copy has its own
+  // eventID, both the same requestID and sharedEventID; one refused for access is in the caller's
+  // only (kmsRecord; CloudTrail User Guide, "Example sharedEventID").
+  const keyOwner = workload.keyAccount ?? ACCOUNT;
+  const callerAccount = call.actor.kind === 'role' ? (call.actor.account ?? ACCOUNT) : ACCOUNT;
+  const callerCopy = recipientAccount !== undefined && recipientAccount !== keyOwner;
+  const both = callerAccount !== keyOwner && error?.code !== 'AccessDeniedException';
   return kmsRecord({
     ...(recipientAccount ? { recipientAccount } : {}),
     time: call.time,
@@ -453,7 +460,8 @@ function callRecord(
     ...(error ? { error } : {}),
     ...(keyArn ? { keyArn } : {}),
     requestId: idFor(`request/${call.id}`),
-    eventId: call.id,
+    eventId: callerCopy ? callerCopyEventId(call.id, recipientAccount) : call.id,
+    ...(both ? { sharedEventId: sharedEventIdFor(call.id) } : {}),
     ...(call.operation === 'RetireGrant' && grantId ? { additionalEventData: { grantId } } : {}),
   });
 }

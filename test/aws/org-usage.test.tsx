@@ -62,14 +62,35 @@ describe('callers from other accounts', () => {
     // cross-account call denied for access only in the caller's account).
     expect(analytics.callers.map((c) => c.id)).not.toContain(`arn:aws:iam::${ANALYTICS_ACCOUNT}:role/ReportingBatch`);
 
-    // The Usage tab names the account and its failed calls.
+    // The Usage tab names the account and its failed calls; with several accounts it also read the
+    // other accounts' own trails (MultiAccountKeySource): ReportingBatch's refused attempts are
+    // added from analytics-prod's trail, the ETL's failures (in both trails) counted once.
+    expect(loaded.callerTrails!.accounts.map((a) => [a.accountName, a.status])).toEqual([
+      ['keywarden-management', 'read'],
+      ['analytics-prod', 'read'],
+      ['dev-sandbox', 'read'],
+      ['research', 'unreadable'],
+      ['legacy-archive', 'unreadable'],
+    ]);
+    const analyticsTrail = loaded.callerTrails!.accounts.find((a) => a.accountId === ANALYTICS_ACCOUNT)!;
+    const refusedThere = analyticsTrail.status === 'read' ? analyticsTrail.events.filter((e) => e.errorCode === 'AccessDenied').length : 0;
+    const disabledThere = analyticsTrail.status === 'read' ? analyticsTrail.events.filter((e) => e.errorCode === 'DisabledException').length : 0;
+    expect(disabledThere).toBe(analytics.failed); // the same failed calls, in the caller's trail too
     const names = new Map(connection.session.accounts!.map((a) => [a.id, a.name!]));
-    const view = render(<UsageView state={{ status: 'ready', loaded }} window="7d" keyArn={ledger.arn} now={now} height={80} width={140} accountNames={names} />);
+    const view = render(<UsageView state={{ status: 'ready', loaded }} window="7d" keyArn={ledger.arn} now={now} height={80} width={100} accountNames={names} />);
     try {
       const frame = await waitForText(view.lastFrame, 'From other accounts (1)');
-      const line = frame.split('\n').find((l) => l.includes('analytics-prod (333344445555)'))!;
-      expect(line).toMatch(new RegExp(`^\\s+${analytics.count}\\s+analytics-prod \\(333344445555\\)\\s+last .*\\(${analytics.failed} failed\\): DisabledException ×${analytics.failed}`));
+      // Wrapped to the width: the group's line continues on the next.
+      const rows = frame.split('\n');
+      const at = rows.findIndex((l) => l.includes('analytics-prod (333344445555)'));
+      const line = [rows[at]!, ...rows.slice(at + 1).filter((_, i, rest) => rest.slice(0, i + 1).every((r) => /^ {10}\S/.test(r)))].map((r, i) => (i === 0 ? r.trimEnd() : r.trim())).join(' ');
+      const codes = refusedThere > 0 ? `DisabledException ×${analytics.failed}, AccessDenied ×${refusedThere} · ${refusedThere} in its own trail only` : `DisabledException ×${analytics.failed}`;
+      expect(line).toMatch(new RegExp(`^\\s+${analytics.count + refusedThere}\\s+analytics-prod \\(333344445555\\)\\s+last .*\\(${analytics.failed + refusedThere} failed\\): ${codes}$`));
       expect(frame).toMatch(/role AnalyticsEtl.*Decrypt/);
+      if (refusedThere > 0) expect(frame).toMatch(new RegExp(`${refusedThere}\\s+role ReportingBatch \\(account 333344445555\\)\\s+Decrypt\\s+\\(${refusedThere} failed, ${refusedThere} in own trail\\)`));
+      expect(frame).toContain('Own trails: 3 of 5 accounts read (7 d)');
+      expect(frame.replace(/\s+/g, ' ')).toMatch(/not read: research \(888899990000\): cannot assume .* is not authorized to perform: sts:AssumeRole/);
+      expect(frame).toContain('not read: legacy-archive (666677778888): account is suspended');
     } finally {
       view.unmount();
     }

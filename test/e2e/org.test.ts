@@ -49,9 +49,27 @@ describe('--sandbox --org', () => {
     expect(doc.outsideAccounts.map((g) => [g.accountId, g.accountName])).toEqual([['333344445555', 'analytics-prod']]);
     expect(doc.outsideAccounts[0]!.count).toBeGreaterThan(0);
     expect(doc.outsideAccounts[0]!.callers.map((c) => c.id)).toContain('arn:aws:iam::333344445555:role/AnalyticsEtl');
+    // 30 days, every Monday: analytics-prod's ReportingBatch is refused by its own IAM, so only
+    // analytics-prod's trail has it — read there and added to its group with the error code.
+    const month = await keywarden(['usage', ledger.arn, '--json', '--days', '30', '--sandbox', '--org', '--accounts', '222233334444,333344445555'], home);
+    expect(month.code).toBe(0);
+    const monthDoc = JSON.parse(month.stdout) as {
+      outsideAccounts: Array<{ accountId: string; errorCodes: Array<{ code: string }>; fromCallerTrail?: { failed: number; errorCodes: Array<{ code: string }> }; callers: Array<{ id: string; fromCallerTrail?: number }> }>;
+      callerTrails: { read: boolean; accounts: Array<{ accountId: string; status: string; onlyThere: number }> };
+    };
+    const analytics = monthDoc.outsideAccounts.find((g) => g.accountId === '333344445555')!;
+    expect(analytics.errorCodes.map((e) => e.code)).toContain('AccessDenied');
+    expect(analytics.fromCallerTrail!.errorCodes).toEqual([{ code: 'AccessDenied', count: analytics.fromCallerTrail!.failed }]);
+    expect(analytics.callers.find((c) => c.id === 'arn:aws:iam::333344445555:role/ReportingBatch')!.fromCallerTrail).toBe(analytics.fromCallerTrail!.failed);
+    expect(monthDoc.callerTrails).toMatchObject({ read: true, accounts: [{ accountId: '333344445555', status: 'read', onlyThere: analytics.fromCallerTrail!.failed }] });
+    // One account: one trail, and the document says what that leaves out.
+    const single = JSON.parse((await keywarden(['usage', 'alias/app/payments-db', '--json', '--sandbox'], home)).stdout) as { callerTrails: { read: boolean; note: string } };
+    expect(single.callerTrails).toEqual({ read: false, note: expect.stringContaining('only in that account') });
     const text = await keywarden(['usage', ledger.arn, '--sandbox', '--org', '--accounts', '222233334444'], home);
     // analytics-prod is not among the accounts read here: its name comes from Organizations.
     expect(text.stdout).toMatch(/From other accounts\n\s+\d+\s+analytics-prod \(333344445555\)/);
+    // Only payments-prod is read: no other account's trail to read, and it says so.
+    expect(text.stdout).toContain("Other accounts' trails: none read (only the key's own account is among the accounts read)");
     // An alias does not say which account: refused with the reason (exit 2).
     expect(await keywarden(['usage', 'alias/payments/ledger', '--sandbox', '--org'], home)).toMatchObject({ code: 2, stderr: expect.stringContaining('name the key by its ARN') });
     const retirements = await keywarden(['retirements', '--json', '--sandbox', '--org'], home);
@@ -72,6 +90,39 @@ describe('--sandbox --org', () => {
     const imported = await keywarden(['findings', '--import', '--sandbox', '--org']);
     expect(imported).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('--import sends one account\'s findings') });
   });
+
+  it('the Usage tab at 80×24: a member role refused by its own IAM shows under its account, from its own trail; the trails not read are named', async () => {
+    terminal = await Terminal.start({ args: ['--sandbox', '--org'], env: { USER: 'alice' }, columns: 80, rows: 24 });
+    await terminal.waitFor((s) => s.includes('accounts 4/6 (2 failed)') && !s.includes('loading keys'), 30_000);
+    await terminal.type('/payments/ledger');
+    await terminal.waitFor(/1 of \d+ keys/);
+    await terminal.press('Enter');
+    await terminal.press('Enter');
+    await terminal.waitFor('Overview');
+    await terminal.type('5'); // the Usage tab
+    await terminal.waitFor(/Events\s+\d+/, 30_000);
+    // 30 days: analytics-prod's ReportingBatch tries the ledger key every Monday.
+    await terminal.type('w');
+    await terminal.waitFor(/Window.*30 d/);
+    let screen = await terminal.waitFor(/Events\s+\d+/, 30_000);
+    // Scroll until the other accounts' section heads the body (the line under the window bar).
+    const heading = (s: string) => s.split('\n').findIndex((row) => row.startsWith('Window')) + 1;
+    for (let i = 0; i < 60 && !(screen.split('\n')[heading(screen)] ?? '').startsWith('From other accounts'); i += 1) {
+      const before = screen;
+      await terminal.type('j');
+      screen = await terminal.waitFor((s) => s !== before, 5_000);
+    }
+    screen = await terminal.waitFor((s) => /Own trails: 3 of 5 accounts read \(30 d\)/.test(s), 20_000);
+    const rows = screen.split('\n');
+    expect(rows.every((row) => row.length <= 80)).toBe(true);
+    const joined = screen.replace(/\s+/g, ' ');
+    expect(joined).toMatch(/analytics-prod \(333344445555\) last .* \(\d+ failed\): AccessDenied ×\d+ · \d+ in its own trail only/);
+    expect(joined).toMatch(/role ReportingBatch \(account 333344445555\) Decrypt \((\d+) failed, \1 in own trail\)/);
+    expect(joined).toContain('not read: research (888899990000)');
+    await terminal.type('q');
+    await terminal.type('q');
+    await terminal.waitFor('[exit:0]');
+  }, 120_000);
 
   it('one table of every account; :account narrows and widens it', async () => {
     terminal = await Terminal.start({ args: ['--sandbox', '--org'], env: { USER: 'alice' } });

@@ -158,23 +158,72 @@ describe('cross-account KMS calls', () => {
     expect(refused).toBeDefined();
     const records = async (session: Creds) => {
       const out = await trailWith(session).send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'DescribeKey' }], MaxResults: 50 }));
-      return out.Events!.map((e) => JSON.parse(e.CloudTrailEvent!) as { requestID: string; recipientAccountId: string; userIdentity: { accountId: string }; resources?: Array<{ accountId: string }>; errorCode?: string });
+      return out.Events!.map((e) => JSON.parse(e.CloudTrailEvent!) as { requestID: string; eventID: string; sharedEventID?: string; recipientAccountId: string; userIdentity: { accountId: string }; resources?: Array<{ accountId: string }>; errorCode?: string });
     };
     const owner = await records(paymentsSession);
     const caller = await records(analyticsSession);
     const ownerCopy = owner.find((r) => r.requestID === allowedId);
     expect(ownerCopy).toMatchObject({ recipientAccountId: PAYMENTS_ACCOUNT, userIdentity: { accountId: ANALYTICS_ACCOUNT }, resources: [{ accountId: PAYMENTS_ACCOUNT }] });
-    expect(caller.find((r) => r.requestID === allowedId)).toMatchObject({ recipientAccountId: ANALYTICS_ACCOUNT, userIdentity: { accountId: ANALYTICS_ACCOUNT } });
+    const callerCopy = caller.find((r) => r.requestID === allowedId);
+    expect(callerCopy).toMatchObject({ recipientAccountId: ANALYTICS_ACCOUNT, userIdentity: { accountId: ANALYTICS_ACCOUNT } });
+    // The two copies: the same requestID and sharedEventID, each its own eventID (CloudTrail User
+    // Guide, "Example sharedEventID").
+    expect(callerCopy!.eventID).not.toBe(ownerCopy!.eventID);
+    expect(ownerCopy!.sharedEventID).toMatch(/^[0-9a-f-]{36}$/);
+    expect(callerCopy!.sharedEventID).toBe(ownerCopy!.sharedEventID);
     expect(owner.find((r) => r.requestID === refused)).toBeUndefined();
-    expect(caller.find((r) => r.requestID === refused)).toMatchObject({ errorCode: 'AccessDenied', recipientAccountId: ANALYTICS_ACCOUNT });
+    const refusedCopy = caller.find((r) => r.requestID === refused);
+    expect(refusedCopy).toMatchObject({ errorCode: 'AccessDenied', recipientAccountId: ANALYTICS_ACCOUNT });
+    // Delivered to one account only: nothing shared.
+    expect(refusedCopy!.sharedEventID).toBeUndefined();
     // The management account's trail has none of it.
     expect((await records(SANDBOX_CREDENTIALS)).some((r) => r.requestID === allowedId || r.requestID === refused)).toBe(false);
+  });
+
+  it('a refused cross-account call is found in the caller’s trail by the key ARN: resources and keyId name the key, the error is IAM’s', async () => {
+    const reports = kmsWith(key('AKIAKEYWARDENREPORTING'));
+    const requestId = await reports.send(new DescribeKeyCommand({ KeyId: ledgerArn })).then(
+      () => undefined,
+      (error: { $metadata: { requestId?: string } }) => error.$metadata.requestId,
+    );
+    expect(requestId).toBeDefined();
+    type Logged = { requestID: string; eventID: string; eventName: string; errorCode?: string; errorMessage?: string; recipientAccountId: string; requestParameters: { keyId?: string } | null; resources?: Array<{ accountId: string; type: string; ARN: string }> };
+    const byKey = async (session: Creds) => {
+      const out: Array<{ event: Logged; resources: Array<{ ResourceType?: string; ResourceName?: string }> }> = [];
+      let token: string | undefined;
+      do {
+        const page = await trailWith(session).send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: ledgerArn }], ...(token ? { NextToken: token } : {}) }));
+        out.push(...page.Events!.map((e) => ({ event: JSON.parse(e.CloudTrailEvent!) as Logged, resources: e.Resources ?? [] })));
+        token = page.NextToken;
+      } while (token);
+      return out;
+    };
+    const caller = await byKey(analyticsSession);
+    const found = caller.find((e) => e.event.requestID === requestId);
+    // As AWS logs it (KMS developer guide, "Logging AWS KMS API calls with AWS CloudTrail"): the key
+    // ARN in resources (the key owner's account) and keyId as the caller passed it.
+    expect(found?.event).toMatchObject({
+      eventName: 'DescribeKey',
+      errorCode: 'AccessDenied',
+      errorMessage: `User: arn:aws:sts::${ANALYTICS_ACCOUNT}:assumed-role/ReportingBatch/reports is not authorized to perform: kms:DescribeKey on resource: ${ledgerArn} because no identity-based policy allows the kms:DescribeKey action`,
+      recipientAccountId: ANALYTICS_ACCOUNT,
+      requestParameters: { keyId: ledgerArn },
+      resources: [{ accountId: PAYMENTS_ACCOUNT, type: 'AWS::KMS::Key', ARN: ledgerArn }],
+    });
+    expect(found?.resources).toEqual([{ ResourceType: 'AWS::KMS::Key', ResourceName: ledgerArn }]);
+    // The workload's refused Decrypts (no KeyId: the key comes from the ciphertext) carry the key ARN too.
+    const decrypts = caller.filter((e) => e.event.eventName === 'Decrypt' && e.event.errorCode === 'AccessDenied');
+    expect(decrypts.length).toBeGreaterThanOrEqual(1);
+    for (const d of decrypts) expect(d.event.resources).toEqual([{ accountId: PAYMENTS_ACCOUNT, type: 'AWS::KMS::Key', ARN: ledgerArn }]);
+    // None of them in the key owner's trail.
+    const owner = await byKey(paymentsSession);
+    expect(owner.some((e) => e.event.errorCode === 'AccessDenied')).toBe(false);
   });
 
   it('workloads: analytics-prod uses payments-prod’s ledger key every day; its refused reporting role shows only in its own trail', async () => {
     const since = new Date(h.sandbox.now().getTime() - 14 * 86_400_000);
     const decrypts = async (session: Creds) => {
-      const out: Array<{ userIdentity: { arn: string; accountId: string }; recipientAccountId: string; errorCode?: string }> = [];
+      const out: Array<{ userIdentity: { arn: string; accountId: string }; recipientAccountId: string; errorCode?: string; requestID: string; eventID: string; sharedEventID?: string }> = [];
       let token: string | undefined;
       do {
         const page = await trailWith(session).send(new LookupEventsCommand({ StartTime: since, LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'Decrypt' }], ...(token ? { NextToken: token } : {}) }));
@@ -190,7 +239,17 @@ describe('cross-account KMS calls', () => {
     expect(owner.some((r) => r.userIdentity.arn.includes('ReportingBatch'))).toBe(false);
     const caller = await decrypts(analyticsSession);
     // Every call is in both trails, except the seeded last use (rendered in the key owner's trail only: docs/sandbox.md).
-    expect(caller.filter((r) => r.userIdentity.arn.includes('AnalyticsEtl')).length).toBe(etl.length - 1);
+    const callerEtl = caller.filter((r) => r.userIdentity.arn.includes('AnalyticsEtl'));
+    expect(callerEtl.length).toBe(etl.length - 1);
+    // Each copy its own eventID; the requestID and sharedEventID the same in both.
+    const ownerByRequest = new Map(etl.map((r) => [r.requestID, r]));
+    for (const copy of callerEtl) {
+      const other = ownerByRequest.get(copy.requestID);
+      expect(other).toBeDefined();
+      expect(copy.eventID).not.toBe(other!.eventID);
+      expect(copy.sharedEventID).toBeDefined();
+      expect(copy.sharedEventID).toBe(other!.sharedEventID);
+    }
     const refused = caller.filter((r) => r.userIdentity.arn.includes('ReportingBatch'));
     expect(refused.length).toBeGreaterThanOrEqual(1); // Mondays
     expect(refused.every((r) => r.errorCode === 'AccessDenied' && r.recipientAccountId === ANALYTICS_ACCOUNT)).toBe(true);

@@ -215,6 +215,61 @@ describe('UsageView', () => {
   });
 });
 
+describe('UsageView: callers from other accounts and their own trails', () => {
+  const OTHER = '333344445555';
+  const cross = (id: string, time: string, role: string, recipient: string, extra: Record<string, unknown> = {}) =>
+    record(id, time, {
+      eventName: 'Decrypt',
+      requestID: `req-${id}`,
+      recipientAccountId: recipient,
+      userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${OTHER}:assumed-role/${role}/s`, accountId: OTHER, sessionContext: { sessionIssuer: { arn: `arn:aws:iam::${OTHER}:role/${role}` } } },
+      ...extra,
+    });
+  const refusal = { errorCode: 'AccessDenied', errorMessage: 'not authorized' };
+  // In the key owner's trail: two ETL calls. In the caller's: their copies (same requestID) and two refusals.
+  const ownerEvents = [cross('o1', '2026-11-23T08:00:00Z', 'AnalyticsEtl', ACCOUNT), cross('o2', '2026-11-22T08:00:00Z', 'AnalyticsEtl', ACCOUNT)];
+  const callerEvents = [
+    { ...cross('o1', '2026-11-23T08:00:00Z', 'AnalyticsEtl', OTHER), eventId: 'c1' },
+    { ...cross('o2', '2026-11-22T08:00:00Z', 'AnalyticsEtl', OTHER), eventId: 'c2' },
+    cross('r1', '2026-11-23T06:10:00Z', 'ReportingBatch', OTHER, refusal),
+    cross('r2', '2026-11-17T06:20:00Z', 'ReportingBatch', OTHER, refusal),
+  ];
+  const names = new Map([[OTHER, 'analytics-prod']]);
+  const view = (state: UsageState, width = 80) => {
+    const { lastFrame } = renderSized(<UsageView state={state} window="7d" keyArn={KEY} now={NOW} height={80} width={width} accountNames={names} />, width);
+    return plain(lastFrame());
+  };
+  const base = (): UsageLoadState => ({ keyArn: KEY, window: '7d', events: ownerEvents, progress: progress({ done: true }) });
+
+  it('adds the refusals found only in the caller’s trail to its account, once, and names the trails not read — in 80 columns', () => {
+    const trails = {
+      window: { days: 7, start: '2026-11-16T12:00:00.000Z', end: NOW.toISOString() },
+      accounts: [
+        { accountId: OTHER, accountName: 'analytics-prod', status: 'read' as const, events: callerEvents, pages: 1 },
+        { accountId: '888899990000', accountName: 'research', status: 'unreadable' as const, reason: 'cannot assume the role: access denied', pages: 0 },
+      ],
+    };
+    const frame = view({ status: 'ready', loaded: { ...base(), callerTrails: trails } });
+    for (const line of frame.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    expect(frame).not.toMatch(/…$/m);
+    const joined = frame.replace(/\s+/g, ' ');
+    expect(joined).toContain('From other accounts (1)');
+    expect(joined).toMatch(/4 analytics-prod \(333344445555\) last 4h ago \(2 failed\): AccessDenied ×2 · 2 in its own trail only/);
+    expect(joined).toMatch(/2 role AnalyticsEtl \(account 333344445555\) Decrypt 2 role ReportingBatch/);
+    expect(joined).toContain('role ReportingBatch (account 333344445555) Decrypt (2 failed, 2 in own trail)');
+    expect(joined).toContain('Own trails: 1 of 2 accounts read (7 d)');
+    expect(joined).toContain('not read: research (888899990000): cannot assume the role: access denied');
+  });
+
+  it('says while the other trails are read, and with one account what is left out', () => {
+    expect(view({ status: 'loading', loaded: { ...base(), callerTrailsPending: true } })).toContain("reading the other accounts' trails");
+    const single = view({ status: 'ready', loaded: base() });
+    expect(single.replace(/\s+/g, ' ')).toMatch(/2 analytics-prod \(333344445555\) last 4h ago 2 role AnalyticsEtl \(account 333344445555\) Decrypt refused by their own IAM, calls stay in their accounts' trails: --org reads them/);
+    // Nobody from outside: nothing changes.
+    expect(view({ status: 'ready', loaded: { ...base(), events: [] } })).not.toContain('From other accounts');
+  });
+});
+
 describe('useUsage', () => {
   function pagedSource(pages: UsageEvent[][], options: { gate?: Promise<void>[] } = {}): KeySource & { calls: UsageRequest[] } {
     const calls: UsageRequest[] = [];

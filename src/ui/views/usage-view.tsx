@@ -6,6 +6,7 @@ import { cleanText } from '../../domain/sanitize.js';
 import { LOOKUP_MAX_DAYS, summaryOfLoad, tabEngineName, usageProgressLine, usageWindowsFor, type TabEngine } from '../../domain/insights.js';
 import { dependents, fitCounts, sparkline, windowDays, windowLabel, type UsageProgress, type UsageSummary, type UsageWindow } from '../../domain/usage.js';
 import { accountLabel, keyAccount, outsideCallers, type OutsideAccount } from '../../domain/outside-callers.js';
+import { ownerCalls, withCallerTrails, type CallerTrails, type CallerTrailStatus } from '../../domain/caller-trails.js';
 import { Empty } from '../components/empty.js';
 import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
@@ -67,6 +68,9 @@ function WindowBar({ window, maxDays }: { window: UsageWindow; maxDays: number }
 }
 
 /** The Usage tab's body as lines (pure), so it scrolls like the other tabs; wrapped to `width`, never cut. */
+/** What the other accounts' own trails gave (several accounts), or that they are not read (one account). */
+export type CallerTrailsView = { kind: 'read'; window: CallerTrails['window']; capped?: string; statuses: CallerTrailStatus[] } | { kind: 'reading' } | { kind: 'not-read' };
+
 export function usageLines(
   summary: UsageSummary,
   progress: UsageProgress | undefined,
@@ -75,8 +79,9 @@ export function usageLines(
   width: number,
   picked?: string,
   outside: readonly OutsideAccount[] = [],
+  trails: CallerTrailsView = { kind: 'not-read' },
 ): UsageLine[] {
-  const lines = usageLinesUnwrapped(summary, progress, deps, now, width, picked, outside);
+  const lines = usageLinesUnwrapped(summary, progress, deps, now, width, picked, outside, trails);
   return lines.flatMap((line) => wrapLine({ text: line.text, indent: line.indent ?? 12 }, width).map((part) => ({ ...line, text: part.text })));
 }
 
@@ -88,6 +93,7 @@ function usageLinesUnwrapped(
   width: number,
   picked: string | undefined,
   outside: readonly OutsideAccount[],
+  trails: CallerTrailsView,
 ): UsageLine[] {
   const lines: UsageLine[] = [];
   const heading = (text: string) => lines.push({ text: '' }, { text, tone: 'heading' });
@@ -111,13 +117,29 @@ function usageLinesUnwrapped(
 
   heading('Callers');
   for (const p of summary.principals) lines.push({ text: `  ${String(p.count).padStart(6)}  ${c(p.description)}  ${c(p.operations.join(', '))}${failedNote(p.failed)}`, indent: 10, ...(p.failed ? { tone: 'warning' as const } : {}) });
-  if (outside.length > 0) {
-    // Who uses this key from outside its account: every other account's callers, failed calls included.
+  if (outside.length > 0 || trails.kind !== 'not-read') {
+    // Who uses this key from outside its account: every other account's callers, failed calls
+    // included — with several accounts also those refused before the key, from their own trails.
     heading(`From other accounts (${outside.length})`);
     for (const group of outside) {
-      lines.push({ text: `  ${String(group.count).padStart(6)}  ${c(accountLabel(group))}  last ${formatAge(group.lastSeen, now)}${failedNote(group.failed)}${group.errorCodes.length ? `: ${group.errorCodes.map((e) => `${c(e.code)} ×${e.count}`).join(', ')}` : ''}`, indent: 10, ...(group.failed ? { tone: 'warning' as const } : {}) });
-      for (const caller of group.callers) lines.push({ text: `    ${String(caller.count).padStart(6)}  ${c(caller.description)}  ${c(caller.operations.join(', '))}${failedNote(caller.failed)}`, indent: 12, ...(caller.failed ? { tone: 'warning' as const } : {}) });
+      const own = group.fromCallerTrail ? ` · ${group.fromCallerTrail.failed} in its own trail only` : '';
+      lines.push({ text: `  ${String(group.count).padStart(6)}  ${c(accountLabel(group))}  last ${formatAge(group.lastSeen, now)}${failedNote(group.failed)}${group.errorCodes.length ? `: ${group.errorCodes.map((e) => `${c(e.code)} ×${e.count}`).join(', ')}` : ''}${own}`, indent: 10, ...(group.failed ? { tone: 'warning' as const } : {}) });
+      for (const caller of group.callers) {
+        const ownCalls = caller.fromCallerTrail ? `, ${caller.fromCallerTrail} in own trail` : '';
+        lines.push({ text: `    ${String(caller.count).padStart(6)}  ${c(caller.description)}  ${c(caller.operations.join(', '))}${caller.failed ? `  (${caller.failed} failed${ownCalls})` : ''}`, indent: 12, ...(caller.failed ? { tone: 'warning' as const } : {}) });
+      }
     }
+    if (trails.kind === 'reading') lines.push({ text: "  reading the other accounts' trails for calls refused before the key…", tone: 'muted' });
+    else if (trails.kind === 'read') {
+      const unread = trails.statuses.filter((t) => t.status === 'unreadable');
+      const stopped = trails.statuses.filter((t) => t.status === 'stopped');
+      lines.push({
+        text: `  Own trails: ${trails.statuses.length - unread.length} of ${trails.statuses.length} accounts read (${trails.window.days} d)${stopped.length ? `, ${stopped.length} stopped` : ''}${trails.capped ? ` · ${c(trails.capped)}` : ''}`,
+        tone: 'muted',
+        indent: 4,
+      });
+      for (const t of unread) lines.push({ text: `  not read: ${c(accountLabel(t))}: ${c(t.reason ?? '')}`, tone: 'warning', indent: 4 });
+    } else lines.push({ text: "  refused by their own IAM, calls stay in their accounts' trails: --org reads them", tone: 'muted', indent: 4 });
   }
   heading('Operations');
   for (const op of summary.operations) lines.push({ text: `  ${String(op.count).padStart(6)}  ${c(op.operation)}${failedNote(op.failed)}`, indent: 10 });
@@ -176,11 +198,17 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
     [loaded, window, now, keyArn],
   );
   const deps = useMemo(() => (summary ? dependents(grants ?? [], summary) : []), [grants, summary]);
-  const outside = useMemo(() => {
+  const { outside, trails } = useMemo((): { outside: OutsideAccount[]; trails: CallerTrailsView } => {
     const owner = keyArn ? keyAccount(keyArn) : undefined;
-    return summary && owner ? outsideCallers(summary, owner, accountNames) : [];
-  }, [summary, keyArn, accountNames]);
-  const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width, picked, outside) : []), [summary, loaded, deps, now, width, picked, outside]);
+    if (!summary || !owner || !keyArn) return { outside: [], trails: { kind: 'not-read' } };
+    const groups = outsideCallers(summary, owner, accountNames);
+    if (loaded?.callerTrails) {
+      const merged = withCallerTrails(groups, loaded.callerTrails, keyArn, ownerCalls(loaded, summary), accountNames);
+      return { outside: merged.outside, trails: { kind: 'read', window: loaded.callerTrails.window, ...(loaded.callerTrails.capped ? { capped: loaded.callerTrails.capped } : {}), statuses: merged.statuses } };
+    }
+    return { outside: groups, trails: loaded?.callerTrailsPending ? { kind: 'reading' } : { kind: 'not-read' } };
+  }, [summary, keyArn, accountNames, loaded]);
+  const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width, picked, outside, trails) : []), [summary, loaded, deps, now, width, picked, outside, trails]);
   const progress = loaded?.progress;
   const status = progress ? usageProgressLine(progress) : state.status === 'loading' ? 'asking CloudTrail…' : '';
   const bodyHeight = Math.max(1, height - 2);
