@@ -95,22 +95,23 @@ describe('--sandbox --org', () => {
     terminal = await Terminal.start({ args: ['--sandbox', '--org'], env: { USER: 'alice' }, columns: 80, rows: 24 });
     await terminal.waitFor((s) => s.includes('accounts 4/6 (2 failed)') && !s.includes('loading keys'), 30_000);
     await terminal.type('/payments/ledger');
-    await terminal.waitFor(/1 of \d+ keys/);
+    await terminal.waitFor(/1 of \d+ keys/, 30_000);
     await terminal.press('Enter');
     await terminal.press('Enter');
-    await terminal.waitFor('Overview');
+    await terminal.waitFor('Overview', 30_000);
     await terminal.type('5'); // the Usage tab
     await terminal.waitFor(/Events\s+\d+/, 30_000);
     // 30 days: analytics-prod's ReportingBatch tries the ledger key every Monday.
     await terminal.type('w');
-    await terminal.waitFor(/Window.*30 d/);
+    await terminal.waitFor(/Window.*30 d/, 30_000);
     let screen = await terminal.waitFor(/Events\s+\d+/, 30_000);
     // Scroll until the other accounts' section heads the body (the line under the window bar).
     const heading = (s: string) => s.split('\n').findIndex((row) => row.startsWith('Window')) + 1;
     for (let i = 0; i < 60 && !(screen.split('\n')[heading(screen)] ?? '').startsWith('From other accounts'); i += 1) {
       const before = screen;
       await terminal.type('j');
-      screen = await terminal.waitFor((s) => s !== before, 5_000);
+      // A loaded machine may take a while to draw the scroll; the loop asks again.
+      screen = await terminal.waitFor((s) => s !== before, 5_000).catch(() => before);
     }
     screen = await terminal.waitFor((s) => /Own trails: 3 of 5 accounts read \(30 d\)/.test(s), 20_000);
     const rows = screen.split('\n');
