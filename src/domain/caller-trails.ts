@@ -11,7 +11,7 @@
 // docs.aws.amazon.com/awscloudtrail/latest/userguide/shared-event-ID.html).
 
 import { callerAccount, type OutsideAccount, type OutsideCaller } from './outside-callers.js';
-import { callerOf, windowDays, windowRange, type Caller, type UsageEvent, type UsageLoadState, type UsageSummary, type UsageWindow } from './usage.js';
+import { callerOf, windowDays, windowRange, type FailedAttempt, type UsageEvent, type UsageLoadState, type UsageSummary, type UsageWindow } from './usage.js';
 
 /** LookupEvents keeps 90 days (KMS.md §6.2): the longest window read in the callers' trails. */
 export const CALLER_TRAIL_MAX_DAYS = 90;
@@ -44,16 +44,8 @@ export function callerTrailWindow(window: UsageWindow, now: Date): { window: Usa
   };
 }
 
-/** A failed call found only in the caller's own trail. */
-export interface CallerTrailFailure {
-  time: string;
-  operation: string;
-  errorCode: string;
-  errorMessage?: string;
-  caller: Caller;
-  eventId: string;
-  requestId?: string;
-}
+/** A failed call found only in the caller's own trail: recorded as the key owner's trail records one. */
+export type CallerTrailFailure = FailedAttempt;
 
 /** What an outside account's own trail added to its group: failed calls the key owner's trail does not have. */
 export interface FromCallerTrail {
