@@ -202,7 +202,17 @@ export async function findInsightsTarget(
   try {
     const described = await logsFor(group.region).send(new DescribeLogGroupsCommand({ logGroupNamePrefix: group.name }), { abortSignal: signal });
     const found = described.logGroups?.find((g) => g.logGroupName === group.name);
-    if (!found) return { why: `trail ${target.trailName} names log group ${group.name}, which does not exist in ${group.region}` };
+    if (!found) {
+      // An organization trail seen from a member account names the management account's log group:
+      // its logs are there, not here (CloudTrail user guide, "Creating a trail for an organization").
+      const trailAccount = /^arn:[^:]+:cloudtrail:[^:]*:(\d{12}):/.exec(delivering.TrailARN ?? '')?.[1];
+      const elsewhere = delivering.IsOrganizationTrail === true && group.account === trailAccount;
+      return {
+        why: elsewhere
+          ? `trail ${target.trailName} is the organization's trail: its log group ${group.name} is in account ${group.account}, which owns the trail, not in this account`
+          : `trail ${target.trailName} names log group ${group.name}, which does not exist in ${group.region}`,
+      };
+    }
     if (found.retentionInDays !== undefined) target.retentionInDays = found.retentionInDays;
   } catch (error) {
     return { why: `CloudWatch Logs DescribeLogGroups failed: ${toDomainError(error).message}` };

@@ -16,6 +16,7 @@ import { INSIGHTS_MAX_DAYS, LOOKUP_MAX_DAYS, summaryOfLoad, usageProgressLine, U
 import { parseS3Url } from '../domain/s3-url.js';
 import type { Grant } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
+import { grouped } from '../domain/format.js';
 import { dependents, sparkline, type Dependent, type UsageLoadState, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
 import { printError, printJson, printLine } from './output.js';
 
@@ -523,7 +524,11 @@ function printSummary(doc: UsageDocument): void {
     field('Incomplete', `${unreadable.length} of ${doc.progress.pages} log files could not be read: the evidence has holes`);
     for (const file of unreadable) printLine(`  ${c(file.name)}: ${c(file.reason)}`);
   }
-  field('Events', `${summary.total} (${summary.failed} failed, ${summary.dryRuns} dry runs)${doc.source === 'files' ? '' : ` — ${usageProgressLine(doc.progress)}`}`);
+  // The summary counts the key's own trail; calls refused before they reached the key are only in
+  // the callers' trails, and are counted under "From other accounts".
+  const onlyOutside = (doc.outsideAccounts ?? []).reduce((n, group) => n + (group.fromCallerTrail?.failed ?? 0), 0);
+  const outsideNote = onlyOutside > 0 ? `; ${grouped(onlyOutside)} more refused, only in callers' own trails (below)` : '';
+  field('Events', `${summary.total} (${summary.failed} failed, ${summary.dryRuns} dry runs)${outsideNote}${doc.source === 'files' ? '' : ` — ${usageProgressLine(doc.progress)}`}`);
   field('Per day', sparkline(summary.timeline.counts));
   field('Last use', summary.lastUse ? `${summary.lastUse.time} ${summary.lastUse.operation} by ${c(summary.lastUse.caller.description)}` : 'none in this window');
   if (summary.lastFailure) {

@@ -182,9 +182,9 @@ export function watchConfigProblems(record: RetirementRecord, w: Extract<Watch, 
 /** CloudWatch Logs delivery older than this means the alarm is not seeing the trail's events. */
 export const DELIVERY_STALE_MS = 6 * 3_600_000;
 
-export function logGroupFromArn(arn: string): { name: string; region: string } | undefined {
-  const match = /^arn:aws[\w-]*:logs:([a-z0-9-]+):\d{12}:log-group:([^:]+)(?::\*)?$/.exec(arn);
-  return match ? { region: match[1]!, name: match[2]! } : undefined;
+export function logGroupFromArn(arn: string): { name: string; region: string; account: string } | undefined {
+  const match = /^arn:aws[\w-]*:logs:([a-z0-9-]+):(\d{12}):log-group:([^:]+)(?::\*)?$/.exec(arn);
+  return match ? { region: match[1]!, account: match[2]!, name: match[3]! } : undefined;
 }
 
 export interface TrailFacts {

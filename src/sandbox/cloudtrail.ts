@@ -35,6 +35,42 @@ export const TRAIL_LOG_GROUP_ARN = `arn:aws:logs:${TRAIL_HOME_REGION}:${SANDBOX_
 export const TRAIL_BUCKET = `aws-cloudtrail-logs-${SANDBOX_ACCOUNT}-3f1c9a2b`;
 export const TRAIL_KEY_PREFIX = 'management';
 export const TRAIL_ROLE_ARN = `arn:aws:iam::${SANDBOX_ACCOUNT}:role/CloudTrail_CloudWatchLogs_Role`;
+
+/**
+ * One account's trail as AWS names it: its ARN, its CloudWatch Logs group, its bucket (bucket names
+ * are global, so each account has its own) and the key that encrypts its files. The management
+ * account's is the constants above, with its seeded `alias/cloudtrail/management-events` key;
+ * a member account's trail writes its files with S3's own encryption (SSE-S3: no KmsKeyId).
+ */
+export interface TrailIdentity {
+  account: string;
+  arn: string;
+  logGroup: string;
+  logGroupArn: string;
+  bucket: string;
+  roleArn: string;
+  kmsKeyArn?: string;
+}
+
+export function trailIdentity(account: string): TrailIdentity {
+  if (account === SANDBOX_ACCOUNT) {
+    return { account, arn: TRAIL_ARN, logGroup: TRAIL_LOG_GROUP, logGroupArn: TRAIL_LOG_GROUP_ARN, bucket: TRAIL_BUCKET, roleArn: TRAIL_ROLE_ARN, kmsKeyArn: TRAIL_KMS_KEY_ARN };
+  }
+  const logGroup = `aws-cloudtrail-logs-${account}-management`;
+  return {
+    account,
+    arn: `arn:aws:cloudtrail:${TRAIL_HOME_REGION}:${account}:trail/${TRAIL_NAME}`,
+    logGroup,
+    logGroupArn: `arn:aws:logs:${TRAIL_HOME_REGION}:${account}:log-group:${logGroup}:*`,
+    bucket: `aws-cloudtrail-logs-${account}-${uuidFor(`bucket/${account}`).slice(0, 8)}`,
+    roleArn: `arn:aws:iam::${account}:role/CloudTrail_CloudWatchLogs_Role`,
+  };
+}
+
+/** The CloudWatch Logs stream of one Region's events: `<account>_CloudTrail_<region>`. */
+export function trailStreamName(account: string, region: string): string {
+  return `${account}_CloudTrail_${region}`;
+}
 /** Stored live events kept (oldest dropped first). */
 export const LIVE_EVENT_LIMIT = 50_000;
 
@@ -297,6 +333,17 @@ export class Trail {
     return this.options.organizationId;
   }
 
+  /**
+   * The trail DescribeTrails shows this account: its own; with an organization trail, a member
+   * account sees the organization's trail, which the management account owns (its ARN, its log
+   * group and bucket), and has no trail of its own. Events still land in the account's own
+   * LookupEvents, as AWS keeps them.
+   */
+  get described(): TrailIdentity & { organization: boolean } {
+    const organization = this.options.organizationId !== undefined;
+    return { ...trailIdentity(organization ? SANDBOX_ACCOUNT : this.store.account), organization };
+  }
+
   async load(): Promise<void> {
     this.live = [];
     this.cursor = this.seededAt;
@@ -378,7 +425,7 @@ export class Trail {
     }
     if (this.live.length > LIVE_EVENT_LIMIT) this.live.splice(0, this.live.length - LIVE_EVENT_LIMIT);
     if (this.options.file) this.pendingLines.push(lineOf(entry));
-    if (deliver) deliverRecords(deliver, [entry]);
+    if (deliver) deliverRecords(deliver, [entry], this.store.account);
   }
 
   /** Notes how far the workloads have run (persisted with the next flush). */
@@ -410,11 +457,11 @@ function lineOf(entry: TimedRecord): string {
   return JSON.stringify({ t: entry.time, e: entry.record, ...(entry.delivered === false ? { n: 1 } : {}) });
 }
 
-/** Hands records to the trail's CloudWatch Logs log group, one delivery per log stream (region). */
-export function deliverRecords(deliver: RequestContext['deliverLogs'], entries: readonly TimedRecord[]): void {
+/** Hands records to the account's trail's CloudWatch Logs log group, one delivery per log stream (region). */
+export function deliverRecords(deliver: RequestContext['deliverLogs'], entries: readonly TimedRecord[], account: string): void {
   const byStream = new Map<string, TimedRecord[]>();
   for (const entry of entries) {
-    const stream = `${SANDBOX_ACCOUNT}_CloudTrail_${entry.record.awsRegion}`;
+    const stream = trailStreamName(account, entry.record.awsRegion);
     let list = byStream.get(stream);
     if (!list) byStream.set(stream, (list = []));
     list.push(entry);
@@ -422,7 +469,7 @@ export function deliverRecords(deliver: RequestContext['deliverLogs'], entries: 
   for (const [logStreamName, list] of byStream) {
     deliver({
       region: TRAIL_HOME_REGION,
-      logGroupName: TRAIL_LOG_GROUP,
+      logGroupName: trailIdentity(account).logGroup,
       logStreamName,
       events: list.map((e) => ({ timestamp: e.time, message: JSON.stringify(e.record) })),
     });
@@ -679,22 +726,23 @@ function lookupEvents(ctx: RequestContext, params: Record<string, unknown>): unk
 // ---------------------------------------------------------------------------------------------
 // The account's trail (KMS.md §12): one multi-Region trail delivering to CloudWatch Logs.
 
-function trailDescription(trail: Trail | undefined): Record<string, unknown> {
+function trailDescription(trail: Trail | undefined, account: string): Record<string, unknown> {
+  const id = trail?.described ?? { ...trailIdentity(account), organization: false };
   return {
     Name: TRAIL_NAME,
-    S3BucketName: TRAIL_BUCKET,
+    S3BucketName: id.bucket,
     S3KeyPrefix: TRAIL_KEY_PREFIX,
     IncludeGlobalServiceEvents: true,
     IsMultiRegionTrail: true,
     HomeRegion: TRAIL_HOME_REGION,
-    TrailARN: TRAIL_ARN,
+    TrailARN: id.arn,
     LogFileValidationEnabled: true,
-    CloudWatchLogsLogGroupArn: TRAIL_LOG_GROUP_ARN,
-    CloudWatchLogsRoleArn: TRAIL_ROLE_ARN,
-    KmsKeyId: TRAIL_KMS_KEY_ARN,
+    CloudWatchLogsLogGroupArn: id.logGroupArn,
+    CloudWatchLogsRoleArn: id.roleArn,
+    ...(id.kmsKeyArn ? { KmsKeyId: id.kmsKeyArn } : {}),
     HasCustomEventSelectors: false,
     HasInsightSelectors: false,
-    IsOrganizationTrail: trail?.organizationId !== undefined,
+    IsOrganizationTrail: id.organization,
   };
 }
 
@@ -702,11 +750,16 @@ function trailDescription(trail: Trail | undefined): Record<string, unknown> {
 const CLOUDTRAIL_KEY_ID = uuidFor('cloudtrail-logs');
 export const TRAIL_KMS_KEY_ARN = `arn:aws:kms:${TRAIL_HOME_REGION}:${SANDBOX_ACCOUNT}:key/${CLOUDTRAIL_KEY_ID}`;
 
+/** The ARN of the trail the caller's account sees. */
+function describedArn(ctx: RequestContext): string {
+  return trails.get(ctx.store)?.described.arn ?? trailIdentity(ctx.store.account).arn;
+}
+
 function findTrail(ctx: RequestContext, name: unknown, field: string): void {
   if (typeof name !== 'string' || name === '') throw new AwsError('InvalidTrailNameException', `${field} must not be empty.`);
-  if (name !== TRAIL_NAME && name !== TRAIL_ARN) {
-    const arn = name.startsWith('arn:') ? name : `arn:aws:cloudtrail:${ctx.region}:${SANDBOX_ACCOUNT}:trail/${name}`;
-    throw new AwsError('TrailNotFoundException', `Unknown trail: ${arn} for the user: ${SANDBOX_ACCOUNT}`);
+  if (name !== TRAIL_NAME && name !== describedArn(ctx)) {
+    const arn = name.startsWith('arn:') ? name : `arn:aws:cloudtrail:${ctx.region}:${ctx.store.account}:trail/${name}`;
+    throw new AwsError('TrailNotFoundException', `Unknown trail: ${arn} for the user: ${ctx.store.account}`);
   }
 }
 
@@ -725,8 +778,8 @@ export const cloudtrailService: JsonService = {
       const includeShadow = params.includeShadowTrails !== false;
       const shadow = ctx.region !== TRAIL_HOME_REGION;
       if (shadow && !includeShadow) return { trailList: [] };
-      if (Array.isArray(names) && names.length > 0 && !names.some((n) => n === TRAIL_NAME || n === TRAIL_ARN)) return { trailList: [] };
-      return { trailList: [trailDescription(trails.get(ctx.store))] };
+      if (Array.isArray(names) && names.length > 0 && !names.some((n) => n === TRAIL_NAME || n === describedArn(ctx))) return { trailList: [] };
+      return { trailList: [trailDescription(trails.get(ctx.store), ctx.store.account)] };
     },
     GetTrailStatus: (ctx, params) => {
       findTrail(ctx, params.Name, 'Name');
@@ -751,7 +804,7 @@ export const cloudtrailService: JsonService = {
       findTrail(ctx, params.TrailName, 'TrailName');
       const trail = ctx.store.state.trail;
       return {
-        TrailARN: TRAIL_ARN,
+        TrailARN: describedArn(ctx),
         EventSelectors: [
           {
             ReadWriteType: trail.readWriteType,
@@ -791,7 +844,7 @@ export const cloudtrailService: JsonService = {
         excludeManagementEventSources: Array.isArray(first.ExcludeManagementEventSources) ? first.ExcludeManagementEventSources.filter((x): x is string => typeof x === 'string') : [],
       };
       ctx.store.touchState();
-      return { TrailARN: TRAIL_ARN, EventSelectors: selectors };
+      return { TrailARN: describedArn(ctx), EventSelectors: selectors };
     },
   },
 };

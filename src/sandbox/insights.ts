@@ -5,8 +5,7 @@
 // "Logs Insights".
 
 import { createHash, randomUUID } from 'node:crypto';
-import { SANDBOX_ACCOUNT } from './constants.js';
-import { TRAIL_HOME_REGION, TRAIL_LOG_GROUP, trailDeliveredArchive } from './cloudtrail.js';
+import { TRAIL_HOME_REGION, trailDeliveredArchive, trailIdentity, trailStreamName } from './cloudtrail.js';
 import { finishQuery, MAX_QUERY_ROWS, newScan, parseQuery, QueryCompileError, scanEvent, type ParsedQuery, type QueryEvent, type QueryOutcome, type QueryScan } from './insights-query.js';
 import { MAX_EVENTS_PER_GROUP, findLogGroup } from './logs.js';
 import { AwsError, validationError, type Handler, type RequestContext } from './protocol.js';
@@ -122,7 +121,7 @@ function sizeOf(record: object): number {
 function* groupEvents(store: Store, group: LogGroupRecord, fromMs: number, toMs: number, nowMs: number): Generator<QueryEvent> {
   const retained = group.retentionInDays !== undefined ? nowMs - group.retentionInDays * DAY : -Infinity;
   const from = Math.max(fromMs, retained);
-  const log = `${SANDBOX_ACCOUNT}:${group.name}`;
+  const log = `${store.account}:${group.name}`;
   let stored = 0;
   let oldest = Infinity;
   for (const stream of group.streams) {
@@ -152,10 +151,10 @@ function* groupEvents(store: Store, group: LogGroupRecord, fromMs: number, toMs:
       };
     }
   }
-  if (group.region !== TRAIL_HOME_REGION || group.name !== TRAIL_LOG_GROUP) return;
+  if (group.region !== TRAIL_HOME_REGION || group.name !== trailIdentity(store.account).logGroup) return;
   for (const entry of trailDeliveredArchive(store, from, toMs, stored >= MAX_EVENTS_PER_GROUP ? oldest : undefined)) {
     if (entry.time < from || entry.time > toMs) continue;
-    const stream = `${SANDBOX_ACCOUNT}_CloudTrail_${String(entry.record.awsRegion)}`;
+    const stream = trailStreamName(store.account, String(entry.record.awsRegion));
     yield {
       timestamp: entry.time,
       ingestionTime: entry.time,

@@ -15,8 +15,7 @@
 // S3 answers 503 SlowDown — quotas.ts.
 
 import { createHash } from 'node:crypto';
-import { SANDBOX_ACCOUNT } from './constants.js';
-import { TRAIL_ARN, TRAIL_BUCKET, TRAIL_HOME_REGION, TRAIL_KMS_KEY_ARN, trailFor, type Trail } from './cloudtrail.js';
+import { TRAIL_HOME_REGION, trailFor, trailIdentity, type Trail, type TrailIdentity } from './cloudtrail.js';
 import { evalPrincipalOf } from './kms-access.js';
 import { evaluatePolicy, readPolicy } from './policy-eval.js';
 import { identityPolicyOf } from './principals.js';
@@ -31,7 +30,7 @@ const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 export const LIST_PAGE_LIMIT = 1000;
 
 /** The bucket policy CloudTrail's console writes for a trail's bucket: the trail may write, nobody else gets anything. */
-const TRAIL_BUCKET_POLICY = JSON.stringify({
+const trailBucketPolicy = (id: TrailIdentity): string => JSON.stringify({
   Version: '2012-10-17',
   Statement: [
     {
@@ -39,23 +38,24 @@ const TRAIL_BUCKET_POLICY = JSON.stringify({
       Effect: 'Allow',
       Principal: { Service: 'cloudtrail.amazonaws.com' },
       Action: 's3:GetBucketAcl',
-      Resource: `arn:aws:s3:::${TRAIL_BUCKET}`,
+      Resource: `arn:aws:s3:::${id.bucket}`,
     },
     {
       Sid: 'AWSCloudTrailWrite',
       Effect: 'Allow',
       Principal: { Service: 'cloudtrail.amazonaws.com' },
       Action: 's3:PutObject',
-      Resource: `arn:aws:s3:::${TRAIL_BUCKET}/*/AWSLogs/${SANDBOX_ACCOUNT}/*`,
+      Resource: `arn:aws:s3:::${id.bucket}/*/AWSLogs/${id.account}/*`,
       Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
     },
   ],
 });
 
-let trailBucketPolicy: readonly PolicyStatement[] | undefined;
+const bucketPolicies = new Map<string, readonly PolicyStatement[]>();
 
 interface SandboxBucket {
   name: string;
+  trail: TrailIdentity;
   region: string;
   account: string;
   policy: readonly PolicyStatement[];
@@ -63,13 +63,18 @@ interface SandboxBucket {
   get(key: string): LogFile | undefined;
 }
 
+/** The account's own trail bucket (each account's trail writes to its own; bucket names are global). */
 function bucketNamed(name: string, trail: Trail, now: number): SandboxBucket | undefined {
-  if (name !== TRAIL_BUCKET) return undefined;
+  const id = trailIdentity(trail.store.account);
+  if (name !== id.bucket) return undefined;
+  let policy = bucketPolicies.get(id.bucket);
+  if (!policy) bucketPolicies.set(id.bucket, (policy = readPolicy(trailBucketPolicy(id))));
   return {
     name,
+    trail: id,
     region: TRAIL_HOME_REGION,
-    account: SANDBOX_ACCOUNT,
-    policy: (trailBucketPolicy ??= readPolicy(TRAIL_BUCKET_POLICY)),
+    account: id.account,
+    policy,
     list: (prefix, after) => listLogFiles(trail, now, prefix, after),
     get: (key) => logFileAt(trail, now, key),
   };
@@ -315,15 +320,16 @@ function readRange(header: string | undefined, size: number): { start: number; e
   return { start, end };
 }
 
-function objectHeaders(file: LogFile): Record<string, string> {
+function objectHeaders(file: LogFile, trail: TrailIdentity): Record<string, string> {
   return {
     'Last-Modified': httpDate(file.deliveredAt),
     ETag: file.etag,
     'Accept-Ranges': 'bytes',
     'Content-Type': 'application/x-gzip',
     // The trail encrypts its log files with its KMS key (DescribeTrails KmsKeyId).
-    'x-amz-server-side-encryption': 'aws:kms',
-    'x-amz-server-side-encryption-aws-kms-key-id': TRAIL_KMS_KEY_ARN,
+    ...(trail.kmsKeyArn
+      ? { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': trail.kmsKeyArn }
+      : { 'x-amz-server-side-encryption': 'AES256' }),
   };
 }
 
@@ -430,12 +436,12 @@ export function serveS3(req: S3Request): S3Answer {
     // Reading the bytes of an SSE-KMS object takes kms:Decrypt on its key (HEAD does not decrypt).
     // CHOICE: a refusal is S3's 403 AccessDenied with KMS's message; a key that cannot be used
     // (disabled, pending deletion) is 400 `KMS.<KMS code>` with KMS's message.
-    if (!head) {
-      const refused = req.kmsDecrypt(TRAIL_KMS_KEY_ARN, { 'aws:cloudtrail:arn': TRAIL_ARN, 'aws:s3:arn': objectArn });
+    if (!head && bucket.trail.kmsKeyArn) {
+      const refused = req.kmsDecrypt(bucket.trail.kmsKeyArn, { 'aws:cloudtrail:arn': bucket.trail.arn, 'aws:s3:arn': objectArn });
       if (refused?.code === 'AccessDeniedException') throw new S3Error('AccessDenied', refused.message, 403);
       if (refused) throw new S3Error(refused.code.startsWith('KMS.') ? refused.code : `KMS.${refused.code}`, refused.message, 400);
     }
-    const headers = { ...base, ...objectHeaders(file) };
+    const headers = { ...base, ...objectHeaders(file, bucket.trail) };
     const range = readRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, file.body.length);
     if (range === 'unsatisfiable') {
       throw new S3Error('InvalidRange', 'The requested range is not satisfiable', 416, { RangeRequested: String(req.headers.range), ActualObjectSize: String(file.body.length) }, { 'Content-Range': `bytes */${file.body.length}` });

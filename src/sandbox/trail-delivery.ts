@@ -21,7 +21,6 @@
 
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { SANDBOX_ACCOUNT } from './constants.js';
 import { HISTORY_MS, TRAIL_HOME_REGION, TRAIL_KEY_PREFIX, type CloudTrailRecord, type TimedRecord, type Trail } from './cloudtrail.js';
 import { historyEvents } from './workloads.js';
 
@@ -59,7 +58,7 @@ function pad(n: number, width = 2): string {
  */
 export function logsRoot(trail: Trail): string {
   const org = trail.organizationId ? `${trail.organizationId}/` : '';
-  return `${TRAIL_KEY_PREFIX}/AWSLogs/${org}${SANDBOX_ACCOUNT}/CloudTrail/`;
+  return `${TRAIL_KEY_PREFIX}/AWSLogs/${org}${trail.store.account}/CloudTrail/`;
 }
 
 function regionDir(trail: Trail, region: string): string {
@@ -83,10 +82,10 @@ function uniqueString(seed: string): string {
 }
 
 /** `<account>_CloudTrail_<region>_<yyyymmddThhmmZ>_<UniqueString>.json.gz` */
-export function logFileName(region: string, deliveredAt: number, unique: string): string {
+export function logFileName(account: string, region: string, deliveredAt: number, unique: string): string {
   const d = new Date(deliveredAt);
   const stamp = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}Z`;
-  return `${SANDBOX_ACCOUNT}_CloudTrail_${region}_${stamp}_${unique}.json.gz`;
+  return `${account}_CloudTrail_${region}_${stamp}_${unique}.json.gz`;
 }
 
 /** The last delivery at or before `now`. */
@@ -144,7 +143,7 @@ export function dayFiles(trail: Trail, region: string, dayStart: number, now: nu
     .map(([deliveredAt, entries]) => {
       const records = entries.sort(byTimeThenId).map((e) => e.record);
       const body = gzipSync(Buffer.from(JSON.stringify({ Records: records })));
-      const name = logFileName(region, deliveredAt, uniqueString(`${trail.seededAt}/${region}/${deliveredAt}`));
+      const name = logFileName(trail.store.account, region, deliveredAt, uniqueString(`${trail.seededAt}/${region}/${deliveredAt}`));
       return { key: `${dayDir(trail, region, dayStart)}${name}`, region, deliveredAt, records, body, etag: `"${createHash('md5').update(body).digest('hex')}"` };
     });
   const complete = dayStart + DAY - DELIVERY_INTERVAL_MS <= delivered;

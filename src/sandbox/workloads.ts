@@ -619,7 +619,7 @@ export function runWorkloads(trail: Trail, ctx: RequestContext): void {
     if (entry) added.push(entry);
   }
   trail.advanceCursor(nowMs);
-  if (added.length > 0) deliverRecords(ctx.deliverLogs, added);
+  if (added.length > 0) deliverRecords(ctx.deliverLogs, added, trail.store.account);
 }
 
 // ---------------------------------------------------------------------------------------------

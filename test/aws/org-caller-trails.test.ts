@@ -12,6 +12,7 @@ import { DescribeKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/clien
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../../src/app/connect.js';
 import { collectUsage, type UsageDocument } from '../../src/commands/usage.js';
+import { findInsightsTarget } from '../../src/aws/insights.js';
 import { outsideAccountsOf } from '../../src/commands/usage-accounts.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
@@ -136,4 +137,29 @@ describe('usage --org: the callers’ own trails', () => {
     expect(etl.failed).toBe(owner.callers.find((c) => c.id.endsWith('role/AnalyticsEtl'))!.failed);
     expect(group.count).toBe(owner.count + group.fromCallerTrail!.failed);
   }, 60_000);
+});
+
+describe('a member account’s trails', () => {
+  it('its own trail delivers to its own log group: Logs Insights is found there', async () => {
+    connection = await connect({ regions: ['us-east-1'], sandbox: false, readOnly: true, org: true, endpointUrl: sandbox.url });
+    const clients = connection.accounts!.find((a) => a.id === PAYMENTS_ACCOUNT)!.clients!;
+    const found = await findInsightsTarget(clients.cloudtrail('us-east-1'), (r) => clients.logs(r), 'us-east-1');
+    expect(found.why).toBeUndefined();
+    expect(found.target).toMatchObject({ logGroupName: `aws-cloudtrail-logs-${PAYMENTS_ACCOUNT}-management`, logGroupRegion: 'us-east-1' });
+  }, 30_000);
+
+  it('under an organization trail, its log group is said to be in the management account, not missing', async () => {
+    const org = await startSandbox({ port: 0, organizationId: 'o-a1b2c3d4e5' });
+    try {
+      connection = await connect({ regions: ['us-east-1'], sandbox: false, readOnly: true, org: true, endpointUrl: org.url });
+      const clients = connection.accounts!.find((a) => a.id === PAYMENTS_ACCOUNT)!.clients!;
+      const found = await findInsightsTarget(clients.cloudtrail('us-east-1'), (r) => clients.logs(r), 'us-east-1');
+      expect(found.target).toBeUndefined();
+      expect(found.why).toBe(`trail management-events is the organization's trail: its log group aws-cloudtrail-logs-${MANAGEMENT}-management is in account ${MANAGEMENT}, which owns the trail, not in this account`);
+    } finally {
+      await connection?.close();
+      connection = undefined;
+      await org.close();
+    }
+  }, 30_000);
 });

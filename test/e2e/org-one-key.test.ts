@@ -1,6 +1,6 @@
 // One key's commands with several accounts (--org), the program built, against a sandbox in this
 // test process so the test sees every request that reached it: `show`, `rotation enable`,
-// `retire start|status|rollback` of a member account's key, named by its ARN, work in that account
+// `retire start|advance|status|rollback` of a member account's key, named by its ARN, work in that account
 // only — its reading role for reads, --operator-role for changes (journalled with it), nothing
 // assumed in any other account, no inventory read — and are refused, with nothing sent, for a key
 // not named by its ARN, an account out of scope, or a change without --operator-role.
@@ -131,7 +131,7 @@ describe.skipIf(externalEndpoint !== undefined)('one key of a member account wit
     expect(requests().filter((r) => r.service === 'kms')).toEqual([]);
   }, 120_000);
 
-  it('retire start --org --operator-role, then retire status --org (every account, and the key), then retire rollback', async () => {
+  it('retire start --org --operator-role, then retire status --org (every account, and the key), retire advance (the alarm on its own trail), then retire rollback', async () => {
     const operator = ['--org', '--operator-role', 'KeywardenOperator'];
     const start = await keywarden(['retire', 'start', SCRATCH, ...operator, '--yes', '--json']);
     expect(start.code, start.stderr).toBe(0);
@@ -159,10 +159,27 @@ describe.skipIf(externalEndpoint !== undefined)('one key of a member account wit
     expect(assumed()).toEqual([`arn:aws:iam::${ANALYTICS_ACCOUNT}:role/OrganizationAccountAccessRole`]);
     expect(mutations()).toEqual([]);
 
+    // The alarm: a metric filter on the analytics account's own trail's log group, and an alarm on
+    // it, made through the operator role there.
+    endpoint.clearRequests();
+    const armed = await keywarden(['retire', 'advance', SCRATCH, ...operator, '--yes', '--json']);
+    expect(armed.code, armed.stderr).toBe(0);
+    expect(JSON.parse(armed.stdout)).toMatchObject({ record: { stage: 'watching' } });
+    const made = requests().filter((r) => r.operation === 'PutMetricFilter' || r.operation === 'PutMetricAlarm');
+    expect(made.map((r) => [r.operation, r.caller, r.status])).toEqual([
+      ['PutMetricFilter', OPERATOR, 200],
+      ['PutMetricAlarm', OPERATOR, 200],
+    ]);
+    expect(made[0]!.params).toMatchObject({ logGroupName: `aws-cloudtrail-logs-${ANALYTICS_ACCOUNT}-management` });
+
     endpoint.clearRequests();
     const back = await keywarden(['retire', 'rollback', SCRATCH, ...operator, '--yes', '--json']);
     expect(back.code, back.stderr).toBe(0);
     expect(JSON.parse(back.stdout)).toMatchObject({ keyState: 'Enabled', record: { stage: 'closed' } });
+    expect(requests().filter((r) => r.operation === 'DeleteMetricFilter' || r.operation === 'DeleteAlarms').map((r) => [r.operation, r.caller])).toEqual([
+      ['DeleteAlarms', OPERATOR],
+      ['DeleteMetricFilter', OPERATOR],
+    ]);
     expect(mutations().map((r) => [r.operation, r.caller])).toContainEqual(['EnableKey', OPERATOR]);
     expect(journal().filter((e) => e.action === 'EnableKey').map((e) => [e.account, e.caller])).toEqual([
       [ANALYTICS_ACCOUNT, OPERATOR],

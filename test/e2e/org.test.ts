@@ -62,6 +62,9 @@ describe('--sandbox --org', () => {
     expect(analytics.fromCallerTrail!.errorCodes).toEqual([{ code: 'AccessDenied', count: analytics.fromCallerTrail!.failed }]);
     expect(analytics.callers.find((c) => c.id === 'arn:aws:iam::333344445555:role/ReportingBatch')!.fromCallerTrail).toBe(analytics.fromCallerTrail!.failed);
     expect(monthDoc.callerTrails).toMatchObject({ read: true, accounts: [{ accountId: '333344445555', status: 'read', onlyThere: analytics.fromCallerTrail!.failed }] });
+    // In words: the Events line says the refusals found only in the callers' trails are counted below.
+    const monthText = await keywarden(['usage', ledger.arn, '--days', '30', '--sandbox', '--org', '--accounts', '222233334444,333344445555'], home);
+    expect(monthText.stdout).toMatch(new RegExp(`^Events +\\d+ \\(\\d+ failed, \\d+ dry runs\\); ${analytics.fromCallerTrail!.failed} more refused, only in callers' own trails \\(below\\)`, 'm'));
     // One account: one trail, and the document says what that leaves out.
     const single = JSON.parse((await keywarden(['usage', 'alias/app/payments-db', '--json', '--sandbox'], home)).stdout) as { callerTrails: { read: boolean; note: string } };
     expect(single.callerTrails).toEqual({ read: false, note: expect.stringContaining('only in that account') });
