@@ -35,6 +35,8 @@ export class TrailChecks {
   constructor(
     private readonly clients: Clients,
     private readonly now: () => Date,
+    /** The account whose keys are retired here, where the metric filter and alarm are made ('' when unknown). */
+    private readonly account = '',
   ) {}
 
   /**
@@ -102,6 +104,7 @@ export class TrailChecks {
         ...(trail.CloudWatchLogsLogGroupArn ? { logGroupArn: trail.CloudWatchLogsLogGroupArn } : {}),
       },
       region,
+      this.account || undefined,
     );
     if (coverage) return coverage;
     const ct = this.clients.cloudtrail(trail.HomeRegion ?? region);

@@ -129,7 +129,7 @@ export class Retirements {
     this.store = options.store;
     this.identity = options.identity;
     this.clock = options.now ?? (() => new Date());
-    this.trails = new TrailChecks(this.clients, this.clock);
+    this.trails = new TrailChecks(this.clients, this.clock, this.identity.account);
     this.observer = new Observer(this.clients, this.trails, this.clock, this.identity.arn);
   }
 

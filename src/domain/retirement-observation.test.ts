@@ -141,6 +141,11 @@ describe('drift of the alarm, the filter and the trail', () => {
     expect(trailCoverageProblem({ name: 't', isMultiRegion: false, homeRegion: 'eu-west-1', logGroupArn: 'arn:aws:logs:eu-west-1:111122223333:log-group:g:*' }, 'us-east-1')).toBe('covers only eu-west-1, not us-east-1');
     expect(trailCoverageProblem({ name: 't', isMultiRegion: true }, 'us-east-1')).toBe('does not deliver to CloudWatch Logs');
     expect(trailCoverageProblem({ name: 't', isMultiRegion: true, logGroupArn: 'arn:aws:logs:eu-west-1:111122223333:log-group:g:*' }, 'us-east-1')).toBeUndefined();
+    expect(trailCoverageProblem({ name: 't', isMultiRegion: true, logGroupArn: 'arn:aws:logs:eu-west-1:111122223333:log-group:g:*' }, 'us-east-1', '111122223333')).toBeUndefined();
+    // An organization trail seen from a member account: its log group is in the management account.
+    expect(trailCoverageProblem({ name: 'org', isMultiRegion: true, logGroupArn: 'arn:aws:logs:us-east-1:111122223333:log-group:org-trail:*' }, 'us-east-1', '222233334444')).toBe(
+      'delivers to log group org-trail in account 111122223333 (an organization trail\'s logs are in the account that owns it), where an alarm made in this account (222233334444) cannot watch',
+    );
     expect(eventSelectorProblem({})).toBeUndefined();
     expect(eventSelectorProblem({ basic: [{ readWriteType: 'WriteOnly' }] })).toMatch(/leave out KMS read-only/);
     expect(eventSelectorProblem({ advanced: [{ fields: [{ field: 'eventCategory', equals: ['Management'] }, { field: 'eventSource', notEquals: ['kms.amazonaws.com'] }] }] })).toMatch(/advanced/);

@@ -194,11 +194,20 @@ export interface TrailFacts {
   logGroupArn?: string;
 }
 
-/** Why a trail cannot see a use of a key in `region` from its settings alone (before its status is read); undefined when it may. */
-export function trailCoverageProblem(trail: TrailFacts, region: string): string | undefined {
+/**
+ * Why a trail cannot see a use of a key in `region` from its settings alone (before its status is
+ * read); undefined when it may. `account` is the key's: the metric filter and the alarm are made
+ * there, so a trail delivering to another account's log group (an organization trail seen from a
+ * member account: its logs go to the management account's group) cannot feed them.
+ */
+export function trailCoverageProblem(trail: TrailFacts, region: string, account?: string): string | undefined {
   if (!trail.isMultiRegion && trail.homeRegion !== region) return `covers only ${trail.homeRegion}, not ${region}`;
   if (!trail.logGroupArn) return 'does not deliver to CloudWatch Logs';
-  if (!logGroupFromArn(trail.logGroupArn)) return `unreadable log group ARN ${trail.logGroupArn}`;
+  const group = logGroupFromArn(trail.logGroupArn);
+  if (!group) return `unreadable log group ARN ${trail.logGroupArn}`;
+  if (account && group.account !== account) {
+    return `delivers to log group ${group.name} in account ${group.account} (an organization trail's logs are in the account that owns it), where an alarm made in this account (${account}) cannot watch`;
+  }
   return undefined;
 }
 

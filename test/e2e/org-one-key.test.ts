@@ -34,11 +34,11 @@ beforeEach(() => {
   endpoint.clearRequests();
 });
 
-function keywarden(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function keywarden(args: string[], env: Record<string, string> = {}, url = endpoint.url): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      [CLI, ...args, '--endpoint-url', endpoint.url],
+      [CLI, ...args, '--endpoint-url', url],
       {
         env: {
           PATH: process.env.PATH ?? '',
@@ -185,6 +185,24 @@ describe.skipIf(externalEndpoint !== undefined)('one key of a member account wit
       [ANALYTICS_ACCOUNT, OPERATOR],
       [ANALYTICS_ACCOUNT, OPERATOR],
     ]);
+  }, 120_000);
+
+  it("under an organization trail, a member key's alarm is refused before anything is made: the trail's log group is in the management account", async () => {
+    const org = await openEndpoint({ organizationId: 'o-a1b2c3d4e5' });
+    try {
+      const operator = ['--org', '--operator-role', 'KeywardenOperator'];
+      const start = await keywarden(['retire', 'start', SCRATCH, ...operator, '--yes', '--json'], {}, org.url);
+      expect(start.code, start.stderr).toBe(0);
+      org.clearRequests();
+      const armed = await keywarden(['retire', 'advance', SCRATCH, ...operator, '--yes'], {}, org.url);
+      expect(armed.code, armed.stderr).toBe(1);
+      expect(armed.stderr).toContain("management-events: delivers to log group aws-cloudtrail-logs-111122223333-management in account 111122223333 (an organization trail's logs are in the account that owns it), where an alarm made in this account (" + ANALYTICS_ACCOUNT + ') cannot watch');
+      expect(org.sandbox!.requests().filter((r) => r.service === 'logs' || r.service === 'monitoring').map((r) => r.operation)).not.toContain('PutMetricFilter');
+      const back = await keywarden(['retire', 'rollback', SCRATCH, ...operator, '--yes', '--json'], {}, org.url);
+      expect(back.code, back.stderr).toBe(0);
+    } finally {
+      await org.close();
+    }
   }, 120_000);
 
   it('a key not named by its ARN is a usage error (exit 2) before anything is sent', async () => {
