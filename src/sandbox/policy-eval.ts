@@ -133,7 +133,10 @@ function statementPrincipal(statement: PolicyStatement, principal: EvalPrincipal
     return best;
   }
   if (statement.notPrincipals) {
-    return statement.notPrincipals.some((p) => principalMatch(p, principal) !== undefined) ? undefined : 'direct';
+    // Only a principal NotPrincipal names is left out: an account's root ARN there leaves out the
+    // account's root user, not everyone in the account (IAM User Guide, "AWS JSON policy elements:
+    // NotPrincipal": Bob and the account's root listed → denied to all principals except Bob).
+    return statement.notPrincipals.some((p) => principalMatch(p, principal) === 'direct') ? undefined : 'direct';
   }
   return undefined; // a key-policy statement without Principal applies to no one
 }

@@ -196,6 +196,22 @@ describe('the kms:TrailingDaysWithoutKeyUsage guard', () => {
   });
 });
 
+describe('NotPrincipal', () => {
+  it("a Deny with NotPrincipal leaves out only the principals it names: the account's root ARN there leaves out the root user, not the account", async () => {
+    const arn = await h.createKey({
+      Policy: policy(ROOT, {
+        Sid: 'Only the operator',
+        Effect: 'Deny',
+        NotPrincipal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/KeywardenOperator`, OPERATOR, `arn:aws:iam::${ACCOUNT}:root`] },
+        Action: 'kms:*',
+        Resource: '*',
+      }),
+    });
+    expect((await h.kms().send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata!.Arn).toBe(arn);
+    expect(await failure(auditor().send(new DescribeKeyCommand({ KeyId: arn })))).toMatchObject({ name: 'AccessDeniedException', message: explicitDeny(AUDITOR, 'DescribeKey', arn) });
+  });
+});
+
 describe('other condition keys KMS supplies', () => {
   it('kms:RotationPeriodInDays bounds the rotation period', async () => {
     const arn = await h.createKey({
