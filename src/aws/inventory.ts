@@ -105,11 +105,12 @@ export async function loadRow(
       return { kind: 'error', message: p.message } as const;
     }),
     withLastUse
-      ? readLastUsage(kms, meta, signal).catch((error: unknown): LastUsage => {
+      ? // Read at the account's time (the sandbox's clock on a sandbox), so its age is counted as the cache counts it.
+        readLastUsage(kms, meta, signal, { now: () => clients.now() }).catch((error: unknown): LastUsage => {
           if (signal?.aborted) throw error;
           const p = problem('GetKeyLastUsage', error);
           problems.push(p);
-          return { kind: 'error', message: p.message, readAt: new Date().toISOString() };
+          return { kind: 'error', message: p.message, readAt: clients.now().toISOString() };
         })
       : Promise.resolve<LastUsage>({ kind: 'pending' }),
     attempt('ListResourceTags', problems, [], () => listTags(kms, meta.arn, signal), signal),

@@ -808,7 +808,7 @@ export class Retirements {
     const guard = policy === undefined ? undefined : trailingDaysGuard(policy, action);
     if (!guard) return undefined;
     const meta = await describeKey(kms, record.keyArn, record.region).catch(() => undefined);
-    const lastUsage = meta ? await readLastUsage(kms, meta).catch(() => undefined) : undefined;
+    const lastUsage = meta ? await readLastUsage(kms, meta, undefined, { now: () => this.now(record.region) }).catch(() => undefined) : undefined;
     return new KeywardenError('access-denied', guardRefusal(action, guard, lastUsage, this.now(record.region)), { ...(domain.code ? { code: domain.code } : {}), cause: error });
   }
 

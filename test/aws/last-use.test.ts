@@ -259,7 +259,7 @@ sandboxOnly('last use, read in the background', () => {
 });
 
 sandboxOnly('last use read times in the account time', () => {
-  it("stamps each value with the sandbox's time, so a value read after `sandbox clock +30d` is fresh, not a month old", async () => {
+  it("stamps each value with the sandbox's time, so a value read after `sandbox clock +30d` is fresh, not a month old (the background reader and the key detail)", async () => {
     const endpoint = await openEndpoint();
     const previousHome = process.env.KEYWARDEN_HOME;
     process.env.KEYWARDEN_HOME = await mkdtemp(path.join(tmpdir(), 'kw-last-use-clock-'));
@@ -279,6 +279,10 @@ sandboxOnly('last use read times in the account time', () => {
         expect(Math.abs(sandboxNow - readAt)).toBeLessThan(5 * 60_000);
       }
       await feed.close();
+      // The key detail (and `show`) reads last use with the row: in the account's time too.
+      const detail = await source.loadDetail(rows.find((row) => row.aliases.includes('alias/app/payments-db'))!);
+      const read = detail.row.lastUsage;
+      expect(Math.abs(sandboxNow - Date.parse('readAt' in read && read.readAt ? read.readAt : ''))).toBeLessThan(5 * 60_000);
     } finally {
       if (previousHome === undefined) delete process.env.KEYWARDEN_HOME;
       else process.env.KEYWARDEN_HOME = previousHome;
