@@ -109,6 +109,30 @@ interface RegionReader<V> {
   regionWide?: V;
   /** While `prefill` runs: until when the keys other than the selected one wait for it (wall clock). */
   prefillWaitUntil?: number;
+  /** The last minute's reads (wall clock), each with whether it gave a value or must be tried again: what share of the pace becomes values. */
+  recent: Array<{ at: number; done: boolean }>;
+}
+
+/** How far back the share of reads that give a value is measured. */
+const RECENT_MS = 60_000;
+/** Reads needed before that share replaces the pace in the time left. */
+const RECENT_MIN = 5;
+
+/** Seconds of reading needed before the values' own rate replaces the pace in the time left. */
+const RECENT_MIN_SECONDS = 10;
+
+/**
+ * Keys per second a region really fills: the pace, or — once it has read for a while — the rate
+ * values came at over the last minute when that is lower. A read throttled again and again (an
+ * account whose quota others take; the SDK's own retries included) costs requests and fills
+ * nothing, so the time left is counted from what is filled, not from what is sent.
+ */
+export function fillRate(pace: number, recent: ReadonlyArray<{ at: number; done: boolean }>, now: number): number {
+  if (recent.length < RECENT_MIN) return pace;
+  const seconds = (now - recent[0]!.at) / 1000;
+  if (seconds < RECENT_MIN_SECONDS) return pace;
+  const done = recent.filter((r) => r.done).length;
+  return Math.min(pace, Math.max(done, 0.5) / seconds);
 }
 
 function defaultBackoff(round: number): number {
@@ -212,8 +236,13 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
       }
       left.push(regionLeft);
     }
-    // Each region at its own pace (lower while the account's other clients leave less of the quota).
-    const paces = [...this.regions.values()].map((region) => this.paceOf(region.region));
+    // Each region at its own pace (lower while the account's other clients leave less of the quota),
+    // and only the share of it that gives values.
+    const since = Date.now() - RECENT_MS;
+    const paces = [...this.regions.values()].map((region) => {
+      while (region.recent.length > 0 && region.recent[0]!.at < since) region.recent.shift();
+      return fillRate(this.paceOf(region.region), region.recent, since + RECENT_MS);
+    });
     const reading = left.map((n, i) => (n > 0 ? paces[i]! : 0));
     const perSecond = reading.some((pace) => pace > 0) ? reading.reduce((sum, pace) => sum + pace, 0) : (paces[0] ?? this.perSecond);
     const seconds = Math.max(0, ...left.map((n, i) => secondsLeft([n], paces[i]!)));
@@ -258,6 +287,7 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
       inFlight: 0,
       dirty: false,
       loaded: Promise.resolve(),
+      recent: [],
     };
     reader.loaded = this.loadStored(reader);
     reader.loop = this.run(reader);
@@ -394,6 +424,7 @@ export class BackgroundKeyReader<V extends { readAt?: string }> implements KeyFe
     region.inFlight += 1;
     try {
       const outcome = await this.payload.read(this.clients.kms(region.region), entry.row, { signal: this.abort.signal, now: this.now, lastTry: entry.failures + 1 >= this.maxRounds });
+      region.recent.push({ at: Date.now(), done: !('retry' in outcome) });
       if ('retry' in outcome) {
         if (this.closed) return;
         entry.failures += 1;
