@@ -44,4 +44,18 @@ describe('toDomainError on an operation the endpoint does not serve', () => {
     expect(domain.kind).toBe('aws');
     expect(domain.message).toMatch(/HTTP 500 with an HTML page, not an AWS answer/);
   });
+
+  // What the SDK throws for an error answer with no AWS error in it: only the name "Unknown".
+  const bare = (status: number, headers: Record<string, string>) =>
+    Object.assign(new Error('UnknownError'), { name: 'Unknown', $fault: 'client', $metadata: { httpStatusCode: status }, $response: { statusCode: status, headers } });
+
+  it('an empty 404 says what the endpoint answered, not "UnknownError"', () => {
+    const domain = toDomainError(bare(404, { 'content-length': '0' }), 'Organizations');
+    expect(domain.message).toBe('Organizations: the endpoint does not serve this operation (HTTP 404 with an empty body, not an AWS error)');
+  });
+
+  it('an empty 403 or 500 is "not an AWS answer", with its status', () => {
+    expect(toDomainError(bare(403, { 'content-length': '0' })).message).toMatch(/^the endpoint answered HTTP 403 with an empty body, not an AWS answer/);
+    expect(toDomainError(bare(500, { 'content-type': 'text/plain' })).message).toMatch(/^the endpoint answered HTTP 500 with a text\/plain body, not an AWS answer/);
+  });
 });

@@ -23,10 +23,17 @@ function unreadableAnswer(sdk: SdkErrorLike, raw: string): string | undefined {
   const parseFailed = /Deserialization error/i.test(raw) || (sdk.name === 'SyntaxError' && sdk.$response !== undefined);
   // A query-protocol client (STS) reading an HTML error page names the error "Unknown".
   const unknownHtml = sdk.name === 'Unknown' && type === 'text/html';
-  if (!parseFailed && !unknownHtml) return undefined;
+  // An error answer without an AWS error in it (an empty 404 …): the SDK names it only "UnknownError".
+  const noAwsError = sdk.$response !== undefined && /^Unknown(Error)?$/.test(sdk.name ?? '') && /^Unknown(Error)?$/.test(raw.trim());
+  if (!parseFailed && !unknownHtml && !noAwsError) return undefined;
   const status = sdk.$response?.statusCode ?? sdk.$metadata?.httpStatusCode;
-  const what = type === 'text/html' || /Unexpected token '<'/.test(raw) ? 'an HTML page' : type ? `a ${type} body` : 'a body';
+  const what = type === 'text/html' || /Unexpected token '<'/.test(raw) ? 'an HTML page' : emptyAnswer(sdk) ? 'an empty body' : type ? `a ${type} body` : 'a body';
   return `the endpoint answered${status ? ` HTTP ${status}` : ''} with ${what}, not an AWS answer — is the endpoint URL right, or is a proxy in the way?`;
+}
+
+function emptyAnswer(sdk: SdkErrorLike): boolean {
+  const headers = sdk.$response?.headers ?? {};
+  return headers['content-length'] === '0' || (headers['content-type'] === undefined && headers['transfer-encoding'] === undefined);
 }
 
 /**
@@ -126,7 +133,7 @@ export function toDomainError(error: unknown, what?: string): KeywardenError {
       message = unreadable!;
       break;
     case 'not-served':
-      message = `the endpoint does not serve this operation (${notServed === 'code' ? code : `HTTP ${notServed}`})`;
+      message = `the endpoint does not serve this operation (${notServed === 'code' ? code : `HTTP ${notServed}${emptyAnswer(sdk) ? ' with an empty body, not an AWS error' : ''}`})`;
       break;
     case 'no-credentials':
       message = `no usable AWS credentials (${raw}). Use --profile or AWS_PROFILE, set AWS credentials in the environment, or try the built-in sandbox with --sandbox`;
