@@ -59,3 +59,21 @@ describe('toDomainError on an operation the endpoint does not serve', () => {
     expect(toDomainError(bare(500, { 'content-type': 'text/plain' })).message).toMatch(/^the endpoint answered HTTP 500 with a text\/plain body, not an AWS answer/);
   });
 });
+
+describe('system errors in words', () => {
+  it('a read of a directory (no path in the error) is said in words, not EISDIR: illegal operation', () => {
+    const error = Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR', syscall: 'read', errno: -21 });
+    expect(toDomainError(error).message).toMatch(/^cannot read a file: it is a directory, not a file \(EISDIR\)/);
+  });
+
+  it('no network: says the name could not be resolved or the connection was refused, not that an endpoint answered', async () => {
+    const { retryReason } = await import('./retry-budget.js');
+    const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND kms.us-east-1.amazonaws.com'), { code: 'ENOTFOUND', syscall: 'getaddrinfo' });
+    expect(retryReason(notFound)).toBe('the host name could not be resolved (ENOTFOUND)');
+    expect(toDomainError(notFound, 'ListKeys').message).toBe('ListKeys: cannot reach AWS: the host name could not be resolved (getaddrinfo ENOTFOUND kms.us-east-1.amazonaws.com)');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    expect(retryReason(refused)).toBe('could not connect: the connection was refused (ECONNREFUSED)');
+    expect(retryReason(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }))).toBe('could not connect: the connection timed out (ETIMEDOUT)');
+    expect(retryReason({ $metadata: { httpStatusCode: 502 } })).toBe('the endpoint answered HTTP 502');
+  });
+});

@@ -155,7 +155,7 @@ export function App(props: AppProps) {
     if (!onRetry) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const unsubscribe = onRetry((notice) => {
-      setRetrying({ text: `the endpoint answered ${notice.reason}; retrying (attempt ${notice.attempt})…`, tone: 'warning' });
+      setRetrying({ text: `${notice.reason}; retrying (attempt ${notice.attempt})…`, tone: 'warning' });
       clearTimeout(timer);
       timer = setTimeout(() => setRetrying(undefined), 5_000);
     });
