@@ -33,7 +33,7 @@ function unreadableAnswer(sdk: SdkErrorLike, raw: string): string | undefined {
 
 function emptyAnswer(sdk: SdkErrorLike): boolean {
   const headers = sdk.$response?.headers ?? {};
-  return headers['content-length'] === '0' || (headers['content-type'] === undefined && headers['transfer-encoding'] === undefined);
+  return headers['content-length'] === '0' || (headers['content-length'] === undefined && headers['content-type'] === undefined && headers['transfer-encoding'] === undefined);
 }
 
 /**
