@@ -19,6 +19,15 @@ export default tseslint.config(
     },
   },
   {
+    // Every AWS client is made by makeClient (src/aws/endpoint-guard.ts): its endpoint is checked
+    // before anything is sent, and the profile it is given chooses its endpoint as AWS_PROFILE would.
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/aws/endpoint-guard.ts', '**/*.test.{ts,tsx}'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: 'NewExpression[callee.name=/Client$/]', message: 'make AWS clients with makeClient (src/aws/endpoint-guard.ts): it guards their endpoint' }],
+    },
+  },
+  {
     // Tests may poke at loosely typed answers, reassign a frame they wait for, and match the
     // escape and control characters that must (not) reach the screen.
     files: ['test/**', 'bench/**', '**/*.test.{ts,tsx}'],

@@ -20,7 +20,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { KeywardenError } from '../domain/errors.js';
+import { KeywardenError, systemErrorMeaning } from '../domain/errors.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../domain/findings.js';
 import { configDir } from '../journal/paths.js';
 
@@ -96,7 +96,8 @@ export async function loadConfig(file: string = configPath()): Promise<Keywarden
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { file, found: false, thresholds: { ...DEFAULT_THRESHOLDS, adminRoles: [...DEFAULT_THRESHOLDS.adminRoles] }, suppressions: [] };
-    throw new KeywardenError('validation', `the config file ${file} cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})`, { cause: error });
+    const meaning = systemErrorMeaning(code);
+    throw new KeywardenError('validation', `the config file ${file} cannot be read: ${meaning ? `${meaning} (${code})` : (code ?? (error instanceof Error ? error.message : String(error)))}`, { cause: error });
   }
   return { file, found: true, thresholds: parseConfigText(text, file), suppressions: parseConfigFile(text, file).suppressions ?? [] };
 }

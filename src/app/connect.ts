@@ -111,6 +111,8 @@ async function connectProfiles(
   } else {
     for (const profile of profiles) await assertProfileExists(profile);
   }
+  const { assertEndpointsAreSafe } = await import('../aws/endpoint-guard.js');
+  for (const profile of profiles) await assertEndpointsAreSafe({ profile, ...(base.endpoint ? { explicit: base.endpoint } : {}), allowInsecure: base.allowInsecureEndpoint ?? false });
   return profileAccountHandles({
     regions,
     profiles,
@@ -285,6 +287,9 @@ export async function connect(flags: ConnectFlags): Promise<Connection> {
     return over(regions);
   }
   if (flags.profile) await (await import('../aws/profiles.js')).assertProfileExists(flags.profile);
+  // Every endpoint that would be used, however it was chosen, is checked before anything is sent.
+  const { assertEndpointsAreSafe } = await import('../aws/endpoint-guard.js');
+  await assertEndpointsAreSafe({ ...(flags.profile ? { profile: flags.profile } : {}), ...(flags.endpointUrl ? { explicit: flags.endpointUrl } : {}), allowInsecure: flags.allowInsecureEndpoint ?? false });
   let regions = await resolveRegions({ regions: flags.regions, ...(flags.profile ? { profile: flags.profile } : {}) }).catch((error: unknown) => {
     // --all-regions only needs some region to ask; us-east-1 answers for every commercial account.
     if (flags.allRegions) return ['us-east-1'];

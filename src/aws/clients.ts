@@ -11,7 +11,7 @@ import { KeywardenError } from '../domain/errors.js';
 import { isThrottle } from './errors.js';
 import { KMS_QUOTAS, OperationLimiter } from './rate-limit.js';
 import { abortError, limiterFor, LOOKUP_EVENTS_PER_SECOND } from './usage.js';
-import { assertEndpointIsSafe, guardEndpoint } from './endpoint-guard.js';
+import { assertEndpointIsSafe, makeClient } from './endpoint-guard.js';
 import { isReadOperation } from './read-operations.js';
 import { BudgetedRetryStrategy, shortBackoff, type RetryNotice } from './retry-budget.js';
 import { AccountClock, SANDBOX_TIME_HEADER } from '../domain/clock.js';
@@ -305,7 +305,7 @@ export async function resolveRegions(options: Pick<ConnectOptions, 'regions' | '
   if (regions.length > 0) return regions;
   const fromEnv = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (fromEnv) return resolveRegions({ regions: [fromEnv] });
-  const probe = new STSClient(options.profile ? { profile: options.profile } : {});
+  const probe = makeClient(STSClient, options.profile ? { profile: options.profile } : {});
   try {
     const region = await probe.config.region();
     return resolveRegions({ regions: [region] });
@@ -340,13 +340,14 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
   const common = sharedClientConfig(options);
   const made: Array<{ destroy(): void }> = [];
   const clock = options.accountClock ?? new AccountClock();
-  /** One client per region, built on first use with the read-only guard when asked for. */
+  const build: typeof makeClient = (Client, config) => makeClient(Client, config, { allowInsecure: options.allowInsecureEndpoint ?? false });
+  /** One client per region, built on first use (makeClient: endpoint guarded) with the read-only guard when asked for. */
   const perRegion = <T extends { destroy(): void }>(make: (region: string) => T): ((region: string) => T) => {
     const byRegion = new Map<string, T>();
     return (region) => {
       let client = byRegion.get(region);
       if (!client) {
-        client = guardEndpoint(make(region), { allowInsecure: options.allowInsecureEndpoint ?? false });
+        client = make(region);
         if (options.readOnly) guardReadOnly(client);
         if (options.endpoint) followSandboxTime(client, clock);
         if (options.inFlight) capInFlight(client, options.inFlight);
@@ -373,19 +374,19 @@ export function createClients(options: ConnectOptions & { regions: readonly stri
   const kms = perRegion((region) => {
     const limiter = new OperationLimiter(quotas);
     limiters.set(region, limiter);
-    return resolveMiddlewareOnce(paceToQuotas(new KMSClient({ ...common, region, retryStrategy: retry(), cacheMiddleware: true }), limiter));
+    return resolveMiddlewareOnce(paceToQuotas(build(KMSClient, { ...common, region, retryStrategy: retry(), cacheMiddleware: true }), limiter));
   });
   const cloudtrail = perRegion((region) => {
-    const client = new CloudTrailClient({ ...common, region, retryMode: 'adaptive', maxAttempts: options.maxAttempts ?? 5 });
+    const client = build(CloudTrailClient, { ...common, region, retryMode: 'adaptive', maxAttempts: options.maxAttempts ?? 5 });
     if (scale !== 1) limiterFor(client, LOOKUP_EVENTS_PER_SECOND * scale);
     return client;
   });
-  const logs = perRegion((region) => new CloudWatchLogsClient({ ...common, region, retryStrategy: retry() }));
-  const cloudwatch = perRegion((region) => new CloudWatchClient({ ...common, region, retryStrategy: retry() }));
-  const sts = perRegion((region) => new STSClient({ ...common, region, retryStrategy: retry() }));
-  const securityHub = perRegion((region) => new SecurityHubClient({ ...common, region, retryStrategy: retry() }));
+  const logs = perRegion((region) => build(CloudWatchLogsClient, { ...common, region, retryStrategy: retry() }));
+  const cloudwatch = perRegion((region) => build(CloudWatchClient, { ...common, region, retryStrategy: retry() }));
+  const sts = perRegion((region) => build(STSClient, { ...common, region, retryStrategy: retry() }));
+  const securityHub = perRegion((region) => build(SecurityHubClient, { ...common, region, retryStrategy: retry() }));
   // A custom endpoint has no `<bucket>.<host>` names to resolve: address buckets in the path there.
-  const s3 = perRegion((region) => new S3Client({ ...common, region, forcePathStyle: common.endpoint !== undefined, followRegionRedirects: true, retryStrategy: retry() }));
+  const s3 = perRegion((region) => build(S3Client, { ...common, region, forcePathStyle: common.endpoint !== undefined, followRegionRedirects: true, retryStrategy: retry() }));
   return {
     regions: options.regions,
     readOnly: options.readOnly ?? false,

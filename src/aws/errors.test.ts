@@ -44,4 +44,36 @@ describe('toDomainError on an operation the endpoint does not serve', () => {
     expect(domain.kind).toBe('aws');
     expect(domain.message).toMatch(/HTTP 500 with an HTML page, not an AWS answer/);
   });
+
+  // What the SDK throws for an error answer with no AWS error in it: only the name "Unknown".
+  const bare = (status: number, headers: Record<string, string>) =>
+    Object.assign(new Error('UnknownError'), { name: 'Unknown', $fault: 'client', $metadata: { httpStatusCode: status }, $response: { statusCode: status, headers } });
+
+  it('an empty 404 says what the endpoint answered, not "UnknownError"', () => {
+    const domain = toDomainError(bare(404, { 'content-length': '0' }), 'Organizations');
+    expect(domain.message).toBe('Organizations: the endpoint does not serve this operation (HTTP 404 with an empty body, not an AWS error)');
+  });
+
+  it('an empty 403 or 500 is "not an AWS answer", with its status', () => {
+    expect(toDomainError(bare(403, { 'content-length': '0' })).message).toMatch(/^the endpoint answered HTTP 403 with an empty body, not an AWS answer/);
+    expect(toDomainError(bare(500, { 'content-type': 'text/plain' })).message).toMatch(/^the endpoint answered HTTP 500 with a text\/plain body, not an AWS answer/);
+  });
+});
+
+describe('system errors in words', () => {
+  it('a read of a directory (no path in the error) is said in words, not EISDIR: illegal operation', () => {
+    const error = Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR', syscall: 'read', errno: -21 });
+    expect(toDomainError(error).message).toMatch(/^cannot read a file: it is a directory, not a file \(EISDIR\)/);
+  });
+
+  it('no network: says the name could not be resolved or the connection was refused, not that an endpoint answered', async () => {
+    const { retryReason } = await import('./retry-budget.js');
+    const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND kms.us-east-1.amazonaws.com'), { code: 'ENOTFOUND', syscall: 'getaddrinfo' });
+    expect(retryReason(notFound)).toBe('the host name could not be resolved (ENOTFOUND)');
+    expect(toDomainError(notFound, 'ListKeys').message).toBe('ListKeys: cannot reach AWS: the host name could not be resolved (getaddrinfo ENOTFOUND kms.us-east-1.amazonaws.com)');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    expect(retryReason(refused)).toBe('could not connect: the connection was refused (ECONNREFUSED)');
+    expect(retryReason(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }))).toBe('could not connect: the connection timed out (ETIMEDOUT)');
+    expect(retryReason({ $metadata: { httpStatusCode: 502 } })).toBe('the endpoint answered HTTP 502');
+  });
 });

@@ -1,6 +1,6 @@
 // SDK errors become domain errors here, at the boundary, with a message a person understands.
 
-import { KeywardenError, type ErrorKind } from '../domain/errors.js';
+import { KeywardenError, NETWORK_ERRORS, SYSTEM_ERRORS, type ErrorKind } from '../domain/errors.js';
 import { redactSecrets } from '../domain/sanitize.js';
 
 interface SdkErrorLike {
@@ -23,10 +23,17 @@ function unreadableAnswer(sdk: SdkErrorLike, raw: string): string | undefined {
   const parseFailed = /Deserialization error/i.test(raw) || (sdk.name === 'SyntaxError' && sdk.$response !== undefined);
   // A query-protocol client (STS) reading an HTML error page names the error "Unknown".
   const unknownHtml = sdk.name === 'Unknown' && type === 'text/html';
-  if (!parseFailed && !unknownHtml) return undefined;
+  // An error answer without an AWS error in it (an empty 404 …): the SDK names it only "UnknownError".
+  const noAwsError = sdk.$response !== undefined && /^Unknown(Error)?$/.test(sdk.name ?? '') && /^Unknown(Error)?$/.test(raw.trim());
+  if (!parseFailed && !unknownHtml && !noAwsError) return undefined;
   const status = sdk.$response?.statusCode ?? sdk.$metadata?.httpStatusCode;
-  const what = type === 'text/html' || /Unexpected token '<'/.test(raw) ? 'an HTML page' : type ? `a ${type} body` : 'a body';
+  const what = type === 'text/html' || /Unexpected token '<'/.test(raw) ? 'an HTML page' : emptyAnswer(sdk) ? 'an empty body' : type ? `a ${type} body` : 'a body';
   return `the endpoint answered${status ? ` HTTP ${status}` : ''} with ${what}, not an AWS answer — is the endpoint URL right, or is a proxy in the way?`;
+}
+
+function emptyAnswer(sdk: SdkErrorLike): boolean {
+  const headers = sdk.$response?.headers ?? {};
+  return headers['content-length'] === '0' || (headers['content-length'] === undefined && headers['content-type'] === undefined && headers['transfer-encoding'] === undefined);
 }
 
 /**
@@ -80,26 +87,27 @@ const LEAD: Partial<Record<ErrorKind, string>> = {
   conflict: 'conflicts with an operation in progress',
 };
 
-/** What a file-system error means, in words (Node's own text is `EEXIST: file already exists, mkdir '…'`). */
-const SYSTEM_ERRORS: Record<string, string> = {
-  EEXIST: 'a file is in the way where a directory is needed',
-  ENOTDIR: 'a part of the path is a file, not a directory',
-  EISDIR: 'it is a directory, not a file',
-  ENOENT: 'it does not exist',
-  EACCES: 'permission denied',
-  EPERM: 'the operation is not permitted',
-  EROFS: 'the file system is read-only',
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is used up',
-};
+/** The hint for a file-system error while KEYWARDEN_HOME is set: where keywarden writes. */
+export function keywardenHomeHint(): string {
+  return process.env.KEYWARDEN_HOME ? ` (KEYWARDEN_HOME is ${process.env.KEYWARDEN_HOME}: it must be a directory keywarden may write to)` : '';
+}
+
+/** A network error's sentence ("the host name could not be resolved (ENOTFOUND)"), or undefined. */
+export function networkErrorSentence(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const meaning = typeof code === 'string' ? NETWORK_ERRORS[code] : undefined;
+  return meaning ? `${meaning} (${code as string})` : undefined;
+}
 
 function systemErrorSentence(error: unknown): string | undefined {
   const node = error as { code?: unknown; path?: unknown; syscall?: unknown };
-  if (typeof node.code !== 'string' || typeof node.path !== 'string') return undefined;
+  if (typeof node.code !== 'string') return undefined;
   const meaning = SYSTEM_ERRORS[node.code];
   if (!meaning) return undefined;
-  const hint = process.env.KEYWARDEN_HOME ? ` (KEYWARDEN_HOME is ${process.env.KEYWARDEN_HOME}: it must be a directory keywarden may write to)` : '';
-  return `cannot ${typeof node.syscall === 'string' ? `${node.syscall} ` : 'use '}${node.path}: ${meaning}${hint}`;
+  const verb = typeof node.syscall === 'string' ? node.syscall : 'use';
+  // Some calls on an open file carry no path (`read` of a directory): the code is still said in words.
+  if (typeof node.path !== 'string') return `cannot ${verb} a file: ${meaning} (${node.code})${keywardenHomeHint()}`;
+  return `cannot ${verb} ${node.path}: ${meaning}${keywardenHomeHint()}`;
 }
 
 /** Turns anything the SDK throws into a KeywardenError. `what` names the call ("DescribeKey on alias/x"). */
@@ -126,14 +134,16 @@ export function toDomainError(error: unknown, what?: string): KeywardenError {
       message = unreadable!;
       break;
     case 'not-served':
-      message = `the endpoint does not serve this operation (${notServed === 'code' ? code : `HTTP ${notServed}`})`;
+      message = `the endpoint does not serve this operation (${notServed === 'code' ? code : `HTTP ${notServed}${emptyAnswer(sdk) ? ' with an empty body, not an AWS error' : ''}`})`;
       break;
     case 'no-credentials':
       message = `no usable AWS credentials (${raw}). Use --profile or AWS_PROFILE, set AWS credentials in the environment, or try the built-in sandbox with --sandbox`;
       break;
-    case 'network':
-      message = `cannot reach AWS: ${raw}`;
+    case 'network': {
+      const meaning = NETWORK_ERRORS[(error as { code?: string } | undefined)?.code ?? ''];
+      message = `cannot reach AWS: ${meaning ? `${meaning} (${raw})` : raw}`;
       break;
+    }
     default: {
       const lead = LEAD[kind];
       message = lead ? `${lead}: ${raw}` : raw;

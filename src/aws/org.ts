@@ -9,6 +9,7 @@ import type { CallerIdentity } from '../domain/key.js';
 import { KeywardenError } from '../domain/errors.js';
 import { AccountClock } from '../domain/clock.js';
 import { cleanText } from '../domain/sanitize.js';
+import { makeClient } from './endpoint-guard.js';
 import { createClients, sharedClientConfig, type Clients, type ConnectOptions, type CredentialProvider, type InFlightCap, type StaticCredentials } from './clients.js';
 import { toDomainError } from './errors.js';
 
@@ -125,7 +126,7 @@ export interface AssumeRoleOptions {
  * this machine's time when the account's clock is a sandbox's). Concurrent callers share one call.
  */
 export function assumeRoleProvider(options: AssumeRoleOptions): CredentialProvider & { close(): void } {
-  const sts = new STSClient({ ...sharedClientConfig(options.base), region: 'us-east-1', maxAttempts: 3 });
+  const sts = makeClient(STSClient, { ...sharedClientConfig(options.base), region: 'us-east-1', maxAttempts: 3 }, { allowInsecure: options.base.allowInsecureEndpoint ?? false });
   let pending: Promise<StaticCredentials & { expiration?: Date }> | undefined;
   let current: (StaticCredentials & { expiration?: Date }) | undefined;
   const fresh = (c: { expiration?: Date } | undefined) => c !== undefined && (!c.expiration || c.expiration.getTime() - Date.now() > 5 * 60_000);
@@ -279,7 +280,7 @@ export function orgAccountHandles(options: OrgConnectOptions): { handles: Accoun
 /** An Organizations client for the base credentials (Organizations answers in us-east-1). */
 /** The account of the base credentials (GetCallerIdentity). */
 export async function baseCallerAccount(base: OrgConnectOptions['base']): Promise<string> {
-  const sts = new STSClient({ ...sharedClientConfig(base), region: 'us-east-1', maxAttempts: 3 });
+  const sts = makeClient(STSClient, { ...sharedClientConfig(base), region: 'us-east-1', maxAttempts: 3 }, { allowInsecure: base.allowInsecureEndpoint ?? false });
   try {
     return (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
   } catch (error) {
@@ -290,7 +291,7 @@ export async function baseCallerAccount(base: OrgConnectOptions['base']): Promis
 }
 
 export function organizationsClient(base: OrgConnectOptions['base']): OrganizationsClient {
-  return new OrganizationsClient({ ...sharedClientConfig(base), region: 'us-east-1', maxAttempts: 5 });
+  return makeClient(OrganizationsClient, { ...sharedClientConfig(base), region: 'us-east-1', maxAttempts: 5 }, { allowInsecure: base.allowInsecureEndpoint ?? false });
 }
 
 /** Who a set of clients calls as (GetCallerIdentity): with --operator-role, the assumed-role session in the key's account. */

@@ -4,7 +4,7 @@
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { KeywardenError } from '../domain/errors.js';
 import { isValidRegionName, sharedClientConfig, type ConnectOptions } from './clients.js';
-import { guardEndpoint } from './endpoint-guard.js';
+import { makeClient } from './endpoint-guard.js';
 import { toDomainError } from './errors.js';
 
 export type RegionQuery = Omit<ConnectOptions, 'regions' | 'readOnly'> & {
@@ -19,9 +19,7 @@ export type RegionQuery = Omit<ConnectOptions, 'regions' | 'readOnly'> & {
  * here, so the large EC2 package loads only with --all-regions; DescribeRegions only reads.
  */
 export async function listEnabledRegions(query: RegionQuery): Promise<string[]> {
-  const client = guardEndpoint(new EC2Client({ ...sharedClientConfig({ maxAttempts: 5, ...query }), region: query.region }), {
-    allowInsecure: query.allowInsecureEndpoint ?? false,
-  });
+  const client = makeClient(EC2Client, { ...sharedClientConfig({ maxAttempts: 5, ...query }), region: query.region }, { allowInsecure: query.allowInsecureEndpoint ?? false });
   try {
     const out = await client.send(new DescribeRegionsCommand({ AllRegions: false }));
     const regions = (out.Regions ?? [])

@@ -6,13 +6,14 @@
 
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { RetryErrorInfo, StandardRetryToken } from '@smithy/types';
+import { networkErrorSentence } from './errors.js';
 
 /** Default time spent retrying errors that are not throttling, per call. */
 export const SERVER_ERROR_RETRY_BUDGET_MS = 4_000;
 
 /** A retry of an error that is not throttling, as the operator is told about it. */
 export interface RetryNotice {
-  /** "HTTP 500", "ECONNRESET", "TimeoutError": what the endpoint did. */
+  /** What happened, as a sentence: "the endpoint answered HTTP 500", "the host name could not be resolved (ENOTFOUND)". */
   reason: string;
   /** The attempt about to be made (2 = the first retry). */
   attempt: number;
@@ -24,8 +25,12 @@ export interface RetryNotice {
 export function retryReason(error: unknown): string {
   const e = error as { $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number }; code?: string; name?: string } | undefined;
   const status = e?.$metadata?.httpStatusCode ?? e?.$response?.statusCode;
-  if (typeof status === 'number' && status >= 400) return `HTTP ${status}`;
-  return e?.code ?? e?.name ?? 'an error';
+  if (typeof status === 'number' && status >= 400) return `the endpoint answered HTTP ${status}`;
+  // No endpoint answered a request that could not be sent (a name that does not resolve, a refused connection).
+  const network = networkErrorSentence(error);
+  if (network) return network;
+  if (e?.name === 'TimeoutError' || e?.code === 'TimeoutError') return 'the endpoint did not answer in time';
+  return `the endpoint answered ${e?.code ?? e?.name ?? 'an error'}`;
 }
 
 export class BudgetedRetryStrategy extends ConfiguredRetryStrategy {

@@ -10,6 +10,7 @@ import { rotationPeriodWords } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
 import type { ChangePreview } from '../aws/mutations.js';
 import { printError, printJson, printLine } from './output.js';
+import { unknownSubcommand } from './suggest.js';
 
 export type ChangeParse = { ok: true; request: ActionRequest; key: string } | { ok: false; message: string };
 
@@ -34,7 +35,7 @@ export function parseChange(words: string[], flags: { period?: string | undefine
         if (bad) return bad;
         return { ok: true, key: rest[0]!, request: { action: verb === 'disable' ? 'rotation.disable' : 'rotation.rotate-now' } };
       }
-      return usage(`unknown rotation command "${verb ?? ''}" (enable, disable, rotate-now)`);
+      return usage(unknownSubcommand('rotation', verb, ['enable', 'disable', 'rotate-now']));
     }
     case 'grants': {
       if (verb === 'retire' || verb === 'revoke') {
@@ -44,7 +45,7 @@ export function parseChange(words: string[], flags: { period?: string | undefine
         if (!/^[A-Za-z0-9]{1,128}$/.test(grantId)) return usage(`"${grantId}" is not a grant id (letters and digits, up to 128)`);
         return { ok: true, key: rest[0]!, request: { action: verb === 'retire' ? 'grant.retire' : 'grant.revoke', grantId } };
       }
-      return usage(`unknown grants command "${verb ?? ''}" (retire, revoke)`);
+      return usage(unknownSubcommand('grants', verb, ['retire', 'revoke']));
     }
     case 'key': {
       if (verb === 'enable' || verb === 'disable') {
@@ -52,7 +53,7 @@ export function parseChange(words: string[], flags: { period?: string | undefine
         if (bad) return bad;
         return { ok: true, key: rest[0]!, request: { action: verb === 'enable' ? 'key.enable' : 'key.disable' } };
       }
-      return usage(`unknown key command "${verb ?? ''}" (enable, disable)`);
+      return usage(unknownSubcommand('key', verb, ['enable', 'disable']));
     }
     default:
       return usage(`unknown command "${group ?? ''}"`);

@@ -7,6 +7,7 @@
 import type { Connection } from '../app/connect.js';
 import type { ActionRequest } from '../domain/actions.js';
 import { DEFAULT_GUARD_DAYS } from '../domain/findings.js';
+import { unknownSubcommand } from './suggest.js';
 
 export interface GuardCommand {
   action: 'add' | 'remove';
@@ -22,7 +23,7 @@ const ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/.+$/;
 /** `guard add|remove KEY` with `--days N` (1–3650) and `--except-role ARN` (add only). */
 export function parseGuard(input: readonly string[], flags: { days?: string | undefined; exceptRole?: string | undefined }): ParsedGuard {
   const [, action, key, ...extra] = input;
-  if (action !== 'add' && action !== 'remove') return { ok: false, message: action ? `unknown guard command "${action}" (add, remove)` : 'guard needs a command: add or remove' };
+  if (action !== 'add' && action !== 'remove') return { ok: false, message: action ? unknownSubcommand('guard', action, ['add', 'remove']) : 'guard needs a command: add or remove' };
   if (!key) return { ok: false, message: `guard ${action} needs a key: an alias name, key id or key ARN` };
   if (extra.length > 0) return { ok: false, message: `unexpected argument "${extra[0]}"` };
   const command: GuardCommand = { action, key };

@@ -56,6 +56,6 @@ export function retryNotices(now: () => number = () => Date.now()): (notice: { r
   return (notice) => {
     if (now() - last < 2_000) return;
     last = now();
-    printError(`the endpoint answered ${notice.reason}; retrying (attempt ${notice.attempt}, for up to ${Math.round(notice.budgetMs / 1000)} s in all)`);
+    printError(`${notice.reason}; retrying (attempt ${notice.attempt}, for up to ${Math.round(notice.budgetMs / 1000)} s in all)`);
   };
 }

@@ -13,6 +13,7 @@ import { followingStep, RETIREMENT_STEPS, stepCalls, stepToTake, stepWords } fro
 import { cleanText } from '../domain/sanitize.js';
 import type { RetirementStatus, Retirements } from '../aws/retirement.js';
 import { printError, printJson, printLine } from './output.js';
+import { unknownSubcommand } from './suggest.js';
 
 export interface RetireFlags {
   json: boolean;
@@ -35,7 +36,7 @@ export type RetireParse =
 export function parseRetire(words: string[], flags: RetireFlags): RetireParse {
   const [, verb, key, extra] = words;
   if (verb !== 'start' && verb !== 'advance' && verb !== 'rollback' && verb !== 'status') {
-    return { ok: false, message: `unknown retire command "${verb ?? ''}" (start, advance, rollback, status)` };
+    return { ok: false, message: unknownSubcommand('retire', verb, ['start', 'advance', 'rollback', 'status']) };
   }
   if (!key) return { ok: false, message: `retire ${verb} needs a key: an alias name, key id or key ARN` };
   if (extra) return { ok: false, message: `unexpected argument "${extra}"` };

@@ -37,3 +37,8 @@ export function didYouMean(typed: string, known: readonly string[], prefix = '')
   const match = closest(typed, known);
   return match ? ` — did you mean "${prefix}${match}"?` : '';
 }
+
+/** `unknown rotation command "enabel" (enable, disable, rotate-now) — did you mean "rotation enable"?` */
+export function unknownSubcommand(group: string, typed: string | undefined, choices: readonly string[]): string {
+  return `unknown ${group} command "${typed ?? ''}" (${choices.join(', ')})${typed ? didYouMean(typed, choices, `${group} `) : ''}`;
+}

@@ -14,6 +14,7 @@ describe('cleanText', () => {
     ['DCS', 'a\u001bPq#0;2;0;0;0\u001b\\b', 'ab'],
     ['zero-width space, joiner and word joiner', 'alias/pr\u200bod\u200d-da\u2060ta', 'alias/prod-data'],
     ['byte-order mark and soft hyphen', '\ufeffalias/pro\u00add', 'alias/prod'],
+    ['line and paragraph separators', 'alias/prod\u2028-data\u2029', 'alias/prod-data'],
     ['invisible tag characters', 'key\u{E0041}\u{E0042}', 'key'],
     ['NUL and DEL', 'a\u0000b\u007fc', 'abc'],
     ['plain text stays', 'alias/ebs/prod-data ✓ ünïcode', 'alias/ebs/prod-data ✓ ünïcode'],
@@ -23,5 +24,6 @@ describe('cleanText', () => {
 
   it('keeps newlines in multi-line text (policies) and drops the rest', () => {
     expect(cleanText('{\n  "a": "b\u001b[2J"\r\n}', { singleLine: false })).toBe('{\n  "a": "b"\n}');
+    expect(cleanText('a\u2028b\nc\u2029', { singleLine: false })).toBe('ab\nc');
   });
 });

@@ -14,8 +14,9 @@ const C1_SEQUENCE = /\u009b[0-?]*[ -/]*[@-~]|\u009d[^\u0007\u009c]*(?:\u0007|\u0
 // Bidirectional overrides and isolates (Trojan Source), and other invisible format characters
 // that hide or join text: zero-width space/non-joiner/joiner, word joiner and the other
 // invisible operators, the byte-order mark / zero-width no-break space, soft hyphen, Mongolian
-// vowel separator, and the interlinear annotation and tag characters.
-const BIDI = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+// vowel separator, the line and paragraph separators (U+2028, U+2029: a terminal may break the
+// line at them), and the interlinear annotation and tag characters.
+const BIDI = /[\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
 
 /**
  * Makes untrusted text inert for a terminal: removes escape sequences, C0/C1 controls and

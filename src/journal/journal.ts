@@ -242,6 +242,8 @@ export class Journal {
         text = await fs.readFile(this.path, 'utf8');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], problems: [] };
+        // Reading a directory fails after it was opened, with no path in the error: name the journal.
+        if (typeof error === 'object' && error !== null && !('path' in error)) Object.assign(error, { path: this.path });
         throw error;
       }
       const result = parseJournal(text);

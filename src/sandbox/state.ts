@@ -7,6 +7,7 @@ import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 
+import { systemErrorMeaning } from '../domain/errors.js';
 import { KEY_STATES, type KeyState } from '../domain/key.js';
 import { SANDBOX_ACCOUNT } from './constants.js';
 
@@ -224,7 +225,8 @@ export async function readStateFile(file: string): Promise<SandboxState | undefi
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    throw new Error(`sandbox state file ${file} cannot be read (${code ?? (error as Error).message}); ${RESET_HINT}`, { cause: error });
+    const meaning = systemErrorMeaning(code);
+    throw new Error(`sandbox state file ${file} cannot be read (${meaning ? `${meaning}: ${code}` : (code ?? (error as Error).message)}); ${RESET_HINT}`, { cause: error });
   }
   let raw: unknown;
   try {

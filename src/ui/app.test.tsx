@@ -209,6 +209,22 @@ describe('App', () => {
     await waitForText(app.lastFrame, 'EBS volume vol-0abc1234def567890');
   });
 
+  it.each([
+    { columns: 80, rows: 24 },
+    { columns: 140, rows: 40 },
+  ])('a mistyped :command with an argument is an unknown command, with the closest one (%j)', async (at) => {
+    const app = track(render(<App source={fixtureSource(ALL_ROWS)} session={session} size={at} />));
+    await waitForText(app.lastFrame, '7 of 7 keys');
+    await tick();
+    app.stdin.write(':regoin us-east-1\r');
+    await waitForText(app.lastFrame, 'unknown command ":regoin us-east-1" — did you mean ":region"?');
+    expect(app.lastFrame()).not.toMatch(/takes no argument/);
+    app.stdin.write(':hlep\r');
+    await waitForText(app.lastFrame, 'unknown command ":hlep" — did you mean ":help"?');
+    app.stdin.write(':zzzz now\r');
+    await waitForText(app.lastFrame, 'unknown command ":zzzz now" — try :');
+  });
+
   it('scrolls a long policy with j/k and G', async () => {
     const bigPolicy = JSON.stringify({
       Version: '2012-10-17',

@@ -22,7 +22,7 @@ import { useSyncReducer } from './hooks/use-sync-reducer.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { clipboardText, osc52 } from './clipboard.js';
 import { splitChunk } from './input-chunks.js';
-import { candidates, commandEntry, commandLineSummary, completeCommand, newCommandHistory, remember, resolveCommand, walkHistory, type CommandHistory } from './command-line.js';
+import { commandEntry, completeCommand, unknownCommandText, newCommandHistory, remember, resolveCommand, walkHistory, type CommandHistory } from './command-line.js';
 import { tabLabel } from './detail-tabs.js';
 import { commandFor, TEXT_SCOPES, type Scope } from './keymap.js';
 import { helpScreen } from './screens/help-screen.js';
@@ -155,7 +155,7 @@ export function App(props: AppProps) {
     if (!onRetry) return undefined;
     let timer: NodeJS.Timeout | undefined;
     const unsubscribe = onRetry((notice) => {
-      setRetrying({ text: `the endpoint answered ${notice.reason}; retrying (attempt ${notice.attempt})…`, tone: 'warning' });
+      setRetrying({ text: `${notice.reason}; retrying (attempt ${notice.attempt})…`, tone: 'warning' });
       clearTimeout(timer);
       timer = setTimeout(() => setRetrying(undefined), 5_000);
     });
@@ -262,6 +262,8 @@ export function App(props: AppProps) {
     const target = commandEntry(word)?.target;
     dialogNow({ type: 'close' });
     if (!name) return undefined;
+    // A name that is no command is said so first, whatever follows it (":regoin us-east-1").
+    if (word === undefined) return setStatus({ text: unknownCommandText(name, input), tone: 'warning' });
     if (target && 'screen' in target && args.length === 0) {
       const nowNav = navRef.current;
       const open = screenEntry(target.screen).open(nowNav, nowNav.screen.kind === 'detail' ? nowNav.screen.key : undefined);
@@ -291,13 +293,8 @@ export function App(props: AppProps) {
         return navNow({ type: 'help-toggle', scroll: help.openAt(scopeOf(navRef.current, NO_DIALOG, screens)) });
       case 'quit':
         return quit();
-      default: {
-        const could = candidates(name);
-        setStatus({
-          text: could.length > 1 ? `":${name}" could be ${could.map((c) => `:${c}`).join(' or ')}: type more (Tab completes)` : `unknown command ":${cleanText(input.trim())}" — try ${commandLineSummary()}`,
-          tone: 'warning',
-        });
-      }
+      default:
+        setStatus({ text: unknownCommandText(name, input), tone: 'warning' });
     }
   };
 

@@ -2,6 +2,8 @@
 // Like k9s, a command can be typed in full, by an alias, or by any prefix that names one command
 // (`:ret` is :retirements); Tab completes; Up and Down walk back through what was run.
 
+import { closest } from '../commands/suggest.js';
+import { cleanText } from '../domain/sanitize.js';
 import { DETAIL_TAB_REGISTRY, type DetailTab } from './detail-tabs.js';
 import { SCREEN_REGISTRY, type ScreenKind } from './screens/registry.js';
 
@@ -117,6 +119,18 @@ export function commandLineHelp(): Array<{ word: string; names: string; descript
 /** One line per command for help and the "unknown command" message. */
 export function commandLineSummary(): string {
   return COMMAND_LINE.map((e) => `:${e.word}`).join(', ');
+}
+
+/**
+ * What the command line says to a name that is no command (`name` as typed, `input` the whole
+ * line, both shown cleaned): the words it could begin, else the closest one, else all of them.
+ */
+export function unknownCommandText(name: string, input: string): string {
+  const could = candidates(name);
+  if (could.length > 1) return `":${cleanText(name)}" could be ${could.map((c) => `:${c}`).join(' or ')}: type more (Tab completes)`;
+  const near = closest(name.toLowerCase(), names().map((n) => n.name));
+  const word = near === undefined ? undefined : names().find((n) => n.name === near)?.word;
+  return `unknown command ":${cleanText(input.trim().replace(/^:/, ''))}" — ${word ? `did you mean ":${word}"?` : `try ${commandLineSummary()}`}`;
 }
 
 /** The history a session keeps across app redraws (a `:region` switch draws a fresh app). */
