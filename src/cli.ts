@@ -276,6 +276,17 @@ const cli = meow(help, {
   flags: FLAGS,
 });
 
+// meow shows the help and the version only when the flag is the whole command line: anywhere
+// before a `--` (`keywarden list --help`, `keywarden sandbox serve --help`), they answer the
+// same and nothing runs.
+{
+  const args = process.argv.slice(2);
+  const end = args.indexOf('--');
+  const flags = end < 0 ? args : args.slice(0, end);
+  if (flags.includes('--help')) cli.showHelp(0);
+  if (flags.includes('--version')) cli.showVersion();
+}
+
 function connectFlagsFrom(flags: typeof cli.flags): import('./app/connect.js').ConnectFlags {
   return {
     regions: flags.region ?? [],

@@ -147,6 +147,22 @@ describe('keywarden in scripts and pipes', () => {
     expect(sub.stderr).toMatch(/did you mean "serve"\?/);
   });
 
+  it('--help and --version after a command answer as they do alone, and nothing runs', async () => {
+    const alone = await keywarden(['--help']);
+    expect(alone.code).toBe(0);
+    for (const args of [['list', '--help'], ['sandbox', 'serve', '--help'], ['retire', 'start', 'alias/x', '--help'], ['usage', '--sandbox', '--help']]) {
+      const run = await keywarden(args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stdout, args.join(' ')).toBe(alone.stdout);
+      expect(run.stderr, args.join(' ')).toBe('');
+    }
+    const version = await keywarden(['list', '--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toBe((await keywarden(['--version'])).stdout);
+    // After `--` it is an argument, not the flag.
+    expect((await keywarden(['list', '--', '--help'])).stdout).not.toBe(alone.stdout);
+  });
+
   it('--sandbox with --endpoint-url is a command-line error: exit 2', async () => {
     const run = await keywarden(['list', '--sandbox', '--endpoint-url', 'http://127.0.0.1:1']);
     expect(run.code).toBe(2);
