@@ -88,8 +88,8 @@ const help = `
                           accept a plain http:// endpoint on a host that is not this machine
                           (signed requests would cross the network unencrypted)
 
-  Many accounts (the interactive view, list, findings, retirements; and show, usage, guard, rotation,
-  grants, key and retire with a key ARN: the key's own account, no other account's role assumed)
+  Many accounts (the interactive view, list, findings, retirements; and show, usage, report, guard,
+  rotation, grants, key and retire with a key ARN: the key's own account, no other account's role assumed)
     --org                 every account of your AWS organization (Organizations, from management
                           or delegated-administrator credentials); read-only unless --operator-role
     --org-role NAME       role assumed in each account to read it (default
@@ -336,7 +336,7 @@ const CONNECTION_FLAGS: readonly FlagName[] = ['profile', 'region', 'endpointUrl
 const THRESHOLD_FLAGS: readonly FlagName[] = ['unusedDays', 'disabledDays', 'recentUseDays', 'maxRotationDays', 'adminRoles'];
 /**
  * Many accounts: the interactive view, `list`, `findings`, `retirements` read them all; the commands
- * about one key (`show`, `usage`, `guard`, `rotation`, `key`, `grants`, `retire`) work in the key's
+ * about one key (`show`, `usage`, `report`, `guard`, `rotation`, `key`, `grants`, `retire`) work in the key's
  * own account, named by its ARN (src/app/key-account.ts).
  */
 const ORG_FLAGS: readonly FlagName[] = ['org', 'orgRole', 'accounts', 'ou', 'operatorRole', 'profiles', 'allProfiles'];
@@ -476,10 +476,10 @@ const COMMAND_TABLE: readonly CommandSpec[] = [
   },
   {
     name: 'report',
-    flags: ['json', 'format', 'days', ...THRESHOLD_FLAGS],
+    flags: ['json', 'format', 'days', ...THRESHOLD_FLAGS, ...ORG_FLAGS],
     connects: true,
     async prepare(context) {
-      const refused = exactlyOneKey('report', context);
+      const refused = exactlyOneKey('report', context) ?? (await keyNamesItsAccount(context.args[0], context));
       if (refused !== undefined) return refused;
       const { flags } = context;
       const { parseReportFlags, runReport } = await import('./commands/report.js');

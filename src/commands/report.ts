@@ -68,8 +68,8 @@ export function disabledSinceFrom(events: readonly UsageEvent[]): string | undef
 }
 
 /** Gathers everything the report needs. Parts that cannot be read are reported in the document, not thrown. */
-export async function collectReport(connection: Connection, keyRef: string, options: ReportOptions, signal?: AbortSignal): Promise<ReportDocument> {
-  const [{ AwsKeySource, resolveKey }, { lookupKeyEvents }, { Retirements }, { Journal }, { RetirementStore }, { AwsChangeSource }, config] = await Promise.all([
+export async function collectReport(several: Connection, keyRef: string, options: ReportOptions, signal?: AbortSignal): Promise<ReportDocument> {
+  const [{ AwsKeySource, resolveKey }, { lookupKeyEvents }, { Retirements }, { Journal }, { RetirementStore }, { AwsChangeSource }, config, { accountForKey, readingConnection }] = await Promise.all([
     import('../aws/inventory.js'),
     import('../aws/usage.js'),
     import('../aws/retirement.js'),
@@ -77,7 +77,11 @@ export async function collectReport(connection: Connection, keyRef: string, opti
     import('../journal/retirements.js'),
     import('../app/change-source.js'),
     import('../app/config.js'),
+    import('../app/key-account.js'),
   ]);
+  // Several accounts (--org, --profiles): the key is read in its own account (its ARN names it).
+  const account = accountForKey(several, keyRef);
+  const connection = account ? readingConnection(several, account) : several;
   const thresholds = options.resolvedThresholds ?? (await config.loadThresholds(options.thresholds ?? {}));
   const source = new AwsKeySource(connection.clients);
   const identity = await source.identity();

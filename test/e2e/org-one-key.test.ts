@@ -205,6 +205,15 @@ describe.skipIf(externalEndpoint !== undefined)('one key of a member account wit
     }
   }, 120_000);
 
+  it("report --org KEY_ARN: the evidence read in the key's account through its reading role alone", async () => {
+    const run = await keywarden(['report', SCRATCH, '--format', 'json', '--org']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ generatedBy: { account: ANALYTICS_ACCOUNT } });
+    expect(assumed()).toEqual([`arn:aws:iam::${ANALYTICS_ACCOUNT}:role/OrganizationAccountAccessRole`]);
+    expect(mutations()).toEqual([]);
+    expect(await keywarden(['report', 'alias/analytics/scratch', '--org'])).toMatchObject({ code: 2, stderr: expect.stringContaining('name the key by its ARN') });
+  }, 60_000);
+
   it('a key not named by its ARN is a usage error (exit 2) before anything is sent', async () => {
     for (const args of [
       ['show', 'alias/analytics/scratch'],
