@@ -17,7 +17,7 @@ import { parseS3Url } from '../domain/s3-url.js';
 import type { Grant } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
 import { grouped } from '../domain/format.js';
-import { dependents, sparkline, type Dependent, type UsageLoadState, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
+import { dependents, omittedLine, sparkline, type Dependent, type UsageLoadState, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
 import { printError, printJson, printLine } from './output.js';
 
 const DAY = 86_400_000;
@@ -542,6 +542,7 @@ function printSummary(doc: UsageDocument): void {
   for (const op of summary.operations) printLine(`  ${String(op.count).padStart(6)}  ${c(op.operation)}${op.failed ? `  (${op.failed} failed)` : ''}`);
   printLine('Callers');
   for (const p of summary.principals) printLine(`  ${String(p.count).padStart(6)}  ${c(p.description)}${p.failed ? `  (${p.failed} failed)` : ''}`);
+  if (summary.principalsOmitted) printLine(`  ${omittedLine(summary.principalsOmitted, 'caller')}`);
   if (doc.outsideAccounts && doc.outsideAccounts.length > 0) {
     printLine('From other accounts');
     for (const group of doc.outsideAccounts) {
@@ -564,11 +565,13 @@ function printSummary(doc: UsageDocument): void {
   } else if (trails) printLine(`Other accounts' trails: not read — ${c(trails.note)}`);
   printLine('Encryption contexts');
   for (const ctx of summary.contexts) printLine(`  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${ctx.resources ? `  (${ctx.resources}${ctx.resourcesCapped ? '+' : ''} distinct)` : ''}`);
+  if (summary.contextsOmitted) printLine(`  ${omittedLine(summary.contextsOmitted, 'context')}`);
   printLine(doc.offline ? 'Depends on this key (seen in use; grants are not read offline)' : 'Depends on this key');
   if (doc.dependents.length === 0) printLine('  nothing seen');
   for (const d of doc.dependents) {
     const parts = [d.grantIds.length ? `${d.grantIds.length} grant${d.grantIds.length === 1 ? '' : 's'}` : '', d.events ? `${d.events} events` : '', d.lastSeen ? `last ${d.lastSeen}` : ''].filter(Boolean);
     printLine(`  ${c(d.description)}${parts.length ? `  (${parts.join(', ')})` : ''}`);
   }
+  if (summary.contextsOmitted) printLine(`  ${omittedLine(summary.contextsOmitted, 'context')}`);
   for (const problem of doc.problems) printLine(`cannot read ${c(problem)}`);
 }

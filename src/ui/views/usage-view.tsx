@@ -4,7 +4,7 @@ import { formatAge, formatDateTime } from '../../domain/format.js';
 import type { Grant } from '../../domain/key.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { LOOKUP_MAX_DAYS, summaryOfLoad, tabEngineName, usageProgressLine, usageWindowsFor, type TabEngine } from '../../domain/insights.js';
-import { dependents, fitCounts, sparkline, windowDays, windowLabel, type UsageProgress, type UsageSummary, type UsageWindow } from '../../domain/usage.js';
+import { dependents, fitCounts, omittedLine, sparkline, windowDays, windowLabel, type UsageProgress, type UsageSummary, type UsageWindow } from '../../domain/usage.js';
 import { accountLabel, keyAccount, outsideCallers, type OutsideAccount } from '../../domain/outside-callers.js';
 import { ownerCalls, withCallerTrails, type CallerTrails, type CallerTrailStatus } from '../../domain/caller-trails.js';
 import { Empty } from '../components/empty.js';
@@ -117,6 +117,7 @@ function usageLinesUnwrapped(
 
   heading('Callers');
   for (const p of summary.principals) lines.push({ text: `  ${String(p.count).padStart(6)}  ${c(p.description)}  ${c(p.operations.join(', '))}${failedNote(p.failed)}`, indent: 10, ...(p.failed ? { tone: 'warning' as const } : {}) });
+  if (summary.principalsOmitted) lines.push({ text: `  ${omittedLine(summary.principalsOmitted, 'caller')}`, tone: 'muted', indent: 4 });
   if (outside.length > 0 || trails.kind !== 'not-read') {
     // Who uses this key from outside its account: every other account's callers, failed calls
     // included — with several accounts also those refused before the key, from their own trails.
@@ -149,6 +150,7 @@ function usageLinesUnwrapped(
     const distinct = ctx.resources > 0 ? `  (${ctx.resources} distinct)` : '';
     lines.push({ text: `  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${distinct}${failedNote(ctx.failed)}`, indent: 10 });
   }
+  if (summary.contextsOmitted) lines.push({ text: `  ${omittedLine(summary.contextsOmitted, 'context')}`, tone: 'muted', indent: 4 });
   heading('Depends on this key');
   if (deps.length === 0) lines.push({ text: '  nothing seen: no grants, no encryption context in use', tone: 'muted' });
   for (const d of deps) {
@@ -159,6 +161,7 @@ function usageLinesUnwrapped(
     ].filter(Boolean);
     lines.push({ text: `  ${c(d.description)}  (${parts.join(', ')})`, indent: 4, ...(d.lastSeen ? {} : { tone: 'muted' as const }) });
   }
+  if (summary.contextsOmitted) lines.push({ text: `  ${omittedLine(summary.contextsOmitted, 'context')}`, tone: 'muted', indent: 4 });
   heading(`Failed attempts${summary.failures.length > 0 ? ` (${summary.failures.length}, newest first)` : ''}`);
   if (summary.failures.length === 0) lines.push({ text: '  none in this window', tone: 'muted' });
   for (const f of summary.failures) {
