@@ -152,11 +152,21 @@ export interface FilesEvidenceDocument {
   records: number;
   unreadable: Array<{ name: string; reason: string }>;
   digestFilesSkipped: number;
+  /** Files and folders left unread: another account or Region, or outside the window. */
   filesPruned: number;
   dirsPruned: number;
+  /** Of those, left unread for the delivery date in their path (files: more than a day after the window, or before it). */
+  filesOutsideWindow: number;
+  dirsOutsideWindow: number;
   duplicateFiles: number;
   overlappingTrails: Array<{ account: string; region: string; trails: string[] }>;
   recordsSpan?: { first: string; last: string };
+}
+
+/** "3 files and 1 folder of other accounts …", only the parts that are not zero; '' when both are. */
+function unreadParts(files: number, folders: number, folder: string, what: string): string {
+  const parts = [files ? `${files} file${files === 1 ? '' : 's'}` : '', folders ? `${folders} ${folder}${folders === 1 ? '' : 's'}` : ''].filter(Boolean);
+  return parts.length ? `${parts.join(' and ')} ${what}` : '';
 }
 
 /** `usage --json` document. Field names are stable. */
@@ -272,6 +282,8 @@ export async function collectFilesUsage(keyRef: string, options: UsageOptions, s
     digestFilesSkipped: result.digestFilesSkipped,
     filesPruned: result.filesPruned,
     dirsPruned: listed.dirsPruned,
+    filesOutsideWindow: result.filesOutsideWindow,
+    dirsOutsideWindow: listed.dirsOutsideWindow,
     duplicateFiles: result.duplicateFiles,
     overlappingTrails: result.overlappingTrails,
     ...(result.recordsSpan ? { recordsSpan: result.recordsSpan } : {}),
@@ -497,7 +509,8 @@ function printSummary(doc: UsageDocument): void {
     if (!evidence) return;
     const skipped = [
       evidence.digestFilesSkipped ? `${evidence.digestFilesSkipped} digest files skipped` : '',
-      evidence.filesPruned || evidence.dirsPruned ? `${evidence.filesPruned} files and ${evidence.dirsPruned} folders outside the key's account, Region or window left unread` : '',
+      unreadParts(evidence.filesPruned - evidence.filesOutsideWindow, evidence.dirsPruned - evidence.dirsOutsideWindow, 'folder', 'of other accounts or Regions left unread'),
+      unreadParts(evidence.filesOutsideWindow, evidence.dirsOutsideWindow, 'date folder', 'left unread, dated by name before the window or more than a day after it'),
       evidence.duplicateFiles ? `${evidence.duplicateFiles} duplicate files read once` : '',
     ].filter(Boolean);
     field('Evidence', `${evidence.filesRead} files, ${evidence.records} records, ${(evidence.jsonBytes / 1e6).toFixed(1)} MB of JSON${evidence.recordsSpan ? ` (${evidence.recordsSpan.first.slice(0, 16)}Z → ${evidence.recordsSpan.last.slice(0, 16)}Z)` : ''}${skipped.length ? `; ${skipped.join(', ')}` : ''}`);

@@ -75,6 +75,7 @@ describe('a local tree of trail files', () => {
   it('reads both layouts in worker threads, skips digests, and names every file it cannot read', async () => {
     const listed = await listLogFiles(dir, { account: ACCOUNT, region: 'us-east-1', start: Date.parse('2026-02-01T00:00:00Z') });
     expect(listed.dirsPruned).toBe(3); // the other account, the other Region, last year
+    expect(listed.dirsOutsideWindow).toBe(1); // last year
     const result = await summarizeLogObjects(listed.files, { keyArn: KEY, workers: 2 });
     expect(result.summary).toMatchObject({ total: 3, failed: 1, lastUse: { eventId: 'a4' } });
     expect(result.window).toEqual({ start: '2026-03-01T10:01:00.000Z', end: '2026-03-02T23:59:00.000Z' });
@@ -129,7 +130,7 @@ describe('summarizeLogObjects', () => {
     const result = await summarizeLogObjects(stream(), { keyArn: KEY, start: Date.parse('2026-03-09T00:00:00Z'), end: Date.parse('2026-03-11T00:00:00Z'), workers: 1 });
     expect(result.unreadable).toEqual([]);
     expect(opened).toHaveLength(2);
-    expect(result).toMatchObject({ filesRead: 2, filesPruned: 4, digestFilesSkipped: 1, summary: { total: 2 } });
+    expect(result).toMatchObject({ filesRead: 2, filesPruned: 4, filesOutsideWindow: 2, digestFilesSkipped: 1, summary: { total: 2 } });
   });
 
   it('reads a file copied twice once, and says when two trails deliver the same account and Region', async () => {

@@ -80,7 +80,10 @@ describe('keywarden usage --cloudtrail-dir, offline', () => {
   it('--since / --until / --days narrow the window; bad values exit 2', async () => {
     const narrowed = await runKeywarden(['usage', KEY, '--cloudtrail-dir', good, '--since', '2025-06-02', '--until', '2025-06-02', '--json'], offline(home));
     expect(narrowed.code).toBe(0);
-    expect(JSON.parse(narrowed.stdout)).toMatchObject({ summary: { total: 1, window: { start: '2025-06-02T00:00:00.000Z', end: '2025-06-02T23:59:59.999Z' } } });
+    expect(JSON.parse(narrowed.stdout)).toMatchObject({ summary: { total: 1, window: { start: '2025-06-02T00:00:00.000Z', end: '2025-06-02T23:59:59.999Z' } }, evidence: { filesOutsideWindow: 1 } });
+    // What the dates in the paths left unread is said, not silent.
+    const narrowedText = await runKeywarden(['usage', KEY, '--cloudtrail-dir', good, '--since', '2025-06-02', '--until', '2025-06-02'], offline(home));
+    expect(narrowedText.stdout).toContain(', 1 file left unread, dated by name before the window or more than a day after it');
     // The last 24 hours of the evidence: up to the newest delivery the file names show (08:05).
     const lastDay = await runKeywarden(['usage', KEY, '--cloudtrail-dir', good, '--days', '1', '--json'], offline(home));
     expect(JSON.parse(lastDay.stdout)).toMatchObject({ summary: { total: 2, failed: 1, window: { start: '2025-06-02T08:05:00.000Z', end: '2025-06-03T08:05:00.000Z' } } });
