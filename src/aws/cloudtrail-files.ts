@@ -5,7 +5,7 @@
 // the key's, days outside the window — and what is left goes through the log-object pipeline
 // (src/aws/log-objects.ts): worker threads, flat memory, every unreadable file named.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { KeywardenError } from '../domain/errors.js';
 import { windowRange, type UsageLoadState, type UsageProgress, type UsageRequest } from '../domain/usage.js';
@@ -63,7 +63,9 @@ function dirMayMatch(segments: string[], filter: WalkFilter): boolean | 'date' {
 
 /**
  * The files under `root` (or `root` itself), sorted, that the layout does not rule out; hidden
- * files and symlinked directories are not followed. Nothing is opened.
+ * files are left out. Symbolic links are followed, to files and to directories (each directory
+ * walked once, so a link back up the tree is no loop); a broken link is listed, and named
+ * unreadable when read. Nothing is opened.
  */
 export async function listLogFiles(root: string, filter: WalkFilter = {}): Promise<LocalLogFiles> {
   const info = await stat(root).catch((error: NodeJS.ErrnoException) => {
@@ -74,12 +76,28 @@ export async function listLogFiles(root: string, filter: WalkFilter = {}): Promi
   const files: LogObject[] = [];
   let dirsPruned = 0;
   let dirsOutsideWindow = 0;
+  const walked = new Set<string>();
   const walk = async (dir: string, segments: string[]) => {
+    const real = await realpath(dir).catch(() => dir);
+    if (walked.has(real)) return;
+    walked.add(real);
     const entries = await readdir(dir, { withFileTypes: true });
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (entry.name.startsWith('.')) continue;
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const target = await stat(full).catch(() => undefined);
+        if (!target) {
+          const to = await readlink(full).catch(() => '?');
+          files.push({ name: full, read: () => Promise.reject(new Error(`a symbolic link to ${to}, which does not exist`)) });
+          continue;
+        }
+        isDirectory = target.isDirectory();
+        isFile = target.isFile();
+      }
+      if (isDirectory) {
         const inner = [...segments, entry.name];
         const match = dirMayMatch(inner, filter);
         if (match === true) await walk(full, inner);
@@ -87,7 +105,7 @@ export async function listLogFiles(root: string, filter: WalkFilter = {}): Promi
           dirsPruned += 1;
           if (match === 'date') dirsOutsideWindow += 1;
         }
-      } else if (entry.isFile()) files.push(object(full));
+      } else if (isFile) files.push(object(full));
     }
   };
   await walk(root, path.resolve(root).split(path.sep));

@@ -2,7 +2,7 @@
 // before the tests by test/helpers/build-once.ts): the delivery layouts, digest files,
 // pruning before a file is opened, unreadable files named, duplicates and overlapping trails.
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -97,6 +97,44 @@ describe('a local tree of trail files', () => {
     expect(state.summary).toMatchObject({ total: 2, window: { days: 1, start: '2026-03-02T00:00:00.000Z' } });
     expect(state.incomplete).toMatch(/^3 log files could not be read/);
     expect(state.evidence.dirsPruned).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('symbolic links in a local tree', () => {
+  it('follows links to files and directories, names a broken one, and walks a loop once', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'kw-log-links-'));
+    try {
+      const at = (relative: string) => path.join(root, 'tree', relative);
+      const realFile = path.join(root, 'elsewhere', 'real.json.gz');
+      await mkdir(path.dirname(realFile), { recursive: true });
+      await writeFile(realFile, gz([record('l1', '2026-03-01T10:01:00Z')]));
+      const day = path.dirname(at(logPath('2026-03-01T10:05')));
+      await mkdir(day, { recursive: true });
+      await writeFile(at(logPath('2026-03-01T10:05')), gz([record('l0', '2026-03-01T10:00:00Z')]));
+      // A file that is a link (as a synced copy or a deduplicating backup leaves them).
+      await symlink(realFile, at(logPath('2026-03-01T10:10', { unique: 'LINKEDxxxxxxxxxx' })));
+      // A link whose target is gone.
+      await symlink(path.join(root, 'gone.json.gz'), at(logPath('2026-03-01T10:15', { unique: 'BROKENxxxxxxxxxx' })));
+      // A directory linked into the tree, and a link back up to the tree's root (a loop).
+      const otherDay = path.join(root, 'more', 'day');
+      await mkdir(otherDay, { recursive: true });
+      await writeFile(path.join(otherDay, path.basename(logPath('2026-03-01T10:20', { unique: 'INLINKEDDIRxxxxx' }))), gz([record('l2', '2026-03-01T10:19:00Z')]));
+      await symlink(otherDay, path.join(day, 'more'));
+      await symlink(path.join(root, 'tree'), path.join(day, 'loop'));
+
+      const listed = await listLogFiles(path.join(root, 'tree'));
+      expect(listed.files.map((f) => path.basename(f.name))).toEqual([
+        path.basename(logPath('2026-03-01T10:05')),
+        path.basename(logPath('2026-03-01T10:10', { unique: 'LINKEDxxxxxxxxxx' })),
+        path.basename(logPath('2026-03-01T10:15', { unique: 'BROKENxxxxxxxxxx' })),
+        path.basename(logPath('2026-03-01T10:20', { unique: 'INLINKEDDIRxxxxx' })),
+      ]);
+      const result = await summarizeLogObjects(listed.files, { keyArn: KEY, workers: 0 });
+      expect(result.summary?.total).toBe(3);
+      expect(result.unreadable).toEqual([{ name: at(logPath('2026-03-01T10:15', { unique: 'BROKENxxxxxxxxxx' })), reason: `cannot be read: a symbolic link to ${path.join(root, 'gone.json.gz')}, which does not exist` }]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
