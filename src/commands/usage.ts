@@ -217,6 +217,25 @@ interface FilesUsage {
   unavailable?: string;
 }
 
+/**
+ * The progress line of the log files, fitted to `columns` (a line wider than the terminal wraps,
+ * and each \r redraw then leaves a line behind): the less useful parts go first.
+ */
+export function filesProgressText(p: { filesRead: number; jsonBytes: number; bytes: number; records: number; elapsedMs: number }, total: number, columns: number): string {
+  const rate = p.elapsedMs > 0 ? Math.round(p.records / (p.elapsedMs / 1000)) : 0;
+  const files = `files ${p.filesRead}/${total}`;
+  const json = `${(p.jsonBytes / 1e6).toFixed(0)} MB of JSON`;
+  const read = `(${(p.bytes / 1e6).toFixed(0)} MB read)`;
+  const records = `${p.records.toLocaleString('en')} records`;
+  const perSecond = `${rate.toLocaleString('en')} records/s`;
+  const width = Math.max(20, columns - 1);
+  for (const parts of [[files, `${json} ${read}`, records, perSecond], [files, json, records, perSecond], [files, records, perSecond], [files, records]]) {
+    const line = parts.join(' · ');
+    if (line.length <= width) return line;
+  }
+  return `${files} · ${records}`.slice(0, width);
+}
+
 /** Progress of the log files on stderr: "files 120/200 · 512 MB · 45,000 records/s". */
 function filesProgressWriter(): { total: (n: number) => void; update: (p: import('../aws/log-objects.js').LogProgress) => void; clear: () => void } {
   let total = 0;
@@ -229,8 +248,7 @@ function filesProgressWriter(): { total: (n: number) => void; update: (p: import
       const at = Date.now();
       if (at - lastDraw < 100) return;
       lastDraw = at;
-      const rate = p.elapsedMs > 0 ? Math.round(p.records / (p.elapsedMs / 1000)) : 0;
-      process.stderr.write(`\rfiles ${p.filesRead}/${total} · ${(p.jsonBytes / 1e6).toFixed(0)} MB of JSON (${(p.bytes / 1e6).toFixed(0)} MB read) · ${p.records.toLocaleString('en')} records · ${rate.toLocaleString('en')} records/s\u001b[K`);
+      process.stderr.write(`\r${filesProgressText(p, total, process.stderr.columns || 80)}\u001b[K`);
     },
     clear: () => process.stderr.write('\r\u001b[K'),
   };
@@ -530,7 +548,7 @@ function printSummary(doc: UsageDocument): void {
   }
   field('Key', c(doc.key.arn));
   const from = doc.source === 's3' ? c(doc.location ?? "the trail's bucket") : doc.source === 'files' ? `log files${doc.offline ? ', offline' : ''}` : doc.source === 'insights' ? 'Logs Insights' : 'LookupEvents';
-  field('Window', `${summary.window.days} days (${summary.window.start.slice(0, 16)}Z → ${summary.window.end.slice(0, 16)}Z), from ${from}`);
+  field('Window', `${summary.window.days} day${summary.window.days === 1 ? '' : 's'} (${summary.window.start.slice(0, 16)}Z → ${summary.window.end.slice(0, 16)}Z), from ${from}`);
   evidenceLines();
   const unreadable = doc.unreadable ?? [];
   if (unreadable.length > 0) {

@@ -354,6 +354,12 @@ export interface InsightsTarget {
   retentionInDays?: number;
 }
 
+/** "a" or "an" before a number said aloud: an 8-day, an 11-day, an 18-day, an 80-day window. */
+export function article(n: number): 'a' | 'an' {
+  const digits = String(Math.trunc(Math.abs(n)));
+  return digits.startsWith('8') || ((digits.startsWith('11') || digits.startsWith('18')) && digits.length % 3 === 2) ? 'an' : 'a';
+}
+
 /**
  * Without `--engine`: Logs Insights when the trail delivers to CloudWatch Logs and the window is
  * longer than LookupEvents serves quickly; LookupEvents otherwise.
@@ -363,11 +369,11 @@ export function chooseEngine(days: number, target: InsightsTarget | undefined, w
     return { engine: 'lookup', reason: `LookupEvents: ${why ?? 'no trail covering the key’s Region delivers to CloudWatch Logs'}` };
   }
   if (days <= LOOKUP_QUICK_DAYS) {
-    return { engine: 'lookup', reason: `LookupEvents: a ${days}-day window is read quickly from the event history (about 100 events a second)` };
+    return { engine: 'lookup', reason: `LookupEvents: ${article(days)} ${days}-day window is read quickly from the event history (about 100 events a second)` };
   }
   return {
     engine: 'insights',
-    reason: `Logs Insights: trail ${target.trailName} delivers to log group ${target.logGroupName} (${target.logGroupRegion}), and a ${days}-day window is longer than LookupEvents reads quickly (about 100 events a second)`,
+    reason: `Logs Insights: trail ${target.trailName} delivers to log group ${target.logGroupName} (${target.logGroupRegion}), and ${article(days)} ${days}-day window is longer than LookupEvents reads quickly (about 100 events a second)`,
   };
 }
 
