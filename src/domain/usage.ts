@@ -1021,7 +1021,7 @@ export interface UsageProgress {
   pages: number;
   /** Compressed bytes read so far (S3 objects). */
   bytes?: number;
-  /** Events loaded (LookupEvents), or records read, of any key (files). */
+  /** Events loaded (LookupEvents), or records read, of any key (files; S3 objects while reading, the key's events once read). */
   events: number;
   /** ThrottlingException answers survived so far. */
   throttled: number;
@@ -1091,11 +1091,13 @@ export function formatBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
-/** "412 events loaded (page 9) · 2 req/s"; from a bucket "412 events loaded (37 objects, 1.4 MB)" */
+/** "412 events loaded (page 9) · 2 req/s"; from a bucket "9,120 records read (37 objects, 1.4 MB)", then "412 events loaded (…)" */
 export function progressLine(progress: UsageProgress): string {
   if (progress.source === 's3') {
     const state = progress.stopped ? ' · stopped' : '';
-    return `${grouped(progress.events)} event${progress.events === 1 ? '' : 's'} loaded (${grouped(progress.pages)} object${progress.pages === 1 ? '' : 's'}, ${formatBytes(progress.bytes ?? 0)})${state}`;
+    // While reading, the count is of records of any key (it only grows); once read, of the key's events.
+    const counted = progress.done || progress.stopped ? `${grouped(progress.events)} event${progress.events === 1 ? '' : 's'} loaded` : `${grouped(progress.events)} record${progress.events === 1 ? '' : 's'} read`;
+    return `${counted} (${grouped(progress.pages)} object${progress.pages === 1 ? '' : 's'}, ${formatBytes(progress.bytes ?? 0)})${state}`;
   }
   if (progress.source === 'files') return `${grouped(progress.events)} record${progress.events === 1 ? '' : 's'} read (file ${grouped(progress.pages)})${progress.stopped ? ' · stopped' : ''}`;
   const unit = 'page';
