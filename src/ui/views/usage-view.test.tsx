@@ -194,6 +194,12 @@ describe('UsageView', () => {
     expect(loading).toContain('2,000 records read (120 objects, 92 KB)');
     expect(loading).toContain("reading 365 d from the trail's S3 bucket");
     expect(loading).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d\s+365 d/);
+    // A long count does not cut the window bar: it goes on a line of its own.
+    const busy = { ...loadingState, loaded: { ...loadingState.loaded!, progress: { ...s3, done: false, pages: 33_052, events: 11_234_567, bytes: 926_130_442 } } } as UsageState;
+    const busyFrame = plain(renderSized(<UsageView state={busy} window={year} keyArn={KEY} now={NOW} height={height} width={width} maxWindowDays={365} engine="s3" />, width).lastFrame());
+    fits(busyFrame);
+    expect(busyFrame).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d\s+365 d/);
+    expect(busyFrame).toContain('11,234,567 records read (33,052 objects, 883 MB)');
     // A window of { days: 90 } (LookupEvents after a year) is the bar's 90 d, not a second one.
     const ninety = plain(renderSized(<UsageView state={loadingState} window={{ days: 90 }} keyArn={KEY} now={NOW} height={height} width={width} maxWindowDays={365} engine="lookup" />, width).lastFrame());
     expect(ninety.split('\n').find((line) => line.startsWith('Window'))?.match(/ 90 d /g)).toHaveLength(1);

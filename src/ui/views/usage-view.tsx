@@ -51,6 +51,13 @@ function when(iso: string, now: Date): string {
   return `${formatDateTime(iso)} UTC (${formatAge(iso, now)})`;
 }
 
+/** The columns the window selector takes. */
+function windowBarWidth(window: UsageWindow, maxDays: number): number {
+  const windows = usageWindowsFor(maxDays);
+  const shown = windows.some((w) => windowDays(w) === windowDays(window)) ? windows : [...windows, window];
+  return 'Window '.length + shown.reduce((n, w) => n + windowLabel(w).length + 2, 0);
+}
+
 /** The window selector: the windows the engines serve, the current one highlighted, the others muted. */
 function WindowBar({ window, maxDays }: { window: UsageWindow; maxDays: number }) {
   const theme = useTheme();
@@ -215,7 +222,10 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
   const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width, picked, outside, trails) : []), [summary, loaded, deps, now, width, picked, outside, trails]);
   const progress = loaded?.progress;
   const status = progress ? usageProgressLine(progress) : state.status === 'loading' ? 'asking CloudTrail…' : '';
-  const bodyHeight = Math.max(1, height - 2);
+  const barDays = (engine === 'auto' ? progress?.maxWindowDays : undefined) ?? maxWindowDays ?? LOOKUP_MAX_DAYS;
+  // Beside the window bar when both fit; else on a line of its own (neither cut).
+  const statusOwnLine = status !== '' && windowBarWidth(window, barDays) + 2 + status.length > width;
+  const bodyHeight = Math.max(1, height - 2 - (statusOwnLine ? 1 : 0));
   useEffect(() => {
     onMaxScroll?.(Math.max(0, lines.length - bodyHeight));
   }, [lines.length, bodyHeight, onMaxScroll]);
@@ -234,8 +244,8 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
 
   return (
     <Box flexDirection="column" height={height}>
-      <Box justifyContent="space-between">
-        <WindowBar window={window} maxDays={(engine === 'auto' ? progress?.maxWindowDays : undefined) ?? maxWindowDays ?? LOOKUP_MAX_DAYS} />
+      <Box justifyContent="space-between" flexDirection={statusOwnLine ? 'column' : 'row'}>
+        <WindowBar window={window} maxDays={barDays} />
         <Text {...(progress?.done ? theme.muted : theme.accent)} wrap="truncate-start">
           {status}
         </Text>
