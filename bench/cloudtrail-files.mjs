@@ -4,6 +4,10 @@
 // Generates the files once (kept in the system's temp directory, reused by later runs):
 // 1,000,000 records by default, `--records 10000000` (or BENCH_RECORDS) for ten million; about
 // 10 % of the records are for other keys and about 2 % are failed calls; a digest file per day.
+// As a trail delivers them: each file holds at most an hour of records (at most 5,000) and is
+// delivered 5 minutes after its last one — CloudTrail "publishes log files multiple times an
+// hour, about every 5 minutes" and "typically delivers logs within an average of about 5 minutes
+// of an API call" (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html).
 // Measures wall time, records/s, MB/s of JSON and peak RSS (/usr/bin/time -v). Never part of
 // npm test.
 import { spawnSync } from 'node:child_process';
@@ -22,6 +26,8 @@ export const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${KEY_ID}`;
 const OTHERS = [1, 2, 3].map((n) => `arn:aws:kms:${REGION}:${ACCOUNT}:key/${n}${n}${n}${n}abcd-12ab-34cd-56ef-1234567890ab`);
 const RECORDS_PER_FILE = 5_000;
 const DAYS = 31;
+/** The longest span of records in one file. */
+const FILE_SPAN_MS = 3_600_000;
 const START = Date.UTC(2026, 9, 1);
 
 function argRecords() {
@@ -58,20 +64,21 @@ function record(rand, timeMs, n) {
 
 /** Generates the tree once; returns its directory, file list and JSON size. */
 export async function generate(records) {
-  const dir = join(tmpdir(), `keywarden-bench-cloudtrail-${records}`);
+  // v2: files of at most an hour (the first trees held several hours per file).
+  const dir = join(tmpdir(), `keywarden-bench-cloudtrail-v2-${records}`);
   const marker = join(dir, '.complete');
   if (existsSync(marker)) return dir;
   rmSync(dir, { recursive: true, force: true });
-  const files = Math.ceil(records / RECORDS_PER_FILE);
-  const rand = random(42);
   const spanMs = DAYS * 86_400_000;
+  const files = Math.max(Math.ceil(records / RECORDS_PER_FILE), Math.ceil(spanMs / FILE_SPAN_MS));
+  const rand = random(42);
   console.log(`generating ${records.toLocaleString('en')} records in ${files} files under ${dir} …`);
   let n = 0;
   const pending = [];
   for (let f = 0; f < files; f += 1) {
     const fileStart = START + Math.floor((f * spanMs) / files);
     const fileEnd = START + Math.floor(((f + 1) * spanMs) / files);
-    const count = Math.min(RECORDS_PER_FILE, records - n);
+    const count = Math.floor(((f + 1) * records) / files) - n;
     const parts = [];
     for (let r = 0; r < count; r += 1) {
       parts.push(record(rand, fileStart + Math.floor(((fileEnd - fileStart) * r) / count), n));

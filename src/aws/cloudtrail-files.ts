@@ -5,7 +5,7 @@
 // the key's, days outside the window — and what is left goes through the log-object pipeline
 // (src/aws/log-objects.ts): worker threads, flat memory, every unreadable file named.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { KeywardenError } from '../domain/errors.js';
 import { windowRange, type UsageLoadState, type UsageProgress, type UsageRequest } from '../domain/usage.js';
@@ -18,6 +18,8 @@ export interface LocalLogFiles {
   files: LogObject[];
   /** Directories left unopened: another account or Region, or days outside the window. */
   dirsPruned: number;
+  /** Of those, the date folders (yyyy, mm or dd) whose deliveries all fall outside the window. */
+  dirsOutsideWindow: number;
 }
 
 export interface WalkFilter {
@@ -47,8 +49,8 @@ function layoutOf(segments: string[]): { account?: string; region?: string; year
   return out;
 }
 
-/** Whether a directory can hold files of the key's account, Region and window. */
-function dirMayMatch(segments: string[], filter: WalkFilter): boolean {
+/** Whether a directory can hold files of the key's account, Region and window ('date': not of the window). */
+function dirMayMatch(segments: string[], filter: WalkFilter): boolean | 'date' {
   const where = layoutOf(segments);
   if (filter.account && where.account && where.account !== filter.account) return false;
   if (filter.region && where.region && where.region !== filter.region) return false;
@@ -56,35 +58,58 @@ function dirMayMatch(segments: string[], filter: WalkFilter): boolean {
   // The folder is the delivery date (UTC): its files were delivered within [from, to).
   const from = Date.UTC(where.year, (where.month ?? 1) - 1, where.day ?? 1);
   const to = where.day !== undefined ? from + DAY : where.month !== undefined ? Date.UTC(where.year, where.month, 1) : Date.UTC(where.year + 1, 0, 1);
-  return deliveryInWindow(to - 60_000, filter.start, undefined) && deliveryInWindow(from, undefined, filter.end);
+  return deliveryInWindow(to - 60_000, filter.start, undefined) && deliveryInWindow(from, undefined, filter.end) ? true : 'date';
 }
 
 /**
  * The files under `root` (or `root` itself), sorted, that the layout does not rule out; hidden
- * files and symlinked directories are not followed. Nothing is opened.
+ * files are left out. Symbolic links are followed, to files and to directories (each directory
+ * walked once, so a link back up the tree is no loop); a broken link is listed, and named
+ * unreadable when read. Nothing is opened.
  */
 export async function listLogFiles(root: string, filter: WalkFilter = {}): Promise<LocalLogFiles> {
   const info = await stat(root).catch((error: NodeJS.ErrnoException) => {
     throw new KeywardenError('validation', `--cloudtrail-dir ${root}: ${error.code === 'ENOENT' ? 'no such file or directory' : error.message}`);
   });
   const object = (file: string, size?: number): LogObject => ({ name: file, ...(size !== undefined ? { size } : {}), read: () => readFile(file) });
-  if (info.isFile()) return { files: [object(root, info.size)], dirsPruned: 0 };
+  if (info.isFile()) return { files: [object(root, info.size)], dirsPruned: 0, dirsOutsideWindow: 0 };
   const files: LogObject[] = [];
   let dirsPruned = 0;
+  let dirsOutsideWindow = 0;
+  const walked = new Set<string>();
   const walk = async (dir: string, segments: string[]) => {
+    const real = await realpath(dir).catch(() => dir);
+    if (walked.has(real)) return;
+    walked.add(real);
     const entries = await readdir(dir, { withFileTypes: true });
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (entry.name.startsWith('.')) continue;
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const target = await stat(full).catch(() => undefined);
+        if (!target) {
+          const to = await readlink(full).catch(() => '?');
+          files.push({ name: full, read: () => Promise.reject(new Error(`a symbolic link to ${to}, which does not exist`)) });
+          continue;
+        }
+        isDirectory = target.isDirectory();
+        isFile = target.isFile();
+      }
+      if (isDirectory) {
         const inner = [...segments, entry.name];
-        if (dirMayMatch(inner, filter)) await walk(full, inner);
-        else dirsPruned += 1;
-      } else if (entry.isFile()) files.push(object(full));
+        const match = dirMayMatch(inner, filter);
+        if (match === true) await walk(full, inner);
+        else {
+          dirsPruned += 1;
+          if (match === 'date') dirsOutsideWindow += 1;
+        }
+      } else if (isFile) files.push(object(full));
     }
   };
   await walk(root, path.resolve(root).split(path.sep));
-  return { files, dirsPruned };
+  return { files, dirsPruned, dirsOutsideWindow };
 }
 
 /** The key's account and Region, when KEY is an ARN (a bare key id names neither). */
@@ -107,6 +132,7 @@ export function newestDelivery(files: readonly LogObject[], filter: WalkFilter =
 
 export interface FilesEvidence extends Omit<LogObjectsSummary, 'summary'> {
   dirsPruned: number;
+  dirsOutsideWindow: number;
 }
 
 export interface FileReadResult extends UsageLoadState {
@@ -138,7 +164,7 @@ export async function readCloudTrailFiles(
 ): Promise<FileReadResult> {
   const { start, end } = windowRange(request.window, request.now ?? new Date());
   const filter: WalkFilter = { ...keyPlace(keyArn), start: start.getTime(), end: end.getTime() };
-  const { files, dirsPruned } = await listLogFiles(root, filter);
+  const { files, dirsPruned, dirsOutsideWindow } = await listLogFiles(root, filter);
   const base = { keyArn, window: request.window, events: [] };
   let last: LogProgress = { filesRead: 0, bytes: 0, jsonBytes: 0, records: 0, unreadable: 0, elapsedMs: 0 };
   const result = await summarizeLogObjects(
@@ -160,6 +186,6 @@ export async function readCloudTrailFiles(
     progress: filesProgress({ ...last, filesRead: result.filesRead, records: result.records }, !result.stopped, result.stopped),
     ...(summary ? { summary } : {}),
     ...(evidence.unreadable.length > 0 ? { incomplete: unreadableLine(evidence.unreadable) } : {}),
-    evidence: { ...evidence, dirsPruned },
+    evidence: { ...evidence, dirsPruned, dirsOutsideWindow },
   };
 }

@@ -81,6 +81,11 @@ export interface LogObjectsSummary {
   digestFilesSkipped: number;
   /** Files left unread because their name puts them outside the key's account, Region or window. */
   filesPruned: number;
+  /**
+   * Of those, the files left unread for the delivery time in their name: before the window, or
+   * more than LATE_DELIVERY_MS after its end.
+   */
+  filesOutsideWindow: number;
   /** A file name seen a second time (the same delivered file copied twice): read once. */
   duplicateFiles: number;
   /**
@@ -276,6 +281,7 @@ export async function summarizeLogObjects(
     unreadable: [],
     digestFilesSkipped: 0,
     filesPruned: 0,
+    filesOutsideWindow: 0,
     duplicateFiles: 0,
     overlappingTrails: [],
     stopped: false,
@@ -343,6 +349,7 @@ export async function summarizeLogObjects(
         }
         if (!deliveryInWindow(info.deliveredMs!, start, end)) {
           result.filesPruned += 1;
+          result.filesOutsideWindow += 1;
           continue;
         }
         const base = object.name.split(/[\\/]/).at(-1)!;

@@ -17,7 +17,7 @@ import { parseS3Url } from '../domain/s3-url.js';
 import type { Grant } from '../domain/key.js';
 import { cleanText } from '../domain/sanitize.js';
 import { grouped } from '../domain/format.js';
-import { dependents, sparkline, type Dependent, type UsageLoadState, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
+import { dependents, omittedLine, sparkline, type Dependent, type UsageLoadState, type UsageProgress, type UsageSummary, type UsageWindow } from '../domain/usage.js';
 import { printError, printJson, printLine } from './output.js';
 
 const DAY = 86_400_000;
@@ -152,11 +152,21 @@ export interface FilesEvidenceDocument {
   records: number;
   unreadable: Array<{ name: string; reason: string }>;
   digestFilesSkipped: number;
+  /** Files and folders left unread: another account or Region, or outside the window. */
   filesPruned: number;
   dirsPruned: number;
+  /** Of those, left unread for the delivery date in their path (files: more than a day after the window, or before it). */
+  filesOutsideWindow: number;
+  dirsOutsideWindow: number;
   duplicateFiles: number;
   overlappingTrails: Array<{ account: string; region: string; trails: string[] }>;
   recordsSpan?: { first: string; last: string };
+}
+
+/** "3 files and 1 folder of other accounts …", only the parts that are not zero; '' when both are. */
+function unreadParts(files: number, folders: number, folder: string, what: string): string {
+  const parts = [files ? `${files} file${files === 1 ? '' : 's'}` : '', folders ? `${folders} ${folder}${folders === 1 ? '' : 's'}` : ''].filter(Boolean);
+  return parts.length ? `${parts.join(' and ')} ${what}` : '';
 }
 
 /** `usage --json` document. Field names are stable. */
@@ -207,6 +217,25 @@ interface FilesUsage {
   unavailable?: string;
 }
 
+/**
+ * The progress line of the log files, fitted to `columns` (a line wider than the terminal wraps,
+ * and each \r redraw then leaves a line behind): the less useful parts go first.
+ */
+export function filesProgressText(p: { filesRead: number; jsonBytes: number; bytes: number; records: number; elapsedMs: number }, total: number, columns: number): string {
+  const rate = p.elapsedMs > 0 ? Math.round(p.records / (p.elapsedMs / 1000)) : 0;
+  const files = `files ${p.filesRead}/${total}`;
+  const json = `${(p.jsonBytes / 1e6).toFixed(0)} MB of JSON`;
+  const read = `(${(p.bytes / 1e6).toFixed(0)} MB read)`;
+  const records = `${p.records.toLocaleString('en')} records`;
+  const perSecond = `${rate.toLocaleString('en')} records/s`;
+  const width = Math.max(20, columns - 1);
+  for (const parts of [[files, `${json} ${read}`, records, perSecond], [files, json, records, perSecond], [files, records, perSecond], [files, records]]) {
+    const line = parts.join(' · ');
+    if (line.length <= width) return line;
+  }
+  return `${files} · ${records}`.slice(0, width);
+}
+
 /** Progress of the log files on stderr: "files 120/200 · 512 MB · 45,000 records/s". */
 function filesProgressWriter(): { total: (n: number) => void; update: (p: import('../aws/log-objects.js').LogProgress) => void; clear: () => void } {
   let total = 0;
@@ -219,8 +248,7 @@ function filesProgressWriter(): { total: (n: number) => void; update: (p: import
       const at = Date.now();
       if (at - lastDraw < 100) return;
       lastDraw = at;
-      const rate = p.elapsedMs > 0 ? Math.round(p.records / (p.elapsedMs / 1000)) : 0;
-      process.stderr.write(`\rfiles ${p.filesRead}/${total} · ${(p.jsonBytes / 1e6).toFixed(0)} MB of JSON (${(p.bytes / 1e6).toFixed(0)} MB read) · ${p.records.toLocaleString('en')} records · ${rate.toLocaleString('en')} records/s\u001b[K`);
+      process.stderr.write(`\r${filesProgressText(p, total, process.stderr.columns || 80)}\u001b[K`);
     },
     clear: () => process.stderr.write('\r\u001b[K'),
   };
@@ -272,6 +300,8 @@ export async function collectFilesUsage(keyRef: string, options: UsageOptions, s
     digestFilesSkipped: result.digestFilesSkipped,
     filesPruned: result.filesPruned,
     dirsPruned: listed.dirsPruned,
+    filesOutsideWindow: result.filesOutsideWindow,
+    dirsOutsideWindow: listed.dirsOutsideWindow,
     duplicateFiles: result.duplicateFiles,
     overlappingTrails: result.overlappingTrails,
     ...(result.recordsSpan ? { recordsSpan: result.recordsSpan } : {}),
@@ -497,7 +527,8 @@ function printSummary(doc: UsageDocument): void {
     if (!evidence) return;
     const skipped = [
       evidence.digestFilesSkipped ? `${evidence.digestFilesSkipped} digest files skipped` : '',
-      evidence.filesPruned || evidence.dirsPruned ? `${evidence.filesPruned} files and ${evidence.dirsPruned} folders outside the key's account, Region or window left unread` : '',
+      unreadParts(evidence.filesPruned - evidence.filesOutsideWindow, evidence.dirsPruned - evidence.dirsOutsideWindow, 'folder', 'of other accounts or Regions left unread'),
+      unreadParts(evidence.filesOutsideWindow, evidence.dirsOutsideWindow, 'date folder', 'left unread, dated by name before the window or more than a day after it'),
       evidence.duplicateFiles ? `${evidence.duplicateFiles} duplicate files read once` : '',
     ].filter(Boolean);
     field('Evidence', `${evidence.filesRead} files, ${evidence.records} records, ${(evidence.jsonBytes / 1e6).toFixed(1)} MB of JSON${evidence.recordsSpan ? ` (${evidence.recordsSpan.first.slice(0, 16)}Z → ${evidence.recordsSpan.last.slice(0, 16)}Z)` : ''}${skipped.length ? `; ${skipped.join(', ')}` : ''}`);
@@ -517,7 +548,7 @@ function printSummary(doc: UsageDocument): void {
   }
   field('Key', c(doc.key.arn));
   const from = doc.source === 's3' ? c(doc.location ?? "the trail's bucket") : doc.source === 'files' ? `log files${doc.offline ? ', offline' : ''}` : doc.source === 'insights' ? 'Logs Insights' : 'LookupEvents';
-  field('Window', `${summary.window.days} days (${summary.window.start.slice(0, 16)}Z → ${summary.window.end.slice(0, 16)}Z), from ${from}`);
+  field('Window', `${summary.window.days} day${summary.window.days === 1 ? '' : 's'} (${summary.window.start.slice(0, 16)}Z → ${summary.window.end.slice(0, 16)}Z), from ${from}`);
   evidenceLines();
   const unreadable = doc.unreadable ?? [];
   if (unreadable.length > 0) {
@@ -542,6 +573,7 @@ function printSummary(doc: UsageDocument): void {
   for (const op of summary.operations) printLine(`  ${String(op.count).padStart(6)}  ${c(op.operation)}${op.failed ? `  (${op.failed} failed)` : ''}`);
   printLine('Callers');
   for (const p of summary.principals) printLine(`  ${String(p.count).padStart(6)}  ${c(p.description)}${p.failed ? `  (${p.failed} failed)` : ''}`);
+  if (summary.principalsOmitted) printLine(`  ${omittedLine(summary.principalsOmitted, 'caller')}`);
   if (doc.outsideAccounts && doc.outsideAccounts.length > 0) {
     printLine('From other accounts');
     for (const group of doc.outsideAccounts) {
@@ -564,11 +596,13 @@ function printSummary(doc: UsageDocument): void {
   } else if (trails) printLine(`Other accounts' trails: not read — ${c(trails.note)}`);
   printLine('Encryption contexts');
   for (const ctx of summary.contexts) printLine(`  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${ctx.resources ? `  (${ctx.resources}${ctx.resourcesCapped ? '+' : ''} distinct)` : ''}`);
+  if (summary.contextsOmitted) printLine(`  ${omittedLine(summary.contextsOmitted, 'context')}`);
   printLine(doc.offline ? 'Depends on this key (seen in use; grants are not read offline)' : 'Depends on this key');
   if (doc.dependents.length === 0) printLine('  nothing seen');
   for (const d of doc.dependents) {
     const parts = [d.grantIds.length ? `${d.grantIds.length} grant${d.grantIds.length === 1 ? '' : 's'}` : '', d.events ? `${d.events} events` : '', d.lastSeen ? `last ${d.lastSeen}` : ''].filter(Boolean);
     printLine(`  ${c(d.description)}${parts.length ? `  (${parts.join(', ')})` : ''}`);
   }
+  if (summary.contextsOmitted) printLine(`  ${omittedLine(summary.contextsOmitted, 'context')}`);
   for (const problem of doc.problems) printLine(`cannot read ${c(problem)}`);
 }

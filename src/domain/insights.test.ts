@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  article,
   chooseEngine,
   insightsString,
   keyUsageQueries,
@@ -24,6 +25,8 @@ describe('the engine choice', () => {
     });
     expect(chooseEngine(7, TARGET).engine).toBe('lookup');
     expect(chooseEngine(7, TARGET).reason).toContain('a 7-day window is read quickly');
+    expect(chooseEngine(8, TARGET).reason).toContain('an 8-day window is longer');
+    expect([1, 8, 11, 18, 30, 80, 89, 90, 111, 180, 365, 800, 11_000].map((n) => `${article(n)} ${n}`)).toEqual(['a 1', 'an 8', 'an 11', 'an 18', 'a 30', 'an 80', 'an 89', 'a 90', 'a 111', 'a 180', 'a 365', 'an 800', 'an 11000']);
     expect(chooseEngine(30, undefined, 'no trail covers eu-west-3')).toEqual({ engine: 'lookup', reason: 'LookupEvents: no trail covers eu-west-3' });
   });
 

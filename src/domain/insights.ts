@@ -6,6 +6,7 @@
 
 import { grouped } from './format.js';
 import {
+  boundGroups,
   callerOf,
   contextGroupOf,
   FAILURES_KEPT,
@@ -13,6 +14,7 @@ import {
   summarizeUsage,
   USE_OPERATIONS,
   USAGE_WINDOWS,
+  volatileResource,
   windowDays,
   type Caller,
   type ContextCount,
@@ -235,8 +237,8 @@ export function summaryFromInsights(rows: UsageQueryRows, window: UsageWindow, n
       entry.lastMs = lastMs;
       entry.lastSeen = isoSeconds(lastMs);
     }
-    const volume = context?.['aws:ebs:id'];
-    if (volume) entry.seen.add(volume);
+    const resource = volatileResource(context);
+    if (resource) entry.seen.add(resource);
     contexts.set(group.id, entry);
   }
 
@@ -265,14 +267,17 @@ export function summaryFromInsights(rows: UsageQueryRows, window: UsageWindow, n
   failures.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
   const oldestFailure = rows.firstFailure?.[0] ? failureOf(rows.firstFailure[0]) : undefined;
 
+  // As many callers and contexts as the other engines list (GROUPS_KEPT), the rest counted together.
+  const principalList = boundGroups([...principals.values()].map(({ ops, lastMs: _l, ...rest }) => ({ ...rest, operations: [...ops].sort() })).sort(byCountThenName((p) => p.id)));
+  const contextList = boundGroups([...contexts.values()].map(({ seen, lastMs: _l, ...rest }) => ({ ...rest, resources: seen.size })).sort(byCountThenName((c) => c.id)));
   const summary: UsageSummary = {
     window: { days, start: new Date(start).toISOString(), end: new Date(end).toISOString() },
     total,
     failed,
     dryRuns,
     operations: [...operations.values()].sort(byCountThenName((o) => o.operation)),
-    principals: [...principals.values()].map(({ ops, lastMs: _l, ...rest }) => ({ ...rest, operations: [...ops].sort() })).sort(byCountThenName((p) => p.id)),
-    contexts: [...contexts.values()].map(({ seen, lastMs: _l, ...rest }) => ({ ...rest, resources: seen.size })).sort(byCountThenName((c) => c.id)),
+    principals: principalList.list,
+    contexts: contextList.list,
     timeline: { bucket: bucketMs === HOUR ? 'hour' : 'day', start: new Date(firstBucket).toISOString(), counts, failed: failedCounts },
     errorCodes: [...codes.entries()].map(([code, n]) => ({ code, count: n })).sort(byCountThenName((c) => c.code)),
     failures,
@@ -286,6 +291,8 @@ export function summaryFromInsights(rows: UsageQueryRows, window: UsageWindow, n
     summary.firstFailure = oldestFailure ?? failures.at(-1)!;
   }
   if (failed > failures.length) summary.failuresOmitted = failed - failures.length;
+  if (principalList.omitted) summary.principalsOmitted = principalList.omitted;
+  if (contextList.omitted) summary.contextsOmitted = contextList.omitted;
   return summary;
 }
 
@@ -347,6 +354,12 @@ export interface InsightsTarget {
   retentionInDays?: number;
 }
 
+/** "a" or "an" before a number said aloud: an 8-day, an 11-day, an 18-day, an 80-day window. */
+export function article(n: number): 'a' | 'an' {
+  const digits = String(Math.trunc(Math.abs(n)));
+  return digits.startsWith('8') || ((digits.startsWith('11') || digits.startsWith('18')) && digits.length % 3 === 2) ? 'an' : 'a';
+}
+
 /**
  * Without `--engine`: Logs Insights when the trail delivers to CloudWatch Logs and the window is
  * longer than LookupEvents serves quickly; LookupEvents otherwise.
@@ -356,11 +369,11 @@ export function chooseEngine(days: number, target: InsightsTarget | undefined, w
     return { engine: 'lookup', reason: `LookupEvents: ${why ?? 'no trail covering the key’s Region delivers to CloudWatch Logs'}` };
   }
   if (days <= LOOKUP_QUICK_DAYS) {
-    return { engine: 'lookup', reason: `LookupEvents: a ${days}-day window is read quickly from the event history (about 100 events a second)` };
+    return { engine: 'lookup', reason: `LookupEvents: ${article(days)} ${days}-day window is read quickly from the event history (about 100 events a second)` };
   }
   return {
     engine: 'insights',
-    reason: `Logs Insights: trail ${target.trailName} delivers to log group ${target.logGroupName} (${target.logGroupRegion}), and a ${days}-day window is longer than LookupEvents reads quickly (about 100 events a second)`,
+    reason: `Logs Insights: trail ${target.trailName} delivers to log group ${target.logGroupName} (${target.logGroupRegion}), and ${article(days)} ${days}-day window is longer than LookupEvents reads quickly (about 100 events a second)`,
   };
 }
 

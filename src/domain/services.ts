@@ -16,6 +16,8 @@ const SINGLE_KEY_MEANINGS: Array<[key: string, service: string]> = [
   ['aws:rds:db-id', 'RDS database'],
   ['aws:lambda:FunctionArn', 'Lambda function'],
   ['aws:secretsmanager:arn', 'Secrets Manager secret'],
+  ['SecretARN', 'Secrets Manager secret'],
+  ['PARAMETER_ARN', 'Parameter Store parameter'],
   ['aws:logs:arn', 'CloudWatch Logs log group'],
   ['aws:sqs:arn', 'SQS queue'],
   ['aws:sns:topicArn', 'SNS topic'],

@@ -10,11 +10,14 @@ import {
   sparkline,
   summarizeUsage,
   FAILURES_KEPT,
+  GROUPS_KEPT,
+  OMITTED_IDS_KEPT,
   RECENT_IDS_KEPT,
   RESOURCES_KEPT,
   UsageAccumulator,
   windowDays,
   type UsageEvent,
+  type UsageSummary,
 } from './usage.js';
 
 const ACCOUNT = '111122223333';
@@ -184,6 +187,20 @@ describe('callerOf and contextGroupOf', () => {
     expect(contextGroupOf({ 'aws:ebs:id': 'vol-1' }).id).toBe(contextGroupOf({ 'aws:ebs:id': 'vol-2' }).id);
     expect(contextGroupOf({ 'aws:imagebuilder:arn': 'a', 'aws-crypto-public-key': '1' }).id).toBe(contextGroupOf({ 'aws:imagebuilder:arn': 'a', 'aws-crypto-public-key': '2' }).id);
     expect(contextGroupOf({ app: 'a' }).id).not.toBe(contextGroupOf({ app: 'b' }).id);
+  });
+
+  it('groups S3 objects by their bucket and Secrets Manager versions by their secret', () => {
+    const object = (key: string) => ({ 'aws:s3:arn': `arn:aws:s3:::payments-archive/${key}` });
+    const group = contextGroupOf(object('2026/11/a.csv'));
+    expect(group).toMatchObject({ service: 'S3 bucket', resource: 'arn:aws:s3:::payments-archive', description: 'S3 objects in arn:aws:s3:::payments-archive' });
+    expect(contextGroupOf(object('b/c/d.parquet')).id).toBe(group.id);
+    // A bucket ARN (S3 Bucket Key) is the bucket itself, not one of its objects.
+    expect(contextGroupOf({ 'aws:s3:arn': 'arn:aws:s3:::payments-archive' }).description).toBe('S3 object arn:aws:s3:::payments-archive');
+    expect(contextGroupOf(object('x')).id).not.toBe(contextGroupOf({ 'aws:s3:arn': 'arn:aws:s3:::other-bucket/x' }).id);
+    const secret = 'arn:aws:secretsmanager:us-west-2:111122223333:secret:db-AbCdEf';
+    const v1 = contextGroupOf({ SecretARN: secret, SecretVersionId: 'v1' });
+    expect(v1.id).toBe(contextGroupOf({ SecretARN: secret, SecretVersionId: 'v2' }).id);
+    expect(v1.description).toBe(`Secrets Manager secret ${secret}`);
   });
 });
 
@@ -403,6 +420,76 @@ describe('UsageAccumulator', () => {
     expect(summary.lastFailure?.eventId).toBe(`e${Math.floor((total - 1) / 3) * 3}`);
     expect(summary.firstFailure?.eventId).toBe('e0');
     expect(summary.contexts[0]).toMatchObject({ resources: RESOURCES_KEPT, resourcesCapped: true, count: total });
+  });
+
+  /** One Decrypt per S3 object (its own context) by its own IAM user: no two events share a caller or an object. */
+  const distinctEvent = (i: number, bucket = `bucket-${i % 3}`): UsageEvent => {
+    const timeMs = base + i * 1000;
+    return {
+      eventId: `d${i}`,
+      time: new Date(timeMs).toISOString(),
+      timeMs,
+      operation: 'Decrypt',
+      eventSource: 'kms.amazonaws.com',
+      keyArns: [KEY],
+      identityType: 'IAMUser',
+      arn: `arn:aws:iam::${ACCOUNT}:user/u${i}`,
+      encryptionContext: i % 10 === 9 ? { app: `app-${i}` } : { 'aws:s3:arn': `arn:aws:s3:::${bucket}/objects/${i}.json` },
+      ...(i % 7 === 0 ? { errorCode: 'AccessDeniedException' } : {}),
+    };
+  };
+  const listedPlusOmitted = (summary: UsageSummary) => ({
+    principals: summary.principals.reduce((n, p) => n + p.count, 0) + (summary.principalsOmitted?.count ?? 0),
+    principalsFailed: summary.principals.reduce((n, p) => n + p.failed, 0) + (summary.principalsOmitted?.failed ?? 0),
+    contexts: summary.contexts.reduce((n, c) => n + c.count, 0) + (summary.contextsOmitted?.count ?? 0),
+  });
+
+  it('bounds its callers and contexts: the heaviest listed, the rest counted, totals exact', () => {
+    const n = 30_000;
+    const acc = new UsageAccumulator({ keyArn: KEY });
+    // A few heavy callers and contexts first, then one event per caller and per context.
+    for (let i = 0; i < 50; i += 1) acc.add({ ...distinctEvent(i), eventId: `h${i}`, arn: `arn:aws:iam::${ACCOUNT}:user/heavy`, encryptionContext: { app: 'heavy' } });
+    for (let i = 0; i < n; i += 1) acc.add(distinctEvent(i));
+    const sizes = acc.sizes();
+    expect(sizes.principals).toBeLessThanOrEqual(2 * GROUPS_KEPT);
+    expect(sizes.contexts).toBeLessThanOrEqual(2 * GROUPS_KEPT);
+    expect(sizes.resources).toBeLessThanOrEqual(4 * RESOURCES_KEPT);
+    const summary = acc.summary(window);
+    expect(summary.total).toBe(n + 50);
+    expect(summary.principals).toHaveLength(GROUPS_KEPT);
+    expect(summary.principals[0]).toMatchObject({ description: `user heavy (account ${ACCOUNT})`, count: 50 });
+    expect(summary.contexts[0]!.count).toBeGreaterThan(1_000); // a bucket: one group, its objects as resources
+    expect(summary.contexts.find((c) => c.description === 'app=heavy')?.count).toBe(50);
+    expect(summary.contexts.length).toBeLessThanOrEqual(GROUPS_KEPT);
+    // More omitted callers than it remembers by name: "at least".
+    expect(summary.principalsOmitted).toMatchObject({ groupsCapped: true, count: n + 50 - summary.principals.reduce((m, p) => m + p.count, 0) });
+    expect(summary.principalsOmitted!.groups).toBeGreaterThanOrEqual(OMITTED_IDS_KEPT);
+    expect(summary.contextsOmitted!.groups).toBeGreaterThan(1_000);
+    expect(listedPlusOmitted(summary)).toEqual({ principals: n + 50, principalsFailed: summary.failed, contexts: n + 50 });
+    // What depends on the key is as bounded as the contexts it comes from.
+    expect(dependents([], summary).length).toBeLessThanOrEqual(GROUPS_KEPT);
+  });
+
+  it('merges bounded parts into bounded totals that still add up', () => {
+    const n = 12_000;
+    const parts = [0, 1, 2].map(() => new UsageAccumulator({ keyArn: KEY }));
+    const sequential = new UsageAccumulator({ keyArn: KEY });
+    for (let i = 0; i < n; i += 1) {
+      const event = distinctEvent(i, `bucket-${i % 1500}`);
+      parts[i % 3]!.add(event);
+      sequential.add(event);
+    }
+    const merged = new UsageAccumulator({ keyArn: KEY }).merge(parts[0]!).merge(structuredClone(parts[1]!.toState())).merge(parts[2]!);
+    const a = merged.summary(window);
+    const b = sequential.summary(window);
+    expect(a.total).toBe(n);
+    expect(listedPlusOmitted(a)).toEqual(listedPlusOmitted(b));
+    expect(listedPlusOmitted(a)).toEqual({ principals: n, principalsFailed: a.failed, contexts: n });
+    expect(a.principals).toHaveLength(GROUPS_KEPT);
+    expect(a.contexts.length).toBeLessThanOrEqual(GROUPS_KEPT);
+    expect(merged.sizes().principals).toBeLessThanOrEqual(2 * GROUPS_KEPT);
+    expect(a.operations).toEqual(b.operations);
+    expect(a.timeline).toEqual(b.timeline);
   });
 
   it('drops an id repeated within its recent memory, and only there', () => {

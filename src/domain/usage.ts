@@ -190,13 +190,40 @@ export function callerOf(event: UsageEvent): Caller {
 // ---------------------------------------------------------------------------------------------
 // Encryption contexts, grouped
 
-/** Context keys whose value names one of many short-lived things (volumes, per-call keys). */
-const VOLATILE_CONTEXT_KEYS = new Set(['aws:ebs:id', 'aws-crypto-public-key']);
+/**
+ * Context keys whose value names one of many things of one kind: a per-call key, or a resource
+ * that services create by the thousand (volumes, object versions). They do not split a group.
+ *
+ * - EBS: `aws:ebs:id`, the volume id
+ *   (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html#ebs-encryption-context).
+ * - Secrets Manager: `SecretARN` and `SecretVersionId`; each new secret value is a new version
+ *   (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-encryption-context).
+ * - S3 (SSE-KMS): `aws:s3:arn` is the object's ARN, or the bucket's with an S3 Bucket Key
+ *   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context):
+ *   an object ARN is grouped by its bucket (see `stableContextValue`).
+ * Per-table or per-parameter values stay as they are: DynamoDB's `aws:dynamodb:tableName` and
+ * `aws:dynamodb:subscriberId` (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.howitworks.html),
+ * Parameter Store's `PARAMETER_ARN` (https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html).
+ */
+const VOLATILE_CONTEXT_KEYS = new Set(['aws:ebs:id', 'aws-crypto-public-key', 'SecretVersionId']);
+
+/** `arn:aws:s3:::bucket/key…` → [bucket ARN, object ARN]; a bucket ARN (S3 Bucket Key) is not an object. */
+const S3_OBJECT_ARN = /^(arn:[\w-]+:s3:::[^/]+)\/./;
+
+/** The part of a context value that names the group (an S3 object's bucket); `undefined` for a per-resource key. */
+function stableContextValue(key: string, value: string): string | undefined {
+  if (VOLATILE_CONTEXT_KEYS.has(key)) return undefined;
+  if (key === 'aws:s3:arn') {
+    const match = S3_OBJECT_ARN.exec(value);
+    if (match) return match[1];
+  }
+  return value;
+}
 
 export interface ContextGroup {
   /** Grouping key (stable JSON). */
   id: string;
-  /** The context without its per-resource parts (e.g. without `aws:ebs:id`). */
+  /** The context without its per-resource parts (e.g. without `aws:ebs:id`; an S3 object's bucket instead of the object). */
   context: Record<string, string>;
   /** The AWS service it points to, when recognisable. */
   service?: string;
@@ -215,13 +242,23 @@ export function contextGroupOf(context: Record<string, string> | undefined): Con
   if (!context || Object.keys(context).length === 0) return { id: '{}', context: {}, description: 'no encryption context' };
   const stable: Record<string, string> = {};
   const volatile: string[] = [];
+  let s3Objects = false;
   for (const [key, value] of sortedEntries(context)) {
-    if (VOLATILE_CONTEXT_KEYS.has(key)) volatile.push(key);
-    else stable[key] = value;
+    const kept = stableContextValue(key, value);
+    if (kept === undefined) volatile.push(key);
+    else {
+      stable[key] = kept;
+      if (kept !== value) s3Objects = true;
+    }
   }
-  const meaning = describeEncryptionContext(Object.keys(stable).length > 0 ? stable : context);
   // Per-resource keys do not split a group (a Fargate task's volume id, a build's public key).
   const id = Object.keys(stable).length > 0 ? JSON.stringify(sortedEntries(stable)) : JSON.stringify(volatile.map((k) => [k, '*']));
+  if (s3Objects && Object.keys(stable).length === 1) {
+    // One group per bucket: each object is one of its resources.
+    const bucket = stable['aws:s3:arn']!;
+    return { id, context: stable, service: 'S3 bucket', resource: bucket, description: `S3 objects in ${bucket}` };
+  }
+  const meaning = describeEncryptionContext(Object.keys(stable).length > 0 ? stable : context);
   if (meaning && Object.keys(stable).length === 0) {
     // Only per-resource keys (an EBS volume id): the group is the kind of resource.
     return { id, context: stable, service: meaning.service, description: `${meaning.service}s` };
@@ -230,9 +267,14 @@ export function contextGroupOf(context: Record<string, string> | undefined): Con
   return { id, context: stable, description: sortedEntries(stable).map(([k, v]) => `${k}=${v}`).join(', ') };
 }
 
-/** The per-resource value of a context (an EBS volume id), counted as distinct resources. */
-function volatileResource(context: Record<string, string> | undefined): string | undefined {
-  return context?.['aws:ebs:id'];
+/** The per-resource value of a context (an EBS volume, an S3 object, a secret's version), counted as distinct resources. */
+export function volatileResource(context: Record<string, string> | undefined): string | undefined {
+  if (!context) return undefined;
+  const volume = context['aws:ebs:id'];
+  if (volume !== undefined) return volume;
+  const s3 = context['aws:s3:arn'];
+  if (s3 !== undefined && S3_OBJECT_ARN.test(s3)) return s3;
+  return context.SecretVersionId;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,6 +344,61 @@ export interface UsageSummary {
   failures: FailedAttempt[];
   /** Failed attempts counted but not listed in `failures` (older than the ones kept). */
   failuresOmitted?: number;
+  /** Callers counted but not listed in `principals` (beyond GROUPS_KEPT). */
+  principalsOmitted?: GroupsOmitted;
+  /** Encryption-context groups counted but not listed in `contexts` (beyond GROUPS_KEPT). */
+  contextsOmitted?: GroupsOmitted;
+}
+
+/** Groups (callers, contexts) counted but not listed, so that the listed ones plus these add up to the total. */
+export interface GroupsOmitted {
+  /** Distinct groups not listed; with `groupsCapped`, at least this many. */
+  groups: number;
+  groupsCapped?: boolean;
+  /** Their events, and the failed ones among them. */
+  count: number;
+  failed: number;
+}
+
+/** Groups not kept one by one: their events, and their ids (at most OMITTED_IDS_KEPT). */
+export interface OtherGroups {
+  count: number;
+  failed: number;
+  ids: Set<string>;
+  capped: boolean;
+}
+
+function noteOmitted(other: OtherGroups, id: string): void {
+  if (other.ids.has(id)) return;
+  if (other.ids.size < OMITTED_IDS_KEPT) other.ids.add(id);
+  else other.capped = true;
+}
+
+/**
+ * The first GROUPS_KEPT of a list sorted heaviest first; the rest, with the groups already not
+ * kept (`other`), as one count. Every engine lists its callers and contexts through this.
+ */
+export function boundGroups<T extends { id: string; count: number; failed: number }>(sorted: T[], other?: OtherGroups): { list: T[]; omitted?: GroupsOmitted } {
+  const list = sorted.slice(0, GROUPS_KEPT);
+  const rest = sorted.slice(GROUPS_KEPT);
+  if (rest.length === 0 && (!other || other.count === 0)) return { list };
+  const shown = new Set(list.map((g) => g.id));
+  const ids = new Set<string>();
+  for (const id of other?.ids ?? []) if (!shown.has(id)) ids.add(id);
+  for (const g of rest) ids.add(g.id);
+  const omitted: GroupsOmitted = {
+    groups: ids.size,
+    count: (other?.count ?? 0) + rest.reduce((n, g) => n + g.count, 0),
+    failed: (other?.failed ?? 0) + rest.reduce((n, g) => n + g.failed, 0),
+  };
+  if (other?.capped) omitted.groupsCapped = true;
+  return { list, omitted };
+}
+
+/** "1,234 more events from 5,000+ other callers" */
+export function omittedLine(omitted: GroupsOmitted, noun: string): string {
+  const groups = `${grouped(omitted.groups)}${omitted.groupsCapped ? '+' : ''} other ${noun}${omitted.groups === 1 && !omitted.groupsCapped ? '' : 's'}`;
+  return `${grouped(omitted.count)} more event${omitted.count === 1 ? '' : 's'}${omitted.failed ? ` (${grouped(omitted.failed)} failed)` : ''} from ${groups}, not listed`;
 }
 
 function byCountThenName<T extends { count: number }>(name: (item: T) => string): (a: T, b: T) => number {
@@ -314,6 +411,17 @@ export const FAILURES_KEPT = 500;
 export const RESOURCES_KEPT = 10_000;
 /** Event ids remembered to drop a record seen twice in a row of input (see `UsageAccumulator`). */
 export const RECENT_IDS_KEPT = 4_096;
+/**
+ * Callers and context groups listed in a summary, each: the heaviest. The rest are counted as
+ * one line ("N more events from M other callers"), so that memory and output do not grow with
+ * the number of distinct callers or contexts (one per IAM user, per S3 bucket …). Well under
+ * Logs Insights' 10,000 rows per query, so that every engine can list as many.
+ */
+export const GROUPS_KEPT = 1_000;
+/** Ids of the groups not listed, remembered to count them (beyond it, "at least"). */
+export const OMITTED_IDS_KEPT = 10_000;
+/** Distinct per-resource values remembered over all context groups (each at most RESOURCES_KEPT). */
+export const RESOURCES_TOTAL_KEPT = 4 * RESOURCES_KEPT;
 
 interface PrincipalEntry {
   caller: Caller;
@@ -341,9 +449,12 @@ type Timed<T> = T & { timeMs: number };
  * The usage summary built one event at a time, in memory that does not grow with the events:
  * counters per operation, caller, context group, error code and hour; the newest
  * `FAILURES_KEPT` failed attempts (plus the oldest, and the count of the rest); at most
- * `RESOURCES_KEPT` distinct resources per context group. Two accumulators fed different parts of
- * the evidence (worker threads, files) `merge` into the accumulator of all of it: merging A then B
- * gives exactly what adding A's events then B's would.
+ * `RESOURCES_KEPT` distinct resources per context group (`RESOURCES_TOTAL_KEPT` in all); at most
+ * 2 × `GROUPS_KEPT` callers and context groups one by one — past that the heaviest `GROUPS_KEPT`
+ * stay and the others' events are counted together (every event stays in the totals). Two
+ * accumulators fed different parts of the evidence (worker threads, files) `merge` into the
+ * accumulator of all of it: merging A then B gives exactly what adding A's events then B's would,
+ * while the groups stay under that bound.
  *
  * Duplicates. A trail never delivers an event twice, so a stream of one trail's files needs no
  * dedupe at all; the accumulator only drops an event whose id is among the last
@@ -366,6 +477,11 @@ export class UsageAccumulator {
   private readonly operations = new Map<string, OperationCount>();
   private readonly principals = new Map<string, PrincipalEntry>();
   private readonly contexts = new Map<string, ContextEntry>();
+  /** Callers and contexts no longer kept one by one (at most 2 × GROUPS_KEPT are, between compactions). */
+  private readonly otherPrincipals: OtherGroups = { count: 0, failed: 0, ids: new Set(), capped: false };
+  private readonly otherContexts: OtherGroups = { count: 0, failed: 0, ids: new Set(), capped: false };
+  /** Per-resource values held over all context groups (RESOURCES_TOTAL_KEPT at most). */
+  private resourcesHeld = 0;
   private readonly codes = new Map<string, number>();
   /** The newest failures, unsorted between compactions (at most 2 × FAILURES_KEPT). */
   private failures: Array<Timed<FailedAttempt>> = [];
@@ -426,25 +542,35 @@ export class UsageAccumulator {
         principal.lastSeen = event.time;
       }
       principal.ops.add(event.operation);
+    } else if (this.otherPrincipals.ids.has(caller.id)) {
+      this.otherPrincipals.count += 1;
+      this.otherPrincipals.failed += failedOne;
     } else {
+      if (this.principals.size >= 2 * GROUPS_KEPT) this.compactGroups(this.principals, this.otherPrincipals);
       this.principals.set(caller.id, { caller, count: 1, failed: failedOne, lastSeen: event.time, lastSeenMs: event.timeMs, ops: new Set([event.operation]) });
     }
 
     if (event.encryptionContext || USE_OPERATIONS.has(event.operation)) {
       const group = cachedContextGroupOf(event.encryptionContext);
       let entry = this.contexts.get(group.id);
-      if (!entry) {
-        entry = { group, count: 0, failed: 0, lastSeen: event.time, lastSeenMs: event.timeMs, resources: new Set(), capped: false };
-        this.contexts.set(group.id, entry);
+      if (!entry && this.otherContexts.ids.has(group.id)) {
+        this.otherContexts.count += 1;
+        this.otherContexts.failed += failedOne;
+      } else {
+        if (!entry) {
+          if (this.contexts.size >= 2 * GROUPS_KEPT) this.compactGroups(this.contexts, this.otherContexts);
+          entry = { group, count: 0, failed: 0, lastSeen: event.time, lastSeenMs: event.timeMs, resources: new Set(), capped: false };
+          this.contexts.set(group.id, entry);
+        }
+        entry.count += 1;
+        entry.failed += failedOne;
+        if (event.timeMs > entry.lastSeenMs) {
+          entry.lastSeenMs = event.timeMs;
+          entry.lastSeen = event.time;
+        }
+        const resource = volatileResource(event.encryptionContext);
+        if (resource) this.addResource(entry, resource);
       }
-      entry.count += 1;
-      entry.failed += failedOne;
-      if (event.timeMs > entry.lastSeenMs) {
-        entry.lastSeenMs = event.timeMs;
-        entry.lastSeen = event.time;
-      }
-      const resource = volatileResource(event.encryptionContext);
-      if (resource) addResource(entry, resource);
     }
 
     const record: Timed<UseRecord> = { time: event.time, operation: event.operation, caller, eventId: event.eventId, timeMs: event.timeMs };
@@ -471,7 +597,9 @@ export class UsageAccumulator {
 
   /**
    * Adds another accumulator's counts (evidence this one was not given). `a.merge(b)` equals
-   * feeding a's events then b's into one accumulator; the recent-id memory is not merged.
+   * feeding a's events then b's into one accumulator while each has fewer than GROUPS_KEPT
+   * callers and contexts; beyond, the totals still agree exactly and the groups kept one by one
+   * are the heaviest of each side. The recent-id memory is not merged.
    */
   merge(other: UsageAccumulator | UsageAccumulatorState): this {
     const state = other instanceof UsageAccumulator ? other.toState() : other;
@@ -498,7 +626,13 @@ export class UsageAccumulator {
     }
     for (const p of state.principals) {
       const mine = this.principals.get(p.caller.id);
+      if (!mine && this.otherPrincipals.ids.has(p.caller.id)) {
+        this.otherPrincipals.count += p.count;
+        this.otherPrincipals.failed += p.failed;
+        continue;
+      }
       if (!mine) {
+        if (this.principals.size >= 2 * GROUPS_KEPT) this.compactGroups(this.principals, this.otherPrincipals);
         this.principals.set(p.caller.id, { caller: p.caller, count: p.count, failed: p.failed, lastSeen: p.lastSeen, lastSeenMs: p.lastSeenMs, ops: new Set(p.ops) });
         continue;
       }
@@ -512,7 +646,13 @@ export class UsageAccumulator {
     }
     for (const c of state.contexts) {
       let mine = this.contexts.get(c.group.id);
+      if (!mine && this.otherContexts.ids.has(c.group.id)) {
+        this.otherContexts.count += c.count;
+        this.otherContexts.failed += c.failed;
+        continue;
+      }
       if (!mine) {
+        if (this.contexts.size >= 2 * GROUPS_KEPT) this.compactGroups(this.contexts, this.otherContexts);
         mine = { group: c.group, count: 0, failed: 0, lastSeen: c.lastSeen, lastSeenMs: c.lastSeenMs, resources: new Set(), capped: false };
         this.contexts.set(c.group.id, mine);
       }
@@ -522,8 +662,15 @@ export class UsageAccumulator {
         mine.lastSeenMs = c.lastSeenMs;
         mine.lastSeen = c.lastSeen;
       }
-      for (const resource of c.resources) addResource(mine, resource);
+      for (const resource of c.resources) this.addResource(mine, resource);
       if (c.capped) mine.capped = true;
+    }
+    for (const [mine, theirs] of [[this.otherPrincipals, state.otherPrincipals], [this.otherContexts, state.otherContexts]] as const) {
+      if (!theirs) continue;
+      mine.count += theirs.count;
+      mine.failed += theirs.failed;
+      for (const id of theirs.ids) noteOmitted(mine, id);
+      if (theirs.capped) mine.capped = true;
     }
     for (const [code, count] of state.codes) this.codes.set(code, (this.codes.get(code) ?? 0) + count);
     this.pushFailures(state.failures);
@@ -547,6 +694,8 @@ export class UsageAccumulator {
       principals: [...this.principals.values()].map((p) => ({ caller: p.caller, count: p.count, failed: p.failed, lastSeen: p.lastSeen, lastSeenMs: p.lastSeenMs, ops: [...p.ops] })),
       contexts: [...this.contexts.values()].map((c) => ({ group: c.group, count: c.count, failed: c.failed, lastSeen: c.lastSeen, lastSeenMs: c.lastSeenMs, resources: [...c.resources], capped: c.capped })),
       codes: [...this.codes],
+      otherPrincipals: otherState(this.otherPrincipals),
+      otherContexts: otherState(this.otherContexts),
       failures: [...this.failures],
       ...(this.firstFailure ? { firstFailure: this.firstFailure } : {}),
       ...(this.lastUse ? { lastUse: this.lastUse } : {}),
@@ -559,10 +708,39 @@ export class UsageAccumulator {
   }
 
   /** How many items the accumulator holds (for tests of its bounds). */
-  sizes(): { failures: number; resources: number; recentIds: number; hours: number } {
+  sizes(): { failures: number; resources: number; recentIds: number; hours: number; principals: number; contexts: number; omittedIds: number } {
     let resources = 0;
     for (const c of this.contexts.values()) resources += c.resources.size;
-    return { failures: this.failures.length, resources, recentIds: this.recentIds.size, hours: this.hours.size };
+    return {
+      failures: this.failures.length,
+      resources,
+      recentIds: this.recentIds.size,
+      hours: this.hours.size,
+      principals: this.principals.size,
+      contexts: this.contexts.size,
+      omittedIds: this.otherPrincipals.ids.size + this.otherContexts.ids.size,
+    };
+  }
+
+  /** Keeps the GROUPS_KEPT heaviest groups one by one; the others' events are counted together. */
+  private compactGroups<E extends { count: number; failed: number; resources?: Set<string> }>(groups: Map<string, E>, other: OtherGroups): void {
+    if (groups.size <= GROUPS_KEPT) return;
+    const sorted = [...groups].sort(([a, x], [b, y]) => y.count - x.count || (a < b ? -1 : a > b ? 1 : 0));
+    for (const [id, entry] of sorted.slice(GROUPS_KEPT)) {
+      groups.delete(id);
+      other.count += entry.count;
+      other.failed += entry.failed;
+      if (entry.resources) this.resourcesHeld -= entry.resources.size;
+      noteOmitted(other, id);
+    }
+  }
+
+  private addResource(entry: ContextEntry, resource: string): void {
+    if (entry.resources.has(resource)) return;
+    if (entry.resources.size < RESOURCES_KEPT && this.resourcesHeld < RESOURCES_TOTAL_KEPT) {
+      entry.resources.add(resource);
+      this.resourcesHeld += 1;
+    } else entry.capped = true;
   }
 
   /**
@@ -586,18 +764,26 @@ export class UsageAccumulator {
     }
     this.compactFailures();
     const failures = this.failures.map(withoutTime);
+    const principals = boundGroups(
+      [...this.principals.values()]
+        .map((p) => ({ ...p.caller, count: p.count, failed: p.failed, lastSeen: p.lastSeen, operations: [...p.ops].sort() }))
+        .sort(byCountThenName((p) => p.id)),
+      this.otherPrincipals,
+    );
+    const contexts = boundGroups(
+      [...this.contexts.values()]
+        .map((c) => ({ ...c.group, count: c.count, failed: c.failed, lastSeen: c.lastSeen, resources: c.resources.size, ...(c.capped ? { resourcesCapped: true } : {}) }))
+        .sort(byCountThenName((c) => c.id)),
+      this.otherContexts,
+    );
     const summary: UsageSummary = {
       window: { days, start: new Date(start).toISOString(), end: new Date(end).toISOString() },
       total: this.total,
       failed: this.failed,
       dryRuns: this.dryRuns,
       operations: [...this.operations.values()].map((o) => ({ ...o })).sort(byCountThenName((o) => o.operation)),
-      principals: [...this.principals.values()]
-        .map((p) => ({ ...p.caller, count: p.count, failed: p.failed, lastSeen: p.lastSeen, operations: [...p.ops].sort() }))
-        .sort(byCountThenName((p) => p.id)),
-      contexts: [...this.contexts.values()]
-        .map((c) => ({ ...c.group, count: c.count, failed: c.failed, lastSeen: c.lastSeen, resources: c.resources.size, ...(c.capped ? { resourcesCapped: true } : {}) }))
-        .sort(byCountThenName((c) => c.id)),
+      principals: principals.list,
+      contexts: contexts.list,
       timeline: { bucket: bucketMs === HOUR ? 'hour' : 'day', start: new Date(firstBucket).toISOString(), counts, failed: failedCounts },
       errorCodes: [...this.codes.entries()].map(([code, count]) => ({ code, count })).sort(byCountThenName((c) => c.code)),
       failures,
@@ -609,6 +795,8 @@ export class UsageAccumulator {
       summary.firstFailure = withoutTime(this.firstFailure);
     }
     if (this.failed > failures.length) summary.failuresOmitted = this.failed - failures.length;
+    if (principals.omitted) summary.principalsOmitted = principals.omitted;
+    if (contexts.omitted) summary.contextsOmitted = contexts.omitted;
     return summary;
   }
 
@@ -637,10 +825,24 @@ export interface UsageAccumulatorState {
   principals: Array<{ caller: Caller; count: number; failed: number; lastSeen: string; lastSeenMs: number; ops: string[] }>;
   contexts: Array<{ group: ContextGroup; count: number; failed: number; lastSeen: string; lastSeenMs: number; resources: string[]; capped: boolean }>;
   codes: Array<[string, number]>;
+  /** Callers and contexts counted together (absent in a state from before they were bounded). */
+  otherPrincipals?: OtherGroupsState;
+  otherContexts?: OtherGroupsState;
   failures: Array<Timed<FailedAttempt>>;
   firstFailure?: Timed<FailedAttempt>;
   lastUse?: Timed<UseRecord>;
   lastEvent?: Timed<UseRecord>;
+}
+
+export interface OtherGroupsState {
+  count: number;
+  failed: number;
+  ids: string[];
+  capped: boolean;
+}
+
+function otherState(other: OtherGroups): OtherGroupsState {
+  return { count: other.count, failed: other.failed, ids: [...other.ids], capped: other.capped };
 }
 
 // Millions of events share a few callers and contexts: their descriptions are computed once.
@@ -667,18 +869,12 @@ function cachedCallerOf(event: UsageEvent): Caller {
   return remember(callerCache, key, () => callerOf(event));
 }
 
-/** `contextGroupOf`, cached: per-resource values (VOLATILE_CONTEXT_KEYS) do not change the group. */
+/** `contextGroupOf`, cached: per-resource values (VOLATILE_CONTEXT_KEYS, S3 objects) do not change the group. */
 function cachedContextGroupOf(context: Record<string, string> | undefined): ContextGroup {
   if (!context) return remember(contextCache, '', () => contextGroupOf(undefined));
   let key = '';
-  for (const name in context) key += `${name}\u0001${VOLATILE_CONTEXT_KEYS.has(name) ? '' : context[name]}\u0002`;
+  for (const name in context) key += `${name}\u0001${stableContextValue(name, context[name]!) ?? ''}\u0002`;
   return remember(contextCache, key, () => contextGroupOf(context));
-}
-
-function addResource(entry: ContextEntry, resource: string): void {
-  if (entry.resources.has(resource)) return;
-  if (entry.resources.size < RESOURCES_KEPT) entry.resources.add(resource);
-  else entry.capped = true;
 }
 
 function withoutTime<T extends { timeMs: number }>(item: T): Omit<T, 'timeMs'> {
@@ -825,7 +1021,7 @@ export interface UsageProgress {
   pages: number;
   /** Compressed bytes read so far (S3 objects). */
   bytes?: number;
-  /** Events loaded (LookupEvents), or records read, of any key (files). */
+  /** Events loaded (LookupEvents), or records read, of any key (files; S3 objects while reading, the key's events once read). */
   events: number;
   /** ThrottlingException answers survived so far. */
   throttled: number;
@@ -895,11 +1091,13 @@ export function formatBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
-/** "412 events loaded (page 9) · 2 req/s"; from a bucket "412 events loaded (37 objects, 1.4 MB)" */
+/** "412 events loaded (page 9) · 2 req/s"; from a bucket "9,120 records read (37 objects, 1.4 MB)", then "412 events loaded (…)" */
 export function progressLine(progress: UsageProgress): string {
   if (progress.source === 's3') {
     const state = progress.stopped ? ' · stopped' : '';
-    return `${grouped(progress.events)} event${progress.events === 1 ? '' : 's'} loaded (${grouped(progress.pages)} object${progress.pages === 1 ? '' : 's'}, ${formatBytes(progress.bytes ?? 0)})${state}`;
+    // While reading, the count is of records of any key (it only grows); once read, of the key's events.
+    const counted = progress.done || progress.stopped ? `${grouped(progress.events)} event${progress.events === 1 ? '' : 's'} loaded` : `${grouped(progress.events)} record${progress.events === 1 ? '' : 's'} read`;
+    return `${counted} (${grouped(progress.pages)} object${progress.pages === 1 ? '' : 's'}, ${formatBytes(progress.bytes ?? 0)})${state}`;
   }
   if (progress.source === 'files') return `${grouped(progress.events)} record${progress.events === 1 ? '' : 's'} read (file ${grouped(progress.pages)})${progress.stopped ? ' · stopped' : ''}`;
   const unit = 'page';

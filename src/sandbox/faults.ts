@@ -126,14 +126,7 @@ export function isOperationDenied(faults: FaultSettings, operation: string): boo
 
 /** Replaces the settings in place, so code holding `sandbox.faults` sees the change. */
 export function replaceFaults(target: FaultSettings, next: FaultSettings): void {
-  delete target.throttle;
-  delete target.accessDenied;
-  delete target.latencyMs;
-  delete target.regionDown;
-  delete target.serverError;
-  delete target.reset;
-  delete target.hang;
-  delete target.quotaScale;
-  delete target.competitor;
+  // Every setting, whichever it is: a PUT replaces them all (a setting added later included).
+  for (const key of Object.keys(target) as Array<keyof FaultSettings>) delete target[key];
   Object.assign(target, next);
 }

@@ -2,7 +2,7 @@
 // before the tests by test/helpers/build-once.ts): the delivery layouts, digest files,
 // pruning before a file is opened, unreadable files named, duplicates and overlapping trails.
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -75,6 +75,7 @@ describe('a local tree of trail files', () => {
   it('reads both layouts in worker threads, skips digests, and names every file it cannot read', async () => {
     const listed = await listLogFiles(dir, { account: ACCOUNT, region: 'us-east-1', start: Date.parse('2026-02-01T00:00:00Z') });
     expect(listed.dirsPruned).toBe(3); // the other account, the other Region, last year
+    expect(listed.dirsOutsideWindow).toBe(1); // last year
     const result = await summarizeLogObjects(listed.files, { keyArn: KEY, workers: 2 });
     expect(result.summary).toMatchObject({ total: 3, failed: 1, lastUse: { eventId: 'a4' } });
     expect(result.window).toEqual({ start: '2026-03-01T10:01:00.000Z', end: '2026-03-02T23:59:00.000Z' });
@@ -96,6 +97,44 @@ describe('a local tree of trail files', () => {
     expect(state.summary).toMatchObject({ total: 2, window: { days: 1, start: '2026-03-02T00:00:00.000Z' } });
     expect(state.incomplete).toMatch(/^3 log files could not be read/);
     expect(state.evidence.dirsPruned).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('symbolic links in a local tree', () => {
+  it('follows links to files and directories, names a broken one, and walks a loop once', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'kw-log-links-'));
+    try {
+      const at = (relative: string) => path.join(root, 'tree', relative);
+      const realFile = path.join(root, 'elsewhere', 'real.json.gz');
+      await mkdir(path.dirname(realFile), { recursive: true });
+      await writeFile(realFile, gz([record('l1', '2026-03-01T10:01:00Z')]));
+      const day = path.dirname(at(logPath('2026-03-01T10:05')));
+      await mkdir(day, { recursive: true });
+      await writeFile(at(logPath('2026-03-01T10:05')), gz([record('l0', '2026-03-01T10:00:00Z')]));
+      // A file that is a link (as a synced copy or a deduplicating backup leaves them).
+      await symlink(realFile, at(logPath('2026-03-01T10:10', { unique: 'LINKEDxxxxxxxxxx' })));
+      // A link whose target is gone.
+      await symlink(path.join(root, 'gone.json.gz'), at(logPath('2026-03-01T10:15', { unique: 'BROKENxxxxxxxxxx' })));
+      // A directory linked into the tree, and a link back up to the tree's root (a loop).
+      const otherDay = path.join(root, 'more', 'day');
+      await mkdir(otherDay, { recursive: true });
+      await writeFile(path.join(otherDay, path.basename(logPath('2026-03-01T10:20', { unique: 'INLINKEDDIRxxxxx' }))), gz([record('l2', '2026-03-01T10:19:00Z')]));
+      await symlink(otherDay, path.join(day, 'more'));
+      await symlink(path.join(root, 'tree'), path.join(day, 'loop'));
+
+      const listed = await listLogFiles(path.join(root, 'tree'));
+      expect(listed.files.map((f) => path.basename(f.name))).toEqual([
+        path.basename(logPath('2026-03-01T10:05')),
+        path.basename(logPath('2026-03-01T10:10', { unique: 'LINKEDxxxxxxxxxx' })),
+        path.basename(logPath('2026-03-01T10:15', { unique: 'BROKENxxxxxxxxxx' })),
+        path.basename(logPath('2026-03-01T10:20', { unique: 'INLINKEDDIRxxxxx' })),
+      ]);
+      const result = await summarizeLogObjects(listed.files, { keyArn: KEY, workers: 0 });
+      expect(result.summary?.total).toBe(3);
+      expect(result.unreadable).toEqual([{ name: at(logPath('2026-03-01T10:15', { unique: 'BROKENxxxxxxxxxx' })), reason: `cannot be read: a symbolic link to ${path.join(root, 'gone.json.gz')}, which does not exist` }]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
@@ -129,7 +168,7 @@ describe('summarizeLogObjects', () => {
     const result = await summarizeLogObjects(stream(), { keyArn: KEY, start: Date.parse('2026-03-09T00:00:00Z'), end: Date.parse('2026-03-11T00:00:00Z'), workers: 1 });
     expect(result.unreadable).toEqual([]);
     expect(opened).toHaveLength(2);
-    expect(result).toMatchObject({ filesRead: 2, filesPruned: 4, digestFilesSkipped: 1, summary: { total: 2 } });
+    expect(result).toMatchObject({ filesRead: 2, filesPruned: 4, filesOutsideWindow: 2, digestFilesSkipped: 1, summary: { total: 2 } });
   });
 
   it('reads a file copied twice once, and says when two trails deliver the same account and Region', async () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GROUPS_KEPT, RESOURCES_KEPT, type UsageSummary } from '../../src/domain/usage.js';
 import { runKeywarden, Terminal } from './terminal.js';
 
 const ACCOUNT = '111122223333';
@@ -79,7 +80,10 @@ describe('keywarden usage --cloudtrail-dir, offline', () => {
   it('--since / --until / --days narrow the window; bad values exit 2', async () => {
     const narrowed = await runKeywarden(['usage', KEY, '--cloudtrail-dir', good, '--since', '2025-06-02', '--until', '2025-06-02', '--json'], offline(home));
     expect(narrowed.code).toBe(0);
-    expect(JSON.parse(narrowed.stdout)).toMatchObject({ summary: { total: 1, window: { start: '2025-06-02T00:00:00.000Z', end: '2025-06-02T23:59:59.999Z' } } });
+    expect(JSON.parse(narrowed.stdout)).toMatchObject({ summary: { total: 1, window: { start: '2025-06-02T00:00:00.000Z', end: '2025-06-02T23:59:59.999Z' } }, evidence: { filesOutsideWindow: 1 } });
+    // What the dates in the paths left unread is said, not silent.
+    const narrowedText = await runKeywarden(['usage', KEY, '--cloudtrail-dir', good, '--since', '2025-06-02', '--until', '2025-06-02'], offline(home));
+    expect(narrowedText.stdout).toContain(', 1 file left unread, dated by name before the window or more than a day after it');
     // The last 24 hours of the evidence: up to the newest delivery the file names show (08:05).
     const lastDay = await runKeywarden(['usage', KEY, '--cloudtrail-dir', good, '--days', '1', '--json'], offline(home));
     expect(JSON.parse(lastDay.stdout)).toMatchObject({ summary: { total: 2, failed: 1, window: { start: '2025-06-02T08:05:00.000Z', end: '2025-06-03T08:05:00.000Z' } } });
@@ -115,6 +119,52 @@ describe('keywarden usage --cloudtrail-dir, offline', () => {
     expect(ambiguous.stderr).toContain(KEY);
     expect(ambiguous.stderr).toContain(REPLICA);
   }, 60_000);
+
+  it('one context per S3 object and one caller per event: a bounded summary, exact totals', async () => {
+    // 20 files × 5,000 Decrypts, each of its own object in one of 4 buckets and by its own IAM user
+    // (an SSE-KMS bucket without a Bucket Key, read by many users): nothing repeats.
+    const tree = join(root, 'distinct');
+    const perFile = 5_000;
+    for (let f = 0; f < 20; f += 1) {
+      const hour = String(f).padStart(2, '0');
+      const records = Array.from({ length: perFile }, (_, r) => {
+        const n = f * perFile + r;
+        return {
+          ...record(`d${n}`, `2025-06-01T${hour}:${String(r % 60).padStart(2, '0')}:00Z`),
+          userIdentity: { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNT}:user/reader-${n}` },
+          requestParameters: { encryptionContext: { 'aws:s3:arn': `arn:aws:s3:::archive-${n % 4}/2025/06/01/object-${n}.parquet` } },
+          ...(n % 50 === 0 ? { errorCode: 'AccessDeniedException', errorMessage: 'denied' } : {}),
+        };
+      });
+      put(tree, logName('2025-06-01', `${hour}05`, 'us-east-1', `DISTINCT${hour}xxxxxx`), gzipSync(JSON.stringify({ Records: records })));
+    }
+    const started = Date.now();
+    const out = await runKeywarden(['usage', KEY, '--cloudtrail-dir', tree, '--json'], offline(home), 240_000);
+    const seconds = (Date.now() - started) / 1000;
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    // What a run holds and prints does not grow with the objects or the users: well under a megabyte of JSON.
+    expect(out.stdout.length).toBeLessThan(1_000_000);
+    const doc = JSON.parse(out.stdout) as { summary: UsageSummary; dependents: unknown[] };
+    const total = 20 * perFile;
+    expect(doc.summary).toMatchObject({ total, failed: total / 50 });
+    expect(doc.summary.contexts).toHaveLength(4);
+    // Each bucket one group; its objects counted as distinct resources up to RESOURCES_KEPT ("at least").
+    for (const bucket of doc.summary.contexts) expect(bucket).toMatchObject({ service: 'S3 bucket', count: total / 4, resources: RESOURCES_KEPT, resourcesCapped: true });
+    expect(doc.summary.contextsOmitted).toBeUndefined();
+    expect(doc.dependents).toHaveLength(4);
+    expect(doc.summary.principals.length).toBe(GROUPS_KEPT);
+    const listed = doc.summary.principals.reduce((n, p) => n + p.count, 0);
+    expect(doc.summary.principalsOmitted).toMatchObject({ count: total - listed, groupsCapped: true });
+    expect(doc.summary.principals.reduce((n, p) => n + p.failed, 0) + doc.summary.principalsOmitted!.failed).toBe(total / 50);
+    // The text: one line per bucket, the callers cut at GROUPS_KEPT with the rest on one line.
+    const text = await runKeywarden(['usage', KEY, '--cloudtrail-dir', tree], offline(home), 240_000);
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n').length).toBeLessThan(GROUPS_KEPT + 100);
+    expect(text.stdout).toMatch(/S3 objects in arn:aws:s3:::archive-0 +\(10000\+ distinct\)/);
+    expect(text.stdout).toMatch(/[\d,]+ more events \([\d,]+ failed\) from [\d,]+\+ other callers, not listed/);
+    console.log(`distinct contexts and callers: ${total} records summarised in ${seconds.toFixed(1)} s`);
+  }, 600_000);
 
   it('shows progress on stderr in a terminal', async () => {
     const raw = join(root, 'raw.out');

@@ -30,6 +30,13 @@ describe('fault control API', () => {
     }
     expect((await putFaults({})).status).toBe(200);
     expect(s.sandbox.faults).toEqual({});
+    // Every setting is replaced, the S3 ones included.
+    expect((await putFaults({ truncatedObjects: ['AWSLogs/x.json.gz'], latencyMs: 5 })).status).toBe(200);
+    expect(s.sandbox.faults).toMatchObject({ truncatedObjects: ['AWSLogs/x.json.gz'] });
+    expect((await putFaults({})).status).toBe(200);
+    expect(s.sandbox.faults).toEqual({});
+    const read = await fetch(`${s.sandbox.url}/_sandbox/faults`);
+    expect(await read.json()).toEqual({});
   });
 
   it('serverError answers 500 KMSInternalException (KMS) or 503 ServiceUnavailable, counted down', async () => {

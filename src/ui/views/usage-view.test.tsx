@@ -190,9 +190,19 @@ describe('UsageView', () => {
     const loadingState: UsageState = { status: 'loading', loaded: { keyArn: KEY, window: year, events: [], progress: { ...s3, done: false, pages: 120, events: 2_000, bytes: 94_000 }, location } as UsageLoadState };
     const loading = plain(renderSized(<UsageView state={loadingState} window={year} keyArn={KEY} now={NOW} height={height} width={width} maxWindowDays={365} engine="s3" />, width).lastFrame());
     fits(loading);
-    expect(loading).toContain('2,000 events loaded (120 objects, 92 KB)');
+    // While reading: records of any key (a count that only grows), not the key's events.
+    expect(loading).toContain('2,000 records read (120 objects, 92 KB)');
     expect(loading).toContain("reading 365 d from the trail's S3 bucket");
     expect(loading).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d\s+365 d/);
+    // A long count does not cut the window bar: it goes on a line of its own.
+    const busy = { ...loadingState, loaded: { ...loadingState.loaded!, progress: { ...s3, done: false, pages: 33_052, events: 11_234_567, bytes: 926_130_442 } } } as UsageState;
+    const busyFrame = plain(renderSized(<UsageView state={busy} window={year} keyArn={KEY} now={NOW} height={height} width={width} maxWindowDays={365} engine="s3" />, width).lastFrame());
+    fits(busyFrame);
+    expect(busyFrame).toMatch(/Window\s+24 h\s+7 d\s+30 d\s+90 d\s+365 d/);
+    expect(busyFrame).toContain('11,234,567 records read (33,052 objects, 883 MB)');
+    // A window of { days: 90 } (LookupEvents after a year) is the bar's 90 d, not a second one.
+    const ninety = plain(renderSized(<UsageView state={loadingState} window={{ days: 90 }} keyArn={KEY} now={NOW} height={height} width={width} maxWindowDays={365} engine="lookup" />, width).lastFrame());
+    expect(ninety.split('\n').find((line) => line.startsWith('Window'))?.match(/ 90 d /g)).toHaveLength(1);
     const readyState: UsageState = { status: 'ready', loaded: { keyArn: KEY, window: year, events: [], progress: s3, summary, location } as UsageLoadState };
     const ready = plain(renderSized(<UsageView state={readyState} window={year} keyArn={KEY} now={NOW} height={height} width={width} maxWindowDays={365} engine="s3" />, width).lastFrame());
     fits(ready);

@@ -4,7 +4,7 @@ import { formatAge, formatDateTime } from '../../domain/format.js';
 import type { Grant } from '../../domain/key.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { LOOKUP_MAX_DAYS, summaryOfLoad, tabEngineName, usageProgressLine, usageWindowsFor, type TabEngine } from '../../domain/insights.js';
-import { dependents, fitCounts, sparkline, windowDays, windowLabel, type UsageProgress, type UsageSummary, type UsageWindow } from '../../domain/usage.js';
+import { dependents, fitCounts, omittedLine, sparkline, windowDays, windowLabel, type UsageProgress, type UsageSummary, type UsageWindow } from '../../domain/usage.js';
 import { accountLabel, keyAccount, outsideCallers, type OutsideAccount } from '../../domain/outside-callers.js';
 import { ownerCalls, withCallerTrails, type CallerTrails, type CallerTrailStatus } from '../../domain/caller-trails.js';
 import { Empty } from '../components/empty.js';
@@ -51,11 +51,19 @@ function when(iso: string, now: Date): string {
   return `${formatDateTime(iso)} UTC (${formatAge(iso, now)})`;
 }
 
+/** The columns the window selector takes. */
+function windowBarWidth(window: UsageWindow, maxDays: number): number {
+  const windows = usageWindowsFor(maxDays);
+  const shown = windows.some((w) => windowDays(w) === windowDays(window)) ? windows : [...windows, window];
+  return 'Window '.length + shown.reduce((n, w) => n + windowLabel(w).length + 2, 0);
+}
+
 /** The window selector: the windows the engines serve, the current one highlighted, the others muted. */
 function WindowBar({ window, maxDays }: { window: UsageWindow; maxDays: number }) {
   const theme = useTheme();
   const windows = usageWindowsFor(maxDays);
-  const same = (w: UsageWindow) => windowDays(w) === windowDays(window) && typeof w === typeof window;
+  // By length: a window of { days: 90 } (after an engine that keeps 90 days) is the 90 d of the bar.
+  const same = (w: UsageWindow) => windowDays(w) === windowDays(window);
   return (
     <Text wrap="truncate-end">
       <Text {...theme.muted}>Window </Text>
@@ -117,6 +125,7 @@ function usageLinesUnwrapped(
 
   heading('Callers');
   for (const p of summary.principals) lines.push({ text: `  ${String(p.count).padStart(6)}  ${c(p.description)}  ${c(p.operations.join(', '))}${failedNote(p.failed)}`, indent: 10, ...(p.failed ? { tone: 'warning' as const } : {}) });
+  if (summary.principalsOmitted) lines.push({ text: `  ${omittedLine(summary.principalsOmitted, 'caller')}`, tone: 'muted', indent: 4 });
   if (outside.length > 0 || trails.kind !== 'not-read') {
     // Who uses this key from outside its account: every other account's callers, failed calls
     // included — with several accounts also those refused before the key, from their own trails.
@@ -149,6 +158,7 @@ function usageLinesUnwrapped(
     const distinct = ctx.resources > 0 ? `  (${ctx.resources} distinct)` : '';
     lines.push({ text: `  ${String(ctx.count).padStart(6)}  ${c(ctx.description)}${distinct}${failedNote(ctx.failed)}`, indent: 10 });
   }
+  if (summary.contextsOmitted) lines.push({ text: `  ${omittedLine(summary.contextsOmitted, 'context')}`, tone: 'muted', indent: 4 });
   heading('Depends on this key');
   if (deps.length === 0) lines.push({ text: '  nothing seen: no grants, no encryption context in use', tone: 'muted' });
   for (const d of deps) {
@@ -159,6 +169,7 @@ function usageLinesUnwrapped(
     ].filter(Boolean);
     lines.push({ text: `  ${c(d.description)}  (${parts.join(', ')})`, indent: 4, ...(d.lastSeen ? {} : { tone: 'muted' as const }) });
   }
+  if (summary.contextsOmitted) lines.push({ text: `  ${omittedLine(summary.contextsOmitted, 'context')}`, tone: 'muted', indent: 4 });
   heading(`Failed attempts${summary.failures.length > 0 ? ` (${summary.failures.length}, newest first)` : ''}`);
   if (summary.failures.length === 0) lines.push({ text: '  none in this window', tone: 'muted' });
   for (const f of summary.failures) {
@@ -211,7 +222,10 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
   const lines = useMemo(() => (summary ? usageLines(summary, loaded?.progress, deps, now, width, picked, outside, trails) : []), [summary, loaded, deps, now, width, picked, outside, trails]);
   const progress = loaded?.progress;
   const status = progress ? usageProgressLine(progress) : state.status === 'loading' ? 'asking CloudTrail…' : '';
-  const bodyHeight = Math.max(1, height - 2);
+  const barDays = (engine === 'auto' ? progress?.maxWindowDays : undefined) ?? maxWindowDays ?? LOOKUP_MAX_DAYS;
+  // Beside the window bar when both fit; else on a line of its own (neither cut).
+  const statusOwnLine = status !== '' && windowBarWidth(window, barDays) + 2 + status.length > width;
+  const bodyHeight = Math.max(1, height - 2 - (statusOwnLine ? 1 : 0));
   useEffect(() => {
     onMaxScroll?.(Math.max(0, lines.length - bodyHeight));
   }, [lines.length, bodyHeight, onMaxScroll]);
@@ -230,8 +244,8 @@ export function UsageView({ state, window, keyArn, grants, now, height, width, s
 
   return (
     <Box flexDirection="column" height={height}>
-      <Box justifyContent="space-between">
-        <WindowBar window={window} maxDays={(engine === 'auto' ? progress?.maxWindowDays : undefined) ?? maxWindowDays ?? LOOKUP_MAX_DAYS} />
+      <Box justifyContent="space-between" flexDirection={statusOwnLine ? 'column' : 'row'}>
+        <WindowBar window={window} maxDays={barDays} />
         <Text {...(progress?.done ? theme.muted : theme.accent)} wrap="truncate-start">
           {status}
         </Text>
