@@ -104,19 +104,26 @@ export function showSplash(out: NodeJS.WriteStream, session: SessionInfo, env: R
   });
   worker.on('error', () => undefined); // a splash that cannot turn is still a splash
   worker.unref();
+  /** Takes the terminal from the worker for good; false when the worker is quitting (q was typed). */
+  const halt = (): boolean => {
+    for (;;) {
+      const was = Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_STOPPED);
+      if (was === SPLASH_IDLE || was === SPLASH_STOPPED) return true;
+      if (was === SPLASH_QUITTING) return false; // it writes nothing more either
+      Atomics.wait(state, 0, was, 20); // a frame is being written: a few microseconds
+    }
+  };
+  // However the process ends, no frame follows the last thing the main thread writes.
+  process.prependListener('exit', halt);
   let stopped = false;
   return {
     stop: () => {
       if (stopped) return;
       stopped = true;
-      for (;;) {
-        const was = Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_STOPPED);
-        if (was === SPLASH_IDLE || was === SPLASH_STOPPED) break;
-        if (was === SPLASH_QUITTING) {
-          onQuit();
-          return;
-        }
-        Atomics.wait(state, 0, was, 20); // a frame is being written: a few microseconds
+      process.off('exit', halt);
+      if (!halt()) {
+        onQuit();
+        return;
       }
       delete globals[SPLASH_QUIT];
       worker.postMessage('stop');
