@@ -9,52 +9,58 @@ import { ReadStream } from 'node:tty';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SPLASH_IDLE, SPLASH_QUIT, SPLASH_QUITTING, SPLASH_WRITING } from './splash.js';
 
-interface SplashWorkerData {
+interface SplashShown {
   /** The loading line with each spinner frame. */
   frames: string[];
   /** When the splash was written (its frame 0). */
   startedAt: number;
   intervalMs: number;
-  control: SharedArrayBuffer;
 }
 
-const { frames, startedAt, intervalMs, control } = workerData as SplashWorkerData;
-const state = new Int32Array(control);
-let shown = 0;
+const state = new Int32Array((workerData as { control: SharedArrayBuffer }).control);
+let timer: NodeJS.Timeout | undefined;
+let keys: ReadStream | undefined;
 let ended = false;
 
-const timer = setInterval(() => {
-  const frame = Math.floor((Date.now() - startedAt) / intervalMs) % frames.length;
-  if (frame === shown) return;
-  if (Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_WRITING) !== SPLASH_IDLE) return end();
+// Nothing happens until the splash is drawn; then the spinner turns until the main thread stops it.
+parentPort?.once('message', (shown: SplashShown) => {
+  if (ended) return;
+  const { frames, startedAt, intervalMs } = shown;
+  let current = 0;
+  timer = setInterval(() => {
+    const frame = Math.floor((Date.now() - startedAt) / intervalMs) % frames.length;
+    if (frame === current) return;
+    if (Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_WRITING) !== SPLASH_IDLE) return end();
+    try {
+      writeSync(1, `\r${frames[frame]}`);
+      current = frame;
+    } catch {
+      // a frame the terminal did not take (EAGAIN): the next one will do
+    } finally {
+      Atomics.store(state, 0, SPLASH_IDLE);
+      Atomics.notify(state, 0);
+    }
+  }, intervalMs / 2);
   try {
-    writeSync(1, `\r${frames[frame]}`);
-    shown = frame;
+    keys = new ReadStream(0);
   } catch {
-    // a frame the terminal did not take (EAGAIN): the next one will do
-  } finally {
-    Atomics.store(state, 0, SPLASH_IDLE);
-    Atomics.notify(state, 0);
+    return; // no terminal to read: the spinner turns, the main thread reads the keys once free
   }
-}, intervalMs / 2);
-
-const keys = new ReadStream(0);
-keys.on('data', (chunk: Buffer) => {
-  if (!chunk.includes(0x71) && !chunk.includes(0x03)) return; // q, Ctrl-C; other keys are dropped, as on the loading screen
-  if (Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_QUITTING) !== SPLASH_IDLE) return end(); // Ink has the keyboard
-  end();
-  parentPort?.postMessage('quit');
-  void quitMainThread();
+  keys.on('data', (chunk: Buffer) => {
+    if (!chunk.includes(0x71) && !chunk.includes(0x03)) return; // q, Ctrl-C; other keys are dropped, as on the loading screen
+    if (Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_QUITTING) !== SPLASH_IDLE) return end(); // Ink has the keyboard
+    end();
+    parentPort?.postMessage('quit');
+    void quitMainThread();
+  });
+  keys.on('error', () => end());
 });
-keys.on('error', () => end());
-
-parentPort?.on('message', () => end());
 
 function end(): void {
   if (ended) return;
   ended = true;
   clearInterval(timer);
-  keys.destroy();
+  keys?.destroy();
 }
 
 /** Runs the main thread's quit at once, even in the middle of evaluating a module. */
