@@ -13,7 +13,7 @@ import type { ThresholdOverrides } from '../app/config.js';
 import type { ConnectFlags, Connection, ConnectionChange } from '../app/connect.js';
 import type { Thresholds } from '../domain/findings.js';
 import type { SessionInfo } from '../domain/source.js';
-import type { Splash, SplashWorker } from '../ui/splash.js';
+import type { Splash } from '../ui/splash.js';
 
 export interface TuiOptions {
   /** Copy to the clipboard with OSC 52 (c, y); false with --no-clipboard. Default true. */
@@ -28,17 +28,13 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
   const stopper: Stopper = { stop: (code) => process.exit(code) };
   takeEarlyKeyboard();
   let releaseKeys = quitKeysBeforeInk(process.stdin, () => stopper.stop(0));
-  // The splash's worker thread starts now and loads alongside: its spinner turns from the splash's first frame on.
-  const { startSplashWorker } = await import('../ui/splash.js');
-  const splashWorker = startSplashWorker();
   try {
-    return await runTuiWithKeys(flags, thresholdOverrides, options, stopper, splashWorker, (release) => {
+    return await runTuiWithKeys(flags, thresholdOverrides, options, stopper, (release) => {
       releaseKeys();
       releaseKeys = release;
     });
   } finally {
     releaseKeys();
-    splashWorker.dispose();
   }
 }
 
@@ -47,7 +43,6 @@ async function runTuiWithKeys(
   thresholdOverrides: ThresholdOverrides,
   options: TuiOptions,
   stopper: Stopper,
-  splashWorker: SplashWorker,
   handOverKeys: (release: () => void) => void,
 ): Promise<number> {
   // A corrupt config file is reported before any screen is drawn.
@@ -79,7 +74,8 @@ async function runTuiWithKeys(
   // The splash is on screen within milliseconds of the flags being read; Ink (slow to load) then
   // draws the same header and loading line in its place. Both on the alternate screen: the
   // operator's shell and scrollback come back untouched at exit.
-  const [{ enterAlternateScreen }, { redactSecrets }] = await Promise.all([
+  const [{ showSplash }, { enterAlternateScreen }, { redactSecrets }] = await Promise.all([
+    import('../ui/splash.js'),
     import('../ui/alternate-screen.js'),
     import('../domain/sanitize.js'),
   ]);
@@ -113,9 +109,8 @@ async function runTuiWithKeys(
   try {
     // The splash's worker reads q and Ctrl-C from here until Ink takes the keyboard.
     handOverKeys(() => undefined);
-    const shown = splashWorker.show(process.stdout, initial, process.env, () => stopper.stop(0));
-    splash = shown;
-    return await runOnScreen({ initial, connection, flags, thresholds, splash: shown, connect, stopper, clipboard: options.clipboard ?? true });
+    splash = showSplash(process.stdout, initial, process.env, () => stopper.stop(0));
+    return await runOnScreen({ initial, connection, flags, thresholds, splash, connect, stopper, clipboard: options.clipboard ?? true });
   } finally {
     for (const signal of signals) process.off(signal, onSignal);
     process.off('uncaughtException', onCrash);

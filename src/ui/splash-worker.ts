@@ -9,52 +9,55 @@ import { ReadStream } from 'node:tty';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SPLASH_IDLE, SPLASH_QUIT, SPLASH_QUITTING, SPLASH_WRITING } from './splash.js';
 
-interface SplashShown {
+interface SplashWorkerData {
   /** The loading line with each spinner frame. */
   frames: string[];
   /** When the splash was written (its frame 0). */
   startedAt: number;
   intervalMs: number;
+  control: SharedArrayBuffer;
 }
 
-const state = new Int32Array((workerData as { control: SharedArrayBuffer }).control);
-let timer: NodeJS.Timeout | undefined;
-let keys: ReadStream | undefined;
+const { frames, startedAt, intervalMs, control } = workerData as SplashWorkerData;
+const state = new Int32Array(control);
+let shown = 0;
 let ended = false;
 
-// Nothing happens until the splash is drawn; then the spinner turns until the main thread stops it.
-parentPort?.once('message', (shown: SplashShown) => {
-  if (ended) return;
-  const { frames, startedAt, intervalMs } = shown;
-  let current = 0;
-  timer = setInterval(() => {
-    const frame = Math.floor((Date.now() - startedAt) / intervalMs) % frames.length;
-    if (frame === current) return;
-    if (Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_WRITING) !== SPLASH_IDLE) return end();
-    try {
-      writeSync(1, `\r${frames[frame]}`);
-      current = frame;
-    } catch {
-      // a frame the terminal did not take (EAGAIN): the next one will do
-    } finally {
-      Atomics.store(state, 0, SPLASH_IDLE);
-      Atomics.notify(state, 0);
-    }
-  }, intervalMs / 2);
+const timer = setInterval(() => {
+  const frame = Math.floor((Date.now() - startedAt) / intervalMs) % frames.length;
+  if (frame === shown) return;
+  if (Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_WRITING) !== SPLASH_IDLE) return end();
   try {
-    keys = new ReadStream(0);
+    writeSync(1, `\r${frames[frame]}`);
+    shown = frame;
   } catch {
-    return; // no terminal to read: the spinner turns, the main thread reads the keys once free
+    // a frame the terminal did not take (EAGAIN): the next one will do
+  } finally {
+    Atomics.store(state, 0, SPLASH_IDLE);
+    Atomics.notify(state, 0);
   }
-  keys.on('data', (chunk: Buffer) => {
-    if (!chunk.includes(0x71) && !chunk.includes(0x03)) return; // q, Ctrl-C; other keys are dropped, as on the loading screen
-    if (Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_QUITTING) !== SPLASH_IDLE) return end(); // Ink has the keyboard
-    end();
-    parentPort?.postMessage('quit');
-    void quitMainThread();
-  });
-  keys.on('error', () => end());
+}, intervalMs / 2);
+
+const keys = openKeys();
+keys?.on('data', (chunk: Buffer) => {
+  if (!chunk.includes(0x71) && !chunk.includes(0x03)) return; // q, Ctrl-C; other keys are dropped, as on the loading screen
+  if (Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_QUITTING) !== SPLASH_IDLE) return end(); // Ink has the keyboard
+  end();
+  parentPort?.postMessage('quit');
+  void quitMainThread();
 });
+keys?.on('error', () => end());
+
+parentPort?.on('message', () => end());
+
+/** The keyboard, on a handle of this thread's own; none when fd 0 is no terminal (the spinner still turns). */
+function openKeys(): ReadStream | undefined {
+  try {
+    return new ReadStream(0);
+  } catch {
+    return undefined;
+  }
+}
 
 function end(): void {
   if (ended) return;

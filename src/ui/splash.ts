@@ -65,80 +65,70 @@ export interface Splash {
   stop(): void;
 }
 
-/** The splash's worker thread, started early so that it is up by the time the splash is drawn. */
-export interface SplashWorker {
-  /**
-   * Writes the splash and keeps its spinner turning, and reads q and Ctrl-C, in the worker: the
-   * main thread is busy for seconds evaluating Ink, React, the AWS SDK and the sandbox and could
-   * not draw a frame or read a key meanwhile. The worker writes straight to the terminal (fd 1)
-   * and asks the main thread to quit through Node's in-process inspector, which runs it between
-   * two statements of whatever the main thread is evaluating (`onQuit`: leave the screen, exit 0,
-   * as q does once the keys are shown).
-   */
-  show(out: NodeJS.WriteStream, session: SessionInfo, env: Record<string, string | undefined>, onQuit: () => void): Splash;
-  /** Ends the worker when no splash is shown after all (an error before the first frame). */
-  dispose(): void;
-}
-
-/** Starts the splash's worker (it loads while the main thread goes on); it does nothing until show(). */
-export function startSplashWorker(): SplashWorker {
+/**
+ * Writes the splash and keeps its spinner turning, and reads q and Ctrl-C, in a small worker
+ * thread: the main thread is busy for seconds evaluating Ink, React, the AWS SDK and the sandbox
+ * and could not draw a frame or read a key meanwhile. The worker writes straight to the terminal
+ * (fd 1) and asks the main thread to quit through Node's in-process inspector, which runs it
+ * between two statements of whatever the main thread is evaluating (`onQuit`: leave the screen,
+ * exit 0, as q does once the keys are shown).
+ */
+export function showSplash(out: NodeJS.WriteStream, session: SessionInfo, env: Record<string, string | undefined>, onQuit: () => void): Splash {
+  const lines = splashLines(session, { colour: !env['NO_COLOR'], columns: out.columns || 80 });
+  out.write(`${lines.join('\n')}`);
+  const startedAt = Date.now();
   const control = new SharedArrayBuffer(4);
   const state = new Int32Array(control);
-  const worker = new Worker(new URL('./splash-worker.js', import.meta.url), { workerData: { control }, stdin: false, stdout: false, stderr: false });
-  let onQuit: () => void = () => undefined;
+  const globals = globalThis as Record<symbol, unknown>;
+  // Called by the worker through the inspector: Node would print "Waiting for the debugger to
+  // disconnect..." on stderr at exit while the worker's session is open; nothing else is said
+  // after q, so stderr is pointed at /dev/null first (the lowest free descriptor is 2 again).
+  globals[SPLASH_QUIT] = () => {
+    try {
+      closeSync(2);
+      openSync('/dev/null', 'w');
+    } catch {
+      // stderr stays as it was
+    }
+    onQuit();
+  };
+  const worker = new Worker(new URL('./splash-worker.js', import.meta.url), {
+    workerData: { frames: spinnerLines(lines[lines.length - 1]!), startedAt, intervalMs: SPINNER_INTERVAL_MS, control },
+    stdin: false,
+    stdout: false,
+    stderr: false,
+  });
   // Without the inspector (a Node built without it) the main thread hears of q when it is free.
   worker.on('message', (message) => {
     if (message === 'quit') onQuit();
   });
   worker.on('error', () => undefined); // a splash that cannot turn is still a splash
   worker.unref();
-  const dispose = () => void worker.terminate();
+  /** Takes the terminal from the worker for good; false when the worker is quitting (q was typed). */
+  const halt = (): boolean => {
+    for (;;) {
+      const was = Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_STOPPED);
+      if (was === SPLASH_IDLE || was === SPLASH_STOPPED) return true;
+      if (was === SPLASH_QUITTING) return false; // it writes nothing more either
+      Atomics.wait(state, 0, was, 20); // a frame is being written: a few microseconds
+    }
+  };
+  // However the process ends, no frame follows the last thing the main thread writes.
+  process.prependListener('exit', halt);
+  let stopped = false;
   return {
-    dispose,
-    show: (out, session, env, quit) => {
-      onQuit = quit;
-      const lines = splashLines(session, { colour: !env['NO_COLOR'], columns: out.columns || 80 });
-      out.write(`${lines.join('\n')}`);
-      const globals = globalThis as Record<symbol, unknown>;
-      // Called by the worker through the inspector: Node would print "Waiting for the debugger to
-      // disconnect..." on stderr at exit while the worker's session is open; nothing else is said
-      // after q, so stderr is pointed at /dev/null first (the lowest free descriptor is 2 again).
-      globals[SPLASH_QUIT] = () => {
-        try {
-          closeSync(2);
-          openSync('/dev/null', 'w');
-        } catch {
-          // stderr stays as it was
-        }
-        quit();
-      };
-      worker.postMessage({ frames: spinnerLines(lines[lines.length - 1]!), startedAt: Date.now(), intervalMs: SPINNER_INTERVAL_MS });
-      /** Takes the terminal from the worker for good; false when the worker is quitting (q was typed). */
-      const halt = (): boolean => {
-        for (;;) {
-          const was = Atomics.compareExchange(state, 0, SPLASH_IDLE, SPLASH_STOPPED);
-          if (was === SPLASH_IDLE || was === SPLASH_STOPPED) return true;
-          if (was === SPLASH_QUITTING) return false; // it writes nothing more either
-          Atomics.wait(state, 0, was, 20); // a frame is being written: a few microseconds
-        }
-      };
-      // However the process ends, no frame follows the last thing the main thread writes.
-      process.prependListener('exit', halt);
-      let stopped = false;
-      return {
-        stop: () => {
-          if (stopped) return;
-          stopped = true;
-          process.off('exit', halt);
-          if (!halt()) {
-            quit();
-            return;
-          }
-          delete globals[SPLASH_QUIT];
-          dispose();
-          out.write(`\r${lines.length > 1 ? `${ESC}${lines.length - 1}A` : ''}`);
-        },
-      };
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      process.off('exit', halt);
+      if (!halt()) {
+        onQuit();
+        return;
+      }
+      delete globals[SPLASH_QUIT];
+      worker.postMessage('stop');
+      void worker.terminate();
+      out.write(`\r${lines.length > 1 ? `${ESC}${lines.length - 1}A` : ''}`);
     },
   };
 }
