@@ -4,7 +4,7 @@
 // The spinner turns in a worker thread (src/ui/splash-worker.ts) until Ink takes the screen.
 
 import { closeSync, openSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import type { SessionInfo } from '../domain/source.js';
 import { cleanText } from '../domain/sanitize.js';
 import { regionsLabel } from '../domain/format.js';
@@ -92,6 +92,8 @@ export function showSplash(out: NodeJS.WriteStream, session: SessionInfo, env: R
     }
     onQuit();
   };
+  // Loaded only now, after the first frame is on the screen (it takes some milliseconds).
+  const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
   const worker = new Worker(new URL('./splash-worker.js', import.meta.url), {
     workerData: { frames: spinnerLines(lines[lines.length - 1]!), startedAt, intervalMs: SPINNER_INTERVAL_MS, control },
     stdin: false,
