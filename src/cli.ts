@@ -2,7 +2,10 @@
 // Thin entry: parse flags, pick the command, wire the connection, exit once.
 // Heavy modules (Ink, React, the AWS SDK, the sandbox) load only when a command needs them.
 
-import meow from 'meow';
+// First, before meow or anything else loads: the interactive view's keyboard goes raw at once.
+import { releaseEarlyKeyboard } from './early-keyboard.js';
+
+const { default: meow } = await import('meow');
 
 // keywarden supports Node 20 (package.json engines). The SDK's notice about its own future
 // Node requirement would be printed over the TUI; set the variable to "false" to see it.
@@ -673,6 +676,8 @@ async function main(): Promise<number> {
   }
 
   const spec = command === undefined ? undefined : COMMAND_TABLE.find((c) => c.name === command);
+  // A command reads the keyboard as a terminal normally does (Ctrl-C, confirmations).
+  if (command !== undefined) releaseEarlyKeyboard();
   if (command !== undefined && !spec) return usage(`unknown command "${command}"${didYouMean(command, COMMANDS)}`);
 
   let quotaScale: number | undefined;
@@ -732,9 +737,11 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
+    releaseEarlyKeyboard(); // the view refused before it started (a usage error): nothing reads the keyboard any more
     process.exitCode = code;
   },
   async (error: unknown) => {
+    releaseEarlyKeyboard();
     const [{ printError }, { toDomainError }] = await Promise.all([import('./commands/output.js'), import('./aws/errors.js')]);
     const domain = toDomainError(error);
     printError(domain.message);

@@ -1,15 +1,19 @@
 // The interactive program: renders <App/> on a TTY.
 //
-// Start-up order: the first frame (header and a loading line) is written as plain text at once
-// (src/ui/splash.ts), Ink redraws it as <BootView/> as soon as it is loaded, and the AWS SDK, the
-// sandbox and the rest of the app load behind it and replace it. Against real AWS the connection and the credentials check come first, so a
-// missing-credentials message is printed instead of a screen, never over one.
+// Start-up order: the keyboard is raw from the first instant (src/early-keyboard.ts); the first
+// frame (header and a loading line) is written as plain text at once and its spinner turns in a
+// worker thread (src/ui/splash.ts) while Ink, the app, the AWS SDK and the sandbox load; then the
+// spinner stops and Ink draws <BootView/> over the same lines in place, and the app replaces it.
+// Against real AWS the connection and the credentials check come first, so a missing-credentials
+// message is printed instead of a screen, never over one.
 
 import { constants as osConstants } from 'node:os';
+import { takeEarlyKeyboard } from '../early-keyboard.js';
 import type { ThresholdOverrides } from '../app/config.js';
 import type { ConnectFlags, Connection, ConnectionChange } from '../app/connect.js';
 import type { Thresholds } from '../domain/findings.js';
 import type { SessionInfo } from '../domain/source.js';
+import type { Splash } from '../ui/splash.js';
 
 export interface TuiOptions {
   /** Copy to the clipboard with OSC 52 (c, y); false with --no-clipboard. Default true. */
@@ -17,6 +21,30 @@ export interface TuiOptions {
 }
 
 export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdOverrides = {}, options: TuiOptions = {}): Promise<number> {
+  // From the first instant the keyboard is read raw (src/early-keyboard.ts): nothing typed is
+  // echoed, and q or Ctrl-C end the program at once, exit 0, as they do once the keys are shown,
+  // also while the connection to real AWS is being made. Until the splash is on the screen there
+  // is nothing to give back.
+  const stopper: Stopper = { stop: (code) => process.exit(code) };
+  takeEarlyKeyboard();
+  let releaseKeys = quitKeysBeforeInk(process.stdin, () => stopper.stop(0));
+  try {
+    return await runTuiWithKeys(flags, thresholdOverrides, options, stopper, (release) => {
+      releaseKeys();
+      releaseKeys = release;
+    });
+  } finally {
+    releaseKeys();
+  }
+}
+
+async function runTuiWithKeys(
+  flags: ConnectFlags,
+  thresholdOverrides: ThresholdOverrides,
+  options: TuiOptions,
+  stopper: Stopper,
+  handOverKeys: (release: () => void) => void,
+): Promise<number> {
   // A corrupt config file is reported before any screen is drawn.
   const { loadThresholds } = await import('../app/config.js');
   const thresholds = await loadThresholds(thresholdOverrides);
@@ -51,15 +79,19 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
     import('../ui/alternate-screen.js'),
     import('../domain/sanitize.js'),
   ]);
-  const leaveScreen = enterAlternateScreen(process.stdout);
-  // A signal (kill, a closed terminal, Ctrl-C before the keyboard is read in raw mode) ends the
-  // program as q does, with 128 + the signal's number as shells report it. Until Ink draws there
-  // is only the screen to give back; afterwards Ink is unmounted and the run ends normally.
-  const stopper: Stopper = {
-    stop: (code) => {
-      leaveScreen();
-      process.exit(code);
-    },
+  const leaveAlternateScreen = enterAlternateScreen(process.stdout);
+  let splash: Splash | undefined;
+  // The splash's spinner stops before anything else is written: nothing is drawn after the screen is left.
+  const leaveScreen = () => {
+    splash?.stop();
+    leaveAlternateScreen();
+  };
+  // A signal (kill, a closed terminal) ends the program as q does, with 128 + the signal's number
+  // as shells report it. Until Ink draws there is only the screen to give back; afterwards Ink is
+  // unmounted and the run ends normally.
+  stopper.stop = (code) => {
+    leaveScreen();
+    process.exit(code);
   };
   const onSignal = (signal: NodeJS.Signals) => stopper.stop(128 + (osConstants.signals[signal] ?? 0));
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
@@ -74,15 +106,12 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
   };
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  // From the first frame the keyboard is read raw (nothing typed is echoed over the splash): q or
-  // Ctrl-C ends the program at once, as they do once the keys are shown (exit 0). Ink takes the
-  // keyboard over when it draws.
-  const releaseKeys = quitKeysBeforeInk(process.stdin, () => stopper.stop(0));
   try {
-    const eraseSplash = showSplash(process.stdout, initial, process.env);
-    return await runOnScreen({ initial, connection, flags, thresholds, eraseSplash, connect, stopper, releaseKeys, clipboard: options.clipboard ?? true });
+    // The splash's worker reads q and Ctrl-C from here until Ink takes the keyboard.
+    handOverKeys(() => undefined);
+    splash = showSplash(process.stdout, initial, process.env, () => stopper.stop(0));
+    return await runOnScreen({ initial, connection, flags, thresholds, splash, connect, stopper, clipboard: options.clipboard ?? true });
   } finally {
-    releaseKeys();
     for (const signal of signals) process.off(signal, onSignal);
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
@@ -91,8 +120,8 @@ export async function runTui(flags: ConnectFlags, thresholdOverrides: ThresholdO
 }
 
 /**
- * Reads q and Ctrl-C in raw mode until Ink takes the keyboard (other keys are dropped, as the
- * loading screen drops them). Returns the function that stops reading (the terminal stays raw for Ink).
+ * Reads q and Ctrl-C in raw mode until the splash takes the keyboard (other keys are dropped, as
+ * the loading screen drops them). Returns the function that stops reading (the terminal stays raw).
  */
 function quitKeysBeforeInk(stdin: NodeJS.ReadStream, quit: () => void): () => void {
   if (!stdin.isTTY) return () => undefined;
@@ -110,6 +139,7 @@ function quitKeysBeforeInk(stdin: NodeJS.ReadStream, quit: () => void): () => vo
     if (released) return;
     released = true;
     stdin.off('readable', onReadable);
+    stdin.pause(); // stops reading the terminal: the next reader (the splash, then Ink) gets every key
   };
 }
 
@@ -124,11 +154,10 @@ interface ScreenRun {
   connection: Connection | undefined;
   flags: ConnectFlags;
   thresholds: Thresholds;
-  eraseSplash: () => void;
+  /** Turning, and reading q and Ctrl-C, until it is stopped right before Ink's first frame. */
+  splash: Splash;
   connect: (flags: ConnectFlags) => Promise<Connection>;
   stopper: Stopper;
-  /** Stops the pre-Ink keyboard reader: Ink reads the keys from its first frame on. */
-  releaseKeys: () => void;
   /** Copy to the clipboard (OSC 52 written to the terminal). */
   clipboard: boolean;
 }
@@ -139,18 +168,46 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
   // read once when Ink loads). The TUI runs only on a terminal, where an operator's CI variable
   // must not freeze the screen.
   for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (process.env[name] !== undefined) process.env[name] = 'false';
-  const [{ render }, { BootView }, { installFastOutput }, { drawableSize }, { default: chalk }, { tuiColourLevel }] = await Promise.all([
+  // Everything the first screens need loads behind the turning splash (its worker draws while
+  // this thread is busy evaluating modules): Ink, the app, the AWS SDK, and the connection (the
+  // sandbox starts here).
+  const [
+    { render },
+    { BootView },
+    { installFastOutput },
+    { drawableSize },
+    { default: chalk },
+    { tuiColourLevel },
+    live,
+    { App },
+    { AwsKeySource },
+    { AwsChangeSource, MultiAccountChangeSource },
+    { CachingKeySource, cacheEndpointKey, multiAccountCachingSource },
+    { retirementSource, MultiAccountRetirementSource },
+    { loadUiPreferences, saveUiPreferences },
+  ] = await Promise.all([
     import('ink'),
     import('../ui/boot-view.js'),
     import('../ui/fast-output.js'),
     import('../ui/hooks/use-terminal-size.js'),
     import('chalk'),
     import('../ui/colour-level.js'),
+    connection ?? run.connect(run.flags),
+    import('../ui/app.js'),
+    import('../aws/inventory.js'),
+    import('../app/change-source.js'),
+    import('../app/inventory-cache.js'),
+    import('../app/retirement-source.js'),
+    import('../app/ui-preferences.js'),
   ]);
+  connection = live;
   // Ink styles through chalk's shared instance: a `CI` variable must not take the selection away.
   chalk.level = tuiColourLevel(process.env, chalk.level, process.stdout.isTTY === true);
   await installFastOutput();
-  run.eraseSplash();
+  // Ink's first frame is drawn over the splash in place (the same header and loading line), never
+  // after a cleared screen: a terminal that ignores synchronized updates (tmux 3.3) would show
+  // the blank screen in between. The spinner stops first, so no frame of it lands in Ink's.
+  run.splash.stop();
   // Ink's incrementalRendering (rewrite only changed lines) is not used: in Ink 6.8 it draws one
   // line too low after a frame that ends in a newline, which every frame of ours does.
   let exitCode = 0;
@@ -166,7 +223,6 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
     // after the loading finishes, which can take seconds.
     if (!appShown) exitNow(code);
   };
-  run.releaseKeys();
   const instance = render(<BootView session={run.initial} {...drawableSize(process.stdout)} onQuit={() => stop(0)} />, { exitOnCtrlC: false });
   // Waited on from the start, so an unmount during loading (q, a signal) ends the wait too.
   const exited = instance.waitUntilExit();
@@ -175,18 +231,8 @@ async function runOnScreen(run: ScreenRun): Promise<number> {
   let keySource: { close(): Promise<void> } | undefined;
   try {
     try {
-      const [live, { App }, { AwsKeySource }, { AwsChangeSource, MultiAccountChangeSource }, { CachingKeySource, cacheEndpointKey, multiAccountCachingSource }, { retirementSource, MultiAccountRetirementSource }, { loadUiPreferences, saveUiPreferences }] = await Promise.all([
-        connection ?? run.connect(run.flags),
-        import('../ui/app.js'),
-        import('../aws/inventory.js'),
-        import('../app/change-source.js'),
-        import('../app/inventory-cache.js'),
-        import('../app/retirement-source.js'),
-        import('../app/ui-preferences.js'),
-      ]);
       // The columns chosen at the last start; a preferences file that cannot be used is left as it is.
       const preferences = await loadUiPreferences();
-      connection = live;
       if (stopped) return exitCode;
       let generation = 0;
       // Kept across a :region / :profile switch (a fresh app), and for the next start.

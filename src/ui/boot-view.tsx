@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import type { SessionInfo } from '../domain/source.js';
 import { Header } from './components/header.js';
 import { matches } from './keymap.js';
+import { SPINNER_FRAMES, SPINNER_INTERVAL_MS } from './splash.js';
 import { ThemeContext, themeFor } from './theme.js';
 
 export interface BootViewProps {
@@ -16,14 +17,11 @@ export interface BootViewProps {
   onQuit?: () => void;
 }
 
-/** The splash's spinner, turning (the splash drew its first frame). */
-export const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-
 export function BootView({ session, columns, rows, onQuit }: BootViewProps) {
   const theme = themeFor(process.env);
   const [frame, setFrame] = useState(0);
   useEffect(() => {
-    const timer = setInterval(() => setFrame((f) => (f + 1) % SPINNER_FRAMES.length), 80);
+    const timer = setInterval(() => setFrame((f) => (f + 1) % SPINNER_FRAMES.length), SPINNER_INTERVAL_MS);
     return () => clearInterval(timer);
   }, []);
   // Other keys pressed while loading are dropped: nothing on this screen takes them.

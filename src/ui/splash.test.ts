@@ -1,6 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { splashLines } from './splash.js';
+import { SPINNER_FRAMES, spinnerLines, splashLines } from './splash.js';
 
 describe('splash', () => {
   it('shows the header and the loading line like the app does, with the badges', () => {
@@ -19,5 +19,12 @@ describe('splash', () => {
   it('cleans region names before they reach the terminal', () => {
     const [header] = splashLines({ regions: ['us-east-1\u001b[2J'], sandbox: false, readOnly: false }, { colour: false, columns: 100 });
     expect(header).not.toContain('\u001b[2J');
+  });
+
+  it('turns the spinner on the loading line only, style kept', () => {
+    const lines = splashLines({ regions: ['us-east-1'], sandbox: false, readOnly: false }, { colour: true, columns: 80 });
+    const frames = spinnerLines(lines[2]!);
+    expect(frames.map((f) => stripVTControlCharacters(f))).toEqual(SPINNER_FRAMES.map((glyph) => `${glyph} loading keys…`));
+    expect(frames.every((f) => f.startsWith('\u001b[36m'))).toBe(true);
   });
 });
