@@ -6,7 +6,7 @@ import type { RetirementRecord, StepId } from '../../domain/retirement.js';
 import { followingStep, RETIREMENT_STEPS, stepWords } from '../../domain/retirement-steps.js';
 import { cleanText } from '../../domain/sanitize.js';
 import type { Hint } from '../keymap.js';
-import { wrapText } from './findings-view.js';
+import { wrapText } from '../wrap.js';
 
 /** What a wizard dialog shows (the screen's Ask without its callbacks). */
 export type AskShape =
