@@ -19,7 +19,7 @@ interface Row {
  * Where each row of `chars` starts and ends at `width` columns, continuations `indent` columns in.
  * `breakable(i)` says whether the space at `i` may end a row.
  */
-function rowsOf(chars: readonly string[], width: number, indent: number, ownIndent: number, breakable: (i: number) => boolean): Row[] {
+function rowsOf(chars: readonly string[], width: number, indent: number, breakable: (i: number) => boolean): Row[] {
   const rows: Row[] = [];
   let pos = 0;
   let first = true;
@@ -28,9 +28,10 @@ function rowsOf(chars: readonly string[], width: number, indent: number, ownInde
     let end: number;
     if (chars.length - pos <= room) end = chars.length;
     else {
-      // The last space within the room (not the line's own indentation), else cut the word.
+      // The last space within the room, else cut the word. On the first row only a space past the
+      // continuation column: a label ("ARN", "key") is never left alone with its value below.
       let space = -1;
-      for (let i = pos + room; i > pos + (first ? ownIndent : 0); i--) {
+      for (let i = pos + room; i > pos + (first ? indent : 0); i--) {
         if (chars[i] === ' ' && breakable(i)) {
           space = i;
           break;
@@ -47,9 +48,9 @@ function rowsOf(chars: readonly string[], width: number, indent: number, ownInde
 }
 
 /** The continuation column: the one asked for, else the text's own indentation; never past half the width. */
-function continuation(text: string, width: number, indent: number | undefined): { indent: number; own: number } {
+function continuation(text: string, width: number, indent: number | undefined): number {
   const own = [...text].length - [...text.trimStart()].length;
-  return { indent: Math.max(0, Math.min(indent ?? own, Math.floor(width / 2))), own };
+  return Math.max(0, Math.min(indent ?? own, Math.floor(width / 2)));
 }
 
 /**
@@ -60,8 +61,8 @@ export function wrapIndented(text: string, width: number, indent?: number): stri
   const chars = [...text];
   if (width < 1 || chars.length <= width) return [text];
   const at = continuation(text, width, indent);
-  const pad = ' '.repeat(at.indent);
-  return rowsOf(chars, width, at.indent, at.own, () => true).map((row, i) => {
+  const pad = ' '.repeat(at);
+  return rowsOf(chars, width, at, () => true).map((row, i) => {
     const part = chars.slice(row.start, row.end).join('');
     return i === 0 ? part.trimEnd() : `${pad}${part.trim()}`;
   });
@@ -89,10 +90,10 @@ export function wrapSegments<S>(segments: readonly Segment<S>[], width: number, 
   if (width < 1 || chars.length <= width) return [segments.filter((s) => s.text !== '')];
   const at = continuation(chars.join(''), width, indent);
   const breakable = (i: number) => !segments[owner[i] ?? -1]?.keep;
-  return rowsOf(chars, width, at.indent, at.own, breakable).map((row, r) => {
+  return rowsOf(chars, width, at, breakable).map((row, r) => {
     let end = row.end;
     while (end > row.start && chars[end - 1] === ' ' && breakable(end - 1)) end--;
-    const out: Segment<S>[] = r > 0 && at.indent > 0 ? [{ text: ' '.repeat(at.indent) }] : [];
+    const out: Segment<S>[] = r > 0 && at > 0 ? [{ text: ' '.repeat(at) }] : [];
     for (let i = row.start; i < end; ) {
       const s = owner[i]!;
       let j = i;
