@@ -152,6 +152,23 @@ describe.each(SIZES)('the keys list at $columns × $rows', (size) => {
     await press(app.stdin, 'escape');
     frame = await waitForText(app.lastFrame, '7 of 7 keys');
     expect(selected(frame)).toBe('release-signing');
+    // `/` while a filter is kept starts a new one: every key again, the selected one still selected,
+    // and so after Ctrl-U and Enter too.
+    await press(app.stdin, '/');
+    await press(app.stdin, '/^(fargate|release)-/');
+    await waitForText(app.lastFrame, '2 of 7 keys');
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, '(filter: /^(fargate|release)-/)');
+    await press(app.stdin, 'j');
+    await waitForFrame(app.lastFrame, (f) => selected(f) === 'release-signing');
+    const kept = 'release-signing';
+    await press(app.stdin, '/');
+    frame = await waitForFrame(app.lastFrame, (f) => f.includes('7 of 7 keys') && !f.includes('filter:'));
+    expect(selected(frame)).toBe(kept);
+    await press(app.stdin, '\u0015'); // Ctrl-U
+    await press(app.stdin, 'enter');
+    frame = await waitForFrame(app.lastFrame, (f) => f.includes('7 of 7 keys') && !f.includes('keys  /'));
+    expect(selected(frame)).toBe(kept);
   });
 
   it('copies the selected key\'s ARN (c) and key id (y) with OSC 52, cleaned, and says so', async () => {

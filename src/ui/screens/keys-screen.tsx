@@ -78,9 +78,11 @@ export const SORT_COMMANDS: Readonly<Partial<Record<CommandId, ColumnId>>> = {
 
 /**
  * Commands that change the order or the rows shown: the selection stays on its key when it is
- * still listed — clearing the filter (Esc) included, so the key found with it stays selected.
+ * still listed — clearing the filter (Esc) included, so the key found with it stays selected, and
+ * `/` while a filter is kept (a new filter starts from every key, the selected one still selected).
  */
 const RESELECTS: ReadonlySet<CommandId> = new Set([
+  'list.filter',
   'list.sortNext',
   'list.sortReverse',
   'list.toggleAwsManaged',
