@@ -196,10 +196,15 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   // state holds an index, so without this the selection — and the key `r`, Enter or a change acts
   // on — would silently move to another key. Only when the rows changed and the list state did
   // not: a move, sort or filter of the operator's own places the selection itself.
+  // Until the operator has pressed a key on the list, though, there is no key of theirs to follow:
+  // a fresh start stays on the first row while the keys arrive (following the key that happened to
+  // be first in the first batch left the cursor mid-list once the other Regions' keys sorted in).
   const followed = useRef<{ shown: RowView[]; list: ListState; arn: string | undefined } | undefined>(undefined);
+  const chosen = useRef(false);
   useLayoutEffect(() => {
     const last = followed.current;
     followed.current = { shown, list, arn: selectedArn };
+    if (!chosen.current) return;
     if (!last || last.shown === shown || last.list !== list || listRef.current !== list) return;
     if (last.arn === undefined || last.arn === selectedArn) return;
     const index = shown.findIndex((view) => view.arn === last.arn);
@@ -275,6 +280,7 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   };
 
   const onKey: KeyHandler = (command, input, key) => {
+    if (command !== undefined) chosen.current = true;
     if (command === 'list.filter') {
       const rows = currentShown();
       selectedBeforeFilter.current = rows[selectedIndex(listRef.current, rows.length)]?.arn;
