@@ -280,7 +280,12 @@ export function cellsFor(view: Pick<RowView, 'cells' | 'stateWithDeletion'>, lay
 
 /** One table line from a row's cells (or the titles) for the laid-out columns. */
 export function renderLine(cells: Partial<Record<ColumnId, string>>, layout: readonly LaidOutColumn[], short: Partial<Record<ColumnId, string>> = {}): string {
-  return layout.map(({ column, width }) => fitColumnCell(cells[column.id] ?? '', short[column.id], column, width)).join(' ');
+  return fitCells(cells, layout, short).join(' ');
+}
+
+/** A row's cells fitted to the laid-out columns, in their order (renderLine joins them with a space). */
+export function fitCells(cells: Partial<Record<ColumnId, string>>, layout: readonly LaidOutColumn[], short: Partial<Record<ColumnId, string>> = {}): string[] {
+  return layout.map(({ column, width }) => fitColumnCell(cells[column.id] ?? '', short[column.id], column, width));
 }
 
 /** The header line: every title, the sorted one with its arrow. */

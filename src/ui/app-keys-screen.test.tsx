@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallerIdentity, KeyRow } from '../domain/key.js';
 import type { InventoryHandlers, KeySource, SessionInfo } from '../domain/source.js';
-import { press, renderSized, waitForFrame, waitForText } from '../../test/helpers/ink.js';
+import { plain, press, renderSized, unwrapped, waitForFrame, waitForText, widestRow } from '../../test/helpers/ink.js';
 import { ACCOUNT, ALL_ROWS, REGION, ebsRow, retiredRow } from '../../test/helpers/kms-fixtures.js';
 import { App } from './app.js';
 
@@ -152,6 +152,23 @@ describe.each(SIZES)('the keys list at $columns × $rows', (size) => {
     await press(app.stdin, 'escape');
     frame = await waitForText(app.lastFrame, '7 of 7 keys');
     expect(selected(frame)).toBe('release-signing');
+    // `/` while a filter is kept starts a new one: every key again, the selected one still selected,
+    // and so after Ctrl-U and Enter too.
+    await press(app.stdin, '/');
+    await press(app.stdin, '/^(fargate|release)-/');
+    await waitForText(app.lastFrame, '2 of 7 keys');
+    await press(app.stdin, 'enter');
+    await waitForText(app.lastFrame, '(filter: /^(fargate|release)-/)');
+    await press(app.stdin, 'j');
+    await waitForFrame(app.lastFrame, (f) => selected(f) === 'release-signing');
+    const kept = 'release-signing';
+    await press(app.stdin, '/');
+    frame = await waitForFrame(app.lastFrame, (f) => f.includes('7 of 7 keys') && !f.includes('filter:'));
+    expect(selected(frame)).toBe(kept);
+    await press(app.stdin, '\u0015'); // Ctrl-U
+    await press(app.stdin, 'enter');
+    frame = await waitForFrame(app.lastFrame, (f) => f.includes('7 of 7 keys') && !f.includes('keys  /'));
+    expect(selected(frame)).toBe(kept);
   });
 
   it('copies the selected key\'s ARN (c) and key id (y) with OSC 52, cleaned, and says so', async () => {
@@ -160,7 +177,8 @@ describe.each(SIZES)('the keys list at $columns × $rows', (size) => {
     await press(app.stdin, 'c');
     let frame = await waitForText(app.lastFrame, 'copied the ARN to the clipboard');
     expect(copied).toEqual([`\u001b]52;c;${Buffer.from(ebsRow.arn).toString('base64')}\u0007`]);
-    expect(frame).toContain(size.columns === 80 ? 'copied the ARN to the clipboard: arn:aws:kms' : ebsRow.arn);
+    // Whole at any width: the status wraps, never cuts.
+    expect(unwrapped(frame)).toContain(unwrapped(`copied the ARN to the clipboard: ${ebsRow.arn}`));
     await press(app.stdin, 'y');
     frame = await waitForText(app.lastFrame, 'copied the key id');
     expect(copied[1]).toBe(`\u001b]52;c;${Buffer.from(ebsRow.keyId).toString('base64')}\u0007`);
@@ -197,12 +215,20 @@ describe('the columns chosen', () => {
   });
 });
 
-describe('copying with --no-clipboard', () => {
-  it('sends nothing to the terminal and shows the text instead', async () => {
-    const app = await start({ columns: 140, rows: 40 });
+describe.each(SIZES)('copying with --no-clipboard at $columns × $rows', (size) => {
+  it('sends nothing to the terminal and shows the text instead, whole (the status wraps), the hints keeping ?', async () => {
+    const app = await start(size);
     await press(app.stdin, 'c');
     const frame = await waitForText(app.lastFrame, 'copying is off (--no-clipboard)');
-    expect(frame).toContain(`the ARN is ${ebsRow.arn}`);
+    const lines = frame.split('\n');
+    expect(lines).toHaveLength(size.rows);
+    expect(plain(frame)).toContain(ebsRow.arn);
+    expect(unwrapped(frame)).toContain(unwrapped(`the ARN is ${ebsRow.arn}`));
+    expect(plain(frame)).not.toMatch(/the ARN is .*…/);
+    const hints = lines.findLastIndex((line) => line.includes('? help'));
+    expect(hints).toBeGreaterThan(0);
+    expect(lines.slice(hints + 1).join('\n')).toContain('copying is off');
+    expect(widestRow(frame)).toBeLessThanOrEqual(size.columns);
     expect(retiredRow.arn).not.toBe(ebsRow.arn);
   });
 });

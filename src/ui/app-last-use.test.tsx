@@ -170,6 +170,28 @@ describe('the keys list and last use read in the background', () => {
     expect(source.feed.rereads).toEqual([last]);
   });
 
+  it('a fresh start stays on the first row while keys sort in above the first ones listed', async () => {
+    const rows = pendingRows(20);
+    let release!: () => void;
+    const rest = new Promise<void>((resolve) => (release = resolve));
+    const source = sourceWithFeed(rows);
+    source.loadInventory = async (handlers: InventoryHandlers) => {
+      source.loads += 1;
+      // One Region's keys first; another's (sorted above them) later.
+      handlers.onRows(rows.slice(10));
+      await rest;
+      handlers.onRows(rows.slice(0, 10));
+      handlers.onProgress([{ region: REGION, listed: rows.length, loaded: rows.length, done: true }]);
+    };
+    const app = render(<App source={source} session={session} size={size} />);
+    cleanups.push(() => app.unmount());
+    await waitForText(app.lastFrame, '10 of 10 keys');
+    expect(app.lastFrame()).toMatch(/›\s+bulk-00010/);
+    release();
+    await waitForText(app.lastFrame, '20 of 20 keys');
+    expect(app.lastFrame()).toMatch(/›\s+bulk-00000/);
+  });
+
   it('a refresh that lists the keys in another order keeps the selection on the same key', async () => {
     // Keys without an alias keep the order they were listed in; a refresh may list them in another.
     const rows = pendingRows(10).map((row) => ({ ...row, aliases: [] }));

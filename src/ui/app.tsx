@@ -12,7 +12,7 @@ import { formatDate, formatDateTime } from '../domain/format.js';
 import { cleanText } from '../domain/sanitize.js';
 import { progressLabel, type ChangeSource, type KeySource, type RetirementSource, type SessionInfo } from '../domain/source.js';
 import type { ColumnId } from '../domain/table.js';
-import { Footer, type StatusMessage } from './components/footer.js';
+import { Footer, statusRows, type StatusMessage } from './components/footer.js';
 import { Header, headerLines } from './components/header.js';
 import { useIdentity } from './hooks/use-identity.js';
 import { useInventory, type Inventory } from './hooks/use-inventory.js';
@@ -77,7 +77,10 @@ export function accountsLabel(session: SessionInfo, inventory: Inventory, scope:
   const failedPairs = pairs.filter((p) => p.error).length;
   return `accounts ${accounts.length - failedAccounts.size}/${accounts.length}${failedAccounts.size > 0 ? ` (${failedAccounts.size} failed)` : ''} · account×Region ${loaded} loaded${failedPairs > 0 ? `, ${failedPairs} failed` : ''}`;
 }
-const FOOTER_LINES = 2;
+/** The footer's hints line (the status below it takes the rows it needs). */
+const HINT_LINES = 1;
+/** The body never has fewer rows than this (a long status is cut short of it). */
+const MIN_BODY = 3;
 
 function inventoryStatus(inventory: Inventory): StatusMessage | undefined {
   if (inventory.status === 'error') return { text: `loading stopped: ${inventory.error ?? 'unknown error'}`, tone: 'danger' };
@@ -171,8 +174,13 @@ export function App(props: AppProps) {
   // change or the sandbox's time moves, so ages and countdowns stay honest.
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const now = useMemo(() => sandboxClock?.now() ?? new Date(), [inventory.rows, clockEpoch, sandboxClock]);
-  // Two header lines, three when the endpoint needs a line of its own to be read whole.
-  const bodyHeight = Math.max(3, terminal.rows - headerLines(session, identity, terminal.columns) - FOOTER_LINES);
+  // The header's rows (its lines wrapped to the width), the footer's hints line and the status's
+  // rows (wrapped, never cut), and the body in between.
+  const headerProps = { session, identity, width: terminal.columns, ...(sandboxDate(sandboxClock) ? { sandboxDate: sandboxDate(sandboxClock) } : {}), ...(session.accounts ? { accountsLabel: accountsLabel(session, inventory, list.accountScope) } : {}) };
+  const headerRows = headerLines(headerProps);
+  const shownStatus: StatusMessage | undefined = dialog.kind === 'command' ? { text: `:${dialog.input}█`, tone: 'accent' } : (status ?? inventoryStatus(inventory) ?? retrying);
+  const maxStatusRows = Math.max(1, terminal.rows - headerRows - HINT_LINES - MIN_BODY);
+  const bodyHeight = Math.max(MIN_BODY, terminal.rows - headerRows - HINT_LINES - statusRows(shownStatus, terminal.columns, maxStatusRows).length);
   const copy = (text: string, what: string) => {
     const clean = clipboardText(text);
     if (!writeClipboard) return setStatus({ text: `copying is off (--no-clipboard): ${what} is ${clean}`, tone: 'warning' });
@@ -363,13 +371,14 @@ export function App(props: AppProps) {
   return (
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={terminal.columns} height={terminal.rows}>
-        <Header session={session} identity={identity} width={terminal.columns} {...(sandboxDate(sandboxClock) ? { sandboxDate: sandboxDate(sandboxClock) } : {})} {...(session.accounts ? { accountsLabel: accountsLabel(session, inventory, list.accountScope) } : {})} />
+        <Header {...headerProps} />
         <Box flexDirection="column" height={bodyHeight}>
           {body()}
         </Box>
         <Footer
           scope={scope}
-          status={dialog.kind === 'command' ? { text: `:${dialog.input}█`, tone: 'accent' } : (status ?? inventoryStatus(inventory) ?? retrying)}
+          status={shownStatus}
+          maxStatusRows={maxStatusRows}
           readOnly={!canChange}
           {...(current.footer?.hints && dialog.kind === 'none' && nav.overlay.kind !== 'help' ? { hints: current.footer.hints } : {})}
           width={terminal.columns}

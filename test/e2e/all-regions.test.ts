@@ -43,4 +43,19 @@ describe('--all-regions', () => {
     await terminal.type('q');
     await terminal.waitFor('[exit:0]');
   });
+
+  it.each([
+    [80, 24],
+    [140, 40],
+  ])('at %i×%i shows the failed region\'s error whole (wrapped), the hints keeping ?', async (columns, rows) => {
+    const run = await keywarden(['list', '--json', '--sandbox', '--all-regions', '--no-last-use']);
+    const error = (JSON.parse(run.stdout).regionErrors as Array<{ region: string; error: string }>)[0]!;
+    terminal = await Terminal.start({ args: ['--sandbox', '--all-regions'], columns, rows });
+    const squeeze = (text: string) => text.replace(/\s+/g, '');
+    const screen = await terminal.waitFor((s) => s.includes('app/orders-queue') && squeeze(s).includes(squeeze(`${error.region}: ${error.error}`)), 30_000);
+    expect(screen).not.toMatch(/me-south-1: [^\n]*…/);
+    expect(screen.split('\n').some((line) => line.includes('? help'))).toBe(true);
+    await terminal.type('q');
+    await terminal.waitFor('[exit:0]');
+  });
 });

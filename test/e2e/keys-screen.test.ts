@@ -60,7 +60,9 @@ describe('the keys list in a terminal', () => {
     screen = await terminal.waitFor((s) => /(\d+) of \1 keys {2}\//.test(s) && !s.includes('/!'), LONG);
     expect(selected(screen)).toBe(first);
     await terminal.press('Escape');
-    screen = await terminal.waitFor((s) => /(\d+) of \1 keys/.test(s.split('\n')[2] ?? '') && !/\/|filter:/.test(s.split('\n')[2] ?? ''), LONG);
+    // The count line (below the header, which takes three rows at 80 columns: the endpoint whole).
+    const countLine = (s: string) => s.split('\n').find((line) => /^\d+ of \d+ keys/.test(line)) ?? '';
+    screen = await terminal.waitFor((s) => /(\d+) of \1 keys/.test(countLine(s)) && !/\/|filter:/.test(countLine(s)), LONG);
     expect(selected(screen)).toBe(first);
 
     await terminal.type('q');

@@ -121,3 +121,16 @@ export const NO_KEY: KeyPress = {
   ctrl: false,
   shift: false,
 };
+
+/**
+ * A frame's text with every run of white space removed, so a string wrapped over several rows is
+ * found whole: `expect(unwrapped(frame)).toContain(unwrapped(arn))`.
+ */
+export function unwrapped(frame: string | undefined): string {
+  return plain(frame).replace(/\s+/g, '');
+}
+
+/** The widest row of a frame, in columns (nothing is cut at the edge when it is at most the terminal's width). */
+export function widestRow(frame: string | undefined): number {
+  return Math.max(0, ...plain(frame).split('\n').map((row) => [...row.trimEnd()].length));
+}

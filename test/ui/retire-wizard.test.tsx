@@ -19,7 +19,7 @@ import type { RetirementSource } from '../../src/domain/source.js';
 import { Journal } from '../../src/journal/journal.js';
 import { App } from '../../src/ui/app.js';
 import { openEndpoint, servesRetirement, type TestEndpoint } from '../helpers/endpoint.js';
-import { plain, press, waitForFrame } from '../helpers/ink.js';
+import { plain, press, unwrapped, waitForFrame, widestRow } from '../helpers/ink.js';
 
 const SMALL = { columns: 80, rows: 24 };
 const LARGE = { columns: 140, rows: 40 };
@@ -153,6 +153,18 @@ function rowsOf(frame: string): string[] {
 }
 
 describe.skipIf(!servesRetirement()).each(SIZES)('the retirement wizard at $columns×$rows', (size) => {
+  it("the title names the key and shows its ARN whole (on rows of its own when it does not fit beside the name)", async () => {
+    const key = await newKey();
+    const app = await openWizard(key.alias, size);
+    const rows = plain(app.lastFrame()).split('\n');
+    const at = rows.findIndex((row) => row.startsWith(`Retire ${key.alias}`));
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(unwrapped(rows.slice(at, at + 3).join('\n'))).toContain(unwrapped(`Retire ${key.alias}${key.arn}`));
+    expect(rows.slice(at, at + 3).join('')).not.toContain('…');
+    expect(widestRow(app.lastFrame())).toBeLessThanOrEqual(size.columns);
+    expect(footer(plain(app.lastFrame()))).toContain('?');
+  }, 60_000);
+
   it('the footer shows the keys that do something now, in words, and follows the open dialog', async () => {
     const key = await newKey();
     const app = await openWizard(key.alias, size);

@@ -1,10 +1,10 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../domain/source.js';
-import { plain, renderSized } from '../../../test/helpers/ink.js';
+import { plain, renderSized, unwrapped, widestRow } from '../../../test/helpers/ink.js';
 import { ErrorView } from './error-view.js';
-import { Footer } from './footer.js';
-import { Header } from './header.js';
+import { Footer, statusRows } from './footer.js';
+import { Header, headerLines } from './header.js';
 import { Loading } from './loading.js';
 
 const session: SessionInfo = { regions: ['eu-west-1', 'us-east-1'], sandbox: true, readOnly: true };
@@ -45,12 +45,32 @@ describe('Header with an endpoint that is not AWS', () => {
     expect(frame.split('\n').length).toBe(width === 80 ? 3 : 2);
   });
 
-  it('keeps two lines for a keywarden sandbox, which the SANDBOX badge names', () => {
+  it("shows a keywarden sandbox's address whole too, and its badge unbroken", () => {
     const sandbox: SessionInfo = { ...withEndpoint, sandbox: true, endpoint: 'http://127.0.0.1:43125' };
     const frame = plain(renderSized(<Header session={sandbox} identity={{ status: 'ready', identity }} width={60} />, 60).lastFrame());
-    expect(frame.split('\n').length).toBe(2);
-    expect(frame).toContain('SANDBOX');
+    expect(frame).toContain('via http://127.0.0.1:43125');
+    expect(frame).toMatch(/ SANDBOX$/m);
+    expect(widestRow(frame)).toBeLessThanOrEqual(60);
   });
+});
+
+describe('Header at 80 and 140 columns: nothing cut', () => {
+  const regions = ['ap-southeast-2', 'eu-central-1', 'eu-west-1', 'eu-west-2', 'us-east-1', 'us-west-2'];
+  const session: SessionInfo = { regions, sandbox: true, readOnly: true, endpoint: 'http://127.0.0.1:43125' };
+  const error = 'the endpoint answered HTTP 500 with an empty body to sts:GetCallerIdentity (InternalFailure); the caller is not known';
+  for (const [columns, rows] of [[80, 24], [140, 40]] as const) {
+    it(`at ${columns}×${rows} the Regions, the caller's error and the endpoint are whole, wrapped`, () => {
+      const frame = renderSized(<Header session={session} identity={{ status: 'error', error }} sandboxDate="2026-12-21" width={columns} />, columns).lastFrame();
+      expect(widestRow(frame)).toBeLessThanOrEqual(columns);
+      expect(plain(frame).replace('account …', '')).not.toContain('…'); // the account is not known: the caller's error says why
+      expect(unwrapped(frame)).toContain(unwrapped(`regions ${regions.join(', ')}`));
+      expect(unwrapped(frame)).toContain(unwrapped(`identity unknown: ${error}`));
+      expect(plain(frame)).toContain('via http://127.0.0.1:43125');
+      expect(plain(frame)).toContain(' SANDBOX TIME 2026-12-21');
+      expect(plain(frame)).toContain(' READ-ONLY');
+      expect(plain(frame).split('\n').length).toBe(headerLines({ session, identity: { status: 'error', error }, sandboxDate: '2026-12-21', width: columns }));
+    });
+  }
 });
 
 describe('Footer', () => {
@@ -65,6 +85,22 @@ describe('Footer', () => {
     expect(filter).toContain('Esc clear');
     expect(filter).toContain('Ctrl-C quit');
   });
+});
+
+describe('Footer at 80 and 140 columns', () => {
+  const arn = 'arn:aws:kms:us-east-1:111122223333:key/b16d2fc9-c506-44e6-a1c9-c9119bb9a001';
+  for (const [columns, rows] of [[80, 24], [140, 40]] as const) {
+    it(`at ${columns}×${rows} wraps a status that does not fit (the ARN to copy by hand whole) and keeps ? in the hints`, () => {
+      const text = `copying is off (--no-clipboard): the ARN is ${arn}; LAST USED does not fit at ${columns} columns: widen the terminal, or hide other columns with v, to sort by it`;
+      const frame = renderSized(<Footer scope="list" status={{ text, tone: 'warning' }} width={columns} />, columns).lastFrame();
+      const lines = plain(frame).split('\n');
+      expect(lines[0]).toContain('? help');
+      expect(widestRow(frame)).toBeLessThanOrEqual(columns);
+      expect(plain(frame)).toContain(arn);
+      expect(unwrapped(lines.slice(1).join('\n'))).toBe(unwrapped(text));
+      expect(lines.length).toBe(1 + statusRows({ text }, columns).length);
+    });
+  }
 });
 
 describe('Loading and ErrorView', () => {

@@ -1,6 +1,7 @@
 import { Box, Text, useStdout } from 'ink';
 import { fitHints, hintsFor, type Hint, type Scope } from '../keymap.js';
 import { useTheme, type ThemeRole } from '../theme.js';
+import { wrapIndented } from '../wrap.js';
 
 export interface StatusMessage {
   text: string;
@@ -19,13 +20,26 @@ export interface FooterProps {
   hints?: readonly Hint[] | undefined;
   /** The terminal's width: the hints that fit are kept by rank (help and the screen's main actions first), never cut mid-word. */
   width?: number;
+  /** The most rows the status may take (statusRows); all it needs when absent. */
+  maxStatusRows?: number;
+}
+
+/**
+ * The status line as rows at `width` columns: wrapped, never cut — it often holds what the operator
+ * must read or copy by hand (an ARN with --no-clipboard, a request id, why a key did nothing).
+ * Never more than `max` rows (the screen keeps its own); one row when there is no status.
+ */
+export function statusRows(status: StatusMessage | undefined, width: number, max = Infinity): string[] {
+  if (!status?.text) return [' '];
+  return wrapIndented(status.text, width, 2).slice(0, Math.max(1, max));
 }
 
 /** Key hints for the focused area, from the keymap, and a status line. */
-export function Footer({ scope, status, readOnly = false, tab, unavailable, hints: own, width }: FooterProps) {
+export function Footer({ scope, status, readOnly = false, tab, unavailable, hints: own, width, maxStatusRows }: FooterProps) {
   const theme = useTheme();
   const { stdout } = useStdout();
-  const hints = fitHints(own ?? hintsFor(scope, { readOnly, ...(tab ? { tab } : {}), ...(unavailable ? { unavailable } : {}) }), width ?? stdout.columns ?? 80);
+  const columns = width ?? stdout.columns ?? 80;
+  const hints = fitHints(own ?? hintsFor(scope, { readOnly, ...(tab ? { tab } : {}), ...(unavailable ? { unavailable } : {}) }), columns);
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
@@ -36,9 +50,11 @@ export function Footer({ scope, status, readOnly = false, tab, unavailable, hint
           </Text>
         ))}
       </Text>
-      <Text wrap="truncate-end" {...(status?.tone ? theme[status.tone] : theme.muted)}>
-        {status?.text ?? ' '}
-      </Text>
+      {statusRows(status, columns, maxStatusRows).map((row, i) => (
+        <Text key={i} {...(status?.tone ? theme[status.tone] : theme.muted)}>
+          {row}
+        </Text>
+      ))}
     </Box>
   );
 }

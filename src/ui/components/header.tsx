@@ -3,7 +3,8 @@ import type { SessionInfo } from '../../domain/source.js';
 import { regionsLabel } from '../../domain/format.js';
 import { cleanText } from '../../domain/sanitize.js';
 import type { IdentityState } from '../hooks/use-identity.js';
-import { useTheme } from '../theme.js';
+import { useTheme, type ThemeRole } from '../theme.js';
+import { segmentsText, wrapSegments, type Segment } from '../wrap.js';
 
 export interface HeaderProps {
   session: SessionInfo;
@@ -12,97 +13,75 @@ export interface HeaderProps {
   sandboxDate?: string;
   /** With several accounts: the scope (src/ui/app.tsx accountsLabel) instead of the caller's account. */
   accountsLabel?: string;
-  /** The terminal's width: an endpoint that does not fit beside the caller gets a line of its own. */
+  /** The terminal's width: every line is wrapped to it; an endpoint that does not fit beside the caller gets a line of its own. */
   width?: number;
 }
 
-/** The caller line as text: "as ARN (profile P)", for its width. */
-function callerText(session: SessionInfo, identity: IdentityState): string {
-  const who =
+type HeaderSegment = Segment<ThemeRole>;
+
+/** The caller: "as ARN (profile P)", styled. */
+function callerSegments(session: SessionInfo, identity: IdentityState): HeaderSegment[] {
+  const who: HeaderSegment =
     identity.status === 'ready'
       ? identity.identity.arn
-        ? cleanText(identity.identity.arn)
-        : `unknown (${cleanText(identity.identity.note ?? 'the endpoint did not say')})`
-      : identity.status === 'error' ? `identity unknown: ${cleanText(identity.error)}` : 'identity loading…';
-  return `as ${who}${session.profile ? ` (profile ${cleanText(session.profile)})` : ''}`;
+        ? { text: cleanText(identity.identity.arn) }
+        : { text: `unknown (${cleanText(identity.identity.note ?? 'the endpoint did not say')})`, style: 'warning' }
+      : identity.status === 'error'
+        ? { text: `identity unknown: ${cleanText(identity.error)}`, style: 'warning' }
+        : { text: 'identity loading…', style: 'muted' };
+  return [{ text: 'as ', style: 'muted' }, who, ...(session.profile ? [{ text: ` (profile ${cleanText(session.profile)})`, style: 'muted' as const }] : [])];
 }
 
 /**
- * How many lines the header takes at `width`: two, or three when an endpoint that is neither AWS
- * nor a keywarden sandbox (a proxy, another AWS-compatible service: it must be read whole) does not
- * fit after the caller and goes on a line of its own. A sandbox's endpoint is named by the SANDBOX
- * badge; its address may be cut.
+ * The header as rows at `width` columns, never cut (an operator reads the caller, the Regions and
+ * the endpoint here): the app's line — name, account, Regions and badges — then the caller, the
+ * endpoint beside it when both fit, else on a line of its own; each line wrapped to the width
+ * (a badge is never broken). Unwrapped when `width` is undefined.
  */
-export function headerLines(session: SessionInfo, identity: IdentityState, width: number | undefined): 2 | 3 {
-  if (!session.endpoint || session.sandbox || width === undefined) return 2;
-  return [...`${callerText(session, identity)} via ${cleanText(session.endpoint)}`].length > width ? 3 : 2;
+export function headerRows({ session, identity, sandboxDate, accountsLabel, width }: HeaderProps): HeaderSegment[][] {
+  const regions = regionsLabel(session.regions.map((r) => cleanText(r)));
+  const first: HeaderSegment[] = [
+    { text: 'keywarden', style: 'heading' },
+    { text: '  ' },
+    ...(accountsLabel !== undefined
+      ? [{ text: cleanText(accountsLabel) }]
+      : [{ text: 'account ', style: 'muted' as const }, { text: identity.status === 'ready' ? cleanText(identity.identity.account) || 'unknown' : '…' }]),
+    { text: '  ' },
+    { text: session.regions.length === 1 ? 'region ' : 'regions ', style: 'muted' },
+    { text: regions },
+    // The date badge says SANDBOX too: one badge, so the row fits 80 columns.
+    ...(session.sandbox && !sandboxDate ? [{ text: '  ' }, { text: ' SANDBOX ', style: 'badge' as const, keep: true }] : []),
+    ...(sandboxDate ? [{ text: '  ' }, { text: ` SANDBOX TIME ${sandboxDate} `, style: 'badge' as const, keep: true }] : []),
+    ...(session.readOnly ? [{ text: '  ' }, { text: ' READ-ONLY ', style: 'dangerBadge' as const, keep: true }] : []),
+  ];
+  const caller = callerSegments(session, identity);
+  const via: HeaderSegment[] = session.endpoint ? [{ text: 'via ', style: 'muted' }, { text: cleanText(session.endpoint) }] : [];
+  const wrap = (segments: HeaderSegment[], indent: number) => (width === undefined ? [segments] : wrapSegments(segments, width, indent));
+  if (via.length === 0) return [...wrap(first, 2), ...wrap(caller, 3)];
+  const beside = [...caller, { text: ' ' }, ...via];
+  if (width === undefined || [...segmentsText(beside)].length <= width) return [...wrap(first, 2), ...wrap(beside, 3)];
+  return [...wrap(first, 2), ...wrap(caller, 3), ...wrap(via, 4)];
 }
 
-/** App name, account, caller, regions and the SANDBOX / READ-ONLY badges. */
-export function Header({ session, identity, sandboxDate, accountsLabel, width }: HeaderProps) {
+/** How many rows the header takes at its width (headerRows). */
+export function headerLines(props: HeaderProps): number {
+  return headerRows(props).length;
+}
+
+/** App name, account, caller, regions, the endpoint and the SANDBOX / READ-ONLY badges. */
+export function Header(props: HeaderProps) {
   const theme = useTheme();
-  const endpointOwnLine = headerLines(session, identity, width) === 3;
-  const regions = regionsLabel(session.regions.map((r) => cleanText(r)));
   return (
     <Box flexDirection="column">
-      {/* One row, cut at the terminal's edge: a row that wrapped (a narrow terminal, the sandbox's
-          date badge) would push the whole screen down a line and garble it. */}
-      <Text wrap="truncate-end">
-        <Text {...theme.heading}>keywarden</Text>
-        {'  '}
-        {accountsLabel !== undefined ? (
-          accountsLabel
-        ) : (
-          <>
-            <Text {...theme.muted}>account </Text>
-            {identity.status === 'ready' ? cleanText(identity.identity.account) || 'unknown' : '…'}
-          </>
-        )}
-        {'  '}
-        <Text {...theme.muted}>{session.regions.length === 1 ? 'region ' : 'regions '}</Text>
-        {regions}
-        {/* The date badge says SANDBOX too: one badge, so the row fits 80 columns. */}
-        {session.sandbox && !sandboxDate ? (
-          <>
-            {'  '}
-            <Text {...theme.badge}> SANDBOX </Text>
-          </>
-        ) : null}
-        {sandboxDate ? (
-          <>
-            {'  '}
-            <Text {...theme.badge}> SANDBOX TIME {sandboxDate} </Text>
-          </>
-        ) : null}
-        {session.readOnly ? (
-          <>
-            {'  '}
-            <Text {...theme.dangerBadge}> READ-ONLY </Text>
-          </>
-        ) : null}
-      </Text>
-      <Text wrap="truncate-end">
-        <Text {...theme.muted}>as </Text>
-        {identity.status === 'ready' ? (
-          identity.identity.arn ? (
-            cleanText(identity.identity.arn)
-          ) : (
-            <Text {...theme.warning}>unknown ({cleanText(identity.identity.note ?? 'the endpoint did not say')})</Text>
-          )
-        ) : identity.status === 'error' ? (
-          <Text {...theme.warning}>identity unknown: {cleanText(identity.error)}</Text>
-        ) : (
-          <Text {...theme.muted}>identity loading…</Text>
-        )}
-        {session.profile ? <Text {...theme.muted}> (profile {cleanText(session.profile)})</Text> : null}
-        {session.endpoint && !endpointOwnLine ? <Text {...theme.muted}> via {cleanText(session.endpoint)}</Text> : null}
-      </Text>
-      {session.endpoint && endpointOwnLine ? (
-        <Text wrap="truncate-end">
-          <Text {...theme.muted}>via </Text>
-          {cleanText(session.endpoint)}
+      {headerRows(props).map((row, i) => (
+        <Text key={i}>
+          {row.map((segment, j) => (
+            <Text key={j} {...(segment.style ? theme[segment.style] : {})}>
+              {segment.text}
+            </Text>
+          ))}
         </Text>
-      ) : null}
+      ))}
     </Box>
   );
 }

@@ -3,14 +3,15 @@
 
 import type { ChangeSource } from '../../domain/source.js';
 import { useJournal } from '../hooks/use-journal.js';
-import { JournalView, journalLines } from '../views/journal-view.js';
+import { JournalView, journalLines, journalTitle } from '../views/journal-view.js';
 import { stepOf, type ScreenController, type Shell } from './screen.js';
 
-export function useJournalScreen({ nav, navNow, height }: Shell, changes: ChangeSource | undefined): ScreenController {
+export function useJournalScreen({ nav, navNow, height, width }: Shell, changes: ChangeSource | undefined): ScreenController {
   const screen = nav.screen.kind === 'journal' ? nav.screen : undefined;
   const journal = useJournal(changes, screen !== undefined, screen?.keyArn);
-  // Below the title line; counted only when a key scrolls, not on every render.
-  const maxScroll = () => (journal.status === 'ready' ? Math.max(0, journalLines(journal.operations, journal.problems).length - (height - 1)) : 0);
+  // Below the title (its rows); counted only when a key scrolls, not on every render.
+  const maxScroll = () =>
+    journal.status === 'ready' ? Math.max(0, journalLines(journal.operations, journal.problems, width).length - (height - journalTitle(screen?.keyArn, journal.operations.length, width).length)) : 0;
   return {
     onKey: (command) => {
       const by = stepOf(command, 'journal.down', 'journal.up');
@@ -18,6 +19,6 @@ export function useJournalScreen({ nav, navNow, height }: Shell, changes: Change
       if (command === 'journal.back') return navNow({ type: 'back' });
       if (command === 'journal.refresh') journal.reload();
     },
-    body: () => <JournalView state={journal} keyArn={screen?.keyArn} scroll={screen?.scroll ?? 0} height={height} />,
+    body: () => <JournalView state={journal} keyArn={screen?.keyArn} scroll={screen?.scroll ?? 0} height={height} width={width} />,
   };
 }

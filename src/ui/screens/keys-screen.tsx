@@ -78,9 +78,11 @@ export const SORT_COMMANDS: Readonly<Partial<Record<CommandId, ColumnId>>> = {
 
 /**
  * Commands that change the order or the rows shown: the selection stays on its key when it is
- * still listed — clearing the filter (Esc) included, so the key found with it stays selected.
+ * still listed — clearing the filter (Esc) included, so the key found with it stays selected, and
+ * `/` while a filter is kept (a new filter starts from every key, the selected one still selected).
  */
 const RESELECTS: ReadonlySet<CommandId> = new Set([
+  'list.filter',
   'list.sortNext',
   'list.sortReverse',
   'list.toggleAwsManaged',
@@ -194,10 +196,15 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   // state holds an index, so without this the selection — and the key `r`, Enter or a change acts
   // on — would silently move to another key. Only when the rows changed and the list state did
   // not: a move, sort or filter of the operator's own places the selection itself.
+  // Until the operator has pressed a key on the list, though, there is no key of theirs to follow:
+  // a fresh start stays on the first row while the keys arrive (following the key that happened to
+  // be first in the first batch left the cursor mid-list once the other Regions' keys sorted in).
   const followed = useRef<{ shown: RowView[]; list: ListState; arn: string | undefined } | undefined>(undefined);
+  const chosen = useRef(false);
   useLayoutEffect(() => {
     const last = followed.current;
     followed.current = { shown, list, arn: selectedArn };
+    if (!chosen.current) return;
     if (!last || last.shown === shown || last.list !== list || listRef.current !== list) return;
     if (last.arn === undefined || last.arn === selectedArn) return;
     const index = shown.findIndex((view) => view.arn === last.arn);
@@ -273,6 +280,7 @@ export function useKeysScreen(shell: Shell, { inventory, lastUse, list, listRef,
   };
 
   const onKey: KeyHandler = (command, input, key) => {
+    if (command !== undefined) chosen.current = true;
     if (command === 'list.filter') {
       const rows = currentShown();
       selectedBeforeFilter.current = rows[selectedIndex(listRef.current, rows.length)]?.arn;

@@ -70,7 +70,7 @@ export function RetireScreen({ source, keyRef, readOnly, height, width = 80, reg
   const ready = view.phase === 'ready' ? view : undefined;
   const row = ready?.preflight.detail.row;
   const word = row ? confirmationWord(row) : '';
-  const layout = ready ? retireLayout(ready, width, height) : undefined;
+  const layout = ready ? retireLayout(ready, width, height, keyRef.arn) : undefined;
   const maxScroll = layout ? layout.maxScroll : 0;
 
   const record = ready?.record;
@@ -440,9 +440,11 @@ export function RetireScreen({ source, keyRef, readOnly, height, width = 80, reg
         <Text {...(shape.typed ? theme.danger : theme.warning)} bold wrap="truncate-end">
           {shape.title}
         </Text>
-        <Text {...theme.muted} wrap="truncate-end">
-          {shape.arn}
-        </Text>
+        {shape.arn.map((line, i) => (
+          <Text key={`a${i}`} {...theme.muted}>
+            {line}
+          </Text>
+        ))}
         {shape.body.map((line, i) => (
           <Text key={`${ask.scroll}-${i}`} wrap="truncate-end">
             {line || ' '}

@@ -8,7 +8,7 @@ import { cleanText } from '../../domain/sanitize.js';
 import { describePrincipal } from '../../domain/services.js';
 import { needsTypedWord, runnable, type Dialog } from '../state/dialog.js';
 import type { ThemeRole } from '../theme.js';
-import { wrapText } from './findings-view.js';
+import { wrapText } from '../wrap.js';
 import { grantPurpose } from './key-detail-lines.js';
 
 export type ConfirmDialog = Extract<Dialog, { kind: 'confirm' }>;

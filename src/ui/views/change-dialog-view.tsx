@@ -10,15 +10,15 @@ import { needsTypedWord, type Dialog } from '../state/dialog.js';
 import { useTheme } from '../theme.js';
 import { confirmLayout, type DialogLine } from './change-dialog-lines.js';
 
-/** A text field; a selected default is shown in inverse video with a note: the first key typed replaces it. */
-function Field({ label, input, selected, error }: { label: string; input: string; selected?: boolean | undefined; error?: string | undefined }) {
+/** A text field; a selected value is shown in inverse video with a note (`note`): the first key typed replaces it. */
+function Field({ label, input, selected, note, error }: { label: string; input: string; selected?: boolean | undefined; note: string; error?: string | undefined }) {
   const theme = useTheme();
   return (
     <Box flexDirection="column" marginTop={1}>
       <Text>
         {label} {selected ? <Text inverse>{cleanText(input)}</Text> : <Text {...theme.accent}>{cleanText(input)}</Text>}
         <Text inverse> </Text>
-        {selected ? <Text {...theme.muted}>  (type to replace · Enter keeps it)</Text> : null}
+        {selected ? <Text {...theme.muted}>  ({note})</Text> : null}
       </Text>
       <Text {...theme.danger}>{error ?? ' '}</Text>
     </Box>
@@ -56,7 +56,15 @@ export function ChangeDialogView({ dialog, width, height }: { dialog: Exclude<Di
             KMS creates new key material every period ({ROTATION_PERIOD_MIN}–{ROTATION_PERIOD_MAX} days). Old material is kept, so existing
             ciphertext still decrypts.
           </Text>
-          <Field label="Rotation period in days:" input={dialog.input} selected={dialog.selected} error={dialog.error} />
+          {/* The period set now is kept by Enter; without one (rotation off, or an endpoint that does
+              not report it) the value is the default, never presented as the current period. */}
+          <Field
+            label="Rotation period in days:"
+            input={dialog.input}
+            selected={dialog.selected}
+            note={dialog.current !== undefined ? 'the current period · type to replace · Enter keeps it' : 'the default · type to replace · Enter uses it'}
+            error={dialog.error}
+          />
           <Text {...theme.muted}>Enter: preview the change · Esc: cancel · Ctrl-U: erase · Ctrl-W: erase a word</Text>
         </Box>
       );

@@ -8,6 +8,7 @@ import { Empty } from '../components/empty.js';
 import { Loading } from '../components/loading.js';
 import type { KeyDetailState } from '../hooks/use-key-detail.js';
 import { useTheme, type ThemeRole } from '../theme.js';
+import { wrapText } from '../wrap.js';
 
 /** How each severity looks: the theme role of its lines. */
 export const SEVERITY_TONE: Record<Severity, ThemeRole> = { high: 'danger', medium: 'warning', low: 'accent', info: 'muted' };
@@ -28,31 +29,8 @@ export interface FindingLine {
   tone?: ThemeRole;
 }
 
-/** Word-wraps cleaned text into lines of at most `width` columns (long words are cut). */
-export function wrapText(text: string, width: number): string[] {
-  const max = Math.max(10, width);
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    let rest = word;
-    while ([...rest].length > max) {
-      if (line) {
-        lines.push(line);
-        line = '';
-      }
-      lines.push([...rest].slice(0, max).join(''));
-      rest = [...rest].slice(max).join('');
-    }
-    if (!line) line = rest;
-    else if ([...line].length + 1 + [...rest].length <= max) line += ` ${rest}`;
-    else {
-      lines.push(line);
-      line = rest;
-    }
-  }
-  if (line) lines.push(line);
-  return lines;
-}
+/** Word-wrapping, shared by every screen (src/ui/wrap.ts). */
+export { wrapText };
 
 /** The Findings tab's body as lines (pure): a count line, then each finding and its explanation. */
 export function findingLines(findings: readonly KeyFinding[], width: number): FindingLine[] {

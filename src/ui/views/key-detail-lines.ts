@@ -17,6 +17,7 @@ import { isStaleLastUse, lastUseReadAt } from '../../domain/last-use.js';
 import { rotationManagedElsewhere } from '../../domain/rotation.js';
 import { cleanText } from '../../domain/sanitize.js';
 import { describeEncryptionContext, describePrincipal } from '../../domain/services.js';
+import { wrapIndented } from '../wrap.js';
 
 export type LineTone = 'danger' | 'warning' | 'success' | 'muted' | 'accent' | 'heading';
 
@@ -44,31 +45,9 @@ function field(label: string, value: string, tone?: LineTone): DetailLine {
  * start at the line's value column, so a wrapped ARN reads as one value.
  */
 export function wrapLine(detail: DetailLine, width: number): DetailLine[] {
-  const chars = [...detail.text];
-  if (width < 1 || chars.length <= width) return [detail];
-  const own = chars.length - [...detail.text.trimStart()].length;
-  const indent = Math.min(detail.indent ?? own, Math.floor(width / 2));
-  const pad = ' '.repeat(indent);
-  const out: DetailLine[] = [];
-  let rest = chars;
-  let first = true;
-  while (rest.length > 0) {
-    const room = first ? width : width - indent;
-    let take: number;
-    if (rest.length <= room) take = rest.length;
-    else {
-      // The last space within the room (not the indentation), else cut the word.
-      const space = rest.slice(0, room + 1).lastIndexOf(' ');
-      take = space > (first ? indent : 0) ? space : room;
-    }
-    const text = rest.slice(0, take).join('');
-    const { indent: _indent, ...style } = detail;
-    out.push({ ...style, text: first ? text.trimEnd() : `${pad}${text.trim()}` });
-    rest = rest.slice(take);
-    while (rest[0] === ' ') rest = rest.slice(1);
-    first = false;
-  }
-  return out;
+  const { indent, ...style } = detail;
+  const rows = wrapIndented(detail.text, width, indent);
+  return rows.length === 1 ? [detail] : rows.map((text) => ({ ...style, text }));
 }
 
 /** Every line wrapped to `width` (no wrapping when width is undefined). */

@@ -1,8 +1,12 @@
 import { render } from 'ink-testing-library';
-import { describe, expect, it } from 'vitest';
+import chalk from 'chalk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { columnById, columnsFor, contentWidths, sortRows, toRowView, withoutAwsManaged, type SortOrder } from '../../domain/table.js';
 import { ALL_ROWS, NOW, manyRows } from '../../../test/helpers/kms-fixtures.js';
 import { plain, renderSized } from '../../../test/helpers/ink.js';
+import { findingsMarker } from '../../domain/findings.js';
+import { COLOR_THEME, MONOCHROME_THEME, ThemeContext } from '../theme.js';
+import { findingsMarkerTone } from './findings-view.js';
 import { KeysView, keysLayout, type KeysViewProps } from './keys-view.js';
 
 const columns = columnsFor({ multiRegion: false });
@@ -163,4 +167,40 @@ describe('KeysView', () => {
       expect(frame).toMatch(/old-backups\s+PendingDeletion\s+(?:…\s+)?2026-12-20 \(27d\)/);
     }
   });
+});
+
+describe('the FIND marker', () => {
+  // Colours as a terminal that has them would get (a test's output is not a terminal).
+  const level = chalk.level;
+  beforeAll(() => {
+    chalk.level = 1;
+  });
+  afterAll(() => {
+    chalk.level = level;
+  });
+  const ANSI: Record<string, string> = { red: '\u001b[31m', yellow: '\u001b[33m', cyan: '\u001b[36m', gray: '\u001b[90m' };
+  for (const [columns, rows] of [[80, 24], [140, 40]] as const) {
+    it(`at ${columns}×${rows} has the colour of its worst severity; the selected row keeps the selection's style (inverse in monochrome)`, () => {
+      const all = props().rows;
+      const marked = all.map((view, index) => ({ view, index, tone: findingsMarkerTone(view.findings) })).filter((m) => m.tone && findingsMarker(m.view.findings));
+      expect(marked.length).toBeGreaterThan(1);
+      const selected = marked[0]!.index;
+      const raw = renderSized(<KeysView {...props({ width: columns, height: rows - 4, selected })} />, columns).lastFrame() ?? '';
+      const lines = raw.split('\n');
+      for (const { view, index, tone } of marked) {
+        const marker = findingsMarker(view.findings);
+        const line = lines.find((l) => plain(l).includes(plain(view.cells.alias)) && plain(l).includes(marker))!;
+        expect(line, view.cells.alias).toBeDefined();
+        const colour = ANSI[COLOR_THEME[tone!].color!]!;
+        if (index === selected) expect(line).not.toContain(`${colour}${marker}`);
+        else expect(line).toContain(`${colour}${marker}`);
+      }
+      const mono = render(
+        <ThemeContext.Provider value={MONOCHROME_THEME}>
+          <KeysView {...props({ width: columns, height: rows - 4, selected })} />
+        </ThemeContext.Provider>,
+      ).lastFrame() ?? '';
+      expect(mono.split('\n').find((l) => plain(l).startsWith('›'))).toContain('\u001b[7m');
+    });
+  }
 });

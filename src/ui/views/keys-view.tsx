@@ -7,7 +7,7 @@ import {
   contentWidths,
   layoutColumns,
   renderHeader,
-  renderLine,
+  fitCells,
   visibleWindow,
   type Column,
   type ContentWidths,
@@ -20,6 +20,7 @@ import { isReadingLastUse, lastUseProgressText, type LastUseProgress } from '../
 import { cleanText } from '../../domain/sanitize.js';
 import { progressSummary } from '../components/loading.js';
 import { useTheme, type Theme } from '../theme.js';
+import { findingsMarkerTone } from './findings-view.js';
 
 export interface KeysViewProps {
   /** Rows already filtered and sorted. */
@@ -78,10 +79,27 @@ function regionProgressShort(p: RegionProgress): string {
 
 const KeyLine = memo(function KeyLine({ view, layout, isSelected, theme }: { view: RowView; layout: readonly LaidOutColumn[]; isSelected: boolean; theme: Theme }) {
   // The marker shows the selection even where the terminal has no colour or inverse video.
-  const text = `${isSelected ? '›' : ' '} ${renderLine(cellsFor(view, layout), layout, view.short)}`;
+  const cells = fitCells(cellsFor(view, layout), layout, view.short);
+  const lead = isSelected ? '›' : ' ';
+  // The FIND marker has its worst severity's colour (severity is told by colour, the row's own
+  // tone by its state); on the selected row the selection's style is kept whole, so the row
+  // stays visible in monochrome (inverse) and the marker keeps its text (`!`, `·`).
+  const at = layout.findIndex((c) => c.column.id === 'findings');
+  const tone = at >= 0 && !isSelected && cells[at]!.trim() ? findingsMarkerTone(view.findings) : undefined;
+  if (!tone) {
+    return (
+      <Text wrap="truncate-end" {...(isSelected ? theme.selection : toneStyle(theme, view.tone))}>
+        {`${lead} ${cells.join(' ')}`}
+      </Text>
+    );
+  }
+  const before = `${lead} ${cells.slice(0, at).join(' ')}${at > 0 ? ' ' : ''}`;
+  const after = at < cells.length - 1 ? ` ${cells.slice(at + 1).join(' ')}` : '';
   return (
-    <Text wrap="truncate-end" {...(isSelected ? theme.selection : toneStyle(theme, view.tone))}>
-      {text}
+    <Text wrap="truncate-end" {...toneStyle(theme, view.tone)}>
+      {before}
+      <Text {...theme[tone]}>{cells[at]}</Text>
+      {after}
     </Text>
   );
 });

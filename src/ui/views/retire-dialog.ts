@@ -6,7 +6,7 @@ import type { RetirementRecord, StepId } from '../../domain/retirement.js';
 import { followingStep, RETIREMENT_STEPS, stepWords } from '../../domain/retirement-steps.js';
 import { cleanText } from '../../domain/sanitize.js';
 import type { Hint } from '../keymap.js';
-import { wrapText } from './findings-view.js';
+import { wrapIndented, wrapText } from '../wrap.js';
 
 /** What a wizard dialog shows (the screen's Ask without its callbacks). */
 export type AskShape =
@@ -18,7 +18,8 @@ export type AskShape =
 export interface AskLayout {
   typed: boolean;
   title: string;
-  arn: string;
+  /** The key's ARN, whole (wrapped when it is wider than the dialog). */
+  arn: string[];
   /** The body lines on screen now (wrapped), after `scroll`. */
   body: string[];
   /** "lines 1–9 of 14 …" when the body does not fit, else undefined. */
@@ -63,9 +64,10 @@ export function askLayout(ask: AskShape, context: { word: string; arn: string; w
           : 'SNS topic ARN to notify (optional), then Enter:';
   const error = ask.error ? wrapText(cleanText(ask.error), inner) : [' '];
   const all = wrapLines(ask.kind === 'confirm' || ask.kind === 'alarm' ? ask.lines.map((l) => cleanText(l)) : [], inner);
+  const arn = wrapIndented(cleanText(context.arn), inner, 0);
   // Rows: 2 borders, the title, the ARN, the field, the error.
-  const rows = Math.max(1, context.height - 2 - 3 - error.length);
-  if (all.length <= rows) return { typed, title, arn: cleanText(context.arn), body: all, label, error, bodyRows: rows, maxScroll: 0 };
+  const rows = Math.max(1, context.height - 2 - 2 - arn.length - error.length);
+  if (all.length <= rows) return { typed, title, arn, body: all, label, error, bodyRows: rows, maxScroll: 0 };
   const visible = Math.max(1, rows - 1);
   const maxScroll = all.length - visible;
   const scroll = Math.max(0, Math.min(maxScroll, ask.scroll));
@@ -73,7 +75,7 @@ export function askLayout(ask: AskShape, context: { word: string; arn: string; w
   return {
     typed,
     title,
-    arn: cleanText(context.arn),
+    arn,
     body: all.slice(scroll, end),
     more: `lines ${scroll + 1}–${end} of ${all.length}${end < all.length ? ' · ↓ reads on (all of it before Enter)' : ' · ↑ back'}`,
     label,

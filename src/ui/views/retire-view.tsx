@@ -11,6 +11,7 @@ import { ErrorView } from '../components/error-view.js';
 import { Loading } from '../components/loading.js';
 import type { RetirementView } from '../hooks/use-retirement.js';
 import { useTheme, type ThemeRole } from '../theme.js';
+import { wrapIndented } from '../wrap.js';
 import { wrapLines } from './retire-dialog.js';
 
 export interface RetireLine {
@@ -153,24 +154,37 @@ export function retireLines(view: Extract<RetirementView, { phase: 'ready' }>): 
  * When it does not fit, the "Next" section (what the operator can do now) stays on screen below
  * the rest, which scrolls with j/k under a line saying how much more there is.
  */
-export function retireLayout(view: Extract<RetirementView, { phase: 'ready' }>, width: number, height: number) {
+export function retireLayout(view: Extract<RetirementView, { phase: 'ready' }>, width: number, height: number, arn = '') {
+  const title = retireTitle(view, arn, width);
   const wrap = (items: readonly RetireLine[]) => items.flatMap((line) => wrapLines([line.text], width).map((text) => ({ text, ...(line.tone ? { tone: line.tone } : {}) })));
   const all = retireLines(view);
   const text = view.busy ? `${view.busy}…` : view.message?.text;
   const message = text ? wrapLines([cleanText(text)], width) : [' '];
-  // Rows: the title, the lines, the message (at most half the screen).
+  // Rows: the title (its ARN on rows of its own when it does not fit beside the name), the lines,
+  // the message (at most half the screen).
   const shown = message.slice(0, Math.max(1, Math.floor(height / 2)));
-  const body = Math.max(1, height - 1 - shown.length);
+  const body = Math.max(1, height - 1 - title.arn.length - shown.length);
   const lines = wrap(all);
   const at = all.findLastIndex((line) => line.text === 'Next' && line.tone === 'heading');
   const next = at >= 0 ? wrap(all.slice(at)) : [];
-  if (lines.length <= body || next.length === 0) return { lines, pinned: [] as typeof lines, message: shown, body, maxScroll: Math.max(0, lines.length - body) };
+  if (lines.length <= body || next.length === 0) return { title, lines, pinned: [] as typeof lines, message: shown, body, maxScroll: Math.max(0, lines.length - body) };
   // The "Next" section gets at most half the body; what is above it scrolls in the rest (one row
   // says there is more).
   const pinned = next.slice(0, Math.max(1, Math.floor(body / 2)));
   const above = wrap(all.slice(0, at));
   const rows = Math.max(1, body - pinned.length - 1);
-  return { lines: above, pinned, message: shown, body: rows, maxScroll: Math.max(0, above.length - rows) };
+  return { title, lines: above, pinned, message: shown, body: rows, maxScroll: Math.max(0, above.length - rows) };
+}
+
+/**
+ * The wizard's title: "Retire NAME" and the key's ARN beside it when both fit on one row, else
+ * the ARN on the rows below, whole (`arn` holds those rows; empty when it is beside the name).
+ */
+export function retireTitle(view: Extract<RetirementView, { phase: 'ready' }>, arn: string, width: number): { name: string; beside: string; arn: string[] } {
+  const name = `Retire ${cleanText(displayName(view.preflight.detail.row))}`;
+  const clean = cleanText(arn);
+  if (!clean || [...`${name} ${clean}`].length <= width) return { name, beside: clean, arn: [] };
+  return { name, beside: '', arn: wrapIndented(clean, width, 0) };
 }
 
 /** The row between the scrolled part and the pinned "Next": how much is hidden, and how to see it. */
@@ -185,15 +199,19 @@ export function RetireView({ view, title, height, width = 80, scroll }: { view: 
   const theme = useTheme();
   if (view.phase === 'loading') return <Loading label={view.what} />;
   if (view.phase === 'error') return <ErrorView title="The retirement cannot be shown" message={view.error} hint="r to try again, Esc to go back" />;
-  const layout = retireLayout(view, width, height);
-  const name = cleanText(displayName(view.preflight.detail.row));
+  const layout = retireLayout(view, width, height, title);
   const top = Math.min(scroll, layout.maxScroll);
   return (
     <Box flexDirection="column" height={height}>
-      <Text wrap="truncate-end">
-        <Text {...theme.heading}>Retire {name}</Text>
-        <Text {...theme.muted}> {cleanText(title)}</Text>
+      <Text>
+        <Text {...theme.heading}>{layout.title.name}</Text>
+        {layout.title.beside ? <Text {...theme.muted}> {layout.title.beside}</Text> : null}
       </Text>
+      {layout.title.arn.map((row, i) => (
+        <Text key={`a${i}`} {...theme.muted}>
+          {row}
+        </Text>
+      ))}
       {layout.lines.slice(top, top + layout.body).map((line, i) => (
         <Text key={top + i} wrap="truncate-end" {...(line.tone ? theme[line.tone] : {})}>
           {line.text || ' '}

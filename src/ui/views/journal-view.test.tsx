@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalOperationView } from '../../domain/source.js';
-import { journalLines } from './journal-view.js';
+import { plain, renderSized, unwrapped, widestRow } from '../../../test/helpers/ink.js';
+import { JournalView, journalLines } from './journal-view.js';
 
 const op = (patch: Partial<JournalOperationView>): JournalOperationView => ({
   time: '2026-11-23T10:00:00.000Z',
@@ -33,4 +34,21 @@ describe('journalLines', () => {
     }
     expect(lines[0]?.text).toContain('DisableKey');
   });
+});
+
+describe('JournalView', () => {
+  const arn = 'arn:aws:kms:us-east-1:111122223333:key/b16d2fc9-c506-44e6-a1c9-c9119bb9a001';
+  const caller = 'arn:aws:sts::111122223333:assumed-role/KeywardenOperatorRole/alice@example.com';
+  const requestId = '59d8d8a1-6f0e-4c44-9f3a-0c2b7e9d1a55';
+  for (const [columns, rows] of [[80, 24], [140, 40]] as const) {
+    it(`at ${columns}×${rows} shows the key's ARN, the request id and the caller whole (wrapped, never cut)`, () => {
+      const ops = [op({ keyArn: arn, caller, requestId, params: { KeyId: arn, PendingWindowInDays: 30 } })];
+      const { lastFrame } = renderSized(<JournalView state={{ status: 'ready', operations: ops, problems: [] }} keyArn={arn} scroll={0} height={rows - 4} width={columns} />, columns);
+      const frame = lastFrame();
+      expect(widestRow(frame)).toBeLessThanOrEqual(columns);
+      expect(plain(frame)).not.toContain('…');
+      for (const whole of [arn, caller, requestId, `by ${caller} in us-east-1`]) expect(unwrapped(frame)).toContain(unwrapped(whole));
+      expect(plain(frame)).toContain('DisableKey → ok');
+    });
+  }
 });
