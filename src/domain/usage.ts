@@ -401,6 +401,16 @@ export function omittedLine(omitted: GroupsOmitted, noun: string): string {
   return `${grouped(omitted.count)} more event${omitted.count === 1 ? '' : 's'}${omitted.failed ? ` (${grouped(omitted.failed)} failed)` : ''} from ${groups}, not listed`;
 }
 
+/** Adds events to a group's counts and moves its last seen time forward. */
+function tally(entry: { count: number; failed: number; lastSeen: string; lastSeenMs: number }, count: number, failed: number, time: string, timeMs: number): void {
+  entry.count += count;
+  entry.failed += failed;
+  if (timeMs > entry.lastSeenMs) {
+    entry.lastSeenMs = timeMs;
+    entry.lastSeen = time;
+  }
+}
+
 function byCountThenName<T extends { count: number }>(name: (item: T) => string): (a: T, b: T) => number {
   return (a, b) => b.count - a.count || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0);
 }
@@ -533,41 +543,17 @@ export class UsageAccumulator {
     } else this.operations.set(event.operation, { operation: event.operation, count: 1, failed: failedOne });
 
     const caller = cachedCallerOf(event);
-    const principal = this.principals.get(caller.id);
+    const principal = this.groupEntry(this.principals, this.otherPrincipals, caller.id, 1, failedOne, () => ({ caller, count: 0, failed: 0, lastSeen: event.time, lastSeenMs: event.timeMs, ops: new Set<string>() }));
     if (principal) {
-      principal.count += 1;
-      principal.failed += failedOne;
-      if (event.timeMs > principal.lastSeenMs) {
-        principal.lastSeenMs = event.timeMs;
-        principal.lastSeen = event.time;
-      }
+      tally(principal, 1, failedOne, event.time, event.timeMs);
       principal.ops.add(event.operation);
-    } else if (this.otherPrincipals.ids.has(caller.id)) {
-      this.otherPrincipals.count += 1;
-      this.otherPrincipals.failed += failedOne;
-    } else {
-      if (this.principals.size >= 2 * GROUPS_KEPT) this.compactGroups(this.principals, this.otherPrincipals);
-      this.principals.set(caller.id, { caller, count: 1, failed: failedOne, lastSeen: event.time, lastSeenMs: event.timeMs, ops: new Set([event.operation]) });
     }
 
     if (event.encryptionContext || USE_OPERATIONS.has(event.operation)) {
       const group = cachedContextGroupOf(event.encryptionContext);
-      let entry = this.contexts.get(group.id);
-      if (!entry && this.otherContexts.ids.has(group.id)) {
-        this.otherContexts.count += 1;
-        this.otherContexts.failed += failedOne;
-      } else {
-        if (!entry) {
-          if (this.contexts.size >= 2 * GROUPS_KEPT) this.compactGroups(this.contexts, this.otherContexts);
-          entry = { group, count: 0, failed: 0, lastSeen: event.time, lastSeenMs: event.timeMs, resources: new Set(), capped: false };
-          this.contexts.set(group.id, entry);
-        }
-        entry.count += 1;
-        entry.failed += failedOne;
-        if (event.timeMs > entry.lastSeenMs) {
-          entry.lastSeenMs = event.timeMs;
-          entry.lastSeen = event.time;
-        }
+      const entry = this.groupEntry(this.contexts, this.otherContexts, group.id, 1, failedOne, () => ({ group, count: 0, failed: 0, lastSeen: event.time, lastSeenMs: event.timeMs, resources: new Set<string>(), capped: false }));
+      if (entry) {
+        tally(entry, 1, failedOne, event.time, event.timeMs);
         const resource = volatileResource(event.encryptionContext);
         if (resource) this.addResource(entry, resource);
       }
@@ -625,43 +611,15 @@ export class UsageAccumulator {
       } else this.operations.set(op.operation, { ...op });
     }
     for (const p of state.principals) {
-      const mine = this.principals.get(p.caller.id);
-      if (!mine && this.otherPrincipals.ids.has(p.caller.id)) {
-        this.otherPrincipals.count += p.count;
-        this.otherPrincipals.failed += p.failed;
-        continue;
-      }
-      if (!mine) {
-        if (this.principals.size >= 2 * GROUPS_KEPT) this.compactGroups(this.principals, this.otherPrincipals);
-        this.principals.set(p.caller.id, { caller: p.caller, count: p.count, failed: p.failed, lastSeen: p.lastSeen, lastSeenMs: p.lastSeenMs, ops: new Set(p.ops) });
-        continue;
-      }
-      mine.count += p.count;
-      mine.failed += p.failed;
-      if (p.lastSeenMs > mine.lastSeenMs) {
-        mine.lastSeenMs = p.lastSeenMs;
-        mine.lastSeen = p.lastSeen;
-      }
+      const mine = this.groupEntry(this.principals, this.otherPrincipals, p.caller.id, p.count, p.failed, () => ({ caller: p.caller, count: 0, failed: 0, lastSeen: p.lastSeen, lastSeenMs: p.lastSeenMs, ops: new Set<string>() }));
+      if (!mine) continue;
+      tally(mine, p.count, p.failed, p.lastSeen, p.lastSeenMs);
       for (const op of p.ops) mine.ops.add(op);
     }
     for (const c of state.contexts) {
-      let mine = this.contexts.get(c.group.id);
-      if (!mine && this.otherContexts.ids.has(c.group.id)) {
-        this.otherContexts.count += c.count;
-        this.otherContexts.failed += c.failed;
-        continue;
-      }
-      if (!mine) {
-        if (this.contexts.size >= 2 * GROUPS_KEPT) this.compactGroups(this.contexts, this.otherContexts);
-        mine = { group: c.group, count: 0, failed: 0, lastSeen: c.lastSeen, lastSeenMs: c.lastSeenMs, resources: new Set(), capped: false };
-        this.contexts.set(c.group.id, mine);
-      }
-      mine.count += c.count;
-      mine.failed += c.failed;
-      if (c.lastSeenMs > mine.lastSeenMs) {
-        mine.lastSeenMs = c.lastSeenMs;
-        mine.lastSeen = c.lastSeen;
-      }
+      const mine = this.groupEntry(this.contexts, this.otherContexts, c.group.id, c.count, c.failed, () => ({ group: c.group, count: 0, failed: 0, lastSeen: c.lastSeen, lastSeenMs: c.lastSeenMs, resources: new Set<string>(), capped: false }));
+      if (!mine) continue;
+      tally(mine, c.count, c.failed, c.lastSeen, c.lastSeenMs);
       for (const resource of c.resources) this.addResource(mine, resource);
       if (c.capped) mine.capped = true;
     }
@@ -720,6 +678,25 @@ export class UsageAccumulator {
       contexts: this.contexts.size,
       omittedIds: this.otherPrincipals.ids.size + this.otherContexts.ids.size,
     };
+  }
+
+  /**
+   * The entry of group `id` to add `count` events (`failed` of them failed) to, made with `make`
+   * when new — after keeping only the heaviest when the groups are full. Undefined when the group
+   * is already among the ones not kept: its events are counted with theirs here.
+   */
+  private groupEntry<E extends { count: number; failed: number }>(groups: Map<string, E>, other: OtherGroups, id: string, count: number, failed: number, make: () => E): E | undefined {
+    const entry = groups.get(id);
+    if (entry) return entry;
+    if (other.ids.has(id)) {
+      other.count += count;
+      other.failed += failed;
+      return undefined;
+    }
+    if (groups.size >= 2 * GROUPS_KEPT) this.compactGroups(groups, other);
+    const made = make();
+    groups.set(id, made);
+    return made;
   }
 
   /** Keeps the GROUPS_KEPT heaviest groups one by one; the others' events are counted together. */
