@@ -3,8 +3,7 @@
 // Region, so a second run starts from what the first one read — rows at once, no GetKeyLastUsage
 // (5/s) or ListGrants (100/s) asked again within the hour.
 
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../../src/app/connect.js';
@@ -14,32 +13,18 @@ import { AwsKeySource } from '../../src/aws/inventory.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { ANALYTICS_ACCOUNT, DEV_ACCOUNT, PAYMENTS_ACCOUNT } from '../../src/sandbox/organization.js';
+import { operatorEnvironment, silent } from '../helpers/org-home.js';
 
 const MANAGEMENT = '111122223333';
 const READABLE = [MANAGEMENT, PAYMENTS_ACCOUNT, ANALYTICS_ACCOUNT, DEV_ACCOUNT];
-const silent = { write: () => true, isTTY: false } as unknown as NodeJS.WritableStream & { isTTY?: boolean };
-const ENV = ['KEYWARDEN_HOME', 'USER', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_PROFILE'] as const;
-const previous = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
-let home: string;
+const home = operatorEnvironment('kw-org-cache-', SANDBOX_CREDENTIALS);
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  home = mkdtempSync(path.join(tmpdir(), 'kw-org-cache-'));
-  process.env.KEYWARDEN_HOME = home;
-  process.env.USER = 'alice';
-  process.env.AWS_ACCESS_KEY_ID = SANDBOX_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = SANDBOX_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = 'us-east-1';
-  delete process.env.AWS_PROFILE;
   sandbox = await startSandbox({ port: 0, workloads: false });
 });
 afterAll(async () => {
   await sandbox.close();
-  for (const name of ENV) {
-    if (previous[name] === undefined) delete process.env[name];
-    else process.env[name] = previous[name];
-  }
-  rmSync(home, { recursive: true, force: true });
 });
 
 const open = () => connect({ regions: ['us-east-1'], sandbox: false, readOnly: false, org: true, endpointUrl: sandbox.url });
@@ -57,7 +42,7 @@ describe('--org disk caches', () => {
     const used = firstKeys.filter((k) => k.lastUsage.kind !== 'pending' && k.lastUsage.kind !== 'error');
     expect(new Set(used.map((k) => k.accountId))).toEqual(new Set(READABLE));
     // One file of each kind per account and Region, named by the account.
-    const files = readdirSync(path.join(home, 'inventory-cache'));
+    const files = readdirSync(path.join(home(), 'inventory-cache'));
     for (const account of READABLE) {
       expect(files.filter((f) => f.startsWith(`${account}-us-east-1-`) && f.endsWith('.last-use.json'))).toHaveLength(1);
       expect(files.filter((f) => f.startsWith(`${account}-us-east-1-`) && f.endsWith('.access.json'))).toHaveLength(1);

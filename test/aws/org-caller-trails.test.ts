@@ -5,9 +5,6 @@
 // group — once, however many trails hold the call. An account whose trail cannot be read is named
 // with the reason. The LookupEvents requests are counted.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { DescribeKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../../src/app/connect.js';
@@ -17,25 +14,17 @@ import { outsideAccountsOf } from '../../src/commands/usage-accounts.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/constants.js';
 import { ANALYTICS_ACCOUNT, PAYMENTS_ACCOUNT } from '../../src/sandbox/organization.js';
+import { operatorEnvironment } from '../helpers/org-home.js';
 
 const MANAGEMENT = '111122223333';
 const DEV = '555566667777';
 const RESEARCH = '888899990000';
 const LEGACY = '666677778888';
-const ENV = ['KEYWARDEN_HOME', 'USER', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_PROFILE'] as const;
-const previous = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
-let home: string;
+operatorEnvironment('kw-org-trails-', SANDBOX_CREDENTIALS);
 let sandbox: Sandbox;
 let connection: Connection | undefined;
 
 beforeAll(async () => {
-  home = mkdtempSync(path.join(tmpdir(), 'kw-org-trails-'));
-  process.env.KEYWARDEN_HOME = home;
-  process.env.USER = 'alice';
-  process.env.AWS_ACCESS_KEY_ID = SANDBOX_CREDENTIALS.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = SANDBOX_CREDENTIALS.secretAccessKey;
-  process.env.AWS_REGION = 'us-east-1';
-  delete process.env.AWS_PROFILE;
   // AWS's quotas, LookupEvents' 2 per second per account and Region included.
   sandbox = await startSandbox({ port: 0 });
 });
@@ -45,11 +34,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await sandbox.close();
-  for (const name of ENV) {
-    if (previous[name] === undefined) delete process.env[name];
-    else process.env[name] = previous[name];
-  }
-  rmSync(home, { recursive: true, force: true });
 });
 
 const lookups = () => sandbox.requests().filter((r) => r.operation === 'LookupEvents');

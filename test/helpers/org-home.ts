@@ -27,3 +27,26 @@ export function operatorHome(prefix: string): () => string {
   });
   return () => home;
 }
+
+/**
+ * operatorHome, with the sandbox's operator credentials and us-east-1 in the environment (no
+ * AWS_PROFILE), for tests whose clients read them from there; all put back afterwards.
+ */
+export function operatorEnvironment(prefix: string, credentials: { accessKeyId: string; secretAccessKey: string }): () => string {
+  const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_PROFILE'] as const;
+  const previous = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+  const home = operatorHome(prefix);
+  beforeAll(() => {
+    process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+    process.env.AWS_REGION = 'us-east-1';
+    delete process.env.AWS_PROFILE;
+  });
+  afterAll(() => {
+    for (const name of names) {
+      if (previous[name] === undefined) delete process.env[name];
+      else process.env[name] = previous[name];
+    }
+  });
+  return home;
+}
